@@ -1,0 +1,5 @@
+#include "config.h"
+
+#include "protocol/chunked.h"
+
+/* Placeholder until the module lands. */

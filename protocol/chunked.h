@@ -1,0 +1,41 @@
+/*
+ * Incremental decoder for the chunked transfer coding (RFC 9112 section 7.1).
+ *
+ * Non-destructive: the input is never modified, so the master can hand the
+ * raw, not yet decoded bytes over with a hijack.  The decoder keeps a small
+ * state between calls, so input may be split anywhere.
+ */
+#ifndef FERRY_PROTOCOL_CHUNKED_H
+#define FERRY_PROTOCOL_CHUNKED_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define CHUNKED_MAX_EXT		4096	/* chunk-extension bytes per chunk line */
+#define CHUNKED_MAX_TRAILER	8192	/* trailer section bytes in total */
+
+struct chunked_dec {
+	int		state;		/* private */
+	uint64_t	remaining;	/* data bytes left in the current chunk */
+	size_t		count;		/* private: bytes of ext/trailer seen */
+	int		done;		/* set once the last chunk and trailer
+					   section ended; stop calling then */
+};
+
+/* Zeroes *d: ready for a new body. */
+void	chunked_init(struct chunked_dec *d);
+
+/*
+ * Decodes from buf[0..len).  Consumes framing bytes (sizes, extensions,
+ * CRLFs, trailers) into its state and stops after at most one span of body
+ * data: *data and *data_len then name those bytes inside buf (*data_len is
+ * 0 when the call ended without data).  Returns the bytes consumed
+ * (data included), which is less than len only when data was found or the
+ * body ended (d->done), or -400 on malformed input.  Call again with the
+ * rest of the input.
+ */
+ssize_t	chunked_decode(struct chunked_dec *d, const char *buf, size_t len,
+	    const char **data, size_t *data_len);
+
+#endif

@@ -1,0 +1,37 @@
+/*
+ * Routing: which app serves a URL path, and which script in a CGI
+ * directory a path names.
+ */
+#ifndef FERRY_SERVER_ROUTE_H
+#define FERRY_SERVER_ROUTE_H
+
+#include <stddef.h>
+
+#include "server/config.h"
+
+/* Returns the app whose prefix is the longest that path starts with, or
+   NULL. path is the raw (not decoded) path of the request. */
+struct config_app *route_match(struct config_app *apps, size_t napps,
+	    const char *path, size_t len);
+
+struct route_script {
+	char	*script_name;		/* prefix + script segment (decoded) */
+	char	*script_filename;	/* absolute, symlinks resolved */
+	char	*path_info;		/* decoded rest, "" when none */
+	char	*path_translated;	/* root + path_info, NULL when none */
+};
+
+/*
+ * Resolves the part of path after prefix against root (a realpath):
+ * the first segment names the script, the rest is PATH_INFO.  Percent-
+ * decodes; refuses NUL, "." and ".." segments, encoded slashes, and any
+ * script whose resolved path leaves root.  Returns 0 and fills *out (free
+ * with route_script_free), or the HTTP status to answer: 400 (bad
+ * encoding, NUL), 403 (traversal, not a regular executable file, outside
+ * root), 404 (missing).
+ */
+int	route_script_resolve(const char *root, const char *prefix,
+	    const char *path, size_t len, struct route_script *out);
+void	route_script_free(struct route_script *s);
+
+#endif

@@ -1,0 +1,27 @@
+/*
+ * The one helper that starts every child process (CGI scripts, pool
+ * workers): signal mask and dispositions reset, stdio from the given fds,
+ * a new process group, a working directory, exactly the given environment.
+ */
+#ifndef FERRY_SERVER_SPAWN_H
+#define FERRY_SERVER_SPAWN_H
+
+#include <sys/types.h>
+
+struct spawn_req {
+	const char	*path;		/* executable, absolute */
+	char *const	*argv;
+	char *const	*envp;
+	const char	*cwd;		/* NULL: inherit */
+	int		 fd_in, fd_out, fd_err;	/* become 0, 1, 2 */
+	int		 new_pgrp;	/* setpgid(0, 0) in the child */
+};
+
+/*
+ * Starts the process and returns its pid, or -1 with errno set (also when
+ * the exec itself failed: the error is reported here, not as a child that
+ * exits 127).  Every other fd of the caller must be close-on-exec.
+ */
+pid_t	spawn_process(const struct spawn_req *r);
+
+#endif

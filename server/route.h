@@ -7,11 +7,11 @@
 
 #include <stddef.h>
 
-#include "server/config.h"
+#include "server/conf.h"
 
 /* Returns the app whose prefix is the longest that path starts with, or
    NULL. path is the raw (not decoded) path of the request. */
-struct config_app *route_match(struct config_app *apps, size_t napps,
+struct conf_app *route_match(struct conf_app *apps, size_t napps,
 	    const char *path, size_t len);
 
 struct route_script {

@@ -1,42 +1,42 @@
 /*
  * ferryd's settings: the command line and ferry.conf(5) (INI, read with
- * libinih) fill one struct config.  Every limit and timeout has a named
+ * libinih) fill one struct conf.  Every limit and timeout has a named
  * default here.
  */
-#ifndef FERRY_SERVER_CONFIG_H
-#define FERRY_SERVER_CONFIG_H
+#ifndef FERRY_SERVER_CONF_H
+#define FERRY_SERVER_CONF_H
 
 #include <sys/socket.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define CONFIG_DEFAULT_LISTEN		"127.0.0.1:8080"
-#define CONFIG_DEFAULT_MAX_CONNS	1024
-#define CONFIG_DEFAULT_MAX_BODY		(64ULL * 1024 * 1024)	/* 413 beyond */
-#define CONFIG_DEFAULT_MAX_PROCS	64	/* concurrent CGI processes, per app */
-#define CONFIG_DEFAULT_QUEUE		256	/* requests waiting for a process */
-#define CONFIG_DEFAULT_HEADER_TIMEOUT	10.0	/* s: whole request head */
-#define CONFIG_DEFAULT_BODY_TIMEOUT	30.0	/* s: idle while reading a body */
-#define CONFIG_DEFAULT_KEEPALIVE_TIMEOUT 15.0	/* s: idle between requests */
-#define CONFIG_DEFAULT_WRITE_TIMEOUT	30.0	/* s: client not reading */
-#define CONFIG_DEFAULT_REQUEST_TIMEOUT	60.0	/* s: script's response */
-#define CONFIG_DEFAULT_SHUTDOWN_TIMEOUT	10.0	/* s: graceful stop */
-#define CONFIG_DEFAULT_KILL_GRACE	2.0	/* s: SIGTERM to SIGKILL */
+#define CONF_DEFAULT_LISTEN		"127.0.0.1:8080"
+#define CONF_DEFAULT_MAX_CONNS	1024
+#define CONF_DEFAULT_MAX_BODY		(64ULL * 1024 * 1024)	/* 413 beyond */
+#define CONF_DEFAULT_MAX_PROCS	64	/* concurrent CGI processes, per app */
+#define CONF_DEFAULT_QUEUE		256	/* requests waiting for a process */
+#define CONF_DEFAULT_HEADER_TIMEOUT	10.0	/* s: whole request head */
+#define CONF_DEFAULT_BODY_TIMEOUT	30.0	/* s: idle while reading a body */
+#define CONF_DEFAULT_KEEPALIVE_TIMEOUT 15.0	/* s: idle between requests */
+#define CONF_DEFAULT_WRITE_TIMEOUT	30.0	/* s: client not reading */
+#define CONF_DEFAULT_REQUEST_TIMEOUT	60.0	/* s: script's response */
+#define CONF_DEFAULT_SHUTDOWN_TIMEOUT	10.0	/* s: graceful stop */
+#define CONF_DEFAULT_KILL_GRACE	2.0	/* s: SIGTERM to SIGKILL */
 
-enum config_app_type { CONFIG_APP_CGI, CONFIG_APP_FASTCGI };
-enum config_gone { CONFIG_GONE_DEFAULT, CONFIG_GONE_FINISH, CONFIG_GONE_ABORT,
-	CONFIG_GONE_TERMINATE };
+enum conf_app_type { CONF_APP_CGI, CONF_APP_FASTCGI };
+enum conf_gone { CONF_GONE_DEFAULT, CONF_GONE_FINISH, CONF_GONE_ABORT,
+	CONF_GONE_TERMINATE };
 
-struct config_listen {
+struct conf_listen {
 	char			*spec;		/* as given, for logs */
 	int			 family;	/* AF_INET, AF_INET6, AF_UNIX */
 	struct sockaddr_storage	 addr;
 	socklen_t		 addrlen;
 };
 
-struct config_app {
+struct conf_app {
 	char			*name;		/* section name, or the prefix */
-	enum config_app_type	 type;
+	enum conf_app_type	 type;
 	char			*prefix;	/* URL path prefix, e.g. "/cgi-bin/" */
 	char			*root;		/* CGI: script directory (realpath) */
 	char			*command;	/* FastCGI: program */
@@ -49,15 +49,15 @@ struct config_app {
 	unsigned int		 queue;		/* waiting requests */
 	double			 request_timeout;
 	double			 idle_timeout;
-	enum config_gone	 on_client_gone;
+	enum conf_gone	 on_client_gone;
 	char			*user, *group;
 	int			 isolation_request;
 };
 
-struct config {
-	struct config_listen	*listens;
+struct conf {
+	struct conf_listen	*listens;
 	size_t			 nlistens;
-	struct config_app	*apps;
+	struct conf_app	*apps;
 	size_t			 napps;
 	char			*access_log;	/* NULL: stderr */
 	char			*error_log;	/* NULL: stderr */
@@ -75,13 +75,13 @@ struct config {
  * handled (the caller exits 0); -1 after printing a message on stderr
  * (the caller exits 2 on a usage error, as ferryd(8) documents).
  */
-int	config_load(struct config *c, int argc, char *argv[]);
+int	conf_load(struct conf *c, int argc, char *argv[]);
 
 /* Parses ADDR (HOST:PORT, [IPV6]:PORT, :PORT, unix:PATH) into *l.
    Returns 0, or -1 with a message in err. */
-int	config_parse_listen(const char *spec, struct config_listen *l,
+int	conf_parse_listen(const char *spec, struct conf_listen *l,
 	    char *err, size_t errlen);
 
-void	config_free(struct config *c);
+void	conf_free(struct conf *c);
 
 #endif

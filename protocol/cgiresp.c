@@ -1,0 +1,5 @@
+#include "config.h"
+
+#include "protocol/cgiresp.h"
+
+/* Placeholder until the module lands. */

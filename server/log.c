@@ -1,0 +1,5 @@
+#include "config.h"
+
+#include "server/log.h"
+
+/* Placeholder until the module lands. */

@@ -1,0 +1,5 @@
+#include "config.h"
+
+#include "server/route.h"
+
+/* Placeholder until the module lands. */

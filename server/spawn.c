@@ -1,0 +1,5 @@
+#include "config.h"
+
+#include "server/spawn.h"
+
+/* Placeholder until the module lands. */

@@ -14,6 +14,8 @@
 
 #define CHUNKED_MAX_EXT		4096	/* chunk-extension bytes per chunk line */
 #define CHUNKED_MAX_TRAILER	8192	/* trailer section bytes in total */
+#define CHUNKED_MAX_DIGITS	32	/* chunk-size digits, leading zeros
+					   included (at most 16 significant) */
 
 struct chunked_dec {
 	int		state;		/* private */
@@ -27,15 +29,24 @@ struct chunked_dec {
 void	chunked_init(struct chunked_dec *d);
 
 /*
+ * Strict grammar: chunk-size is 1*HEXDIG with no sign, prefix or whitespace;
+ * extensions are ";name[=token|quoted-string]" with no BWS; trailer fields
+ * are checked like header fields (no obs-fold); CRLF everywhere.
+ *
  * Decodes from buf[0..len).  Consumes framing bytes (sizes, extensions,
  * CRLFs, trailers) into its state and stops after at most one span of body
  * data: *data and *data_len then name those bytes inside buf (*data_len is
  * 0 when the call ended without data).  Returns the bytes consumed
  * (data included), which is less than len only when data was found or the
  * body ended (d->done), or -400 on malformed input.  Call again with the
- * rest of the input.
+ * rest of the input.  After an error every call returns -400; after done
+ * every call returns 0 and the bytes that follow belong to the next request.
+ * Trailer fields are checked and skipped, not returned.
  */
 ssize_t	chunked_decode(struct chunked_dec *d, const char *buf, size_t len,
 	    const char **data, size_t *data_len);
+
+/* Name of decoder state d->state, for logs and test failures. */
+const char *chunked_state_name(int state);
 
 #endif

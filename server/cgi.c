@@ -1,0 +1,631 @@
+/*
+ * CGI processes: spawn, stdin/stdout/stderr pipes, exit status, timeouts,
+ * the per-app process limit and wait queue.
+ *
+ * A struct cgi lives from the spawn until the process is reaped and its
+ * stdout is closed.  While attached to a connection it feeds it; once
+ * detached (the client left, the response failed) it only waits for the
+ * process to go, killing it first when the policy says so.
+ */
+#include "config.h"
+
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "protocol/cgienv.h"
+#include "server/cgi.h"
+#include "server/conn.h"
+#include "server/limits.h"
+#include "server/log.h"
+#include "server/master.h"
+#include "server/spawn.h"
+
+struct cgi {
+	struct master	*m;
+	struct cgi_app	*app;
+	struct conn	*c;		/* NULL once detached */
+	struct cgi	*next;		/* m's list of live processes */
+	pid_t		 pid;
+	char		 name[128];	/* script path for logs */
+	ev_child	 child;
+	ev_io		 in_w, out_r, err_r;
+	ev_timer	 timer;		/* request timeout, then kill grace */
+	int		 exited, status;
+	int		 out_eof;
+	int		 killing;	/* SIGTERM sent */
+	int		 in_done;
+	char		 errline[CGI_STDERR_LINE];
+	size_t		 errlen;
+};
+
+static void	cgi_start(struct conn *);
+static void	cgi_in_cb(struct ev_loop *, ev_io *, int);
+static void	cgi_out_cb(struct ev_loop *, ev_io *, int);
+static void	cgi_err_cb(struct ev_loop *, ev_io *, int);
+static void	cgi_child_cb(struct ev_loop *, ev_child *, int);
+static void	cgi_timer_cb(struct ev_loop *, ev_timer *, int);
+static void	cgi_kill(struct cgi *, const char *);
+static void	cgi_maybe_done(struct cgi *);
+static void	cgi_close_in(struct cgi *);
+static void	cgi_close_io(struct cgi *, ev_io *);
+static void	cgi_next(struct cgi_app *);
+
+int
+cgi_init(struct master *m)
+{
+	size_t	i, n = m->conf->napps;
+
+	m->cgi_apps = calloc(n + 1, sizeof(struct cgi_app));
+	if (m->cgi_apps == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		m->cgi_apps[i].conf = &m->conf->apps[i];
+	return 0;
+}
+
+void
+cgi_fini(struct master *m)
+{
+	free(m->cgi_apps);
+	m->cgi_apps = NULL;
+}
+
+unsigned int
+cgi_running(struct master *m)
+{
+	return m->ncgis;
+}
+
+static struct cgi_app *
+cgi_app_of(struct conn *c)
+{
+	struct master	*m = c->m;
+
+	return &m->cgi_apps[c->req.app - m->conf->apps];
+}
+
+void
+cgi_request(struct conn *c)
+{
+	struct cgi_app	*a = cgi_app_of(c);
+	unsigned int	 maxp = a->conf->max_procs ? a->conf->max_procs :
+			    CONF_DEFAULT_MAX_PROCS;
+
+	if (a->running < maxp) {
+		cgi_start(c);
+		return;
+	}
+	if (a->nqueued >= a->conf->queue) {
+		log_warnx("%s: %u processes running and %u waiting: 503",
+		    a->conf->name, a->running, a->nqueued);
+		conn_app_fail(c, 503);
+		return;
+	}
+	c->qnext = NULL;
+	if (a->qtail != NULL)
+		a->qtail->qnext = c;
+	else
+		a->qhead = c;
+	a->qtail = c;
+	a->nqueued++;
+	c->state = CONN_QUEUED;
+}
+
+void
+cgi_unqueue(struct conn *c)
+{
+	struct cgi_app	*a;
+	struct conn	*p, *prev = NULL;
+
+	if (c->req.app == NULL)
+		return;
+	a = cgi_app_of(c);
+	for (p = a->qhead; p != NULL; prev = p, p = p->qnext) {
+		if (p != c)
+			continue;
+		if (prev != NULL)
+			prev->qnext = p->qnext;
+		else
+			a->qhead = p->qnext;
+		if (a->qtail == p)
+			a->qtail = prev;
+		a->nqueued--;
+		c->qnext = NULL;
+		return;
+	}
+}
+
+static void
+cgi_next(struct cgi_app *a)
+{
+	struct conn	*c;
+	unsigned int	 maxp = a->conf->max_procs ? a->conf->max_procs :
+			    CONF_DEFAULT_MAX_PROCS;
+
+	while (a->qhead != NULL && a->running < maxp) {
+		c = a->qhead;
+		a->qhead = c->qnext;
+		if (a->qhead == NULL)
+			a->qtail = NULL;
+		a->nqueued--;
+		c->qnext = NULL;
+		c->state = CONN_DISPATCHED;
+		cgi_start(c);
+	}
+}
+
+/* Environment building: the sink appends "NAME=value" strings. */
+struct cgi_env {
+	char	*v[CGI_MAX_ENV + 1];
+	size_t	 n;
+};
+
+static int
+cgi_env_add(void *arg, const char *name, size_t nlen, const char *value,
+    size_t vlen)
+{
+	struct cgi_env	*e = arg;
+	char		*s;
+
+	if (e->n >= CGI_MAX_ENV)
+		return 0;	/* the rest is dropped, not fatal */
+	if ((s = malloc(nlen + vlen + 2)) == NULL)
+		return -1;
+	memcpy(s, name, nlen);
+	s[nlen] = '=';
+	memcpy(s + nlen + 1, value, vlen);
+	s[nlen + vlen + 1] = '\0';
+	e->v[e->n++] = s;
+	return 0;
+}
+
+static void
+cgi_env_free(struct cgi_env *e)
+{
+	size_t	i;
+
+	for (i = 0; i < e->n; i++)
+		free(e->v[i]);
+	e->n = 0;
+}
+
+static int
+cgi_build_env(struct conn *c, struct cgi_env *e)
+{
+	struct cgienv_info	 info;
+	struct conf_app		*app = c->req.app;
+	const char		*path, *val;
+	char			**p;
+
+	memset(&info, 0, sizeof(info));
+	info.remote_addr = c->peer_addr;
+	info.remote_port = c->peer_port;
+	info.server_addr = c->local_addr;
+	info.server_port = c->local_port;
+	info.server_software = c->m->software;
+	info.script_name = c->req.script.script_name;
+	info.script_filename = c->req.script.script_filename;
+	info.path_info = c->req.script.path_info;
+	info.path_translated = c->req.script.path_translated;
+	info.document_root = app->root;
+	info.content_length = c->req.body_len;
+	if (cgienv_build(&c->req.r, &info, cgi_env_add, e) == -1)
+		return -1;
+	path = getenv("PATH");
+	if (path == NULL)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	if (cgi_env_add(e, "PATH", 4, path, strlen(path)) == -1)
+		return -1;
+	for (p = app->env; p != NULL && *p != NULL; p++) {
+		if (strcmp(*p, "PATH") == 0 || (val = getenv(*p)) == NULL)
+			continue;
+		if (cgi_env_add(e, *p, strlen(*p), val, strlen(val)) == -1)
+			return -1;
+	}
+	e->v[e->n] = NULL;
+	return 0;
+}
+
+static int
+cgi_pipe(int fds[2], int master_end)
+{
+	if (pipe2(fds, O_CLOEXEC) == -1)
+		return -1;
+	if (fcntl(fds[master_end], F_SETFL, O_NONBLOCK) == -1) {
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+cgi_start(struct conn *c)
+{
+	struct master		*m = c->m;
+	struct cgi_app		*a = cgi_app_of(c);
+	struct cgi		*g;
+	struct cgi_env		 env;
+	struct spawn_req	 sr;
+	char			*argv[2], *dir, *slash;
+	int			 in[2] = { -1, -1 }, out[2] = { -1, -1 },
+				 err[2] = { -1, -1 };
+	pid_t			 pid;
+
+	if ((g = calloc(1, sizeof(*g))) == NULL) {
+		conn_app_fail(c, 500);
+		return;
+	}
+	env.n = 0;
+	if (cgi_build_env(c, &env) == -1) {
+		free(g);
+		cgi_env_free(&env);
+		conn_app_fail(c, 500);
+		return;
+	}
+	if (c->req.cbody_fd != -1) {
+		in[0] = c->req.cbody_fd;	/* spilled chunked body */
+	} else if (cgi_pipe(in, 1) == -1)
+		goto fail;
+	if (cgi_pipe(out, 0) == -1 || cgi_pipe(err, 0) == -1)
+		goto fail;
+
+	dir = strdup(c->req.script.script_filename);
+	if (dir == NULL)
+		goto fail;
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	argv[0] = c->req.script.script_filename;
+	argv[1] = NULL;
+	memset(&sr, 0, sizeof(sr));
+	sr.path = c->req.script.script_filename;
+	sr.argv = argv;
+	sr.envp = env.v;
+	sr.cwd = dir;
+	sr.fd_in = in[0];
+	sr.fd_out = out[1];
+	sr.fd_err = err[1];
+	sr.new_pgrp = 1;
+	pid = spawn_process(&sr);
+	free(dir);
+	if (pid == -1) {
+		log_warn("%s: spawn", c->req.script.script_filename);
+		goto fail;
+	}
+	cgi_env_free(&env);
+	if (c->req.cbody_fd != -1) {
+		close(c->req.cbody_fd);
+		c->req.cbody_fd = -1;
+		in[1] = -1;
+	} else
+		close(in[0]);
+	close(out[1]);
+	close(err[1]);
+
+	g->m = m;
+	g->app = a;
+	g->c = c;
+	g->pid = pid;
+	snprintf(g->name, sizeof(g->name), "%s", c->req.script.script_name);
+	a->running++;
+	g->next = m->cgis;
+	m->cgis = g;
+	m->ncgis++;
+	c->cgi = g;
+
+	ev_child_init(&g->child, cgi_child_cb, pid, 0);
+	ev_child_start(m->loop, &g->child);
+	ev_io_init(&g->out_r, cgi_out_cb, out[0], EV_READ);
+	ev_io_start(m->loop, &g->out_r);
+	ev_io_init(&g->err_r, cgi_err_cb, err[0], EV_READ);
+	ev_io_start(m->loop, &g->err_r);
+	ev_io_init(&g->in_w, cgi_in_cb, in[1], EV_WRITE);
+	if (in[1] == -1 || conn_body_complete(c)) {
+		g->in_done = 1;
+		if (in[1] != -1)
+			close(in[1]);
+		g->in_w.fd = -1;
+	} else
+		ev_io_start(m->loop, &g->in_w);
+	ev_init(&g->timer, cgi_timer_cb);
+	g->timer.repeat = a->conf->request_timeout > 0 ?
+	    a->conf->request_timeout : CONF_DEFAULT_REQUEST_TIMEOUT;
+	ev_timer_again(m->loop, &g->timer);
+	log_debug("%s: started pid %d", g->name, (int)pid);
+	conn_dispatch_ready(c);
+	return;
+
+fail:
+	cgi_env_free(&env);
+	if (c->req.cbody_fd == -1 && in[0] != -1)
+		close(in[0]);
+	if (in[1] != -1)
+		close(in[1]);
+	if (out[0] != -1) {
+		close(out[0]);
+		close(out[1]);
+	}
+	if (err[0] != -1) {
+		close(err[0]);
+		close(err[1]);
+	}
+	free(g);
+	conn_app_fail(c, 500);
+}
+
+static void
+cgi_close_io(struct cgi *g, ev_io *w)
+{
+	if (w->fd == -1)
+		return;
+	ev_io_stop(g->m->loop, w);
+	close(w->fd);
+	w->fd = -1;
+}
+
+static void
+cgi_close_in(struct cgi *g)
+{
+	g->in_done = 1;
+	cgi_close_io(g, &g->in_w);
+}
+
+/* The request body to the script's stdin, as the client sends it. */
+static void
+cgi_in_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct cgi	*g = container_of(w, struct cgi, in_w);
+	const char	*p;
+	size_t		 len;
+	ssize_t		 n;
+
+	if (g->c == NULL) {
+		cgi_close_in(g);
+		return;
+	}
+	for (;;) {
+		conn_body_peek(g->c, &p, &len);
+		if (len == 0)
+			break;
+		n = write(w->fd, p, len);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return;
+			/* EPIPE: the script stopped reading; the rest of
+			   the body is drained or the connection closed
+			   when the response is done. */
+			cgi_close_in(g);
+			return;
+		}
+		conn_body_consume(g->c, (size_t)n);
+	}
+	if (conn_body_complete(g->c))
+		cgi_close_in(g);
+	else
+		ev_io_stop(loop, w);	/* until more body arrives */
+}
+
+void
+cgi_body_ready(struct cgi *g)
+{
+	if (!g->in_done && g->in_w.fd != -1 && !ev_is_active(&g->in_w))
+		ev_io_start(g->m->loop, &g->in_w);
+}
+
+static void
+cgi_out_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct cgi	*g = container_of(w, struct cgi, out_r);
+	char		*buf = g->m->scratch;
+	ssize_t		 n;
+	int		 i;
+
+	for (i = 0; i < 4; i++) {
+		n = read(w->fd, buf, sizeof(g->m->scratch));
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN) {
+				if (g->c != NULL)
+					conn_app_idle(g->c);
+				return;
+			}
+			log_warn("%s[%d]: stdout", g->name, (int)g->pid);
+			n = 0;
+		}
+		if (n == 0) {
+			g->out_eof = 1;
+			cgi_close_io(g, w);
+			cgi_maybe_done(g);
+			return;
+		}
+		if (g->c == NULL)
+			continue;	/* detached: discard */
+		if (!conn_app_output(g->c, buf, (size_t)n)) {
+			/* Client slow (or the response failed and we were
+			   detached): wait for cgi_output_resume. */
+			if (g->c != NULL)
+				ev_io_stop(loop, w);
+			return;
+		}
+	}
+}
+
+void
+cgi_output_resume(struct cgi *g)
+{
+	if (g->out_r.fd != -1 && !ev_is_active(&g->out_r))
+		ev_io_start(g->m->loop, &g->out_r);
+}
+
+/* stderr, line by line, to the error log. */
+static void
+cgi_err_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct cgi	*g = container_of(w, struct cgi, err_r);
+	char		 buf[4096];
+	ssize_t		 n;
+	ssize_t		 i;
+
+	n = read(w->fd, buf, sizeof(buf));
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		if (g->errlen > 0)
+			log_warnx("%s[%d]: %.*s", g->name, (int)g->pid,
+			    (int)g->errlen, g->errline);
+		g->errlen = 0;
+		cgi_close_io(g, w);
+		cgi_maybe_done(g);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (buf[i] == '\n' || g->errlen == sizeof(g->errline)) {
+			log_warnx("%s[%d]: %.*s", g->name, (int)g->pid,
+			    (int)g->errlen, g->errline);
+			g->errlen = 0;
+			if (buf[i] == '\n')
+				continue;
+		}
+		g->errline[g->errlen++] = buf[i];
+	}
+}
+
+static void
+cgi_child_cb(struct ev_loop *loop, ev_child *w, int revents)
+{
+	struct cgi	*g = container_of(w, struct cgi, child);
+	int		 st = w->rstatus;
+
+	ev_child_stop(loop, w);
+	g->exited = 1;
+	g->status = st;
+	/* Grandchildren in the group go with it. */
+	kill(-g->pid, SIGKILL);
+	if (WIFSIGNALED(st) && !g->killing)
+		log_warnx("%s[%d]: killed by signal %d", g->name, (int)g->pid,
+		    WTERMSIG(st));
+	else if (WIFEXITED(st) && WEXITSTATUS(st) != 0)
+		log_warnx("%s[%d]: exited with status %d", g->name,
+		    (int)g->pid, WEXITSTATUS(st));
+	cgi_maybe_done(g);
+}
+
+/* The response ends when the script has exited and its stdout is closed;
+   the process is forgotten when its stderr is closed too. */
+static void
+cgi_maybe_done(struct cgi *g)
+{
+	struct master	*m = g->m;
+	struct cgi	**pp;
+	struct cgi_app	*a;
+
+	if (!g->exited || !g->out_eof)
+		return;
+	if (g->c != NULL) {
+		struct conn	*c = g->c;
+
+		g->c = NULL;
+		c->cgi = NULL;
+		conn_app_end(c, WIFEXITED(g->status));
+	}
+	if (g->err_r.fd != -1)
+		return;
+	cgi_close_in(g);
+	ev_timer_stop(g->m->loop, &g->timer);
+	for (pp = &m->cgis; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == g) {
+			*pp = g->next;
+			break;
+		}
+	m->ncgis--;
+	a = g->app;
+	a->running--;
+	free(g);
+	cgi_next(a);
+	master_conn_closed(m);
+}
+
+static void
+cgi_kill(struct cgi *g, const char *why)
+{
+	if (g->exited)
+		return;
+	if (!g->killing) {
+		log_info("%s[%d]: terminating: %s", g->name, (int)g->pid, why);
+		g->killing = 1;
+		kill(-g->pid, SIGTERM);
+		g->timer.repeat = g->m->conf->kill_grace > 0 ?
+		    g->m->conf->kill_grace : CONF_DEFAULT_KILL_GRACE;
+		ev_timer_again(g->m->loop, &g->timer);
+		return;
+	}
+	kill(-g->pid, SIGKILL);
+}
+
+static void
+cgi_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct cgi	*g = container_of(w, struct cgi, timer);
+	struct conn	*c = g->c;
+
+	if (g->killing) {
+		log_warnx("%s[%d]: still running after SIGTERM: SIGKILL",
+		    g->name, (int)g->pid);
+		kill(-g->pid, SIGKILL);
+		ev_timer_stop(loop, w);
+		return;
+	}
+	log_warnx("%s[%d]: no response within the request timeout",
+	    g->name, (int)g->pid);
+	cgi_kill(g, "request timeout");
+	if (c != NULL) {
+		g->c = NULL;
+		c->cgi = NULL;
+		conn_app_fail(c, 504);
+	}
+	cgi_close_in(g);
+}
+
+void
+cgi_detach(struct cgi *g, const char *why)
+{
+	struct conn	*c = g->c;
+
+	if (c == NULL)
+		return;
+	g->c = NULL;
+	c->cgi = NULL;
+	cgi_close_in(g);
+	if (g->exited)
+		return;
+	if (g->app->conf->on_client_gone == CONF_GONE_FINISH) {
+		/* Let it run; its output is discarded. */
+		cgi_output_resume(g);
+		return;
+	}
+	cgi_kill(g, why);
+	cgi_output_resume(g);
+}
+
+void
+cgi_kill_all(struct master *m)
+{
+	struct cgi	*g;
+
+	for (g = m->cgis; g != NULL; g = g->next) {
+		if (g->c != NULL)
+			cgi_detach(g, "shutdown");
+		g->killing = 1;
+		kill(-g->pid, SIGKILL);
+	}
+}

@@ -1,0 +1,48 @@
+/*
+ * CGI apps (RFC 3875): one process per request, spawned by spawn.c, with
+ * the body on a pipe to stdin, the response read from stdout, stderr to
+ * the error log, and at most max_processes at once per app; further
+ * requests wait in a bounded FIFO.
+ */
+#ifndef FERRY_SERVER_CGI_H
+#define FERRY_SERVER_CGI_H
+
+#include <sys/types.h>
+
+#include <ev.h>
+
+#include "server/conf.h"
+
+struct master;
+struct conn;
+struct cgi;
+
+struct cgi_app {
+	struct conf_app		*conf;
+	unsigned int		 running;
+	struct conn		*qhead, *qtail;	/* waiting requests */
+	unsigned int		 nqueued;
+};
+
+/* Sets up m->cgi_apps from the settings.  Returns 0 or -1. */
+int	cgi_init(struct master *m);
+void	cgi_fini(struct master *m);
+
+/* Runs c's request (routed to a CGI app, script resolved) now or queues
+   it; answers 503 itself when the queue is full. */
+void	cgi_request(struct conn *c);
+/* Removes c from its app's wait queue, if it is there. */
+void	cgi_unqueue(struct conn *c);
+/* The connection has new body bytes for the script. */
+void	cgi_body_ready(struct cgi *g);
+/* The client drained its output: read the script's stdout again. */
+void	cgi_output_resume(struct cgi *g);
+/* The connection is going away (client gone or shutdown): apply the
+   app's on_client_gone policy; the process is reaped in the background. */
+void	cgi_detach(struct cgi *g, const char *why);
+/* Kills every running script (end of a graceful stop). */
+void	cgi_kill_all(struct master *m);
+/* Number of CGI processes still running or not yet reaped. */
+unsigned int cgi_running(struct master *m);
+
+#endif

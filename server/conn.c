@@ -1,0 +1,1285 @@
+/*
+ * Client connections: the HTTP/1.1 state machine of the master.
+ *
+ * The input buffer holds the current request's head at in[0..head_len)
+ * for the whole request (the parsed spans point there), then the bytes not
+ * consumed yet at in[in_off..in_len): body bytes for the app, then
+ * pipelined requests.  Compaction only ever moves the unconsumed part
+ * down to head_len, so the spans stay valid.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "server/cgi.h"
+#include "server/conn.h"
+#include "server/limits.h"
+#include "server/log.h"
+#include "server/master.h"
+
+enum conn_timeout {
+	T_NONE, T_HEADER, T_KEEPALIVE, T_BODY, T_QUEUE, T_WRITE, T_LINGER
+};
+
+static void	conn_read_cb(struct ev_loop *, ev_io *, int);
+static void	conn_write_cb(struct ev_loop *, ev_io *, int);
+static void	conn_timer_cb(struct ev_loop *, ev_timer *, int);
+static void	conn_commit_cb(struct ev_loop *, ev_timer *, int);
+static void	conn_set_state(struct conn *, enum conn_state);
+static void	conn_timer_update(struct conn *, int);
+static void	conn_advance(struct conn *);
+static void	conn_request_start(struct conn *, size_t);
+static void	conn_request_done(struct conn *);
+static void	conn_request_reset(struct conn *);
+static void	conn_read_chunked(struct conn *);
+static void	conn_dispatch(struct conn *);
+static void	conn_eof(struct conn *);
+static void	conn_flush(struct conn *);
+static int	conn_out_reserve(struct conn *, size_t);
+static void	conn_out_append(struct conn *, const char *, size_t);
+static void	conn_respond(struct conn *, int, const char *, int);
+static void	conn_commit(struct conn *, int64_t);
+static void	conn_body_out(struct conn *, const char *, size_t);
+static void	conn_read_update(struct conn *);
+static void	conn_access_log(struct conn *);
+static size_t	conn_unconsumed(const struct conn *);
+
+const char *
+conn_state_name(enum conn_state s)
+{
+	switch (s) {
+	case CONN_IDLE:		return "idle";
+	case CONN_READ_HEAD:	return "read-head";
+	case CONN_READ_BODY:	return "read-body";
+	case CONN_QUEUED:	return "queued";
+	case CONN_DISPATCHED:	return "dispatched";
+	case CONN_WRITE:	return "write";
+	case CONN_DRAIN:	return "drain";
+	case CONN_LINGER:	return "linger";
+	case CONN_CLOSED:	return "closed";
+	}
+	return "unknown";
+}
+
+static void
+conn_set_state(struct conn *c, enum conn_state s)
+{
+	if (c->state == s)
+		return;
+	log_debug("conn %d: %s -> %s", c->fd, conn_state_name(c->state),
+	    conn_state_name(s));
+	c->state = s;
+}
+
+static void
+conn_addr_text(const struct sockaddr *sa, char *buf, size_t len,
+    unsigned int *port)
+{
+	*port = 0;
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *sin = (const void *)sa;
+		inet_ntop(AF_INET, &sin->sin_addr, buf, len);
+		*port = ntohs(sin->sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const void *)sa;
+		inet_ntop(AF_INET6, &sin6->sin6_addr, buf, len);
+		*port = ntohs(sin6->sin6_port);
+	} else
+		snprintf(buf, len, "unix");
+}
+
+void
+conn_accept(struct master *m, int fd, const struct sockaddr *peer,
+    socklen_t peerlen)
+{
+	struct conn		*c;
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen = sizeof(ss);
+	int			 one = 1;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		log_warn("conn_accept");
+		close(fd);
+		return;
+	}
+	c->m = m;
+	c->fd = fd;
+	c->req.cbody_fd = -1;
+	c->state = CONN_IDLE;
+	c->tkind = -1;
+	if (peer->sa_family == AF_INET || peer->sa_family == AF_INET6)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	conn_addr_text(peer, c->peer_addr, sizeof(c->peer_addr), &c->peer_port);
+	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == 0)
+		conn_addr_text((struct sockaddr *)&ss, c->local_addr,
+		    sizeof(c->local_addr), &c->local_port);
+	(void)peerlen;
+
+	ev_io_init(&c->rio, conn_read_cb, fd, EV_READ);
+	ev_io_init(&c->wio, conn_write_cb, fd, EV_WRITE);
+	ev_init(&c->timer, conn_timer_cb);
+	ev_init(&c->commit, conn_commit_cb);
+
+	c->next = m->conns;
+	if (m->conns != NULL)
+		m->conns->prev = c;
+	m->conns = c;
+	m->nconns++;
+
+	ev_io_start(m->loop, &c->rio);
+	/* A new connection gets the head timeout, not the keep-alive one. */
+	c->tkind = T_HEADER;
+	c->timer.repeat = m->conf->header_timeout;
+	ev_timer_again(m->loop, &c->timer);
+}
+
+void
+conn_close(struct conn *c, const char *reason)
+{
+	struct master	*m = c->m;
+
+	if (c->state == CONN_CLOSED)
+		return;
+	log_debug("conn %d: close from %s: %s", c->fd,
+	    conn_state_name(c->state), reason);
+	if (c->state == CONN_QUEUED)
+		cgi_unqueue(c);
+	if (c->cgi != NULL)
+		cgi_detach(c->cgi, reason);
+	c->cgi = NULL;
+	conn_set_state(c, CONN_CLOSED);
+	ev_io_stop(m->loop, &c->rio);
+	ev_io_stop(m->loop, &c->wio);
+	ev_timer_stop(m->loop, &c->timer);
+	ev_timer_stop(m->loop, &c->commit);
+	close(c->fd);
+	conn_request_reset(c);
+	free(c->in);
+	free(c->out);
+
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		m->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	m->nconns--;
+	free(c);
+	master_conn_closed(m);
+}
+
+void
+conn_shutdown_idle(struct master *m)
+{
+	struct conn	*c, *next;
+
+	for (c = m->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->state == CONN_IDLE ||
+		    (c->state == CONN_READ_HEAD && c->in_len == 0))
+			conn_close(c, "shutting down");
+		else
+			c->req.keep_alive = 0;
+	}
+}
+
+/* Timeouts: one timer, armed for what the connection waits on now. */
+static void
+conn_timer_update(struct conn *c, int activity)
+{
+	struct conf	*cf = c->m->conf;
+	int		 kind;
+	double		 t = 0;
+
+	switch (c->state) {
+	case CONN_IDLE:
+		kind = T_KEEPALIVE;
+		break;
+	case CONN_READ_HEAD:
+		kind = T_HEADER;
+		break;
+	case CONN_READ_BODY:
+	case CONN_DRAIN:
+		kind = T_BODY;
+		break;
+	case CONN_QUEUED:
+		kind = T_QUEUE;
+		break;
+	case CONN_DISPATCHED:
+		if (c->out_len > c->out_off)
+			kind = T_WRITE;
+		else if (!conn_body_complete(c) && !c->rd_eof)
+			kind = T_BODY;
+		else
+			kind = T_NONE;	/* the app's own timeout governs */
+		break;
+	case CONN_WRITE:
+		kind = T_WRITE;
+		break;
+	case CONN_LINGER:
+		kind = T_LINGER;
+		break;
+	default:
+		kind = T_NONE;
+		break;
+	}
+	/* The head timeout is for the whole head; the others are idle
+	   timeouts, pushed back by activity. */
+	if (kind == c->tkind && !(activity && (kind == T_BODY || kind == T_WRITE)))
+		return;
+	c->tkind = kind;
+	switch (kind) {
+	case T_HEADER:		t = cf->header_timeout; break;
+	case T_KEEPALIVE:	t = cf->keepalive_timeout; break;
+	case T_BODY:		t = cf->body_timeout; break;
+	case T_WRITE:		t = cf->write_timeout; break;
+	case T_LINGER:		t = CONN_LINGER_TIME; break;
+	case T_QUEUE:
+		t = c->req.app != NULL ? c->req.app->request_timeout :
+		    CONF_DEFAULT_REQUEST_TIMEOUT;
+		break;
+	default:
+		t = 0;
+		break;
+	}
+	if (t <= 0) {
+		ev_timer_stop(c->m->loop, &c->timer);
+		return;
+	}
+	c->timer.repeat = t;
+	ev_timer_again(c->m->loop, &c->timer);
+}
+
+static void
+conn_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct conn	*c = container_of(w, struct conn, timer);
+
+	switch (c->tkind) {
+	case T_KEEPALIVE:
+		conn_close(c, "keep-alive timeout");
+		break;
+	case T_HEADER:
+		if (c->in_len > 0) {
+			c->req.keep_alive = 0;
+			c->linger = 1;
+			ev_timer_stop(loop, w);
+			conn_respond(c, 408, NULL, 1);
+		} else
+			conn_close(c, "request head timeout");
+		break;
+	case T_QUEUE:
+		cgi_unqueue(c);
+		log_warnx("%s:%u: waited too long for a CGI process",
+		    c->peer_addr, c->peer_port);
+		conn_set_state(c, CONN_DISPATCHED);
+		conn_respond(c, 503, "Retry-After: 1\r\n", 0);
+		break;
+	case T_BODY:
+		conn_close(c, "request body timeout");
+		break;
+	case T_WRITE:
+		conn_close(c, "write timeout (client not reading)");
+		break;
+	default:
+		conn_close(c, "linger done");
+		break;
+	}
+}
+
+/* Reading: on while there is room in the buffer and the client has not
+   half-closed; it also watches for the client leaving while an app runs. */
+static void
+conn_read_update(struct conn *c)
+{
+	int	want;
+
+	if (c->state == CONN_CLOSED)
+		return;
+	want = !c->rd_eof && (c->in == NULL || c->in_len < c->in_cap ||
+	    c->in_off > c->req.head_len);
+	if (want && !ev_is_active(&c->rio))
+		ev_io_start(c->m->loop, &c->rio);
+	else if (!want && ev_is_active(&c->rio))
+		ev_io_stop(c->m->loop, &c->rio);
+}
+
+static size_t
+conn_unconsumed(const struct conn *c)
+{
+	return c->in_len - c->in_off;
+}
+
+static void
+conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct conn	*c = container_of(w, struct conn, rio);
+	ssize_t		 n;
+
+	if (c->in == NULL) {
+		c->in_cap = c->m->limits.max_head + 4096;
+		if (c->in_cap < CONN_IN_MIN)
+			c->in_cap = CONN_IN_MIN;
+		if ((c->in = malloc(c->in_cap)) == NULL) {
+			conn_close(c, "out of memory");
+			return;
+		}
+		c->in_len = c->in_off = 0;
+	}
+	if (c->state == CONN_LINGER) {
+		n = read(c->fd, c->m->scratch, sizeof(c->m->scratch));
+		if (n > 0 && (c->lingered += (size_t)n) < CONN_LINGER_BYTES)
+			return;
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		conn_close(c, "linger done");
+		return;
+	}
+	if (c->in_len == c->in_cap && c->in_off > c->req.head_len) {
+		memmove(c->in + c->req.head_len, c->in + c->in_off,
+		    c->in_len - c->in_off);
+		c->in_len -= c->in_off - c->req.head_len;
+		c->in_off = c->req.head_len;
+	}
+	if (c->in_len == c->in_cap) {
+		conn_read_update(c);
+		return;
+	}
+	n = read(c->fd, c->in + c->in_len, c->in_cap - c->in_len);
+	if (n == -1) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		conn_close(c, errno == ECONNRESET ? "client reset" : "read error");
+		return;
+	}
+	if (n == 0) {
+		c->rd_eof = 1;
+		ev_io_stop(loop, w);
+		conn_eof(c);
+		return;
+	}
+	c->in_len += (size_t)n;
+	if (c->state == CONN_IDLE)
+		conn_set_state(c, CONN_READ_HEAD);
+	conn_advance(c);
+	if (c->state != CONN_CLOSED) {
+		conn_read_update(c);
+		conn_timer_update(c, 1);
+	}
+}
+
+/* The client closed its sending side. */
+static void
+conn_eof(struct conn *c)
+{
+	switch (c->state) {
+	case CONN_IDLE:
+		conn_close(c, "client closed");
+		return;
+	case CONN_READ_HEAD:
+		conn_close(c, conn_unconsumed(c) > 0 ?
+		    "client closed inside a request head" : "client closed");
+		return;
+	case CONN_DRAIN:
+	case CONN_READ_BODY:
+		conn_close(c, "client closed inside a request body");
+		return;
+	case CONN_QUEUED:
+	case CONN_DISPATCHED:
+	case CONN_WRITE:
+		/* EOF with pipelined bytes buffered is a half-close: the
+		   client waits for its answers.  Otherwise it is gone. */
+		if (!conn_body_complete(c))
+			conn_close(c, "client gone during the request body");
+		else if (conn_unconsumed(c) == 0)
+			conn_close(c, "client gone");
+		return;
+	default:
+		return;
+	}
+}
+
+/* Runs the state machine on the buffered input. */
+static void
+conn_advance(struct conn *c)
+{
+	ssize_t	n;
+
+	switch (c->state) {
+	case CONN_IDLE:
+	case CONN_READ_HEAD:
+		if (c->in_off > 0) {
+			memmove(c->in, c->in + c->in_off, c->in_len - c->in_off);
+			c->in_len -= c->in_off;
+			c->in_off = 0;
+		}
+		if (c->in_len == 0)
+			return;
+		conn_set_state(c, CONN_READ_HEAD);
+		c->req.r.fields = c->req.r.fields != NULL ? c->req.r.fields :
+		    calloc(c->m->limits.max_fields, sizeof(struct http1_field));
+		if (c->req.r.fields == NULL) {
+			conn_close(c, "out of memory");
+			return;
+		}
+		n = http1_parse_request(c->in, c->in_len, &c->req.r,
+		    &c->m->limits);
+		if (n == 0)
+			return;
+		if (n < 0) {
+			log_info("%s:%u: bad request: %d", c->peer_addr,
+			    c->peer_port, (int)-n);
+			c->req.keep_alive = 0;
+			c->linger = 1;
+			conn_respond(c, (int)-n, NULL, 1);
+			return;
+		}
+		conn_request_start(c, (size_t)n);
+		return;
+	case CONN_READ_BODY:
+		conn_read_chunked(c);
+		return;
+	case CONN_DISPATCHED:
+		if (c->cgi != NULL && conn_unconsumed(c) > 0 &&
+		    c->req.body_left > 0)
+			cgi_body_ready(c->cgi);
+		return;
+	case CONN_DRAIN: {
+		size_t	take = conn_unconsumed(c);
+
+		if (take > c->req.body_left)
+			take = (size_t)c->req.body_left;
+		c->in_off += take;
+		c->req.body_left -= take;
+		if (c->req.body_left == 0) {
+			c->req.body_done = 1;
+			conn_request_done(c);
+		}
+		return;
+	}
+	default:
+		return;
+	}
+}
+
+static const char *
+conn_field(const struct conn *c, const char *name, size_t *len)
+{
+	const struct http1_field *f = http1_find_field(&c->req.r, name);
+
+	if (f == NULL) {
+		*len = 0;
+		return NULL;
+	}
+	*len = f->value.len;
+	return f->value.p;
+}
+
+static void
+conn_request_start(struct conn *c, size_t head_len)
+{
+	struct conn_req	*q = &c->req;
+	struct master	*m = c->m;
+	const struct http1_request *r = &q->r;
+	size_t		 have;
+	int		 st;
+
+	q->head_len = head_len;
+	c->in_off = head_len;
+	q->start = ev_now(m->loop);
+	q->body_len = -1;
+	q->app_length = -1;
+	q->cbody_fd = -1;
+	q->is_head = r->method.len == 4 && memcmp(r->method.p, "HEAD", 4) == 0;
+	if (r->minor >= 1)
+		q->keep_alive = !(r->flags & HTTP1_F_CLOSE);
+	else
+		q->keep_alive = (r->flags & HTTP1_F_KEEPALIVE) != 0;
+	if (m->stopping)
+		q->keep_alive = 0;
+	c->nreq++;
+	conn_set_state(c, CONN_DISPATCHED);
+
+	switch (r->body) {
+	case HTTP1_BODY_LENGTH:
+		q->body_left = r->content_length;
+		q->body_len = (int64_t)r->content_length;
+		q->body_done = r->content_length == 0;
+		if (r->content_length > m->conf->max_body) {
+			conn_respond(c, 413, NULL, 1);
+			return;
+		}
+		break;
+	case HTTP1_BODY_CHUNKED:
+		q->chunked = 1;
+		chunked_init(&q->chunk);
+		break;
+	default:
+		q->body_done = 1;
+		break;
+	}
+	if (r->flags & HTTP1_F_EXPECT_OTHER) {
+		conn_respond(c, 417, NULL, 1);
+		return;
+	}
+	if (r->form == HTTP1_TARGET_ASTERISK) {
+		conn_respond(c, 200, "Allow: GET, HEAD, POST, OPTIONS\r\n", 0);
+		return;
+	}
+	if (r->form == HTTP1_TARGET_AUTHORITY) {
+		conn_respond(c, 501, NULL, 0);
+		return;
+	}
+	q->app = route_match(m->conf->apps, m->conf->napps, r->path.p,
+	    r->path.len);
+	if (q->app == NULL || q->app->type != CONF_APP_CGI) {
+		conn_respond(c, 404, NULL, 0);
+		return;
+	}
+	st = route_script_resolve(q->app->root, q->app->prefix, r->path.p,
+	    r->path.len, &q->script);
+	if (st != 0) {
+		conn_respond(c, st, NULL, 0);
+		return;
+	}
+	if (q->chunked) {
+		conn_set_state(c, CONN_READ_BODY);
+		have = conn_unconsumed(c);
+		if ((r->flags & HTTP1_F_EXPECT_CONTINUE) && have == 0 &&
+		    r->minor >= 1) {
+			conn_out_append(c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+			q->continue_sent = 1;
+			conn_flush(c);
+		}
+		conn_read_chunked(c);
+		return;
+	}
+	conn_dispatch(c);
+}
+
+/* Collects a chunked body (CGI needs CONTENT_LENGTH), in memory up to
+   CONN_CBODY_MEM and in an unlinked temp file beyond. */
+static void
+conn_read_chunked(struct conn *c)
+{
+	struct conn_req	*q = &c->req;
+	const char	*data;
+	size_t		 dlen;
+	ssize_t		 n;
+
+	while (!q->chunk.done && conn_unconsumed(c) > 0) {
+		n = chunked_decode(&q->chunk, c->in + c->in_off,
+		    conn_unconsumed(c), &data, &dlen);
+		if (n < 0) {
+			q->keep_alive = 0;
+			c->linger = 1;
+			conn_respond(c, 400, NULL, 1);
+			return;
+		}
+		c->in_off += (size_t)n;
+		if (dlen == 0)
+			continue;
+		if (q->cbody_total + dlen > c->m->conf->max_body) {
+			q->keep_alive = 0;
+			c->linger = 1;
+			conn_respond(c, 413, NULL, 1);
+			return;
+		}
+		q->cbody_total += dlen;
+		if (q->cbody_fd == -1 && q->cbody_len + dlen > CONN_CBODY_MEM) {
+			q->cbody_fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC,
+			    0600);
+			if (q->cbody_fd == -1 ||
+			    write(q->cbody_fd, q->cbody, q->cbody_len) !=
+			    (ssize_t)q->cbody_len) {
+				log_warn("chunked body temp file");
+				conn_respond(c, 500, NULL, 1);
+				return;
+			}
+			free(q->cbody);
+			q->cbody = NULL;
+			q->cbody_len = q->cbody_cap = 0;
+		}
+		if (q->cbody_fd != -1) {
+			if (write(q->cbody_fd, data, dlen) != (ssize_t)dlen) {
+				log_warn("chunked body temp file");
+				conn_respond(c, 500, NULL, 1);
+				return;
+			}
+			continue;
+		}
+		if (q->cbody_len + dlen > q->cbody_cap) {
+			size_t	 cap = q->cbody_cap ? q->cbody_cap : 4096;
+			char	*p;
+
+			while (cap < q->cbody_len + dlen)
+				cap *= 2;
+			if ((p = realloc(q->cbody, cap)) == NULL) {
+				conn_respond(c, 500, NULL, 1);
+				return;
+			}
+			q->cbody = p;
+			q->cbody_cap = cap;
+		}
+		memcpy(q->cbody + q->cbody_len, data, dlen);
+		q->cbody_len += dlen;
+	}
+	if (!q->chunk.done)
+		return;
+	q->body_done = 1;
+	q->body_len = (int64_t)q->cbody_total;
+	if (q->cbody_fd != -1 && lseek(q->cbody_fd, 0, SEEK_SET) == -1) {
+		conn_respond(c, 500, NULL, 1);
+		return;
+	}
+	conn_set_state(c, CONN_DISPATCHED);
+	conn_dispatch(c);
+}
+
+static void
+conn_dispatch(struct conn *c)
+{
+	conn_set_state(c, CONN_DISPATCHED);
+	cgi_request(c);
+}
+
+/* The app is starting: a client that waits for 100 Continue gets it now. */
+void
+conn_dispatch_ready(struct conn *c)
+{
+	const struct http1_request *r = &c->req.r;
+
+	if (c->state == CONN_QUEUED)
+		conn_set_state(c, CONN_DISPATCHED);
+	if ((r->flags & HTTP1_F_EXPECT_CONTINUE) && r->minor >= 1 &&
+	    !c->req.continue_sent && !c->req.body_done &&
+	    conn_unconsumed(c) == 0) {
+		conn_out_append(c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+		c->req.continue_sent = 1;
+		conn_flush(c);
+	}
+}
+
+void
+conn_body_peek(struct conn *c, const char **p, size_t *len)
+{
+	struct conn_req	*q = &c->req;
+	size_t		 avail;
+
+	if (q->chunked) {
+		*p = q->cbody + q->cbody_off;
+		*len = q->cbody_len - q->cbody_off;
+		return;
+	}
+	avail = conn_unconsumed(c);
+	if (avail > q->body_left)
+		avail = (size_t)q->body_left;
+	*p = c->in + c->in_off;
+	*len = avail;
+}
+
+void
+conn_body_consume(struct conn *c, size_t n)
+{
+	struct conn_req	*q = &c->req;
+
+	if (q->chunked) {
+		q->cbody_off += n;
+		return;
+	}
+	c->in_off += n;
+	q->body_left -= n;
+	if (q->body_left == 0)
+		q->body_done = 1;
+	conn_read_update(c);
+}
+
+int
+conn_body_complete(struct conn *c)
+{
+	struct conn_req	*q = &c->req;
+
+	if (q->chunked)
+		return q->chunk.done && q->cbody_off == q->cbody_len;
+	return q->body_left == 0;
+}
+
+/* Output queue. */
+static int
+conn_out_reserve(struct conn *c, size_t n)
+{
+	size_t	 cap;
+	char	*p;
+
+	if (c->out_off == c->out_len)
+		c->out_off = c->out_len = 0;
+	if (c->out_len + n <= c->out_cap)
+		return 0;
+	if (c->out_off > 0) {
+		memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+		c->out_len -= c->out_off;
+		c->out_off = 0;
+		if (c->out_len + n <= c->out_cap)
+			return 0;
+	}
+	cap = c->out_cap ? c->out_cap : 4096;
+	while (cap < c->out_len + n)
+		cap *= 2;
+	if ((p = realloc(c->out, cap)) == NULL)
+		return -1;
+	c->out = p;
+	c->out_cap = cap;
+	return 0;
+}
+
+static void
+conn_out_append(struct conn *c, const char *p, size_t n)
+{
+	if (conn_out_reserve(c, n) == -1) {
+		c->req.close_after = 1;
+		return;
+	}
+	memcpy(c->out + c->out_len, p, n);
+	c->out_len += n;
+}
+
+static void
+conn_flush(struct conn *c)
+{
+	ssize_t	n;
+	size_t	before = c->out_len - c->out_off;
+
+	while (c->out_off < c->out_len) {
+		n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+		    MSG_NOSIGNAL);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				break;
+			conn_close(c, errno == EPIPE || errno == ECONNRESET ?
+			    "client gone (write)" : "write error");
+			return;
+		}
+		c->out_off += (size_t)n;
+	}
+	if (c->out_off < c->out_len) {
+		if (!ev_is_active(&c->wio))
+			ev_io_start(c->m->loop, &c->wio);
+		conn_timer_update(c, c->out_len - c->out_off < before);
+		return;
+	}
+	c->out_off = c->out_len = 0;
+	ev_io_stop(c->m->loop, &c->wio);
+	if (c->req.ended) {
+		conn_request_done(c);
+		return;
+	}
+	if (before >= CONN_OUT_HIGH && c->cgi != NULL)
+		cgi_output_resume(c->cgi);
+	conn_timer_update(c, 1);
+}
+
+static void
+conn_write_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct conn	*c = container_of(w, struct conn, wio);
+	size_t		 pending = c->out_len - c->out_off;
+
+	conn_flush(c);
+	if (c->state != CONN_CLOSED && c->cgi != NULL &&
+	    pending >= CONN_OUT_LOW && c->out_len - c->out_off < CONN_OUT_LOW)
+		cgi_output_resume(c->cgi);
+}
+
+/* A response of the server's own: errors, 503, OPTIONS *. */
+static void
+conn_respond(struct conn *c, int status, const char *extra, int close)
+{
+	struct conn_req		*q = &c->req;
+	struct response_head	 h;
+	char			 body[128], hdr[512];
+	size_t			 blen, hlen;
+
+	if (c->cgi != NULL) {
+		cgi_detach(c->cgi, "server answered");
+		c->cgi = NULL;
+	}
+	if (close || !conn_body_complete(c))
+		q->keep_alive = 0;
+	if (status == 200)
+		blen = 0;
+	else
+		blen = (size_t)snprintf(body, sizeof(body), "%d %s\n", status,
+		    response_reason(status));
+	snprintf(hdr, sizeof(hdr), "%s%s",
+	    blen > 0 ? "Content-Type: text/plain; charset=utf-8\r\n" : "",
+	    extra != NULL ? extra : "");
+	memset(&h, 0, sizeof(h));
+	h.status = status;
+	h.minor = q->r.minor;
+	h.head_request = q->is_head;
+	h.keep_alive = q->keep_alive;
+	h.content_length = (int64_t)blen;
+	response_frame(&h);
+	q->keep_alive = h.keep_alive;
+	if (conn_out_reserve(c, 1024) == -1) {
+		conn_close(c, "out of memory");
+		return;
+	}
+	hlen = response_write_head(c->out + c->out_len, c->out_cap - c->out_len,
+	    &h, master_date(c->m), hdr, strlen(hdr));
+	c->out_len += hlen;
+	if (!q->is_head)
+		conn_out_append(c, body, blen);
+	q->status = status;
+	q->committed = 1;
+	q->rhead_done = 1;
+	q->ended = 1;
+	if (c->state != CONN_DISPATCHED)
+		conn_set_state(c, CONN_WRITE);
+	else
+		conn_set_state(c, CONN_WRITE);
+	conn_flush(c);
+}
+
+/* Builds the header block to pass on from the app's fields. */
+static char *
+conn_app_fields(struct conn *c, const struct cgiresp *cr, size_t *len)
+{
+	size_t	 n = 0, i;
+	char	*p, *s;
+
+	for (i = 0; i < cr->nfields; i++)
+		n += cr->fields[i].name.len + cr->fields[i].value.len + 4;
+	if (cr->location.p != NULL)
+		n += cr->location.len + 12;
+	if ((s = p = malloc(n + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < cr->nfields; i++) {
+		memcpy(p, cr->fields[i].name.p, cr->fields[i].name.len);
+		p += cr->fields[i].name.len;
+		*p++ = ':';
+		*p++ = ' ';
+		memcpy(p, cr->fields[i].value.p, cr->fields[i].value.len);
+		p += cr->fields[i].value.len;
+		*p++ = '\r';
+		*p++ = '\n';
+	}
+	if (cr->location.p != NULL) {
+		memcpy(p, "Location: ", 10);
+		p += 10;
+		memcpy(p, cr->location.p, cr->location.len);
+		p += cr->location.len;
+		*p++ = '\r';
+		*p++ = '\n';
+	}
+	*len = (size_t)(p - s);
+	return s;
+}
+
+/* Queues the response head for the app's response; length is the body
+   length when known, else -1. */
+static void
+conn_commit(struct conn *c, int64_t length)
+{
+	struct conn_req	*q = &c->req;
+	struct cgiresp	 cr;
+	struct http1_field *fields;
+	char		*extra, *pend;
+	size_t		 elen, hlen, plen;
+	ssize_t		 n;
+
+	ev_timer_stop(c->m->loop, &c->commit);
+	fields = calloc(CGIRESP_DEFAULT_MAX_FIELDS, sizeof(*fields));
+	if (fields == NULL) {
+		conn_app_fail(c, 500);
+		return;
+	}
+	cr.fields = fields;
+	n = cgiresp_parse(q->rhead, q->rhead_len, &cr,
+	    CGIRESP_DEFAULT_MAX_FIELDS, CGIRESP_DEFAULT_MAX_HEAD);
+	if (n <= 0 || (extra = conn_app_fields(c, &cr, &elen)) == NULL) {
+		free(fields);
+		conn_app_fail(c, 502);
+		return;
+	}
+	memset(&q->rh, 0, sizeof(q->rh));
+	q->rh.status = cr.status;
+	q->rh.minor = q->r.minor;
+	q->rh.head_request = q->is_head;
+	q->rh.keep_alive = q->keep_alive && !c->m->stopping;
+	q->rh.content_length = cr.content_length >= 0 ? cr.content_length :
+	    length;
+	q->app_length = cr.content_length;
+	response_frame(&q->rh);
+	q->keep_alive = q->rh.keep_alive;
+	q->status = cr.status;
+	if (conn_out_reserve(c, elen + 512) == -1) {
+		free(extra);
+		free(fields);
+		conn_close(c, "out of memory");
+		return;
+	}
+	hlen = response_write_head(c->out + c->out_len, c->out_cap - c->out_len,
+	    &q->rh, master_date(c->m), extra, elen);
+	c->out_len += hlen;
+	free(extra);
+	free(fields);
+	q->committed = 1;
+	pend = q->pend;
+	plen = q->pend_len;
+	q->pend = NULL;
+	q->pend_len = 0;
+	if (plen > 0)
+		conn_body_out(c, pend, plen);
+	free(pend);
+}
+
+/* Queues body bytes from the app, framed as the response head said. */
+static void
+conn_body_out(struct conn *c, const char *p, size_t len)
+{
+	struct conn_req	*q = &c->req;
+	char		 ch[CHUNK_HEADER_MAX];
+	size_t		 n;
+
+	if (!q->committed) {
+		char	*np = realloc(q->pend, q->pend_len + len);
+
+		if (np == NULL) {
+			conn_app_fail(c, 500);
+			return;
+		}
+		q->pend = np;
+		memcpy(q->pend + q->pend_len, p, len);
+		q->pend_len += len;
+		if (q->pend_len > CONN_PEND_MAX)
+			conn_commit(c, -1);
+		return;
+	}
+	switch (q->rh.framing) {
+	case RESPONSE_NO_BODY:
+		q->body_sent += len;
+		return;
+	case RESPONSE_LENGTH:
+		if ((uint64_t)q->rh.content_length - q->body_sent < len) {
+			len = (size_t)((uint64_t)q->rh.content_length -
+			    q->body_sent);
+			if (!q->close_after)
+				log_warnx("%s: script wrote more than its "
+				    "Content-Length; extra bytes dropped",
+				    q->script.script_name);
+			q->close_after = 1;
+		}
+		conn_out_append(c, p, len);
+		break;
+	case RESPONSE_CHUNKED:
+		if (len == 0)
+			return;
+		n = chunk_header(ch, len);
+		conn_out_append(c, ch, n);
+		conn_out_append(c, p, len);
+		conn_out_append(c, CHUNK_TRAILER, 2);
+		break;
+	case RESPONSE_CLOSE:
+		conn_out_append(c, p, len);
+		break;
+	}
+	q->body_sent += len;
+}
+
+int
+conn_app_output(struct conn *c, const char *p, size_t len)
+{
+	struct conn_req	*q = &c->req;
+	struct cgiresp	 cr;
+	struct http1_field *fields;
+	ssize_t		 n;
+	size_t		 off;
+
+	if (q->ended)
+		return 1;
+	if (!q->rhead_done) {
+		char	*np = realloc(q->rhead, q->rhead_len + len);
+
+		if (np == NULL) {
+			conn_app_fail(c, 500);
+			return 0;
+		}
+		q->rhead = np;
+		memcpy(q->rhead + q->rhead_len, p, len);
+		q->rhead_len += len;
+		fields = calloc(CGIRESP_DEFAULT_MAX_FIELDS, sizeof(*fields));
+		if (fields == NULL) {
+			conn_app_fail(c, 500);
+			return 0;
+		}
+		cr.fields = fields;
+		n = cgiresp_parse(q->rhead, q->rhead_len, &cr,
+		    CGIRESP_DEFAULT_MAX_FIELDS, CGIRESP_DEFAULT_MAX_HEAD);
+		free(fields);
+		if (n < 0) {
+			log_warnx("%s: malformed response header block",
+			    q->script.script_name);
+			conn_app_fail(c, 502);
+			return 0;
+		}
+		if (n == 0)
+			return 1;
+		q->rhead_done = 1;
+		off = (size_t)n;
+		/* Keep the body bytes that came with the head apart. */
+		if (off < q->rhead_len) {
+			q->pend = malloc(q->rhead_len - off);
+			if (q->pend == NULL) {
+				conn_app_fail(c, 500);
+				return 0;
+			}
+			memcpy(q->pend, q->rhead + off, q->rhead_len - off);
+			q->pend_len = q->rhead_len - off;
+		}
+		q->rhead_len = off;
+		if (cr.kind == CGIRESP_LOCAL_REDIRECT)
+			log_info("%s: local redirect answered as a client "
+			    "redirect", q->script.script_name);
+		if (cr.content_length >= 0 || q->pend_len > CONN_PEND_MAX)
+			conn_commit(c, -1);
+	} else
+		conn_body_out(c, p, len);
+	if (c->state == CONN_CLOSED)
+		return 0;
+	conn_flush(c);
+	if (c->state == CONN_CLOSED)
+		return 0;
+	return c->out_len - c->out_off < CONN_OUT_HIGH;
+}
+
+static void
+conn_commit_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct conn	*c = container_of(w, struct conn, commit);
+
+	if (!c->req.committed && c->req.rhead_done && !c->req.ended) {
+		conn_commit(c, -1);
+		if (c->state != CONN_CLOSED)
+			conn_flush(c);
+	}
+}
+
+void
+conn_app_idle(struct conn *c)
+{
+	if (c->req.rhead_done && !c->req.committed && !c->req.ended &&
+	    !ev_is_active(&c->commit)) {
+		ev_timer_set(&c->commit, CONN_COMMIT_DELAY, 0);
+		ev_timer_start(c->m->loop, &c->commit);
+	}
+}
+
+void
+conn_app_end(struct conn *c, int clean)
+{
+	struct conn_req	*q = &c->req;
+
+	c->cgi = NULL;
+	if (q->ended)
+		return;
+	if (!q->rhead_done) {
+		log_warnx("%s: script ended without a response header block",
+		    q->script.script_name);
+		conn_app_fail(c, 502);
+		return;
+	}
+	if (!q->committed) {
+		if (!clean) {
+			conn_app_fail(c, 502);
+			return;
+		}
+		conn_commit(c, (int64_t)q->pend_len);
+		if (c->state == CONN_CLOSED)
+			return;
+	}
+	switch (q->rh.framing) {
+	case RESPONSE_CHUNKED:
+		if (clean)
+			conn_out_append(c, CHUNK_LAST, 5);
+		else
+			q->close_after = 1;
+		break;
+	case RESPONSE_LENGTH:
+		if (q->body_sent < (uint64_t)q->rh.content_length)
+			q->close_after = 1;
+		break;
+	case RESPONSE_CLOSE:
+		q->close_after = 1;
+		break;
+	default:
+		break;
+	}
+	q->ended = 1;
+	conn_set_state(c, CONN_WRITE);
+	conn_flush(c);
+}
+
+void
+conn_app_fail(struct conn *c, int status)
+{
+	struct conn_req	*q = &c->req;
+
+	if (q->ended)
+		return;
+	if (!q->committed) {
+		free(q->pend);
+		q->pend = NULL;
+		q->pend_len = 0;
+		conn_respond(c, status, NULL, 0);
+		return;
+	}
+	if (c->cgi != NULL) {
+		cgi_detach(c->cgi, "response failed");
+		c->cgi = NULL;
+	}
+	q->close_after = 1;
+	q->ended = 1;
+	conn_set_state(c, CONN_WRITE);
+	conn_flush(c);
+}
+
+static void
+conn_access_log(struct conn *c)
+{
+	struct conn_req		*q = &c->req;
+	struct log_access_entry	 e;
+
+	memset(&e, 0, sizeof(e));
+	e.remote_addr = c->peer_addr;
+	e.method = q->r.method.p;
+	e.method_len = q->r.method.len;
+	e.target = q->r.target.p;
+	e.target_len = q->r.target.len;
+	e.minor = q->r.minor;
+	e.status = q->status;
+	e.bytes = q->body_sent;
+	if (q->r.method.p != NULL) {
+		e.referer = conn_field(c, "Referer", &e.referer_len);
+		e.user_agent = conn_field(c, "User-Agent", &e.user_agent_len);
+	}
+	e.duration_us = (uint64_t)((ev_now(c->m->loop) - q->start) * 1e6);
+	log_access(&e);
+}
+
+static void
+conn_request_reset(struct conn *c)
+{
+	struct conn_req		*q = &c->req;
+	struct http1_field	*fields = q->r.fields;
+
+	route_script_free(&q->script);
+	free(q->cbody);
+	if (q->cbody_fd != -1)
+		close(q->cbody_fd);
+	free(q->rhead);
+	free(q->pend);
+	if (c->state == CONN_CLOSED) {
+		free(fields);
+		fields = NULL;
+	}
+	memset(q, 0, sizeof(*q));
+	q->r.fields = fields;
+	q->cbody_fd = -1;
+}
+
+/* The response went out: log it, then the next request or close. */
+static void
+conn_request_done(struct conn *c)
+{
+	struct conn_req	*q = &c->req;
+	size_t		 take;
+
+	if (c->state != CONN_DRAIN) {
+		if (q->r.method.p != NULL || q->status != 0)
+			conn_access_log(c);
+		if (c->cgi != NULL) {
+			cgi_detach(c->cgi, "response done");
+			c->cgi = NULL;
+		}
+		if (c->linger) {
+			/* Half-close so the client reads the error instead
+			   of a reset, then drain briefly. */
+			shutdown(c->fd, SHUT_WR);
+			conn_set_state(c, CONN_LINGER);
+			conn_timer_update(c, 0);
+			if (!c->rd_eof)
+				conn_read_update(c);
+			else
+				conn_close(c, "error sent");
+			return;
+		}
+		if (!q->keep_alive || q->close_after || c->m->stopping) {
+			conn_close(c, "response done, not keeping alive");
+			return;
+		}
+		if (!q->chunked && q->body_left > 0) {
+			take = conn_unconsumed(c);
+			if (take > q->body_left)
+				take = (size_t)q->body_left;
+			c->in_off += take;
+			q->body_left -= take;
+			if (q->body_left > CONN_DRAIN_MAX) {
+				conn_close(c, "unread request body too large "
+				    "to drain");
+				return;
+			}
+			if (q->body_left > 0) {
+				conn_set_state(c, CONN_DRAIN);
+				conn_timer_update(c, 0);
+				conn_read_update(c);
+				return;
+			}
+		}
+		if (q->chunked && !q->chunk.done) {
+			conn_close(c, "unread chunked body");
+			return;
+		}
+	}
+	/* Move what is left (pipelined requests) to the buffer's start. */
+	if (c->in != NULL) {
+		memmove(c->in, c->in + c->in_off, c->in_len - c->in_off);
+		c->in_len -= c->in_off;
+		c->in_off = 0;
+	}
+	conn_request_reset(c);
+	conn_set_state(c, c->in_len > 0 ? CONN_READ_HEAD : CONN_IDLE);
+	if (c->in_len == 0) {
+		if (c->rd_eof) {
+			conn_close(c, "client closed after its requests");
+			return;
+		}
+		/* An idle connection keeps no buffers. */
+		free(c->in);
+		c->in = NULL;
+		c->in_cap = 0;
+		free(c->out);
+		c->out = NULL;
+		c->out_cap = 0;
+	}
+	c->tkind = -1;
+	conn_timer_update(c, 0);
+	conn_read_update(c);
+	if (c->in_len > 0)
+		conn_advance(c);
+}

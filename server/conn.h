@@ -1,0 +1,138 @@
+/*
+ * A client connection: its input buffer, the request in progress, the
+ * output queue, its watchers, and the state machine that drives them.
+ * Apps (server/cgi.c now, pools later) produce a CGI-format response
+ * stream; conn.c parses its header block and frames the body.
+ */
+#ifndef FERRY_SERVER_CONN_H
+#define FERRY_SERVER_CONN_H
+
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <ev.h>
+
+#include "protocol/chunked.h"
+#include "protocol/cgiresp.h"
+#include "protocol/http1.h"
+#include "protocol/response.h"
+#include "server/route.h"
+
+struct master;
+struct cgi;
+
+enum conn_state {
+	CONN_IDLE,		/* keep-alive, nothing buffered */
+	CONN_READ_HEAD,		/* reading a request head */
+	CONN_READ_BODY,		/* collecting a chunked body before dispatch */
+	CONN_QUEUED,		/* waiting for a free CGI process slot */
+	CONN_DISPATCHED,	/* app running: body in, response out */
+	CONN_WRITE,		/* app done: flushing the response */
+	CONN_DRAIN,		/* discarding a body the app did not read */
+	CONN_LINGER,		/* error sent, half-closed, draining */
+	CONN_CLOSED,
+};
+
+/* The request in progress; zeroed between requests. */
+struct conn_req {
+	struct http1_request	 r;
+	size_t			 head_len;	/* head bytes at c->in */
+	int			 is_head;	/* method HEAD */
+	int			 keep_alive;	/* the client allows it */
+	ev_tstamp		 start;
+
+	/* body from the client */
+	uint64_t		 body_left;	/* Content-Length bytes unread */
+	struct chunked_dec	 chunk;
+	int			 chunked;	/* collecting a chunked body */
+	char			*cbody;		/* collected chunked body */
+	size_t			 cbody_len, cbody_cap, cbody_off;
+	int			 cbody_fd;	/* spilled body, or -1 */
+	uint64_t		 cbody_total;
+	int			 body_done;	/* whole body received */
+	int64_t			 body_len;	/* for CONTENT_LENGTH; -1 none */
+	int			 continue_sent;
+
+	/* routing */
+	struct conf_app		*app;
+	struct route_script	 script;
+
+	/* response from the app */
+	char			*rhead;		/* script header block so far */
+	size_t			 rhead_len;
+	int			 rhead_done;
+	char			*pend;		/* body held for a Content-Length */
+	size_t			 pend_len;
+	int			 committed;	/* response head queued */
+	struct response_head	 rh;
+	int64_t			 app_length;	/* the app's Content-Length */
+	uint64_t		 body_sent;	/* body bytes queued */
+	int			 ended;		/* response complete */
+	int			 close_after;	/* close once flushed */
+	int			 status;
+};
+
+struct conn {
+	struct master		*m;
+	struct conn		*prev, *next;	/* m->conns */
+	struct conn		*qnext;		/* CGI wait queue */
+	enum conn_state		 state;
+	int			 fd;
+	ev_io			 rio, wio;
+	ev_timer		 timer;
+
+	char			 peer_addr[64];
+	unsigned int		 peer_port;
+	char			 local_addr[64];
+	unsigned int		 local_port;
+
+	char			*in;		/* input buffer */
+	size_t			 in_len, in_off, in_cap;
+	int			 rd_eof;	/* client half-closed */
+
+	char			*out;		/* output queue */
+	size_t			 out_len, out_off, out_cap;
+
+	struct conn_req		 req;
+	struct cgi		*cgi;
+	unsigned int		 nreq;		/* requests served */
+	int			 tkind;		/* which timeout is armed */
+	int			 linger;	/* half-close and drain when done */
+	size_t			 lingered;
+	ev_timer		 commit;	/* CONN_COMMIT_DELAY */
+};
+
+/* Takes ownership of an accepted, non-blocking fd. */
+void	conn_accept(struct master *m, int fd, const struct sockaddr *peer,
+	    socklen_t peerlen);
+/* Idempotent teardown with a reason for the log. */
+void	conn_close(struct conn *c, const char *reason);
+const char *conn_state_name(enum conn_state s);
+/* Graceful stop: closes idle connections; others close after their
+   current request. */
+void	conn_shutdown_idle(struct master *m);
+
+/* For apps: the request body.  conn_body_peek() names body bytes ready
+   to pass on (len 0: none yet); conn_body_consume() marks n of them done.
+   conn_body_complete() is 1 once every body byte was passed on. */
+void	conn_body_peek(struct conn *c, const char **p, size_t *len);
+void	conn_body_consume(struct conn *c, size_t n);
+int	conn_body_complete(struct conn *c);
+
+/* For apps: the response stream in CGI format.  conn_app_output() returns
+   1 when the app may send more now, 0 when it must wait for
+   app_output_resume (the client is slow).  conn_app_idle() says no more
+   output is ready for now; conn_app_end() ends the response (clean: the
+   app finished normally); conn_app_fail() answers status when nothing was
+   sent yet, otherwise closes the connection. */
+int	conn_app_output(struct conn *c, const char *p, size_t len);
+void	conn_app_idle(struct conn *c);
+void	conn_app_end(struct conn *c, int clean);
+void	conn_app_fail(struct conn *c, int status);
+/* For the CGI queue: the app may start now, or answer 503. */
+void	conn_dispatch_ready(struct conn *c);
+
+#endif

@@ -1,0 +1,27 @@
+/*
+ * The master's fixed limits, each named once.  The configurable ones are
+ * in server/conf.h.
+ */
+#ifndef FERRY_SERVER_LIMITS_H
+#define FERRY_SERVER_LIMITS_H
+
+#define CONN_IN_MIN		(16 * 1024)	/* input buffer: at least this,
+						   and room for a whole head */
+#define CONN_OUT_HIGH		(64 * 1024)	/* stop reading the app above */
+#define CONN_OUT_LOW		(16 * 1024)	/* resume below */
+#define CONN_PEND_MAX		(32 * 1024)	/* app output held to give a
+						   short response a length */
+#define CONN_COMMIT_DELAY	0.005		/* s: wait for more output before
+						   choosing chunked framing */
+#define CONN_DRAIN_MAX		(256 * 1024)	/* unread body discarded to keep
+						   the connection; close beyond */
+#define CONN_LINGER_TIME	1.0		/* s: drain after an error */
+#define CONN_LINGER_BYTES	(64 * 1024)
+#define CONN_CBODY_MEM		(1024 * 1024)	/* chunked body kept in memory;
+						   beyond, an unlinked temp file */
+#define ACCEPT_RETRY		0.5		/* s: retry after EMFILE */
+#define ACCEPT_BATCH		64		/* accepts per wake-up */
+#define CGI_STDERR_LINE		1024		/* longest logged stderr line */
+#define CGI_MAX_ENV		512		/* environment entries */
+
+#endif

@@ -56,6 +56,8 @@ static void	conn_body_out(struct conn *, const char *, size_t);
 static void	conn_read_update(struct conn *);
 static void	conn_access_log(struct conn *);
 static size_t	conn_unconsumed(const struct conn *);
+static void	conn_route(struct conn *);
+static void	conn_local_redirect(struct conn *, const struct cgiresp *);
 
 const char *
 conn_state_name(enum conn_state s)
@@ -495,9 +497,10 @@ conn_request_start(struct conn *c, size_t head_len)
 	struct master	*m = c->m;
 	const struct http1_request *r = &q->r;
 	size_t		 have;
-	int		 st;
 
 	q->head_len = head_len;
+	q->log_method = r->method;
+	q->log_target = r->target;
 	c->in_off = head_len;
 	q->start = ev_now(m->loop);
 	q->body_len = -1;
@@ -543,18 +546,9 @@ conn_request_start(struct conn *c, size_t head_len)
 		conn_respond(c, 501, NULL, 0);
 		return;
 	}
-	q->app = route_match(m->conf->apps, m->conf->napps, r->path.p,
-	    r->path.len);
-	if (q->app == NULL || q->app->type != CONF_APP_CGI) {
-		conn_respond(c, 404, NULL, 0);
+	conn_route(c);
+	if (q->ended)
 		return;
-	}
-	st = route_script_resolve(q->app->root, q->app->prefix, r->path.p,
-	    r->path.len, &q->script);
-	if (st != 0) {
-		conn_respond(c, st, NULL, 0);
-		return;
-	}
 	if (q->chunked) {
 		conn_set_state(c, CONN_READ_BODY);
 		have = conn_unconsumed(c);
@@ -568,6 +562,81 @@ conn_request_start(struct conn *c, size_t head_len)
 		return;
 	}
 	conn_dispatch(c);
+}
+
+/* Picks the app and the script for the request's path; answers the
+   request itself when there is none. */
+static void
+conn_route(struct conn *c)
+{
+	struct conn_req	*q = &c->req;
+	struct master	*m = c->m;
+	int		 st;
+
+	q->app = route_match(m->conf->apps, m->conf->napps, q->r.path.p,
+	    q->r.path.len);
+	if (q->app == NULL || q->app->type != CONF_APP_CGI) {
+		conn_respond(c, 404, NULL, 0);
+		return;
+	}
+	st = route_script_resolve(q->app->root, q->app->prefix, q->r.path.p,
+	    q->r.path.len, &q->script);
+	if (st != 0)
+		conn_respond(c, st, NULL, 0);
+}
+
+/* RFC 3875 6.2.2: the server answers as for a GET of the new path. */
+static void
+conn_local_redirect(struct conn *c, const struct cgiresp *cr)
+{
+	struct conn_req	*q = &c->req;
+	char		*qm;
+
+	if (c->cgi != NULL) {
+		cgi_detach(c->cgi, "local redirect");
+		c->cgi = NULL;
+	}
+	if (++q->nredirects > CONN_MAX_REDIRECTS) {
+		log_warnx("%s: more than %d local redirects",
+		    q->script.script_name, CONN_MAX_REDIRECTS);
+		conn_app_fail(c, 500);
+		return;
+	}
+	free(q->redirect);
+	if ((q->redirect = strndup(cr->location.p, cr->location.len)) == NULL) {
+		conn_app_fail(c, 500);
+		return;
+	}
+	log_debug("%s: local redirect to %s", q->script.script_name,
+	    q->redirect);
+	q->r.method.p = "GET";
+	q->r.method.len = 3;
+	q->r.target.p = q->redirect;
+	q->r.target.len = cr->location.len;
+	q->r.path.p = q->redirect;
+	if ((qm = strchr(q->redirect, '?')) != NULL) {
+		q->r.path.len = (size_t)(qm - q->redirect);
+		q->r.query.p = qm + 1;
+		q->r.query.len = strlen(qm + 1);
+	} else {
+		q->r.path.len = cr->location.len;
+		q->r.query.p = NULL;
+		q->r.query.len = 0;
+	}
+	q->r.body = HTTP1_BODY_NONE;
+	q->body_detached = 1;
+	q->body_len = -1;
+	free(q->rhead);
+	q->rhead = NULL;
+	q->rhead_len = 0;
+	q->rhead_done = 0;
+	free(q->pend);
+	q->pend = NULL;
+	q->pend_len = 0;
+	route_script_free(&q->script);
+	conn_route(c);
+	if (c->state == CONN_DISPATCHED && !q->ended)
+		conn_dispatch(c);
 }
 
 /* Collects a chunked body (CGI needs CONTENT_LENGTH), in memory up to
@@ -679,6 +748,11 @@ conn_body_peek(struct conn *c, const char **p, size_t *len)
 	struct conn_req	*q = &c->req;
 	size_t		 avail;
 
+	if (q->body_detached) {
+		*p = NULL;
+		*len = 0;
+		return;
+	}
 	if (q->chunked) {
 		*p = q->cbody + q->cbody_off;
 		*len = q->cbody_len - q->cbody_off;
@@ -712,6 +786,8 @@ conn_body_complete(struct conn *c)
 {
 	struct conn_req	*q = &c->req;
 
+	if (q->body_detached)
+		return 1;
 	if (q->chunked)
 		return q->chunk.done && q->cbody_off == q->cbody_len;
 	return q->body_left == 0;
@@ -1053,9 +1129,20 @@ conn_app_output(struct conn *c, const char *p, size_t len)
 			q->pend_len = q->rhead_len - off;
 		}
 		q->rhead_len = off;
-		if (cr.kind == CGIRESP_LOCAL_REDIRECT)
-			log_info("%s: local redirect answered as a client "
-			    "redirect", q->script.script_name);
+		if (cr.kind == CGIRESP_LOCAL_REDIRECT) {
+			fields = calloc(CGIRESP_DEFAULT_MAX_FIELDS,
+			    sizeof(*fields));
+			if (fields == NULL) {
+				conn_app_fail(c, 500);
+				return 0;
+			}
+			cr.fields = fields;
+			(void)cgiresp_parse(q->rhead, q->rhead_len, &cr,
+			    CGIRESP_DEFAULT_MAX_FIELDS, CGIRESP_DEFAULT_MAX_HEAD);
+			conn_local_redirect(c, &cr);
+			free(fields);
+			return 0;
+		}
 		if (cr.content_length >= 0 || q->pend_len > CONN_PEND_MAX)
 			conn_commit(c, -1);
 	} else
@@ -1167,10 +1254,10 @@ conn_access_log(struct conn *c)
 
 	memset(&e, 0, sizeof(e));
 	e.remote_addr = c->peer_addr;
-	e.method = q->r.method.p;
-	e.method_len = q->r.method.len;
-	e.target = q->r.target.p;
-	e.target_len = q->r.target.len;
+	e.method = q->log_method.p;
+	e.method_len = q->log_method.len;
+	e.target = q->log_target.p;
+	e.target_len = q->log_target.len;
 	e.minor = q->r.minor;
 	e.status = q->status;
 	e.bytes = q->body_sent;
@@ -1194,6 +1281,7 @@ conn_request_reset(struct conn *c)
 		close(q->cbody_fd);
 	free(q->rhead);
 	free(q->pend);
+	free(q->redirect);
 	if (c->state == CONN_CLOSED) {
 		free(fields);
 		fields = NULL;

@@ -56,8 +56,13 @@ struct conn_req {
 	int64_t			 body_len;	/* for CONTENT_LENGTH; -1 none */
 	int			 continue_sent;
 
-	/* routing */
+	/* routing; a local redirect (RFC 3875 6.2.2) re-routes the request
+	   as a GET of redirect, without the client's body */
 	struct conf_app		*app;
+	char			*redirect;
+	unsigned int		 nredirects;
+	int			 body_detached;
+	struct http1_span	 log_method, log_target;
 	struct route_script	 script;
 
 	/* response from the app */

@@ -19,6 +19,7 @@
 #define CONN_LINGER_BYTES	(64 * 1024)
 #define CONN_CBODY_MEM		(1024 * 1024)	/* chunked body kept in memory;
 						   beyond, an unlinked temp file */
+#define CONN_MAX_REDIRECTS	10		/* local redirects per request */
 #define ACCEPT_RETRY		0.5		/* s: retry after EMFILE */
 #define ACCEPT_BATCH		64		/* accepts per wake-up */
 #define CGI_STDERR_LINE		1024		/* longest logged stderr line */

@@ -37,16 +37,37 @@ typedef int (*cgienv_sink)(void *arg, const char *name, size_t nlen,
     const char *value, size_t vlen);
 
 /*
- * Emits every meta-variable for req and info: AUTH_TYPE, CONTENT_LENGTH,
- * CONTENT_TYPE, GATEWAY_INTERFACE, PATH_INFO, PATH_TRANSLATED, QUERY_STRING,
- * REMOTE_ADDR, REMOTE_PORT, REQUEST_METHOD, REQUEST_URI, SCRIPT_NAME,
- * SCRIPT_FILENAME, SERVER_NAME, SERVER_PORT, SERVER_PROTOCOL,
- * SERVER_SOFTWARE, HTTPS (when on), DOCUMENT_ROOT (when set), then HTTP_*
- * for the other fields: repeated fields joined with ", ", never
- * HTTP_PROXY (httpoxy), HTTP_CONTENT_LENGTH or HTTP_CONTENT_TYPE, and no
- * field whose name holds a character other than letters, digits and '-'
- * (so "X_Foo" cannot pose as "X-Foo").  Returns 0, or -1 when the sink
- * stopped it or memory ran out.
+ * Emits every meta-variable for req and info, in this order:
+ *   AUTH_TYPE          only with an Authorization field: its scheme token
+ *   CONTENT_LENGTH     only when info->content_length >= 0 (pass the body
+ *                      length, also of a de-chunked body)
+ *   CONTENT_TYPE       only with a Content-Type field (the first one)
+ *   GATEWAY_INTERFACE  "CGI/1.1"
+ *   PATH_INFO          only when info->path_info is non-empty
+ *   PATH_TRANSLATED    only when set
+ *   QUERY_STRING       raw query, "" without one (RFC 3875: always set)
+ *   REMOTE_ADDR, REMOTE_PORT, REQUEST_METHOD, REQUEST_URI (raw target),
+ *   SCRIPT_NAME        always ("" for NULL)
+ *   SCRIPT_FILENAME    only when set
+ *   SERVER_NAME        host of req->authority, as sent, without userinfo
+ *                      and port, an IPv6 literal with its brackets ("[::1]");
+ *                      no host: info->server_name, else info->server_addr
+ *   SERVER_PORT        info->server_port
+ *   SERVER_PROTOCOL    "HTTP/1.0" or "HTTP/1.1" from req->minor
+ *   SERVER_SOFTWARE    always ("" for NULL)
+ *   HTTPS              "on", only when info->https
+ *   DOCUMENT_ROOT      only when set
+ *   HTTP_*             one per field name, in order of first appearance:
+ *                      uppercased, '-' made '_', repeated fields (names
+ *                      compared case-insensitively) joined with ", "
+ *                      (Cookie: "; ").  Never HTTP_PROXY (httpoxy),
+ *                      HTTP_CONTENT_LENGTH or HTTP_CONTENT_TYPE, and no
+ *                      field whose name holds a character other than ASCII
+ *                      letters, digits and '-' (so "X_Foo" cannot pose as
+ *                      "X-Foo").  Authorization is passed (apps do their
+ *                      own auth); Transfer-Encoding too.
+ * Allocates one scratch buffer, freed before returning.  Returns 0, or -1
+ * when the sink returned -1 (nothing more is emitted) or memory ran out.
  */
 int	cgienv_build(const struct http1_request *req, const struct cgienv_info *info,
 	    cgienv_sink sink, void *arg);

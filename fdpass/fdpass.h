@@ -10,18 +10,21 @@
 
 /*
  * Sends buf[0..len) (len > 0) on the Unix socket sock with fd attached as
- * SCM_RIGHTS (fd < 0: none), with MSG_NOSIGNAL.  Returns the bytes sent,
- * which may be fewer than len on a non-blocking socket (the fd went with
- * the first byte), or -1 with errno set.
+ * SCM_RIGHTS (fd < 0: none), with MSG_NOSIGNAL (EPIPE, no SIGPIPE).
+ * Returns the bytes sent, which may be fewer than len on a non-blocking
+ * socket (the fd went with the first byte), or -1 with errno set.  fd
+ * stays open here: the caller closes its copy when it wants to.
  */
 ssize_t	fdpass_send(int sock, const void *buf, size_t len, int fd);
 
 /*
- * Receives up to len bytes from sock into buf.  *fd is set to the
- * descriptor that came with them (close-on-exec), or -1.  Extra
- * descriptors are closed; a truncated control message (MSG_CTRUNC) closes
- * what arrived and fails with EMSGSIZE.  Returns the bytes read (0 at
- * EOF), or -1 with errno set.
+ * Receives up to len (> 0) bytes from sock into buf.  *fd is set to the
+ * descriptor that came with them (close-on-exec), or -1; at most the first
+ * is kept, extra ones are closed.  Returns the bytes read (0 at EOF, never
+ * with an fd), or -1 with errno set.  Fails with EMSGSIZE, closing every
+ * fd that arrived, when the control data was truncated (too many fds) or a
+ * datagram/seqpacket record did not fit in len: the bytes are lost then,
+ * so the caller should drop the connection.
  */
 ssize_t	fdpass_recv(int sock, void *buf, size_t len, int *fd);
 

@@ -28,7 +28,8 @@ struct route_script {
  * script whose resolved path leaves root.  Returns 0 and fills *out (free
  * with route_script_free), or the HTTP status to answer: 400 (bad
  * encoding, NUL), 403 (traversal, not a regular executable file, outside
- * root), 404 (missing).
+ * root), 404 (missing, empty script name, encoded slash, path not under
+ * prefix), 500 (out of memory).  On error *out is zeroed, nothing held.
  */
 int	route_script_resolve(const char *root, const char *prefix,
 	    const char *path, size_t len, struct route_script *out);

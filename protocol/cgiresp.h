@@ -16,10 +16,13 @@
 #define CGIRESP_DEFAULT_MAX_FIELDS	100
 
 enum cgiresp_kind {
-	CGIRESP_DOCUMENT,		/* Content-Type and a body */
-	CGIRESP_LOCAL_REDIRECT,		/* Location: /path, nothing else:
-					   the server re-dispatches */
-	CGIRESP_CLIENT_REDIRECT,	/* Location: absolute URI */
+	CGIRESP_DOCUMENT,		/* no Location: status and body go to
+					   the client */
+	CGIRESP_LOCAL_REDIRECT,		/* the block is exactly one line,
+					   "Location: /path[?query]": the
+					   server re-dispatches and ignores
+					   any body */
+	CGIRESP_CLIENT_REDIRECT,	/* any other block with a Location */
 };
 
 struct cgiresp {
@@ -27,7 +30,8 @@ struct cgiresp {
 	int			status;		/* Status: code, else 302 for a
 						   client redirect, else 200 */
 	struct http1_span	reason;		/* Status: reason phrase; len 0
-						   when absent */
+						   and p NULL when absent or
+						   empty */
 	struct http1_span	location;	/* p == NULL when absent */
 	int64_t			content_length;	/* Content-Length, or -1 */
 	struct http1_field	*fields;	/* caller's array: the fields
@@ -40,10 +44,24 @@ struct cgiresp {
  * CRLF; the block ends with an empty line).  r->fields must point to an
  * array of max_fields entries.  Status, Location and Content-Length are
  * taken out; hop-by-hop fields the server owns (Connection, Keep-Alive,
- * Transfer-Encoding, Trailer, Upgrade) are dropped; every other field is
- * kept in order.  Returns the bytes of the block (body starts there), 0
- * when more is needed, or -1 when the block is malformed or over a limit
- * (the server answers 502).
+ * Transfer-Encoding, Trailer, Upgrade, Proxy-Connection) are dropped; every
+ * other field is kept in order.  Returns the bytes of the block (body starts
+ * there), 0 when more is needed, or -1 when the block is malformed or over a
+ * limit (the server answers 502).  Never 0 once buf holds max_head bytes.
+ *
+ * Leniencies and choices (RFC 3875 section 6):
+ * - a document without Content-Type is accepted (e.g. for 204 or 304); the
+ *   server adds none.  A block needs at least one field line, though.
+ * - "Status: 404" (no reason) is accepted; the code must be 100 to 599.
+ * - "Location: /path" together with any other field line (Status included)
+ *   is a client redirect, with status Status or 302, and its Location goes
+ *   to the client as is.  A Location that does not start with '/' (absolute
+ *   URI, or a relative reference as RFC 9110 allows) is a client redirect.
+ * - Content-Length is 1*DIGIT; a repeat with the same value is accepted.
+ * - Rejected: obs-fold, whitespace before ':', a bare CR, CTLs other than
+ *   HTAB in values, a repeated Status or Location, an empty Location, more
+ *   than max_fields kept fields, a block longer than max_head bytes.
+ * On 0 or -1 the contents of *r are unspecified.
  */
 ssize_t	cgiresp_parse(const char *buf, size_t len, struct cgiresp *r,
 	    size_t max_fields, size_t max_head);

@@ -20,7 +20,8 @@ struct spawn_req {
 /*
  * Starts the process and returns its pid, or -1 with errno set (also when
  * the exec itself failed: the error is reported here, not as a child that
- * exits 127).  Every other fd of the caller must be close-on-exec.
+ * exits 127; EBADF for a negative fd).  The stdio fds may be any of 0, 1,
+ * 2 and may repeat.  Every other fd of the caller must be close-on-exec.
  */
 pid_t	spawn_process(const struct spawn_req *r);
 

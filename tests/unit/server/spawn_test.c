@@ -1,12 +1,500 @@
 #include "config.h"
 
-#include <check.h>
-#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
-/* Placeholder until the module's tests land. */
-START_TEST(test_placeholder)
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "server/spawn.h"
+
+#define SH	"/bin/sh"
+
+/* What one child printed, and how it ended. */
+struct sp_result {
+	char	out[4096];
+	char	err[4096];
+	int	status;		/* from waitpid */
+};
+
+static void	sp_read_all(int, char *, size_t);
+static void	sp_cloexec_all(void);
+static void	sp_run(struct spawn_req *, const char *, struct sp_result *);
+static void	sp_write_file(const char *, const char *, mode_t);
+static uint64_t	sp_sigset_hex(const char *);
+
+/* The 16 hex digits of a /proc/PID/status signal mask, then a newline. */
+static uint64_t
+sp_sigset_hex(const char *s)
 {
-	ck_assert_int_eq(1, 1);
+	uint64_t	 v = 0;
+	int		 i;
+
+	for (i = 0; i < 16; i++) {
+		v <<= 4;
+		if (s[i] >= '0' && s[i] <= '9')
+			v |= (uint64_t)(s[i] - '0');
+		else if (s[i] >= 'a' && s[i] <= 'f')
+			v |= (uint64_t)(s[i] - 'a' + 10);
+		else
+			ck_abort_msg("bad mask digit in %.16s", s);
+	}
+	ck_assert_int_eq(s[16], '\n');
+	return v;
+}
+
+/* Reads fd to EOF into buf (NUL-terminated) and closes it. */
+static void
+sp_read_all(int fd, char *buf, size_t size)
+{
+	size_t	 off = 0;
+	ssize_t	 n;
+
+	for (;;) {
+		ck_assert_uint_lt(off, size - 1);
+		n = read(fd, buf + off, size - 1 - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		ck_assert_int_ge(n, 0);
+		if (n == 0)
+			break;
+		off += (size_t)n;
+	}
+	buf[off] = '\0';
+	close(fd);
+}
+
+/*
+ * Makes every fd above 2 close-on-exec, as every fd of ferryd is, so that
+ * what Check or the sanitizers left open without it does not show up in
+ * a child's /proc/self/fd listing.
+ */
+static void
+sp_cloexec_all(void)
+{
+	DIR		*d;
+	struct dirent	*de;
+	int		 fd, flags;
+
+	d = opendir("/proc/self/fd");
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		fd = atoi(de->d_name);
+		if (fd <= 2 || fd == dirfd(d))
+			continue;
+		if ((flags = fcntl(fd, F_GETFD)) != -1)
+			fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+	}
+	closedir(d);
+}
+
+/*
+ * Runs r with fresh close-on-exec pipes as stdio, feeds it input (may be
+ * NULL), collects stdout and stderr and waits for it.
+ */
+static void
+sp_run(struct spawn_req *r, const char *input, struct sp_result *res)
+{
+	int	 in[2], out[2], err[2];
+	pid_t	 pid;
+
+	ck_assert_int_eq(pipe2(in, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(err, O_CLOEXEC), 0);
+	r->fd_in = in[0];
+	r->fd_out = out[1];
+	r->fd_err = err[1];
+	pid = spawn_process(r);
+	ck_assert_msg(pid > 0, "spawn %s: %s", r->path, strerror(errno));
+	close(in[0]);
+	close(out[1]);
+	close(err[1]);
+	if (input != NULL)
+		ck_assert_int_eq(write(in[1], input, strlen(input)),
+		    (ssize_t)strlen(input));
+	close(in[1]);
+	sp_read_all(out[0], res->out, sizeof(res->out));
+	sp_read_all(err[0], res->err, sizeof(res->err));
+	ck_assert_int_eq(waitpid(pid, &res->status, 0), pid);
+}
+
+static void
+sp_write_file(const char *path, const char *text, mode_t mode)
+{
+	int	 fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	ck_assert_int_eq(fchmod(fd, mode), 0);
+	ck_assert_int_eq(close(fd), 0);
+}
+
+/* stdin, stdout and stderr are the given pipes; argv arrives as given. */
+START_TEST(test_stdio)
+{
+	char *const		 argv[] = { "sh", "-c",
+	    "read x; echo \"out:$x $0 $1\"; echo \"err:$x\" >&2; exit 3",
+	    "zero", "one", NULL };
+	char *const		 envp[] = { NULL };
+	struct spawn_req	 r = { SH, argv, envp, NULL, -1, -1, -1, 0 };
+	struct sp_result	 res;
+
+	sp_run(&r, "hello\n", &res);
+	ck_assert_str_eq(res.out, "out:hello zero one\n");
+	ck_assert_str_eq(res.err, "err:hello\n");
+	ck_assert(WIFEXITED(res.status));
+	ck_assert_int_eq(WEXITSTATUS(res.status), 3);
+}
+END_TEST
+
+/* The environment is exactly envp: nothing of ours leaks in. */
+START_TEST(test_env)
+{
+	char *const		 argv[] = { "env", NULL };
+	char *const		 envp[] = { "A=1", "B=two words", NULL };
+	char *const		 none[] = { NULL };
+	struct spawn_req	 r = { "/usr/bin/env", argv, envp, NULL,
+	    -1, -1, -1, 0 };
+	struct sp_result	 res;
+
+	ck_assert_int_eq(setenv("FERRY_SPAWN_TEST_LEAK", "1", 1), 0);
+	sp_run(&r, NULL, &res);
+	ck_assert_str_eq(res.out, "A=1\nB=two words\n");
+	ck_assert_str_eq(res.err, "");
+	ck_assert(WIFEXITED(res.status) && WEXITSTATUS(res.status) == 0);
+
+	r.envp = none;
+	sp_run(&r, NULL, &res);
+	ck_assert_str_eq(res.out, "");
+	ck_assert(WIFEXITED(res.status) && WEXITSTATUS(res.status) == 0);
+}
+END_TEST
+
+/* cwd is applied; a missing cwd fails the spawn with ENOENT. */
+START_TEST(test_cwd)
+{
+	char *const		 argv[] = { "sh", "-c", "pwd", NULL };
+	char *const		 envp[] = { NULL };
+	struct spawn_req	 r = { SH, argv, envp, NULL, -1, -1, -1, 0 };
+	struct sp_result	 res;
+	char			 tmpl[] = "/tmp/ferry-spawn-XXXXXX";
+	char			 real[PATH_MAX], want[PATH_MAX + 2];
+	char			*missing;
+
+	ck_assert_ptr_nonnull(mkdtemp(tmpl));
+	ck_assert_ptr_nonnull(realpath(tmpl, real));
+	snprintf(want, sizeof(want), "%s\n", real);
+	r.cwd = tmpl;
+	sp_run(&r, NULL, &res);
+	ck_assert_str_eq(res.out, want);
+	ck_assert(WIFEXITED(res.status) && WEXITSTATUS(res.status) == 0);
+
+	ck_assert_int_ne(asprintf(&missing, "%s/missing", real), -1);
+	r.cwd = missing;
+	r.fd_in = 0;
+	r.fd_out = 1;
+	r.fd_err = 2;
+	errno = 0;
+	ck_assert_int_eq(spawn_process(&r), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1);
+	ck_assert_int_eq(errno, ECHILD);
+	free(missing);
+	ck_assert_int_eq(rmdir(real), 0);
+}
+END_TEST
+
+/*
+ * With new_pgrp the child leads its own group (pgid == pid); without it,
+ * it stays in ours.  The shell reads its own /proc/self/stat with a
+ * builtin, so no other process is involved.
+ */
+START_TEST(test_pgrp)
+{
+	char *const		 argv[] = { "sh", "-c",
+	    "read pid comm state ppid pgrp rest < /proc/self/stat; "
+	    "echo $pid $pgrp", NULL };
+	char *const		 envp[] = { NULL };
+	struct spawn_req	 r = { SH, argv, envp, NULL, -1, -1, -1, 1 };
+	struct sp_result	 res;
+	char			 want[64];
+	pid_t			 pid;
+	int			 in[2], out[2];
+
+	/* Run by hand to know the pid. */
+	ck_assert_int_eq(pipe2(in, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
+	r.fd_in = in[0];
+	r.fd_out = r.fd_err = out[1];
+	pid = spawn_process(&r);
+	ck_assert_int_gt(pid, 0);
+	close(in[0]);
+	close(in[1]);
+	close(out[1]);
+	sp_read_all(out[0], res.out, sizeof(res.out));
+	ck_assert_int_eq(waitpid(pid, &res.status, 0), pid);
+	snprintf(want, sizeof(want), "%ld %ld\n", (long)pid, (long)pid);
+	ck_assert_str_eq(res.out, want);
+
+	r.new_pgrp = 0;
+	ck_assert_int_eq(pipe2(in, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
+	r.fd_in = in[0];
+	r.fd_out = r.fd_err = out[1];
+	pid = spawn_process(&r);
+	ck_assert_int_gt(pid, 0);
+	close(in[0]);
+	close(in[1]);
+	close(out[1]);
+	sp_read_all(out[0], res.out, sizeof(res.out));
+	ck_assert_int_eq(waitpid(pid, &res.status, 0), pid);
+	snprintf(want, sizeof(want), "%ld %ld\n", (long)pid, (long)getpgrp());
+	ck_assert_str_eq(res.out, want);
+}
+END_TEST
+
+/*
+ * The parent blocks SIGTERM and SIGUSR1 and ignores SIGPIPE and SIGHUP;
+ * the child starts with an empty mask and nothing ignored.
+ */
+START_TEST(test_signals)
+{
+	char *const		 argv[] = { "grep", "-E", "^Sig(Blk|Ign)",
+	    "/proc/self/status", NULL };
+	char *const		 yes_argv[] = { "yes", NULL };
+	char *const		 envp[] = { NULL };
+	struct spawn_req	 r = { "/usr/bin/grep", argv, envp, NULL,
+	    -1, -1, -1, 1 };
+	struct sp_result	 res;
+	sigset_t		 set;
+	uint64_t		 blk, ign;
+	pid_t			 pid;
+	int			 out[2], status, sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
+	ck_assert_int_eq(sigprocmask(SIG_BLOCK, &set, NULL), 0);
+	ck_assert_ptr_ne(signal(SIGPIPE, SIG_IGN), SIG_ERR);
+	ck_assert_ptr_ne(signal(SIGHUP, SIG_IGN), SIG_ERR);
+
+	sp_run(&r, NULL, &res);
+	ck_assert(WIFEXITED(res.status) && WEXITSTATUS(res.status) == 0);
+	ck_assert_int_eq(strlen(res.out), 2 * (8 + 16 + 1));
+	ck_assert_int_eq(strncmp(res.out, "SigBlk:\t", 8), 0);
+	ck_assert_int_eq(strncmp(res.out + 25, "SigIgn:\t", 8), 0);
+	blk = sp_sigset_hex(res.out + 8);
+	ign = sp_sigset_hex(res.out + 25 + 8);
+	ck_assert_msg(blk == 0, "SigBlk %016llx", (unsigned long long)blk);
+	/*
+	 * glibc's posix_spawn sets its own internal signals (SIGCANCEL 32,
+	 * SIGSETXID 33: those between 31 and SIGRTMIN) to SIG_IGN in every
+	 * child, on purpose, and no public API reaches them.  Every signal
+	 * an application can name must be back to SIG_DFL.
+	 */
+	for (sig = 32; sig < SIGRTMIN; sig++)
+		ign &= ~((uint64_t)1 << (sig - 1));
+	ck_assert_msg(ign == 0, "SigIgn %016llx", (unsigned long long)ign);
+
+	/* And so a writer to a closed pipe dies of SIGPIPE, as it should. */
+	ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
+	r.path = "/usr/bin/yes";
+	r.argv = yes_argv;
+	r.fd_in = 0;
+	r.fd_out = out[1];
+	r.fd_err = out[1];
+	close(out[0]);
+	pid = spawn_process(&r);
+	ck_assert_int_gt(pid, 0);
+	close(out[1]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status));
+	ck_assert_int_eq(WTERMSIG(status), SIGPIPE);
+}
+END_TEST
+
+/* exec failures come back as -1 and errno, with no child left behind. */
+START_TEST(test_exec_fail)
+{
+	char *const		 argv[] = { "x", NULL };
+	char *const		 envp[] = { NULL };
+	struct spawn_req	 r = { NULL, argv, envp, NULL, 0, 1, 2, 0 };
+	char			 tmpl[] = "/tmp/ferry-spawn-XXXXXX";
+	char			*noexec, *noformat;
+
+	ck_assert_ptr_nonnull(mkdtemp(tmpl));
+	ck_assert_int_ne(asprintf(&noexec, "%s/noexec", tmpl), -1);
+	ck_assert_int_ne(asprintf(&noformat, "%s/noformat", tmpl), -1);
+	sp_write_file(noexec, "#!/bin/sh\n", 0644);
+	sp_write_file(noformat, "no shebang, no ELF\n", 0755);
+
+	/* A path that does not exist. */
+	r.path = "/nonexistent/ferry/x";
+	errno = 0;
+	ck_assert_int_eq(spawn_process(&r), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	/* A file without execute permission. */
+	r.path = noexec;
+	errno = 0;
+	ck_assert_int_eq(spawn_process(&r), -1);
+	ck_assert_int_eq(errno, EACCES);
+	/* Executable, but in no format the kernel runs (no shell fallback). */
+	r.path = noformat;
+	errno = 0;
+	ck_assert_int_eq(spawn_process(&r), -1);
+	ck_assert_int_eq(errno, ENOEXEC);
+	/* A negative fd. */
+	r.path = SH;
+	r.fd_err = -1;
+	errno = 0;
+	ck_assert_int_eq(spawn_process(&r), -1);
+	ck_assert_int_eq(errno, EBADF);
+
+	ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1);
+	ck_assert_int_eq(errno, ECHILD);
+	unlink(noexec);
+	unlink(noformat);
+	rmdir(tmpl);
+	free(noexec);
+	free(noformat);
+}
+END_TEST
+
+/*
+ * close-on-exec fds of the parent do not reach the child: ls sees 0, 1, 2
+ * and the fd it opened for the listing (3).
+ */
+START_TEST(test_no_leak)
+{
+	char *const		 argv[] = { "ls", "/proc/self/fd", NULL };
+	char *const		 envp[] = { NULL };
+	struct spawn_req	 r = { "/bin/ls", argv, envp, NULL, -1, -1, -1, 1 };
+	struct sp_result	 res;
+	int			 fds[4], p[2], i;
+
+	sp_cloexec_all();
+	for (i = 0; i < 4; i++)
+		ck_assert_int_ge(fds[i] = open("/dev/null",
+		    O_RDONLY | O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	sp_run(&r, NULL, &res);
+	ck_assert_str_eq(res.out, "0\n1\n2\n3\n");
+	ck_assert_str_eq(res.err, "");
+	ck_assert(WIFEXITED(res.status) && WEXITSTATUS(res.status) == 0);
+	for (i = 0; i < 4; i++)
+		close(fds[i]);
+	close(p[0]);
+	close(p[1]);
+}
+END_TEST
+
+/*
+ * stdio fds that already sit on 0, 1 or 2, possibly on each other's
+ * number, possibly the same fd twice, and close-on-exec: the child still
+ * gets each on the right number, and no temporary fd is left open.
+ */
+struct stdio_case {
+	const char	*comment;
+	int		 in_at, out_at, err_at;	/* where the parent puts
+						   each pipe end; -1: leave
+						   it above 2 */
+	int		 shared;		/* stderr is stdout's fd */
+};
+
+static const struct stdio_case stdio_cases[] = {
+	/* Every one already on its own number. */
+	{ "identity", 0, 1, 2, 0 },
+	/* stdin's fd sits on 1, stdout's on 0: a naive dup2 order breaks. */
+	{ "swapped", 1, 0, 2, 0 },
+	/* A rotation: each on the next one's number. */
+	{ "rotated", 2, 0, 1, 0 },
+	/* Only stdin on 0, the rest above 2. */
+	{ "stdin on 0", 0, -1, -1, 0 },
+	/* stdin's fd on 2, the others above. */
+	{ "stdin on 2", 2, -1, -1, 0 },
+	/* stdout and stderr the same fd, above 2. */
+	{ "shared above 2", -1, -1, -1, 1 },
+	/* stdout and stderr the same fd, on 1. */
+	{ "shared on 1", 0, 1, 1, 1 },
+	/* stdout and stderr the same fd, on 0, stdin on 2. */
+	{ "shared on 0", 2, 0, 0, 1 },
+};
+
+START_TEST(test_stdio_numbers)
+{
+	const struct stdio_case	*c = &stdio_cases[_i];
+	char *const		 argv[] = { "sh", "-c",
+	    "read x; echo \"out:$x\"; echo \"err:$x\" >&2; "
+	    "exec /bin/ls /proc/self/fd", NULL };
+	char *const		 envp[] = { NULL };
+	struct spawn_req	 r = { SH, argv, envp, NULL, -1, -1, -1, 0 };
+	struct sp_result	 res;
+	int			 saved[3], in[2], out[2], err[2], i;
+	pid_t			 pid;
+
+	for (i = 0; i < 3; i++)
+		ck_assert_int_ge(saved[i] = fcntl(i, F_DUPFD_CLOEXEC, 10), 0);
+	ck_assert_int_eq(pipe2(in, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(err, O_CLOEXEC), 0);
+	sp_cloexec_all();
+
+	r.fd_in = in[0];
+	r.fd_out = out[1];
+	r.fd_err = c->shared ? out[1] : err[1];
+	/* Place the ends; the dup2'd copies get FD_CLOEXEC back. */
+	if (c->in_at != -1) {
+		ck_assert_int_eq(dup2(in[0], c->in_at), c->in_at);
+		r.fd_in = c->in_at;
+	}
+	if (c->out_at != -1) {
+		ck_assert_int_eq(dup2(out[1], c->out_at), c->out_at);
+		r.fd_out = c->out_at;
+	}
+	if (c->err_at != -1) {
+		if (c->err_at != c->out_at)
+			ck_assert_int_eq(dup2(r.fd_err, c->err_at), c->err_at);
+		r.fd_err = c->err_at;
+	}
+	for (i = 0; i < 3; i++)
+		fcntl(i, F_SETFD, FD_CLOEXEC);
+
+	pid = spawn_process(&r);
+
+	/* Put our own stdio back before asserting anything. */
+	for (i = 0; i < 3; i++) {
+		dup2(saved[i], i);
+		close(saved[i]);
+	}
+	ck_assert_msg(pid > 0, "%s: spawn: %s", c->comment, strerror(errno));
+	close(in[0]);
+	close(out[1]);
+	close(err[1]);
+	ck_assert_int_eq(write(in[1], "hi\n", 3), 3);
+	close(in[1]);
+	sp_read_all(out[0], res.out, sizeof(res.out));
+	sp_read_all(err[0], res.err, sizeof(res.err));
+	ck_assert_int_eq(waitpid(pid, &res.status, 0), pid);
+	ck_assert(WIFEXITED(res.status) && WEXITSTATUS(res.status) == 0);
+	if (c->shared) {
+		ck_assert_str_eq(res.out, "out:hi\nerr:hi\n0\n1\n2\n3\n");
+		ck_assert_str_eq(res.err, "");
+	} else {
+		ck_assert_str_eq(res.out, "out:hi\n0\n1\n2\n3\n");
+		ck_assert_str_eq(res.err, "err:hi\n");
+	}
 }
 END_TEST
 
@@ -14,13 +502,24 @@ int
 main(void)
 {
 	Suite	*s = suite_create("spawn");
-	TCase	*tc = tcase_create("placeholder");
+	TCase	*tc = tcase_create("spawn");
 	SRunner	*sr;
 	int	 failed;
 
-	tcase_add_test(tc, test_placeholder);
+	tcase_add_test(tc, test_stdio);
+	tcase_add_test(tc, test_env);
+	tcase_add_test(tc, test_cwd);
+	tcase_add_test(tc, test_pgrp);
+	tcase_add_test(tc, test_signals);
+	tcase_add_test(tc, test_exec_fail);
+	tcase_add_test(tc, test_no_leak);
+	tcase_add_loop_test(tc, test_stdio_numbers, 0,
+	    (int)(sizeof(stdio_cases) / sizeof(stdio_cases[0])));
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
+	/* Each test changes signal state and fds: keep them in their own
+	   process even when CK_FORK=no is set. */
+	srunner_set_fork_status(sr, CK_FORK);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -113,8 +113,8 @@ cgienv_build(const struct http1_request *req, const struct cgienv_info *info,
 /*
  * One HTTP_* variable per distinct field name.  The name and the value
  * (every field of that name, case-insensitively, joined with ", " in
- * order, RFC 9110 section 5.3; Cookie with "; ") are built in one scratch buffer that is
- * large enough for the longest name plus all values together.
+ * order, RFC 9110 section 5.3; Cookie with "; ") are built in one scratch
+ * buffer, large enough for the longest name plus all values together.
  */
 static int
 cgienv_headers(const struct http1_request *req, cgienv_sink sink, void *arg)

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "protocol/http1.h"
+
 #define CONF_DEFAULT_LISTEN		"127.0.0.1:8080"
 #define CONF_DEFAULT_MAX_CONNS	1024
 #define CONF_DEFAULT_MAX_BODY		(64ULL * 1024 * 1024)	/* 413 beyond */
@@ -22,6 +24,27 @@
 #define CONF_DEFAULT_REQUEST_TIMEOUT	60.0	/* s: script's response */
 #define CONF_DEFAULT_SHUTDOWN_TIMEOUT	10.0	/* s: graceful stop */
 #define CONF_DEFAULT_KILL_GRACE	2.0	/* s: SIGTERM to SIGKILL */
+#define CONF_DEFAULT_IDLE_TIMEOUT	60.0	/* s: idle worker above min_workers */
+#define CONF_DEFAULT_MAX_TARGET	HTTP1_DEFAULT_MAX_TARGET	/* 414 beyond */
+#define CONF_DEFAULT_MAX_HEAD		HTTP1_DEFAULT_MAX_HEAD	/* 431 beyond */
+#define CONF_DEFAULT_MAX_FIELDS	HTTP1_DEFAULT_MAX_FIELDS	/* 431 beyond */
+#define CONF_DEFAULT_WORKERS		2	/* FastCGI workers started */
+#define CONF_DEFAULT_MAX_REQUESTS	0	/* per worker; 0: no recycling */
+
+/* Ranges accepted for the settings (inclusive). */
+#define CONF_MAX_SECONDS		1000000	/* any timeout */
+#define CONF_MAX_CONNS_LIMIT		1000000
+#define CONF_MAX_BODY_LIMIT		(1ULL << 50)
+#define CONF_MIN_TARGET_LIMIT		64
+#define CONF_MIN_HEAD_LIMIT		256
+#define CONF_MAX_HEAD_LIMIT		(1024 * 1024)	/* also max_target */
+#define CONF_MAX_FIELDS_LIMIT		10000
+#define CONF_MAX_WORKERS_LIMIT		1024
+#define CONF_MAX_PROCS_LIMIT		100000
+#define CONF_MAX_QUEUE_LIMIT		1000000
+#define CONF_MAX_REQUESTS_LIMIT	1000000000
+#define CONF_MAX_NAME			64	/* app name in [app NAME] */
+#define CONF_MAX_PREFIX		1024
 
 enum conf_app_type { CONF_APP_CGI, CONF_APP_FASTCGI };
 enum conf_gone { CONF_GONE_DEFAULT, CONF_GONE_FINISH, CONF_GONE_ABORT,
@@ -35,7 +58,8 @@ struct conf_listen {
 };
 
 struct conf_app {
-	char			*name;		/* section name, or the prefix */
+	char			*name;		/* NAME of [app NAME], or the
+						   prefix for --cgi/--app */
 	enum conf_app_type	 type;
 	char			*prefix;	/* URL path prefix, e.g. "/cgi-bin/" */
 	char			*root;		/* CGI: script directory (realpath) */
@@ -44,14 +68,18 @@ struct conf_app {
 	char			**env;		/* names passed through from
 						   ferryd's environment, NULL-ended */
 	int			 workers, min_workers, max_workers;
-	unsigned int		 max_requests;
+						/* FastCGI: started, kept,
+						   at most; min <= workers <= max */
+	unsigned int		 max_requests;	/* 0: no limit */
 	unsigned int		 max_procs;	/* CGI: concurrent processes */
 	unsigned int		 queue;		/* waiting requests */
 	double			 request_timeout;
-	double			 idle_timeout;
-	enum conf_gone	 on_client_gone;
-	char			*user, *group;
-	int			 isolation_request;
+	double			 idle_timeout;	/* FastCGI */
+	enum conf_gone	 on_client_gone;	/* never CONF_GONE_DEFAULT
+						   after conf_load */
+	char			*user, *group;	/* NULL: ferryd's own */
+	int			 isolation_request;	/* 1: one request
+							   per worker */
 };
 
 struct conf {
@@ -73,15 +101,18 @@ struct conf {
  * Fills *c from the command line (argv as main got it), reading the file
  * of -c first when given.  Returns 0; 1 when --help or --version was
  * handled (the caller exits 0); -1 after printing a message on stderr
- * (the caller exits 2 on a usage error, as ferryd(8) documents).
+ * (the caller exits 2 on a usage error, as ferryd(8) documents).  Only
+ * after 0 does *c hold anything to free; conf_free is harmless anyway.
  */
 int	conf_load(struct conf *c, int argc, char *argv[]);
 
-/* Parses ADDR (HOST:PORT, [IPV6]:PORT, :PORT, unix:PATH) into *l.
-   Returns 0, or -1 with a message in err. */
+/* Parses ADDR (HOST:PORT, [IPV6]:PORT, :PORT, unix:PATH) into *l; HOST
+   is numeric or "localhost".  Returns 0 with l->spec a malloc'd copy of
+   spec (the caller frees it), or -1 with a message in err. */
 int	conf_parse_listen(const char *spec, struct conf_listen *l,
 	    char *err, size_t errlen);
 
+/* Frees everything *c holds and zeroes it. */
 void	conf_free(struct conf *c);
 
 #endif

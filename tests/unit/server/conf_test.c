@@ -1,26 +1,1185 @@
+/*
+ * Tests of server/conf.c (command line, ferry.conf, listen addresses) and
+ * server/log.c (access line format, error log lines, reopen).
+ */
 #include "config.h"
 
-#include <check.h>
-#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
-/* Placeholder until the module's tests land. */
-START_TEST(test_placeholder)
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "server/conf.h"
+#include "server/log.h"
+
+#define OUT_MAX	8192
+
+static char	*guarded(const char *);
+static void	 guarded_free(void);
+static void	 capture_begin(int, int *, char *);
+static void	 capture_end(int, int, const char *, char *, size_t);
+static int	 run_load(struct conf *, const char *const *, char *, char *);
+static void	 make_tmpdir(void);
+static void	 write_file(const char *, const char *);
+static int	 rm_entry(const char *, const struct stat *, int, struct FTW *);
+static void	 rm_tmpdir(void);
+static void	 check_listen_in(const struct conf_listen *, int, const char *,
+		    int);
+
+static char	tmpdir[PATH_MAX];	/* per test: made by make_tmpdir */
+static char	*guard_map;
+static size_t	 guard_maplen;
+
+/*
+ * Copies the string s with its NUL so that the NUL is the last byte
+ * before a PROT_NONE page: a parser reading past the end faults.
+ */
+static char *
+guarded(const char *s)
 {
-	ck_assert_int_eq(1, 1);
+	long	pg = sysconf(_SC_PAGESIZE);
+	size_t	len = strlen(s) + 1, data;
+
+	guarded_free();
+	data = (len + (size_t)pg - 1) / (size_t)pg * (size_t)pg;
+	guard_maplen = data + (size_t)pg;
+	guard_map = mmap(NULL, guard_maplen, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(guard_map, MAP_FAILED);
+	ck_assert_int_eq(mprotect(guard_map + data, (size_t)pg, PROT_NONE), 0);
+	memcpy(guard_map + data - len, s, len);
+	return guard_map + data - len;
+}
+
+static void
+guarded_free(void)
+{
+	if (guard_map != NULL)
+		munmap(guard_map, guard_maplen);
+	guard_map = NULL;
+}
+
+/* Sends fd (1 or 2) to a temp file until capture_end. */
+static void
+capture_begin(int fd, int *saved, char *path)
+{
+	int	tfd;
+
+	fflush(fd == 1 ? stdout : stderr);
+	strcpy(path, "/tmp/conf_test.XXXXXX");
+	ck_assert_int_ne(tfd = mkstemp(path), -1);
+	ck_assert_int_ne(*saved = dup(fd), -1);
+	ck_assert_int_ne(dup2(tfd, fd), -1);
+	close(tfd);
+}
+
+/* Restores fd and reads what was written into out (NUL-terminated). */
+static void
+capture_end(int fd, int saved, const char *path, char *out, size_t cap)
+{
+	FILE	*fp;
+	size_t	 n;
+
+	fflush(fd == 1 ? stdout : stderr);
+	ck_assert_int_ne(dup2(saved, fd), -1);
+	close(saved);
+	ck_assert_ptr_nonnull(fp = fopen(path, "r"));
+	n = fread(out, 1, cap - 1, fp);
+	out[n] = '\0';
+	fclose(fp);
+	unlink(path);
+}
+
+/* conf_load on a NULL-ended argv, capturing stdout and stderr. */
+static int
+run_load(struct conf *c, const char *const *args, char *out, char *err)
+{
+	char	*argv[32], p1[64], p2[64];
+	int	 argc, rc, s1, s2;
+
+	for (argc = 0; args[argc] != NULL; argc++) {
+		ck_assert_int_lt(argc, 31);
+		argv[argc] = strdup(args[argc]);
+	}
+	argv[argc] = NULL;
+	capture_begin(1, &s1, p1);
+	capture_begin(2, &s2, p2);
+	rc = conf_load(c, argc, argv);
+	capture_end(2, s2, p2, err, OUT_MAX);
+	capture_end(1, s1, p1, out, OUT_MAX);
+	while (argc-- > 0)
+		free(argv[argc]);
+	return rc;
+}
+
+/* A fresh temp dir holding cgi/ (a directory), app.sh (executable) and
+   plain.txt (not executable). */
+static void
+make_tmpdir(void)
+{
+	char	path[PATH_MAX + 32], *real;
+
+	strcpy(tmpdir, "/tmp/conf_test.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	/* /tmp may be a symlink: compare against realpaths */
+	ck_assert_ptr_nonnull(real = realpath(tmpdir, NULL));
+	strcpy(tmpdir, real);
+	free(real);
+	snprintf(path, sizeof(path), "%s/cgi", tmpdir);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/app.sh", tmpdir);
+	write_file(path, "#!/bin/sh\nexit 0\n");
+	ck_assert_int_eq(chmod(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/plain.txt", tmpdir);
+	write_file(path, "text\n");
+}
+
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	remove(path);
+	return 0;
+}
+
+/* Teardown of every test: removes the temp dir, if one was made. */
+static void
+rm_tmpdir(void)
+{
+	if (tmpdir[0] != '\0')
+		nftw(tmpdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	tmpdir[0] = '\0';
+}
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE	*fp;
+
+	ck_assert_ptr_nonnull(fp = fopen(path, "w"));
+	ck_assert_int_eq(fputs(text, fp) >= 0, 1);
+	ck_assert_int_eq(fclose(fp), 0);
+}
+
+/* Asserts l is the IPv4/IPv6 address text:port (or the unix path). */
+static void
+check_listen_in(const struct conf_listen *l, int family, const char *addr,
+    int port)
+{
+	char	buf[INET6_ADDRSTRLEN];
+
+	ck_assert_int_eq(l->family, family);
+	if (family == AF_INET) {
+		const struct sockaddr_in *sin = (const void *)&l->addr;
+
+		ck_assert_int_eq(sin->sin_family, AF_INET);
+		ck_assert_int_eq(l->addrlen, sizeof(*sin));
+		ck_assert_str_eq(inet_ntop(AF_INET, &sin->sin_addr, buf,
+		    sizeof(buf)), addr);
+		ck_assert_int_eq(ntohs(sin->sin_port), port);
+	} else if (family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const void *)&l->addr;
+
+		ck_assert_int_eq(sin6->sin6_family, AF_INET6);
+		ck_assert_int_eq(l->addrlen, sizeof(*sin6));
+		ck_assert_str_eq(inet_ntop(AF_INET6, &sin6->sin6_addr, buf,
+		    sizeof(buf)), addr);
+		ck_assert_int_eq(ntohs(sin6->sin6_port), port);
+	} else {
+		const struct sockaddr_un *sun = (const void *)&l->addr;
+
+		ck_assert_int_eq(sun->sun_family, AF_UNIX);
+		ck_assert_str_eq(sun->sun_path, addr);
+		ck_assert_int_eq(l->addrlen, offsetof(struct sockaddr_un,
+		    sun_path) + strlen(addr) + 1);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* conf_parse_listen */
+
+static char	 long_unix_ok[5 + 107 + 1];	/* "unix:" + 107 bytes: fits */
+static char	 long_unix_bad[5 + 108 + 1];	/* one more: no room for NUL */
+
+static const struct listen_case {
+	const char	*spec;		/* NULL: long_unix_ok/bad by index */
+	int		 rc;
+	int		 family;
+	const char	*addr;		/* address text or unix path */
+	int		 port;
+	const char	*err;		/* substring of the message */
+} listen_cases[] = {
+	/* IPv4 address and port */
+	{ "127.0.0.1:8080", 0, AF_INET, "127.0.0.1", 8080, NULL },
+	/* :PORT is every IPv4 address */
+	{ ":80", 0, AF_INET, "0.0.0.0", 80, NULL },
+	/* localhost is the one name allowed */
+	{ "localhost:80", 0, AF_INET, "127.0.0.1", 80, NULL },
+	/* highest port */
+	{ "10.1.2.3:65535", 0, AF_INET, "10.1.2.3", 65535, NULL },
+	/* leading zeros are digits too */
+	{ ":080", 0, AF_INET, "0.0.0.0", 80, NULL },
+	/* IPv6 in brackets */
+	{ "[::1]:80", 0, AF_INET6, "::1", 80, NULL },
+	/* IPv6 wildcard */
+	{ "[::]:443", 0, AF_INET6, "::", 443, NULL },
+	/* full IPv6 address */
+	{ "[2001:db8::5]:8080", 0, AF_INET6, "2001:db8::5", 8080, NULL },
+	/* unix socket */
+	{ "unix:/tmp/x", 0, AF_UNIX, "/tmp/x", 0, NULL },
+	/* relative unix socket path, as written */
+	{ "unix:run/s", 0, AF_UNIX, "run/s", 0, NULL },
+	/* no port at all */
+	{ "1.2.3.4", -1, 0, NULL, 0, "expected HOST:PORT" },
+	/* port 0 */
+	{ ":0", -1, 0, NULL, 0, "bad port \"0\"" },
+	/* port too big */
+	{ ":65536", -1, 0, NULL, 0, "bad port \"65536\"" },
+	/* port with a letter */
+	{ ":8x", -1, 0, NULL, 0, "bad port \"8x\"" },
+	/* empty port */
+	{ "127.0.0.1:", -1, 0, NULL, 0, "bad port \"\"" },
+	/* signs and spaces are not digits */
+	{ ":+80", -1, 0, NULL, 0, "bad port \"+80\"" },
+	{ ": 80", -1, 0, NULL, 0, "bad port \" 80\"" },
+	/* a port that overflows 64 bits */
+	{ ":99999999999999999999999", -1, 0, NULL, 0, "bad port" },
+	/* IPv6 without a port */
+	{ "[::1]", -1, 0, NULL, 0, "expected [IPV6]:PORT" },
+	/* IPv6 without the closing bracket */
+	{ "[::1:80", -1, 0, NULL, 0, "missing ']'" },
+	/* empty brackets */
+	{ "[]:80", -1, 0, NULL, 0, "bad IPv6 address" },
+	/* IPv4 in brackets is not IPv6 */
+	{ "[1.2.3.4]:80", -1, 0, NULL, 0, "not a numeric IPv6 address" },
+	/* IPv6 without brackets */
+	{ "::1:80", -1, 0, NULL, 0, "in brackets" },
+	/* host names are not resolved */
+	{ "host.example:80", -1, 0, NULL, 0, "not a numeric IPv4 address" },
+	/* inet_aton shorthands are refused */
+	{ "127.1:80", -1, 0, NULL, 0, "not a numeric IPv4 address" },
+	{ "0x7f.0.0.1:80", -1, 0, NULL, 0, "not a numeric IPv4 address" },
+	/* IPv4 octet out of range */
+	{ "256.0.0.1:80", -1, 0, NULL, 0, "not a numeric IPv4 address" },
+	/* empty unix path */
+	{ "unix:", -1, 0, NULL, 0, "empty socket path" },
+	/* empty spec */
+	{ "", -1, 0, NULL, 0, "expected HOST:PORT" },
+	/* the longest unix path that fits sun_path (index 30) */
+	{ NULL, 0, AF_UNIX, NULL, 0, NULL },
+	/* one byte longer (index 31) */
+	{ NULL, -1, 0, NULL, 0, "socket path longer than 107 bytes" },
+};
+
+START_TEST(test_listen)
+{
+	const struct listen_case	*t = &listen_cases[_i];
+	struct conf_listen		 l;
+	char				 err[256], *spec, *p;
+	const char			*in, *addr;
+	size_t				 k, len;
+
+	memset(long_unix_ok, 'a', sizeof(long_unix_ok) - 1);
+	memcpy(long_unix_ok, "unix:", 5);
+	long_unix_ok[sizeof(long_unix_ok) - 1] = '\0';
+	memset(long_unix_bad, 'a', sizeof(long_unix_bad) - 1);
+	memcpy(long_unix_bad, "unix:", 5);
+	long_unix_bad[sizeof(long_unix_bad) - 1] = '\0';
+	in = t->spec != NULL ? t->spec : t->rc == 0 ? long_unix_ok :
+	    long_unix_bad;
+	addr = t->addr != NULL ? t->addr : in + 5;
+
+	/* whole, against the guard page */
+	memset(&l, 0, sizeof(l));
+	err[0] = '\0';
+	spec = guarded(in);
+	ck_assert_int_eq(conf_parse_listen(spec, &l, err, sizeof(err)), t->rc);
+	if (t->rc == 0) {
+		ck_assert_str_eq(l.spec, in);
+		check_listen_in(&l, t->family, addr, t->port);
+		free(l.spec);
+	} else {
+		ck_assert_msg(strstr(err, t->err) != NULL, "%s: got \"%s\"",
+		    in, err);
+		ck_assert_ptr_null(l.spec);
+	}
+
+	/* every prefix, against the guard page: no read past the NUL, and
+	   a prefix that parses keeps its own text */
+	len = strlen(in);
+	for (k = 0; k < len; k++) {
+		p = strndup(in, k);
+		spec = guarded(p);
+		memset(&l, 0, sizeof(l));
+		if (conf_parse_listen(spec, &l, err, sizeof(err)) == 0) {
+			ck_assert_str_eq(l.spec, p);
+			free(l.spec);
+		} else
+			ck_assert_int_ne(err[0], '\0');
+		free(p);
+	}
+	guarded_free();
 }
 END_TEST
+
+/* ------------------------------------------------------------------ */
+/* conf_load: command line */
+
+START_TEST(test_load_defaults)
+{
+	static const char *const args[] = { "ferryd", NULL };
+	struct conf	c;
+	char		out[OUT_MAX], err[OUT_MAX];
+
+	ck_assert_int_eq(run_load(&c, args, out, err), 0);
+	ck_assert_str_eq(err, "");
+	ck_assert_uint_eq(c.nlistens, 1);
+	ck_assert_str_eq(c.listens[0].spec, CONF_DEFAULT_LISTEN);
+	check_listen_in(&c.listens[0], AF_INET, "127.0.0.1", 8080);
+	ck_assert_uint_eq(c.napps, 0);
+	ck_assert_ptr_null(c.access_log);
+	ck_assert_ptr_null(c.error_log);
+	ck_assert_int_eq(c.log_level, LOG_LEVEL_INFO);
+	ck_assert_uint_eq(c.max_conns, CONF_DEFAULT_MAX_CONNS);
+	ck_assert_uint_eq(c.max_body, CONF_DEFAULT_MAX_BODY);
+	ck_assert_uint_eq(c.max_target, CONF_DEFAULT_MAX_TARGET);
+	ck_assert_uint_eq(c.max_head, CONF_DEFAULT_MAX_HEAD);
+	ck_assert_uint_eq(c.max_fields, CONF_DEFAULT_MAX_FIELDS);
+	ck_assert_double_eq(c.header_timeout, CONF_DEFAULT_HEADER_TIMEOUT);
+	ck_assert_double_eq(c.body_timeout, CONF_DEFAULT_BODY_TIMEOUT);
+	ck_assert_double_eq(c.keepalive_timeout, CONF_DEFAULT_KEEPALIVE_TIMEOUT);
+	ck_assert_double_eq(c.write_timeout, CONF_DEFAULT_WRITE_TIMEOUT);
+	ck_assert_double_eq(c.shutdown_timeout, CONF_DEFAULT_SHUTDOWN_TIMEOUT);
+	ck_assert_double_eq(c.kill_grace, CONF_DEFAULT_KILL_GRACE);
+	conf_free(&c);
+	ck_assert_ptr_null(c.listens);
+	conf_free(&c);		/* harmless twice */
+}
+END_TEST
+
+START_TEST(test_load_listens)
+{
+	static const char *const args[] = { "ferryd", "--listen", ":80",
+	    "-l", "unix:/tmp/s", "--listen=[::1]:81", "--foreground", NULL };
+	struct conf	c;
+	char		out[OUT_MAX], err[OUT_MAX];
+
+	ck_assert_int_eq(run_load(&c, args, out, err), 0);
+	ck_assert_uint_eq(c.nlistens, 3);
+	check_listen_in(&c.listens[0], AF_INET, "0.0.0.0", 80);
+	check_listen_in(&c.listens[1], AF_UNIX, "/tmp/s", 0);
+	check_listen_in(&c.listens[2], AF_INET6, "::1", 81);
+	conf_free(&c);
+}
+END_TEST
+
+START_TEST(test_load_cgi)
+{
+	struct conf	 c;
+	char		 out[OUT_MAX], err[OUT_MAX], arg[PATH_MAX + 32],
+			 want[PATH_MAX + 32];
+	const char	*args[] = { "ferryd", "--cgi", arg, "--access-log",
+	    "a.log", "--error-log", "/var/e.log", NULL };
+
+	make_tmpdir();
+	/* a path with a "." component: root is the realpath */
+	snprintf(arg, sizeof(arg), "/cgi-bin/=%s/./cgi", tmpdir);
+	snprintf(want, sizeof(want), "%s/cgi", tmpdir);
+	ck_assert_int_eq(run_load(&c, args, out, err), 0);
+	ck_assert_str_eq(err, "");
+	ck_assert_uint_eq(c.napps, 1);
+	ck_assert_str_eq(c.apps[0].name, "/cgi-bin/");
+	ck_assert_str_eq(c.apps[0].prefix, "/cgi-bin/");
+	ck_assert_int_eq(c.apps[0].type, CONF_APP_CGI);
+	ck_assert_str_eq(c.apps[0].root, want);
+	ck_assert_ptr_null(c.apps[0].command);
+	ck_assert_ptr_null(c.apps[0].args[0]);
+	ck_assert_ptr_null(c.apps[0].env[0]);
+	ck_assert_int_eq(c.apps[0].on_client_gone, CONF_GONE_TERMINATE);
+	ck_assert_uint_eq(c.apps[0].max_procs, CONF_DEFAULT_MAX_PROCS);
+	ck_assert_uint_eq(c.apps[0].queue, CONF_DEFAULT_QUEUE);
+	ck_assert_double_eq(c.apps[0].request_timeout,
+	    CONF_DEFAULT_REQUEST_TIMEOUT);
+	ck_assert_str_eq(c.access_log, "a.log");
+	ck_assert_str_eq(c.error_log, "/var/e.log");
+	conf_free(&c);
+}
+END_TEST
+
+START_TEST(test_load_app_workers)
+{
+	struct conf	 c;
+	char		 out[OUT_MAX], err[OUT_MAX], arg[PATH_MAX + 32],
+			 want[PATH_MAX + 32];
+	const char	*args[] = { "ferryd", "--workers", "3", "--app", arg,
+	    "--app", "/b/=/bin/sh", NULL };
+	size_t		 i;
+
+	make_tmpdir();
+	snprintf(arg, sizeof(arg), "/=%s/app.sh", tmpdir);
+	snprintf(want, sizeof(want), "%s/app.sh", tmpdir);
+	ck_assert_int_eq(run_load(&c, args, out, err), 0);
+	ck_assert_str_eq(err, "");
+	ck_assert_uint_eq(c.napps, 2);
+	ck_assert_str_eq(c.apps[0].prefix, "/");
+	ck_assert_str_eq(c.apps[0].command, want);
+	ck_assert_str_eq(c.apps[1].prefix, "/b/");
+	ck_assert_str_eq(c.apps[1].command, "/bin/sh");
+	for (i = 0; i < 2; i++) {
+		/* --workers applies to every --app, before or after it */
+		ck_assert_int_eq(c.apps[i].type, CONF_APP_FASTCGI);
+		ck_assert_int_eq(c.apps[i].workers, 3);
+		ck_assert_int_eq(c.apps[i].min_workers, 3);
+		ck_assert_int_eq(c.apps[i].max_workers, 3);
+		ck_assert_int_eq(c.apps[i].on_client_gone, CONF_GONE_FINISH);
+		ck_assert_ptr_null(c.apps[i].root);
+		ck_assert_ptr_null(c.apps[i].args[0]);
+		ck_assert_int_eq(c.apps[i].isolation_request, 0);
+	}
+	conf_free(&c);
+}
+END_TEST
+
+START_TEST(test_load_app_default_workers)
+{
+	static const char *const args[] = { "ferryd", "--app", "/=/bin/sh",
+	    NULL };
+	struct conf	c;
+	char		out[OUT_MAX], err[OUT_MAX];
+
+	ck_assert_int_eq(run_load(&c, args, out, err), 0);
+	ck_assert_int_eq(c.apps[0].workers, CONF_DEFAULT_WORKERS);
+	ck_assert_int_eq(c.apps[0].min_workers, CONF_DEFAULT_WORKERS);
+	ck_assert_int_eq(c.apps[0].max_workers, CONF_DEFAULT_WORKERS);
+	ck_assert_uint_eq(c.apps[0].max_requests, CONF_DEFAULT_MAX_REQUESTS);
+	ck_assert_double_eq(c.apps[0].idle_timeout, CONF_DEFAULT_IDLE_TIMEOUT);
+	conf_free(&c);
+}
+END_TEST
+
+START_TEST(test_version_help)
+{
+	static const char *const v[] = { "ferryd", "--version", NULL };
+	static const char *const v2[] = { "ferryd", "-V", "--bogus", NULL };
+	static const char *const h[] = { "ferryd", "--listen", ":1", "-h",
+	    NULL };
+	struct conf	c;
+	char		out[OUT_MAX], err[OUT_MAX];
+
+	/* --version prints the version on stdout */
+	ck_assert_int_eq(run_load(&c, v, out, err), 1);
+	ck_assert_str_eq(out, "ferryd " PACKAGE_VERSION "\n");
+	ck_assert_str_eq(err, "");
+	ck_assert_ptr_null(c.listens);
+	/* handled as soon as seen: a later bad option does not matter */
+	ck_assert_int_eq(run_load(&c, v2, out, err), 1);
+	ck_assert_str_eq(out, "ferryd " PACKAGE_VERSION "\n");
+	/* --help: the usage on stdout */
+	ck_assert_int_eq(run_load(&c, h, out, err), 1);
+	ck_assert_ptr_nonnull(strstr(out, "usage: ferryd [-c FILE]"));
+	ck_assert_ptr_nonnull(strstr(out, "--listen ADDR"));
+	ck_assert_ptr_nonnull(strstr(out, "ferry.conf(5)"));
+	ck_assert_str_eq(err, "");
+}
+END_TEST
+
+/* Command lines that conf_load refuses: -1 and this message on stderr,
+   followed by the usage hint. */
+static const struct argv_case {
+	const char	*args[12];
+	const char	*err;
+} bad_argv_cases[] = {
+	/* unknown long option */
+	{ { "ferryd", "--bogus", NULL }, "ferryd: unknown option --bogus\n" },
+	/* unknown short option */
+	{ { "ferryd", "-x", NULL }, "ferryd: unknown option -x\n" },
+	/* missing argument */
+	{ { "ferryd", "--listen", NULL },
+	  "ferryd: option --listen needs an argument\n" },
+	{ { "ferryd", "-c", NULL }, "ferryd: option -c needs an argument\n" },
+	/* an operand */
+	{ { "ferryd", "extra", NULL }, "ferryd: unexpected argument: extra\n" },
+	/* a bad address */
+	{ { "ferryd", "--listen", ":0", NULL },
+	  "ferryd: --listen :0: bad port \"0\": expected 1 to 65535\n" },
+	/* -c twice */
+	{ { "ferryd", "-c", "a", "-c", "b", NULL }, "ferryd: -c given twice\n" },
+	/* --cgi without '=' */
+	{ { "ferryd", "--cgi", "/x/", NULL },
+	  "ferryd: --cgi /x/: expected PREFIX=DIR\n" },
+	/* --cgi with a missing directory */
+	{ { "ferryd", "--cgi", "/x/=/nonexistent/dir", NULL },
+	  "ferryd: --cgi /x/=/nonexistent/dir: /nonexistent/dir: No such "
+	  "file or directory\n" },
+	/* --cgi with a file, not a directory */
+	{ { "ferryd", "--cgi", "/x/=/bin/sh", NULL },
+	  "ferryd: --cgi /x/=/bin/sh: /bin/sh: not a directory\n" },
+	/* a prefix must start with '/' */
+	{ { "ferryd", "--cgi", "x/=/tmp", NULL },
+	  "ferryd: --cgi x/=/tmp: prefix \"x/\" must start with '/'\n" },
+	/* the same prefix twice */
+	{ { "ferryd", "--cgi", "/x/=/tmp", "--app", "/x/=/bin/sh", NULL },
+	  "ferryd: --app /x/=/bin/sh: duplicate prefix /x/ (app /x/ has it)\n" },
+	/* --app with a missing program */
+	{ { "ferryd", "--app", "/=/nonexistent", NULL },
+	  "ferryd: --app /=/nonexistent: /nonexistent: No such file or "
+	  "directory\n" },
+	/* --app with a directory */
+	{ { "ferryd", "--app", "/=/tmp", NULL },
+	  "ferryd: --app /=/tmp: /tmp: not an executable file\n" },
+	/* --workers without --app */
+	{ { "ferryd", "--workers", "2", "--cgi", "/c/=/tmp", NULL },
+	  "ferryd: --workers sizes the --app pools, and no --app was given\n" },
+	/* --workers 0 and non-numbers */
+	{ { "ferryd", "--workers", "0", "--app", "/=/bin/sh", NULL },
+	  "ferryd: --workers \"0\": expected a whole number from 1 to 1024\n" },
+	{ { "ferryd", "--workers", "-1", "--app", "/=/bin/sh", NULL },
+	  "ferryd: --workers \"-1\": expected a whole number from 1 to 1024\n" },
+	/* -c with a missing file: no usage hint, the file is named */
+	{ { "ferryd", "-c", "/nonexistent.conf", NULL },
+	  "ferryd: /nonexistent.conf: No such file or directory\n" },
+};
+
+START_TEST(test_bad_argv)
+{
+	const struct argv_case	*t = &bad_argv_cases[_i];
+	struct conf		 c;
+	char			 out[OUT_MAX], err[OUT_MAX];
+	size_t			 n = strlen(t->err);
+
+	ck_assert_int_eq(run_load(&c, t->args, out, err), -1);
+	ck_assert_msg(strncmp(err, t->err, n) == 0, "want \"%s\" got \"%s\"",
+	    t->err, err);
+	/* the usage hint follows, except after a file error */
+	if (strstr(t->err, "nonexistent.conf") == NULL)
+		ck_assert_ptr_nonnull(strstr(err + n, "usage: ferryd"));
+	else
+		ck_assert_str_eq(err + n, "");
+	ck_assert_str_eq(out, "");
+	ck_assert_ptr_null(c.listens);
+	ck_assert_ptr_null(c.apps);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* conf_load: ferry.conf */
+
+START_TEST(test_file_full)
+{
+	struct conf	 c;
+	char		 out[OUT_MAX], err[OUT_MAX], path[PATH_MAX + 32],
+			 want[PATH_MAX + 64];
+	const char	*args[] = { "ferryd", "-c", path, NULL };
+	const struct conf_app *a;
+
+	make_tmpdir();
+	snprintf(path, sizeof(path), "%s/ferry.conf", tmpdir);
+	write_file(path,
+	    "\xEF\xBB\xBF# ferry.conf with every key\n"
+	    "[server]\n"
+	    "listen = 127.0.0.1:8081\n"
+	    "listen = [::1]:8082   ; an inline comment\n"
+	    "    unix:ferry.sock\n"			/* continuation line */
+	    "access_log = logs/access.log\n"
+	    "error_log = /var/log/ferry-error.log\n"
+	    "log_level = debug\n"
+	    "max_connections = 77\n"
+	    "max_body_size = 2M\n"
+	    "max_target_length = 4K\n"
+	    "max_header_size = 32768\n"
+	    "max_header_fields = 50\n"
+	    "header_timeout = 1.5\n"
+	    "body_timeout = 2\n"
+	    "keepalive_timeout = 3.25\n"
+	    "write_timeout = 4\n"
+	    "shutdown_timeout = 5\n"
+	    "kill_grace = 0.5\n"
+	    "\n"
+	    "; a CGI app\n"
+	    "[app scripts]\n"
+	    "type = cgi\n"
+	    "prefix = /cgi-bin/\n"
+	    "root = cgi\n"
+	    "env = PATH TZ\n"
+	    "env = LANG\n"
+	    "max_processes = 9\n"
+	    "queue = 0\n"
+	    "request_timeout = 120\n"
+	    "on_client_gone = finish\n"
+	    "user = root\n"
+	    "group = root\n"
+	    "\n"
+	    "[app hello]\n"
+	    "type: fastcgi\n"
+	    "prefix = /hello\n"
+	    "command = app.sh\n"
+	    "args = -v  --port 9\n"
+	    "root = .\n"
+	    "min_workers = 1\n"
+	    "workers = 2\n"
+	    "max_workers = 8\n"
+	    "max_requests = 1000\n"
+	    "idle_timeout = 30\n"
+	    "on_client_gone = abort\n"
+	    "isolation = request\n"
+	    "\n"
+	    "[app defaults]\n"
+	    "type = fastcgi\n"
+	    "prefix = /d/\n"
+	    "command = /bin/sh\n"
+	    "max_workers = 5\n");
+	ck_assert_int_eq(run_load(&c, args, out, err), 0);
+	ck_assert_str_eq(err, "");
+
+	ck_assert_uint_eq(c.nlistens, 3);
+	check_listen_in(&c.listens[0], AF_INET, "127.0.0.1", 8081);
+	check_listen_in(&c.listens[1], AF_INET6, "::1", 8082);
+	snprintf(want, sizeof(want), "%s/ferry.sock", tmpdir);
+	check_listen_in(&c.listens[2], AF_UNIX, want, 0);
+	snprintf(want, sizeof(want), "%s/logs/access.log", tmpdir);
+	ck_assert_str_eq(c.access_log, want);
+	ck_assert_str_eq(c.error_log, "/var/log/ferry-error.log");
+	ck_assert_int_eq(c.log_level, LOG_LEVEL_DEBUG);
+	ck_assert_uint_eq(c.max_conns, 77);
+	ck_assert_uint_eq(c.max_body, 2 * 1024 * 1024);
+	ck_assert_uint_eq(c.max_target, 4096);
+	ck_assert_uint_eq(c.max_head, 32768);
+	ck_assert_uint_eq(c.max_fields, 50);
+	ck_assert_double_eq(c.header_timeout, 1.5);
+	ck_assert_double_eq(c.body_timeout, 2.0);
+	ck_assert_double_eq(c.keepalive_timeout, 3.25);
+	ck_assert_double_eq(c.write_timeout, 4.0);
+	ck_assert_double_eq(c.shutdown_timeout, 5.0);
+	ck_assert_double_eq(c.kill_grace, 0.5);
+
+	ck_assert_uint_eq(c.napps, 3);
+	a = &c.apps[0];
+	ck_assert_str_eq(a->name, "scripts");
+	ck_assert_int_eq(a->type, CONF_APP_CGI);
+	ck_assert_str_eq(a->prefix, "/cgi-bin/");
+	snprintf(want, sizeof(want), "%s/cgi", tmpdir);
+	ck_assert_str_eq(a->root, want);
+	ck_assert_str_eq(a->env[0], "PATH");
+	ck_assert_str_eq(a->env[1], "TZ");
+	ck_assert_str_eq(a->env[2], "LANG");
+	ck_assert_ptr_null(a->env[3]);
+	ck_assert_ptr_null(a->args[0]);
+	ck_assert_uint_eq(a->max_procs, 9);
+	ck_assert_uint_eq(a->queue, 0);
+	ck_assert_double_eq(a->request_timeout, 120.0);
+	ck_assert_int_eq(a->on_client_gone, CONF_GONE_FINISH);
+	ck_assert_str_eq(a->user, "root");
+	ck_assert_str_eq(a->group, "root");
+	ck_assert_int_eq(a->workers, 0);
+
+	a = &c.apps[1];
+	ck_assert_str_eq(a->name, "hello");
+	ck_assert_int_eq(a->type, CONF_APP_FASTCGI);
+	ck_assert_str_eq(a->prefix, "/hello");
+	snprintf(want, sizeof(want), "%s/app.sh", tmpdir);
+	ck_assert_str_eq(a->command, want);
+	ck_assert_str_eq(a->args[0], "-v");
+	ck_assert_str_eq(a->args[1], "--port");
+	ck_assert_str_eq(a->args[2], "9");
+	ck_assert_ptr_null(a->args[3]);
+	ck_assert_str_eq(a->root, tmpdir);
+	ck_assert_int_eq(a->min_workers, 1);
+	ck_assert_int_eq(a->workers, 2);
+	ck_assert_int_eq(a->max_workers, 8);
+	ck_assert_uint_eq(a->max_requests, 1000);
+	ck_assert_double_eq(a->idle_timeout, 30.0);
+	ck_assert_double_eq(a->request_timeout, CONF_DEFAULT_REQUEST_TIMEOUT);
+	ck_assert_int_eq(a->on_client_gone, CONF_GONE_ABORT);
+	ck_assert_int_eq(a->isolation_request, 1);
+	ck_assert_ptr_null(a->user);
+
+	/* defaults of a FastCGI app; workers stay within max_workers */
+	a = &c.apps[2];
+	ck_assert_str_eq(a->command, "/bin/sh");
+	ck_assert_int_eq(a->workers, CONF_DEFAULT_WORKERS);
+	ck_assert_int_eq(a->min_workers, CONF_DEFAULT_WORKERS);
+	ck_assert_int_eq(a->max_workers, 5);
+	ck_assert_int_eq(a->on_client_gone, CONF_GONE_FINISH);
+	ck_assert_uint_eq(a->queue, CONF_DEFAULT_QUEUE);
+	ck_assert_int_eq(a->isolation_request, 0);
+	conf_free(&c);
+}
+END_TEST
+
+START_TEST(test_file_flags_override)
+{
+	struct conf	 c;
+	char		 out[OUT_MAX], err[OUT_MAX], path[PATH_MAX + 32],
+			 cgi[PATH_MAX + 32];
+	const char	*args[] = { "ferryd", "--listen", ":81",
+	    "--access-log", "/tmp/a.log", "-c", path, "--cgi", cgi, NULL };
+	const char	*args2[] = { "ferryd", "-c", path, NULL };
+	const char	*args3[] = { "ferryd", "-c", path, "--cgi", "/x/=/tmp",
+	    NULL };
+
+	make_tmpdir();
+	snprintf(path, sizeof(path), "%s/ferry.conf", tmpdir);
+	snprintf(cgi, sizeof(cgi), "/more/=%s", tmpdir);
+	write_file(path,
+	    "[server]\n"
+	    "listen = :8001\n"
+	    "listen = :8002\n"
+	    "access_log = /var/a.log\n"
+	    "error_log = e.log\n"
+	    "[app one]\n"
+	    "type = cgi\n"
+	    "prefix = /x/\n"
+	    "root = cgi\n");
+	/* flags come after the file whatever their position */
+	ck_assert_int_eq(run_load(&c, args, out, err), 0);
+	ck_assert_str_eq(err, "");
+	ck_assert_uint_eq(c.nlistens, 1);
+	check_listen_in(&c.listens[0], AF_INET, "0.0.0.0", 81);
+	ck_assert_str_eq(c.access_log, "/tmp/a.log");
+	ck_assert_str_eq(c.error_log + strlen(tmpdir), "/e.log");
+	ck_assert_uint_eq(c.napps, 2);
+	ck_assert_str_eq(c.apps[0].name, "one");
+	ck_assert_str_eq(c.apps[1].name, "/more/");
+	ck_assert_str_eq(c.apps[1].root, tmpdir);
+	conf_free(&c);
+
+	/* without --listen the file's list stays */
+	ck_assert_int_eq(run_load(&c, args2, out, err), 0);
+	ck_assert_uint_eq(c.nlistens, 2);
+	check_listen_in(&c.listens[0], AF_INET, "0.0.0.0", 8001);
+	check_listen_in(&c.listens[1], AF_INET, "0.0.0.0", 8002);
+	conf_free(&c);
+
+	/* a flag's prefix may not repeat the file's */
+	ck_assert_int_eq(run_load(&c, args3, out, err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "ferryd: --cgi /x/=/tmp: duplicate "
+	    "prefix /x/ (app one has it)\n"));
+}
+END_TEST
+
+/* Files conf_load refuses: the error names FILE:LINE. */
+static const struct file_case {
+	const char	*text;
+	int		 line;
+	const char	*err;		/* the message after "FILE:LINE: " */
+} bad_file_cases[] = {
+	/* unknown section */
+	{ "[bogus]\n", 1, "unknown section [bogus] (expected [server] or "
+	  "[app NAME])" },
+	/* the old [NAME] style is not an app */
+	{ "[server]\n[hello]\ntype = cgi\n", 2, "unknown section [hello]" },
+	/* an app name with a space */
+	{ "[app a b]\n", 1, "app name \"a b\": only letters" },
+	/* an app without a name */
+	{ "[app ]\n", 1, "app name: 1 to 64 characters" },
+	/* unknown key in [server] */
+	{ "[server]\nlisten = :1\nspeed = 9\n", 3,
+	  "unknown key \"speed\" in [server]" },
+	/* an app key in [server] */
+	{ "[server]\nprefix = /\n", 2, "unknown key \"prefix\" in [server]" },
+	/* a server key in an app */
+	{ "[app a]\nlisten = :1\n", 2, "unknown key \"listen\" in [app a]" },
+	/* a key before any section */
+	{ "# top\nlisten = :80\n", 2, "listen outside of a section" },
+	/* a bad listen address */
+	{ "[server]\nlisten = host.example:80\n", 2,
+	  "listen: host.example:80: \"host.example\" is not a numeric IPv4 "
+	  "address" },
+	/* numbers: letters, zero, overflow, signs */
+	{ "[server]\nmax_connections = 12x\n", 2, "max_connections: \"12x\": "
+	  "expected a whole number from 1 to 1000000" },
+	{ "[server]\nmax_connections = 0\n", 2, "max_connections: \"0\": "
+	  "expected a whole number from 1 to 1000000" },
+	{ "[server]\nmax_header_fields = 18446744073709551617\n", 2,
+	  "max_header_fields: \"18446744073709551617\": expected a whole "
+	  "number" },
+	{ "[server]\nmax_header_fields = +5\n", 2, "max_header_fields: \"+5\"" },
+	/* sizes: a bad suffix, too big after the suffix */
+	{ "[server]\nmax_body_size = 10T\n", 2, "max_body_size: \"10T\": "
+	  "expected a size in bytes" },
+	{ "[server]\nmax_body_size = 9999999999G\n", 2,
+	  "max_body_size: \"9999999999G\"" },
+	{ "[server]\nmax_body_size = K\n", 2, "max_body_size: \"K\"" },
+	{ "[server]\nmax_header_size = 100\n", 2,
+	  "max_header_size: at least 256 bytes" },
+	/* seconds: zero, two dots, no leading digit, too many decimals */
+	{ "[server]\nheader_timeout = 0\n", 2, "header_timeout: \"0\": "
+	  "expected seconds, more than 0 and at most 1000000" },
+	{ "[server]\nheader_timeout = 0.000\n", 2, "header_timeout: \"0.000\"" },
+	{ "[server]\nbody_timeout = 1.5.2\n", 2, "body_timeout: \"1.5.2\"" },
+	{ "[server]\nbody_timeout = .5\n", 2, "body_timeout: \".5\"" },
+	{ "[server]\nbody_timeout = 1.\n", 2, "body_timeout: \"1.\"" },
+	{ "[server]\nkill_grace = 1.0000000001\n", 2,
+	  "kill_grace: \"1.0000000001\"" },
+	{ "[server]\nkill_grace = 1000001\n", 2, "kill_grace: \"1000001\"" },
+	/* enumerations */
+	{ "[server]\nlog_level = loud\n", 2, "log_level: \"loud\": expected "
+	  "error, warn, info or debug" },
+	{ "[app a]\ntype = scgi\n", 2, "type: \"scgi\": expected cgi or "
+	  "fastcgi" },
+	{ "[app a]\non_client_gone = later\n", 2, "on_client_gone: \"later\"" },
+	{ "[app a]\nisolation = none\n", 2, "isolation: \"none\"" },
+	/* a duplicate key */
+	{ "[server]\nlog_level = info\n\nlog_level = warn\n", 4,
+	  "duplicate key log_level (first on line 2)" },
+	/* a continuation line repeats a key that takes one value */
+	{ "[server]\nlog_level = info\n  warn\n", 3,
+	  "duplicate key log_level (first on line 2)" },
+	/* [server] twice */
+	{ "[server]\n[server]\n", 2, "duplicate section [server] (first on "
+	  "line 1)" },
+	/* the same app name twice */
+	{ "[app a]\ntype = cgi\nprefix = /a/\nroot = cgi\n[app a]\n", 5,
+	  "duplicate section [app a]" },
+	/* the same prefix twice */
+	{ "[app a]\ntype = cgi\nprefix = /a/\nroot = cgi\n"
+	  "[app b]\ntype = cgi\nprefix = /a/\n", 7,
+	  "prefix: duplicate prefix /a/ (app a has it)" },
+	/* a prefix without its slash */
+	{ "[app a]\nprefix = a/\n", 2, "prefix: prefix \"a/\" must start "
+	  "with '/'" },
+	/* missing keys: the line of the header, at the next section or EOF */
+	{ "[app a]\ntype = cgi\nroot = cgi\n[server]\n", 1,
+	  "[app a]: missing prefix" },
+	{ "[server]\n[app a]\nprefix = /\nroot = cgi\n", 2,
+	  "[app a]: missing type (cgi or fastcgi)" },
+	{ "[app a]\n", 1, "[app a]: missing type" },
+	{ "[app a]\ntype = cgi\nprefix = /\n", 1, "[app a]: missing root" },
+	{ "[app a]\ntype = fastcgi\nprefix = /\n", 1,
+	  "[app a]: missing command" },
+	/* keys of the other app type, at their own line */
+	{ "[app a]\ntype = fastcgi\nprefix = /\ncommand = /bin/sh\n"
+	  "max_processes = 3\n", 5, "max_processes applies to cgi apps only" },
+	{ "[app a]\ncommand = /bin/sh\ntype = cgi\nprefix = /\nroot = cgi\n",
+	  2, "command applies to fastcgi apps only" },
+	{ "[app a]\ntype = cgi\nprefix = /\nroot = cgi\non_client_gone = "
+	  "abort\n", 5, "on_client_gone = abort needs a fastcgi app" },
+	/* worker counts out of order */
+	{ "[app a]\ntype = fastcgi\nprefix = /\ncommand = /bin/sh\n"
+	  "workers = 4\nmax_workers = 3\n", 6,
+	  "need min_workers (4) <= workers (4) <= max_workers (3)" },
+	{ "[app a]\ntype = fastcgi\nprefix = /\ncommand = /bin/sh\n"
+	  "max_workers = 0\n", 5, "max_workers: \"0\": expected a whole "
+	  "number from 1 to 1024" },
+	/* paths: a missing root, a file as root, a program not executable */
+	{ "[app a]\ntype = cgi\nprefix = /\nroot = nope\n", 4,
+	  "root: nope: No such file or directory" },
+	{ "[app a]\ntype = cgi\nprefix = /\nroot = plain.txt\n", 4,
+	  "root: plain.txt: not a directory" },
+	{ "[app a]\ntype = fastcgi\nprefix = /\ncommand = plain.txt\n", 4,
+	  "command: plain.txt: not an executable file" },
+	/* env takes variable names */
+	{ "[app a]\nenv = PATH 9X\n", 2, "env: \"9X\" is not a variable name" },
+	/* users and groups must exist */
+	{ "[app a]\nuser = no-such-user-ferry\n", 2,
+	  "user: unknown user \"no-such-user-ferry\"" },
+	{ "[app a]\ngroup = no-such-group-ferry\n", 2,
+	  "group: unknown group \"no-such-group-ferry\"" },
+	/* syntax errors, reported by inih */
+	{ "[server]\nlisten = :80\ngarbage\n", 3, "syntax error: expected "
+	  "[SECTION], NAME = VALUE or a comment" },
+	/* a syntax error before a later error wins */
+	{ "[server]\ngarbage\nspeed = 1\n", 2, "syntax error" },
+	/* a header without its bracket */
+	{ "[server]\nlisten = :1\n[app x\n", 3, "missing ']' in section "
+	  "header" },
+	/* a line longer than inih's buffer */
+	{ "[server]\n# xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\nlisten = :1\n", 2,
+	  "line longer than 197 bytes" },
+};
+
+START_TEST(test_bad_file)
+{
+	const struct file_case	*t = &bad_file_cases[_i];
+	struct conf		 c;
+	char			 out[OUT_MAX], err[OUT_MAX],
+				 path[PATH_MAX + 32], want[PATH_MAX + 512];
+	const char		*args[] = { "ferryd", "-c", path, NULL };
+
+	make_tmpdir();
+	snprintf(path, sizeof(path), "%s/ferry.conf", tmpdir);
+	write_file(path, t->text);
+	ck_assert_int_eq(run_load(&c, args, out, err), -1);
+	snprintf(want, sizeof(want), "ferryd: %s:%d: %s", path, t->line,
+	    t->err);
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0,
+	    "want \"%s\" got \"%s\"", want, err);
+	/* one line, no usage hint after a file error */
+	ck_assert_ptr_eq(strchr(err, '\n'), err + strlen(err) - 1);
+	ck_assert_ptr_null(c.apps);
+}
+END_TEST
+
+/* A comment line as long as the buffer allows is fine; the last line may
+   lack its newline. */
+START_TEST(test_file_edges)
+{
+	struct conf	 c;
+	char		 out[OUT_MAX], err[OUT_MAX], path[PATH_MAX + 32],
+			 text[512];
+	const char	*args[] = { "ferryd", "-c", path, NULL };
+
+	make_tmpdir();
+	snprintf(path, sizeof(path), "%s/ferry.conf", tmpdir);
+	memset(text, 'x', sizeof(text));
+	memcpy(text, "[server]\n#", 10);
+	/* 197 bytes of text + '\n' fill inih's 200-byte buffer with the NUL */
+	snprintf(text + 9 + 197, sizeof(text) - 9 - 197, "\nlisten = :7");
+	write_file(path, text);
+	ck_assert_int_eq(run_load(&c, args, out, err), 0);
+	ck_assert_str_eq(err, "");
+	ck_assert_uint_eq(c.nlistens, 1);
+	check_listen_in(&c.listens[0], AF_INET, "0.0.0.0", 7);
+	conf_free(&c);
+
+	/* an empty file is a valid one */
+	write_file(path, "");
+	ck_assert_int_eq(run_load(&c, args, out, err), 0);
+	ck_assert_uint_eq(c.nlistens, 1);
+	ck_assert_str_eq(c.listens[0].spec, CONF_DEFAULT_LISTEN);
+	conf_free(&c);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* log.c */
+
+static const struct access_case {
+	struct log_access_entry	 e;
+	time_t			 now;
+	const char		*line;
+} access_cases[] = {
+	/* every field, a CLF date with a two-digit day */
+	{ { "127.0.0.1", "GET", 3, "/x", 2, 1, 200, 5, "http://r/", 9,
+	    "curl/8", 6, 1234 }, 1795934412,
+	  "127.0.0.1 - - [29/Nov/2026:06:40:12 +0000] \"GET /x HTTP/1.1\" "
+	  "200 5 \"http://r/\" \"curl/8\" 1234\n" },
+	/* a one-digit day is zero-padded; HTTP/1.0 */
+	{ { "10.0.0.1", "HEAD", 4, "/", 1, 0, 304, 0, NULL, 0, NULL, 0, 0 },
+	  946684800,
+	  "10.0.0.1 - - [01/Jan/2000:00:00:00 +0000] \"HEAD / HTTP/1.0\" "
+	  "304 0 \"-\" \"-\" 0\n" },
+	/* no request line parsed (a 400 before the method) */
+	{ { NULL, NULL, 0, NULL, 0, 1, 400, 11, NULL, 0, NULL, 0,
+	    18446744073709551615ULL }, 1927857906,
+	  "- - - [03/Feb/2031:04:05:06 +0000] \"-\" 400 11 \"-\" \"-\" "
+	  "18446744073709551615\n" },
+	/* quotes, backslashes, control and high bytes are escaped */
+	{ { "::1", "GET", 3, "/a\"b\\c\n\x7f\xff", 9, 1, 200, 1,
+	    "x\" 200", 6, "a\r\nb\tc", 6, 1 }, 1795934412,
+	  "::1 - - [29/Nov/2026:06:40:12 +0000] "
+	  "\"GET /a\\x22b\\x5cc\\x0a\\x7f\\xff HTTP/1.1\" 200 1 "
+	  "\"x\\x22 200\" \"a\\x0d\\x0ab\\x09c\" 1\n" },
+	/* lengths are honoured: bytes after them are not logged */
+	{ { "1.2.3.4", "POSTX", 4, "/abcdef", 3, 1, 201, 2, "refX", 3,
+	    "uaX", 2, 7 }, 1795934412,
+	  "1.2.3.4 - - [29/Nov/2026:06:40:12 +0000] \"POST /ab HTTP/1.1\" "
+	  "201 2 \"ref\" \"ua\" 7\n" },
+};
+
+START_TEST(test_access_format)
+{
+	const struct access_case	*t = &access_cases[_i];
+	char				 buf[LOG_ACCESS_LINE_MAX];
+	size_t				 n;
+
+	n = log_format_access(buf, sizeof(buf), &t->e, t->now);
+	ck_assert_str_eq(buf, t->line);
+	ck_assert_uint_eq(n, strlen(t->line));
+	/* too small a buffer: nothing */
+	ck_assert_uint_eq(log_format_access(buf, sizeof(buf) - 1, &t->e,
+	    t->now), 0);
+}
+END_TEST
+
+/* A huge target and agent are cut with "..." and the line stays bounded
+   and intact. */
+START_TEST(test_access_long)
+{
+	struct log_access_entry	 e;
+	char			*big, buf[LOG_ACCESS_LINE_MAX], *p;
+	size_t			 n, i;
+
+	ck_assert_ptr_nonnull(big = malloc(100000));
+	for (i = 0; i < 100000; i++)
+		big[i] = i % 2 ? 'a' : '\n';	/* half escaped */
+	memset(&e, 0, sizeof(e));
+	e.remote_addr = "127.0.0.1";
+	e.method = big;
+	e.method_len = 100000;
+	e.target = big;
+	e.target_len = 100000;
+	e.referer = big;
+	e.referer_len = 100000;
+	e.user_agent = big;
+	e.user_agent_len = 100000;
+	e.status = 200;
+	n = log_format_access(buf, sizeof(buf), &e, 0);
+	ck_assert_uint_gt(n, 0);
+	ck_assert_uint_lt(n, sizeof(buf));
+	ck_assert_uint_eq(strlen(buf), n);
+	ck_assert_int_eq(buf[n - 1], '\n');
+	ck_assert_ptr_eq(strchr(buf, '\n'), buf + n - 1);
+	/* 4 fields cut */
+	for (i = 0, p = buf; (p = strstr(p, "...")) != NULL; p += 3)
+		i++;
+	ck_assert_uint_eq(i, 4);
+	ck_assert_ptr_nonnull(strstr(buf, "... HTTP/1.0\" 200 0 \""));
+	ck_assert_ptr_nonnull(strstr(buf, "...\" 0\n"));
+	free(big);
+}
+END_TEST
+
+START_TEST(test_log_files)
+{
+	char	path[PATH_MAX + 32], apath[PATH_MAX + 32], moved[PATH_MAX + 32],
+		buf[4096], want[128];
+	struct log_access_entry e;
+	FILE	*fp;
+	size_t	 n;
+	struct stat st;
+	mode_t	 mask;
+
+	make_tmpdir();
+	snprintf(path, sizeof(path), "%s/error.log", tmpdir);
+	snprintf(apath, sizeof(apath), "%s/access.log", tmpdir);
+	snprintf(moved, sizeof(moved), "%s/error.log.1", tmpdir);
+	ck_assert_int_eq(log_level_parse("error"), LOG_LEVEL_ERROR);
+	ck_assert_int_eq(log_level_parse("warn"), LOG_LEVEL_WARN);
+	ck_assert_int_eq(log_level_parse("info"), LOG_LEVEL_INFO);
+	ck_assert_int_eq(log_level_parse("debug"), LOG_LEVEL_DEBUG);
+	ck_assert_int_eq(log_level_parse("Debug"), -1);
+
+	ck_assert_int_eq(log_open(path, apath, LOG_LEVEL_INFO), 0);
+	ck_assert_int_eq(log_level_get(), LOG_LEVEL_INFO);
+	ck_assert_int_ne(log_error_fd(), 2);
+	ck_assert_int_eq(stat(path, &st), 0);
+	mask = umask(022);
+	umask(mask);
+	ck_assert_int_eq(st.st_mode & 0777, 0644 & ~mask);
+	errno = ENOENT;
+	log_warn("open %s", "x");
+	ck_assert_int_eq(errno, ENOENT);	/* errno is kept */
+	log_warnx("line\none");			/* cannot forge a line */
+	log_info("info %d", 1);
+	log_debug("not shown");
+	memset(&e, 0, sizeof(e));
+	e.status = 204;
+	log_access(&e);
+	ck_assert_int_eq(rename(path, moved), 0);
+	ck_assert_int_eq(log_reopen(), 0);
+	log_warnx("after reopen");
+	log_close();
+	ck_assert_int_eq(log_error_fd(), 2);
+
+	ck_assert_ptr_nonnull(fp = fopen(moved, "r"));
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+	/* 2026-11-29T06:40:12Z ferryd[PID]: warn: message */
+	snprintf(want, sizeof(want), "Z ferryd[%ld]: warn: open x: %s\n",
+	    (long)getpid(), strerror(ENOENT));
+	ck_assert_msg(strncmp(buf + 19, want, strlen(want)) == 0, "%s", buf);
+	ck_assert_int_eq(buf[4], '-');
+	ck_assert_int_eq(buf[10], 'T');
+	ck_assert_ptr_nonnull(strstr(buf, "]: warn: line\\x0aone\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "]: info: info 1\n"));
+	ck_assert_ptr_null(strstr(buf, "not shown"));
+	ck_assert_ptr_null(strstr(buf, "after reopen"));
+
+	ck_assert_ptr_nonnull(fp = fopen(path, "r"));
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+	ck_assert_ptr_nonnull(strstr(buf, "]: warn: after reopen\n"));
+
+	ck_assert_ptr_nonnull(fp = fopen(apath, "r"));
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+	ck_assert_ptr_nonnull(strstr(buf, "\"-\" 204 0 \"-\" \"-\" 0\n"));
+
+	/* a file that cannot be opened: -1, the old logs stay */
+	ck_assert_int_eq(log_open("/nonexistent/dir/e.log", NULL,
+	    LOG_LEVEL_WARN), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_int_eq(log_level_get(), LOG_LEVEL_INFO);
+}
+END_TEST
+
+static Suite *
+conf_suite(void)
+{
+	Suite	*s = suite_create("conf");
+	TCase	*tc;
+
+	tc = tcase_create("listen");
+	tcase_add_loop_test(tc, test_listen, 0,
+	    sizeof(listen_cases) / sizeof(listen_cases[0]));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("argv");
+	tcase_add_checked_fixture(tc, NULL, rm_tmpdir);
+	tcase_add_test(tc, test_load_defaults);
+	tcase_add_test(tc, test_load_listens);
+	tcase_add_test(tc, test_load_cgi);
+	tcase_add_test(tc, test_load_app_workers);
+	tcase_add_test(tc, test_load_app_default_workers);
+	tcase_add_test(tc, test_version_help);
+	tcase_add_loop_test(tc, test_bad_argv, 0,
+	    sizeof(bad_argv_cases) / sizeof(bad_argv_cases[0]));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("file");
+	tcase_add_checked_fixture(tc, NULL, rm_tmpdir);
+	tcase_add_test(tc, test_file_full);
+	tcase_add_test(tc, test_file_flags_override);
+	tcase_add_test(tc, test_file_edges);
+	tcase_add_loop_test(tc, test_bad_file, 0,
+	    sizeof(bad_file_cases) / sizeof(bad_file_cases[0]));
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+static Suite *
+log_suite(void)
+{
+	Suite	*s = suite_create("log");
+	TCase	*tc;
+
+	tc = tcase_create("access");
+	tcase_add_loop_test(tc, test_access_format, 0,
+	    sizeof(access_cases) / sizeof(access_cases[0]));
+	tcase_add_test(tc, test_access_long);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("files");
+	tcase_add_checked_fixture(tc, NULL, rm_tmpdir);
+	tcase_add_test(tc, test_log_files);
+	suite_add_tcase(s, tc);
+	return s;
+}
 
 int
 main(void)
 {
-	Suite	*s = suite_create("conf");
-	TCase	*tc = tcase_create("placeholder");
 	SRunner	*sr;
 	int	 failed;
 
-	tcase_add_test(tc, test_placeholder);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
+	sr = srunner_create(conf_suite());
+	srunner_add_suite(sr, log_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

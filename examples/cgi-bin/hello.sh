@@ -1,2 +1,3 @@
 #!/bin/sh
-printf "Content-Type: text/plain\n\nHello from ferry\n"
+# The smallest CGI script: a header block, an empty line, the body.
+printf 'Content-Type: text/plain\n\nHello from ferry!\n'

@@ -1,3 +1,1459 @@
+/*
+ * The integration test harness (see harness.h): ferryd as a child process,
+ * a raw HTTP/1.1 client with a strict response reader, and helpers.
+ */
 #include "config.h"
 
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "tests/integration/harness.h"
+
+#define HC_MAX_HEAD	(64 * 1024)	/* a longer response head is an error */
+#define HC_MAX_BODY	(1ULL << 31)	/* sanity cap of a Content-Length */
+#define LOG_TAIL	2500		/* bytes of each log in a failure */
+
+static const char *harness_tmp_base(void);
+static int	harness_free_port(void);
+static char	*harness_subst(const char *text, const struct ferryd *f);
+static pid_t	harness_spawn(struct ferryd *f, const char *const extra[]);
+static int	harness_wait_ready(struct ferryd *f);
+static int	harness_status_code(int wstatus);
+static char	*harness_tail(const char *path, size_t max);
+static void	hc_escape(char *out, size_t outlen, const char *p, size_t len);
+static int	hc_ensure(struct hc *c, size_t need, struct hc_response *r);
+static int	hc_find_head(struct hc *c, size_t off, size_t *end,
+		    struct hc_response *r);
+static int	hc_parse_head(struct hc_response *r, const char *p,
+		    size_t len);
+static int	hc_body_length(struct hc *c, size_t *off,
+		    struct hc_response *r, unsigned long long cl);
+static int	hc_body_chunked(struct hc *c, size_t *off,
+		    struct hc_response *r);
+static int	hc_body_close(struct hc *c, size_t *off,
+		    struct hc_response *r);
+static int	hc_line(struct hc *c, size_t off, size_t *eol,
+		    struct hc_response *r, const char *what);
+static int	hc_append_body(struct hc_response *r, const char *p,
+		    size_t len);
+static void	hc_consume(struct hc *c, size_t n);
+static int	hc_is_tchar(int ch);
+static int	hc_parse_ulong(const char *p, size_t len, int base,
+		    unsigned long long max, unsigned long long *out);
+static char	*harness_unconst(const char *s);
+static void	hc_error(struct hc_response *r, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+/* ---- ferryd ---- */
+
+/* exec wants char *const argv[] of strings it does not modify. */
+static char *
+harness_unconst(const char *s)
+{
+	union {
+		const char	*c;
+		char		*p;
+	} u;
+
+	u.c = s;
+	return u.p;
+}
+
+static const char *
+harness_tmp_base(void)
+{
+	const char	*base;
+
+	if ((base = getenv("FERRY_TEST_TMP")) != NULL && *base != '\0')
+		return base;
+	if ((base = getenv("TMPDIR")) != NULL && *base != '\0')
+		return base;
+	return "/tmp";
+}
+
+static int
+harness_free_port(void)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof(sin);
+	int			 fd, port;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		harness_fail(NULL, __FILE__, __LINE__, "socket: %s",
+		    strerror(errno));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1)
+		harness_fail(NULL, __FILE__, __LINE__, "bind port 0: %s",
+		    strerror(errno));
+	port = ntohs(sin.sin_port);
+	close(fd);
+	return port;
+}
+
+/* Replaces @CGI_BIN@ and @DIR@ in text. */
+static char *
+harness_subst(const char *text, const struct ferryd *f)
+{
+	size_t		 cap = strlen(text) * 2 + 4096, n = 0;
+	char		*out = malloc(cap);
+	const char	*p, *rep;
+	size_t		 skip, rl;
+
+	if (out == NULL)
+		abort();
+	for (p = text; *p != '\0'; p += skip) {
+		rep = NULL;
+		skip = 1;
+		if (strncmp(p, "@CGI_BIN@", 9) == 0) {
+			rep = f->cgi;
+			skip = 9;
+		} else if (strncmp(p, "@DIR@", 5) == 0) {
+			rep = f->dir;
+			skip = 5;
+		}
+		rl = rep != NULL ? strlen(rep) : 1;
+		if (n + rl + 1 > cap) {
+			cap = (n + rl + 1) * 2;
+			if ((out = realloc(out, cap)) == NULL)
+				abort();
+		}
+		if (rep != NULL)
+			memcpy(out + n, rep, rl);
+		else
+			out[n] = *p;
+		n += rl;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+static pid_t
+harness_spawn(struct ferryd *f, const char *const extra[])
+{
+	char		*argv[64];
+	char		 listen[64], cgi[600];
+	const char	*ferryd = getenv("FERRYD");
+	size_t		 n = 0, i;
+	pid_t		 parent = getpid(), pid;
+	int		 fd;
+	sigset_t	 none;
+
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", f->port);
+	snprintf(cgi, sizeof(cgi), "/cgi-bin/=%s", f->cgi);
+	argv[n++] = harness_unconst(ferryd);
+	if (f->conf_path[0] != '\0') {
+		argv[n++] = "-c";
+		argv[n++] = f->conf_path;
+	}
+	argv[n++] = "--listen";
+	argv[n++] = listen;
+	argv[n++] = "--cgi";
+	argv[n++] = cgi;
+	argv[n++] = "--error-log";
+	argv[n++] = f->error_log;
+	argv[n++] = "--access-log";
+	argv[n++] = f->access_log;
+	for (i = 0; extra != NULL && extra[i] != NULL; i++) {
+		if (n >= sizeof(argv) / sizeof(argv[0]) - 1)
+			harness_fail(NULL, __FILE__, __LINE__,
+			    "too many extra arguments");
+		argv[n++] = harness_unconst(extra[i]);
+	}
+	argv[n] = NULL;
+
+	if ((pid = fork()) == -1)
+		harness_fail(NULL, __FILE__, __LINE__, "fork: %s",
+		    strerror(errno));
+	if (pid != 0)
+		return pid;
+
+	/* The child: dies with the test process, logs to stderr_log. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
+		_exit(126);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	if ((fd = open("/dev/null", O_RDONLY)) != -1) {
+		dup2(fd, 0);
+		close(fd);
+	}
+	if ((fd = open(f->stderr_log, O_WRONLY | O_CREAT | O_APPEND,
+	    0644)) != -1) {
+		dup2(fd, 1);
+		dup2(fd, 2);
+		close(fd);
+	}
+	/* Only 0, 1 and 2 reach ferryd, whatever make check inherited, so
+	   that an fd a script sees leaked from ferryd itself. */
+	close_range(3, ~0U, 0);
+	/* A variable that must never reach a script (see test_env_exact). */
+	setenv("FERRY_TEST_LEAK_CANARY", "leaked", 1);
+	execv(ferryd, argv);
+	fprintf(stderr, "harness: exec %s: %s\n", ferryd, strerror(errno));
+	_exit(127);
+}
+
+/* 0 when ferryd accepts connections; -1 when it exited; -2 on timeout. */
+static int
+harness_wait_ready(struct ferryd *f)
+{
+	struct sockaddr_in	 sin;
+	long long		 deadline = harness_now_ms() + 10000;
+	int			 fd, rc;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons(f->port);
+	while (harness_now_ms() < deadline) {
+		if (harness_exited(f))
+			return -1;
+		if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) ==
+		    -1)
+			harness_fail(f, __FILE__, __LINE__, "socket: %s",
+			    strerror(errno));
+		rc = connect(fd, (struct sockaddr *)&sin, sizeof(sin));
+		close(fd);
+		if (rc == 0)
+			return 0;
+		harness_sleep_ms(10);
+	}
+	return -2;
+}
+
+void
+harness_start(struct ferryd *f, const char *conf_text,
+    const char *const extra_argv[])
+{
+	const char	*cgi = f->cgi_dir;
+	char		*conf;
+	int		 attempt, rc;
+
+	if (getenv("FERRYD") == NULL)
+		harness_fail(NULL, __FILE__, __LINE__,
+		    "FERRYD is not set: run the suite with make check");
+	if (cgi == NULL && (cgi = getenv("FERRY_TEST_CGI_BIN")) == NULL)
+		harness_fail(NULL, __FILE__, __LINE__,
+		    "FERRY_TEST_CGI_BIN is not set: run with make check");
+	snprintf(f->cgi, sizeof(f->cgi), "%s", cgi);
+	snprintf(f->dir, sizeof(f->dir), "%s/ferryd.XXXXXX",
+	    harness_tmp_base());
+	if (mkdtemp(f->dir) == NULL)
+		harness_fail(NULL, __FILE__, __LINE__, "mkdtemp %s: %s",
+		    f->dir, strerror(errno));
+	snprintf(f->error_log, sizeof(f->error_log), "%s/error.log", f->dir);
+	snprintf(f->access_log, sizeof(f->access_log), "%s/access.log",
+	    f->dir);
+	snprintf(f->stderr_log, sizeof(f->stderr_log), "%s/stderr.log",
+	    f->dir);
+	f->conf_path[0] = '\0';
+	if (conf_text != NULL) {
+		snprintf(f->conf_path, sizeof(f->conf_path), "%s/ferry.conf",
+		    f->dir);
+		conf = harness_subst(conf_text, f);
+		harness_write_file(f->conf_path, conf, strlen(conf), 0644);
+		free(conf);
+	}
+
+	for (attempt = 0; attempt < 5; attempt++) {
+		f->port = harness_free_port();
+		f->reaped = 0;
+		f->wstatus = 0;
+		f->pid = harness_spawn(f, extra_argv);
+		if ((rc = harness_wait_ready(f)) == 0)
+			return;
+		if (rc == -2) {
+			harness_stop_timeout(f, 2000);
+			harness_fail(f, __FILE__, __LINE__,
+			    "ferryd did not accept connections on port %d "
+			    "within 10 s", f->port);
+		}
+		/* Exited: retry only when someone took the port meanwhile. */
+		{
+			char	*logs = harness_logs(f);
+			int	 inuse = strstr(logs, "in use") != NULL;
+
+			free(logs);
+			if (!inuse || attempt == 4)
+				harness_fail(f, __FILE__, __LINE__,
+				    "ferryd exited during startup with "
+				    "status %d", harness_status_code(
+				    f->wstatus));
+		}
+		unlink(f->error_log);
+		unlink(f->stderr_log);
+	}
+}
+
+static int
+harness_status_code(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return -1;
+}
+
+int
+harness_exited(struct ferryd *f)
+{
+	pid_t	r;
+
+	if (f->reaped)
+		return 1;
+	if (f->pid <= 0)
+		return 1;
+	r = waitpid(f->pid, &f->wstatus, WNOHANG);
+	if (r == f->pid) {
+		f->reaped = 1;
+		return 1;
+	}
+	return 0;
+}
+
+int
+harness_stop_timeout(struct ferryd *f, int timeout_ms)
+{
+	long long	deadline;
+
+	if (harness_exited(f))
+		return harness_status_code(f->wstatus);
+	kill(f->pid, SIGTERM);
+	deadline = harness_now_ms() + timeout_ms;
+	while (harness_now_ms() < deadline) {
+		if (harness_exited(f))
+			return harness_status_code(f->wstatus);
+		harness_sleep_ms(10);
+	}
+	kill(f->pid, SIGKILL);
+	waitpid(f->pid, &f->wstatus, 0);
+	f->reaped = 1;
+	harness_fail(f, __FILE__, __LINE__,
+	    "ferryd did not exit within %d ms of SIGTERM", timeout_ms);
+}
+
+int
+harness_stop(struct ferryd *f)
+{
+	return harness_stop_timeout(f, 20000);
+}
+
+void
+harness_stop_ok(struct ferryd *f)
+{
+	int	code = harness_stop(f);
+
+	if (code != 0)
+		harness_fail(f, __FILE__, __LINE__,
+		    "ferryd exited with status %d after SIGTERM", code);
+}
+
+static char *
+harness_tail(const char *path, size_t max)
+{
+	size_t	 len;
+	char	*all = harness_read_file(path, &len), *out;
+
+	if (all == NULL)
+		return strdup("(none)\n");
+	if (len <= max)
+		return all;
+	if ((out = malloc(max + 8)) == NULL)
+		abort();
+	memcpy(out, "[...]", 5);
+	memcpy(out + 5, all + len - max, max);
+	out[max + 5] = '\0';
+	free(all);
+	return out;
+}
+
+char *
+harness_logs(const struct ferryd *f)
+{
+	char	*err, *std, *out;
+	size_t	 n;
+
+	if (f == NULL || f->dir[0] == '\0')
+		return strdup("");
+	err = harness_tail(f->error_log, LOG_TAIL);
+	std = harness_tail(f->stderr_log, LOG_TAIL);
+	n = strlen(err) + strlen(std) + 128;
+	if ((out = malloc(n)) == NULL)
+		abort();
+	snprintf(out, n, "--- error log ---\n%s\n--- stderr ---\n%s", err, std);
+	free(err);
+	free(std);
+	return out;
+}
+
+void
+harness_fail(const struct ferryd *f, const char *file, int line,
+    const char *fmt, ...)
+{
+	char	 msg[4096];
+	char	*logs;
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	logs = harness_logs(f);
+	_ck_assert_failed(file, line, "harness", "%s%s%s", msg,
+	    logs[0] != '\0' ? "\n" : "", logs);
+}
+
+/* ---- client ---- */
+
+void
+hc_init_fd(struct hc *c, int fd)
+{
+	memset(c, 0, sizeof(*c));
+	c->fd = fd;
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+
+void
+hc_open(struct hc *c, const struct ferryd *f)
+{
+	struct sockaddr_in	 sin;
+	int			 fd;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		harness_fail(f, __FILE__, __LINE__, "socket: %s",
+		    strerror(errno));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons(f->port);
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
+		harness_fail(f, __FILE__, __LINE__, "connect to port %d: %s",
+		    f->port, strerror(errno));
+	hc_init_fd(c, fd);
+	c->f = f;
+}
+
+void
+hc_close(struct hc *c)
+{
+	if (c->fd != -1)
+		close(c->fd);
+	c->fd = -1;
+	free(c->buf);
+	c->buf = NULL;
+	c->len = c->cap = 0;
+}
+
+int
+hc_try_send(struct hc *c, const void *data, size_t len)
+{
+	const char	*p = data;
+	long long	 deadline;
+	struct pollfd	 pfd;
+	ssize_t		 n;
+	int		 left, tmo = c->timeout_ms > 0 ? c->timeout_ms :
+			    HARNESS_TIMEOUT_MS;
+
+	deadline = harness_now_ms() + tmo;
+	while (len > 0) {
+		n = send(c->fd, p, len, MSG_NOSIGNAL);
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+			deadline = harness_now_ms() + tmo;
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK)
+			return -1;
+		if ((left = (int)(deadline - harness_now_ms())) <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		pfd.fd = c->fd;
+		pfd.events = POLLOUT;
+		poll(&pfd, 1, left);
+	}
+	return 0;
+}
+
+void
+hc_send(struct hc *c, const void *data, size_t len)
+{
+	if (hc_try_send(c, data, len) == -1)
+		harness_fail(c->f, __FILE__, __LINE__,
+		    "sending %zu bytes: %s", len, strerror(errno));
+}
+
+void
+hc_sendstr(struct hc *c, const char *s)
+{
+	hc_send(c, s, strlen(s));
+}
+
+void
+hc_send_pieces(struct hc *c, const void *data, size_t len, size_t piece,
+    int delay_ms)
+{
+	const char	*p = data;
+	size_t		 n;
+
+	while (len > 0) {
+		n = len < piece ? len : piece;
+		hc_send(c, p, n);
+		p += n;
+		len -= n;
+		if (len > 0 && delay_ms > 0)
+			harness_sleep_ms(delay_ms);
+	}
+}
+
+void
+hc_shutdown_write(struct hc *c)
+{
+	if (shutdown(c->fd, SHUT_WR) == -1)
+		harness_fail(c->f, __FILE__, __LINE__, "shutdown: %s",
+		    strerror(errno));
+}
+
+ssize_t
+hc_fill(struct hc *c, int timeout_ms)
+{
+	long long	 deadline = harness_now_ms() + timeout_ms;
+	struct pollfd	 pfd;
+	ssize_t		 n;
+	int		 left;
+
+	if (c->eof)
+		return 0;
+	for (;;) {
+		if (c->cap - c->len < 65536) {
+			c->cap = c->cap * 2 + 65536;
+			if ((c->buf = realloc(c->buf, c->cap)) == NULL)
+				abort();
+		}
+		n = read(c->fd, c->buf + c->len, c->cap - c->len - 1);
+		if (n > 0) {
+			c->len += (size_t)n;
+			c->buf[c->len] = '\0';
+			return n;
+		}
+		if (n == 0) {
+			c->eof = 1;
+			return 0;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			c->eof = 1;
+			c->reset = 1;
+			return 0;
+		}
+		if ((left = (int)(deadline - harness_now_ms())) <= 0)
+			return -1;
+		pfd.fd = c->fd;
+		pfd.events = POLLIN;
+		poll(&pfd, 1, left);
+	}
+}
+
+int
+hc_wait_closed(struct hc *c, int timeout_ms)
+{
+	ssize_t	n;
+
+	if (c->len > 0)
+		return 0;
+	n = hc_fill(c, timeout_ms);
+	if (n == 0)
+		return c->len > 0 ? 0 : 1;
+	return n > 0 ? 0 : -1;
+}
+
+int
+hc_quiet(struct hc *c, int ms)
+{
+	if (c->len > 0 || c->eof)
+		return 0;
+	return hc_fill(c, ms) == -1;
+}
+
+static void
+hc_consume(struct hc *c, size_t n)
+{
+	memmove(c->buf, c->buf + n, c->len - n);
+	c->len -= n;
+	if (c->buf != NULL)
+		c->buf[c->len] = '\0';
+}
+
+static void
+hc_escape(char *out, size_t outlen, const char *p, size_t len)
+{
+	size_t	o = 0, i;
+
+	for (i = 0; i < len && o + 8 < outlen; i++) {
+		unsigned char	ch = (unsigned char)p[i];
+
+		if (ch == '\r')
+			o += (size_t)snprintf(out + o, outlen - o, "\\r");
+		else if (ch == '\n')
+			o += (size_t)snprintf(out + o, outlen - o, "\\n");
+		else if (ch < 0x20 || ch >= 0x7f || ch == '\\')
+			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x",
+			    ch);
+		else
+			out[o++] = (char)ch;
+	}
+	if (i < len && o + 4 < outlen)
+		o += (size_t)snprintf(out + o, outlen - o, "...");
+	out[o] = '\0';
+}
+
+static void
+hc_error(struct hc_response *r, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (r->error[0] != '\0')
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->error, sizeof(r->error), fmt, ap);
+	va_end(ap);
+}
+
+/* Makes sure c->buf holds need bytes. 0, or -1 (EOF, timeout) */
+static int
+hc_ensure(struct hc *c, size_t need, struct hc_response *r)
+{
+	int	tmo = c->timeout_ms > 0 ? c->timeout_ms : HARNESS_TIMEOUT_MS;
+	ssize_t	n;
+
+	while (c->len < need) {
+		n = hc_fill(c, tmo);
+		if (n == 0) {
+			hc_error(r, "%s after %zu of %zu bytes",
+			    c->reset ? "connection reset" : "EOF",
+			    c->len, need);
+			return -1;
+		}
+		if (n < 0) {
+			hc_error(r, "no byte for %d ms (have %zu of %zu)",
+			    tmo, c->len, need);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Finds the end of a head (after its empty line) from off. */
+static int
+hc_find_head(struct hc *c, size_t off, size_t *end, struct hc_response *r)
+{
+	size_t	i = off, ls = off;
+	char	ex[200];
+
+	for (;;) {
+		for (; i < c->len; i++) {
+			if (c->buf[i] != '\n')
+				continue;
+			if (i == ls || (i == ls + 1 && c->buf[ls] == '\r')) {
+				*end = i + 1;
+				return 0;
+			}
+			ls = i + 1;
+		}
+		if (i - off > HC_MAX_HEAD) {
+			hc_error(r, "response head longer than %d bytes",
+			    HC_MAX_HEAD);
+			return -1;
+		}
+		if (hc_ensure(c, i + 1, r) == -1) {
+			hc_escape(ex, sizeof(ex), c->buf + off, c->len - off);
+			snprintf(r->error + strlen(r->error),
+			    sizeof(r->error) - strlen(r->error),
+			    " while reading a response head; got \"%s\"", ex);
+			return -1;
+		}
+	}
+}
+
+static int
+hc_is_tchar(int ch)
+{
+	if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+	    (ch >= '0' && ch <= '9'))
+		return 1;
+	return ch != '\0' && strchr("!#$%&'*+-.^_`|~", ch) != NULL;
+}
+
+/* Parses len digits of the base (10 or 16); 0, or -1 if invalid. */
+static int
+hc_parse_ulong(const char *p, size_t len, int base, unsigned long long max,
+    unsigned long long *out)
+{
+	unsigned long long	v = 0;
+	size_t			i;
+	int			d;
+
+	if (len == 0)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (p[i] >= '0' && p[i] <= '9')
+			d = p[i] - '0';
+		else if (base == 16 && p[i] >= 'a' && p[i] <= 'f')
+			d = p[i] - 'a' + 10;
+		else if (base == 16 && p[i] >= 'A' && p[i] <= 'F')
+			d = p[i] - 'A' + 10;
+		else
+			return -1;
+		if (v > (max - (unsigned long long)d) / (unsigned)base)
+			return -1;
+		v = v * (unsigned)base + (unsigned)d;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Parses a head (status line, fields, empty line) into r. */
+static int
+hc_parse_head(struct hc_response *r, const char *p, size_t len)
+{
+	char			*s, *line, *next, *colon, *v, *e;
+	char			 ex[200];
+	unsigned long long	 code;
+	size_t			 ll;
+
+	free(r->storage);
+	if ((r->storage = malloc(len + 1)) == NULL)
+		abort();
+	memcpy(r->storage, p, len);
+	r->storage[len] = '\0';
+	r->nheaders = 0;
+	for (line = s = r->storage; *line != '\0'; line = next) {
+		if ((e = strchr(line, '\n')) == NULL)
+			break;
+		next = e + 1;
+		if (e == line || e[-1] != '\r' ||
+		    memchr(line, '\r', (size_t)(e - 1 - line)) != NULL) {
+			hc_escape(ex, sizeof(ex), line, (size_t)(next - line));
+			hc_error(r, "line not ended by CRLF or holding a bare "
+			    "CR: \"%s\"", ex);
+			return -1;
+		}
+		e[-1] = '\0';
+		ll = (size_t)(e - 1 - line);
+		if (line == s) {
+			/* status-line = HTTP-version SP status-code SP
+			   [ reason-phrase ] */
+			if (ll < 13 || strncmp(line, "HTTP/1.", 7) != 0 ||
+			    line[7] < '0' || line[7] > '9' || line[8] != ' ' ||
+			    hc_parse_ulong(line + 9, 3, 10, 999, &code) ||
+			    line[12] != ' ' || code < 100) {
+				hc_escape(ex, sizeof(ex), line, ll);
+				hc_error(r, "bad status line \"%s\"", ex);
+				return -1;
+			}
+			r->minor = line[7] - '0';
+			r->status = (int)code;
+			r->reason = line + 13;
+			continue;
+		}
+		if (ll == 0)
+			return 0;
+		if (line[0] == ' ' || line[0] == '\t') {
+			hc_escape(ex, sizeof(ex), line, ll);
+			hc_error(r, "obs-fold in a response: \"%s\"", ex);
+			return -1;
+		}
+		for (colon = line; hc_is_tchar((unsigned char)*colon); colon++)
+			;
+		if (*colon != ':' || colon == line) {
+			hc_escape(ex, sizeof(ex), line, ll);
+			hc_error(r, "bad header field \"%s\"", ex);
+			return -1;
+		}
+		*colon = '\0';
+		for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
+			;
+		for (e = v + strlen(v); e > v && (e[-1] == ' ' ||
+		    e[-1] == '\t'); e--)
+			;
+		*e = '\0';
+		for (e = v; *e != '\0'; e++) {
+			if ((unsigned char)*e < 0x20 && *e != '\t') {
+				hc_error(r, "control byte in field %s", line);
+				return -1;
+			}
+			if (*e == 0x7f) {
+				hc_error(r, "DEL in field %s", line);
+				return -1;
+			}
+		}
+		if (r->nheaders == HC_MAX_HEADERS) {
+			hc_error(r, "more than %d header fields",
+			    HC_MAX_HEADERS);
+			return -1;
+		}
+		r->headers[r->nheaders].name = line;
+		r->headers[r->nheaders].value = v;
+		r->nheaders++;
+	}
+	hc_error(r, "response head without an empty line");
+	return -1;
+}
+
+static int
+hc_append_body(struct hc_response *r, const char *p, size_t len)
+{
+	char	*nb;
+
+	if ((nb = realloc(r->body, r->body_len + len + 1)) == NULL)
+		abort();
+	r->body = nb;
+	memcpy(r->body + r->body_len, p, len);
+	r->body_len += len;
+	r->body[r->body_len] = '\0';
+	return 0;
+}
+
+static int
+hc_body_length(struct hc *c, size_t *off, struct hc_response *r,
+    unsigned long long cl)
+{
+	if (hc_ensure(c, *off + cl, r) == -1) {
+		/* Keep what came, for the tests of short bodies. */
+		hc_append_body(r, c->buf + *off, c->len - *off);
+		*off = c->len;
+		snprintf(r->error + strlen(r->error),
+		    sizeof(r->error) - strlen(r->error),
+		    " (Content-Length %llu, got %zu body bytes)", cl,
+		    r->body_len);
+		return -1;
+	}
+	hc_append_body(r, c->buf + *off, cl);
+	*off += cl;
+	return 0;
+}
+
+/* Returns in *eol the index of the LF ending the line at off. */
+static int
+hc_line(struct hc *c, size_t off, size_t *eol, struct hc_response *r,
+    const char *what)
+{
+	char	*lf;
+	char	 ex[200];
+
+	for (;;) {
+		lf = memchr(c->buf + off, '\n', c->len - off);
+		if (lf != NULL)
+			break;
+		if (c->len - off > 4096) {
+			hc_error(r, "%s line longer than 4096 bytes", what);
+			return -1;
+		}
+		if (hc_ensure(c, c->len + 1, r) == -1) {
+			snprintf(r->error + strlen(r->error),
+			    sizeof(r->error) - strlen(r->error),
+			    " while reading a %s line", what);
+			return -1;
+		}
+	}
+	*eol = (size_t)(lf - c->buf);
+	if (*eol == off || c->buf[*eol - 1] != '\r' ||
+	    memchr(c->buf + off, '\r', *eol - 1 - off) != NULL) {
+		hc_escape(ex, sizeof(ex), c->buf + off, *eol + 1 - off);
+		hc_error(r, "%s line not ended by CRLF: \"%s\"", what, ex);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+hc_body_chunked(struct hc *c, size_t *off, struct hc_response *r)
+{
+	unsigned long long	 size;
+	size_t			 eol, hex;
+	char			 ex[200];
+
+	for (;;) {
+		if (hc_line(c, *off, &eol, r, "chunk-size") == -1)
+			return -1;
+		for (hex = *off; hex < eol - 1 && c->buf[hex] != ';'; hex++)
+			;
+		if (hc_parse_ulong(c->buf + *off, hex - *off, 16,
+		    HC_MAX_BODY, &size) == -1) {
+			hc_escape(ex, sizeof(ex), c->buf + *off,
+			    eol + 1 - *off);
+			hc_error(r, "bad chunk-size line \"%s\" after %zu "
+			    "body bytes", ex, r->body_len);
+			return -1;
+		}
+		*off = eol + 1;
+		if (size == 0)
+			break;
+		if (hc_ensure(c, *off + size + 2, r) == -1) {
+			hc_append_body(r, c->buf + *off,
+			    c->len - *off < size ? c->len - *off : size);
+			*off = c->len;
+			snprintf(r->error + strlen(r->error),
+			    sizeof(r->error) - strlen(r->error),
+			    " inside a chunk of %llu bytes (no last-chunk; "
+			    "%zu body bytes)", size, r->body_len);
+			return -1;
+		}
+		hc_append_body(r, c->buf + *off, size);
+		*off += size;
+		if (c->buf[*off] != '\r' || c->buf[*off + 1] != '\n') {
+			hc_escape(ex, sizeof(ex), c->buf + *off,
+			    c->len - *off < 40 ? c->len - *off : 40);
+			hc_error(r, "chunk data of %llu bytes not followed by "
+			    "CRLF but \"%s\"", size, ex);
+			return -1;
+		}
+		*off += 2;
+	}
+	/* trailer-section CRLF */
+	for (;;) {
+		if (hc_line(c, *off, &eol, r, "trailer") == -1)
+			return -1;
+		if (eol == *off + 1) {
+			*off = eol + 1;
+			return 0;
+		}
+		*off = eol + 1;
+	}
+}
+
+static int
+hc_body_close(struct hc *c, size_t *off, struct hc_response *r)
+{
+	int	tmo = c->timeout_ms > 0 ? c->timeout_ms : HARNESS_TIMEOUT_MS;
+	ssize_t	n;
+
+	while ((n = hc_fill(c, tmo)) > 0)
+		;
+	hc_append_body(r, c->buf + *off, c->len - *off);
+	*off = c->len;
+	if (n < 0) {
+		hc_error(r, "close-delimited body: no byte and no close for "
+		    "%d ms (%zu body bytes)", tmo, r->body_len);
+		return -1;
+	}
+	return 0;
+}
+
+int
+hc_read_response(struct hc *c, struct hc_response *r, int flags)
+{
+	size_t			 off = 0, end, i;
+	const char		*te, *cl;
+	unsigned long long	 len = 0;
+
+	memset(r, 0, sizeof(*r));
+	for (;;) {
+		if (hc_find_head(c, 0, &end, r) == -1)
+			return -1;
+		if (hc_parse_head(r, c->buf, end) == -1) {
+			hc_consume(c, end);
+			return -1;
+		}
+		off = end;
+		r->head_done = 1;
+		if (r->status >= 200 || (flags & HC_INTERIM))
+			break;
+		if (r->ninterim < HC_MAX_INTERIM)
+			r->interim[r->ninterim++] = r->status;
+		hc_consume(c, off);
+		r->head_done = 0;
+	}
+
+	te = hc_header(r, "Transfer-Encoding");
+	cl = hc_header(r, "Content-Length");
+	if (cl != NULL) {
+		if (hc_header_count(r, "Content-Length") != 1) {
+			hc_error(r, "%zu Content-Length fields",
+			    hc_header_count(r, "Content-Length"));
+			goto bad;
+		}
+		if (hc_parse_ulong(cl, strlen(cl), 10, HC_MAX_BODY, &len)) {
+			hc_error(r, "bad Content-Length \"%s\"", cl);
+			goto bad;
+		}
+	}
+	if (te != NULL && cl != NULL) {
+		hc_error(r, "both Transfer-Encoding and Content-Length");
+		goto bad;
+	}
+	if (r->status < 200 || r->status == 204 || r->status == 304 ||
+	    (flags & HC_HEAD)) {
+		r->framing = HC_NO_BODY;
+		if ((r->status < 200 || r->status == 204) &&
+		    (te != NULL || cl != NULL)) {
+			hc_error(r, "%d with a Content-Length or "
+			    "Transfer-Encoding", r->status);
+			goto bad;
+		}
+	} else if (te != NULL) {
+		if (hc_header_count(r, "Transfer-Encoding") != 1 ||
+		    strcasecmp(te, "chunked") != 0) {
+			hc_error(r, "Transfer-Encoding other than one "
+			    "\"chunked\": \"%s\"", te);
+			goto bad;
+		}
+		r->framing = HC_CHUNKED;
+		if (hc_body_chunked(c, &off, r) == -1)
+			goto bad;
+	} else if (cl != NULL) {
+		r->framing = HC_LENGTH;
+		if (hc_body_length(c, &off, r, len) == -1)
+			goto bad;
+	} else {
+		r->framing = HC_CLOSE;
+		if (hc_body_close(c, &off, r) == -1)
+			goto bad;
+	}
+	if (r->body == NULL)
+		hc_append_body(r, "", 0);
+	hc_consume(c, off);
+	r->complete = 1;
+	return 0;
+bad:
+	if (r->body == NULL)
+		hc_append_body(r, "", 0);
+	hc_consume(c, off);
+	i = strlen(r->error);
+	snprintf(r->error + i, sizeof(r->error) - i, " [status %d]",
+	    r->status);
+	return -1;
+}
+
+void
+hc_response_free(struct hc_response *r)
+{
+	free(r->storage);
+	free(r->body);
+	memset(r, 0, sizeof(*r));
+}
+
+void
+hc_expect_response(struct hc *c, struct hc_response *r, int flags)
+{
+	if (hc_read_response(c, r, flags) == -1)
+		harness_fail(c->f, __FILE__, __LINE__,
+		    "incomplete response: %s", r->error);
+}
+
+const char *
+hc_header(const struct hc_response *r, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < r->nheaders; i++)
+		if (strcasecmp(r->headers[i].name, name) == 0)
+			return r->headers[i].value;
+	return NULL;
+}
+
+size_t
+hc_header_count(const struct hc_response *r, const char *name)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < r->nheaders; i++)
+		if (strcasecmp(r->headers[i].name, name) == 0)
+			n++;
+	return n;
+}
+
+int
+hc_header_has_token(const struct hc_response *r, const char *name,
+    const char *token)
+{
+	size_t		 i, tl = strlen(token), l;
+	const char	*p, *e;
+
+	for (i = 0; i < r->nheaders; i++) {
+		if (strcasecmp(r->headers[i].name, name) != 0)
+			continue;
+		for (p = r->headers[i].value; *p != '\0'; p = e) {
+			while (*p == ' ' || *p == '\t' || *p == ',')
+				p++;
+			for (e = p; *e != '\0' && *e != ','; e++)
+				;
+			for (l = (size_t)(e - p); l > 0 && (p[l - 1] == ' ' ||
+			    p[l - 1] == '\t'); l--)
+				;
+			if (l == tl && strncasecmp(p, token, tl) == 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+long long
+harness_parse_imf_fixdate(const char *s)
+{
+	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed",
+	    "Thu", "Fri", "Sat" };
+	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr",
+	    "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	unsigned long long	 d, y, hh, mm, ss;
+	struct tm		 tm, chk;
+	time_t			 t;
+	int			 wday = -1, mon = -1, i;
+
+	/* Sun, 06 Nov 1994 08:49:37 GMT */
+	if (strlen(s) != 29 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' ||
+	    s[11] != ' ' || s[16] != ' ' || s[19] != ':' || s[22] != ':' ||
+	    strcmp(s + 25, " GMT") != 0)
+		return -1;
+	for (i = 0; i < 7; i++)
+		if (strncmp(s, days[i], 3) == 0)
+			wday = i;
+	for (i = 0; i < 12; i++)
+		if (strncmp(s + 8, months[i], 3) == 0)
+			mon = i;
+	if (wday < 0 || mon < 0 ||
+	    hc_parse_ulong(s + 5, 2, 10, 31, &d) ||
+	    hc_parse_ulong(s + 12, 4, 10, 9999, &y) ||
+	    hc_parse_ulong(s + 17, 2, 10, 23, &hh) ||
+	    hc_parse_ulong(s + 20, 2, 10, 59, &mm) ||
+	    hc_parse_ulong(s + 23, 2, 10, 60, &ss) || d < 1)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = (int)y - 1900;
+	tm.tm_mon = mon;
+	tm.tm_mday = (int)d;
+	tm.tm_hour = (int)hh;
+	tm.tm_min = (int)mm;
+	tm.tm_sec = (int)ss;
+	t = timegm(&tm);
+	if (gmtime_r(&t, &chk) == NULL || chk.tm_wday != wday ||
+	    chk.tm_mday != (int)d || chk.tm_mon != mon)
+		return -1;
+	return (long long)t;
+}
+
+/* ---- files, processes ---- */
+
+char *
+harness_read_file(const char *path, size_t *lenp)
+{
+	char	*buf = NULL;
+	size_t	 len = 0, cap = 0;
+	ssize_t	 n;
+	int	 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return NULL;
+	for (;;) {
+		if (cap - len < 65536) {
+			cap = cap * 2 + 65536;
+			if ((buf = realloc(buf, cap)) == NULL)
+				abort();
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	if (lenp != NULL)
+		*lenp = len;
+	return buf;
+}
+
+void
+harness_write_file(const char *path, const void *data, size_t len,
+    mode_t mode)
+{
+	const char	*p = data;
+	ssize_t		 n;
+	int		 fd;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    mode)) == -1)
+		harness_fail(NULL, __FILE__, __LINE__, "open %s: %s", path,
+		    strerror(errno));
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			harness_fail(NULL, __FILE__, __LINE__, "write %s: %s",
+			    path, strerror(errno));
+		p += n;
+		len -= (size_t)n;
+	}
+	if (fchmod(fd, mode) == -1 || close(fd) == -1)
+		harness_fail(NULL, __FILE__, __LINE__, "close %s: %s", path,
+		    strerror(errno));
+}
+
+int
+harness_wait_file(const char *path, int timeout_ms)
+{
+	long long	deadline = harness_now_ms() + timeout_ms;
+
+	for (;;) {
+		if (access(path, F_OK) == 0)
+			return 1;
+		if (harness_now_ms() >= deadline)
+			return 0;
+		harness_sleep_ms(10);
+	}
+}
+
+pid_t
+harness_read_pidfile(const char *path, int timeout_ms)
+{
+	long long		 deadline = harness_now_ms() + timeout_ms;
+	unsigned long long	 pid;
+	char			*s, *nl;
+
+	for (;;) {
+		if ((s = harness_read_file(path, NULL)) != NULL) {
+			nl = strchr(s, '\n');
+			if (nl != NULL && hc_parse_ulong(s, (size_t)(nl - s),
+			    10, 4194304, &pid) == 0 && pid > 1) {
+				free(s);
+				return (pid_t)pid;
+			}
+			free(s);
+		}
+		if (harness_now_ms() >= deadline)
+			harness_fail(NULL, __FILE__, __LINE__,
+			    "no pid in %s after %d ms", path, timeout_ms);
+		harness_sleep_ms(10);
+	}
+}
+
+int
+harness_pid_gone(pid_t pid)
+{
+	char	 path[64], *s, *p;
+	int	 gone = 0;
+
+	if (kill(pid, 0) == -1 && errno == ESRCH)
+		return 1;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((s = harness_read_file(path, NULL)) == NULL)
+		return 1;
+	if ((p = strrchr(s, ')')) != NULL && p[1] == ' ' &&
+	    (p[2] == 'Z' || p[2] == 'X'))
+		gone = 1;
+	free(s);
+	return gone;
+}
+
+int
+harness_wait_pid_gone(pid_t pid, int timeout_ms)
+{
+	long long	deadline = harness_now_ms() + timeout_ms;
+
+	for (;;) {
+		if (harness_pid_gone(pid))
+			return 1;
+		if (harness_now_ms() >= deadline)
+			return 0;
+		harness_sleep_ms(20);
+	}
+}
+
+int
+harness_run(const char *const argv[], char **outp, int timeout_ms)
+{
+	long long	 deadline = harness_now_ms() + timeout_ms;
+	int		 pfd[2], ws, left, fd;
+	char		*out = NULL;
+	size_t		 len = 0, cap = 0;
+	ssize_t		 n;
+	pid_t		 pid;
+	struct pollfd	 p;
+	char		*av[64];
+	size_t		 i;
+
+	for (i = 0; argv[i] != NULL && i < 63; i++)
+		av[i] = harness_unconst(argv[i]);
+	av[i] = NULL;
+	if (pipe2(pfd, O_CLOEXEC) == -1)
+		harness_fail(NULL, __FILE__, __LINE__, "pipe: %s",
+		    strerror(errno));
+	if ((pid = fork()) == -1)
+		harness_fail(NULL, __FILE__, __LINE__, "fork: %s",
+		    strerror(errno));
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(pfd[1], 1);
+		if ((fd = open("/dev/null", O_RDONLY)) != -1)
+			dup2(fd, 0);
+		execvp(av[0], av);
+		_exit(127);
+	}
+	close(pfd[1]);
+	for (;;) {
+		if (cap - len < 4096) {
+			cap = cap * 2 + 4096;
+			if ((out = realloc(out, cap)) == NULL)
+				abort();
+		}
+		if ((left = (int)(deadline - harness_now_ms())) <= 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			harness_fail(NULL, __FILE__, __LINE__,
+			    "%s did not finish within %d ms", argv[0],
+			    timeout_ms);
+		}
+		p.fd = pfd[0];
+		p.events = POLLIN;
+		if (poll(&p, 1, left) <= 0)
+			continue;
+		n = read(pfd[0], out + len, cap - len - 1);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	out[len] = '\0';
+	close(pfd[0]);
+	while (waitpid(pid, &ws, 0) == -1 && errno == EINTR)
+		;
+	if (outp != NULL)
+		*outp = out;
+	else
+		free(out);
+	return harness_status_code(ws);
+}
+
+void
+harness_sha256_file(const char *path, char out[65])
+{
+	const char *const argv[] = { "sha256sum", "-b", path, NULL };
+	char	*s;
+	int	 i;
+
+	if (harness_run(argv, &s, 60000) != 0)
+		harness_fail(NULL, __FILE__, __LINE__, "sha256sum %s failed",
+		    path);
+	for (i = 0; i < 64; i++) {
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f')))
+			harness_fail(NULL, __FILE__, __LINE__,
+			    "sha256sum printed \"%.80s\"", s);
+		out[i] = s[i];
+	}
+	out[64] = '\0';
+	free(s);
+}
+
+void
+harness_sha256(const void *data, size_t len, char out[65])
+{
+	char	path[512];
+	int	fd;
+
+	snprintf(path, sizeof(path), "%s/sha.XXXXXX", harness_tmp_base());
+	if ((fd = mkstemp(path)) == -1)
+		harness_fail(NULL, __FILE__, __LINE__, "mkstemp %s: %s", path,
+		    strerror(errno));
+	close(fd);
+	harness_write_file(path, data, len, 0600);
+	harness_sha256_file(path, out);
+	unlink(path);
+}
+
+void
+harness_random_bytes(void *buf, size_t len, unsigned long long seed)
+{
+	unsigned char	*p = buf;
+	uint64_t	 z = 0, x = seed;
+	size_t		 i;
+
+	/* splitmix64 */
+	for (i = 0; i < len; i++) {
+		if (i % 8 == 0) {
+			x += 0x9e3779b97f4a7c15ULL;
+			z = x;
+			z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+			z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+			z ^= z >> 31;
+		}
+		p[i] = (unsigned char)(z >> (8 * (i % 8)));
+	}
+}
+
+long long
+harness_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+harness_sleep_ms(int ms)
+{
+	struct timespec	ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+void
+harness_copy_cgi_dir(const char *dir)
+{
+	const char	*src = getenv("FERRY_TEST_CGI_BIN");
+	DIR		*d;
+	struct dirent	*de;
+	struct stat	 st;
+	char		 from[1024], to[1024], *data;
+	size_t		 len;
+
+	if (src == NULL || (d = opendir(src)) == NULL)
+		harness_fail(NULL, __FILE__, __LINE__,
+		    "cannot open FERRY_TEST_CGI_BIN");
+	while ((de = readdir(d)) != NULL) {
+		snprintf(from, sizeof(from), "%s/%s", src, de->d_name);
+		if (stat(from, &st) == -1 || !S_ISREG(st.st_mode))
+			continue;
+		if ((data = harness_read_file(from, &len)) == NULL)
+			continue;
+		snprintf(to, sizeof(to), "%s/%s", dir, de->d_name);
+		harness_write_file(to, data, len, st.st_mode & 07777);
+		free(data);
+	}
+	closedir(d);
+}

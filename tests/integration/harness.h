@@ -1,4 +1,201 @@
-/* Placeholder until the harness lands. */
+/*
+ * The integration test harness: starts a real ferryd on a free loopback
+ * port, talks to it over real sockets with a strict HTTP/1.1 response
+ * reader, and offers small helpers for files, pids and SHA-256.
+ *
+ * Every call that can wait has a deadline; every unexpected failure ends
+ * the calling Check test with a message (and ferryd's logs when a ferryd
+ * is involved), so a broken or hanging server fails a test, never hangs it.
+ */
 #ifndef FERRY_TESTS_HARNESS_H
 #define FERRY_TESTS_HARNESS_H
+
+#include <sys/types.h>
+#include <stddef.h>
+
+#define HARNESS_TIMEOUT_MS	10000	/* default deadline of one read */
+#define HC_MAX_HEADERS		64
+#define HC_MAX_INTERIM		8
+
+struct ferryd {
+	/* Optional input: zero the struct, then set before harness_start. */
+	const char	*cgi_dir;	/* NULL: $FERRY_TEST_CGI_BIN */
+
+	/* Filled by harness_start. */
+	pid_t		 pid;
+	int		 port;
+	int		 reaped;	/* waitpid returned it */
+	int		 wstatus;
+	char		 dir[256];	/* private temp dir of this ferryd */
+	char		 cgi[512];	/* the directory served at /cgi-bin/ */
+	char		 conf_path[320];
+	char		 error_log[320];
+	char		 access_log[320];
+	char		 stderr_log[320];
+};
+
+/*
+ * Starts ferryd on a free 127.0.0.1 port serving /cgi-bin/ from the CGI
+ * directory, with conf_text (may be NULL) as its ferry.conf, in which
+ * "@CGI_BIN@" stands for the CGI directory and "@DIR@" for f->dir.  Returns
+ * when the port accepts connections; fails the test if ferryd exits first
+ * or is not ready within 10 s.  ferryd dies with the test process.
+ */
+void	harness_start(struct ferryd *f, const char *conf_text,
+	    const char *const extra_argv[]);
+
+/* SIGTERM, then waits up to timeout_ms (SIGKILL and fail after that).
+   Returns the exit code, or 128 + the signal that ended ferryd. */
+int	harness_stop_timeout(struct ferryd *f, int timeout_ms);
+int	harness_stop(struct ferryd *f);
+
+/* Stops ferryd and fails the test unless it exited 0. */
+void	harness_stop_ok(struct ferryd *f);
+
+/* Returns 1 once ferryd has exited (reaping it), 0 while it runs. */
+int	harness_exited(struct ferryd *f);
+
+/* Returns a malloc'd, NUL-terminated excerpt of ferryd's error log and
+   stderr (the last few KiB of each), for failure messages. */
+char	*harness_logs(const struct ferryd *f);
+
+/* Fails the test with the formatted message followed by ferryd's logs
+   (f may be NULL). */
+void	harness_fail(const struct ferryd *f, const char *file, int line,
+	    const char *fmt, ...)
+	    __attribute__((noreturn, format(printf, 4, 5)));
+
+#define HARNESS_ASSERT(f, cond, ...) do {				\
+	if (!(cond))							\
+		harness_fail((f), __FILE__, __LINE__, __VA_ARGS__);	\
+} while (0)
+
+/* A client connection with its unconsumed input. */
+struct hc {
+	int	 fd;
+	char	*buf;		/* received, not yet consumed */
+	size_t	 len, cap;
+	int	 eof;		/* the peer closed (read returned 0) */
+	int	 reset;		/* a read failed (ECONNRESET and the like) */
+	int	 timeout_ms;	/* deadline of one read; 0: the default */
+	const struct ferryd *f;	/* for failure messages, may be NULL */
+};
+
+/* Connects to 127.0.0.1:f->port (fails the test on error). */
+void	hc_open(struct hc *c, const struct ferryd *f);
+/* Wraps an already connected socket (the harness's own tests). */
+void	hc_init_fd(struct hc *c, int fd);
+void	hc_close(struct hc *c);
+
+/* Sends everything within the deadline or fails the test. */
+void	hc_send(struct hc *c, const void *data, size_t len);
+void	hc_sendstr(struct hc *c, const char *s);
+/* Returns 0 when everything was sent, -1 (errno set) when the peer
+   refused it (reset, closed) or the deadline passed: for requests the
+   server may answer before reading them whole. */
+int	hc_try_send(struct hc *c, const void *data, size_t len);
+/* Sends in pieces of `piece` bytes with delay_ms between them. */
+void	hc_send_pieces(struct hc *c, const void *data, size_t len,
+	    size_t piece, int delay_ms);
+/* shutdown(SHUT_WR): the client's half-close. */
+void	hc_shutdown_write(struct hc *c);
+
+/* Reads what is available, waiting at most timeout_ms for something.
+   Returns bytes added, 0 at EOF or reset, -1 on timeout. */
+ssize_t	hc_fill(struct hc *c, int timeout_ms);
+
+/* Waits until the peer closes: 1 closed (EOF or reset) with no unread
+   byte left; 0 bytes arrived instead; -1 still open after timeout_ms. */
+int	hc_wait_closed(struct hc *c, int timeout_ms);
+
+/* Returns 1 when no byte arrives (and no EOF) within ms. */
+int	hc_quiet(struct hc *c, int ms);
+
+struct hc_header {
+	char	*name;
+	char	*value;
+};
+
+enum hc_framing {
+	HC_NO_BODY,		/* HEAD, 1xx, 204, 304 */
+	HC_LENGTH,		/* Content-Length */
+	HC_CHUNKED,		/* Transfer-Encoding: chunked */
+	HC_CLOSE		/* delimited by the connection's close */
+};
+
+struct hc_response {
+	int		 status;
+	int		 minor;		/* HTTP/1.minor */
+	char		*reason;
+	struct hc_header headers[HC_MAX_HEADERS];
+	size_t		 nheaders;
+	int		 interim[HC_MAX_INTERIM];	/* skipped 1xx codes */
+	size_t		 ninterim;
+	enum hc_framing	 framing;
+	char		*body;		/* NUL-terminated, may hold NULs */
+	size_t		 body_len;
+	int		 head_done;	/* the head parsed */
+	int		 complete;	/* the body ended as framed */
+	char		 error[512];	/* why not, with the bytes at fault */
+	char		*storage;	/* internal */
+};
+
+#define HC_HEAD		0x01	/* the request was HEAD: no body */
+#define HC_INTERIM	0x02	/* return a 1xx as the response */
+
+/*
+ * Reads one response per RFC 9112 (strictly: CRLF line ends, field syntax,
+ * chunk framing, no CL together with TE) within the connection's deadline.
+ * Skips 1xx responses (recorded in interim[]) unless HC_INTERIM.  Returns 0
+ * for a complete response, -1 otherwise with r->error set and whatever
+ * parsed filled in.  Free with hc_response_free.
+ */
+int	hc_read_response(struct hc *c, struct hc_response *r, int flags);
+void	hc_response_free(struct hc_response *r);
+
+/* Reads one response and fails the test unless it is complete. */
+void	hc_expect_response(struct hc *c, struct hc_response *r, int flags);
+
+/* The value of the first field named name (case-insensitive), or NULL;
+   hc_header_count counts the fields of that name. */
+const char *hc_header(const struct hc_response *r, const char *name);
+size_t	hc_header_count(const struct hc_response *r, const char *name);
+/* 1 when the comma-separated field contains token (case-insensitive). */
+int	hc_header_has_token(const struct hc_response *r, const char *name,
+	    const char *token);
+
+/* Checks an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") and returns
+   its time, or -1 when the syntax is wrong. */
+long long harness_parse_imf_fixdate(const char *s);
+
+/* Files and processes. */
+/* Returns the file's bytes (NUL-terminated, length in *len if not NULL)
+   or NULL when it cannot be read. */
+char	*harness_read_file(const char *path, size_t *len);
+void	harness_write_file(const char *path, const void *data, size_t len,
+	    mode_t mode);
+/* Waits up to timeout_ms for path to exist. Returns 1 if it does. */
+int	harness_wait_file(const char *path, int timeout_ms);
+/* Waits for a pid file (a number and a newline) and returns the pid, or
+   fails the test. */
+pid_t	harness_read_pidfile(const char *path, int timeout_ms);
+/* 1 when pid no longer runs (no such process, or a zombie). */
+int	harness_pid_gone(pid_t pid);
+/* Waits up to timeout_ms for harness_pid_gone. Returns 1 if gone. */
+int	harness_wait_pid_gone(pid_t pid, int timeout_ms);
+/* Lowercase hex SHA-256 of a buffer or a file, by sha256sum(1). */
+void	harness_sha256(const void *data, size_t len, char out[65]);
+void	harness_sha256_file(const char *path, char out[65]);
+/* Fills buf with reproducible pseudo-random bytes. */
+void	harness_random_bytes(void *buf, size_t len, unsigned long long seed);
+/* Milliseconds of a monotonic clock. */
+long long harness_now_ms(void);
+void	harness_sleep_ms(int ms);
+/* Runs argv (no shell), stdout into a malloc'd string; returns the exit
+   status (as harness_stop does) and fails the test past timeout_ms. */
+int	harness_run(const char *const argv[], char **out, int timeout_ms);
+/* Copies every regular file of the test CGI directory into dir (which
+   exists), keeping modes. */
+void	harness_copy_cgi_dir(const char *dir);
+
 #endif

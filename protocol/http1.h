@@ -62,10 +62,18 @@ struct http1_request {
 	struct http1_span	authority;	/* absolute/authority form, else
 						   the Host field value; may be
 						   empty (p may be NULL) */
+						/* p == NULL: no Host field;
+						   len == 0 with p set: an
+						   empty Host (origin and
+						   asterisk form only) */
 	struct http1_span	path;		/* origin/absolute form: path
 						   part, raw (not decoded);
 						   "*" for asterisk form; empty
 						   for authority form */
+						/* absolute form without a
+						   path ("http://h?q") reads as
+						   "/": then p points to a
+						   static "/", not into buf */
 	struct http1_span	query;		/* after '?', raw; p == NULL
 						   when the target has no '?' */
 	int			minor;		/* 0 or 1; HTTP/1.2+ is read as 1 */
@@ -75,7 +83,9 @@ struct http1_request {
 	size_t			nfields;
 
 	enum http1_body		body;
-	uint64_t		content_length;	/* HTTP1_BODY_LENGTH only */
+	uint64_t		content_length;	/* HTTP1_BODY_LENGTH only; up
+						   to 19 digits, so it may
+						   exceed INT64_MAX */
 	unsigned int		flags;		/* HTTP1_F_* */
 };
 
@@ -88,6 +98,16 @@ struct http1_request {
  * when the request must be answered with STATUS and the connection closed.
  * On success the body framing (RFC 9112 section 6) has also been checked
  * and req->body, req->content_length and req->flags are set.
+ *
+ * A prefix of an input gets 0 or the answer of the whole input, and 0 is
+ * never returned once max_head bytes are in without a complete head, except
+ * while the request-target is still being read: the target is bounded by
+ * max_target alone, so that an overlong target is 414 even in a head that is
+ * also too long (431).  Leading empty lines count toward max_head.  Only
+ * "Transfer-Encoding: chunked" (one field, one coding) is accepted; any other
+ * Transfer-Encoding is 501, one together with Content-Length or in an HTTP/1.0
+ * request 400.  lim must not be NULL; after a return <= 0, *req (but for
+ * req->fields, the pointer) holds no meaningful values.
  */
 ssize_t	http1_parse_request(const char *buf, size_t len, struct http1_request *req,
 	    const struct http1_limits *lim);

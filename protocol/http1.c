@@ -12,8 +12,9 @@
  * bounded by max_target instead (414), so that an overlong target is
  * answered 414 even when the head is also over its limit.
  *
- * Once the head is complete, the target form, the Host field and the body
- * framing are judged on the whole head.
+ * The target form is judged as soon as the request line is complete, each
+ * field (Host, Content-Length, Transfer-Encoding) as soon as its line is,
+ * and what needs the whole head (is there a Host? which body?) at its end.
  *
  *	request-line = method SP request-target SP HTTP-version CRLF
  *	field-line   = field-name ":" OWS field-value OWS CRLF
@@ -35,12 +36,10 @@ struct http1_scan {
 	const struct http1_limits	*lim;
 };
 
-/* What the fields say about the body and the connection. */
+/* What the fields seen so far say about Host and the body. */
 struct http1_framing {
-	size_t			 nhost;
 	const struct http1_field *host;
-	size_t			 nte;
-	const struct http1_field *te;
+	int			 has_te;
 	int			 has_cl;
 	uint64_t		 cl;
 };
@@ -56,7 +55,7 @@ static void	http1_trim(const char **, const char **);
 static ssize_t	http1_request_line(const struct http1_scan *, size_t,
 		    struct http1_request *);
 static ssize_t	http1_fields(const struct http1_scan *, size_t,
-		    struct http1_request *);
+		    struct http1_request *, struct http1_framing *);
 static int	http1_target(struct http1_request *);
 static int	http1_host_char(int);
 static int	http1_port_valid(const char *, size_t, int);
@@ -66,7 +65,10 @@ static int	http1_content_length(const struct http1_field *,
 static void	http1_connection(const struct http1_field *,
 		    struct http1_request *);
 static void	http1_expect(const struct http1_field *, struct http1_request *);
-static int	http1_framing(struct http1_request *);
+static int	http1_field(struct http1_request *, const struct http1_field *,
+		    struct http1_framing *);
+static int	http1_framing(struct http1_request *,
+		    const struct http1_framing *);
 
 /*
  * Returns the byte at position i, -431 when a byte at i would make the head
@@ -253,11 +255,13 @@ http1_request_line(const struct http1_scan *s, size_t i,
 }
 
 /*
- * Parses field lines and the final empty line starting at i.  Returns the
- * position after the head, 0 or -STATUS.
+ * Parses field lines and the final empty line starting at i, judging each
+ * field as soon as its line is complete.  Returns the position after the
+ * head, 0 or -STATUS.
  */
 static ssize_t
-http1_fields(const struct http1_scan *s, size_t i, struct http1_request *req)
+http1_fields(const struct http1_scan *s, size_t i, struct http1_request *req,
+    struct http1_framing *fr)
 {
 	struct http1_field	*f;
 	size_t			 start, vend;
@@ -327,6 +331,8 @@ http1_fields(const struct http1_scan *s, size_t i, struct http1_request *req)
 		f->value.p = (const char *)s->buf + start;
 		f->value.len = vend - start;
 		req->nfields++;
+		if ((c = http1_field(req, f, fr)) != 0)
+			return c;
 		i += 2;
 	}
 }
@@ -559,67 +565,68 @@ http1_expect(const struct http1_field *f, struct http1_request *req)
 }
 
 /*
- * Judges the complete head: Host (RFC 9112 section 3.2), message body
- * length (section 6), Connection and Expect.  Returns 0 or -STATUS.
+ * Judges one field as soon as its line is complete (RFC 9112 sections 3.2
+ * and 6), so that a head that already proves an error is answered without
+ * waiting for its end: a second Host, a bad Host value, a bad or different
+ * Content-Length, Transfer-Encoding with Content-Length or in HTTP/1.0 are
+ * 400; Transfer-Encoding but a single "chunked" is 501.  Connection and
+ * Expect set flags.  Returns 0 or -STATUS.
  */
 static int
-http1_framing(struct http1_request *req)
+http1_field(struct http1_request *req, const struct http1_field *f,
+    struct http1_framing *fr)
 {
-	struct http1_framing	 fr;
-	const struct http1_field *f;
-	size_t			 i;
-	int			 rv;
+	const char	*p = f->name.p;
+	size_t		 len = f->name.len;
 
-	memset(&fr, 0, sizeof(fr));
-	for (i = 0; i < req->nfields; i++) {
-		f = &req->fields[i];
-		if (http1_eq_ci(f->name.p, f->name.len, "host")) {
-			fr.nhost++;
-			fr.host = f;
-		} else if (http1_eq_ci(f->name.p, f->name.len,
-		    "transfer-encoding")) {
-			fr.nte++;
-			fr.te = f;
-		} else if (http1_eq_ci(f->name.p, f->name.len,
-		    "content-length")) {
-			if ((rv = http1_content_length(f, &fr)) != 0)
-				return rv;
-		} else if (http1_eq_ci(f->name.p, f->name.len, "connection"))
-			http1_connection(f, req);
-		else if (http1_eq_ci(f->name.p, f->name.len, "expect") &&
-		    req->minor >= 1)
-			http1_expect(f, req);
-	}
-
-	/* Host: at most one, valid; required in HTTP/1.1 */
-	if (fr.nhost > 1)
-		return -400;
-	if (fr.nhost == 1) {
-		if (fr.host->value.len == 0) {
-			if (req->form == HTTP1_TARGET_ABSOLUTE ||
-			    req->form == HTTP1_TARGET_AUTHORITY)
-				return -400;
-		} else if (!http1_host_valid(fr.host->value.p,
-		    fr.host->value.len, 0))
+	if (http1_eq_ci(p, len, "host")) {
+		if (fr->host != NULL)
 			return -400;
-		if (req->form == HTTP1_TARGET_ORIGIN ||
-		    req->form == HTTP1_TARGET_ASTERISK)
-			req->authority = fr.host->value;
-	} else if (req->minor >= 1 && req->form != HTTP1_TARGET_AUTHORITY &&
-	    req->form != HTTP1_TARGET_ASTERISK)
-		return -400;
-
-	/* Transfer-Encoding: only a single "chunked", only in HTTP/1.1 */
-	if (fr.nte > 0) {
-		if (req->minor == 0 || fr.has_cl)
+		fr->host = f;
+		if (f->value.len == 0)
+			return req->form == HTTP1_TARGET_ABSOLUTE ||
+			    req->form == HTTP1_TARGET_AUTHORITY ? -400 : 0;
+		if (!http1_host_valid(f->value.p, f->value.len, 0))
 			return -400;
-		if (fr.nte > 1 ||
-		    !http1_eq_ci(fr.te->value.p, fr.te->value.len, "chunked"))
+	} else if (http1_eq_ci(p, len, "transfer-encoding")) {
+		if (req->minor == 0 || fr->has_cl)
+			return -400;
+		if (fr->has_te ||
+		    !http1_eq_ci(f->value.p, f->value.len, "chunked"))
 			return -501;
+		fr->has_te = 1;
+	} else if (http1_eq_ci(p, len, "content-length")) {
+		if (fr->has_te)
+			return -400;
+		return http1_content_length(f, fr);
+	} else if (http1_eq_ci(p, len, "connection"))
+		http1_connection(f, req);
+	else if (http1_eq_ci(p, len, "expect") && req->minor >= 1)
+		http1_expect(f, req);
+	return 0;
+}
+
+/*
+ * Judges the complete head: HTTP/1.1 needs a Host field but for CONNECT and
+ * asterisk form; sets the authority from Host and the body framing.
+ * Returns 0 or -400.
+ */
+static int
+http1_framing(struct http1_request *req, const struct http1_framing *fr)
+{
+	if (fr->host == NULL) {
+		if (req->minor >= 1 && req->form != HTTP1_TARGET_AUTHORITY &&
+		    req->form != HTTP1_TARGET_ASTERISK)
+			return -400;
+	} else if (req->form == HTTP1_TARGET_ORIGIN ||
+	    req->form == HTTP1_TARGET_ASTERISK)
+		req->authority = fr->host->value;
+
+	if (fr->has_te)
 		req->body = HTTP1_BODY_CHUNKED;
-	} else if (fr.has_cl) {
+	else if (fr->has_cl) {
 		req->body = HTTP1_BODY_LENGTH;
-		req->content_length = fr.cl;
+		req->content_length = fr->cl;
 	}
 	return 0;
 }
@@ -629,6 +636,7 @@ http1_parse_request(const char *buf, size_t len, struct http1_request *req,
     const struct http1_limits *lim)
 {
 	struct http1_scan	 s;
+	struct http1_framing	 fr;
 	struct http1_field	*fields = req->fields;
 	ssize_t			 rv;
 	size_t			 i = 0;
@@ -657,9 +665,10 @@ http1_parse_request(const char *buf, size_t len, struct http1_request *req,
 		return rv;
 	if ((c = http1_target(req)) != 0)
 		return c;
-	if ((rv = http1_fields(&s, (size_t)rv, req)) <= 0)
+	memset(&fr, 0, sizeof(fr));
+	if ((rv = http1_fields(&s, (size_t)rv, req, &fr)) <= 0)
 		return rv;
-	if ((c = http1_framing(req)) != 0)
+	if ((c = http1_framing(req, &fr)) != 0)
 		return c;
 	return rv;
 }

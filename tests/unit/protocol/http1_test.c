@@ -281,13 +281,13 @@ static const struct tcase cases[] = {
 	/* Smuggling vectors and other framing errors. */
 	/* CL with TE. */
 	{ BAD("CL+TE", GET11 HOSTA "Content-Length: 5\r\n"
-	  "Transfer-Encoding: chunked\r\n\r\n", 400) },
+	  "Transfer-Encoding: chunked\r\n\r\n", 400), .errat = 72 },
 	/* TE with CL, other order, CL 0. */
 	{ BAD("TE+CL 0", GET11 HOSTA "Transfer-Encoding: chunked\r\n"
 	  "Content-Length: 0\r\n\r\n", 400) },
 	/* Two different Content-Lengths. */
 	{ BAD("two different CLs", GET11 HOSTA "Content-Length: 5\r\n"
-	  "Content-Length: 6\r\n\r\n", 400) },
+	  "Content-Length: 6\r\n\r\n", 400), .errat = 63 },
 	/* A list of different values. */
 	{ BAD("CL list 5, 6", GET11 HOSTA "Content-Length: 5, 6\r\n\r\n",
 	  400) },
@@ -314,7 +314,7 @@ static const struct tcase cases[] = {
 	  "identity\r\n\r\n", 501) },
 	/* Not "chunked" at all. */
 	{ BAD("TE xchunked", GET11 HOSTA "Transfer-Encoding: xchunked\r\n\r\n",
-	  501) },
+	  501), .errat = 54 },
 	/* A coding ferry does not decode before chunked. */
 	{ BAD("TE gzip, chunked", GET11 HOSTA "Transfer-Encoding: gzip, "
 	  "chunked\r\n\r\n", 501) },
@@ -331,7 +331,16 @@ static const struct tcase cases[] = {
 	{ BAD("TE empty", GET11 HOSTA "Transfer-Encoding:\r\n\r\n", 501) },
 	/* Transfer-Encoding in HTTP/1.0. */
 	{ BAD("TE in HTTP/1.0", "GET / HTTP/1.0\r\nTransfer-Encoding: "
-	  "chunked\r\n\r\n", 400) },
+	  "chunked\r\n\r\n", 400), .errat = 44 },
+	/* Each field is judged when its line ends: TE first, so 501... */
+	{ BAD("TE gzip, then CL", GET11 HOSTA "Transfer-Encoding: gzip\r\n"
+	  "Content-Length: 5\r\n\r\n", 501) },
+	/* ...and CL first, so 400 (either way the connection closes). */
+	{ BAD("CL, then TE gzip", GET11 HOSTA "Content-Length: 5\r\n"
+	  "Transfer-Encoding: gzip\r\n\r\n", 400) },
+	/* An unfinished head that already proves CL+TE is answered now. */
+	{ BAD("CL+TE, head unfinished", GET11 "Content-Length: 5\r\n"
+	  "Transfer-Encoding: chunked\r\nX: 1", 400), .errat = 63 },
 	/* obs-fold: a line starting with SP; answered at that byte. */
 	{ BAD("obs-fold", GET11 HOSTA "X: a\r\n b\r\n\r\n", 400),
 	  .errat = 32 },
@@ -388,12 +397,15 @@ static const struct tcase cases[] = {
 
 	/* Host. */
 	/* HTTP/1.1 without Host. */
-	{ BAD("missing Host", GET11 "X: a\r\n\r\n", 400) },
+	{ BAD("missing Host", GET11 "X: a\r\n\r\n", 400), .errat = 24 },
 	/* Absolute form still needs Host in HTTP/1.1. */
 	{ BAD("absolute form without Host", "GET http://h/ HTTP/1.1\r\n\r\n",
 	  400) },
 	/* Two Host fields. */
-	{ BAD("two Hosts", GET11 HOSTA "host: a\r\n\r\n", 400) },
+	{ BAD("two Hosts", GET11 HOSTA "host: a\r\n\r\n", 400), .errat = 34 },
+	/* Two Hosts in an unfinished head: no need to wait for its end. */
+	{ BAD("two Hosts, head unfinished", GET11 HOSTA HOSTA, 400),
+	  .errat = 34 },
 	/* Two Host fields in HTTP/1.0 too. */
 	{ BAD("two Hosts in 1.0", "GET / HTTP/1.0\r\n" HOSTA HOSTA "\r\n",
 	  400) },

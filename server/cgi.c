@@ -73,6 +73,19 @@ cgi_init(struct master *m)
 void
 cgi_fini(struct master *m)
 {
+	struct cgi	*g;
+
+	/* Processes still running at exit were killed; forget them. */
+	while ((g = m->cgis) != NULL) {
+		m->cgis = g->next;
+		ev_child_stop(m->loop, &g->child);
+		ev_timer_stop(m->loop, &g->timer);
+		cgi_close_io(g, &g->in_w);
+		cgi_close_io(g, &g->out_r);
+		cgi_close_io(g, &g->err_r);
+		free(g);
+	}
+	m->ncgis = 0;
 	free(m->cgi_apps);
 	m->cgi_apps = NULL;
 }

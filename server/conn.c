@@ -168,9 +168,7 @@ conn_close(struct conn *c, const char *reason)
 	ev_timer_stop(m->loop, &c->timer);
 	ev_timer_stop(m->loop, &c->commit);
 	close(c->fd);
-	conn_request_reset(c);
-	free(c->in);
-	free(c->out);
+	c->fd = -1;
 
 	if (c->prev != NULL)
 		c->prev->next = c->next;
@@ -179,8 +177,33 @@ conn_close(struct conn *c, const char *reason)
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	m->nconns--;
-	free(c);
+	/* Callers up the stack may still look at c (its state says
+	   CONN_CLOSED): it is freed by conn_reap, before the loop blocks. */
+	c->prev = NULL;
+	c->next = m->dead;
+	m->dead = c;
+	if (!ev_is_active(&m->reaper)) {
+		ev_prepare_init(&m->reaper, conn_reap);
+		ev_prepare_start(m->loop, &m->reaper);
+	}
 	master_conn_closed(m);
+}
+
+void
+conn_reap(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct master	*m = container_of(w, struct master, reaper);
+	struct conn	*c;
+
+	while ((c = m->dead) != NULL) {
+		m->dead = c->next;
+		conn_request_reset(c);
+		free(c->req.r.fields);
+		free(c->in);
+		free(c->out);
+		free(c);
+	}
+	ev_prepare_stop(loop, w);
 }
 
 void
@@ -547,8 +570,8 @@ conn_request_start(struct conn *c, size_t head_len)
 		return;
 	}
 	conn_route(c);
-	if (q->ended)
-		return;
+	if (c->state != CONN_DISPATCHED)
+		return;		/* answered, or closed */
 	if (q->chunked) {
 		conn_set_state(c, CONN_READ_BODY);
 		have = conn_unconsumed(c);
@@ -557,6 +580,8 @@ conn_request_start(struct conn *c, size_t head_len)
 			conn_out_append(c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
 			q->continue_sent = 1;
 			conn_flush(c);
+			if (c->state == CONN_CLOSED)
+				return;
 		}
 		conn_read_chunked(c);
 		return;
@@ -635,7 +660,7 @@ conn_local_redirect(struct conn *c, const struct cgiresp *cr)
 	q->pend_len = 0;
 	route_script_free(&q->script);
 	conn_route(c);
-	if (c->state == CONN_DISPATCHED && !q->ended)
+	if (c->state == CONN_DISPATCHED)
 		conn_dispatch(c);
 }
 
@@ -861,7 +886,9 @@ conn_flush(struct conn *c)
 	c->out_off = c->out_len = 0;
 	ev_io_stop(c->m->loop, &c->wio);
 	if (c->req.ended) {
-		conn_request_done(c);
+		/* The request is done, but callers up the stack may still
+		   be in it: finish from the loop. */
+		ev_feed_event(c->m->loop, &c->wio, EV_WRITE);
 		return;
 	}
 	if (before >= CONN_OUT_HIGH && c->cgi != NULL)
@@ -875,6 +902,11 @@ conn_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 	struct conn	*c = container_of(w, struct conn, wio);
 	size_t		 pending = c->out_len - c->out_off;
 
+	if (pending == 0) {
+		if (c->req.ended)
+			conn_request_done(c);
+		return;
+	}
 	conn_flush(c);
 	if (c->state != CONN_CLOSED && c->cgi != NULL &&
 	    pending >= CONN_OUT_LOW && c->out_len - c->out_off < CONN_OUT_LOW)
@@ -919,16 +951,17 @@ conn_respond(struct conn *c, int status, const char *extra, int close)
 	hlen = response_write_head(c->out + c->out_len, c->out_cap - c->out_len,
 	    &h, master_date(c->m), hdr, strlen(hdr));
 	c->out_len += hlen;
-	if (!q->is_head)
+	if (!q->is_head) {
 		conn_out_append(c, body, blen);
+		q->body_sent = blen;
+	}
+	if (q->start == 0)
+		q->start = ev_now(c->m->loop);
 	q->status = status;
 	q->committed = 1;
 	q->rhead_done = 1;
 	q->ended = 1;
-	if (c->state != CONN_DISPATCHED)
-		conn_set_state(c, CONN_WRITE);
-	else
-		conn_set_state(c, CONN_WRITE);
+	conn_set_state(c, CONN_WRITE);
 	conn_flush(c);
 }
 
@@ -1282,10 +1315,6 @@ conn_request_reset(struct conn *c)
 	free(q->rhead);
 	free(q->pend);
 	free(q->redirect);
-	if (c->state == CONN_CLOSED) {
-		free(fields);
-		fields = NULL;
-	}
 	memset(q, 0, sizeof(*q));
 	q->r.fields = fields;
 	q->cbody_fd = -1;

@@ -113,8 +113,10 @@ struct conn {
 /* Takes ownership of an accepted, non-blocking fd. */
 void	conn_accept(struct master *m, int fd, const struct sockaddr *peer,
 	    socklen_t peerlen);
-/* Idempotent teardown with a reason for the log. */
+/* Idempotent teardown with a reason for the log.  The memory stays valid
+   (state CONN_CLOSED) until conn_reap runs before the loop blocks. */
 void	conn_close(struct conn *c, const char *reason);
+void	conn_reap(struct ev_loop *loop, ev_prepare *w, int revents);
 const char *conn_state_name(enum conn_state s);
 /* Graceful stop: closes idle connections; others close after their
    current request. */

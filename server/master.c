@@ -125,6 +125,8 @@ master_run(struct conf *cf)
 
 	ev_run(m->loop, 0);
 
+	if (m->dead != NULL)
+		conn_reap(m->loop, &m->reaper, 0);
 	listen_close(m);
 	free(m->listeners);
 	cgi_fini(m);

@@ -39,6 +39,8 @@ struct master {
 
 	struct conn		*conns;		/* every open connection */
 	unsigned int		 nconns;
+	struct conn		*dead;		/* closed, freed by reaper */
+	ev_prepare		 reaper;
 
 	struct cgi_app		*cgi_apps;	/* one per app of conf */
 	struct cgi		*cgis;		/* live CGI processes */

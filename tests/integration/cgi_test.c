@@ -46,6 +46,8 @@ static char	*make_tmpdir(const char *tag);
 static int	 rm_entry(const char *path, const struct stat *st, int flag,
 		    struct FTW *ftw);
 static int	 count_substr(const char *s, const char *needle);
+static long long log_duration(const char *line);
+static const char *log_line(const char *log, const char *needle);
 static Suite	*cgi_suite(void);
 
 /* ---- helpers ---- */
@@ -322,12 +324,12 @@ canned_run(const struct canned *t, size_t piece)
 			if (write(sv[1], p, n) != (ssize_t)n)
 				_exit(1);
 			if (piece < len)
-				harness_sleep_ms(1);
+				usleep(200);
 		}
 		/* Hold the socket open a little: EOF must not be needed
 		   where the framing ends the body. */
 		harness_sleep_ms(t->rest != NULL || t->framing == HC_CLOSE ||
-		    t->rc == -1 ? 0 : 50);
+		    t->rc == -1 ? 0 : 20);
 		_exit(0);
 	}
 	close(sv[1]);
@@ -1965,13 +1967,53 @@ START_TEST(test_no_fd_leak)
 }
 END_TEST
 
-/* The access log gets one line per request, Combined Log Format. */
+/* The field after the last space of an access log line: the duration in
+   microseconds.  Returns it, or -1 when it is not a number. */
+static long long
+log_duration(const char *line)
+{
+	const char		*e = strchr(line, '\n'), *sp;
+	unsigned long long	 v = 0;
+
+	if (e == NULL)
+		e = line + strlen(line);
+	for (sp = e; sp > line && sp[-1] != ' '; sp--)
+		;
+	if (sp == e)
+		return -1;
+	for (; sp < e; sp++) {
+		if (*sp < '0' || *sp > '9' || v > 1000000000000ULL)
+			return -1;
+		v = v * 10 + (unsigned)(*sp - '0');
+	}
+	return (long long)v;
+}
+
+/* Returns the start of the line holding needle, or NULL. */
+static const char *
+log_line(const char *log, const char *needle)
+{
+	const char	*p = strstr(log, needle);
+
+	if (p == NULL)
+		return NULL;
+	while (p > log && p[-1] != '\n')
+		p--;
+	return p;
+}
+
+/* The access log gets one line per request, Combined Log Format (host,
+   ident, user, [time], "request", status, body bytes, "referer",
+   "user-agent") plus the duration in microseconds: for script responses,
+   ferryd's own error responses and requests that did not parse. */
 START_TEST(test_access_log)
 {
 	struct ferryd		 f = { 0 };
 	struct hc_response	 r;
-	char			*log = NULL, want[128], *line;
-	long long		 deadline;
+	char			*log = NULL, want[128];
+	const char		*line;
+	long long		 deadline, us;
+	size_t			 nf_len;
 	int			 i;
 
 	harness_start(&f, NULL, NULL);
@@ -1981,34 +2023,46 @@ START_TEST(test_access_log)
 		hc_response_free(&r);
 	}
 	get(&f, "/cgi-bin/no-such.sh", &r);
+	nf_len = r.body_len;
 	hc_response_free(&r);
+	expect_error_close(&f, "GET /x HTTP/1.1\r\nHost : t\r\n\r\n", 29, 400);
 	deadline = harness_now_ms() + 5000;
 	for (;;) {
 		free(log);
 		log = harness_read_file(f.access_log, NULL);
-		if ((log != NULL && count_substr(log, "\n") >= 4) ||
+		if ((log != NULL && count_substr(log, "\n") >= 5) ||
 		    harness_now_ms() > deadline)
 			break;
 		harness_sleep_ms(50);
 	}
 	HARNESS_ASSERT(&f, log != NULL, "no access log");
-	HARNESS_ASSERT(&f, count_substr(log, "\n") == 4, "want 4 lines:\n%s",
+	HARNESS_ASSERT(&f, count_substr(log, "\n") == 5, "want 5 lines:\n%s",
 	    log);
 	for (i = 0; i < 3; i++) {
 		snprintf(want, sizeof(want), "\"GET /cgi-bin/query.sh?uniq-%d "
-		    "HTTP/1.1\" 200 ", i);
-		line = strstr(log, want);
+		    "HTTP/1.1\" 200 6 \"-\" \"ferry-test\" ", i);
+		line = log_line(log, want);
 		HARNESS_ASSERT(&f, line != NULL, "no line with %s in\n%s",
 		    want, log);
-		while (line > log && line[-1] != '\n')
-			line--;
 		HARNESS_ASSERT(&f, strncmp(line, "127.0.0.1 - - [", 15) == 0,
 		    "not Combined Log Format: %.200s", line);
-		HARNESS_ASSERT(&f, strstr(line, "\"ferry-test\"") != NULL,
-		    "no User-Agent in %.200s", line);
+		us = log_duration(line);
+		HARNESS_ASSERT(&f, us >= 0 && us < 60000000LL, "duration "
+		    "%lld us in %.200s", us, line);
 	}
-	HARNESS_ASSERT(&f, strstr(log, "\"GET /cgi-bin/no-such.sh HTTP/1.1\" "
-	    "404 ") != NULL, "no 404 line in\n%s", log);
+	snprintf(want, sizeof(want), "\"GET /cgi-bin/no-such.sh HTTP/1.1\" "
+	    "404 %zu ", nf_len);
+	line = log_line(log, want);
+	HARNESS_ASSERT(&f, line != NULL, "no line with %s (the 404's body "
+	    "bytes) in\n%s", want, log);
+	us = log_duration(line);
+	HARNESS_ASSERT(&f, us >= 0 && us < 60000000LL, "duration %lld us in "
+	    "%.200s", us, line);
+	line = log_line(log, "\" 400 ");
+	HARNESS_ASSERT(&f, line != NULL, "no line for the 400 in\n%s", log);
+	us = log_duration(line);
+	HARNESS_ASSERT(&f, us >= 0 && us < 60000000LL, "duration %lld us in "
+	    "%.200s", us, line);
 	free(log);
 	harness_stop_ok(&f);
 }

@@ -832,10 +832,15 @@ static int
 hc_append_body(struct hc_response *r, const char *p, size_t len)
 {
 	char	*nb;
+	size_t	 cap;
 
-	if ((nb = realloc(r->body, r->body_len + len + 1)) == NULL)
-		abort();
-	r->body = nb;
+	if (r->body == NULL || r->body_len + len + 1 > r->body_cap) {
+		cap = r->body_cap * 2 + len + 4096;
+		if ((nb = realloc(r->body, cap)) == NULL)
+			abort();
+		r->body = nb;
+		r->body_cap = cap;
+	}
 	memcpy(r->body + r->body_len, p, len);
 	r->body_len += len;
 	r->body[r->body_len] = '\0';

@@ -138,6 +138,7 @@ struct hc_response {
 	int		 complete;	/* the body ended as framed */
 	char		 error[512];	/* why not, with the bytes at fault */
 	char		*storage;	/* internal */
+	size_t		 body_cap;	/* internal */
 };
 
 #define HC_HEAD		0x01	/* the request was HEAD: no body */

@@ -29,11 +29,13 @@ static void	cgienv_server_name(const struct http1_request *,
 static int	cgienv_headers(const struct http1_request *, cgienv_sink,
 		    void *);
 
-/* Header fields never passed as HTTP_*: their own variables, or httpoxy. */
+/* Header fields never passed as HTTP_*: their own variables, httpoxy,
+   and the transfer coding the server already removed from the body. */
 static const char *const cgienv_skip[] = {
 	"Content-Length",
 	"Content-Type",
 	"Proxy",
+	"Transfer-Encoding",
 };
 
 /*

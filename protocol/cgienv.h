@@ -61,11 +61,13 @@ typedef int (*cgienv_sink)(void *arg, const char *name, size_t nlen,
  *                      uppercased, '-' made '_', repeated fields (names
  *                      compared case-insensitively) joined with ", "
  *                      (Cookie: "; ").  Never HTTP_PROXY (httpoxy),
- *                      HTTP_CONTENT_LENGTH or HTTP_CONTENT_TYPE, and no
+ *                      HTTP_CONTENT_LENGTH, HTTP_CONTENT_TYPE or
+ *                      HTTP_TRANSFER_ENCODING (the body the app gets is
+ *                      de-chunked, with CONTENT_LENGTH), and no
  *                      field whose name holds a character other than ASCII
  *                      letters, digits and '-' (so "X_Foo" cannot pose as
  *                      "X-Foo").  Authorization is passed (apps do their
- *                      own auth); Transfer-Encoding too.
+ *                      own auth).
  * Allocates one scratch buffer, freed before returning.  Returns 0, or -1
  * when the sink returned -1 (nothing more is emitted) or memory ran out.
  */

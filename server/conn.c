@@ -422,9 +422,15 @@ conn_eof(struct conn *c)
 	case CONN_READ_BODY:
 		conn_close(c, "client closed inside a request body");
 		return;
+	case CONN_WRITE:
+		/* The response is complete and going out: a client that
+		   half-closed still reads it; close once it is sent. */
+		if (conn_body_complete(c))
+			return;
+		conn_close(c, "client gone during the request body");
+		return;
 	case CONN_QUEUED:
 	case CONN_DISPATCHED:
-	case CONN_WRITE:
 		/* EOF with pipelined bytes buffered is a half-close: the
 		   client waits for its answers.  Otherwise it is gone. */
 		if (!conn_body_complete(c))

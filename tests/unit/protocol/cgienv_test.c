@@ -237,10 +237,12 @@ static const struct env_case env_cases[] = {
 	    BASIC_SOFTWARE, "HTTPS=on",
 	    "HTTP_ACCEPT=text/html, */*;q=0.1, image/png", "HTTP_HOST=h",
 	    "HTTP_X_FORWARDED_FOR=192.0.2.9, 198.51.100.1", NULL } },
-	/* 4: httpoxy: a Proxy field, in any case, never becomes HTTP_PROXY. */
+	/* 4: httpoxy: a Proxy field, in any case, never becomes HTTP_PROXY;
+	   nor does the Transfer-Encoding of a body the app gets de-chunked. */
 	{ "GET", "/", NULL, "h", 1,
 	  { "Host", "h", "Proxy", "http://evil.example:3128", "PROXY", "x",
-	    "Proxy-Connection", "keep-alive", NULL },
+	    "Proxy-Connection", "keep-alive", "Transfer-Encoding", "chunked",
+	    NULL },
 	  &info_https,
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=GET", "REQUEST_URI=/", SIMPLE_SCRIPT,
@@ -400,7 +402,8 @@ static const struct env_case env_cases[] = {
 	    BASIC_SOFTWARE, "HTTPS=on", "HTTP_AUTHORIZATION=", NULL } },
 	/*
 	 * 20: a de-chunked body: CONTENT_LENGTH is what the caller passes;
-	 * Transfer-Encoding is passed on as sent; the first of two
+	 * Transfer-Encoding is not passed on (the app gets the body
+	 * de-chunked); the first of two
 	 * Content-Type fields is CONTENT_TYPE.
 	 */
 	{ "PUT", "/s", NULL, NULL, 1,
@@ -411,8 +414,7 @@ static const struct env_case env_cases[] = {
 	    "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=PUT", "REQUEST_URI=/s", SIMPLE_SCRIPT,
 	    "SERVER_NAME=192.0.2.1", "SERVER_PORT=80",
-	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE,
-	    "HTTP_TRANSFER_ENCODING=chunked", NULL } },
+	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE, NULL } },
 	/*
 	 * 21: an empty body is CONTENT_LENGTH=0; an empty Content-Type is
 	 * present, so CONTENT_TYPE=""; only excluded fields: no HTTP_*.

@@ -1272,7 +1272,8 @@ conn_app_fail(struct conn *c, int status)
 		free(q->pend);
 		q->pend = NULL;
 		q->pend_len = 0;
-		conn_respond(c, status, NULL, 0);
+		conn_respond(c, status, status == 503 ? "Retry-After: 1\r\n" :
+		    NULL, 0);
 		return;
 	}
 	if (c->cgi != NULL) {

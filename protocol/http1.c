@@ -26,7 +26,7 @@
 
 #include "protocol/http1.h"
 
-#define HTTP1_NEED	(-1)	/* http1_at(): byte not in the buffer yet */
+#define HTTP1_NEED	(-1)	/* http1_at(): byte not in buf yet */
 #define HTTP1_CL_DIGITS	19	/* at most 19 digits fit a uint64_t */
 #define HTTP1_PORT_MAX	65535
 
@@ -64,9 +64,10 @@ static int	http1_content_length(const struct http1_field *,
 		    struct http1_framing *);
 static void	http1_connection(const struct http1_field *,
 		    struct http1_request *);
-static void	http1_expect(const struct http1_field *, struct http1_request *);
-static int	http1_field(struct http1_request *, const struct http1_field *,
-		    struct http1_framing *);
+static void	http1_expect(const struct http1_field *,
+		    struct http1_request *);
+static int	http1_field(struct http1_request *,
+		    const struct http1_field *, struct http1_framing *);
 static int	http1_framing(struct http1_request *,
 		    const struct http1_framing *);
 

@@ -93,7 +93,8 @@ fuzz_check_good(const char *buf, ssize_t rv, const struct http1_request *req,
     const struct http1_limits *lim)
 {
 	const struct http1_field *f;
-	size_t			 i, j, n = (size_t)rv, nhost = 0, nte = 0, ncl = 0;
+	size_t			 i, j, n = (size_t)rv;
+	size_t			 nhost = 0, nte = 0, ncl = 0;
 	unsigned char		 c;
 
 	fuzz_assert(n <= lim->max_head);
@@ -155,7 +156,8 @@ fuzz_check_good(const char *buf, ssize_t rv, const struct http1_request *req,
 		fuzz_inside(f->value, buf, n);
 		fuzz_assert(f->name.len > 0);
 		for (j = 0; j < f->name.len; j++)
-			fuzz_assert(http1_is_tchar((unsigned char)f->name.p[j]));
+			fuzz_assert(http1_is_tchar(
+			    (unsigned char)f->name.p[j]));
 		fuzz_assert(f->name.p[f->name.len] == ':');
 		for (j = 0; j < f->value.len; j++) {
 			c = (unsigned char)f->value.p[j];

@@ -11,6 +11,41 @@
  *   +---------+---------+---------+---------+---------+---------+---------+---------+
  *   | content (content length bytes) ...    | padding (padding bytes) ...           |
  *   +---------------------------------------+---------------------------------------+
+ *
+ * The reserved header byte is written as 0 and ignored when read.  Padding
+ * may be 0..255 bytes whatever the content length; ferry writes the least
+ * padding that aligns the record to 8 bytes.
+ *
+ * Bodies (content) of the fixed-size records, 8 bytes each:
+ *
+ *                   0         1         2         3         4         5..7
+ *                   +---------+---------+---------+---------+---------+-------------+
+ *   BEGIN_REQUEST   |       role        |  flags  |   reserved (5 bytes) ...        |
+ *                   +---------+---------+---------+---------+---------+-------------+
+ *   END_REQUEST     |              app status               | protocol| reserved (3)|
+ *                   +---------+---------+---------+---------+---------+-------------+
+ *   UNKNOWN_TYPE    |  type   |   reserved (7 bytes) ...                            |
+ *                   +---------+---------+---------+---------+---------+-------------+
+ *
+ * Name-value pair (PARAMS, GET_VALUES, GET_VALUES_RESULT content), each
+ * length either 1 byte (0..127) or 4 bytes with the high bit of the first
+ * set (a 31-bit value, 0..0x7fffffff):
+ *
+ *   | name length (1 or 4) | value length (1 or 4) | name ... | value ... |
+ *
+ * ferry's extension records, whole (see below for their meaning):
+ *
+ *   CLOSE_NOTIFY (16 bytes, as fcgi_close_notify_encode() writes it):
+ *   +----+----+---------+---------+----+----+----+----+--------+--------------+
+ *   | 1  | 64 | request id (2)    | 0  | 1  | 7  | 0  | reason | 0 (7 bytes)  |
+ *   +----+----+---------+---------+----+----+----+----+--------+--------------+
+ *   HIJACK (8 bytes: a header, no content, no padding):
+ *   +----+----+---------+---------+----+----+----+----+
+ *   | 1  | 65 | request id (2)    | 0  | 0  | 0  | 0  |
+ *   +----+----+---------+---------+----+----+----+----+
+ *   HIJACKED: records of type 66 like an FCGI_STDIN stream (see
+ *   fcgi_stream_chunk()), ended by an 8-byte record with no content.
+ *   HIJACK_REFUSED: one record of type 67, content the reason text.
  */
 #ifndef FERRY_PROTOCOL_FCGI_H
 #define FERRY_PROTOCOL_FCGI_H
@@ -43,6 +78,15 @@
 #define FERRY_REASON_GONE	1	/* the client went away */
 #define FERRY_REASON_PIPELINED	2	/* the client sent the next request */
 
+/* The whole CLOSE_NOTIFY record: header, 1 byte reason, 7 bytes padding. */
+#define FERRY_CLOSE_NOTIFY_LEN	16
+
+/* The largest record: header, FCGI_MAX_LENGTH content, 255 padding. */
+#define FCGI_RECORD_MAX_LEN	(FCGI_HEADER_LEN + FCGI_MAX_LENGTH + 255)
+
+/* The largest name or value length a pair can carry. */
+#define FCGI_NV_MAX_LEN		0x7fffffffU
+
 /* GET_VALUES name and the extension words its value lists, comma-separated. */
 #define FERRY_EXTENSIONS	"FERRY_EXTENSIONS"
 #define FERRY_EXT_CLOSE_NOTIFY	"close-notify"
@@ -59,7 +103,7 @@ struct fcgi_header {
 /* Encodes h into out[0..FCGI_HEADER_LEN). */
 void	fcgi_header_encode(uint8_t out[FCGI_HEADER_LEN], const struct fcgi_header *h);
 /* Decodes in[0..FCGI_HEADER_LEN) into *h.  Returns 0, or -1 when the
-   version is not FCGI_VERSION_1. */
+   version is not FCGI_VERSION_1 (*h is filled in either case). */
 int	fcgi_header_decode(const uint8_t in[FCGI_HEADER_LEN], struct fcgi_header *h);
 
 /* Padding that aligns a record of content length len to 8 bytes. */
@@ -73,15 +117,20 @@ struct fcgi_record {
 /*
  * Parses one whole record from buf[0..len).  Returns the bytes it spans
  * (header + content + padding), 0 when more bytes are needed, or -1 on a
- * bad version.  rec->content points into buf.
+ * bad version.  rec->content points into buf.  A record counts only once
+ * its padding is buffered too: until then the result is 0, even when the
+ * content is complete.  The version is checked as soon as buf[0] is there,
+ * so a bad version is -1 from len 1 on.  Any type is accepted; the caller
+ * answers types it does not know with UNKNOWN_TYPE.  *rec is set only
+ * when a record is returned.
  */
 ssize_t	fcgi_record_parse(const uint8_t *buf, size_t len, struct fcgi_record *rec);
 
 /*
  * Writes the header of a record of type TYPE for request ID carrying len
- * bytes (len <= FCGI_MAX_LENGTH) of content, with the padding that aligns
- * it.  The caller sends out, the content, then fcgi_padding(len) zero bytes
- * (FCGI_PAD has enough).  Returns the padding length.
+ * bytes (len <= FCGI_MAX_LENGTH, asserted) of content, with the padding
+ * that aligns it.  The caller sends out, the content, then fcgi_padding(len)
+ * zero bytes (FCGI_PAD has enough).  Returns the padding length.
  */
 uint8_t	fcgi_record_header(uint8_t out[FCGI_HEADER_LEN], uint8_t type,
 	    uint16_t id, size_t len);
@@ -89,8 +138,10 @@ extern const uint8_t FCGI_PAD[8];
 
 /*
  * Splits a stream (STDIN, STDOUT, PARAMS, HIJACKED...) of len bytes into
- * records: returns how many bytes the next record carries (at most
- * FCGI_MAX_LENGTH, rounded down to a multiple of 8 when it is split).
+ * records: returns how many bytes the next record carries.  That is len
+ * when len <= FCGI_MAX_LENGTH (the last record, padded as usual), else
+ * 65528 (FCGI_MAX_LENGTH rounded down to a multiple of 8), so that every
+ * record but the last needs no padding.  0 for 0: the stream's end record.
  */
 size_t	fcgi_stream_chunk(size_t len);
 
@@ -107,11 +158,16 @@ size_t	fcgi_nv_encode(uint8_t *out, size_t cap, const char *name, size_t nlen,
  * Decodes one pair from buf[0..len), which is the content of one or more
  * records: returns the bytes it spans, 0 when the pair does not end within
  * len, or -1 when a length is malformed.  name and value point into buf.
+ * Every length the two forms can express is valid (a 4-byte form of a
+ * length under 128 too), so -1 is not returned today; a caller holding the
+ * whole body must take 0 as a truncated, hence malformed, body.  The
+ * outputs are set only when a pair is returned.
  */
 ssize_t	fcgi_nv_decode(const uint8_t *buf, size_t len, const char **name,
 	    size_t *nlen, const char **value, size_t *vlen);
 
-/* Record bodies. */
+/* Record bodies.  Encoders zero the reserved bytes; decoders ignore them
+   and return 0, or -1 when len is not exactly the body's length. */
 #define FCGI_BEGIN_REQUEST_LEN	8
 #define FCGI_END_REQUEST_LEN	8
 #define FCGI_UNKNOWN_TYPE_LEN	8
@@ -132,13 +188,23 @@ int	fcgi_unknown_type_decode(const uint8_t *in, size_t len, uint8_t *type);
  * GET_VALUES / GET_VALUES_RESULT bodies are name-value pairs (empty values
  * in the query).  fcgi_get_values_find() looks NAME up in such a body:
  * returns 1 and sets value/vlen when found, 0 when not, -1 when the body is
- * malformed.
+ * malformed (a pair runs past len).  The whole body is checked first, so the
+ * answer does not depend on where the name is; the first pair named NAME
+ * (compared byte for byte, case-sensitive) wins.
  */
 int	fcgi_get_values_find(const uint8_t *body, size_t len, const char *name,
 	    const char **value, size_t *vlen);
 
-/* Returns 1 when the comma-separated LIST (as in FERRY_EXTENSIONS' value)
-   names WORD. */
+/* Returns 1 when the comma-separated list[0..len) (as in FERRY_EXTENSIONS'
+   value) names WORD, else 0.  Spaces and tabs around each element and empty
+   elements are ignored; words compare case-sensitively; "" is never named. */
 int	fcgi_list_has(const char *list, size_t len, const char *word);
+
+/* Writes a whole CLOSE_NOTIFY record (layout above) for request ID. */
+void	fcgi_close_notify_encode(uint8_t out[FERRY_CLOSE_NOTIFY_LEN],
+	    uint16_t id, uint8_t reason);
+/* Decodes a CLOSE_NOTIFY content: returns 0, or -1 when len is not 1.  The
+   reason is not checked: a worker ignores reasons it does not know. */
+int	fcgi_close_notify_decode(const uint8_t *in, size_t len, uint8_t *reason);
 
 #endif

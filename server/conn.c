@@ -399,6 +399,17 @@ conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	c->in_len += (size_t)n;
 	if (c->state == CONN_IDLE)
 		conn_set_state(c, CONN_READ_HEAD);
+	else if (c->state == CONN_READ_HEAD &&
+	    memchr(c->in + c->in_len - n, '\n', (size_t)n) == NULL &&
+	    !(c->in_len - n <= c->m->limits.max_target &&
+	    c->in_len > c->m->limits.max_target) &&
+	    c->in_len < c->m->limits.max_head) {
+		/* The parser reads the whole head again on each call: call
+		   it only when a line ended or a limit was crossed, so a
+		   client sending a byte at a time costs linear work. */
+		conn_timer_update(c, 1);
+		return;
+	}
 	conn_advance(c);
 	if (c->state != CONN_CLOSED) {
 		conn_read_update(c);

@@ -340,7 +340,7 @@ conf_parse_size(const char *s, uint64_t max, uint64_t *out, char *err,
 {
 	char		 digits[32], tmp[8];
 	size_t		 len = strlen(s);
-	uint64_t	 v, mult = 1;
+	uint64_t	 v = 0, mult = 1;
 
 	if (len > 0) {
 		switch (s[len - 1]) {
@@ -406,7 +406,7 @@ static int
 conf_parse_port(const char *spec, const char *s, uint16_t *port, char *err,
     size_t errlen)
 {
-	uint64_t	v;
+	uint64_t	v = 0;
 	char		tmp[8];
 
 	if (conf_parse_u64(s, 1, 65535, &v, tmp, sizeof(tmp)) == -1)
@@ -719,8 +719,8 @@ conf_key_set(struct conf_file *f, enum conf_key k, const char *v, char *err,
 {
 	struct conf	*c = f->c;
 	struct conf_app	*a = f->sect == SECT_APP ? &c->apps[f->app] : NULL;
-	uint64_t	 u;
-	double		 d;
+	uint64_t	 u = 0;
+	double		 d = 0;
 	char		*abs, *spec;
 	int		 lvl, rc;
 

@@ -19,8 +19,10 @@
 
 struct chunked_dec {
 	int		state;		/* private */
-	uint64_t	remaining;	/* data bytes left in the current chunk */
-	size_t		count;		/* private: bytes of ext/trailer seen */
+	uint64_t	remaining;	/* data bytes left in the current chunk
+					   (the size so far in a size line) */
+	size_t		count;		/* private: size digits, ext or
+					   trailer bytes seen */
 	int		done;		/* set once the last chunk and trailer
 					   section ended; stop calling then */
 };

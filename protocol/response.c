@@ -238,9 +238,13 @@ response_write_head(char *out, size_t cap, const struct response_head *h,
 	} else if (h->framing == RESPONSE_CHUNKED)
 		response_puts(&o, "Transfer-Encoding: chunked\r\n");
 
-	/* Interim responses and 101 carry no Connection of ours. */
+	/*
+	 * Interim responses and 101 carry no Connection of ours.  close is
+	 * said to HTTP/1.0 clients too: it is their default, but a request
+	 * too broken to tell its version gets minor 0 and must read it.
+	 */
 	if (h->status >= 200) {
-		if (h->minor >= 1 && !h->keep_alive)
+		if (!h->keep_alive)
 			response_puts(&o, "Connection: close\r\n");
 		else if (h->minor == 0 && h->keep_alive)
 			response_puts(&o, "Connection: keep-alive\r\n");

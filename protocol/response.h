@@ -69,8 +69,8 @@ void	response_frame(struct response_head *h);
  * length a GET would have, RFC 9110 section 8.6) unless the status is 1xx,
  * 204 or 304: those never get Content-Length.  1xx responses (101 too) get
  * no Connection field of ours: put "Connection: Upgrade" in EXTRA.
- * Connection: close is written for HTTP/1.1 without keep-alive, and
- * Connection: keep-alive for HTTP/1.0 with it.
+ * Connection: close is written whenever keep_alive is 0 (HTTP/1.0 too:
+ * RFC 9112 section 9.6), Connection: keep-alive for HTTP/1.0 with it.
  */
 size_t	response_write_head(char *out, size_t cap, const struct response_head *h,
 	    const char *date, const char *extra, size_t extra_len);

@@ -51,22 +51,28 @@ static const struct ccase cases[] = {
 	{ "lowercase hex", S("a\r\n0123456789\r\n0\r\n\r\n"),
 	    S("0123456789"), 20, 1 },
 	/* Two digits, either case: 0x1f = 31 bytes. */
-	{ "two digits 1F", S("1F\r\n0123456789012345678901234567890\r\n0\r\n\r\n"),
+	{ "two digits 1F",
+	    S("1F\r\n0123456789012345678901234567890\r\n0\r\n\r\n"),
 	    S("0123456789012345678901234567890"), 42, 1 },
-	{ "two digits 1f", S("1f\r\n0123456789012345678901234567890\r\n0\r\n\r\n"),
+	{ "two digits 1f",
+	    S("1f\r\n0123456789012345678901234567890\r\n0\r\n\r\n"),
 	    S("0123456789012345678901234567890"), 42, 1 },
 	/* Leading zeros are fine, also on the last chunk. */
-	{ "leading zeros", S("0005\r\nhello\r\n0000\r\n\r\n"), S("hello"), 21, 1 },
+	{ "leading zeros", S("0005\r\nhello\r\n0000\r\n\r\n"),
+	    S("hello"), 21, 1 },
 	/* 32 digits, leading zeros included: the most accepted. */
-	{ "32 digits", S("00000000000000000000000000000005\r\nhello\r\n0\r\n\r\n"),
+	{ "32 digits",
+	    S("00000000000000000000000000000005\r\nhello\r\n0\r\n\r\n"),
 	    S("hello"), 46, 1 },
 	/* 33 digits, even if only zeros lead: error. */
-	{ "33 digits", S("000000000000000000000000000000005\r\nhello\r\n0\r\n\r\n"),
+	{ "33 digits",
+	    S("000000000000000000000000000000005\r\nhello\r\n0\r\n\r\n"),
 	    S(""), ERR, 0 },
 	/* 16 significant digits fit in 64 bits: a huge chunk, incomplete. */
 	{ "16 digits max", S("ffffffffffffffff\r\nab"), S("ab"), 20, 0 },
 	/* 16 significant digits behind leading zeros. */
-	{ "16 digits and zeros", S("00FFFFFFFFFFFFFFFF\r\nab"), S("ab"), 22, 0 },
+	{ "16 digits and zeros", S("00FFFFFFFFFFFFFFFF\r\nab"),
+	    S("ab"), 22, 0 },
 	/* 17 significant hex digits overflow uint64: error. */
 	{ "17 digits", S("10000000000000000\r\n"), S(""), ERR, 0 },
 	/* 17 digits, all f: error. */
@@ -98,7 +104,8 @@ static const struct ccase cases[] = {
 	/* Data shorter than its size eats the CRLF, then misses one. */
 	{ "data too short", S("5\r\nhel\r\n0\r\n\r\n"), S("hel\r\n"), ERR, 0 },
 	/* Data may hold CRLFs. */
-	{ "CRLF in data", S("4\r\n\r\n\r\n\r\n0\r\n\r\n"), S("\r\n\r\n"), 14, 1 },
+	{ "CRLF in data", S("4\r\n\r\n\r\n\r\n0\r\n\r\n"),
+	    S("\r\n\r\n"), 14, 1 },
 	/* Data may hold NULs and high bytes. */
 	{ "binary data", S("4\r\n\0\xff\x80\n\r\n0\r\n\r\n"), S("\0\xff\x80\n"),
 	    14, 1 },
@@ -140,33 +147,42 @@ static const struct ccase cases[] = {
 	/* Empty extension value. */
 	{ "ext empty value", S("5;a=\r\nhello\r\n0\r\n\r\n"), S(""), ERR, 0 },
 	/* Space inside a token value. */
-	{ "ext space in value", S("5;a=b c\r\nhello\r\n0\r\n\r\n"), S(""), ERR, 0 },
+	{ "ext space in value", S("5;a=b c\r\nhello\r\n0\r\n\r\n"),
+	    S(""), ERR, 0 },
 	/* Bytes after a closing quote. */
-	{ "ext after quote", S("5;a=\"b\"c\r\nhello\r\n0\r\n\r\n"), S(""), ERR, 0 },
+	{ "ext after quote", S("5;a=\"b\"c\r\nhello\r\n0\r\n\r\n"),
+	    S(""), ERR, 0 },
 	/* A quoted-string is not ended by CR. */
-	{ "ext unterminated", S("5;a=\"b\r\nhello\r\n0\r\n\r\n"), S(""), ERR, 0 },
+	{ "ext unterminated", S("5;a=\"b\r\nhello\r\n0\r\n\r\n"),
+	    S(""), ERR, 0 },
 	/* A CTL in a quoted-string. */
-	{ "ext CTL quoted", S("5;a=\"\x01\"\r\nhello\r\n0\r\n\r\n"), S(""), ERR, 0 },
+	{ "ext CTL quoted", S("5;a=\"\x01\"\r\nhello\r\n0\r\n\r\n"),
+	    S(""), ERR, 0 },
 	/* A CTL escaped in a quoted-pair. */
-	{ "ext CTL qpair", S("5;a=\"\\\x01\"\r\nhello\r\n0\r\n\r\n"), S(""), ERR, 0 },
+	{ "ext CTL qpair", S("5;a=\"\\\x01\"\r\nhello\r\n0\r\n\r\n"),
+	    S(""), ERR, 0 },
 	/* A non-token byte in a name. */
 	{ "ext bad name", S("5;a@b\r\nhello\r\n0\r\n\r\n"), S(""), ERR, 0 },
 	/* Bare LF ending an extension. */
 	{ "ext bare LF", S("5;a=b\nhello\r\n0\r\n\r\n"), S(""), ERR, 0 },
 	/* Trailer fields. */
-	{ "trailers", S("0\r\nExpires: never\r\nX-Sum:abc \r\n\r\n"), S(""), 33, 1 },
+	{ "trailers", S("0\r\nExpires: never\r\nX-Sum:abc \r\n\r\n"),
+	    S(""), 33, 1 },
 	/* Trailer after data, then a pipelined request. */
-	{ "trailers pipelined", S("2\r\nhi\r\n0\r\nX: y\r\n\r\nPOST / HTTP/1.1"),
+	{ "trailers pipelined",
+	    S("2\r\nhi\r\n0\r\nX: y\r\n\r\nPOST / HTTP/1.1"),
 	    S("hi"), 18, 1 },
 	/* Empty value, HTAB and obs-text in a value. */
-	{ "trailer values", S("0\r\nA:\r\nB: \tx\x80\xff y\r\n\r\n"), S(""), 20, 1 },
+	{ "trailer values", S("0\r\nA:\r\nB: \tx\x80\xff y\r\n\r\n"),
+	    S(""), 20, 1 },
 	/* Whitespace before the colon. */
 	{ "trailer space colon", S("0\r\nX : y\r\n\r\n"), S(""), ERR, 0 },
 	/* Whitespace before the name. */
 	{ "trailer leading space", S("0\r\n X: y\r\n\r\n"), S(""), ERR, 0 },
 	/* obs-fold. */
 	{ "trailer obs-fold", S("0\r\nX: y\r\n z\r\n\r\n"), S(""), ERR, 0 },
-	{ "trailer obs-fold tab", S("0\r\nX: y\r\n\tz\r\n\r\n"), S(""), ERR, 0 },
+	{ "trailer obs-fold tab", S("0\r\nX: y\r\n\tz\r\n\r\n"),
+	    S(""), ERR, 0 },
 	/* No colon. */
 	{ "trailer no colon", S("0\r\nXy\r\n\r\n"), S(""), ERR, 0 },
 	/* Empty name. */
@@ -252,7 +268,8 @@ feed(const char *name, const char *in, size_t len, char *end,
 			if (pos == avail)
 				break;
 			ck_assert_msg(dlen > 0, "%s: stopped short without "
-			    "data in state %s", name, chunked_state_name(d.state));
+			    "data in state %s", name,
+			    chunked_state_name(d.state));
 		}
 	}
 	o->consumed = (ssize_t)pos;
@@ -262,8 +279,9 @@ static void
 expect(const char *name, const char *how, const struct outcome *o,
     const char *body, size_t bodylen, ssize_t consumed, int done)
 {
-	ck_assert_msg(o->consumed == consumed, "%s (%s): consumed %zd, want %zd",
-	    name, how, o->consumed, consumed);
+	ck_assert_msg(o->consumed == consumed,
+	    "%s (%s): consumed %zd, want %zd", name, how, o->consumed,
+	    consumed);
 	ck_assert_msg(o->done == done, "%s (%s): done %d, want %d", name, how,
 	    o->done, done);
 	ck_assert_msg(o->bodylen == bodylen &&

@@ -207,73 +207,73 @@ static const struct {
 	    "Content-Length: 5\r\nConnection: keep-alive\r\n" },
 	/* HTTP/1.0 200, known length, keep-alive off */
 	{ 200, 0, 0, 0, 5, RESPONSE_LENGTH, 0,
-	    "Content-Length: 5\r\n" },
+	    "Content-Length: 5\r\nConnection: close\r\n" },
 	/* HTTP/1.0 200, unknown length, keep-alive on: cleared */
 	{ 200, 0, 0, 1, -1, RESPONSE_CLOSE, 0,
-	    "" },
+	    "Connection: close\r\n" },
 	/* HTTP/1.0 200, unknown length, keep-alive off */
 	{ 200, 0, 0, 0, -1, RESPONSE_CLOSE, 0,
-	    "" },
+	    "Connection: close\r\n" },
 	/* HTTP/1.0 200 HEAD, known length, keep-alive on */
 	{ 200, 0, 1, 1, 5, RESPONSE_NO_BODY, 1,
 	    "Content-Length: 5\r\nConnection: keep-alive\r\n" },
 	/* HTTP/1.0 200 HEAD, known length, keep-alive off */
 	{ 200, 0, 1, 0, 5, RESPONSE_NO_BODY, 0,
-	    "Content-Length: 5\r\n" },
+	    "Content-Length: 5\r\nConnection: close\r\n" },
 	/* HTTP/1.0 200 HEAD, unknown length, keep-alive on */
 	{ 200, 0, 1, 1, -1, RESPONSE_NO_BODY, 1,
 	    "Connection: keep-alive\r\n" },
 	/* HTTP/1.0 200 HEAD, unknown length, keep-alive off */
 	{ 200, 0, 1, 0, -1, RESPONSE_NO_BODY, 0,
-	    "" },
+	    "Connection: close\r\n" },
 	/* HTTP/1.0 204, known length, keep-alive on */
 	{ 204, 0, 0, 1, 5, RESPONSE_NO_BODY, 1,
 	    "Connection: keep-alive\r\n" },
 	/* HTTP/1.0 204, known length, keep-alive off */
 	{ 204, 0, 0, 0, 5, RESPONSE_NO_BODY, 0,
-	    "" },
+	    "Connection: close\r\n" },
 	/* HTTP/1.0 204, unknown length, keep-alive on */
 	{ 204, 0, 0, 1, -1, RESPONSE_NO_BODY, 1,
 	    "Connection: keep-alive\r\n" },
 	/* HTTP/1.0 204, unknown length, keep-alive off */
 	{ 204, 0, 0, 0, -1, RESPONSE_NO_BODY, 0,
-	    "" },
+	    "Connection: close\r\n" },
 	/* HTTP/1.0 204 HEAD, known length, keep-alive on */
 	{ 204, 0, 1, 1, 5, RESPONSE_NO_BODY, 1,
 	    "Connection: keep-alive\r\n" },
 	/* HTTP/1.0 204 HEAD, known length, keep-alive off */
 	{ 204, 0, 1, 0, 5, RESPONSE_NO_BODY, 0,
-	    "" },
+	    "Connection: close\r\n" },
 	/* HTTP/1.0 204 HEAD, unknown length, keep-alive on */
 	{ 204, 0, 1, 1, -1, RESPONSE_NO_BODY, 1,
 	    "Connection: keep-alive\r\n" },
 	/* HTTP/1.0 204 HEAD, unknown length, keep-alive off */
 	{ 204, 0, 1, 0, -1, RESPONSE_NO_BODY, 0,
-	    "" },
+	    "Connection: close\r\n" },
 	/* HTTP/1.0 304, known length, keep-alive on */
 	{ 304, 0, 0, 1, 5, RESPONSE_NO_BODY, 1,
 	    "Connection: keep-alive\r\n" },
 	/* HTTP/1.0 304, known length, keep-alive off */
 	{ 304, 0, 0, 0, 5, RESPONSE_NO_BODY, 0,
-	    "" },
+	    "Connection: close\r\n" },
 	/* HTTP/1.0 304, unknown length, keep-alive on */
 	{ 304, 0, 0, 1, -1, RESPONSE_NO_BODY, 1,
 	    "Connection: keep-alive\r\n" },
 	/* HTTP/1.0 304, unknown length, keep-alive off */
 	{ 304, 0, 0, 0, -1, RESPONSE_NO_BODY, 0,
-	    "" },
+	    "Connection: close\r\n" },
 	/* HTTP/1.0 304 HEAD, known length, keep-alive on */
 	{ 304, 0, 1, 1, 5, RESPONSE_NO_BODY, 1,
 	    "Connection: keep-alive\r\n" },
 	/* HTTP/1.0 304 HEAD, known length, keep-alive off */
 	{ 304, 0, 1, 0, 5, RESPONSE_NO_BODY, 0,
-	    "" },
+	    "Connection: close\r\n" },
 	/* HTTP/1.0 304 HEAD, unknown length, keep-alive on */
 	{ 304, 0, 1, 1, -1, RESPONSE_NO_BODY, 1,
 	    "Connection: keep-alive\r\n" },
 	/* HTTP/1.0 304 HEAD, unknown length, keep-alive off */
 	{ 304, 0, 1, 0, -1, RESPONSE_NO_BODY, 0,
-	    "" },
+	    "Connection: close\r\n" },
 	/* HTTP/1.0 100, known length, keep-alive on */
 	{ 100, 0, 0, 1, 5, RESPONSE_NO_BODY, 1,
 	    "" },
@@ -317,9 +317,14 @@ static const struct {
 	{ "1.0 keep-alive", { 404, 0, 0, 1, 9, 0 }, DATE, "",
 	    "HTTP/1.1 404 Not Found\r\nDate: " DATE "\r\nContent-Length: 9\r\n"
 	    "Connection: keep-alive\r\n\r\n" },
-	/* HTTP/1.0, unknown length: close-delimited, no Connection needed. */
+	/* HTTP/1.0, unknown length: close-delimited, said explicitly. */
 	{ "1.0 close-delimited", { 200, 0, 0, 1, -1, 0 }, DATE, "",
-	    "HTTP/1.1 200 OK\r\nDate: " DATE "\r\n\r\n" },
+	    "HTTP/1.1 200 OK\r\nDate: " DATE "\r\n"
+	    "Connection: close\r\n\r\n" },
+	/* A request too broken to tell its version (minor 0) gets close. */
+	{ "400 broken", { 400, 0, 0, 0, 12, 0 }, NULL, "",
+	    "HTTP/1.1 400 Bad Request\r\nContent-Length: 12\r\n"
+	    "Connection: close\r\n\r\n" },
 	/* 101: no framing, no Connection of ours, the caller's Upgrade. */
 	{ "101 upgrade", { 101, 1, 0, 1, -1, 0 }, DATE,
 	    "Connection: Upgrade\r\nUpgrade: websocket\r\n",
@@ -341,10 +346,12 @@ static const struct {
 	    "HTTP/1.1 200 OK\r\nDate: " DATE "\r\nContent-Length: 0\r\n\r\n" },
 	/* HEAD keeps the length a GET would have. */
 	{ "HEAD length", { 200, 1, 1, 1, 1234, 0 }, DATE, "",
-	    "HTTP/1.1 200 OK\r\nDate: " DATE "\r\nContent-Length: 1234\r\n\r\n" },
+	    "HTTP/1.1 200 OK\r\nDate: " DATE "\r\n"
+	    "Content-Length: 1234\r\n\r\n" },
 	/* A status code it has no reason for. */
 	{ "299", { 299, 1, 0, 1, 0, 0 }, DATE, "",
-	    "HTTP/1.1 299 Unknown\r\nDate: " DATE "\r\nContent-Length: 0\r\n\r\n" },
+	    "HTTP/1.1 299 Unknown\r\nDate: " DATE "\r\n"
+	    "Content-Length: 0\r\n\r\n" },
 	/* Status codes out of 100..599 are refused. */
 	{ "99", { 99, 1, 0, 1, 0, 0 }, DATE, "", NULL },
 	{ "600", { 600, 1, 0, 1, 0, 0 }, DATE, "", NULL },
@@ -457,7 +464,8 @@ START_TEST(test_frame)
 	ck_assert_int_eq(h.framing, frames[_i].framing);
 	ck_assert_int_eq(h.keep_alive, frames[_i].keep_alive_out);
 	snprintf(want, sizeof(want), "HTTP/1.1 %d %s\r\nDate: %s\r\n%s%s\r\n",
-	    h.status, response_reason(h.status), DATE, frames[_i].fields, extra);
+	    h.status, response_reason(h.status), DATE, frames[_i].fields,
+	    extra);
 	check_head("frame", &h, DATE, extra, want);
 }
 END_TEST

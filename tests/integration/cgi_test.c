@@ -48,6 +48,7 @@ static int	 rm_entry(const char *path, const struct stat *st, int flag,
 static int	 count_substr(const char *s, const char *needle);
 static long long log_duration(const char *line);
 static const char *log_line(const char *log, const char *needle);
+static long long proc_cpu_ticks(pid_t pid);
 static Suite	*cgi_suite(void);
 
 /* ---- helpers ---- */
@@ -1253,11 +1254,13 @@ START_TEST(test_redirects)
 END_TEST
 
 /* A script that exits non-zero after a complete response: the response
-   is still delivered whole. */
+   is still delivered whole, and the exit is logged. */
 START_TEST(test_exit_nonzero)
 {
-	struct ferryd		f = { 0 };
-	struct hc_response	r;
+	struct ferryd		 f = { 0 };
+	struct hc_response	 r;
+	char			*log;
+	long long		 deadline;
 
 	harness_start(&f, NULL, NULL);
 	get(&f, "/cgi-bin/exit3.sh", &r);
@@ -1265,6 +1268,15 @@ START_TEST(test_exit_nonzero)
 	    strcmp(r.body, "complete output\n") == 0, "%d \"%s\"", r.status,
 	    r.body);
 	hc_response_free(&r);
+	deadline = harness_now_ms() + 5000;
+	while ((log = harness_read_file(f.error_log, NULL)) != NULL &&
+	    strstr(log, "exit3.sh") == NULL && harness_now_ms() < deadline) {
+		free(log);
+		harness_sleep_ms(50);
+	}
+	HARNESS_ASSERT(&f, log != NULL && strstr(log, "exit3.sh") != NULL,
+	    "the non-zero exit is not logged");
+	free(log);
 	harness_stop_ok(&f);
 }
 END_TEST
@@ -1578,19 +1590,29 @@ START_TEST(test_keepalive_timeout)
 }
 END_TEST
 
-/* 431 for a header section over max_header_size, then close. */
+/* 431 for a header section over max_header_size, and for more fields
+   than max_header_fields, then close. */
 START_TEST(test_header_too_large_431)
 {
-	static const char conf[] = "[server]\nmax_header_size = 4096\n";
+	static const char conf[] = "[server]\nmax_header_size = 4096\n"
+	    "max_header_fields = 10\n";
 	struct ferryd	f = { 0 };
 	char		req[20000];
-	int		n;
+	int		n, i;
 
 	harness_start(&f, conf, NULL);
 	n = snprintf(req, sizeof(req), "GET /cgi-bin/hello.sh HTTP/1.1\r\n"
 	    "Host: t\r\nX-Big: ");
 	memset(req + n, 'a', 16384);
 	memcpy(req + n + 16384, "\r\n\r\n", 5);
+	expect_error_close(&f, req, strlen(req), 431);
+	/* Too many fields, each small. */
+	n = snprintf(req, sizeof(req), "GET /cgi-bin/hello.sh HTTP/1.1\r\n"
+	    "Host: t\r\n");
+	for (i = 0; i < 20; i++)
+		n += snprintf(req + n, sizeof(req) - (size_t)n,
+		    "X-F%d: v\r\n", i);
+	snprintf(req + n, sizeof(req) - (size_t)n, "\r\n");
 	expect_error_close(&f, req, strlen(req), 431);
 	harness_stop_ok(&f);
 }
@@ -2152,6 +2174,285 @@ START_TEST(test_curl)
 }
 END_TEST
 
+/* Framing of script output (DESIGN.md): a response that ends within the
+   first buffer gets a Content-Length; a longer one without a length of
+   its own is chunked to a 1.1 client; a script's own Content-Length is
+   kept, also for a long body. */
+START_TEST(test_response_framing)
+{
+	struct ferryd		f = { 0 };
+	struct hc_response	r;
+
+	harness_start(&f, NULL, NULL);
+	get(&f, "/cgi-bin/hello.sh", &r);
+	HARNESS_ASSERT(&f, r.framing == HC_LENGTH &&
+	    strcmp(hc_header(&r, "Content-Length"), "6") == 0,
+	    "short output: framing %d", r.framing);
+	hc_response_free(&r);
+	get(&f, "/cgi-bin/bigout.sh?300000", &r);
+	HARNESS_ASSERT(&f, r.framing == HC_CHUNKED && r.body_len == 300000,
+	    "long output: framing %d, %zu bytes", r.framing, r.body_len);
+	hc_response_free(&r);
+	get(&f, "/cgi-bin/cl-long.sh", &r);
+	HARNESS_ASSERT(&f, r.framing == HC_LENGTH && r.body_len == 300000 &&
+	    strcmp(hc_header(&r, "Content-Length"), "300000") == 0,
+	    "script's length: framing %d, %zu bytes", r.framing, r.body_len);
+	hc_response_free(&r);
+	harness_stop_ok(&f);
+}
+END_TEST
+
+/* Expect: 100-continue in an HTTP/1.0 request is ignored (RFC 9110
+   10.1.1): no interim 100, the body is read as sent. */
+START_TEST(test_expect_http10)
+{
+	struct ferryd		f = { 0 };
+	struct hc		c;
+	struct hc_response	r;
+
+	harness_start(&f, NULL, NULL);
+	hc_open(&c, &f);
+	hc_sendstr(&c, "POST /cgi-bin/echo.sh HTTP/1.0\r\nContent-Length: 5\r\n"
+	    "Expect: 100-continue\r\n\r\nhello");
+	hc_expect_response(&c, &r, 0);
+	HARNESS_ASSERT(&f, r.ninterim == 0, "a 1xx (%d) to HTTP/1.0",
+	    r.interim[0]);
+	HARNESS_ASSERT(&f, r.status == 200 &&
+	    strcmp(r.body, "CONTENT_LENGTH=5\nhello") == 0, "%d \"%s\"",
+	    r.status, r.body);
+	hc_response_free(&r);
+	hc_close(&c);
+	harness_stop_ok(&f);
+}
+END_TEST
+
+/* A request pipelined while the script of the one before it runs does
+   not disturb that script (no client-gone policy for pipelined data),
+   nor does a half-close after it: both answers come, in order. */
+START_TEST(test_pipelined_during_script)
+{
+	struct ferryd		f = { 0 };
+	struct hc		c;
+	struct hc_response	r;
+	char			p[512], file[600], req[1024];
+
+	harness_start(&f, NULL, NULL);
+	path_in(p, sizeof(p), &f, "pd");
+	snprintf(req, sizeof(req), "GET /cgi-bin/gate.sh?%s HTTP/1.1\r\n"
+	    "Host: t\r\n\r\n", p);
+	hc_open(&c, &f);
+	hc_sendstr(&c, req);
+	snprintf(file, sizeof(file), "%s.pid", p);
+	harness_read_pidfile(file, 5000);
+	hc_sendstr(&c, "GET /cgi-bin/query.sh?second HTTP/1.1\r\nHost: t\r\n"
+	    "\r\n");
+	harness_sleep_ms(300);
+	hc_shutdown_write(&c);
+	harness_sleep_ms(300);
+	snprintf(file, sizeof(file), "%s.go", p);
+	harness_write_file(file, "", 0, 0644);
+	hc_expect_response(&c, &r, 0);
+	HARNESS_ASSERT(&f, r.status == 200 &&
+	    strcmp(r.body, "first\nsecond\n") == 0, "first: %d \"%s\"",
+	    r.status, r.body);
+	hc_response_free(&r);
+	hc_expect_response(&c, &r, 0);
+	HARNESS_ASSERT(&f, r.status == 200 && strcmp(r.body, "second") == 0,
+	    "second: %d \"%s\"", r.status, r.body);
+	hc_response_free(&r);
+	HARNESS_ASSERT(&f, hc_wait_closed(&c, 5000) == 1, "not closed after "
+	    "the answers to a half-closed client");
+	hc_close(&c);
+	harness_stop_ok(&f);
+}
+END_TEST
+
+/* A local redirect loop is cut off with a 5xx instead of spinning. */
+START_TEST(test_redirect_loop)
+{
+	struct ferryd		f = { 0 };
+	struct hc_response	r;
+
+	harness_start(&f, NULL, NULL);
+	get(&f, "/cgi-bin/redirect-loop.sh", &r);
+	HARNESS_ASSERT(&f, r.status >= 500 && r.status <= 599,
+	    "status %d", r.status);
+	hc_response_free(&r);
+	get(&f, "/cgi-bin/hello.sh", &r);
+	HARNESS_ASSERT(&f, r.status == 200, "status %d after", r.status);
+	hc_response_free(&r);
+	harness_stop_ok(&f);
+}
+END_TEST
+
+/* A CGI header block over the size limit is a 502. */
+START_TEST(test_cgi_head_too_large)
+{
+	struct ferryd		f = { 0 };
+	struct hc_response	r;
+
+	harness_start(&f, NULL, NULL);
+	get(&f, "/cgi-bin/bighead.sh", &r);
+	HARNESS_ASSERT(&f, r.status == 502, "status %d", r.status);
+	hc_response_free(&r);
+	harness_stop_ok(&f);
+}
+END_TEST
+
+/* body_timeout = 1: a body that stops arriving ends the request (408 or a
+   plain close) within a few seconds. */
+START_TEST(test_body_timeout)
+{
+	static const char conf[] = "[server]\nbody_timeout = 1\n";
+	struct ferryd		f = { 0 };
+	struct hc		c;
+	long long		t0;
+	int			closed;
+
+	harness_start(&f, conf, NULL);
+	hc_open(&c, &f);
+	/* env.sh reads the whole body before it writes anything. */
+	hc_sendstr(&c, "POST /cgi-bin/env.sh HTTP/1.1\r\nHost: t\r\n"
+	    "Content-Length: 100\r\n\r\n0123456789");
+	t0 = harness_now_ms();
+	while (!c.eof && harness_now_ms() - t0 < 8000 && hc_fill(&c, 500) != 0)
+		;
+	closed = c.eof;
+	HARNESS_ASSERT(&f, closed, "still open after %lld ms",
+	    harness_now_ms() - t0);
+	HARNESS_ASSERT(&f, harness_now_ms() - t0 < 6000, "closed after %lld "
+	    "ms", harness_now_ms() - t0);
+	HARNESS_ASSERT(&f, c.len == 0 || strncmp(c.buf, "HTTP/1.1 408 ", 13)
+	    == 0, "answer \"%.100s\"", c.buf);
+	hc_close(&c);
+	harness_stop_ok(&f);
+}
+END_TEST
+
+/* --listen unix:PATH and [::1]:PORT serve like the TCP listener. */
+START_TEST(test_listen_other)
+{
+	struct ferryd		 f = { 0 };
+	struct hc		 c;
+	struct hc_response	 r;
+	char			*d, sock[512], l6[64];
+	const char		*extra[5];
+	int			 port6 = harness_free_port6(), n = 0;
+
+	d = make_tmpdir("unix");
+	snprintf(sock, sizeof(sock), "unix:%s/ferryd.sock", d);
+	extra[n++] = "--listen";
+	extra[n++] = sock;
+	if (port6 > 0) {
+		snprintf(l6, sizeof(l6), "[::1]:%d", port6);
+		extra[n++] = "--listen";
+		extra[n++] = l6;
+	}
+	extra[n] = NULL;
+	harness_start(&f, NULL, extra);
+	hc_open_unix(&c, &f, sock + 5);
+	hc_sendstr(&c, "GET /cgi-bin/hello.sh HTTP/1.1\r\nHost: t\r\n\r\n");
+	hc_expect_response(&c, &r, 0);
+	HARNESS_ASSERT(&f, r.status == 200 && strcmp(r.body, "hello\n") == 0,
+	    "unix: %d \"%s\"", r.status, r.body);
+	hc_response_free(&r);
+	hc_close(&c);
+	if (port6 > 0) {
+		hc_open_ipv6(&c, &f, port6);
+		hc_sendstr(&c, "GET /cgi-bin/env.sh HTTP/1.1\r\nHost: t\r\n\r\n");
+		hc_expect_response(&c, &r, 0);
+		HARNESS_ASSERT(&f, r.status == 200, "ipv6: %d", r.status);
+		expect_env(&f, &r, "REMOTE_ADDR", "::1");
+		hc_response_free(&r);
+		hc_close(&c);
+	}
+	harness_stop_ok(&f);
+	nftw(d, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(d);
+}
+END_TEST
+
+/* CPU time (utime + stime, in clock ticks) of a process. */
+static long long
+proc_cpu_ticks(pid_t pid)
+{
+	char			 path[64], *s, *p;
+	unsigned long long	 v[2] = { 0, 0 };
+	int			 field, i;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((s = harness_read_file(path, NULL)) == NULL ||
+	    (p = strrchr(s, ')')) == NULL) {
+		free(s);
+		return -1;
+	}
+	/* After ")": field 3 is the state; utime and stime are 14 and 15. */
+	for (field = 2, i = 0; *p != '\0' && field < 15; p++) {
+		if (*p == ' ') {
+			field++;
+			if (field >= 14) {
+				for (p++; *p >= '0' && *p <= '9'; p++)
+					v[i] = v[i] * 10 + (unsigned)(*p - '0');
+				i++;
+				p--;
+			}
+		}
+	}
+	free(s);
+	return (long long)(v[0] + v[1]);
+}
+
+/* Out of fds (RLIMIT_NOFILE 64 and 100 idle clients): ferryd pauses
+   accepting instead of spinning, and serves again once fds are free. */
+START_TEST(test_out_of_fds)
+{
+	static const char conf[] = "[server]\nmax_connections = 1000\n";
+	struct ferryd		 f = { 0 };
+	struct hc		 c[100], n;
+	struct hc_response	 r;
+	long long		 t0, t1, hz = sysconf(_SC_CLK_TCK);
+	int			 i;
+
+	f.nofile = 64;
+	harness_start(&f, conf, NULL);
+	for (i = 0; i < 100; i++)
+		hc_open(&c[i], &f);
+	harness_sleep_ms(500);
+	t0 = proc_cpu_ticks(f.pid);
+	harness_sleep_ms(1000);
+	t1 = proc_cpu_ticks(f.pid);
+	HARNESS_ASSERT(&f, t0 >= 0 && t1 - t0 < hz / 2, "ferryd used %lld "
+	    "of %lld ticks in 1 s out of fds: it spins", t1 - t0, hz);
+	HARNESS_ASSERT(&f, !harness_exited(&f), "ferryd died out of fds");
+	for (i = 0; i < 100; i++)
+		hc_close(&c[i]);
+	hc_open(&n, &f);
+	n.timeout_ms = 15000;
+	hc_sendstr(&n, "GET /cgi-bin/hello.sh HTTP/1.1\r\nHost: t\r\n\r\n");
+	hc_expect_response(&n, &r, 0);
+	HARNESS_ASSERT(&f, r.status == 200, "status %d", r.status);
+	hc_response_free(&r);
+	hc_close(&n);
+	harness_stop_ok(&f);
+}
+END_TEST
+
+/* SIGINT stops ferryd like SIGTERM: exit 0. */
+START_TEST(test_stop_sigint)
+{
+	struct ferryd		f = { 0 };
+	struct hc_response	r;
+	int			code;
+
+	harness_start(&f, NULL, NULL);
+	get(&f, "/cgi-bin/hello.sh", &r);
+	hc_response_free(&r);
+	kill(f.pid, SIGINT);
+	code = wait_exit(&f, 5000);
+	HARNESS_ASSERT(&f, code == 0, "exit status %d after SIGINT", code);
+}
+END_TEST
+
 static Suite *
 cgi_suite(void)
 {
@@ -2185,6 +2486,10 @@ cgi_suite(void)
 	tcase_add_test(tc, test_big_body_out);
 	tcase_add_test(tc, test_streaming);
 	tcase_add_test(tc, test_curl);
+	tcase_add_test(tc, test_response_framing);
+	tcase_add_test(tc, test_expect_http10);
+	tcase_add_test(tc, test_pipelined_during_script);
+	tcase_add_test(tc, test_listen_other);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("cgi");
@@ -2207,6 +2512,8 @@ cgi_suite(void)
 	tcase_add_test(tc, test_client_gone_kill);
 	tcase_add_test(tc, test_client_gone_finish);
 	tcase_add_test(tc, test_no_fd_leak);
+	tcase_add_test(tc, test_redirect_loop);
+	tcase_add_test(tc, test_cgi_head_too_large);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("limits");
@@ -2223,6 +2530,8 @@ cgi_suite(void)
 	tcase_add_test(tc, test_unread_body_large);
 	tcase_add_test(tc, test_max_connections);
 	tcase_add_test(tc, test_write_timeout);
+	tcase_add_test(tc, test_body_timeout);
+	tcase_add_test(tc, test_out_of_fds);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("lifecycle");
@@ -2232,6 +2541,7 @@ cgi_suite(void)
 	tcase_add_test(tc, test_stop_deadline);
 	tcase_add_test(tc, test_access_log);
 	tcase_add_test(tc, test_reopen_logs);
+	tcase_add_test(tc, test_stop_sigint);
 	suite_add_tcase(s, tc);
 	return s;
 }

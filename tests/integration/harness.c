@@ -5,8 +5,10 @@
 #include "config.h"
 
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <netinet/in.h>
@@ -210,6 +212,13 @@ harness_spawn(struct ferryd *f, const char *const extra[])
 	/* Only 0, 1 and 2 reach ferryd, whatever make check inherited, so
 	   that an fd a script sees leaked from ferryd itself. */
 	close_range(3, ~0U, 0);
+	if (f->nofile > 0) {
+		struct rlimit	rl;
+
+		rl.rlim_cur = rl.rlim_max = (rlim_t)f->nofile;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			_exit(125);
+	}
 	/* A variable that must never reach a script (see test_env_exact). */
 	setenv("FERRY_TEST_LEAK_CANARY", "leaked", 1);
 	execv(ferryd, argv);
@@ -455,6 +464,62 @@ hc_open(struct hc *c, const struct ferryd *f)
 		    f->port, strerror(errno));
 	hc_init_fd(c, fd);
 	c->f = f;
+}
+
+void
+hc_open_unix(struct hc *c, const struct ferryd *f, const char *path)
+{
+	struct sockaddr_un	sun;
+	int			fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path))
+		harness_fail(f, __FILE__, __LINE__, "path too long: %s", path);
+	memcpy(sun.sun_path, path, strlen(path));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		harness_fail(f, __FILE__, __LINE__, "connect to %s: %s", path,
+		    strerror(errno));
+	hc_init_fd(c, fd);
+	c->f = f;
+}
+
+void
+hc_open_ipv6(struct hc *c, const struct ferryd *f, int port)
+{
+	struct sockaddr_in6	sin6;
+	int			fd;
+
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_addr = in6addr_loopback;
+	sin6.sin6_port = htons(port);
+	if ((fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    connect(fd, (struct sockaddr *)&sin6, sizeof(sin6)) == -1)
+		harness_fail(f, __FILE__, __LINE__, "connect to [::1]:%d: %s",
+		    port, strerror(errno));
+	hc_init_fd(c, fd);
+	c->f = f;
+}
+
+int
+harness_free_port6(void)
+{
+	struct sockaddr_in6	 sin6;
+	socklen_t		 len = sizeof(sin6);
+	int			 fd, port = -1;
+
+	if ((fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_addr = in6addr_loopback;
+	if (bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sin6, &len) == 0)
+		port = ntohs(sin6.sin6_port);
+	close(fd);
+	return port;
 }
 
 void

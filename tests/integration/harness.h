@@ -20,6 +20,7 @@
 struct ferryd {
 	/* Optional input: zero the struct, then set before harness_start. */
 	const char	*cgi_dir;	/* NULL: $FERRY_TEST_CGI_BIN */
+	int		 nofile;	/* > 0: ferryd's RLIMIT_NOFILE */
 
 	/* Filled by harness_start. */
 	pid_t		 pid;
@@ -83,6 +84,11 @@ struct hc {
 
 /* Connects to 127.0.0.1:f->port (fails the test on error). */
 void	hc_open(struct hc *c, const struct ferryd *f);
+/* Connects to a unix socket, or to [::1]:port. */
+void	hc_open_unix(struct hc *c, const struct ferryd *f, const char *path);
+void	hc_open_ipv6(struct hc *c, const struct ferryd *f, int port);
+/* A free port on ::1, or -1 when this host has no IPv6 loopback. */
+int	harness_free_port6(void);
 /* Wraps an already connected socket (the harness's own tests). */
 void	hc_init_fd(struct hc *c, int fd);
 void	hc_close(struct hc *c);

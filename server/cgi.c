@@ -56,6 +56,14 @@ static void	cgi_maybe_done(struct cgi *);
 static void	cgi_close_in(struct cgi *);
 static void	cgi_close_io(struct cgi *, ev_io *);
 static void	cgi_next(struct cgi_app *);
+static void	cgi_unqueue(struct conn *);
+static void	cgi_body_ready(void *);
+static void	cgi_output_resume(void *);
+static void	cgi_detach(void *, const char *);
+
+static const struct conn_app_ops cgi_ops = {
+	cgi_body_ready, cgi_output_resume, cgi_detach, cgi_unqueue
+};
 
 int
 cgi_init(struct master *m)
@@ -121,6 +129,7 @@ cgi_request(struct conn *c)
 		conn_app_fail(c, 503);
 		return;
 	}
+	conn_app_attach(c, &cgi_ops, NULL);
 	c->qnext = NULL;
 	if (a->qtail != NULL)
 		a->qtail->qnext = c;
@@ -131,7 +140,7 @@ cgi_request(struct conn *c)
 	c->state = CONN_QUEUED;
 }
 
-void
+static void
 cgi_unqueue(struct conn *c)
 {
 	struct cgi_app	*a;
@@ -331,7 +340,7 @@ cgi_start(struct conn *c)
 	g->next = m->cgis;
 	m->cgis = g;
 	m->ncgis++;
-	c->cgi = g;
+	conn_app_attach(c, &cgi_ops, g);
 
 	ev_child_init(&g->child, cgi_child_cb, pid, 0);
 	ev_child_start(m->loop, &g->child);
@@ -427,9 +436,11 @@ cgi_in_cb(struct ev_loop *loop, ev_io *w, int revents)
 		ev_io_stop(loop, w);	/* until more body arrives */
 }
 
-void
-cgi_body_ready(struct cgi *g)
+static void
+cgi_body_ready(void *arg)
 {
+	struct cgi	*g = arg;
+
 	if (!g->in_done && g->in_w.fd != -1 && !ev_is_active(&g->in_w))
 		ev_io_start(g->m->loop, &g->in_w);
 }
@@ -473,9 +484,11 @@ cgi_out_cb(struct ev_loop *loop, ev_io *w, int revents)
 	}
 }
 
-void
-cgi_output_resume(struct cgi *g)
+static void
+cgi_output_resume(void *arg)
 {
+	struct cgi	*g = arg;
+
 	if (g->out_r.fd != -1 && !ev_is_active(&g->out_r))
 		ev_io_start(g->m->loop, &g->out_r);
 }
@@ -548,7 +561,7 @@ cgi_maybe_done(struct cgi *g)
 		struct conn	*c = g->c;
 
 		g->c = NULL;
-		c->cgi = NULL;
+		conn_app_detached(c);
 		conn_app_end(c, WIFEXITED(g->status));
 	}
 	if (g->err_r.fd != -1)
@@ -603,21 +616,22 @@ cgi_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	cgi_kill(g, "request timeout");
 	if (c != NULL) {
 		g->c = NULL;
-		c->cgi = NULL;
+		conn_app_detached(c);
 		conn_app_fail(c, 504);
 	}
 	cgi_close_in(g);
 }
 
-void
-cgi_detach(struct cgi *g, const char *why)
+static void
+cgi_detach(void *arg, const char *why)
 {
+	struct cgi	*g = arg;
 	struct conn	*c = g->c;
 
 	if (c == NULL)
 		return;
 	g->c = NULL;
-	c->cgi = NULL;
+	conn_app_detached(c);
 	cgi_close_in(g);
 	if (g->exited)
 		return;

@@ -31,15 +31,10 @@ void	cgi_fini(struct master *m);
 /* Runs c's request (routed to a CGI app, script resolved) now or queues
    it; answers 503 itself when the queue is full. */
 void	cgi_request(struct conn *c);
-/* Removes c from its app's wait queue, if it is there. */
-void	cgi_unqueue(struct conn *c);
-/* The connection has new body bytes for the script. */
-void	cgi_body_ready(struct cgi *g);
-/* The client drained its output: read the script's stdout again. */
-void	cgi_output_resume(struct cgi *g);
-/* The connection is going away (client gone or shutdown): apply the
-   app's on_client_gone policy; the process is reaped in the background. */
-void	cgi_detach(struct cgi *g, const char *why);
+/* The connection reaches the running script through struct
+   conn_app_ops: on detach (client gone, shutdown) the app's
+   on_client_gone policy applies and the process is reaped in the
+   background. */
 /* Kills every running script (end of a graceful stop). */
 void	cgi_kill_all(struct master *m);
 /* Number of CGI processes still running or not yet reaped. */

@@ -29,6 +29,7 @@
 #include "server/limits.h"
 #include "server/log.h"
 #include "server/master.h"
+#include "server/pool.h"
 
 enum conn_timeout {
 	T_NONE, T_HEADER, T_KEEPALIVE, T_BODY, T_QUEUE, T_WRITE, T_LINGER
@@ -58,6 +59,7 @@ static void	conn_access_log(struct conn *);
 static size_t	conn_unconsumed(const struct conn *);
 static void	conn_route(struct conn *);
 static void	conn_local_redirect(struct conn *, const struct cgiresp *);
+static void	conn_app_release(struct conn *, const char *);
 
 const char *
 conn_state_name(enum conn_state s)
@@ -157,11 +159,9 @@ conn_close(struct conn *c, const char *reason)
 		return;
 	log_debug("conn %d: close from %s: %s", c->fd,
 	    conn_state_name(c->state), reason);
-	if (c->state == CONN_QUEUED)
-		cgi_unqueue(c);
-	if (c->cgi != NULL)
-		cgi_detach(c->cgi, reason);
-	c->cgi = NULL;
+	if (c->state == CONN_QUEUED && c->app_ops != NULL)
+		c->app_ops->unqueue(c);
+	conn_app_release(c, reason);
 	conn_set_state(c, CONN_CLOSED);
 	ev_io_stop(m->loop, &c->rio);
 	ev_io_stop(m->loop, &c->wio);
@@ -307,7 +307,8 @@ conn_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 			conn_close(c, "request head timeout");
 		break;
 	case T_QUEUE:
-		cgi_unqueue(c);
+		if (c->app_ops != NULL)
+			c->app_ops->unqueue(c);
 		log_warnx("%s:%u: waited too long for a CGI process",
 		    c->peer_addr, c->peer_port);
 		conn_set_state(c, CONN_DISPATCHED);
@@ -495,9 +496,9 @@ conn_advance(struct conn *c)
 		conn_read_chunked(c);
 		return;
 	case CONN_DISPATCHED:
-		if (c->cgi != NULL && conn_unconsumed(c) > 0 &&
+		if (c->app != NULL && conn_unconsumed(c) > 0 &&
 		    c->req.body_left > 0)
-			cgi_body_ready(c->cgi);
+			c->app_ops->body_ready(c->app);
 		return;
 	case CONN_DRAIN: {
 		size_t	take = conn_unconsumed(c);
@@ -617,12 +618,19 @@ conn_route(struct conn *c)
 
 	q->app = route_match(m->conf->apps, m->conf->napps, q->r.path.p,
 	    q->r.path.len);
-	if (q->app == NULL || q->app->type != CONF_APP_CGI) {
+	if (q->app == NULL) {
 		conn_respond(c, 404, NULL, 0);
 		return;
 	}
-	st = route_script_resolve(q->app->root, q->app->prefix, q->r.path.p,
-	    q->r.path.len, &q->script);
+	if (q->app->type == CONF_APP_CGI)
+		st = route_script_resolve(q->app->root, q->app->prefix,
+		    q->r.path.p, q->r.path.len, ROUTE_EXEC, &q->script);
+	else if (q->app->root != NULL)	/* php-cgi, fcgiwrap */
+		st = route_script_resolve(q->app->root, q->app->prefix,
+		    q->r.path.p, q->r.path.len, 0, &q->script);
+	else
+		st = route_app_paths(q->app->prefix, q->app->command,
+		    q->r.path.p, q->r.path.len, &q->script);
 	if (st != 0)
 		conn_respond(c, st, NULL, 0);
 }
@@ -634,10 +642,7 @@ conn_local_redirect(struct conn *c, const struct cgiresp *cr)
 	struct conn_req	*q = &c->req;
 	char		*qm;
 
-	if (c->cgi != NULL) {
-		cgi_detach(c->cgi, "local redirect");
-		c->cgi = NULL;
-	}
+	conn_app_release(c, "local redirect");
 	if (++q->nredirects > CONN_MAX_REDIRECTS) {
 		log_warnx("%s: more than %d local redirects",
 		    q->script.script_name, CONN_MAX_REDIRECTS);
@@ -764,7 +769,36 @@ static void
 conn_dispatch(struct conn *c)
 {
 	conn_set_state(c, CONN_DISPATCHED);
-	cgi_request(c);
+	if (c->req.app->type == CONF_APP_CGI)
+		cgi_request(c);
+	else
+		pool_request(c);
+}
+
+void
+conn_app_attach(struct conn *c, const struct conn_app_ops *ops, void *app)
+{
+	c->app_ops = ops;
+	c->app = app;
+}
+
+void
+conn_app_detached(struct conn *c)
+{
+	c->app = NULL;
+}
+
+/* The connection lets go of its app, which applies its policy (a CGI
+   script is terminated, a worker finishes or is aborted). */
+static void
+conn_app_release(struct conn *c, const char *why)
+{
+	void	*app = c->app;
+
+	if (app == NULL)
+		return;
+	c->app = NULL;
+	c->app_ops->detach(app, why);
 }
 
 /* The app is starting: a client that waits for 100 Continue gets it now. */
@@ -908,8 +942,8 @@ conn_flush(struct conn *c)
 		ev_feed_event(c->m->loop, &c->wio, EV_WRITE);
 		return;
 	}
-	if (before >= CONN_OUT_HIGH && c->cgi != NULL)
-		cgi_output_resume(c->cgi);
+	if (before >= CONN_OUT_HIGH && c->app != NULL)
+		c->app_ops->output_resume(c->app);
 	conn_timer_update(c, 1);
 }
 
@@ -925,9 +959,9 @@ conn_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 		return;
 	}
 	conn_flush(c);
-	if (c->state != CONN_CLOSED && c->cgi != NULL &&
+	if (c->state != CONN_CLOSED && c->app != NULL &&
 	    pending >= CONN_OUT_LOW && c->out_len - c->out_off < CONN_OUT_LOW)
-		cgi_output_resume(c->cgi);
+		c->app_ops->output_resume(c->app);
 }
 
 /* A response of the server's own: errors, 503, OPTIONS *. */
@@ -939,10 +973,7 @@ conn_respond(struct conn *c, int status, const char *extra, int close)
 	char			 body[128], hdr[512];
 	size_t			 blen, hlen;
 
-	if (c->cgi != NULL) {
-		cgi_detach(c->cgi, "server answered");
-		c->cgi = NULL;
-	}
+	conn_app_release(c, "server answered");
 	if (close || !conn_body_complete(c))
 		q->keep_alive = 0;
 	if (status == 200)
@@ -1232,7 +1263,7 @@ conn_app_end(struct conn *c, int clean)
 {
 	struct conn_req	*q = &c->req;
 
-	c->cgi = NULL;
+	c->app = NULL;
 	if (q->ended)
 		return;
 	if (!q->rhead_done) {
@@ -1287,10 +1318,7 @@ conn_app_fail(struct conn *c, int status)
 		    NULL, 0);
 		return;
 	}
-	if (c->cgi != NULL) {
-		cgi_detach(c->cgi, "response failed");
-		c->cgi = NULL;
-	}
+	conn_app_release(c, "response failed");
 	q->close_after = 1;
 	q->ended = 1;
 	conn_set_state(c, CONN_WRITE);
@@ -1348,10 +1376,7 @@ conn_request_done(struct conn *c)
 	if (c->state != CONN_DRAIN) {
 		if (q->r.method.p != NULL || q->status != 0)
 			conn_access_log(c);
-		if (c->cgi != NULL) {
-			cgi_detach(c->cgi, "response done");
-			c->cgi = NULL;
-		}
+		conn_app_release(c, "response done");
 		if (c->linger) {
 			/* Half-close so the client reads the error instead
 			   of a reset, then drain briefly. */

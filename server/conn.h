@@ -22,7 +22,20 @@
 #include "server/route.h"
 
 struct master;
-struct cgi;
+struct conn;
+
+/*
+ * What an app running (or queued to run) a request offers its connection:
+ * more body bytes are ready; the client drained its output; the
+ * connection is done with the app (client gone, response failed or
+ * finished); the connection leaves the app's wait queue.
+ */
+struct conn_app_ops {
+	void	(*body_ready)(void *app);
+	void	(*output_resume)(void *app);
+	void	(*detach)(void *app, const char *why);
+	void	(*unqueue)(struct conn *c);
+};
 
 enum conn_state {
 	CONN_IDLE,		/* keep-alive, nothing buffered */
@@ -102,7 +115,9 @@ struct conn {
 	size_t			 out_len, out_off, out_cap;
 
 	struct conn_req		 req;
-	struct cgi		*cgi;
+	const struct conn_app_ops *app_ops;	/* set by the app at dispatch */
+	void			*app;		/* the app's handle, while it
+						   runs the request */
 	unsigned int		 nreq;		/* requests served */
 	int			 tkind;		/* which timeout is armed */
 	int			 linger;	/* half-close and drain when done */
@@ -139,7 +154,12 @@ int	conn_app_output(struct conn *c, const char *p, size_t len);
 void	conn_app_idle(struct conn *c);
 void	conn_app_end(struct conn *c, int clean);
 void	conn_app_fail(struct conn *c, int status);
-/* For the CGI queue: the app may start now, or answer 503. */
+/* For apps: the app starts running c's request (a 100 Continue goes out
+   now); conn_app_attach() gives the handle the ops above are called with;
+   conn_app_detached() says the app let go of it by itself. */
 void	conn_dispatch_ready(struct conn *c);
+void	conn_app_attach(struct conn *c, const struct conn_app_ops *ops,
+	    void *app);
+void	conn_app_detached(struct conn *c);
 
 #endif

@@ -14,6 +14,7 @@
 #include "server/listen.h"
 #include "server/log.h"
 #include "server/master.h"
+#include "server/pool.h"
 
 const char *
 master_date(struct master *m)
@@ -25,7 +26,8 @@ void
 master_conn_closed(struct master *m)
 {
 	if (m->stopping) {
-		if (m->nconns == 0 && cgi_running(m) == 0)
+		if (m->nconns == 0 && cgi_running(m) == 0 &&
+		    pool_running(m) == 0)
 			ev_break(m->loop, EVBREAK_ALL);
 		return;
 	}
@@ -64,7 +66,9 @@ master_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		m->stopping = 1;
 		listen_close(m);
 		conn_shutdown_idle(m);
-		if (m->nconns == 0 && cgi_running(m) == 0) {
+		pool_stop(m);
+		if (m->nconns == 0 && cgi_running(m) == 0 &&
+		    pool_running(m) == 0) {
 			ev_break(loop, EVBREAK_ALL);
 			return;
 		}
@@ -107,8 +111,9 @@ master_run(struct conf *cf)
 	snprintf(m->software, sizeof(m->software), "ferry/%s", PACKAGE_VERSION);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (cgi_init(m) == -1 || listen_open(m) == -1) {
+	if (cgi_init(m) == -1 || listen_open(m) == -1 || pool_init(m) == -1) {
 		listen_close(m);
+		pool_fini(m);
 		return 1;
 	}
 	ev_signal_init(&m->sigterm, master_signal_cb, SIGTERM);
@@ -129,6 +134,7 @@ master_run(struct conf *cf)
 		conn_reap(m->loop, &m->reaper, 0);
 	listen_close(m);
 	free(m->listeners);
+	pool_fini(m);
 	cgi_fini(m);
 	log_info("stopped");
 	return 0;

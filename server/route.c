@@ -18,7 +18,7 @@ static int	route_decode(const char *raw, size_t rawlen, char *dec,
 static char	*route_concat(const char *a, size_t alen, const char *b,
 		    size_t blen, const char *c, size_t clen);
 static int	route_check_file(const char *root, size_t rootlen,
-		    const char *seg, size_t seglen, char **resolved);
+		    const char *seg, size_t seglen, int flags, char **resolved);
 
 struct conf_app *
 route_match(struct conf_app *apps, size_t napps, const char *path,
@@ -128,7 +128,7 @@ route_concat(const char *a, size_t alen, const char *b, size_t blen,
  */
 static int
 route_check_file(const char *root, size_t rootlen, const char *seg,
-    size_t seglen, char **resolved)
+    size_t seglen, int flags, char **resolved)
 {
 	struct stat	 st;
 	char		*name, *real;
@@ -152,7 +152,8 @@ route_check_file(const char *root, size_t rootlen, const char *seg,
 		goto forbidden;
 	if (stat(real, &st) == -1 || !S_ISREG(st.st_mode))
 		goto forbidden;
-	if (faccessat(AT_FDCWD, real, X_OK, AT_EACCESS) == -1)
+	if ((flags & ROUTE_EXEC) &&
+	    faccessat(AT_FDCWD, real, X_OK, AT_EACCESS) == -1)
 		goto forbidden;
 	*resolved = real;
 	return 0;
@@ -163,7 +164,7 @@ forbidden:
 
 int
 route_script_resolve(const char *root, const char *prefix, const char *path,
-    size_t len, struct route_script *out)
+    size_t len, int flags, struct route_script *out)
 {
 	const char	*rest;
 	char		*dec = NULL, *filename = NULL;
@@ -210,7 +211,7 @@ route_script_resolve(const char *root, const char *prefix, const char *path,
 	rootlen = strlen(root);
 	while (rootlen > 0 && root[rootlen - 1] == '/')
 		rootlen--;
-	if ((status = route_check_file(root, rootlen, dec, seglen,
+	if ((status = route_check_file(root, rootlen, dec, seglen, flags,
 	    &filename)) != 0)
 		goto fail;
 
@@ -246,4 +247,45 @@ route_script_free(struct route_script *s)
 	free(s->path_info);
 	free(s->path_translated);
 	memset(s, 0, sizeof(*s));
+}
+
+int
+route_app_paths(const char *prefix, const char *command, const char *path,
+    size_t len, struct route_script *out)
+{
+	char	*dec = NULL;
+	size_t	 plen, namelen, declen;
+	int	 status, dots, encslash;
+
+	memset(out, 0, sizeof(*out));
+	plen = strlen(prefix);
+	if (plen > len || memcmp(path, prefix, plen) != 0)
+		return 404;
+	namelen = plen;
+	if (namelen > 0 && prefix[namelen - 1] == '/')
+		namelen--;
+	/* PATH_INFO keeps the slash the prefix's own trailing one stood for. */
+	if ((dec = malloc(len - namelen + 1)) == NULL)
+		return 500;
+	status = route_decode(path + namelen, len - namelen, dec, &declen,
+	    &dots, &encslash);
+	if (status == 0 && dots)
+		status = 403;
+	if (status == 0 && encslash)
+		status = 404;
+	if (status != 0) {
+		free(dec);
+		return status;
+	}
+	out->script_name = route_concat(prefix, namelen, "", 0, "", 0);
+	out->script_filename = route_concat(command, strlen(command), "", 0,
+	    "", 0);
+	out->path_info = route_concat(dec, declen, "", 0, "", 0);
+	free(dec);
+	if (out->script_name == NULL || out->script_filename == NULL ||
+	    out->path_info == NULL) {
+		route_script_free(out);
+		return 500;
+	}
+	return 0;
 }

@@ -31,7 +31,19 @@ struct route_script {
  * root), 404 (missing, empty script name, encoded slash, path not under
  * prefix), 500 (out of memory).  On error *out is zeroed, nothing held.
  */
+#define ROUTE_EXEC	0x01	/* the script must be executable (CGI) */
+
 int	route_script_resolve(const char *root, const char *prefix,
+	    const char *path, size_t len, int flags, struct route_script *out);
+
+/*
+ * For a FastCGI app without a root: SCRIPT_NAME is the prefix (without its
+ * trailing slash), SCRIPT_FILENAME the program, PATH_INFO the decoded rest
+ * of the path ("/" and below), with the checks of route_script_resolve.
+ * Returns 0, or 400 (bad encoding, NUL), 403 ("." or ".." segment), 404
+ * (path outside prefix, encoded slash), 500 (out of memory).
+ */
+int	route_app_paths(const char *prefix, const char *command,
 	    const char *path, size_t len, struct route_script *out);
 void	route_script_free(struct route_script *s);
 

@@ -337,7 +337,8 @@ START_TEST(test_resolve)
 
 	len = c->len != 0 ? c->len : strlen(c->path);
 	p = rt_guard_copy(&g, c->path, len);
-	status = route_script_resolve(root, c->prefix, p, len, &s);
+	status = route_script_resolve(root, c->prefix, p, len, ROUTE_EXEC,
+	    &s);
 	ck_assert_msg(status == c->status, "%s: status %d, want %d",
 	    c->comment, status, c->status);
 	check_invariants(status, &s);
@@ -364,7 +365,8 @@ START_TEST(test_resolve)
 	/* Every shorter length: any answer, but no read past len. */
 	for (n = 0; n < len; n++) {
 		p = rt_guard_copy(&g, c->path, n);
-		status = route_script_resolve(root, c->prefix, p, n, &s);
+		status = route_script_resolve(root, c->prefix, p, n,
+		    ROUTE_EXEC, &s);
 		check_invariants(status, &s);
 		route_script_free(&s);
 	}
@@ -382,7 +384,7 @@ START_TEST(test_resolve_roots)
 	if (asprintf(&slashed, "%s/", root) == -1)
 		abort();
 	ck_assert_int_eq(route_script_resolve(slashed, "/cgi-bin/", path,
-	    strlen(path), &s), 0);
+	    strlen(path), ROUTE_EXEC, &s), 0);
 	file = rt_join(root, "env.sh");
 	ck_assert_str_eq(s.script_filename, file);
 	free(file);
@@ -395,10 +397,10 @@ START_TEST(test_resolve_roots)
 	/* root "/": /bin is inside it, but a directory; /nope is missing. */
 	path = "/cgi-bin/bin";
 	ck_assert_int_eq(route_script_resolve("/", "/cgi-bin/", path,
-	    strlen(path), &s), 403);
+	    strlen(path), ROUTE_EXEC, &s), 403);
 	path = "/cgi-bin/nope-ferry-route";
 	ck_assert_int_eq(route_script_resolve("/", "/cgi-bin/", path,
-	    strlen(path), &s), 404);
+	    strlen(path), ROUTE_EXEC, &s), 404);
 	ck_assert_ptr_null(s.script_filename);
 }
 END_TEST

@@ -1442,4 +1442,8 @@ conn_request_done(struct conn *c)
 	conn_read_update(c);
 	if (c->in_len > 0)
 		conn_advance(c);
+	/* A half-closed client whose last bytes are not a whole request
+	   will send no more. */
+	if (c->state == CONN_READ_HEAD && c->rd_eof)
+		conn_close(c, "client closed inside a request head");
 }

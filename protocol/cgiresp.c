@@ -39,7 +39,6 @@ struct cgiresp_scan {
 };
 
 static int	cgiresp_at(const struct cgiresp_scan *, size_t);
-static int	cgiresp_is_tchar(unsigned char);
 static int	cgiresp_is_ws(int);
 static int	cgiresp_name_is(const struct http1_span *, const char *);
 static int	cgiresp_line(const struct cgiresp_scan *, size_t *,
@@ -60,23 +59,6 @@ cgiresp_at(const struct cgiresp_scan *s, size_t pos)
 	if (pos >= s->len)
 		return CGIRESP_NEED;
 	return (unsigned char)s->buf[pos];
-}
-
-/* RFC 9110 section 5.6.2. */
-static int
-cgiresp_is_tchar(unsigned char c)
-{
-	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-	    (c >= 'A' && c <= 'Z'))
-		return 1;
-	switch (c) {
-	case '!': case '#': case '$': case '%': case '&': case '\'':
-	case '*': case '+': case '-': case '.': case '^': case '_':
-	case '`': case '|': case '~':
-		return 1;
-	default:
-		return 0;
-	}
 }
 
 static int
@@ -139,7 +121,7 @@ cgiresp_line(const struct cgiresp_scan *s, size_t *pos,
 	 * the colon.
 	 */
 	start = i;
-	while (c >= 0 && cgiresp_is_tchar((unsigned char)c))
+	while (c >= 0 && http1_is_tchar((unsigned char)c))
 		c = cgiresp_at(s, ++i);
 	if (c == CGIRESP_NEED)
 		return 0;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "protocol/chunked.h"
+#include "protocol/http1.h"
 
 /*
  * The chunked body (RFC 9112 section 7.1), as this decoder accepts it:
@@ -48,8 +49,6 @@ enum chunked_state {
 };
 
 static void	chunked_set_state(struct chunked_dec *, enum chunked_state);
-static int	chunked_hexval(unsigned char);
-static int	chunked_istchar(unsigned char);
 static int	chunked_isqdtext(unsigned char);
 static int	chunked_isfieldvchar(unsigned char);
 static int	chunked_byte(struct chunked_dec *, unsigned char);
@@ -96,28 +95,6 @@ chunked_set_state(struct chunked_dec *d, enum chunked_state s)
 		d->done = 1;
 }
 
-static int
-chunked_hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* tchar (RFC 9110 section 5.6.2). */
-static int
-chunked_istchar(unsigned char c)
-{
-	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-	    (c >= 'A' && c <= 'Z'))
-		return 1;
-	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
 /* qdtext (RFC 9110 section 5.6.4); obs-text included. */
 static int
 chunked_isqdtext(unsigned char c)
@@ -144,7 +121,7 @@ chunked_byte(struct chunked_dec *d, unsigned char c)
 
 	switch (d->state) {
 	case CHUNKED_S_SIZE:
-		if ((v = chunked_hexval(c)) >= 0) {
+		if ((v = http1_hexval(c)) >= 0) {
 			if (d->count >= CHUNKED_MAX_DIGITS ||
 			    d->remaining > (UINT64_MAX >> 4))
 				return -1;
@@ -192,13 +169,13 @@ chunked_byte(struct chunked_dec *d, unsigned char c)
 
 	switch (d->state) {
 	case CHUNKED_S_EXT_NAME0:
-		if (!chunked_istchar(c))
+		if (!http1_is_tchar(c))
 			return -1;
 		chunked_set_state(d, CHUNKED_S_EXT_NAME);
 		return 0;
 	case CHUNKED_S_EXT_NAME:
 	case CHUNKED_S_EXT_TOKEN:
-		if (chunked_istchar(c))
+		if (http1_is_tchar(c))
 			return 0;
 		if (c == '=' && d->state == CHUNKED_S_EXT_NAME) {
 			chunked_set_state(d, CHUNKED_S_EXT_VAL0);
@@ -206,7 +183,7 @@ chunked_byte(struct chunked_dec *d, unsigned char c)
 		}
 		break;
 	case CHUNKED_S_EXT_VAL0:
-		if (chunked_istchar(c)) {
+		if (http1_is_tchar(c)) {
 			chunked_set_state(d, CHUNKED_S_EXT_TOKEN);
 			return 0;
 		}
@@ -258,12 +235,12 @@ chunked_byte(struct chunked_dec *d, unsigned char c)
 			return 0;
 		}
 		/* A leading SP or HTAB would be obs-fold or bad whitespace. */
-		if (!chunked_istchar(c))
+		if (!http1_is_tchar(c))
 			return -1;
 		chunked_set_state(d, CHUNKED_S_TR_NAME);
 		return 0;
 	case CHUNKED_S_TR_NAME:
-		if (chunked_istchar(c))
+		if (http1_is_tchar(c))
 			return 0;
 		if (c != ':')
 			return -1;

@@ -119,6 +119,9 @@ void	http1_limits_default(struct http1_limits *lim);
 const struct http1_field *http1_find_field(const struct http1_request *req,
 	    const char *name);
 
+/* The value of the hex digit c, or -1. */
+int	http1_hexval(unsigned char c);
+
 /* Returns 1 when c is a tchar (RFC 9110 section 5.6.2). */
 int	http1_is_tchar(unsigned char c);
 

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "protocol/http1.h"
 #include "server/route.h"
 
-static int	route_hexval(char c);
 static int	route_decode(const char *raw, size_t rawlen, char *dec,
 		    size_t *declen, int *dots, int *encslash);
 static char	*route_concat(const char *a, size_t alen, const char *b,
@@ -39,19 +39,6 @@ route_match(struct conf_app *apps, size_t napps, const char *path,
 		}
 	}
 	return best;
-}
-
-/* The value of one hex digit, or -1. */
-static int
-route_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /*
@@ -86,8 +73,8 @@ route_decode(const char *raw, size_t rawlen, char *dec, size_t *declen,
 		if (c == '%') {
 			if (rawlen - i < 3)
 				return 400;
-			hi = route_hexval(raw[i + 1]);
-			lo = route_hexval(raw[i + 2]);
+			hi = http1_hexval((unsigned char)raw[i + 1]);
+			lo = http1_hexval((unsigned char)raw[i + 2]);
 			if (hi < 0 || lo < 0)
 				return 400;
 			c = (char)(hi << 4 | lo);

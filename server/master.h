@@ -20,6 +20,7 @@ struct conn;
 struct listener;
 struct cgi_app;
 struct cgi;
+struct pool;
 
 /* Connection states as in Go's ConnState, counted for shutdown. */
 enum master_conn_state {
@@ -45,6 +46,8 @@ struct master {
 	struct cgi_app		*cgi_apps;	/* one per app of conf */
 	struct cgi		*cgis;		/* live CGI processes */
 	unsigned int		 ncgis;
+
+	struct pool		*pool;		/* FastCGI apps, server/pool.c */
 
 	struct response_date	 date;
 	char			 software[32];	/* "ferry/VERSION" */

@@ -7,18 +7,33 @@
 #ifndef FERRY_SERVER_POOL_H
 #define FERRY_SERVER_POOL_H
 
+#define POOL_READY_TIMEOUT	1.0	/* s: wait for GET_VALUES_RESULT */
+#define POOL_BACKLOG		8	/* listen(2) backlog of a worker */
+#define POOL_START_FAIL		1.0	/* s: an exit this soon after spawn,
+					   before any request, is a failed
+					   start (back-off) */
+#define POOL_BACKOFF_MIN	0.1	/* s: first respawn delay */
+#define POOL_BACKOFF_MAX	10.0	/* s: the delay doubles up to this */
+#define POOL_BACKOFF_RESET	10.0	/* s: a worker that lived this long
+					   resets the back-off */
+#define POOL_LOG_LINE		1024	/* longest logged output line */
+
 struct master;
 struct conn;
 
 /* Creates the private socket directory and starts every FastCGI app's
-   initial workers.  Returns 0, or -1 after logging why. */
+   initial workers.  Returns 0, or -1 after logging why (also when an app
+   sets user or group: dropping privileges is not implemented). */
 int	pool_init(struct master *m);
-/* Stops every worker (SIGTERM, then SIGKILL after kill_grace) and removes
-   the socket directory.  Called once the loop has ended. */
+/* Stops every worker (SIGTERM, then SIGKILL after kill_grace), waiting
+   for them synchronously, and removes the socket directory.  Called once
+   the loop has ended (or after pool_init failed). */
 void	pool_fini(struct master *m);
-/* Graceful stop begins: no new requests; idle workers are stopped. */
+/* Graceful stop begins: nothing is spawned any more; idle workers are
+   stopped; busy ones are stopped after their request (and after the
+   requests still queued). */
 void	pool_stop(struct master *m);
-/* Workers still alive (for the end of a graceful stop). */
+/* Worker processes not reaped yet (for the end of a graceful stop). */
 unsigned int pool_running(struct master *m);
 
 /* Runs c's request (routed to a FastCGI app, paths resolved) on a free

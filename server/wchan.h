@@ -1,4 +1,84 @@
-/* Placeholder until the channel lands. */
+/*
+ * The channel to one pool worker: a non-blocking Unix stream connection
+ * to the worker's listening socket, FastCGI records out of an output
+ * queue (written in batches), records in through fcgi_record_parse.
+ * DESIGN.md, "The channel to a pool worker".
+ *
+ * Callbacks never run from inside a wchan_* call: a write error only
+ * stops writing, and the reader reports the end from the loop (after
+ * handing over every record the worker sent before it went).
+ */
 #ifndef FERRY_SERVER_WCHAN_H
 #define FERRY_SERVER_WCHAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <ev.h>
+
+#define WCHAN_OUT_HIGH	(64 * 1024)	/* queue STDIN only below this */
+#define WCHAN_OUT_LOW	(16 * 1024)	/* drained() once below this */
+
+struct wchan_ops {
+	/* One whole record.  The content points into the channel's buffer
+	   and is valid during the call only. */
+	void	(*record)(void *arg, uint8_t type, uint16_t id,
+		    const uint8_t *content, size_t len);
+	/* Every record that arrived was handed over; nothing more to read
+	   for now. */
+	void	(*idle)(void *arg);
+	/* The output queue went below WCHAN_OUT_LOW. */
+	void	(*drained)(void *arg);
+	/* The worker closed the connection, or it failed; the channel is
+	   closed already (wchan_connect may be called again). */
+	void	(*closed)(void *arg, const char *why);
+};
+
+struct wchan {
+	struct ev_loop		*loop;
+	const struct wchan_ops	*ops;
+	void			*arg;
+	int			 fd;		/* -1: not connected */
+	unsigned int		 gen;		/* bumped by every close */
+	ev_io			 rio, wio;
+	int			 paused;	/* reading stopped by the owner */
+	int			 wfailed;	/* write error: output dropped */
+	uint8_t			*in;		/* one record at most */
+	size_t			 in_len, in_cap;
+	uint8_t			*out;
+	size_t			 out_off, out_len, out_cap;
+};
+
+/* Sets up a closed channel reporting to ops with arg. */
+void	wchan_init(struct wchan *ch, struct ev_loop *loop,
+	    const struct wchan_ops *ops, void *arg);
+/* Connects to the worker listening at path.  Returns 0, or -1 with errno
+   (ECONNREFUSED, ENOENT: nobody listens; EAGAIN: its backlog is full). */
+int	wchan_connect(struct wchan *ch, const char *path);
+/* Closes the connection (idempotent), dropping queued bytes both ways. */
+void	wchan_close(struct wchan *ch);
+/* Closes and frees the buffers. */
+void	wchan_free(struct wchan *ch);
+int	wchan_is_open(const struct wchan *ch);
+
+/* Queues one record of len <= FCGI_MAX_LENGTH bytes and writes what the
+   socket takes.  Returns 0, or -1 when out of memory or not connected. */
+int	wchan_record(struct wchan *ch, uint8_t type, uint16_t id,
+	    const void *content, size_t len);
+/* Queues a whole stream of len bytes (PARAMS, STDIN...) split into
+   records, without its empty end record.  Returns 0 or -1. */
+int	wchan_stream(struct wchan *ch, uint8_t type, uint16_t id,
+	    const void *p, size_t len);
+/* Bytes queued and not written yet. */
+size_t	wchan_pending(const struct wchan *ch);
+
+/* Stops (1) or resumes (0) handing over records; a resume continues
+   with the records already buffered, from the loop. */
+void	wchan_pause(struct wchan *ch, int paused);
+
+/* 1 when every byte queued was written and the worker read all of it
+   (SIOCOUTQ on our end reads 0), so that the connection can serve the
+   next request; 0 otherwise. */
+int	wchan_consumed(const struct wchan *ch);
+
 #endif

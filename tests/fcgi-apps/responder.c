@@ -24,6 +24,7 @@
  *   crash        abort() at once: with partial before it, mid-response
  *   exit         exit(0) after this response ends (between requests)
  *   hang         never answer (sleeps until a signal ends the process)
+ *   noterm       ignore SIGTERM from now on (only SIGKILL ends it)
  *
  * An unknown command or a bad number is answered 400 before anything runs.
  */
@@ -116,7 +117,8 @@ responder_check(struct responder *r, char *query, char *err, size_t errlen)
 		if (arg == NULL && (strcmp(cmd, "env") == 0 ||
 		    strcmp(cmd, "fds") == 0 || strcmp(cmd, "read") == 0 ||
 		    strcmp(cmd, "partial") == 0 || strcmp(cmd, "crash") == 0 ||
-		    strcmp(cmd, "exit") == 0 || strcmp(cmd, "hang") == 0))
+		    strcmp(cmd, "exit") == 0 || strcmp(cmd, "hang") == 0 ||
+		    strcmp(cmd, "noterm") == 0))
 			continue;
 		if (arg == NULL && strcmp(cmd, "pid") == 0) {
 			r->want_pid = 1;
@@ -301,6 +303,8 @@ responder_run(struct responder *r, char *query)
 			abort();
 		} else if (strcmp(cmd, "exit") == 0) {
 			r->exit_after = 1;
+		} else if (strcmp(cmd, "noterm") == 0) {
+			signal(SIGTERM, SIG_IGN);
 		} else if (strcmp(cmd, "hang") == 0) {
 			for (;;)
 				pause();

@@ -1,12 +1,1548 @@
 #include "config.h"
 
+#include <sys/types.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fdpass/fdpass.h"
+#include "protocol/fcgi.h"
+#include "protocol/response.h"
 #include "worker/ferry.h"
 #include "worker/ferry-int.h"
 
-int ferry_placeholder(void);
+/* What libferry answers to FCGI_GET_VALUES. */
+static const struct {
+	const char	*name;
+	const char	*value;
+} ferry_values[] = {
+	{ FCGI_MAX_CONNS,	"1" },
+	{ FCGI_MAX_REQS,	"1" },
+	{ FCGI_MPXS_CONNS,	"0" },
+	{ FERRY_EXTENSIONS,	FERRY_EXT_CLOSE_NOTIFY },
+};
+
+#define FERRY_DEFAULT_CTYPE	"Content-Type: text/plain; charset=utf-8\r\n"
+#define FERRY_REPLY_MAX		512	/* a management reply the reader builds */
+
+static struct ferry_conn *ferry_conn_new(int fd);
+static void	ferry_conn_free(struct ferry_conn *c, int linger);
+static void	*ferry_conn_reader(void *arg);
+static int	ferry_conn_record(struct ferry_conn *c,
+		    const struct fcgi_record *rec, uint8_t *reply, size_t *rlen);
+static int	ferry_conn_stdin(struct ferry_conn *c, struct ferry_req *req,
+		    const uint8_t *p, size_t n);
+static int	ferry_conn_sendv(struct ferry_conn *c, struct iovec *iov, int n);
+static int	ferry_conn_send_stream(struct ferry_conn *c, uint8_t type,
+		    uint16_t id, const struct iovec *seg, int nseg);
+static int	ferry_conn_send_record(struct ferry_conn *c, uint8_t type,
+		    uint16_t id, const void *content, size_t len);
+static size_t	ferry_reply_record(uint8_t *out, size_t cap, uint8_t type,
+		    uint16_t id, const uint8_t *content, size_t len);
+static size_t	ferry_get_values(const uint8_t *body, size_t len, uint8_t *out,
+		    size_t cap);
+static void	ferry_deadline(struct timespec *ts, int ms);
+static int	ferry_cond_wait(pthread_cond_t *cv, pthread_mutex_t *mu,
+		    const struct timespec *deadline);
+static struct ferry_req *ferry_req_new(struct ferry *f, struct ferry_conn *c,
+		    uint16_t id, int keep_conn);
+static void	ferry_req_free(struct ferry_req *req);
+static int	ferry_req_params(struct ferry_req *req);
+static void	ferry_req_notify(struct ferry_req *req, int bit);
+static void	ferry_kick(int efd);
+static int	ferry_req_send(struct ferry_req *req, const void *extra,
+		    size_t elen);
+static void	ferry_req_failed(struct ferry_req *req);
+static int	ferry_req_writable(struct ferry_req *req);
+static int	ferry_is_tchar(int ch);
+static int	ferry_casecmp(const char *a, const char *b);
+static int	ferry_listen_unix(const char *path);
+static int	ferry_listen_inet(const char *addr);
+static const char *ferry_listen_arg(int argc, char *const argv[], int *bad);
+
+/* ---- Serving ---- */
 
 int
-ferry_placeholder(void)
+ferry_serve(ferry_handler_fn handler, void *arg)
 {
+	return ferry_serve_args(0, NULL, handler, arg);
+}
+
+int
+ferry_serve_args(int argc, char *const argv[], ferry_handler_fn handler,
+    void *arg)
+{
+	struct ferry		*f;
+	struct ferry_req	*req;
+	int			 saved;
+
+	if ((f = ferry_open_args(argc, argv)) == NULL)
+		return -1;
+	for (;;) {
+		if ((req = ferry_accept(f)) == NULL) {
+			if (errno == EINTR)
+				continue;
+			saved = errno;
+			ferry_close(f);
+			errno = saved;
+			return -1;
+		}
+		req->app_status = handler(req, arg);
+		(void)ferry_finish(req);
+	}
+}
+
+struct ferry *
+ferry_open(int lfd)
+{
+	struct ferry	*f;
+	int		 v = 0;
+	socklen_t	 vlen = sizeof(v);
+
+	if (getsockopt(lfd, SOL_SOCKET, SO_ACCEPTCONN, &v, &vlen) == -1 ||
+	    v == 0) {
+		errno = ENOTSOCK;
+		return NULL;
+	}
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return NULL;
+	f->lfd = lfd;
+	return f;
+}
+
+struct ferry *
+ferry_open_args(int argc, char *const argv[])
+{
+	struct ferry	*f;
+	const char	*prog, *addr;
+	int		 lfd, bad, saved;
+
+	prog = argc > 0 && argv != NULL && argv[0] != NULL ? argv[0] : "app";
+	addr = ferry_listen_arg(argc, argv, &bad);
+	if (bad) {
+		fprintf(stderr, "%s: --listen needs an address "
+		    "(unix:PATH or HOST:PORT)\n", prog);
+		errno = EINVAL;
+		return NULL;
+	}
+	if (addr != NULL) {
+		if ((lfd = ferry_listen(addr)) == -1) {
+			saved = errno;
+			fprintf(stderr, "%s: --listen %s: %s\n", prog, addr,
+			    strerror(saved));
+			errno = saved;
+			return NULL;
+		}
+		if ((f = ferry_open(lfd)) == NULL) {
+			saved = errno;
+			close(lfd);
+			errno = saved;
+			return NULL;
+		}
+		f->own_lfd = 1;
+		return f;
+	}
+	if ((f = ferry_open(FCGI_LISTENSOCK_FILENO)) != NULL)
+		return f;
+	saved = errno;
+	if (saved == ENOTSOCK)
+		fprintf(stderr,
+		    "%s: fd 0 is not a listening socket.\n"
+		    "This is a FastCGI application (libferry): run it under a "
+		    "FastCGI server.\n"
+		    "  under ferryd:       ferryd --listen 127.0.0.1:8080 "
+		    "--app /app=%s\n"
+		    "  on its own socket:  %s --listen unix:/tmp/app.sock  "
+		    "(or --listen 127.0.0.1:9000)\n"
+		    "                      then point nginx fastcgi_pass, "
+		    "lighttpd or another FastCGI server at it.\n",
+		    prog, prog, prog);
+	else
+		fprintf(stderr, "%s: %s\n", prog, strerror(saved));
+	errno = saved;
+	return NULL;
+}
+
+/* The value of --listen ADDR / --listen=ADDR in argv, or NULL; *bad when
+   --listen lacks its value. */
+static const char *
+ferry_listen_arg(int argc, char *const argv[], int *bad)
+{
+	const char	*a, *addr = NULL;
+	int		 i;
+
+	*bad = 0;
+	for (i = 1; i < argc && argv != NULL && argv[i] != NULL; i++) {
+		a = argv[i];
+		if (strcmp(a, "--") == 0)
+			break;
+		if (strcmp(a, "--listen") == 0) {
+			if (i + 1 >= argc || argv[i + 1] == NULL ||
+			    argv[i + 1][0] == '\0') {
+				*bad = 1;
+				return NULL;
+			}
+			addr = argv[++i];
+		} else if (strncmp(a, "--listen=", 9) == 0) {
+			if (a[9] == '\0') {
+				*bad = 1;
+				return NULL;
+			}
+			addr = a + 9;
+		}
+	}
+	return addr;
+}
+
+int
+ferry_listen(const char *addr)
+{
+	if (addr == NULL || addr[0] == '\0') {
+		errno = EINVAL;
+		return -1;
+	}
+	if (strncmp(addr, "unix:", 5) == 0)
+		return ferry_listen_unix(addr + 5);
+	return ferry_listen_inet(addr);
+}
+
+static int
+ferry_listen_unix(const char *path)
+{
+	struct sockaddr_un	 sun;
+	struct stat		 st;
+	size_t			 len = strlen(path);
+	int			 fd, probe, saved;
+
+	if (len == 0 || len >= sizeof(sun.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, len);
+	/* Replace a stale socket (nobody accepts on it), never a live one. */
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (probe != -1) {
+			if (connect(probe, (struct sockaddr *)&sun,
+			    sizeof(sun)) == -1 && errno == ECONNREFUSED)
+				(void)unlink(path);
+			close(probe);
+		}
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    listen(fd, SOMAXCONN) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+static int
+ferry_listen_inet(const char *addr)
+{
+	struct addrinfo	 hints, *res, *ai;
+	const char	*colon, *p;
+	char		 host[256], port[8];
+	size_t		 hlen;
+	unsigned	 pnum = 0;
+	int		 fd = -1, one = 1, rc, saved = EADDRNOTAVAIL;
+
+	if ((colon = strrchr(addr, ':')) == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* The port: 1 to 5 digits, 0..65535, checked by hand. */
+	p = colon + 1;
+	if (*p == '\0' || strlen(p) > 5) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9') {
+			errno = EINVAL;
+			return -1;
+		}
+		pnum = pnum * 10 + (unsigned)(*p - '0');
+	}
+	if (pnum > 65535) {
+		errno = EINVAL;
+		return -1;
+	}
+	memcpy(port, colon + 1, strlen(colon + 1) + 1);
+	hlen = (size_t)(colon - addr);
+	if (hlen >= 2 && addr[0] == '[' && addr[hlen - 1] == ']') {
+		addr++;
+		hlen -= 2;
+	}
+	if (hlen >= sizeof(host)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(host, addr, hlen);
+	host[hlen] = '\0';
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	rc = getaddrinfo(hlen == 0 || strcmp(host, "*") == 0 ? NULL : host,
+	    port, &hints, &res);
+	if (rc != 0) {
+		errno = rc == EAI_SYSTEM ? errno : EADDRNOTAVAIL;
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+		    ai->ai_protocol);
+		if (fd == -1) {
+			saved = errno;
+			continue;
+		}
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+		    sizeof(one));
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
+		    listen(fd, SOMAXCONN) == 0)
+			break;
+		saved = errno;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd == -1)
+		errno = saved;
+	return fd;
+}
+
+struct ferry_req *
+ferry_accept(struct ferry *f)
+{
+	struct ferry_conn	*c;
+	struct ferry_req	*req;
+	int			 fd;
+
+	if (f->req != NULL) {
+		errno = EBUSY;
+		return NULL;
+	}
+	for (;;) {
+		if (f->conn == NULL) {
+			fd = accept4(f->lfd, NULL, NULL, SOCK_CLOEXEC);
+			if (fd == -1) {
+				/* The peer gave up before we accepted: next. */
+				if (errno == ECONNABORTED || errno == EPROTO)
+					continue;
+				return NULL;
+			}
+			if ((f->conn = ferry_conn_new(fd)) == NULL)
+				return NULL;
+		}
+		c = f->conn;
+		pthread_mutex_lock(&c->mu);
+		while ((c->cur == NULL || c->cur->state != FERRY_REQ_READY) &&
+		    !c->dead)
+			pthread_cond_wait(&c->cv, &c->mu);
+		if (c->cur != NULL && c->cur->state == FERRY_REQ_READY) {
+			req = c->cur;
+			req->state = FERRY_REQ_RUNNING;
+			req->f = f;
+			pthread_mutex_unlock(&c->mu);
+			f->req = req;
+			return req;
+		}
+		pthread_mutex_unlock(&c->mu);
+		/* The connection ended between requests: take the next one. */
+		ferry_conn_free(c, 0);
+		f->conn = NULL;
+	}
+}
+
+int
+ferry_finish(struct ferry_req *req)
+{
+	struct ferry		*f = req->f;
+	struct ferry_conn	*c = req->conn;
+	int			 rc = 0, close_conn, linger;
+
+	pthread_mutex_lock(&req->omu);
+	if (!req->ended) {
+		pthread_mutex_unlock(&req->omu);
+		rc = ferry_end(req);
+	} else
+		pthread_mutex_unlock(&req->omu);
+
+	pthread_mutex_lock(&c->mu);
+	c->cur = NULL;
+	close_conn = !req->keep || c->dead || c->close_after;
+	linger = !req->stdin_ended && !c->dead;
+	pthread_mutex_unlock(&c->mu);
+
+	ferry_req_free(req);
+	if (f != NULL) {
+		f->req = NULL;
+		if (close_conn) {
+			ferry_conn_free(c, linger);
+			f->conn = NULL;
+		}
+	}
+	return rc;
+}
+
+void
+ferry_close(struct ferry *f)
+{
+	if (f == NULL)
+		return;
+	if (f->req != NULL)
+		(void)ferry_finish(f->req);
+	if (f->conn != NULL)
+		ferry_conn_free(f->conn, 0);
+	if (f->own_lfd)
+		close(f->lfd);
+	free(f);
+}
+
+/* ---- The connection and its reader ---- */
+
+static struct ferry_conn *
+ferry_conn_new(int fd)
+{
+	struct ferry_conn	*c;
+	pthread_condattr_t	 ca;
+	sigset_t		 all, old;
+	int			 rc;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	c->fd = fd;
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_mutex_init(&c->wmu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->cv, &ca);
+	pthread_cond_init(&c->space, &ca);
+	pthread_condattr_destroy(&ca);
+	/* Signals are for the app's threads, not for the reader. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&c->reader, NULL, ferry_conn_reader, c);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		pthread_cond_destroy(&c->cv);
+		pthread_cond_destroy(&c->space);
+		pthread_mutex_destroy(&c->mu);
+		pthread_mutex_destroy(&c->wmu);
+		close(fd);
+		free(c);
+		errno = rc;
+		return NULL;
+	}
+	return c;
+}
+
+/*
+ * Stops the reader and closes the connection.  With linger (input the
+ * request did not read is still coming), it first half-closes and waits a
+ * little for the server's EOF, discarding, so that closing with unread
+ * input does not reset the connection under the response (TCP would).
+ */
+static void
+ferry_conn_free(struct ferry_conn *c, int linger)
+{
+	struct timespec	 deadline;
+
+	pthread_mutex_lock(&c->mu);
+	c->closing = 1;
+	pthread_cond_broadcast(&c->space);
+	if (linger && !c->dead) {
+		(void)shutdown(c->fd, SHUT_WR);
+		ferry_deadline(&deadline, FERRY_LINGER_MS);
+		while (!c->dead &&
+		    ferry_cond_wait(&c->cv, &c->mu, &deadline) == 0)
+			;
+	}
+	pthread_mutex_unlock(&c->mu);
+	/* Wakes a reader blocked in recvmsg: it reads EOF. */
+	(void)shutdown(c->fd, SHUT_RDWR);
+	pthread_join(c->reader, NULL);
+	if (c->cur != NULL)
+		ferry_req_free(c->cur);
+	close(c->fd);
+	pthread_cond_destroy(&c->cv);
+	pthread_cond_destroy(&c->space);
+	pthread_mutex_destroy(&c->mu);
+	pthread_mutex_destroy(&c->wmu);
+	free(c);
+}
+
+static void *
+ferry_conn_reader(void *arg)
+{
+	struct ferry_conn	*c = arg;
+	struct fcgi_record	 rec;
+	uint8_t			 reply[FERRY_REPLY_MAX];
+	size_t			 off, rlen;
+	ssize_t			 n, r = 0;
+	int			 xfd, stop = 0;
+
+	while (!stop) {
+		n = fdpass_recv(c->fd, c->rbuf + c->rlen,
+		    sizeof(c->rbuf) - c->rlen, &xfd);
+		if (n <= 0)
+			break;
+		/*
+		 * Only FERRY_HIJACKED carries a descriptor, and only once
+		 * this worker asked for a hijack (issue 6): until then any fd
+		 * is unexpected and closed.
+		 */
+		if (xfd != -1)
+			close(xfd);
+		c->rlen += (size_t)n;
+		off = 0;
+		while (!stop && (r = fcgi_record_parse(c->rbuf + off,
+		    c->rlen - off, &rec)) > 0) {
+			rlen = 0;
+			if (ferry_conn_record(c, &rec, reply, &rlen) == -1)
+				stop = 1;
+			if (rlen > 0) {
+				pthread_mutex_lock(&c->wmu);
+				if (ferry_conn_sendv(c, &(struct iovec){
+				    reply, rlen }, 1) == -1)
+					stop = 1;
+				pthread_mutex_unlock(&c->wmu);
+			}
+			off += (size_t)r;
+		}
+		if (r < 0)
+			break;
+		memmove(c->rbuf, c->rbuf + off, c->rlen - off);
+		c->rlen -= off;
+	}
+
+	pthread_mutex_lock(&c->mu);
+	c->dead = 1;
+	if (c->cur != NULL && !c->closing) {
+		c->cur->lost = 1;
+		ferry_req_notify(c->cur, FERRY_GONE);
+	}
+	pthread_cond_broadcast(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+	return NULL;
+}
+
+/*
+ * Handles one record.  A reply to send (at most FERRY_REPLY_MAX bytes) is
+ * written to reply (size in *rlen) and sent by the caller without holding mu.
+ * Returns 0, or -1 to stop reading (protocol error, connection to close).
+ */
+static int
+ferry_conn_record(struct ferry_conn *c, const struct fcgi_record *rec,
+    uint8_t *reply, size_t *rlen)
+{
+	const struct fcgi_header *h = &rec->h;
+	struct ferry_req	*req;
+	uint8_t			 body[FCGI_END_REQUEST_LEN];
+	uint16_t		 role;
+	uint8_t			 flags, reason;
+	int			 rc = 0, mine;
+
+	pthread_mutex_lock(&c->mu);
+	if (c->closing)
+		goto out;
+	req = c->cur;
+	mine = req != NULL && h->request_id == req->id &&
+	    req->state != FERRY_REQ_ENDED;
+	switch (h->type) {
+	case FCGI_BEGIN_REQUEST:
+		if (fcgi_begin_request_decode(rec->content, h->content_length,
+		    &role, &flags) == -1) {
+			rc = -1;
+			break;
+		}
+		if (h->request_id == FCGI_NULL_REQUEST_ID)
+			break;
+		if (role != FCGI_RESPONDER || req != NULL) {
+			fcgi_end_request_encode(body, 0, role != FCGI_RESPONDER ?
+			    FCGI_UNKNOWN_ROLE : FCGI_CANT_MPX_CONN);
+			*rlen = ferry_reply_record(reply, FERRY_REPLY_MAX,
+			    FCGI_END_REQUEST, h->request_id, body, sizeof(body));
+			if (req == NULL && !(flags & FCGI_KEEP_CONN)) {
+				c->close_after = 1;
+				rc = -1;
+			}
+			break;
+		}
+		if ((c->cur = ferry_req_new(NULL, c, h->request_id,
+		    (flags & FCGI_KEEP_CONN) != 0)) == NULL)
+			rc = -1;
+		break;
+	case FCGI_ABORT_REQUEST:
+		if (!mine)
+			break;
+		if (req->state == FERRY_REQ_PARAMS) {
+			/* Not handed to the app yet: end it here. */
+			fcgi_end_request_encode(body, 0, FCGI_REQUEST_COMPLETE);
+			*rlen = ferry_reply_record(reply, FERRY_REPLY_MAX,
+			    FCGI_END_REQUEST, h->request_id, body, sizeof(body));
+			c->cur = NULL;
+			if (!req->keep_conn)
+				rc = -1;
+			ferry_req_free(req);
+			break;
+		}
+		req->aborted = 1;
+		ferry_req_notify(req, FERRY_GONE);
+		break;
+	case FCGI_PARAMS:
+		if (!mine || req->state != FERRY_REQ_PARAMS)
+			break;
+		if (h->content_length == 0) {
+			if (ferry_req_params(req) == -1) {
+				rc = -1;
+				break;
+			}
+			req->state = FERRY_REQ_READY;
+			pthread_cond_broadcast(&c->cv);
+			break;
+		}
+		if (req->prawlen + h->content_length > FERRY_PARAMS_MAX) {
+			rc = -1;
+			break;
+		}
+		if (req->prawlen + h->content_length > req->prawcap) {
+			size_t	 ncap = req->prawcap == 0 ? 4096 : req->prawcap;
+			uint8_t	*np;
+
+			while (ncap < req->prawlen + h->content_length)
+				ncap *= 2;
+			if ((np = realloc(req->praw, ncap)) == NULL) {
+				rc = -1;
+				break;
+			}
+			req->praw = np;
+			req->prawcap = ncap;
+		}
+		memcpy(req->praw + req->prawlen, rec->content,
+		    h->content_length);
+		req->prawlen += h->content_length;
+		break;
+	case FCGI_STDIN:
+		if (mine)
+			rc = ferry_conn_stdin(c, req, rec->content,
+			    h->content_length);
+		break;
+	case FCGI_DATA:
+		/* The filter role's second stream: not for a responder. */
+		break;
+	case FCGI_GET_VALUES:
+		*rlen = ferry_get_values(rec->content, h->content_length,
+		    reply, FERRY_REPLY_MAX);
+		break;
+	case FERRY_CLOSE_NOTIFY:
+		/* Unknown reasons and other requests' ids are ignored. */
+		if (!mine || fcgi_close_notify_decode(rec->content,
+		    h->content_length, &reason) == -1)
+			break;
+		if (reason == FERRY_REASON_GONE)
+			ferry_req_notify(req, FERRY_GONE);
+		else if (reason == FERRY_REASON_PIPELINED)
+			ferry_req_notify(req, FERRY_PIPELINED);
+		break;
+	case FERRY_HIJACKED:
+	case FERRY_HIJACK_REFUSED:
+		/* Answers to a FERRY_HIJACK this worker never sent (yet). */
+		break;
+	default:
+		fcgi_unknown_type_encode(body, h->type);
+		*rlen = ferry_reply_record(reply, FERRY_REPLY_MAX,
+		    FCGI_UNKNOWN_TYPE, FCGI_NULL_REQUEST_ID, body,
+		    FCGI_UNKNOWN_TYPE_LEN);
+		break;
+	}
+out:
+	pthread_mutex_unlock(&c->mu);
+	return rc;
+}
+
+/*
+ * Moves body bytes into req's buffer, waiting (mu released) while it is
+ * full.  Drops them when the app discards the body.  Called with mu held.
+ */
+static int
+ferry_conn_stdin(struct ferry_conn *c, struct ferry_req *req,
+    const uint8_t *p, size_t n)
+{
+	size_t	 tail, k, first;
+
+	if (n == 0) {
+		req->stdin_ended = 1;
+		pthread_cond_broadcast(&c->cv);
+		return 0;
+	}
+	while (n > 0) {
+		/* Only ferry_finish changes cur, after setting discard. */
+		if (c->closing || c->cur != req)
+			return 0;
+		if (req->discard) {
+			req->discarded += n;
+			pthread_cond_broadcast(&c->cv);
+			return 0;
+		}
+		if (req->in == NULL &&
+		    (req->in = malloc(FERRY_STDIN_MAX)) == NULL)
+			return -1;
+		if (req->in_len == FERRY_STDIN_MAX) {
+			pthread_cond_wait(&c->space, &c->mu);
+			continue;
+		}
+		k = FERRY_STDIN_MAX - req->in_len;
+		if (k > n)
+			k = n;
+		tail = (req->in_head + req->in_len) % FERRY_STDIN_MAX;
+		first = FERRY_STDIN_MAX - tail;
+		if (first > k)
+			first = k;
+		memcpy(req->in + tail, p, first);
+		memcpy(req->in, p + first, k - first);
+		req->in_len += k;
+		p += k;
+		n -= k;
+		pthread_cond_broadcast(&c->cv);
+	}
 	return 0;
+}
+
+/* Sends all of iov[0..n) on c's socket; the caller holds wmu.  0 or -1. */
+static int
+ferry_conn_sendv(struct ferry_conn *c, struct iovec *iov, int n)
+{
+	struct msghdr	 msg;
+	ssize_t		 w;
+	size_t		 left;
+
+	while (n > 0 && iov->iov_len == 0) {
+		iov++;
+		n--;
+	}
+	while (n > 0) {
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_iov = iov;
+		msg.msg_iovlen = (size_t)n;
+		/* No SIGPIPE when the server went away: EPIPE. */
+		w = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+		if (w == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		left = (size_t)w;
+		while (n > 0 && left >= iov->iov_len) {
+			left -= iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (uint8_t *)iov->iov_base + left;
+			iov->iov_len -= left;
+			while (n > 0 && iov->iov_len == 0) {
+				iov++;
+				n--;
+			}
+		}
+	}
+	return 0;
+}
+
+/*
+ * Sends the bytes of seg[0..nseg) (nseg <= 5) as records of stream TYPE,
+ * as many as they need, none when they are empty.  Takes wmu.  0 or -1.
+ */
+static int
+ferry_conn_send_stream(struct ferry_conn *c, uint8_t type, uint16_t id,
+    const struct iovec *seg, int nseg)
+{
+	struct iovec	 iov[8];
+	uint8_t		 hdr[FCGI_HEADER_LEN];
+	size_t		 total = 0, chunk, take, segoff = 0;
+	uint8_t		 pad;
+	int		 i, si = 0, rc = 0;
+
+	for (i = 0; i < nseg; i++)
+		total += seg[i].iov_len;
+	pthread_mutex_lock(&c->wmu);
+	while (total > 0 && rc == 0) {
+		chunk = fcgi_stream_chunk(total);
+		pad = fcgi_record_header(hdr, type, id, chunk);
+		i = 0;
+		iov[i++] = (struct iovec){ hdr, sizeof(hdr) };
+		total -= chunk;
+		while (chunk > 0) {
+			take = seg[si].iov_len - segoff;
+			if (take > chunk)
+				take = chunk;
+			if (take > 0)
+				iov[i++] = (struct iovec){
+				    (uint8_t *)seg[si].iov_base + segoff, take };
+			chunk -= take;
+			segoff += take;
+			if (segoff == seg[si].iov_len) {
+				si++;
+				segoff = 0;
+			}
+		}
+		iov[i++] = (struct iovec){ (void *)(uintptr_t)FCGI_PAD, pad };
+		rc = ferry_conn_sendv(c, iov, i);
+	}
+	pthread_mutex_unlock(&c->wmu);
+	return rc;
+}
+
+/* Sends one record (len <= FCGI_MAX_LENGTH), empty ones too.  0 or -1. */
+static int
+ferry_conn_send_record(struct ferry_conn *c, uint8_t type, uint16_t id,
+    const void *content, size_t len)
+{
+	struct iovec	 iov[3];
+	uint8_t		 hdr[FCGI_HEADER_LEN];
+	uint8_t		 pad;
+	int		 rc;
+
+	pad = fcgi_record_header(hdr, type, id, len);
+	iov[0] = (struct iovec){ hdr, sizeof(hdr) };
+	iov[1] = (struct iovec){ (void *)(uintptr_t)content, len };
+	iov[2] = (struct iovec){ (void *)(uintptr_t)FCGI_PAD, pad };
+	pthread_mutex_lock(&c->wmu);
+	rc = ferry_conn_sendv(c, iov, 3);
+	pthread_mutex_unlock(&c->wmu);
+	return rc;
+}
+
+/* Writes a whole record into out[0..cap); returns its size, 0 when it
+   does not fit. */
+static size_t
+ferry_reply_record(uint8_t *out, size_t cap, uint8_t type, uint16_t id,
+    const uint8_t *content, size_t len)
+{
+	uint8_t	 pad;
+
+	if (FCGI_HEADER_LEN + len + 7 > cap)
+		return 0;
+	pad = fcgi_record_header(out, type, id, len);
+	memcpy(out + FCGI_HEADER_LEN, content, len);
+	memset(out + FCGI_HEADER_LEN + len, 0, pad);
+	return FCGI_HEADER_LEN + len + pad;
+}
+
+/*
+ * Builds the GET_VALUES_RESULT record answering the query body[0..len):
+ * each name asked for that libferry knows, once, in the order asked.  A
+ * malformed query gets an empty result.  Returns the record's size.
+ */
+static size_t
+ferry_get_values(const uint8_t *body, size_t len, uint8_t *out, size_t cap)
+{
+	uint8_t		 content[FERRY_REPLY_MAX - FCGI_HEADER_LEN - 8];
+	const char	*name, *value;
+	size_t		 nlen, vlen, clen = 0, off = 0, k, i;
+	ssize_t		 r;
+	unsigned	 done = 0;
+
+	while (off < len &&
+	    (r = fcgi_nv_decode(body + off, len - off, &name, &nlen, &value,
+	    &vlen)) > 0) {
+		off += (size_t)r;
+		for (i = 0; i < sizeof(ferry_values) / sizeof(ferry_values[0]);
+		    i++) {
+			if (strlen(ferry_values[i].name) != nlen ||
+			    memcmp(ferry_values[i].name, name, nlen) != 0 ||
+			    (done & (1U << i)))
+				continue;
+			k = fcgi_nv_encode(content + clen, sizeof(content) - clen,
+			    ferry_values[i].name, nlen, ferry_values[i].value,
+			    strlen(ferry_values[i].value));
+			if (k > 0) {
+				clen += k;
+				done |= 1U << i;
+			}
+		}
+	}
+	return ferry_reply_record(out, cap, FCGI_GET_VALUES_RESULT,
+	    FCGI_NULL_REQUEST_ID, content, clen);
+}
+
+/* *ts = CLOCK_MONOTONIC now + ms. */
+static void
+ferry_deadline(struct timespec *ts, int ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+/* Waits on cv until signalled or deadline (NULL: none): 0 or ETIMEDOUT. */
+static int
+ferry_cond_wait(pthread_cond_t *cv, pthread_mutex_t *mu,
+    const struct timespec *deadline)
+{
+	if (deadline == NULL)
+		return pthread_cond_wait(cv, mu);
+	return pthread_cond_timedwait(cv, mu, deadline) == ETIMEDOUT ?
+	    ETIMEDOUT : 0;
+}
+
+/* ---- The request ---- */
+
+static struct ferry_req *
+ferry_req_new(struct ferry *f, struct ferry_conn *c, uint16_t id,
+    int keep_conn)
+{
+	struct ferry_req	*req;
+
+	if ((req = calloc(1, sizeof(*req))) == NULL)
+		return NULL;
+	req->f = f;
+	req->conn = c;
+	req->id = id;
+	req->keep_conn = keep_conn;
+	req->state = FERRY_REQ_PARAMS;
+	req->efd = -1;
+	req->status = 200;
+	pthread_mutex_init(&req->omu, NULL);
+	return req;
+}
+
+static void
+ferry_req_free(struct ferry_req *req)
+{
+	if (req->efd != -1)
+		close(req->efd);
+	pthread_mutex_destroy(&req->omu);
+	free(req->praw);
+	free(req->pstore);
+	free(req->pv);
+	free(req->path);
+	free(req->in);
+	free(req->hdrs);
+	free(req);
+}
+
+/*
+ * Decodes the collected PARAMS stream into NUL-terminated name/value
+ * strings.  Returns 0, or -1 when it is malformed or memory runs out.
+ */
+static int
+ferry_req_params(struct ferry_req *req)
+{
+	const char	*name, *value, *sn, *pi;
+	size_t		 nlen, vlen, off, n = 0, store = 0, i, snl, pil;
+	ssize_t		 r;
+	char		*p;
+
+	for (off = 0; off < req->prawlen; off += (size_t)r, n++) {
+		r = fcgi_nv_decode(req->praw + off, req->prawlen - off,
+		    &name, &nlen, &value, &vlen);
+		if (r <= 0)
+			return -1;	/* a pair runs past the stream's end */
+		store += nlen + vlen + 2;
+	}
+	if ((req->pstore = malloc(store + 1)) == NULL ||
+	    (req->pv = calloc(2 * n + 1, sizeof(*req->pv))) == NULL)
+		return -1;
+	p = req->pstore;
+	for (off = 0, i = 0; i < n; i++) {
+		r = fcgi_nv_decode(req->praw + off, req->prawlen - off,
+		    &name, &nlen, &value, &vlen);
+		off += (size_t)r;
+		req->pv[2 * i] = p;
+		memcpy(p, name, nlen);
+		p[nlen] = '\0';
+		p += nlen + 1;
+		req->pv[2 * i + 1] = p;
+		memcpy(p, value, vlen);
+		p[vlen] = '\0';
+		p += vlen + 1;
+	}
+	req->np = n;
+	free(req->praw);
+	req->praw = NULL;
+	req->prawlen = req->prawcap = 0;
+
+	sn = ferry_script_name(req);
+	pi = ferry_path_info(req);
+	snl = strlen(sn);
+	pil = strlen(pi);
+	if ((req->path = malloc(snl + pil + 1)) == NULL)
+		return -1;
+	memcpy(req->path, sn, snl);
+	memcpy(req->path + snl, pi, pil + 1);
+	return 0;
+}
+
+/* Records reason bit for req and wakes its waiters; mu held.  Requests
+   whose END_REQUEST is decided take no more notifications. */
+static void
+ferry_req_notify(struct ferry_req *req, int bit)
+{
+	if (req->state == FERRY_REQ_ENDED || (req->notified & bit))
+		return;
+	req->notified |= bit;
+	if (req->efd != -1)
+		ferry_kick(req->efd);
+	pthread_cond_broadcast(&req->conn->cv);
+}
+
+/* Makes the eventfd readable (it stays so: nobody reads it). */
+static void
+ferry_kick(int efd)
+{
+	uint64_t	 one = 1;
+	ssize_t		 w;
+
+	/* It cannot fail: the counter is far from overflowing. */
+	w = write(efd, &one, sizeof(one));
+	(void)w;
+}
+
+const char *
+ferry_param(const struct ferry_req *req, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < req->np; i++)
+		if (strcmp(req->pv[2 * i], name) == 0)
+			return req->pv[2 * i + 1];
+	return NULL;
+}
+
+int
+ferry_param_at(const struct ferry_req *req, size_t i, const char **name,
+    const char **value)
+{
+	if (i >= req->np)
+		return 0;
+	*name = req->pv[2 * i];
+	*value = req->pv[2 * i + 1];
+	return 1;
+}
+
+const char *
+ferry_method(const struct ferry_req *req)
+{
+	const char	*v = ferry_param(req, "REQUEST_METHOD");
+
+	return v != NULL ? v : "";
+}
+
+const char *
+ferry_script_name(const struct ferry_req *req)
+{
+	const char	*v = ferry_param(req, "SCRIPT_NAME");
+
+	return v != NULL ? v : "";
+}
+
+const char *
+ferry_path_info(const struct ferry_req *req)
+{
+	const char	*v = ferry_param(req, "PATH_INFO");
+
+	return v != NULL ? v : "";
+}
+
+const char *
+ferry_query(const struct ferry_req *req)
+{
+	const char	*v = ferry_param(req, "QUERY_STRING");
+
+	return v != NULL ? v : "";
+}
+
+const char *
+ferry_path(const struct ferry_req *req)
+{
+	return req->path != NULL ? req->path : "";
+}
+
+/* RFC 9110 tchar. */
+static int
+ferry_is_tchar(int ch)
+{
+	if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+	    (ch >= '0' && ch <= '9'))
+		return 1;
+	return ch != '\0' && strchr("!#$%&'*+-.^_`|~", ch) != NULL;
+}
+
+/* ASCII case-insensitive comparison: 0 when equal. */
+static int
+ferry_casecmp(const char *a, const char *b)
+{
+	int	 x, y;
+
+	for (;; a++, b++) {
+		x = (unsigned char)*a;
+		y = (unsigned char)*b;
+		if (x >= 'A' && x <= 'Z')
+			x += 'a' - 'A';
+		if (y >= 'A' && y <= 'Z')
+			y += 'a' - 'A';
+		if (x != y || x == '\0')
+			return x - y;
+	}
+}
+
+const char *
+ferry_header(const struct ferry_req *req, const char *name)
+{
+	char	 key[5 + FERRY_HEADER_NAME_MAX + 1];
+	size_t	 i, len = strlen(name);
+	int	 ch;
+
+	if (len == 0 || len > FERRY_HEADER_NAME_MAX)
+		return NULL;
+	if (ferry_casecmp(name, "Content-Type") == 0)
+		return ferry_param(req, "CONTENT_TYPE");
+	if (ferry_casecmp(name, "Content-Length") == 0)
+		return ferry_param(req, "CONTENT_LENGTH");
+	memcpy(key, "HTTP_", 5);
+	for (i = 0; i < len; i++) {
+		ch = (unsigned char)name[i];
+		if (!ferry_is_tchar(ch))
+			return NULL;
+		if (ch >= 'a' && ch <= 'z')
+			ch -= 'a' - 'A';
+		else if (ch == '-')
+			ch = '_';
+		key[5 + i] = (char)ch;
+	}
+	key[5 + len] = '\0';
+	return ferry_param(req, key);
+}
+
+int64_t
+ferry_content_length(const struct ferry_req *req)
+{
+	const char	*p = ferry_param(req, "CONTENT_LENGTH");
+	int64_t		 n = 0;
+
+	if (p == NULL || *p == '\0')
+		return -1;
+	for (; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		if (n > (INT64_MAX - (*p - '0')) / 10)
+			return -1;
+		n = n * 10 + (*p - '0');
+	}
+	return n;
+}
+
+unsigned
+ferry_request_id(const struct ferry_req *req)
+{
+	return req->id;
+}
+
+/* ---- The body ---- */
+
+ssize_t
+ferry_read(struct ferry_req *req, void *buf, size_t len)
+{
+	struct ferry_conn	*c = req->conn;
+	size_t			 k, first;
+	ssize_t			 rc;
+
+	if (len == 0)
+		return 0;
+	pthread_mutex_lock(&c->mu);
+	for (;;) {
+		if (req->in_len > 0) {
+			k = req->in_len < len ? req->in_len : len;
+			first = FERRY_STDIN_MAX - req->in_head;
+			if (first > k)
+				first = k;
+			memcpy(buf, req->in + req->in_head, first);
+			memcpy((uint8_t *)buf + first, req->in, k - first);
+			req->in_head = (req->in_head + k) % FERRY_STDIN_MAX;
+			req->in_len -= k;
+			pthread_cond_signal(&c->space);
+			rc = (ssize_t)k;
+			break;
+		}
+		if (req->discard || req->stdin_ended) {
+			rc = 0;
+			break;
+		}
+		if (req->aborted || req->lost || c->dead) {
+			errno = req->aborted ? ECONNABORTED : EPIPE;
+			rc = -1;
+			break;
+		}
+		pthread_cond_wait(&c->cv, &c->mu);
+	}
+	pthread_mutex_unlock(&c->mu);
+	return rc;
+}
+
+int
+ferry_discard(struct ferry_req *req)
+{
+	struct ferry_conn	*c = req->conn;
+
+	pthread_mutex_lock(&c->mu);
+	req->discard = 1;
+	req->in_len = 0;
+	pthread_cond_broadcast(&c->space);
+	pthread_cond_broadcast(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+	return 0;
+}
+
+/* ---- The response ---- */
+
+int
+ferry_status(struct ferry_req *req, int code)
+{
+	int	 rc = 0;
+
+	if (code < 100 || code > 999) {
+		errno = EINVAL;
+		return -1;
+	}
+	pthread_mutex_lock(&req->omu);
+	if (req->head_sent || req->ended) {
+		errno = EALREADY;
+		rc = -1;
+	} else
+		req->status = code;
+	pthread_mutex_unlock(&req->omu);
+	return rc;
+}
+
+int
+ferry_add_header(struct ferry_req *req, const char *name, const char *value)
+{
+	const char	*q;
+	size_t		 nlen, vlen, need, ncap;
+	char		*p;
+	int		 rc = 0;
+
+	nlen = strlen(name);
+	vlen = strlen(value);
+	if (nlen == 0 || strpbrk(value, "\r\n") != NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (q = name; *q != '\0'; q++)
+		if (!ferry_is_tchar((unsigned char)*q)) {
+			errno = EINVAL;
+			return -1;
+		}
+	pthread_mutex_lock(&req->omu);
+	if (req->head_sent || req->ended) {
+		errno = EALREADY;
+		rc = -1;
+		goto out;
+	}
+	need = req->hlen + nlen + 2 + vlen + 2;
+	if (need > req->hcap) {
+		ncap = req->hcap == 0 ? 256 : req->hcap;
+		while (ncap < need)
+			ncap *= 2;
+		if ((p = realloc(req->hdrs, ncap)) == NULL) {
+			rc = -1;
+			goto out;
+		}
+		req->hdrs = p;
+		req->hcap = ncap;
+	}
+	p = req->hdrs + req->hlen;
+	memcpy(p, name, nlen);
+	memcpy(p + nlen, ": ", 2);
+	memcpy(p + nlen + 2, value, vlen);
+	memcpy(p + nlen + 2 + vlen, "\r\n", 2);
+	req->hlen = need;
+	if (ferry_casecmp(name, "Content-Type") == 0)
+		req->has_ctype = 1;
+out:
+	pthread_mutex_unlock(&req->omu);
+	return rc;
+}
+
+/* 0 when body output may go on, else -1 with errno; omu held. */
+static int
+ferry_req_writable(struct ferry_req *req)
+{
+	struct ferry_conn	*c = req->conn;
+	int			 aborted;
+
+	if (req->ended) {
+		errno = ESHUTDOWN;
+		return -1;
+	}
+	pthread_mutex_lock(&c->mu);
+	aborted = req->aborted;
+	pthread_mutex_unlock(&c->mu);
+	if (aborted) {
+		errno = ECONNABORTED;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Sends the head (the first time), the buffered body and extra[0..elen)
+ * as STDOUT records, and empties the buffer.  omu held.  0 or -1.
+ */
+static int
+ferry_req_send(struct ferry_req *req, const void *extra, size_t elen)
+{
+	struct iovec	 seg[5];
+	char		 sline[64];
+	int		 n = 0, len;
+
+	if (!req->head_sent) {
+		len = snprintf(sline, sizeof(sline), "Status: %d %s\r\n",
+		    req->status, response_reason(req->status));
+		seg[n++] = (struct iovec){ sline, (size_t)len };
+		seg[n++] = (struct iovec){ req->hdrs, req->hlen };
+		if (req->has_ctype)
+			seg[n++] = (struct iovec){ (void *)(uintptr_t)"\r\n", 2 };
+		else
+			seg[n++] = (struct iovec){
+			    (void *)(uintptr_t)FERRY_DEFAULT_CTYPE "\r\n",
+			    sizeof(FERRY_DEFAULT_CTYPE "\r\n") - 1 };
+	}
+	seg[n++] = (struct iovec){ req->out, req->outlen };
+	seg[n++] = (struct iovec){ (void *)(uintptr_t)extra, elen };
+	req->head_sent = 1;
+	req->outlen = 0;
+	if (ferry_conn_send_stream(req->conn, FCGI_STDOUT, req->id, seg,
+	    n) == -1) {
+		ferry_req_failed(req);
+		return -1;
+	}
+	return 0;
+}
+
+/* The connection failed under a write: GONE, and EPIPE for the caller. */
+static void
+ferry_req_failed(struct ferry_req *req)
+{
+	struct ferry_conn	*c = req->conn;
+
+	pthread_mutex_lock(&c->mu);
+	req->lost = 1;
+	ferry_req_notify(req, FERRY_GONE);
+	pthread_mutex_unlock(&c->mu);
+	errno = EPIPE;
+}
+
+ssize_t
+ferry_write(struct ferry_req *req, const void *buf, size_t len)
+{
+	ssize_t	 rc = (ssize_t)len;
+
+	if (len > SSIZE_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	pthread_mutex_lock(&req->omu);
+	if (ferry_req_writable(req) == -1)
+		rc = -1;
+	else if (req->outlen + len <= sizeof(req->out)) {
+		memcpy(req->out + req->outlen, buf, len);
+		req->outlen += len;
+	} else if (ferry_req_send(req, buf, len) == -1)
+		rc = -1;
+	pthread_mutex_unlock(&req->omu);
+	return rc;
+}
+
+int
+ferry_printf(struct ferry_req *req, const char *fmt, ...)
+{
+	char	 small[512], *p = small;
+	va_list	 ap;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	if ((size_t)n >= sizeof(small)) {
+		if ((p = malloc((size_t)n + 1)) == NULL)
+			return -1;
+		va_start(ap, fmt);
+		(void)vsnprintf(p, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	if (ferry_write(req, p, (size_t)n) == -1)
+		n = -1;
+	if (p != small)
+		free(p);
+	return n;
+}
+
+int
+ferry_flush(struct ferry_req *req)
+{
+	int	 rc;
+
+	pthread_mutex_lock(&req->omu);
+	if ((rc = ferry_req_writable(req)) == 0)
+		rc = ferry_req_send(req, NULL, 0);
+	pthread_mutex_unlock(&req->omu);
+	return rc;
+}
+
+/*
+ * Ends the response.  Before END_REQUEST it skips what is left of the body
+ * (up to FERRY_DRAIN_MAX bytes or FERRY_DRAIN_MS), so that the connection
+ * is clean for the next request: a server such as ferryd keeps a
+ * connection only when the worker consumed all it was sent.  When the
+ * body did not end in time, the connection closes after this request.
+ */
+int
+ferry_end(struct ferry_req *req)
+{
+	struct ferry_conn	*c = req->conn;
+	struct timespec		 deadline;
+	uint8_t			 body[FCGI_END_REQUEST_LEN];
+	int			 rc = 0, aborted;
+
+	pthread_mutex_lock(&req->omu);
+	if (req->ended) {
+		pthread_mutex_unlock(&req->omu);
+		errno = ESHUTDOWN;
+		return -1;
+	}
+	pthread_mutex_lock(&c->mu);
+	aborted = req->aborted;
+	pthread_mutex_unlock(&c->mu);
+	if (!aborted) {
+		if (ferry_req_send(req, NULL, 0) == -1 ||
+		    ferry_conn_send_record(c, FCGI_STDOUT, req->id, NULL,
+		    0) == -1) {
+			ferry_req_failed(req);
+			rc = -1;
+		}
+	}
+	req->ended = 1;
+
+	pthread_mutex_lock(&c->mu);
+	req->discard = 1;
+	req->in_len = 0;
+	pthread_cond_broadcast(&c->space);
+	ferry_deadline(&deadline, FERRY_DRAIN_MS);
+	while (!req->stdin_ended && !req->lost && !req->aborted &&
+	    !c->dead && req->discarded < FERRY_DRAIN_MAX &&
+	    ferry_cond_wait(&c->cv, &c->mu, &deadline) == 0)
+		;
+	req->keep = req->keep_conn && req->stdin_ended && !req->lost &&
+	    !c->dead;
+	req->state = FERRY_REQ_ENDED;
+	pthread_mutex_unlock(&c->mu);
+
+	fcgi_end_request_encode(body, (uint32_t)req->app_status,
+	    FCGI_REQUEST_COMPLETE);
+	if (ferry_conn_send_record(c, FCGI_END_REQUEST, req->id, body,
+	    sizeof(body)) == -1) {
+		req->keep = 0;
+		if (rc == 0) {
+			errno = EPIPE;
+			rc = -1;
+		}
+	}
+	pthread_mutex_unlock(&req->omu);
+	return rc;
+}
+
+/* ---- Close-notify ---- */
+
+int
+ferry_notified(struct ferry_req *req)
+{
+	struct ferry_conn	*c = req->conn;
+	int			 n;
+
+	pthread_mutex_lock(&c->mu);
+	n = req->notified;
+	pthread_mutex_unlock(&c->mu);
+	return n;
+}
+
+int
+ferry_gone(struct ferry_req *req)
+{
+	return (ferry_notified(req) & FERRY_GONE) != 0;
+}
+
+int
+ferry_pipelined(struct ferry_req *req)
+{
+	return (ferry_notified(req) & FERRY_PIPELINED) != 0;
+}
+
+int
+ferry_wait_notify(struct ferry_req *req, int mask, int timeout_ms)
+{
+	struct ferry_conn	*c = req->conn;
+	struct timespec		 deadline;
+	int			 n;
+
+	if (mask == 0)
+		mask = FERRY_GONE | FERRY_PIPELINED;
+	if (timeout_ms >= 0)
+		ferry_deadline(&deadline, timeout_ms);
+	pthread_mutex_lock(&c->mu);
+	while (!(req->notified & mask) &&
+	    ferry_cond_wait(&c->cv, &c->mu,
+	    timeout_ms >= 0 ? &deadline : NULL) == 0)
+		;
+	n = (req->notified & mask) ? req->notified : 0;
+	pthread_mutex_unlock(&c->mu);
+	return n;
+}
+
+int
+ferry_notify_fd(struct ferry_req *req)
+{
+	struct ferry_conn	*c = req->conn;
+	int			 fd;
+
+	pthread_mutex_lock(&c->mu);
+	if (req->efd == -1 &&
+	    (req->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) != -1 &&
+	    req->notified != 0)
+		ferry_kick(req->efd);
+	fd = req->efd;
+	pthread_mutex_unlock(&c->mu);
+	return fd;
 }

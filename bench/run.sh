@@ -1,2 +1,739 @@
 #!/bin/sh
-echo "bench: not written yet"
+# bench/run.sh: ferry against nginx, lighttpd and the machine's own limits.
+#
+#   sh bench/run.sh [--install] SRCDIR BUILDDIR     (make bench runs this)
+#
+# --install (root only) installs the peers from Debian's packages first;
+# without it nothing is installed and a missing peer shows as n/a.  Every
+# server is started here on a free 127.0.0.1 port with a generated
+# configuration in a temporary directory, logs off, and stopped by pid.
+# Settings (environment): BENCH_QUICK=1 (1 round of 2 s), BENCH_ROUNDS,
+# BENCH_DURATION (s per wrk run), BENCH_WARMUP (s), BENCH_THREADS and
+# BENCH_CONNS (wrk -t/-c, default 1 and 16), BENCH_WORKERS (FastCGI workers
+# per pool, default 2), BENCH_FCGIWRAP (fcgiwrap processes, default 2),
+# BENCH_WORKLOADS (space-separated subset of the list below), BENCH_IDLE_CONNS
+# (default 10000), BENCH_BUDGET (s for the load part, default 660),
+# BENCH_KEEP=1 (keep the temporary directory).  See bench/README.md.
+
+set -u
+
+INSTALL=0
+if [ "${1:-}" = --install ]; then
+	INSTALL=1
+	shift
+fi
+if [ $# -ne 2 ]; then
+	echo "usage: sh bench/run.sh [--install] SRCDIR BUILDDIR" >&2
+	exit 2
+fi
+SRC=$(cd "$1" && pwd) || exit 2
+BLD=$(cd "$2" && pwd) || exit 2
+# Connections a server accepts: 1024 under load, more for the idle test
+# (nginx preallocates its connection table, so this sizes its memory).
+MAXCONN=1024
+
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+	ROUNDS=${BENCH_ROUNDS:-1}
+	DUR=${BENCH_DURATION:-2}
+	WARM=${BENCH_WARMUP:-1}
+	SPAWN_SECS=1
+	IDLE_N=${BENCH_IDLE_CONNS:-2000}
+else
+	ROUNDS=${BENCH_ROUNDS:-3}
+	DUR=${BENCH_DURATION:-3}
+	WARM=${BENCH_WARMUP:-1}
+	SPAWN_SECS=3
+	IDLE_N=${BENCH_IDLE_CONNS:-10000}
+fi
+THREADS=${BENCH_THREADS:-1}
+CONNS=${BENCH_CONNS:-16}
+WORKERS=${BENCH_WORKERS:-2}
+FCGIWRAP_N=${BENCH_FCGIWRAP:-2}
+BUDGET=${BENCH_BUDGET:-660}
+WORKLOADS=${BENCH_WORKLOADS:-"noworker cgi-c cgi-sh fcgi-c php echo-1m big-64m"}
+
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+PHPCGI=$(command -v php-cgi 2>/dev/null || echo /usr/bin/php-cgi)
+
+# ---------------------------------------------------------------- install
+
+bench_install()
+{
+	if [ "$(id -u)" != 0 ]; then
+		echo "bench: --install needs root" >&2
+		return 1
+	fi
+	apt-get update -q >/dev/null || return 1
+	# nginx-light is a real package on Debian 12; where it is only a
+	# transitional package (or gone), the plain nginx package is used.
+	ngx=nginx-light
+	if ! apt-cache policy nginx-light 2>/dev/null |
+	    grep -q 'Candidate: [0-9]' ||
+	    apt-cache show nginx-light 2>/dev/null |
+	    grep -qi '^Description.*transitional'; then
+		ngx=nginx
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	    wrk "$ngx" lighttpd fcgiwrap spawn-fcgi php-cgi >/dev/null
+}
+
+if [ "$INSTALL" = 1 ]; then
+	bench_install || echo "bench: install failed; going on with what" \
+	    "is there" >&2
+fi
+
+# ---------------------------------------------------------------- setup
+
+if ! command -v wrk >/dev/null 2>&1; then
+	echo "bench: wrk is not installed (sh bench/run.sh --install as" \
+	    "root, or apt-get install wrk); only the machine's limits run" >&2
+fi
+
+T=$(mktemp -d /tmp/ferry-bench.XXXXXX) || exit 1
+RES=$T/res
+mkdir -p "$RES" "$T/run" "$T/cgi-bin" "$T/php" "$T/www"
+ALLROOTS=$T/allroots
+: > "$ALLROOTS"
+START=$(date +%s)
+
+# More open files for 10,000 idle connections (servers inherit it).
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null
+
+# All servers and the load generator share two cores.
+PIN=
+if [ "$(nproc)" -gt 2 ] && command -v taskset >/dev/null 2>&1; then
+	PIN="taskset -c 0,1"
+fi
+
+cp "$BLD/bench/hello_cgi" "$T/cgi-bin/hello"
+cp "$SRC/bench/cgi/hello.sh" "$T/cgi-bin/hello.sh"
+chmod 755 "$T/cgi-bin/hello" "$T/cgi-bin/hello.sh"
+cp "$BLD/bench/hello_fcgi" "$T/hello_fcgi"
+printf '<?php echo "hello\\n";\n' > "$T/php/hello.php"
+ln -s "$T/cgi-bin" "$T/www/cgi-bin"
+ln -s "$T/php" "$T/www/php"
+cat > "$T/post.lua" <<'EOF'
+wrk.method = "POST"
+wrk.body = string.rep("x", 1048576)
+wrk.headers["Content-Type"] = "application/octet-stream"
+EOF
+
+# Pids of the processes under the given roots (the roots included).
+tree_pids()
+{
+	for f in /proc/[0-9]*/stat; do
+		cat "$f" 2>/dev/null
+		echo
+	done | awk -v roots="$*" '
+	NF > 0 {
+		pid = $1; s = $0; sub(/.*\) /, "", s); split(s, a, " ")
+		if (a[1] != "Z") { parent[pid] = a[2]; alive[pid] = 1 }
+	}
+	END {
+		n = split(roots, r, " ")
+		for (i = 1; i <= n; i++) if (r[i] in alive) keep[r[i]] = 1
+		do {
+			added = 0
+			for (p in parent)
+				if (!(p in keep) && (parent[p] in keep)) {
+					keep[p] = 1; added = 1
+				}
+		} while (added)
+		for (p in keep) print p
+	}'
+}
+
+# Sum of a /proc/PID/status field (VmHWM, VmRSS) in KiB over the pids.
+sum_status()
+{
+	field=$1
+	shift
+	for p in "$@"; do
+		awk -v f="$field:" '$1 == f { print $2 }' "/proc/$p/status" \
+		    2>/dev/null
+	done | awk '{ s += $1 } END { print s + 0 }'
+}
+
+# Stops the processes under the roots listed in file $1: TERM, then KILL.
+stop_roots()
+{
+	[ -s "$1" ] || return 0
+	pids=$(tree_pids $(cat "$1"))
+	[ -n "$pids" ] || return 0
+	kill -TERM $pids 2>/dev/null
+	i=0
+	while [ $i -lt 30 ]; do
+		left=$(tree_pids $pids)
+		[ -n "$left" ] || return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -KILL $left 2>/dev/null
+}
+
+bench_cleanup()
+{
+	stop_roots "$ALLROOTS"
+	wait 2>/dev/null
+	if [ "${BENCH_KEEP:-0}" = 1 ]; then
+		echo "bench: kept $T"
+	else
+		rm -rf "$T"
+	fi
+}
+trap bench_cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port()
+{
+	$PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Records a started process ($1 = pid) in the target dir $2 and globally.
+add_root()
+{
+	echo "$1" >> "$2/roots"
+	echo "$1" >> "$ALLROOTS"
+}
+
+# Waits until GET PATH on the port answers; prints "STATUS LEN".
+probe()
+{
+	i=0
+	while [ $i -lt 50 ]; do
+		out=$($PY "$SRC/bench/idle_conns.py" get 127.0.0.1 "$1" "$2" \
+		    2>/dev/null)
+		case $out in
+		[0-9]*) echo "$out"; return 0 ;;
+		esac
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "no answer"
+	return 1
+}
+
+# ---------------------------------------------------------------- servers
+#
+# start_SERVER KIND DIR: starts a server for a workload kind (ret, cgi, fcgi,
+# php) in DIR, writes DIR/port, DIR/roots and DIR/label; returns 1 when it
+# cannot serve that kind (DIR/why says why).
+
+FCGI_PARAMS='
+		fastcgi_param QUERY_STRING $query_string;
+		fastcgi_param REQUEST_METHOD $request_method;
+		fastcgi_param CONTENT_TYPE $content_type;
+		fastcgi_param CONTENT_LENGTH $content_length;
+		fastcgi_param SCRIPT_NAME $fastcgi_script_name;
+		fastcgi_param REQUEST_URI $request_uri;
+		fastcgi_param DOCUMENT_URI $document_uri;
+		fastcgi_param DOCUMENT_ROOT $document_root;
+		fastcgi_param SERVER_PROTOCOL $server_protocol;
+		fastcgi_param GATEWAY_INTERFACE CGI/1.1;
+		fastcgi_param SERVER_SOFTWARE nginx;
+		fastcgi_param REMOTE_ADDR $remote_addr;
+		fastcgi_param REMOTE_PORT $remote_port;
+		fastcgi_param SERVER_ADDR $server_addr;
+		fastcgi_param SERVER_PORT $server_port;
+		fastcgi_param SERVER_NAME $server_name;
+		fastcgi_param REDIRECT_STATUS 200;'
+
+start_ferry()
+{
+	kind=$1 d=$2
+	port=$(free_port)
+	echo "$port" > "$d/port"
+	cat > "$d/ferry.conf" <<EOF
+[server]
+access_log = /dev/null
+error_log = $d/error.log
+log_level = error
+max_connections = $MAXCONN
+keepalive_timeout = 120
+EOF
+	case $kind in
+	ret)	echo "ferry 404 (no app)" > "$d/label"
+		echo /none > "$d/path" ;;
+	cgi)	echo "ferry" > "$d/label"
+		printf '[app cgi]\ntype = cgi\nprefix = /cgi-bin/\nroot = %s\n' \
+		    "$T/cgi-bin" >> "$d/ferry.conf" ;;
+	fcgi)	echo "ferry" > "$d/label"
+		printf '[app hello]\ntype = fastcgi\nprefix = /app/\n' \
+		    >> "$d/ferry.conf"
+		printf 'command = %s\nworkers = %s\n' "$T/hello_fcgi" \
+		    "$WORKERS" >> "$d/ferry.conf" ;;
+	php)	echo "ferry" > "$d/label"
+		printf '[app php]\ntype = fastcgi\nprefix = /php/\n' \
+		    >> "$d/ferry.conf"
+		printf 'command = %s\nroot = %s\nworkers = %s\n' "$PHPCGI" \
+		    "$T/php" "$WORKERS" >> "$d/ferry.conf" ;;
+	esac
+	PHP_FCGI_MAX_REQUESTS=0 $PIN "$BLD/ferryd" -c "$d/ferry.conf" \
+	    --listen "127.0.0.1:$port" > "$d/out.log" 2>&1 &
+	add_root $! "$d"
+}
+
+start_nginx()
+{
+	kind=$1 d=$2
+	command -v nginx >/dev/null 2>&1 || { echo "nginx missing" > "$d/why"
+		return 1; }
+	port=$(free_port)
+	echo "$port" > "$d/port"
+	mkdir -p "$d/tmp"
+	case $kind in
+	ret)	keep=
+		echo "nginx return 200" > "$d/label"
+		loc='location / { return 200 "hello\n"; }' ;;
+	cgi)	keep=
+		command -v fcgiwrap >/dev/null 2>&1 || {
+			echo "fcgiwrap missing" > "$d/why"; return 1; }
+		echo "nginx+fcgiwrap" > "$d/label"
+		$PIN fcgiwrap -c "$FCGIWRAP_N" -s "unix:$d/cgi.sock" \
+		    > "$d/fcgiwrap.log" 2>&1 < /dev/null &
+		add_root $! "$d"
+		loc="location /cgi-bin/ { $FCGI_PARAMS
+		fastcgi_param SCRIPT_FILENAME $T\$fastcgi_script_name;
+		fastcgi_max_temp_file_size 0;
+		fastcgi_pass unix:$d/cgi.sock; }" ;;
+	fcgi|php)
+		command -v spawn-fcgi >/dev/null 2>&1 || {
+			echo "spawn-fcgi missing" > "$d/why"; return 1; }
+		if [ "$kind" = fcgi ]; then
+			app=$T/hello_fcgi prefix=/app/
+		else
+			app=$PHPCGI prefix=/php/
+			[ -x "$app" ] || { echo "php-cgi missing" > "$d/why"
+				return 1; }
+		fi
+		keep="keepalive $WORKERS;" keepconn="fastcgi_keep_conn on;"
+		if [ "$NOKEEP" = 1 ]; then
+			keep= keepconn=
+			echo "nginx+spawn-fcgi no-ka" > "$d/label"
+		else
+			echo "nginx+spawn-fcgi" > "$d/label"
+		fi
+		PHP_FCGI_MAX_REQUESTS=0 $PIN spawn-fcgi -s "$d/app.sock" \
+		    -F "$WORKERS" -P "$d/spawn.pid" -- "$app" \
+		    > "$d/spawn.log" 2>&1
+		for p in $(cat "$d/spawn.pid" 2>/dev/null); do
+			add_root "$p" "$d"
+		done
+		loc="location $prefix { $FCGI_PARAMS
+		fastcgi_param SCRIPT_FILENAME $T\$fastcgi_script_name;
+		$keepconn
+		fastcgi_max_temp_file_size 0;
+		fastcgi_pass app; }" ;;
+	esac
+	cat > "$d/nginx.conf" <<EOF
+daemon off;
+master_process on;
+worker_processes 1;
+user root root;
+pid $d/nginx.pid;
+error_log $d/error.log error;
+worker_rlimit_nofile 40000;
+events { worker_connections $MAXCONN; }
+http {
+	access_log off;
+	keepalive_timeout 120;
+	keepalive_requests 100000000;
+	client_max_body_size 16m;
+	client_body_temp_path $d/tmp/body;
+	fastcgi_temp_path $d/tmp/fastcgi;
+	proxy_temp_path $d/tmp/proxy;
+	uwsgi_temp_path $d/tmp/uwsgi;
+	scgi_temp_path $d/tmp/scgi;
+	default_type text/plain;
+	upstream app { server unix:$d/app.sock; $keep }
+	server {
+		listen 127.0.0.1:$port;
+		root $T/www;
+		$loc
+	}
+}
+EOF
+	$PIN nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" \
+	    > "$d/out.log" 2>&1 &
+	add_root $! "$d"
+}
+
+# nginx + spawn-fcgi without upstream keep-alive: a libfcgi worker serves
+# one connection at a time, so kept connections beyond the worker count
+# wait in the listen backlog (see bench/README.md).
+NOKEEP=0
+start_nginxnk()
+{
+	NOKEEP=1
+	start_nginx "$@"
+	rc=$?
+	NOKEEP=0
+	return $rc
+}
+
+start_lighttpd()
+{
+	kind=$1 d=$2
+	command -v lighttpd >/dev/null 2>&1 || {
+		echo "lighttpd missing" > "$d/why"; return 1; }
+	port=$(free_port)
+	echo "$port" > "$d/port"
+	mkdir -p "$d/tmp"
+	cat > "$d/lighttpd.conf" <<EOF
+server.document-root = "$T/www"
+server.bind = "127.0.0.1"
+server.port = $port
+server.errorlog = "$d/error.log"
+server.upload-dirs = ( "$d/tmp" )
+server.max-connections = $MAXCONN
+server.max-fds = 40000
+server.max-keep-alive-idle = 120
+server.max-keep-alive-requests = 100000000
+server.max-request-size = 16384
+server.stream-response-body = 2
+EOF
+	case $kind in
+	ret)	echo "lighttpd 404 (static)" > "$d/label" ;;
+	cgi)	echo "lighttpd mod_cgi" > "$d/label"
+		cat >> "$d/lighttpd.conf" <<EOF
+server.modules += ( "mod_cgi" )
+\$HTTP["url"] =~ "^/cgi-bin/" { cgi.assign = ( "" => "" ) }
+EOF
+		;;
+	fcgi|php)
+		echo "lighttpd mod_fastcgi" > "$d/label"
+		if [ "$kind" = fcgi ]; then
+			app=$T/hello_fcgi prefix=/app/ local=disable
+		else
+			app=$PHPCGI prefix=.php local=enable
+			[ -x "$app" ] || { echo "php-cgi missing" > "$d/why"
+				return 1; }
+		fi
+		cat >> "$d/lighttpd.conf" <<EOF
+server.modules += ( "mod_fastcgi" )
+fastcgi.server = ( "$prefix" => ( (
+	"socket" => "$d/app.sock",
+	"bin-path" => "$app",
+	"max-procs" => $WORKERS,
+	"check-local" => "$local",
+	"bin-environment" => ( "PHP_FCGI_CHILDREN" => "0",
+	    "PHP_FCGI_MAX_REQUESTS" => "0" )
+) ) )
+EOF
+		;;
+	esac
+	$PIN lighttpd -D -f "$d/lighttpd.conf" > "$d/out.log" 2>&1 &
+	add_root $! "$d"
+}
+
+# ---------------------------------------------------------------- workloads
+
+wl_kind()
+{
+	case $1 in
+	noworker) echo ret ;;
+	cgi-c|cgi-sh|echo-1m|big-64m) echo cgi ;;
+	fcgi-c) echo fcgi ;;
+	php) echo php ;;
+	esac
+}
+
+wl_path()
+{
+	case $1 in
+	noworker) echo / ;;
+	cgi-c) echo /cgi-bin/hello ;;
+	cgi-sh) echo /cgi-bin/hello.sh ;;
+	echo-1m) echo "/cgi-bin/hello?echo" ;;
+	big-64m) echo "/cgi-bin/hello?big=64" ;;
+	fcgi-c) echo /app/hello ;;
+	php) echo /php/hello.php ;;
+	esac
+}
+
+wl_servers()
+{
+	case $1 in
+	noworker) echo "nginx ferry" ;;
+	fcgi-c|php) echo "ferry nginx nginxnk lighttpd" ;;
+	*) echo "ferry nginx lighttpd" ;;
+	esac
+}
+
+wl_desc()
+{
+	case $1 in
+	noworker) echo "no worker: nginx return 200, ferry's own 404" ;;
+	cgi-c) echo "hello CGI in C (one process per request)" ;;
+	cgi-sh) echo "hello CGI in sh" ;;
+	echo-1m) echo "1 MiB POST echoed by the C CGI" ;;
+	big-64m) echo "64 MiB response streamed by the C CGI" ;;
+	fcgi-c) echo "hello FastCGI (libfcgi, $WORKERS workers)" ;;
+	php) echo "php-cgi hello over FastCGI ($WORKERS workers)" ;;
+	esac
+}
+
+# Runs wrk against target dir $1 for $2 seconds in mode $3 (ka|close);
+# prints "RPS P50MS P99MS ERRORS MIBPS" (ERRORS: socket errors, and
+# non-2xx answers unless the target expects them).
+run_wrk()
+{
+	d=$1 secs=$2 mode=$3 out=$1/wrk.out
+	set -- -t"$THREADS" -c"$CONNS" -d"${secs}s" --latency --timeout 10s
+	[ "$mode" = close ] && set -- "$@" -H "Connection: close"
+	[ -f "$d/lua" ] && set -- "$@" -s "$(cat "$d/lua")"
+	timeout $((secs + 30)) $PIN wrk "$@" \
+	    "http://127.0.0.1:$(cat "$d/port")$(cat "$d/path")" > "$out" 2>&1
+	awk -v expect="$(cat "$d/expect" 2>/dev/null)" '
+	function ms(v) {
+		if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
+		if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
+		if (v ~ /m$/) return substr(v, 1, length(v) - 1) * 60000
+		if (v ~ /s$/) return substr(v, 1, length(v) - 1) * 1000
+		return -1
+	}
+	function mib(v) {
+		if (v ~ /GB$/) return substr(v, 1, length(v) - 2) * 1024
+		if (v ~ /MB$/) return substr(v, 1, length(v) - 2) + 0
+		if (v ~ /KB$/) return substr(v, 1, length(v) - 2) / 1024
+		if (v ~ /B$/) return substr(v, 1, length(v) - 1) / 1048576
+		return 0
+	}
+	BEGIN { rps = -1; p50 = -1; p99 = -1; err = 0; tput = 0 }
+	$1 == "Requests/sec:" { rps = $2 }
+	$1 == "Transfer/sec:" { tput = mib($2) }
+	$1 == "50%" { p50 = ms($2) }
+	$1 == "99%" { p99 = ms($2) }
+	/Socket errors:/ {
+		gsub(/,/, ""); err += $4 + $6 + $8 + $10
+	}
+	/Non-2xx or 3xx responses:/ { if (expect == "") err += $NF }
+	END { printf "%s %.3f %.3f %d %.1f\n", rps, p50, p99, err, tput }
+	' "$out"
+}
+
+# Runs one workload in one connection mode: starts every server, warms
+# each up, runs ROUNDS rounds interleaved, records peak RSS, stops them.
+run_workload()
+{
+	w=$1 mode=$2
+	kind=$(wl_kind "$w")
+	active=
+	for s in $(wl_servers "$w"); do
+		d=$T/run/$w.$mode.$s
+		mkdir -p "$d"
+		: > "$d/roots"
+		wl_path "$w" > "$d/path"
+		[ "$w" = echo-1m ] && echo "$T/post.lua" > "$d/lua"
+		if ! "start_$s" "$kind" "$d"; then
+			echo "$s: $(cat "$d/why" 2>/dev/null)" >> "$RES/notes"
+			continue
+		fi
+		[ "$kind" = ret ] && [ "$s" = ferry ] && echo 404 > "$d/expect"
+		ppath=$(cat "$d/path")
+		[ "$w" = echo-1m ] || [ "$w" = big-64m ] &&
+		    ppath=$(wl_path cgi-c)
+		got=$(probe "$(cat "$d/port")" "$ppath")
+		case $got in
+		"200 "*|"404 "*) active="$active $s"
+			cp "$d/label" "$RES/$w.$mode.$s.label" ;;
+		*)	echo "$(cat "$d/label") $w: n/a (probe: $got)" \
+			    >> "$RES/notes"
+			echo "$(cat "$d/label")" > "$RES/$w.$mode.$s.label"
+			echo "n/a" > "$RES/$w.$mode.$s.na"
+			stop_roots "$d/roots" ;;
+		esac
+	done
+	for s in $active; do
+		run_wrk "$T/run/$w.$mode.$s" "$WARM" "$mode" > /dev/null
+	done
+	r=1
+	while [ $r -le "$ROUNDS" ]; do
+		for s in $active; do
+			run_wrk "$T/run/$w.$mode.$s" "$DUR" "$mode" \
+			    >> "$RES/$w.$mode.$s"
+		done
+		r=$((r + 1))
+	done
+	for s in $active; do
+		d=$T/run/$w.$mode.$s
+		sum_status VmHWM $(tree_pids $(cat "$d/roots")) \
+		    > "$RES/$w.$mode.$s.rss"
+		stop_roots "$d/roots"
+	done
+}
+
+# ---------------------------------------------------------------- limits
+
+echo "ferry bench: $(nproc) cores, $(uname -r), rounds=$ROUNDS x ${DUR}s," \
+    "wrk -t$THREADS -c$CONNS, results in this order: machine limits," \
+    "workloads, idle connections"
+echo
+echo "== machine limits (hello CGI: $T/cgi-bin/hello)"
+$PIN "$BLD/bench/spawn_limit" -t "$SPAWN_SECS" "$T/cgi-bin/hello" |
+    tee "$RES/spawn"
+$PIN "$BLD/bench/sockpair_rtt" -t "$SPAWN_SECS" | tee "$RES/rtt"
+echo
+
+# ---------------------------------------------------------------- load
+
+if command -v wrk >/dev/null 2>&1; then
+	for w in $WORKLOADS; do
+		for mode in ka close; do
+			now=$(date +%s)
+			if [ $((now - START)) -gt "$BUDGET" ]; then
+				echo "$w $mode: skipped (past the" \
+				    "${BUDGET}s budget)" >> "$RES/notes"
+				continue
+			fi
+			echo "running $w ($mode) ..." >&2
+			run_workload "$w" "$mode"
+		done
+	done
+fi
+
+# ---------------------------------------------------------------- idle
+
+# Opens IDLE_N idle keep-alive connections to one server; prints
+# "LABEL BEFORE_KIB AFTER_KIB OPEN ALIVE" (RSS of the server's processes).
+idle_one()
+{
+	s=$1 d=$T/run/idle.$s
+	mkdir -p "$d"
+	: > "$d/roots"
+	echo / > "$d/path"
+	"start_$s" ret "$d" || return 0
+	port=$(cat "$d/port")
+	probe "$port" /idle > /dev/null || { stop_roots "$d/roots"; return 0; }
+	label=$(cat "$d/label" | sed 's/ .*//')
+	before=$(sum_status VmRSS $(tree_pids $(cat "$d/roots")))
+	mkfifo "$d/fifo"
+	$PY "$SRC/bench/idle_conns.py" idle 127.0.0.1 "$port" /idle \
+	    "$IDLE_N" 120 < "$d/fifo" > "$d/client.out" 2>&1 &
+	cpid=$!
+	exec 9> "$d/fifo"
+	i=0
+	while [ $i -lt 1200 ] && ! grep -q '^ready' "$d/client.out"; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	after=$(sum_status VmRSS $(tree_pids $(cat "$d/roots")))
+	echo go >&9
+	exec 9>&-
+	wait "$cpid"
+	open=$(awk '$1 == "ready" { print $2 }' "$d/client.out")
+	alive=$(awk '$1 == "alive" { print $2 }' "$d/client.out")
+	stop_roots "$d/roots"
+	echo "$label $before $after ${open:-0} ${alive:-0}"
+}
+
+if [ "$IDLE_N" -gt 0 ]; then
+	echo "running idle connections ..." >&2
+	MAXCONN=$((IDLE_N + 100))
+	for s in ferry nginx lighttpd; do
+		idle_one "$s"
+	done > "$RES/idle"
+fi
+
+# ---------------------------------------------------------------- report
+
+med()
+{
+	sort -g | awk '{ v[NR] = $1 } END {
+		if (NR == 0) { print -1; exit }
+		if (NR % 2) print v[(NR + 1) / 2]
+		else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# "MEDIAN MIN MAX P50 P99 ERRORS MIBPS" of a result file.
+stats()
+{
+	m=$(awk '{ print $1 }' "$1" | med)
+	p50=$(awk '{ print $2 }' "$1" | med)
+	p99=$(awk '{ print $3 }' "$1" | med)
+	tp=$(awk '{ print $5 }' "$1" | med)
+	awk -v m="$m" -v p50="$p50" -v p99="$p99" -v tp="$tp" '
+	NR == 1 { min = $1; max = $1 }
+	{ if ($1 < min) min = $1; if ($1 > max) max = $1; err += $4 }
+	END { print m, min, max, p50, p99, err + 0, tp }' "$1"
+}
+
+echo "== load: median of $ROUNDS rounds of ${DUR}s, wrk -t$THREADS -c$CONNS" \
+    "(ka = keep-alive, close = Connection: close)"
+printf '%-8s %-5s %-22s %9s %9s %9s %15s %9s %10s %s\n' \
+    workload conn server "req/s" "p50 ms" "p99 ms" "min-max req/s" \
+    "MiB/s" "peak KiB" "ferry/this"
+for w in $WORKLOADS; do
+	for mode in ka close; do
+		fst=
+		[ -s "$RES/$w.$mode.ferry" ] &&
+		    fst=$(stats "$RES/$w.$mode.ferry" | awk '{ print $1 }')
+		for s in $(wl_servers "$w"); do
+			f=$RES/$w.$mode.$s
+			[ -f "$f.label" ] || continue
+			label=$(cat "$f.label")
+			if [ ! -s "$f" ]; then
+				printf '%-8s %-5s %-22s %9s\n' "$w" "$mode" \
+				    "$label" "n/a"
+				continue
+			fi
+			set -- $(stats "$f")
+			ratio=
+			if [ "$s" != ferry ] && [ -n "$fst" ] &&
+			    [ "$w" != noworker ]; then
+				ratio=$(awk -v a="$fst" -v b="$1" 'BEGIN {
+				    if (a > 0 && b > 0) printf "%.2f", a / b
+				    else print "n/a" }')
+			fi
+			[ "$6" -gt 0 ] && ratio="$ratio errors=$6"
+			tput=-
+			case $w in
+			echo-1m|big-64m) tput=$7 ;;
+			esac
+			printf '%-8s %-5s %-22s %9.0f %9.2f %9.2f %7.0f-%-7.0f %9s %10s %s\n' \
+			    "$w" "$mode" "$label" "$1" "$4" "$5" "$2" "$3" \
+			    "$tput" "$(cat "$f.rss" 2>/dev/null)" "$ratio"
+		done
+	done
+done
+echo
+echo "== ferry against the machine's limits (keep-alive)"
+best1=$(awk '$2 == "1:" { v = $3; sub(/\/s/, "", v); if (v > m) m = v }
+    END { print m + 0 }' "$RES/spawn")
+best2=$(awk '$4 == "2:" { v = $5; sub(/\/s/, "", v); if (v > m) m = v }
+    END { print m + 0 }' "$RES/spawn")
+rtt=$(awk '{ v = $NF; sub(/\/s/, "", v); print v + 0 }' "$RES/rtt")
+if [ -s "$RES/cgi-c.ka.ferry" ]; then
+	f=$(stats "$RES/cgi-c.ka.ferry" | awk '{ print $1 }')
+	awk -v f="$f" -v a="$best1" -v b="$best2" 'BEGIN {
+	    printf "CGI hello: ferry %.0f/s = %.2f x best 1-process spawn rate" \
+	        " (%.0f/s), %.2f x best 2-process rate (%.0f/s)\n",
+	        f, f / a, a, f / b, b }'
+else
+	echo "CGI hello: n/a"
+fi
+if [ -s "$RES/fcgi-c.ka.ferry" ]; then
+	f=$(stats "$RES/fcgi-c.ka.ferry" | awk '{ print $1 }')
+	awk -v f="$f" -v r="$rtt" 'BEGIN {
+	    printf "FastCGI hello: ferry %.0f/s = %.2f x socket pair round" \
+	        " trips (%.0f/s)\n", f, f / r, r }'
+else
+	echo "FastCGI hello: n/a (no FastCGI pool in ferry yet, or it failed)"
+fi
+echo
+if [ -s "$RES/idle" ]; then
+	echo "== $IDLE_N idle keep-alive connections (RSS of the server's" \
+	    "processes, user memory only)"
+	printf '%-10s %12s %12s %8s %8s %14s\n' server "before KiB" \
+	    "after KiB" open alive "bytes/conn"
+	awk '{ per = $4 > 0 ? ($3 - $2) * 1024 / $4 : 0
+	    printf "%-10s %12d %12d %8d %8d %14.0f\n", $1, $2, $3, $4, $5, per
+	    }' "$RES/idle"
+	echo
+fi
+if [ -s "$RES/notes" ]; then
+	echo "== notes"
+	sort -u "$RES/notes"
+fi
+echo "bench: done in $(( $(date +%s) - START ))s"

@@ -779,6 +779,50 @@ START_TEST(test_queue_full_503)
 }
 END_TEST
 
+/*
+ * A request that waited in the queue is dispatched the moment the worker
+ * ends the one before: ten rounds of a slow request and a queued one on
+ * a single worker all get 200 from that same worker.  (A queued request
+ * reaches the worker in several writes, so its empty STDIN record may
+ * still be unread when the worker sends END_REQUEST; libfcgi reads it
+ * right after, as the start of its next request, and the master must not
+ * lose the next request to that.)
+ */
+START_TEST(test_queued_rounds)
+{
+	struct ferryd		 f;
+	struct hc		 c[2];
+	struct hc_response	 r;
+	pid_t			 p0, p;
+	int			 round, i;
+
+	start_app(&f, "responder", "workers = 1\n");
+	p0 = get_pid(&f);
+	for (i = 0; i < 2; i++) {
+		hc_open(&c[i], &f);
+		c[i].timeout_ms = 20000;
+	}
+	for (round = 0; round < 10; round++) {
+		send_get(&c[0], "/r?sleep=200&pid");
+		harness_sleep_ms(50);
+		send_get(&c[1], "/r?pid");
+		for (i = 0; i < 2; i++) {
+			hc_expect_response(&c[i], &r, 0);
+			HARNESS_ASSERT(&f, r.status == 200, "round %d, %s "
+			    "request: status %d, body \"%.200s\"", round,
+			    i == 0 ? "running" : "queued", r.status, r.body);
+			p = resp_pid(&f, &r);
+			HARNESS_ASSERT(&f, p == p0, "round %d: worker %d "
+			    "replaced by %d", round, (int)p0, (int)p);
+			hc_response_free(&r);
+		}
+	}
+	for (i = 0; i < 2; i++)
+		hc_close(&c[i]);
+	harness_stop_ok(&f);
+}
+END_TEST
+
 /* ---- supervision ---- */
 
 /* A worker that crashes before answering: 502, and the next request is
@@ -1460,6 +1504,7 @@ pool_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_queue_two_workers);
 	tcase_add_test(tc, test_queue_full_503);
+	tcase_add_test(tc, test_queued_rounds);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("supervision");

@@ -50,6 +50,7 @@ struct ferry_conn {
 	pthread_cond_t		 space;	/* reader: room in the body buffer */
 	pthread_mutex_t		 wmu;
 	struct ferry_req	*cur;		/* (mu) from BEGIN_REQUEST to ferry_finish */
+	struct ferry_req	*next;		/* (mu) begun after cur's END_REQUEST */
 	int			 closing;	/* (mu) being torn down: records ignored */
 	int			 dead;		/* (mu) the reader ended */
 	int			 close_after;	/* (mu) a rejected BEGIN without KEEP_CONN */

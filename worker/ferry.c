@@ -391,7 +391,9 @@ ferry_finish(struct ferry_req *req)
 		pthread_mutex_unlock(&req->omu);
 
 	pthread_mutex_lock(&c->mu);
-	c->cur = NULL;
+	/* A request that began after END_REQUEST went out moves up. */
+	c->cur = c->next;
+	c->next = NULL;
 	close_conn = !req->keep || c->dead || c->close_after;
 	linger = !req->stdin_ended && !c->dead;
 	pthread_mutex_unlock(&c->mu);
@@ -488,6 +490,8 @@ ferry_conn_free(struct ferry_conn *c, int linger)
 	pthread_join(c->reader, NULL);
 	if (c->cur != NULL)
 		ferry_req_free(c->cur);
+	if (c->next != NULL)
+		ferry_req_free(c->next);
 	close(c->fd);
 	pthread_cond_destroy(&c->cv);
 	pthread_cond_destroy(&c->space);
@@ -546,6 +550,10 @@ ferry_conn_reader(void *arg)
 		c->cur->lost = 1;
 		ferry_req_notify(c->cur, FERRY_GONE);
 	}
+	if (c->next != NULL && !c->closing) {
+		c->next->lost = 1;
+		ferry_req_notify(c->next, FERRY_GONE);
+	}
 	pthread_cond_broadcast(&c->cv);
 	pthread_mutex_unlock(&c->mu);
 	return NULL;
@@ -565,14 +573,23 @@ ferry_conn_record(struct ferry_conn *c, const struct fcgi_record *rec,
 	uint8_t			 body[FCGI_END_REQUEST_LEN];
 	uint16_t		 role;
 	uint8_t			 flags, reason;
-	int			 rc = 0, mine;
+	int			 rc = 0, mine, busy;
 
 	pthread_mutex_lock(&c->mu);
 	if (c->closing)
 		goto out;
-	req = c->cur;
-	mine = req != NULL && h->request_id == req->id &&
-	    req->state != FERRY_REQ_ENDED;
+	/*
+	 * The request a record is for: the current one until its
+	 * END_REQUEST is decided, then the next one (the server may begin
+	 * it as soon as it has END_REQUEST, before the app calls
+	 * ferry_finish).  Ids are reused, so an ended request's id is the
+	 * next one's.
+	 */
+	req = c->cur != NULL && c->cur->state != FERRY_REQ_ENDED ? c->cur :
+	    c->next;
+	mine = req != NULL && h->request_id == req->id;
+	busy = c->cur != NULL && (c->cur->state != FERRY_REQ_ENDED ||
+	    c->next != NULL);
 	switch (h->type) {
 	case FCGI_BEGIN_REQUEST:
 		if (fcgi_begin_request_decode(rec->content, h->content_length,
@@ -582,20 +599,26 @@ ferry_conn_record(struct ferry_conn *c, const struct fcgi_record *rec,
 		}
 		if (h->request_id == FCGI_NULL_REQUEST_ID)
 			break;
-		if (role != FCGI_RESPONDER || req != NULL) {
+		if (role != FCGI_RESPONDER || busy) {
 			fcgi_end_request_encode(body, 0, role != FCGI_RESPONDER ?
 			    FCGI_UNKNOWN_ROLE : FCGI_CANT_MPX_CONN);
 			*rlen = ferry_reply_record(reply, FERRY_REPLY_MAX,
 			    FCGI_END_REQUEST, h->request_id, body, sizeof(body));
-			if (req == NULL && !(flags & FCGI_KEEP_CONN)) {
+			if (c->cur == NULL && !(flags & FCGI_KEEP_CONN)) {
 				c->close_after = 1;
 				rc = -1;
 			}
 			break;
 		}
-		if ((c->cur = ferry_req_new(NULL, c, h->request_id,
-		    (flags & FCGI_KEEP_CONN) != 0)) == NULL)
+		if ((req = ferry_req_new(NULL, c, h->request_id,
+		    (flags & FCGI_KEEP_CONN) != 0)) == NULL) {
 			rc = -1;
+			break;
+		}
+		if (c->cur == NULL)
+			c->cur = req;
+		else
+			c->next = req;
 		break;
 	case FCGI_ABORT_REQUEST:
 		if (!mine)
@@ -605,7 +628,10 @@ ferry_conn_record(struct ferry_conn *c, const struct fcgi_record *rec,
 			fcgi_end_request_encode(body, 0, FCGI_REQUEST_COMPLETE);
 			*rlen = ferry_reply_record(reply, FERRY_REPLY_MAX,
 			    FCGI_END_REQUEST, h->request_id, body, sizeof(body));
-			c->cur = NULL;
+			if (c->cur == req)
+				c->cur = NULL;
+			else
+				c->next = NULL;
 			if (!req->keep_conn)
 				rc = -1;
 			ferry_req_free(req);
@@ -701,8 +727,8 @@ ferry_conn_stdin(struct ferry_conn *c, struct ferry_req *req,
 		return 0;
 	}
 	while (n > 0) {
-		/* Only ferry_finish changes cur, after setting discard. */
-		if (c->closing || c->cur != req)
+		/* ferry_finish drops cur only after setting its discard. */
+		if (c->closing || (c->cur != req && c->next != req))
 			return 0;
 		if (req->discard) {
 			req->discarded += n;

@@ -1,12 +1,1410 @@
+/*
+ * libferry, black-box: a FastCGI client written here (records encoded with
+ * protocol/fcgi.h) talks over a real Unix socket to a libferry app that
+ * runs in a forked child, its fd 0 the listening socket as under ferryd.
+ * Handlers that cannot answer in the response (their client left, or the
+ * response already ended) report on fd 3, a pipe the test reads.
+ */
 #include "config.h"
 
-#include <check.h>
-#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 
-/* Placeholder until the module's tests land. */
-START_TEST(test_placeholder)
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "protocol/fcgi.h"
+#include "worker/ferry.h"
+
+#define REPORT_FD	3	/* handlers -> test */
+#define TC_TIMEOUT_MS	10000	/* a record that does not come is a failure */
+#define TC_MAX_OUT	(4 * 1024 * 1024)
+
+struct app {
+	ferry_handler_fn h;		/* what the child serves with */
+	char	 arg[160];		/* --listen's value */
+	pid_t	 pid;
+	int	 report;	/* read end of the handlers' reports */
+	char	 dir[64];
+	char	 path[128];
+};
+
+struct tc_resp {
+	char		*out;		/* STDOUT bytes, NUL-terminated */
+	size_t		 outlen;
+	int		 nstdout;	/* STDOUT records with content */
+	int		 stdout_end;	/* the empty STDOUT record came */
+	uint32_t	 app_status;
+	uint8_t		 proto;
+};
+
+static void	app_start(struct app *a, ferry_handler_fn h);
+static void	app_start_fn(struct app *a, void (*fn)(const struct app *));
+static void	app_stop(struct app *a);
+static void	app_report(const struct app *a, char *buf, size_t cap);
+static int	tc_connect(const struct app *a);
+static void	tc_send(int fd, const void *p, size_t n);
+static void	tc_record(int fd, uint8_t type, uint16_t id, const void *c,
+		    size_t len);
+static void	tc_begin(int fd, uint16_t id, uint16_t role, uint8_t flags);
+static void	tc_params(int fd, uint16_t id, const char *const *nv);
+static void	tc_stdin(int fd, uint16_t id, const void *p, size_t n);
+static int	tc_read_full(int fd, void *buf, size_t n);
+static int	tc_read_record(int fd, struct fcgi_header *h, uint8_t *content);
+static void	tc_response(int fd, uint16_t id, struct tc_resp *r);
+static void	tc_expect_stdout(int fd, uint16_t id, const char *want);
+static void	tc_get(int fd, uint16_t id, const char *query, struct tc_resp *r);
+static void	tc_notify(int fd, uint16_t id, uint8_t reason);
+static int	tc_eof(int fd);
+static char	*tc_body(struct tc_resp *r);
+static void	report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int	readable(int fd);
+
+static const char *const GET_PARAMS[] = {
+	"REQUEST_METHOD", "GET", "SCRIPT_NAME", "/t", "QUERY_STRING", "",
+	NULL
+};
+
+/* ---- The app side ---- */
+
+static void
+report(const char *fmt, ...)
 {
-	ck_assert_int_eq(1, 1);
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vdprintf(REPORT_FD, fmt, ap);
+	va_end(ap);
+}
+
+static int
+readable(int fd)
+{
+	struct pollfd	 p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
+}
+
+/* Runs fn in a child whose fd 0 listens on a fresh Unix socket; a->h
+   and a->arg are set by the caller. */
+static void
+app_start_fn(struct app *a, void (*fn)(const struct app *))
+{
+	struct sockaddr_un	 sun;
+	int			 lfd, rp[2];
+
+	strcpy(a->dir, "/tmp/ferry_test.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(a->dir));
+	snprintf(a->path, sizeof(a->path), "%s/s", a->dir);
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_ge(lfd, 0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strcpy(sun.sun_path, a->path);
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	ck_assert_int_eq(listen(lfd, 16), 0);
+	ck_assert_int_eq(pipe(rp), 0);
+	a->pid = fork();
+	ck_assert_int_ge(a->pid, 0);
+	if (a->pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(lfd, 0);
+		dup2(rp[1], REPORT_FD);
+		if (lfd != 0)
+			close(lfd);
+		close(rp[0]);
+		close(rp[1]);
+		fn(a);
+		_exit(99);
+	}
+	close(lfd);
+	close(rp[1]);
+	a->report = rp[0];
+}
+
+static void
+app_serve(const struct app *a)
+{
+	_exit(ferry_serve(a->h, NULL) == -1 ? 2 : 0);
+}
+
+static void
+app_start(struct app *a, ferry_handler_fn h)
+{
+	memset(a, 0, sizeof(*a));
+	a->h = h;
+	app_start_fn(a, app_serve);
+}
+
+static void
+app_stop(struct app *a)
+{
+	int	 st;
+
+	kill(a->pid, SIGKILL);
+	waitpid(a->pid, &st, 0);
+	close(a->report);
+	unlink(a->path);
+	rmdir(a->dir);
+}
+
+/* Reads one report line (without its newline) from the app. */
+static void
+app_report(const struct app *a, char *buf, size_t cap)
+{
+	struct pollfd	 p = { .fd = a->report, .events = POLLIN };
+	size_t		 n = 0;
+	char		 ch;
+
+	while (n + 1 < cap) {
+		ck_assert_msg(poll(&p, 1, TC_TIMEOUT_MS) == 1,
+		    "no report from the app");
+		ck_assert_int_eq(read(a->report, &ch, 1), 1);
+		if (ch == '\n')
+			break;
+		buf[n++] = ch;
+	}
+	buf[n] = '\0';
+}
+
+/* ---- The test client ---- */
+
+static int
+tc_connect(const struct app *a)
+{
+	struct sockaddr_un	 sun;
+	int			 fd;
+
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strcpy(sun.sun_path, a->path);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	return fd;
+}
+
+static void
+tc_send(int fd, const void *p, size_t n)
+{
+	const uint8_t	*b = p;
+	ssize_t		 w;
+
+	while (n > 0) {
+		w = send(fd, b, n, MSG_NOSIGNAL);
+		ck_assert_int_gt(w, 0);
+		b += w;
+		n -= (size_t)w;
+	}
+}
+
+static void
+tc_record(int fd, uint8_t type, uint16_t id, const void *c, size_t len)
+{
+	uint8_t	 hdr[FCGI_HEADER_LEN];
+	uint8_t	 pad;
+
+	pad = fcgi_record_header(hdr, type, id, len);
+	tc_send(fd, hdr, sizeof(hdr));
+	if (len > 0)
+		tc_send(fd, c, len);
+	if (pad > 0)
+		tc_send(fd, FCGI_PAD, pad);
+}
+
+static void
+tc_begin(int fd, uint16_t id, uint16_t role, uint8_t flags)
+{
+	uint8_t	 body[FCGI_BEGIN_REQUEST_LEN];
+
+	fcgi_begin_request_encode(body, role, flags);
+	tc_record(fd, FCGI_BEGIN_REQUEST, id, body, sizeof(body));
+}
+
+/* nv: name, value, ..., NULL.  One PARAMS record per pair, then the end. */
+static void
+tc_params(int fd, uint16_t id, const char *const *nv)
+{
+	uint8_t	 buf[4096];
+	size_t	 n;
+
+	for (; nv[0] != NULL; nv += 2) {
+		n = fcgi_nv_encode(buf, sizeof(buf), nv[0], strlen(nv[0]),
+		    nv[1], strlen(nv[1]));
+		ck_assert_uint_gt(n, 0);
+		tc_record(fd, FCGI_PARAMS, id, buf, n);
+	}
+	tc_record(fd, FCGI_PARAMS, id, NULL, 0);
+}
+
+/* The body in records of varied sizes (1, 100, 65535, 7...); n 0: the end. */
+static void
+tc_stdin(int fd, uint16_t id, const void *p, size_t n)
+{
+	static const size_t	 sizes[] = { 1, 100, FCGI_MAX_LENGTH, 7, 4096 };
+	const uint8_t		*b = p;
+	size_t			 k, i = 0;
+
+	if (n == 0) {
+		tc_record(fd, FCGI_STDIN, id, NULL, 0);
+		return;
+	}
+	while (n > 0) {
+		k = sizes[i++ % 5];
+		if (k > n)
+			k = n;
+		tc_record(fd, FCGI_STDIN, id, b, k);
+		b += k;
+		n -= k;
+	}
+}
+
+/* 1 when n bytes were read, 0 at EOF first, fails the test on timeout. */
+static int
+tc_read_full(int fd, void *buf, size_t n)
+{
+	struct pollfd	 p = { .fd = fd, .events = POLLIN };
+	uint8_t		*b = buf;
+	ssize_t		 r;
+
+	while (n > 0) {
+		ck_assert_msg(poll(&p, 1, TC_TIMEOUT_MS) == 1,
+		    "timed out waiting for the app");
+		r = read(fd, b, n);
+		if (r == 0 || (r == -1 && errno == ECONNRESET))
+			return 0;
+		ck_assert_int_gt(r, 0);
+		b += r;
+		n -= (size_t)r;
+	}
+	return 1;
+}
+
+/* Reads one record; content (>= FCGI_MAX_LENGTH + 255 bytes) gets its
+   content.  1, or 0 at EOF. */
+static int
+tc_read_record(int fd, struct fcgi_header *h, uint8_t *content)
+{
+	uint8_t	 hdr[FCGI_HEADER_LEN];
+
+	if (!tc_read_full(fd, hdr, sizeof(hdr)))
+		return 0;
+	ck_assert_int_eq(fcgi_header_decode(hdr, h), 0);
+	ck_assert_int_eq(tc_read_full(fd, content,
+	    (size_t)h->content_length + h->padding_length), 1);
+	return 1;
+}
+
+/* Reads records up to END_REQUEST for id, collecting STDOUT. */
+static void
+tc_response(int fd, uint16_t id, struct tc_resp *r)
+{
+	uint8_t			 content[FCGI_RECORD_MAX_LEN];
+	struct fcgi_header	 h;
+
+	memset(r, 0, sizeof(*r));
+	r->out = malloc(TC_MAX_OUT + 1);
+	ck_assert_ptr_nonnull(r->out);
+	for (;;) {
+		ck_assert_msg(tc_read_record(fd, &h, content) == 1,
+		    "EOF before END_REQUEST");
+		ck_assert_uint_eq(h.request_id, id);
+		if (h.type == FCGI_STDOUT) {
+			ck_assert(!r->stdout_end);
+			if (h.content_length == 0) {
+				r->stdout_end = 1;
+				continue;
+			}
+			ck_assert_uint_le(r->outlen + h.content_length,
+			    TC_MAX_OUT);
+			memcpy(r->out + r->outlen, content, h.content_length);
+			r->outlen += h.content_length;
+			r->nstdout++;
+		} else if (h.type == FCGI_END_REQUEST) {
+			ck_assert_int_eq(fcgi_end_request_decode(content,
+			    h.content_length, &r->app_status, &r->proto), 0);
+			break;
+		} else
+			ck_abort_msg("unexpected record type %d", h.type);
+	}
+	r->out[r->outlen] = '\0';
+}
+
+/* Reads one STDOUT record for id and checks its content. */
+static void
+tc_expect_stdout(int fd, uint16_t id, const char *want)
+{
+	uint8_t			 content[FCGI_RECORD_MAX_LEN];
+	struct fcgi_header	 h;
+
+	ck_assert_int_eq(tc_read_record(fd, &h, content), 1);
+	ck_assert_int_eq(h.type, FCGI_STDOUT);
+	ck_assert_uint_eq(h.request_id, id);
+	ck_assert_uint_eq(h.content_length, strlen(want));
+	ck_assert(memcmp(content, want, strlen(want)) == 0);
+}
+
+static void
+tc_get(int fd, uint16_t id, const char *query, struct tc_resp *r)
+{
+	const char *const nv[] = {
+		"REQUEST_METHOD", "GET", "SCRIPT_NAME", "/t",
+		"QUERY_STRING", query, NULL
+	};
+
+	tc_begin(fd, id, FCGI_RESPONDER, FCGI_KEEP_CONN);
+	tc_params(fd, id, nv);
+	tc_stdin(fd, id, NULL, 0);
+	tc_response(fd, id, r);
+}
+
+static void
+tc_notify(int fd, uint16_t id, uint8_t reason)
+{
+	uint8_t	 rec[FERRY_CLOSE_NOTIFY_LEN];
+
+	fcgi_close_notify_encode(rec, id, reason);
+	tc_send(fd, rec, sizeof(rec));
+}
+
+/* 1 when the app closed the connection (EOF within the timeout). */
+static int
+tc_eof(int fd)
+{
+	uint8_t	 b;
+
+	return tc_read_full(fd, &b, 1) == 0;
+}
+
+/* The body after the CGI head ("\r\n\r\n"). */
+static char *
+tc_body(struct tc_resp *r)
+{
+	char	*p = strstr(r->out, "\r\n\r\n");
+
+	ck_assert_msg(p != NULL, "no head in \"%s\"", r->out);
+	return p + 4;
+}
+
+/* ---- Handlers ---- */
+
+static int
+h_params(struct ferry_req *req, void *arg)
+{
+	const char	*n, *v, *bad;
+	size_t		 i;
+
+	for (i = 0; ferry_param_at(req, i, &n, &v); i++)
+		;
+	bad = ferry_header(req, "Bad Name");
+	ferry_printf(req, "method=%s\npath=%s\nscript=%s\npath_info=%s\n"
+	    "query=%s\ntoken=%s\nctype=%s\nmissing=%s\nbad=%s\ncl=%lld\n"
+	    "params=%zu\n",
+	    ferry_method(req), ferry_path(req), ferry_script_name(req),
+	    ferry_path_info(req), ferry_query(req),
+	    ferry_header(req, "x-TOKEN"), ferry_header(req, "content-type"),
+	    ferry_header(req, "X-Missing") == NULL ? "(none)" : "?",
+	    bad == NULL ? "(none)" : "?",
+	    (long long)ferry_content_length(req), i);
+	return 0;
+}
+
+/* Reads the body in pieces of changing size: "n=N sum=S". */
+static int
+h_sum(struct ferry_req *req, void *arg)
+{
+	static const size_t	 sizes[] = { 1, 1000, 7, 65536, 3 };
+	uint8_t			 buf[65536];
+	size_t			 total = 0, i = 0, k;
+	unsigned		 sum = 0;
+	ssize_t			 n;
+
+	while ((n = ferry_read(req, buf, sizes[i++ % 5])) > 0) {
+		for (k = 0; k < (size_t)n; k++)
+			sum = sum * 31 + buf[k];
+		total += (size_t)n;
+	}
+	ferry_printf(req, "n=%zu sum=%u rc=%zd cl=%lld\n", total, sum, n,
+	    (long long)ferry_content_length(req));
+	return 0;
+}
+
+/* Reads 10 bytes of the body at most and returns. */
+static int
+h_read_some(struct ferry_req *req, void *arg)
+{
+	char	 buf[10];
+	ssize_t	 n, got = 0;
+
+	while (got < 10 && (n = ferry_read(req, buf + got,
+	    sizeof(buf) - (size_t)got)) > 0)
+		got += n;
+	ferry_printf(req, "got %zd\n", got);
+	return 0;
+}
+
+/* "one" flushed, then waits for the body "go" before "two". */
+static int
+h_stream(struct ferry_req *req, void *arg)
+{
+	char	 buf[8];
+	ssize_t	 n;
+
+	ferry_write(req, "one", 3);
+	ferry_flush(req);
+	n = ferry_read(req, buf, sizeof(buf));
+	ferry_write(req, "two", 3);
+	ferry_flush(req);
+	ferry_printf(req, "%zd", n);
+	return 0;
+}
+
+static int
+h_status(struct ferry_req *req, void *arg)
+{
+	int	 e[6], r[6];
+
+	ferry_status(req, 404);
+	ferry_add_header(req, "X-A", "1");
+	ferry_add_header(req, "Content-Type", "text/html");
+	r[0] = ferry_add_header(req, "Bad Name", "x");
+	e[0] = errno;
+	r[1] = ferry_add_header(req, "X-B", "a\r\nb");
+	e[1] = errno;
+	r[2] = ferry_status(req, 99);
+	e[2] = errno;
+	ferry_write(req, "body\n", 5);
+	ferry_flush(req);
+	r[3] = ferry_status(req, 200);
+	e[3] = errno;
+	r[4] = ferry_add_header(req, "X-C", "late");
+	e[4] = errno;
+	ferry_printf(req, "%d%d%d%d %d%d%d%d\n", r[0], r[1], r[2], r[3],
+	    e[0] == EINVAL, e[1] == EINVAL, e[2] == EINVAL, e[3] == EALREADY);
+	ferry_printf(req, "%d %d\n", r[4], e[4] == EALREADY);
+	return 7;
+}
+
+/* Flushes "waiting", waits up to 5 s for GONE, says what it saw (in the
+   response and on the report fd). */
+static int
+h_wait_gone(struct ferry_req *req, void *arg)
+{
+	int	 fd, before, after, r;
+
+	fd = ferry_notify_fd(req);
+	before = readable(fd);
+	ferry_printf(req, "waiting\n");
+	ferry_flush(req);
+	r = ferry_wait_notify(req, FERRY_GONE, 5000);
+	after = readable(fd);
+	ferry_printf(req, "r=%d gone=%d pipelined=%d before=%d after=%d "
+	    "samefd=%d\n", r, ferry_gone(req), ferry_pipelined(req), before,
+	    after, ferry_notify_fd(req) == fd);
+	report("r=%d gone=%d after=%d\n", r, ferry_gone(req), after);
+	return 0;
+}
+
+/* Waits for any reason, then 200 ms more for GONE. */
+static int
+h_wait_any(struct ferry_req *req, void *arg)
+{
+	int	 r, r2;
+
+	ferry_printf(req, "waiting\n");
+	ferry_flush(req);
+	r = ferry_wait_notify(req, 0, 5000);
+	r2 = ferry_wait_notify(req, FERRY_GONE, 200);
+	ferry_printf(req, "r=%d r2=%d gone=%d pipelined=%d fd=%d\n", r, r2,
+	    ferry_gone(req), ferry_pipelined(req),
+	    readable(ferry_notify_fd(req)));
+	return 0;
+}
+
+/* What arrives within 200 ms. */
+static int
+h_notified(struct ferry_req *req, void *arg)
+{
+	ferry_printf(req, "r=%d\n", ferry_wait_notify(req, 0, 200));
+	return 0;
+}
+
+/* App status 100 + 10 when GONE arrived + 1 when writing failed with
+   ECONNABORTED + 1000 when reading did too. */
+static int
+h_abort(struct ferry_req *req, void *arg)
+{
+	char	 b[4];
+	int	 r, st = 100;
+
+	ferry_printf(req, "waiting\n");
+	ferry_flush(req);
+	r = ferry_wait_notify(req, FERRY_GONE, 5000);
+	if (r & FERRY_GONE)
+		st += 10;
+	if (ferry_write(req, "x", 1) == -1 && errno == ECONNABORTED &&
+	    ferry_flush(req) == -1 && errno == ECONNABORTED)
+		st += 1;
+	if (ferry_read(req, b, sizeof(b)) == -1 && errno == ECONNABORTED)
+		st += 1000;
+	return st;
+}
+
+/* The response ends early; what fails afterwards, on the report fd. */
+static int
+h_after_end(struct ferry_req *req, void *arg)
+{
+	int	 end, w, fl, end2, st, ew, efl, eend2, est;
+
+	ferry_write(req, "done\n", 5);
+	end = ferry_end(req);
+	w = (int)ferry_write(req, "x", 1);
+	ew = errno;
+	fl = ferry_flush(req);
+	efl = errno;
+	end2 = ferry_end(req);
+	eend2 = errno;
+	st = ferry_status(req, 500);
+	est = errno;
+	report("end=%d write=%d/%d flush=%d/%d end2=%d/%d status=%d/%d "
+	    "method=%s\n", end, w, ew == ESHUTDOWN, fl, efl == ESHUTDOWN,
+	    end2, eend2 == ESHUTDOWN, st, est == EALREADY, ferry_method(req));
+	return 0;
+}
+
+/* Drops the body, then waits for GONE. */
+static int
+h_discard(struct ferry_req *req, void *arg)
+{
+	char	 b[4];
+	int	 r;
+
+	ferry_discard(req);
+	ferry_printf(req, "waiting\n");
+	ferry_flush(req);
+	r = ferry_wait_notify(req, FERRY_GONE, 5000);
+	ferry_printf(req, "r=%d read=%zd\n", r, ferry_read(req, b, 4));
+	return 0;
+}
+
+struct waiter {
+	struct ferry_req	*req;
+	atomic_int		 seen;
+};
+
+static void *
+waiter_main(void *arg)
+{
+	struct waiter	*w = arg;
+
+	atomic_store(&w->seen, ferry_wait_notify(w->req, FERRY_GONE, 5000));
+	return NULL;
+}
+
+/* One thread waits for GONE while this one keeps writing and flushing. */
+static int
+h_thread(struct ferry_req *req, void *arg)
+{
+	struct waiter	 w = { .req = req };
+	pthread_t	 t;
+	struct timespec	 ms = { 0, 5 * 1000000L };
+	int		 ticks = 0;
+
+	atomic_init(&w.seen, 0);
+	pthread_create(&t, NULL, waiter_main, &w);
+	while (atomic_load(&w.seen) == 0 && ticks < 2000) {
+		ferry_printf(req, "tick %d\n", ticks++);
+		ferry_flush(req);
+		nanosleep(&ms, NULL);
+	}
+	pthread_join(t, NULL);
+	report("seen=%d ticks>0=%d\n", atomic_load(&w.seen), ticks > 0);
+	return 0;
+}
+
+/* ---- Tests ---- */
+
+/* A GET: parameters, derived accessors, header lookup, default head. */
+START_TEST(test_get_params)
+{
+	static const char *const nv[] = {
+		"REQUEST_METHOD", "GET", "SCRIPT_NAME", "/app",
+		"PATH_INFO", "/x/y", "QUERY_STRING", "a=1&b=2",
+		"HTTP_X_TOKEN", "abc", "CONTENT_TYPE", "text/csv",
+		"CONTENT_LENGTH", "0", "REQUEST_METHOD", "POST", NULL
+	};
+	struct app	 a;
+	struct tc_resp	 r;
+	int		 fd;
+
+	app_start(&a, h_params);
+	fd = tc_connect(&a);
+	tc_begin(fd, 1, FCGI_RESPONDER, 0);
+	tc_params(fd, 1, nv);
+	tc_stdin(fd, 1, NULL, 0);
+	tc_response(fd, 1, &r);
+	ck_assert_str_eq(r.out, "Status: 200 OK\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+	    "method=GET\npath=/app/x/y\nscript=/app\npath_info=/x/y\n"
+	    "query=a=1&b=2\ntoken=abc\nctype=text/csv\nmissing=(none)\n"
+	    "bad=(none)\ncl=0\nparams=8\n");
+	ck_assert(r.stdout_end);
+	ck_assert_uint_eq(r.app_status, 0);
+	ck_assert_uint_eq(r.proto, FCGI_REQUEST_COMPLETE);
+	/* No FCGI_KEEP_CONN: the app closes the connection. */
+	ck_assert(tc_eof(fd));
+	close(fd);
+	free(r.out);
+	app_stop(&a);
+}
+END_TEST
+
+/* A 300 KiB POST (more than the library buffers) read in pieces. */
+START_TEST(test_post_body)
+{
+	static const char *const nv[] = {
+		"REQUEST_METHOD", "POST", "CONTENT_LENGTH", "307200", NULL
+	};
+	struct app	 a;
+	struct tc_resp	 r;
+	uint8_t		*body;
+	size_t		 n = 307200, i;
+	unsigned	 sum = 0;
+	char		 want[128];
+	int		 fd;
+
+	body = malloc(n);
+	for (i = 0; i < n; i++) {
+		body[i] = (uint8_t)(i * 7 + i / 251);
+		sum = sum * 31 + body[i];
+	}
+	app_start(&a, h_sum);
+	fd = tc_connect(&a);
+	tc_begin(fd, 1, FCGI_RESPONDER, FCGI_KEEP_CONN);
+	tc_params(fd, 1, nv);
+	tc_stdin(fd, 1, body, n);
+	tc_stdin(fd, 1, NULL, 0);
+	tc_response(fd, 1, &r);
+	snprintf(want, sizeof(want), "n=%zu sum=%u rc=0 cl=307200\n", n, sum);
+	ck_assert_str_eq(tc_body(&r), want);
+	free(r.out);
+	/* An empty body on the same connection. */
+	tc_get(fd, 1, "", &r);
+	ck_assert_str_eq(tc_body(&r), "n=0 sum=0 rc=0 cl=-1\n");
+	free(r.out);
+	close(fd);
+	free(body);
+	app_stop(&a);
+}
+END_TEST
+
+/* The handler reads 10 of 100 KiB: the library skips the rest, and the
+   next requests on the KEEP_CONN connection are served. */
+START_TEST(test_early_stop_keep_conn)
+{
+	static const char *const nv[] = { "REQUEST_METHOD", "POST", NULL };
+	struct app	 a;
+	struct tc_resp	 r;
+	uint8_t		*body;
+	int		 fd, i;
+
+	body = calloc(1, 100 * 1024);
+	app_start(&a, h_read_some);
+	fd = tc_connect(&a);
+	for (i = 0; i < 3; i++) {
+		tc_begin(fd, 1, FCGI_RESPONDER, FCGI_KEEP_CONN);
+		tc_params(fd, 1, nv);
+		tc_stdin(fd, 1, body, 100 * 1024);
+		tc_stdin(fd, 1, NULL, 0);
+		tc_response(fd, 1, &r);
+		ck_assert_str_eq(tc_body(&r), "got 10\n");
+		free(r.out);
+	}
+	tc_get(fd, 2, "", &r);
+	ck_assert_str_eq(tc_body(&r), "got 0\n");
+	free(r.out);
+	close(fd);
+	free(body);
+	app_stop(&a);
+}
+END_TEST
+
+/* 4 MiB the handler does not read, sent by another process: the response
+   still completes, then the app closes the connection. */
+START_TEST(test_early_stop_big)
+{
+	static const char *const nv[] = { "REQUEST_METHOD", "POST", NULL };
+	struct app	 a;
+	struct tc_resp	 r;
+	pid_t		 w;
+	int		 fd, st;
+
+	app_start(&a, h_read_some);
+	fd = tc_connect(&a);
+	tc_begin(fd, 1, FCGI_RESPONDER, FCGI_KEEP_CONN);
+	tc_params(fd, 1, nv);
+	w = fork();
+	ck_assert_int_ge(w, 0);
+	if (w == 0) {
+		uint8_t	*body = calloc(1, 4 << 20);
+		size_t	 off, k;
+		ssize_t	 x;
+		uint8_t	 hdr[FCGI_HEADER_LEN];
+
+		for (off = 0; off < (4u << 20); off += k) {
+			k = fcgi_stream_chunk((4u << 20) - off);
+			fcgi_record_header(hdr, FCGI_STDIN, 1, k);
+			if (send(fd, hdr, 8, MSG_NOSIGNAL) != 8)
+				_exit(0);
+			x = send(fd, body + off, k, MSG_NOSIGNAL);
+			if (x != (ssize_t)k)
+				_exit(0);
+		}
+		_exit(0);
+	}
+	tc_response(fd, 1, &r);
+	ck_assert_str_eq(tc_body(&r), "got 10\n");
+	free(r.out);
+	ck_assert(tc_eof(fd));
+	shutdown(fd, SHUT_RDWR);
+	waitpid(w, &st, 0);
+	close(fd);
+	app_stop(&a);
+}
+END_TEST
+
+/* A flush sends STDOUT at once (head and "one") while the handler waits
+   for its body; the rest follows. */
+START_TEST(test_streaming)
+{
+	struct app	 a;
+	struct tc_resp	 r;
+	int		 fd;
+
+	app_start(&a, h_stream);
+	fd = tc_connect(&a);
+	tc_begin(fd, 1, FCGI_RESPONDER, FCGI_KEEP_CONN);
+	tc_params(fd, 1, GET_PARAMS);
+	tc_expect_stdout(fd, 1, "Status: 200 OK\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n\r\none");
+	tc_record(fd, FCGI_STDIN, 1, "go", 2);
+	tc_expect_stdout(fd, 1, "two");
+	tc_stdin(fd, 1, NULL, 0);
+	tc_response(fd, 1, &r);
+	ck_assert_str_eq(r.out, "2");
+	ck_assert_int_eq(r.nstdout, 1);
+	ck_assert(r.stdout_end);
+	free(r.out);
+	close(fd);
+	app_stop(&a);
+}
+END_TEST
+
+/* Status and fields in the CGI head; bad ones and late ones refused. */
+START_TEST(test_status_headers)
+{
+	struct app	 a;
+	struct tc_resp	 r;
+	int		 fd;
+
+	app_start(&a, h_status);
+	fd = tc_connect(&a);
+	tc_get(fd, 1, "", &r);
+	ck_assert_str_eq(r.out, "Status: 404 Not Found\r\nX-A: 1\r\n"
+	    "Content-Type: text/html\r\n\r\nbody\n-1-1-1-1 1111\n-1 1\n");
+	ck_assert_uint_eq(r.app_status, 7);
+	free(r.out);
+	close(fd);
+	app_stop(&a);
+}
+END_TEST
+
+/* Sends GET_VALUES and checks the answer. */
+static void
+check_get_values(int fd)
+{
+	uint8_t			 content[FCGI_RECORD_MAX_LEN];
+	static const char *const names[] = {
+		FCGI_MAX_CONNS, FCGI_MAX_REQS, "NOT_A_NAME", FCGI_MPXS_CONNS,
+		FERRY_EXTENSIONS, NULL
+	};
+	uint8_t			 q[512];
+	size_t			 qlen = 0, vlen, i;
+	struct fcgi_header	 h;
+	const char		*v;
+
+	for (i = 0; names[i] != NULL; i++)
+		qlen += fcgi_nv_encode(q + qlen, sizeof(q) - qlen, names[i],
+		    strlen(names[i]), "", 0);
+	tc_record(fd, FCGI_GET_VALUES, 0, q, qlen);
+	ck_assert_int_eq(tc_read_record(fd, &h, content), 1);
+	ck_assert_int_eq(h.type, FCGI_GET_VALUES_RESULT);
+	ck_assert_uint_eq(h.request_id, 0);
+	ck_assert_int_eq(fcgi_get_values_find(content, h.content_length,
+	    FCGI_MAX_CONNS, &v, &vlen), 1);
+	ck_assert(vlen == 1 && v[0] == '1');
+	ck_assert_int_eq(fcgi_get_values_find(content, h.content_length,
+	    FCGI_MAX_REQS, &v, &vlen), 1);
+	ck_assert(vlen == 1 && v[0] == '1');
+	ck_assert_int_eq(fcgi_get_values_find(content, h.content_length,
+	    FCGI_MPXS_CONNS, &v, &vlen), 1);
+	ck_assert(vlen == 1 && v[0] == '0');
+	ck_assert_int_eq(fcgi_get_values_find(content, h.content_length,
+	    FERRY_EXTENSIONS, &v, &vlen), 1);
+	ck_assert(fcgi_list_has(v, vlen, FERRY_EXT_CLOSE_NOTIFY));
+	ck_assert_int_eq(fcgi_get_values_find(content, h.content_length,
+	    "NOT_A_NAME", &v, &vlen), 0);
+}
+
+/* GET_VALUES between requests and while a handler computes. */
+START_TEST(test_get_values)
+{
+	struct app	 a;
+	struct tc_resp	 r;
+	int		 fd;
+
+	app_start(&a, h_wait_gone);
+	fd = tc_connect(&a);
+	check_get_values(fd);
+	tc_begin(fd, 1, FCGI_RESPONDER, FCGI_KEEP_CONN);
+	tc_params(fd, 1, GET_PARAMS);
+	tc_stdin(fd, 1, NULL, 0);
+	tc_expect_stdout(fd, 1, "Status: 200 OK\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n\r\nwaiting\n");
+	check_get_values(fd);
+	tc_notify(fd, 1, FERRY_REASON_GONE);
+	tc_response(fd, 1, &r);
+	free(r.out);
+	close(fd);
+	app_stop(&a);
+}
+END_TEST
+
+/* Unknown record types, management or not, get UNKNOWN_TYPE. */
+START_TEST(test_unknown_type)
+{
+	uint8_t			 content[FCGI_RECORD_MAX_LEN];
+	struct app		 a;
+	struct tc_resp		 r;
+	struct fcgi_header	 h;
+	uint8_t			 type;
+	int			 fd;
+
+	app_start(&a, h_notified);
+	fd = tc_connect(&a);
+	tc_record(fd, 99, 0, "x", 1);
+	ck_assert_int_eq(tc_read_record(fd, &h, content), 1);
+	ck_assert_int_eq(h.type, FCGI_UNKNOWN_TYPE);
+	ck_assert_int_eq(fcgi_unknown_type_decode(content, h.content_length,
+	    &type), 0);
+	ck_assert_int_eq(type, 99);
+	/* A worker -> master type is unknown here too. */
+	tc_record(fd, FCGI_END_REQUEST, 1, "12345678", 8);
+	ck_assert_int_eq(tc_read_record(fd, &h, content), 1);
+	ck_assert_int_eq(h.type, FCGI_UNKNOWN_TYPE);
+	ck_assert_int_eq(content[0], FCGI_END_REQUEST);
+	tc_get(fd, 1, "", &r);
+	ck_assert_str_eq(tc_body(&r), "r=0\n");
+	free(r.out);
+	close(fd);
+	app_stop(&a);
+}
+END_TEST
+
+/* Authorizer and filter roles: UNKNOWN_ROLE; the connection serves on. */
+START_TEST(test_unknown_role)
+{
+	struct app	 a;
+	struct tc_resp	 r;
+	int		 fd;
+
+	app_start(&a, h_notified);
+	fd = tc_connect(&a);
+	tc_begin(fd, 1, FCGI_AUTHORIZER, FCGI_KEEP_CONN);
+	tc_response(fd, 1, &r);
+	ck_assert_uint_eq(r.proto, FCGI_UNKNOWN_ROLE);
+	ck_assert_uint_eq(r.outlen, 0);
+	free(r.out);
+	tc_get(fd, 2, "", &r);
+	ck_assert_str_eq(tc_body(&r), "r=0\n");
+	free(r.out);
+	/* Without KEEP_CONN the app closes after answering. */
+	tc_begin(fd, 3, FCGI_FILTER, 0);
+	tc_response(fd, 3, &r);
+	ck_assert_uint_eq(r.proto, FCGI_UNKNOWN_ROLE);
+	free(r.out);
+	ck_assert(tc_eof(fd));
+	close(fd);
+	app_stop(&a);
+}
+END_TEST
+
+/* A second request id while one runs: CANT_MPX_CONN; the first is
+   unaffected. */
+START_TEST(test_no_multiplexing)
+{
+	struct app	 a;
+	struct tc_resp	 r;
+	int		 fd;
+
+	app_start(&a, h_wait_gone);
+	fd = tc_connect(&a);
+	tc_begin(fd, 1, FCGI_RESPONDER, FCGI_KEEP_CONN);
+	tc_params(fd, 1, GET_PARAMS);
+	tc_stdin(fd, 1, NULL, 0);
+	tc_expect_stdout(fd, 1, "Status: 200 OK\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n\r\nwaiting\n");
+	tc_begin(fd, 2, FCGI_RESPONDER, FCGI_KEEP_CONN);
+	tc_response(fd, 2, &r);
+	ck_assert_uint_eq(r.proto, FCGI_CANT_MPX_CONN);
+	free(r.out);
+	tc_params(fd, 2, GET_PARAMS);
+	tc_notify(fd, 2, FERRY_REASON_GONE);	/* not request 1's */
+	tc_notify(fd, 1, FERRY_REASON_GONE);
+	tc_response(fd, 1, &r);
+	ck_assert_str_eq(r.out, "r=1 gone=1 pipelined=0 before=0 after=1 "
+	    "samefd=1\n");
+	free(r.out);
+	close(fd);
+	app_stop(&a);
+}
+END_TEST
+
+/* CLOSE_NOTIFY(GONE) wakes ferry_wait_notify and the notify fd. */
+START_TEST(test_notify_gone)
+{
+	struct app	 a;
+	struct tc_resp	 r;
+	char		 rep[128];
+	int		 fd;
+
+	app_start(&a, h_wait_gone);
+	fd = tc_connect(&a);
+	tc_begin(fd, 1, FCGI_RESPONDER, FCGI_KEEP_CONN);
+	tc_params(fd, 1, GET_PARAMS);
+	tc_stdin(fd, 1, NULL, 0);
+	tc_expect_stdout(fd, 1, "Status: 200 OK\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n\r\nwaiting\n");
+	tc_notify(fd, 1, FERRY_REASON_GONE);
+	tc_notify(fd, 1, FERRY_REASON_GONE);	/* a repeat changes nothing */
+	tc_response(fd, 1, &r);
+	ck_assert_str_eq(r.out, "r=1 gone=1 pipelined=0 before=0 after=1 "
+	    "samefd=1\n");
+	free(r.out);
+	app_report(&a, rep, sizeof(rep));
+	ck_assert_str_eq(rep, "r=1 gone=1 after=1");
+	close(fd);
+	app_stop(&a);
+}
+END_TEST
+
+/* PIPELINED sets only PIPELINED; an unknown reason is ignored. */
+START_TEST(test_notify_pipelined)
+{
+	struct app	 a;
+	struct tc_resp	 r;
+	int		 fd;
+
+	app_start(&a, h_wait_any);
+	fd = tc_connect(&a);
+	tc_begin(fd, 1, FCGI_RESPONDER, FCGI_KEEP_CONN);
+	tc_params(fd, 1, GET_PARAMS);
+	tc_stdin(fd, 1, NULL, 0);
+	tc_expect_stdout(fd, 1, "Status: 200 OK\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n\r\nwaiting\n");
+	tc_notify(fd, 1, 9);
+	tc_notify(fd, 1, FERRY_REASON_PIPELINED);
+	tc_response(fd, 1, &r);
+	ck_assert_str_eq(r.out, "r=2 r2=0 gone=0 pipelined=1 fd=1\n");
+	free(r.out);
+	close(fd);
+	app_stop(&a);
+}
+END_TEST
+
+/* A notification for a request that ended, or for another id, is
+   ignored, also when the next request reuses the id. */
+START_TEST(test_notify_old_id)
+{
+	struct app	 a;
+	struct tc_resp	 r;
+	int		 fd;
+
+	app_start(&a, h_notified);
+	fd = tc_connect(&a);
+	tc_get(fd, 1, "", &r);
+	ck_assert_str_eq(tc_body(&r), "r=0\n");
+	free(r.out);
+	tc_notify(fd, 1, FERRY_REASON_GONE);	/* after its END_REQUEST */
+	tc_notify(fd, 1, FERRY_REASON_PIPELINED);
+	tc_begin(fd, 1, FCGI_RESPONDER, FCGI_KEEP_CONN);
+	tc_params(fd, 1, GET_PARAMS);
+	tc_notify(fd, 7, FERRY_REASON_GONE);	/* another id */
+	tc_stdin(fd, 1, NULL, 0);
+	tc_response(fd, 1, &r);
+	ck_assert_str_eq(tc_body(&r), "r=0\n");
+	free(r.out);
+	close(fd);
+	app_stop(&a);
+}
+END_TEST
+
+/* FCGI_ABORT_REQUEST: GONE, body and output calls fail, END_REQUEST
+   still comes with the handler's status and no more output. */
+START_TEST(test_abort)
+{
+	struct app	 a;
+	struct tc_resp	 r;
+	int		 fd;
+
+	app_start(&a, h_abort);
+	fd = tc_connect(&a);
+	tc_begin(fd, 1, FCGI_RESPONDER, FCGI_KEEP_CONN);
+	tc_params(fd, 1, GET_PARAMS);
+	tc_expect_stdout(fd, 1, "Status: 200 OK\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n\r\nwaiting\n");
+	tc_record(fd, FCGI_ABORT_REQUEST, 1, NULL, 0);
+	tc_response(fd, 1, &r);
+	ck_assert_uint_eq(r.outlen, 0);
+	ck_assert_uint_eq(r.app_status, 1111);
+	free(r.out);
+	close(fd);
+	app_stop(&a);
+}
+END_TEST
+
+/* ABORT_REQUEST before the parameters ended: answered at once. */
+START_TEST(test_abort_early)
+{
+	struct app	 a;
+	struct tc_resp	 r;
+	int		 fd;
+
+	app_start(&a, h_notified);
+	fd = tc_connect(&a);
+	tc_begin(fd, 1, FCGI_RESPONDER, FCGI_KEEP_CONN);
+	tc_record(fd, FCGI_ABORT_REQUEST, 1, NULL, 0);
+	tc_response(fd, 1, &r);
+	ck_assert_uint_eq(r.proto, FCGI_REQUEST_COMPLETE);
+	ck_assert_uint_eq(r.outlen, 0);
+	free(r.out);
+	tc_get(fd, 1, "", &r);
+	ck_assert_str_eq(tc_body(&r), "r=0\n");
+	free(r.out);
+	close(fd);
+	app_stop(&a);
+}
+END_TEST
+
+/* After ferry_end, output fails cleanly; the request stays readable. */
+START_TEST(test_after_end)
+{
+	struct app	 a;
+	struct tc_resp	 r;
+	char		 rep[256];
+	int		 fd;
+
+	app_start(&a, h_after_end);
+	fd = tc_connect(&a);
+	tc_get(fd, 1, "", &r);
+	ck_assert_str_eq(tc_body(&r), "done\n");
+	free(r.out);
+	app_report(&a, rep, sizeof(rep));
+	ck_assert_str_eq(rep, "end=0 write=-1/1 flush=-1/1 end2=-1/1 "
+	    "status=-1/1 method=GET");
+	tc_get(fd, 1, "", &r);
+	free(r.out);
+	close(fd);
+	app_stop(&a);
+}
+END_TEST
+
+/* The server's connection closes while the handler waits: GONE. */
+START_TEST(test_conn_lost)
+{
+	struct app	 a;
+	char		 rep[128];
+	int		 fd;
+
+	app_start(&a, h_wait_gone);
+	fd = tc_connect(&a);
+	tc_begin(fd, 1, FCGI_RESPONDER, FCGI_KEEP_CONN);
+	tc_params(fd, 1, GET_PARAMS);
+	tc_stdin(fd, 1, NULL, 0);
+	tc_expect_stdout(fd, 1, "Status: 200 OK\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n\r\nwaiting\n");
+	close(fd);
+	app_report(&a, rep, sizeof(rep));
+	ck_assert_str_eq(rep, "r=1 gone=1 after=1");
+	/* The app serves the next connection. */
+	{
+		struct tc_resp	 r;
+
+		fd = tc_connect(&a);
+		tc_begin(fd, 1, FCGI_RESPONDER, FCGI_KEEP_CONN);
+		tc_params(fd, 1, GET_PARAMS);
+		tc_stdin(fd, 1, NULL, 0);
+		tc_expect_stdout(fd, 1, "Status: 200 OK\r\nContent-Type: "
+		    "text/plain; charset=utf-8\r\n\r\nwaiting\n");
+		tc_notify(fd, 1, FERRY_REASON_GONE);
+		tc_response(fd, 1, &r);
+		free(r.out);
+		close(fd);
+	}
+	app_stop(&a);
+}
+END_TEST
+
+/* A discarded 600 KiB body does not hide the GONE sent after it. */
+START_TEST(test_discard)
+{
+	static const char *const nv[] = { "REQUEST_METHOD", "POST", NULL };
+	struct app	 a;
+	struct tc_resp	 r;
+	uint8_t		*body;
+	int		 fd;
+
+	body = calloc(1, 600 * 1024);
+	app_start(&a, h_discard);
+	fd = tc_connect(&a);
+	tc_begin(fd, 1, FCGI_RESPONDER, FCGI_KEEP_CONN);
+	tc_params(fd, 1, nv);
+	tc_stdin(fd, 1, body, 600 * 1024);
+	tc_stdin(fd, 1, NULL, 0);
+	tc_notify(fd, 1, FERRY_REASON_GONE);
+	tc_response(fd, 1, &r);
+	ck_assert_str_eq(tc_body(&r), "waiting\nr=1 read=0\n");
+	free(r.out);
+	tc_get(fd, 1, "", &r);
+	free(r.out);
+	close(fd);
+	free(body);
+	app_stop(&a);
+}
+END_TEST
+
+/* One thread waits for GONE while another streams output. */
+START_TEST(test_threads)
+{
+	uint8_t			 content[FCGI_RECORD_MAX_LEN];
+	struct app		 a;
+	struct fcgi_header	 h;
+	char			 rep[128];
+	int			 fd;
+
+	app_start(&a, h_thread);
+	fd = tc_connect(&a);
+	tc_begin(fd, 1, FCGI_RESPONDER, FCGI_KEEP_CONN);
+	tc_params(fd, 1, GET_PARAMS);
+	tc_stdin(fd, 1, NULL, 0);
+	ck_assert_int_eq(tc_read_record(fd, &h, content), 1);
+	ck_assert_int_eq(h.type, FCGI_STDOUT);
+	tc_notify(fd, 1, FERRY_REASON_GONE);
+	do {
+		ck_assert_int_eq(tc_read_record(fd, &h, content), 1);
+	} while (h.type == FCGI_STDOUT);
+	ck_assert_int_eq(h.type, FCGI_END_REQUEST);
+	app_report(&a, rep, sizeof(rep));
+	ck_assert_str_eq(rep, "seen=1 ticks>0=1");
+	close(fd);
+	app_stop(&a);
+}
+END_TEST
+
+static void
+app_accept_loop(const struct app *a)
+{
+	struct ferry		*f;
+	struct ferry_req	*req, *again;
+	int			 i, busy;
+
+	if ((f = ferry_open(0)) == NULL)
+		_exit(3);
+	for (i = 0; i < 2; i++) {
+		if ((req = ferry_accept(f)) == NULL)
+			_exit(4);
+		again = ferry_accept(f);
+		busy = again == NULL && errno == EBUSY;
+		ferry_printf(req, "n=%d busy=%d id=%u\n", i, busy,
+		    ferry_request_id(req));
+		if (ferry_finish(req) != 0)
+			_exit(5);
+	}
+	ferry_close(f);
+	_exit(0);
+}
+
+/* The accept-style API: two requests, then the app leaves its loop. */
+START_TEST(test_accept_api)
+{
+	struct app	 a;
+	struct tc_resp	 r;
+	int		 fd, st;
+
+	memset(&a, 0, sizeof(a));
+	app_start_fn(&a, app_accept_loop);
+	fd = tc_connect(&a);
+	tc_get(fd, 5, "", &r);
+	ck_assert_str_eq(tc_body(&r), "n=0 busy=1 id=5\n");
+	free(r.out);
+	tc_get(fd, 6, "", &r);
+	ck_assert_str_eq(tc_body(&r), "n=1 busy=1 id=6\n");
+	free(r.out);
+	ck_assert(tc_eof(fd));
+	close(fd);
+	ck_assert_int_eq(waitpid(a.pid, &st, 0), a.pid);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	close(a.report);
+	unlink(a.path);
+	rmdir(a.dir);
+}
+END_TEST
+
+/* fd 0 not a listening socket: an error and a message saying how. */
+START_TEST(test_not_a_socket)
+{
+	char	 msg[2048];
+	int	 ep[2], sp[2], fd, st;
+	ssize_t	 n, k;
+	pid_t	 pid;
+
+	/* ferry_open refuses a file and a connected socket. */
+	fd = open("/dev/null", O_RDONLY);
+	ck_assert_ptr_null(ferry_open(fd));
+	ck_assert_int_eq(errno, ENOTSOCK);
+	close(fd);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+	ck_assert_ptr_null(ferry_open(sp[0]));
+	ck_assert_int_eq(errno, ENOTSOCK);
+	close(sp[0]);
+	close(sp[1]);
+
+	ck_assert_int_eq(pipe(ep), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		fd = open("/dev/null", O_RDONLY);
+		dup2(fd, 0);
+		dup2(ep[1], 2);
+		_exit(ferry_serve(h_notified, NULL) == -1 && errno == ENOTSOCK ?
+		    0 : 1);
+	}
+	close(ep[1]);
+	for (n = 0; (k = read(ep[0], msg + n, sizeof(msg) - 1 - (size_t)n)) > 0;)
+		n += k;
+	msg[n] = '\0';
+	close(ep[0]);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ck_assert_ptr_nonnull(strstr(msg, "not a listening socket"));
+	ck_assert_ptr_nonnull(strstr(msg, "ferryd"));
+	ck_assert_ptr_nonnull(strstr(msg, "--app"));
+	ck_assert_ptr_nonnull(strstr(msg, "--listen"));
+}
+END_TEST
+
+/* ferry_listen's address forms and errors. */
+START_TEST(test_listen_addr)
+{
+	static const struct {
+		const char	*addr;
+		int		 ok;
+	} cases[] = {
+		{ "127.0.0.1:0", 1 },		/* any free port */
+		{ "[::1]:0", 2 },		/* IPv6 literal; 2: may be absent */
+		{ "127.0.0.1", 0 },		/* no port */
+		{ "127.0.0.1:", 0 },		/* empty port */
+		{ "127.0.0.1:65536", 0 },	/* port too large */
+		{ "127.0.0.1:80a", 0 },		/* not a number */
+		{ "127.0.0.1:+80", 0 },		/* no signs */
+		{ "127.0.0.1:000080", 0 },	/* more than 5 digits */
+		{ "unix:", 0 },			/* empty path */
+		{ "", 0 },			/* nothing */
+	};
+	struct ferry	*f;
+	size_t		 i;
+	int		 fd;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fd = ferry_listen(cases[i].addr);
+		if (cases[i].ok == 1)
+			ck_assert_msg(fd >= 0, "%s", cases[i].addr);
+		else if (cases[i].ok == 0)
+			ck_assert_msg(fd == -1, "%s", cases[i].addr);
+		if (fd >= 0) {
+			f = ferry_open(fd);
+			ck_assert_ptr_nonnull(f);
+			ferry_close(f);
+			close(fd);
+		}
+	}
+}
+END_TEST
+
+static void
+app_listen(const struct app *a)
+{
+	char		 addr[sizeof(a->arg)];
+	char *const	 argv[] = { "app", "--listen", addr, NULL };
+
+	memcpy(addr, a->arg, sizeof(addr));
+
+	_exit(ferry_serve_args(3, argv, h_notified, NULL) == -1 ? 2 : 0);
+}
+
+/* --listen unix:PATH serves there, replacing a stale socket file. */
+START_TEST(test_listen_option)
+{
+	struct app		 a, b;
+	struct sockaddr_un	 sun;
+	struct tc_resp		 r;
+	struct timespec		 ms = { 0, 10 * 1000000L };
+	int			 fd, s, i;
+
+	/* A stale socket file: bound, then closed. */
+	memset(&b, 0, sizeof(b));
+	strcpy(b.dir, "/tmp/ferry_test.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(b.dir));
+	snprintf(b.path, sizeof(b.path), "%s/own", b.dir);
+	s = socket(AF_UNIX, SOCK_STREAM, 0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strcpy(sun.sun_path, b.path);
+	ck_assert_int_eq(bind(s, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	close(s);
+	memset(&a, 0, sizeof(a));
+	snprintf(a.arg, sizeof(a.arg), "unix:%s", b.path);
+	app_start_fn(&a, app_listen);
+	for (i = 0; i < 500; i++) {
+		s = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (connect(s, (struct sockaddr *)&sun, sizeof(sun)) == 0)
+			break;
+		close(s);
+		nanosleep(&ms, NULL);
+	}
+	ck_assert_int_lt(i, 500);
+	fd = s;
+	tc_get(fd, 1, "", &r);
+	ck_assert_str_eq(tc_body(&r), "r=0\n");
+	free(r.out);
+	close(fd);
+	app_stop(&a);
+	unlink(b.path);
+	rmdir(b.dir);
 }
 END_TEST
 
@@ -14,11 +1412,35 @@ int
 main(void)
 {
 	Suite	*s = suite_create("ferry");
-	TCase	*tc = tcase_create("placeholder");
+	TCase	*tc = tcase_create("ferry");
 	SRunner	*sr;
 	int	 failed;
 
-	tcase_add_test(tc, test_placeholder);
+	signal(SIGPIPE, SIG_IGN);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_get_params);
+	tcase_add_test(tc, test_post_body);
+	tcase_add_test(tc, test_early_stop_keep_conn);
+	tcase_add_test(tc, test_early_stop_big);
+	tcase_add_test(tc, test_streaming);
+	tcase_add_test(tc, test_status_headers);
+	tcase_add_test(tc, test_get_values);
+	tcase_add_test(tc, test_unknown_type);
+	tcase_add_test(tc, test_unknown_role);
+	tcase_add_test(tc, test_no_multiplexing);
+	tcase_add_test(tc, test_notify_gone);
+	tcase_add_test(tc, test_notify_pipelined);
+	tcase_add_test(tc, test_notify_old_id);
+	tcase_add_test(tc, test_abort);
+	tcase_add_test(tc, test_abort_early);
+	tcase_add_test(tc, test_after_end);
+	tcase_add_test(tc, test_conn_lost);
+	tcase_add_test(tc, test_discard);
+	tcase_add_test(tc, test_threads);
+	tcase_add_test(tc, test_accept_api);
+	tcase_add_test(tc, test_not_a_socket);
+	tcase_add_test(tc, test_listen_addr);
+	tcase_add_test(tc, test_listen_option);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

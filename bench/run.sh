@@ -122,10 +122,7 @@ EOF
 # Pids of the processes under the given roots (the roots included).
 tree_pids()
 {
-	for f in /proc/[0-9]*/stat; do
-		cat "$f" 2>/dev/null
-		echo
-	done | awk -v roots="$*" '
+	cat /proc/[0-9]*/stat 2>/dev/null | awk -v roots="$*" '
 	NF > 0 {
 		pid = $1; s = $0; sub(/.*\) /, "", s); split(s, a, " ")
 		if (a[1] != "Z") { parent[pid] = a[2]; alive[pid] = 1 }
@@ -272,6 +269,24 @@ EOF
 	PHP_FCGI_MAX_REQUESTS=0 $PIN "$BLD/ferryd" -c "$d/ferry.conf" \
 	    --listen "127.0.0.1:$port" > "$d/out.log" 2>&1 &
 	add_root $! "$d"
+}
+
+# ferryd with the libferry hello app (bench/hello_ferry) as its pool.
+start_ferrylf()
+{
+	if [ "$1" != fcgi ] || [ ! -x "$BLD/bench/hello_ferry" ]; then
+		echo "no bench/hello_ferry (libferry)" > "$2/why"
+		return 1
+	fi
+	start_ferry fcgi "$2"
+	sed -i "s|^command = .*|command = $BLD/bench/hello_ferry|" \
+	    "$2/ferry.conf"
+	echo "ferry+libferry" > "$2/label"
+	stop_roots "$2/roots"
+	: > "$2/roots"
+	PHP_FCGI_MAX_REQUESTS=0 $PIN "$BLD/ferryd" -c "$2/ferry.conf" \
+	    --listen "127.0.0.1:$(cat "$2/port")" > "$2/out.log" 2>&1 &
+	add_root $! "$2"
 }
 
 start_nginx()
@@ -456,7 +471,8 @@ wl_servers()
 {
 	case $1 in
 	noworker) echo "nginx ferry" ;;
-	fcgi-c|php) echo "ferry nginx nginxnk lighttpd" ;;
+	fcgi-c) echo "ferry ferrylf nginx nginxnk lighttpd" ;;
+	php) echo "ferry nginx nginxnk lighttpd" ;;
 	*) echo "ferry nginx lighttpd" ;;
 	esac
 }
@@ -680,7 +696,8 @@ for w in $WORKLOADS; do
 			fi
 			set -- $(stats "$f")
 			ratio=
-			if [ "$s" != ferry ] && [ -n "$fst" ] &&
+			if [ "$s" != ferry ] && [ "$s" != ferrylf ] &&
+			    [ -n "$fst" ] &&
 			    [ "$w" != noworker ]; then
 				ratio=$(awk -v a="$fst" -v b="$1" 'BEGIN {
 				    if (a > 0 && b > 0) printf "%.2f", a / b
@@ -720,6 +737,13 @@ if [ -s "$RES/fcgi-c.ka.ferry" ]; then
 	        " trips (%.0f/s)\n", f, f / r, r }'
 else
 	echo "FastCGI hello: n/a (no FastCGI pool in ferry yet, or it failed)"
+fi
+if [ -s "$RES/fcgi-c.ka.ferrylf" ] && [ -s "$RES/fcgi-c.ka.nginx" ]; then
+	f=$(stats "$RES/fcgi-c.ka.ferrylf" | awk '{ print $1 }')
+	n=$(stats "$RES/fcgi-c.ka.nginx" | awk '{ print $1 }')
+	awk -v f="$f" -v n="$n" 'BEGIN {
+	    printf "libferry hello under ferry %.0f/s = %.2f x libfcgi hello" \
+	        " under nginx+spawn-fcgi with keepalive (%.0f/s)\n", f, f / n, n }'
 fi
 echo
 if [ -s "$RES/idle" ]; then

@@ -60,6 +60,7 @@ static size_t	conn_unconsumed(const struct conn *);
 static void	conn_route(struct conn *);
 static void	conn_local_redirect(struct conn *, const struct cgiresp *);
 static void	conn_app_release(struct conn *, const char *);
+static void	conn_tell_pipelined(struct conn *);
 
 const char *
 conn_state_name(enum conn_state s)
@@ -496,9 +497,12 @@ conn_advance(struct conn *c)
 		conn_read_chunked(c);
 		return;
 	case CONN_DISPATCHED:
-		if (c->app != NULL && conn_unconsumed(c) > 0 &&
-		    c->req.body_left > 0)
+		if (c->app == NULL || conn_unconsumed(c) == 0)
+			return;
+		if (!conn_body_complete(c))
 			c->app_ops->body_ready(c->app);
+		else
+			conn_tell_pipelined(c);
 		return;
 	case CONN_DRAIN: {
 		size_t	take = conn_unconsumed(c);
@@ -788,6 +792,21 @@ conn_app_detached(struct conn *c)
 	c->app = NULL;
 }
 
+/* Bytes after the whole body of a running request are the next request:
+   the app hears of it once (close-notify rule 5); the bytes stay
+   buffered, and the watch goes on for a reset. */
+static void
+conn_tell_pipelined(struct conn *c)
+{
+	struct conn_req	*q = &c->req;
+
+	if (q->pipelined_told || c->app == NULL ||
+	    c->app_ops->pipelined == NULL || q->ended)
+		return;
+	q->pipelined_told = 1;
+	c->app_ops->pipelined(c->app);
+}
+
 /* The connection lets go of its app, which applies its policy (a CGI
    script is terminated, a worker finishes or is aborted). */
 static void
@@ -816,6 +835,16 @@ conn_dispatch_ready(struct conn *c)
 		c->req.continue_sent = 1;
 		conn_flush(c);
 	}
+}
+
+/* For apps: the request now runs on a worker that can hear of
+   pipelining; a next request already buffered counts at once. */
+void
+conn_dispatch_watch(struct conn *c)
+{
+	if (c->state == CONN_DISPATCHED && conn_body_complete(c) &&
+	    conn_unconsumed(c) > 0)
+		conn_tell_pipelined(c);
 }
 
 void

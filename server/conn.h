@@ -35,6 +35,9 @@ struct conn_app_ops {
 	void	(*output_resume)(void *app);
 	void	(*detach)(void *app, const char *why);
 	void	(*unqueue)(struct conn *c);
+	/* The client pipelined its next request (DESIGN.md, close-notify
+	   rule 5): called at most once per request; may be NULL. */
+	void	(*pipelined)(void *app);
 };
 
 enum conn_state {
@@ -90,6 +93,7 @@ struct conn_req {
 	uint64_t		 body_sent;	/* body bytes queued */
 	int			 ended;		/* response complete */
 	int			 close_after;	/* close once flushed */
+	int			 pipelined_told;	/* app told of pipelining */
 	int			 status;
 };
 
@@ -161,5 +165,8 @@ void	conn_dispatch_ready(struct conn *c);
 void	conn_app_attach(struct conn *c, const struct conn_app_ops *ops,
 	    void *app);
 void	conn_app_detached(struct conn *c);
+/* Call once the app is attached: tells it of a request already
+   pipelined behind this one. */
+void	conn_dispatch_watch(struct conn *c);
 
 #endif

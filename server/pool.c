@@ -13,6 +13,18 @@
  * A worker is "doomed" when it must go after its current request
  * (isolation = request, max_requests): it no longer counts as live, so
  * that its replacement is spawned ahead of time.
+ *
+ * Retries.  libfcgi keeps the last request id across a kept connection
+ * and takes a late record of that id (the empty STDIN it stopped short
+ * of) for a protocol error at its next accept: it then drops the
+ * connection with our next request unread.  SIOCOUTQ at END_REQUEST
+ * cannot tell this apart from a clean read (the worker may read the
+ * record right after END_REQUEST), and a worker exiting between
+ * requests (max requests of php-cgi) does the same.  So a request that a
+ * worker dropped before sending anything back, on a reused connection
+ * or from a worker that had served before, goes back to the head of the
+ * queue, at most POOL_RETRIES times, its body replayed from a copy
+ * (bodies up to POOL_REPLAY_MAX only).
  */
 #include "config.h"
 
@@ -78,6 +90,17 @@ struct worker {
 	int			 doomed;	/* stop after this request */
 	int			 extensions;	/* WORKER_EXT_* */
 	int			 killing;	/* SIGTERM sent */
+	int			 refused;	/* its socket refused us */
+	int			 reused;	/* the request went on a kept
+						   connection */
+	int			 answered;	/* a record of it came back */
+	unsigned int		 retries;	/* of the request running */
+	char			*copy;		/* body bytes sent, for a retry */
+	size_t			 copy_len;
+	int			 copy_over;	/* too large, or spilled: none */
+	char			*replay;	/* copy from a failed try: sent
+						   before the rest of the body */
+	size_t			 replay_len, replay_off;
 	int			 exited;
 	int			 status;
 
@@ -85,6 +108,15 @@ struct worker {
 	size_t			 outlen;
 	char			 errline[POOL_LOG_LINE];	/* FCGI_STDERR */
 	size_t			 errlen;
+};
+
+/* A request going back to the queue after a worker dropped it. */
+struct pool_retry {
+	struct pool_retry	*next;
+	struct conn		*c;
+	unsigned int		 n;		/* tries failed so far */
+	char			*body;		/* body bytes already consumed */
+	size_t			 len;
 };
 
 struct pool_app {
@@ -96,6 +128,7 @@ struct pool_app {
 	unsigned int		 nqueued;
 	ev_timer		 respawn;	/* back-off after failed starts */
 	double			 backoff;
+	struct pool_retry	*retries;	/* of requests in the queue */
 };
 
 struct pool {
@@ -122,6 +155,9 @@ static struct worker *worker_spawn(struct pool_app *);
 static int	worker_run(struct worker *, struct conn *);
 static void	worker_ready(struct worker *);
 static void	worker_pump_stdin(struct worker *);
+static void	worker_stdin_queue(struct worker *, struct conn *);
+static int	worker_stdin_ready(struct worker *, struct conn *);
+static void	worker_body_copy(struct worker *, const char *, size_t);
 static void	worker_end_request(struct worker *, uint8_t);
 static void	worker_after_request(struct worker *);
 static void	worker_kill(struct worker *, const char *);
@@ -137,6 +173,9 @@ static void	pool_next(struct pool_app *);
 static void	pool_respawn_cb(struct ev_loop *, ev_timer *, int);
 static struct worker *pool_idle_worker(struct pool_app *);
 static unsigned int pool_live(struct pool_app *, unsigned int *);
+static void	pool_retry(struct pool_app *, struct worker *, struct conn *);
+static struct pool_retry *pool_retry_take(struct pool_app *, struct conn *);
+static void	worker_body_drop(struct worker *);
 
 static void	pool_ch_record(void *, uint8_t, uint16_t, const uint8_t *,
 		    size_t);
@@ -154,7 +193,7 @@ static const struct wchan_ops pool_ch_ops = {
 };
 
 static const struct conn_app_ops pool_ops = {
-	pool_body_ready, pool_output_resume, pool_detach, pool_unqueue
+	pool_body_ready, pool_output_resume, pool_detach, pool_unqueue, NULL
 };
 
 static const char *
@@ -306,9 +345,17 @@ pool_fini(struct master *m)
 		waited += 0.01;
 	}
 	for (i = 0; i < p->napps; i++) {
+		struct pool_retry	*rt;
+
 		a = &p->apps[i];
+		while ((rt = a->retries) != NULL) {
+			a->retries = rt->next;
+			free(rt->body);
+			free(rt);
+		}
 		while ((w = a->workers) != NULL) {
 			a->workers = w->next;
+			worker_body_drop(w);
 			if (!w->exited) {
 				log_warnx("%s[%d]: still running after "
 				    "SIGTERM: SIGKILL", a->conf->name,
@@ -525,6 +572,7 @@ pool_unqueue(struct conn *c)
 {
 	struct pool_app	*a;
 	struct conn	*q, *prev = NULL;
+	struct pool_retry *r;
 
 	if (c->req.app == NULL || (a = pool_app_of(c)) == NULL)
 		return;
@@ -539,7 +587,11 @@ pool_unqueue(struct conn *c)
 			a->qtail = prev;
 		a->nqueued--;
 		c->qnext = NULL;
-		return;
+		break;
+	}
+	if ((r = pool_retry_take(a, c)) != NULL) {
+		free(r->body);
+		free(r);
 	}
 }
 
@@ -621,7 +673,9 @@ worker_ask_values(struct worker *w)
 		log_warn("%s[%d]: asking FCGI_GET_VALUES", w->app->conf->name,
 		    (int)w->pid);
 		wchan_close(&w->ch);
+		return;
 	}
+	wchan_send(&w->ch);
 }
 
 static struct worker *
@@ -837,12 +891,15 @@ worker_run(struct worker *w, struct conn *c)
 {
 	struct pool_app	*a = w->app;
 	struct pool_buf	 b = { NULL, 0, 0 };
+	struct pool_retry *r;
 	uint8_t		 begin[FCGI_BEGIN_REQUEST_LEN];
 	double		 t;
 
-	if (!wchan_is_open(&w->ch) && wchan_connect(&w->ch, w->path) == -1) {
+	w->reused = wchan_is_open(&w->ch);
+	if (!w->reused && wchan_connect(&w->ch, w->path) == -1) {
 		log_warn("%s[%d]: connecting to the worker", a->conf->name,
 		    (int)w->pid);
+		w->refused = 1;
 		worker_kill(w, "its socket refuses connections");
 		return -1;
 	}
@@ -854,6 +911,16 @@ worker_run(struct worker *w, struct conn *c)
 	w->spill_eof = 0;
 	w->gone_at = 0;
 	w->errlen = 0;
+	w->answered = 0;
+	w->retries = 0;
+	w->copy_over = c->req.cbody_fd != -1 && !c->req.body_detached;
+	if ((r = pool_retry_take(a, c)) != NULL) {
+		w->retries = r->n;
+		w->replay = r->body;
+		w->replay_len = r->len;
+		w->replay_off = 0;
+		free(r);
+	}
 	if (a->conf->isolation_request || (a->conf->max_requests > 0 &&
 	    w->nserved + 1 >= a->conf->max_requests))
 		w->doomed = 1;
@@ -870,6 +937,7 @@ worker_run(struct worker *w, struct conn *c)
 		    (int)w->pid);
 		w->c = NULL;
 		w->active = 0;
+		worker_body_drop(w);
 		wchan_close(&w->ch);
 		conn_app_detached(c);
 		conn_app_fail(c, 500);
@@ -891,17 +959,60 @@ static void
 worker_pump_stdin(struct worker *w)
 {
 	struct conn	*c = w->c;
-	const char	*p;
-	size_t		 len;
-	ssize_t		 n;
-	char		*buf;
-	int		 spilled;
 
 	if (c == NULL || !w->active || w->stdin_done ||
 	    !wchan_is_open(&w->ch))
 		return;
-	buf = c->m->scratch;
+	/* Queue, write, and again while the socket takes it all: once it
+	   pushes back, the channel's drained() brings us back, and new
+	   body bytes bring body_ready(). */
+	for (;;) {
+		worker_stdin_queue(w, c);
+		wchan_send(&w->ch);
+		if (!wchan_is_open(&w->ch) || w->stdin_done ||
+		    wchan_pending(&w->ch) > 0 || !worker_stdin_ready(w, c))
+			return;
+	}
+}
+
+/* 1 when STDIN has something to queue now. */
+static int
+worker_stdin_ready(struct worker *w, struct conn *c)
+{
+	const char	*p;
+	size_t		 len;
+
+	if (w->replay_off < w->replay_len)
+		return 1;
+	if (c->req.cbody_fd != -1 && !c->req.body_detached)
+		return !w->spill_eof;
+	conn_body_peek(c, &p, &len);
+	return len > 0 || conn_body_complete(c);
+}
+
+/* Queues STDIN records up to WCHAN_OUT_HIGH, and the stream's end
+   record once the whole body was queued. */
+static void
+worker_stdin_queue(struct worker *w, struct conn *c)
+{
+	const char	*p;
+	size_t		 len;
+	ssize_t		 n;
+	char		*buf = c->m->scratch;
+	int		 spilled;
+
 	spilled = c->req.cbody_fd != -1 && !c->req.body_detached;
+	/* What a failed try consumed already comes first. */
+	while (w->replay_off < w->replay_len &&
+	    wchan_pending(&w->ch) < WCHAN_OUT_HIGH) {
+		len = fcgi_stream_chunk(w->replay_len - w->replay_off);
+		if (wchan_stream(&w->ch, FCGI_STDIN, w->reqid,
+		    w->replay + w->replay_off, len) == -1)
+			return;
+		w->replay_off += len;
+	}
+	if (w->replay_off < w->replay_len)
+		return;
 	while (wchan_pending(&w->ch) < WCHAN_OUT_HIGH) {
 		if (spilled) {
 			/* A chunked body that was spilled to a file. */
@@ -928,6 +1039,7 @@ worker_pump_stdin(struct worker *w)
 		}
 		if (wchan_stream(&w->ch, FCGI_STDIN, w->reqid, p, len) == -1)
 			return;
+		worker_body_copy(w, p, len);
 		if (!spilled)
 			conn_body_consume(c, len);
 	}
@@ -935,6 +1047,27 @@ worker_pump_stdin(struct worker *w)
 		w->stdin_done = 1;
 		wchan_record(&w->ch, FCGI_STDIN, w->reqid, NULL, 0);
 	}
+}
+
+/* Keeps what was sent of a small body, for a retry. */
+static void
+worker_body_copy(struct worker *w, const char *p, size_t len)
+{
+	char	*np;
+
+	if (w->copy_over || w->answered)
+		return;
+	if (w->replay_len + w->copy_len + len > POOL_REPLAY_MAX ||
+	    (np = realloc(w->copy, w->copy_len + len)) == NULL) {
+		w->copy_over = 1;
+		free(w->copy);
+		w->copy = NULL;
+		w->copy_len = 0;
+		return;
+	}
+	w->copy = np;
+	memcpy(w->copy + w->copy_len, p, len);
+	w->copy_len += len;
 }
 
 static void
@@ -1018,6 +1151,10 @@ pool_ch_record(void *arg, uint8_t type, uint16_t id, const uint8_t *content,
 		    w->app->conf->name, (int)w->pid, type, id);
 		return;
 	}
+	if (!w->answered) {
+		w->answered = 1;	/* no retry from now on */
+		worker_body_drop(w);
+	}
 	switch (type) {
 	case FCGI_STDOUT:
 		if (len == 0 || w->c == NULL)
@@ -1051,6 +1188,7 @@ worker_end_request(struct worker *w, uint8_t pstatus)
 
 	w->active = 0;
 	worker_timer(w, 0);
+	worker_body_drop(w);
 	if (w->errlen > 0) {
 		worker_log_line(w, w->errline, w->errlen);
 		w->errlen = 0;
@@ -1130,9 +1268,28 @@ pool_ch_closed(void *arg, const char *why)
 			worker_after_request(w);
 		return;		/* the worker did not keep the connection */
 	}
+	w->active = 0;
+	worker_timer(w, 0);
+	if (c != NULL && !w->answered && !w->copy_over &&
+	    (w->reused || w->nserved > 0) && w->retries < POOL_RETRIES) {
+		/* Dropped unread (see the top of this file): again. */
+		log_info("%s[%d]: %s before answering; the request goes back "
+		    "to the queue", w->app->conf->name, (int)w->pid, why);
+		w->c = NULL;
+		conn_app_detached(c);
+		pool_retry(w->app, w, c);
+		if (!w->exited && !w->reused) {
+			/* A fresh connection dropped: the worker is broken
+			   or on its way out. */
+			worker_kill(w, "dropped a request");
+			pool_next(w->app);
+		} else
+			worker_after_request(w);
+		return;
+	}
 	log_warnx("%s[%d]: %s in the middle of a request", w->app->conf->name,
 	    (int)w->pid, why);
-	w->active = 0;
+	worker_body_drop(w);
 	if (c != NULL) {
 		w->c = NULL;
 		conn_app_detached(c);
@@ -1144,6 +1301,67 @@ pool_ch_closed(void *arg, const char *why)
 	}
 	worker_kill(w, "lost its channel mid-request");
 	pool_next(w->app);
+}
+
+/* Puts c back at the head of the queue with what it needs for another
+   try: the body bytes consumed already, and the count. */
+static void
+pool_retry(struct pool_app *a, struct worker *w, struct conn *c)
+{
+	struct pool_retry	*r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		worker_body_drop(w);
+		conn_app_fail(c, 502);
+		return;
+	}
+	r->c = c;
+	r->n = w->retries + 1;
+	/* The replayed part and the part copied since, in order. */
+	r->len = w->replay_len + w->copy_len;
+	if (r->len > 0 && (r->body = malloc(r->len)) == NULL) {
+		free(r);
+		worker_body_drop(w);
+		conn_app_fail(c, 502);
+		return;
+	}
+	if (w->replay_len > 0)
+		memcpy(r->body, w->replay, w->replay_len);
+	if (w->copy_len > 0)
+		memcpy(r->body + w->replay_len, w->copy, w->copy_len);
+	worker_body_drop(w);
+	r->next = a->retries;
+	a->retries = r;
+	conn_app_attach(c, &pool_ops, NULL);
+	c->qnext = a->qhead;
+	a->qhead = c;
+	if (a->qtail == NULL)
+		a->qtail = c;
+	a->nqueued++;
+	c->state = CONN_QUEUED;
+}
+
+static struct pool_retry *
+pool_retry_take(struct pool_app *a, struct conn *c)
+{
+	struct pool_retry	**pp, *r;
+
+	for (pp = &a->retries; (r = *pp) != NULL; pp = &r->next)
+		if (r->c == c) {
+			*pp = r->next;
+			return r;
+		}
+	return NULL;
+}
+
+/* Forgets the body copies of the request that ran on w. */
+static void
+worker_body_drop(struct worker *w)
+{
+	free(w->copy);
+	free(w->replay);
+	w->copy = w->replay = NULL;
+	w->copy_len = w->replay_len = w->replay_off = 0;
 }
 
 /* Client gone (or the response failed): the app's on_client_gone
@@ -1167,12 +1385,15 @@ pool_detach(void *arg, const char *why)
 		/* End the body early, so that a reader sees its end. */
 		w->stdin_done = 1;
 		wchan_record(&w->ch, FCGI_STDIN, w->reqid, NULL, 0);
+		wchan_send(&w->ch);
 	}
+	worker_body_drop(w);
 	switch (w->app->conf->on_client_gone) {
 	case CONF_GONE_ABORT:
 		log_info("%s[%d]: %s: aborting the request",
 		    w->app->conf->name, (int)w->pid, why);
 		wchan_record(&w->ch, FCGI_ABORT_REQUEST, w->reqid, NULL, 0);
+		wchan_send(&w->ch);
 		worker_set_state(w, WORKER_ABORTING);
 		worker_timer(w, pool_kill_grace(m));
 		break;
@@ -1216,6 +1437,7 @@ worker_kill(struct worker *w, const char *why)
 		conn_app_fail(c, 502);
 	}
 	w->active = 0;
+	worker_body_drop(w);
 	wchan_close(&w->ch);
 	if (w->exited || w->state == WORKER_DEAD)
 		return;
@@ -1352,7 +1574,8 @@ worker_child_cb(struct ev_loop *loop, ev_child *cw, int revents)
 		close(w->log_r.fd);
 		ev_io_set(&w->log_r, -1, EV_READ);
 	}
-	failed_start = !w->killing && w->nserved == 0 && lived < POOL_START_FAIL;
+	failed_start = (!w->killing || w->refused) && w->nserved == 0 &&
+	    lived < POOL_START_FAIL;
 	if (w->killing)
 		log_info("%s[%d]: worker stopped", a->conf->name, (int)w->pid);
 	else if (WIFSIGNALED(st))
@@ -1406,6 +1629,7 @@ worker_free(struct worker *w)
 			*pp = w->next;
 			break;
 		}
+	worker_body_drop(w);
 	wchan_free(&w->ch);
 	unlink(w->path);
 	free(w);

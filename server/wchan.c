@@ -184,10 +184,7 @@ wchan_record(struct wchan *ch, uint8_t type, uint16_t id, const void *content,
 		return -1;
 	if (ch->wfailed)
 		return 0;	/* the reader reports the end */
-	if (wchan_append(ch, type, id, content, len) == -1)
-		return -1;
-	wchan_flush(ch);
-	return 0;
+	return wchan_append(ch, type, id, content, len);
 }
 
 int
@@ -208,8 +205,14 @@ wchan_stream(struct wchan *ch, uint8_t type, uint16_t id, const void *p,
 		b += n;
 		len -= n;
 	}
-	wchan_flush(ch);
 	return 0;
+}
+
+void
+wchan_send(struct wchan *ch)
+{
+	if (ch->fd != -1 && !ch->wfailed)
+		wchan_flush(ch);
 }
 
 /* Writes what the socket takes; the write watcher runs only while bytes

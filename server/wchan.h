@@ -61,14 +61,17 @@ void	wchan_close(struct wchan *ch);
 void	wchan_free(struct wchan *ch);
 int	wchan_is_open(const struct wchan *ch);
 
-/* Queues one record of len <= FCGI_MAX_LENGTH bytes and writes what the
-   socket takes.  Returns 0, or -1 when out of memory or not connected. */
+/* Queues one record of len <= FCGI_MAX_LENGTH bytes (wchan_send writes
+   the queue).  Returns 0, or -1 when out of memory or not connected. */
 int	wchan_record(struct wchan *ch, uint8_t type, uint16_t id,
 	    const void *content, size_t len);
 /* Queues a whole stream of len bytes (PARAMS, STDIN...) split into
    records, without its empty end record.  Returns 0 or -1. */
 int	wchan_stream(struct wchan *ch, uint8_t type, uint16_t id,
 	    const void *p, size_t len);
+/* Writes what the socket takes of the queue now, in as few calls as it
+   allows; the rest goes out as the socket drains. */
+void	wchan_send(struct wchan *ch);
 /* Bytes queued and not written yet. */
 size_t	wchan_pending(const struct wchan *ch);
 

@@ -264,7 +264,8 @@ EOF
 		printf '[app php]\ntype = fastcgi\nprefix = /php/\n' \
 		    >> "$d/ferry.conf"
 		printf 'command = %s\nroot = %s\nworkers = %s\n' "$PHPCGI" \
-		    "$T/php" "$WORKERS" >> "$d/ferry.conf" ;;
+		    "$T/php" "$WORKERS" >> "$d/ferry.conf"
+		echo "env = PHP_FCGI_MAX_REQUESTS" >> "$d/ferry.conf" ;;
 	esac
 	PHP_FCGI_MAX_REQUESTS=0 $PIN "$BLD/ferryd" -c "$d/ferry.conf" \
 	    --listen "127.0.0.1:$port" > "$d/out.log" 2>&1 &
@@ -646,7 +647,9 @@ idle_one()
 
 if [ "$IDLE_N" -gt 0 ]; then
 	echo "running idle connections ..." >&2
-	MAXCONN=$((IDLE_N + 100))
+	# Twice as many as needed: nginx closes idle keep-alive connections
+	# when fewer than 1/16 of its connections are free.
+	MAXCONN=$((IDLE_N * 2 + 100))
 	for s in ferry nginx lighttpd; do
 		idle_one "$s"
 	done > "$RES/idle"
@@ -750,8 +753,8 @@ if [ -s "$RES/idle" ]; then
 	echo "== $IDLE_N idle keep-alive connections (RSS of the server's" \
 	    "processes, user memory only)"
 	printf '%-10s %12s %12s %8s %8s %14s\n' server "before KiB" \
-	    "after KiB" open alive "bytes/conn"
-	awk '{ per = $4 > 0 ? ($3 - $2) * 1024 / $4 : 0
+	    "after KiB" open alive "bytes/alive"
+	awk '{ per = $5 > 0 ? ($3 - $2) * 1024 / $5 : 0
 	    printf "%-10s %12d %12d %8d %8d %14.0f\n", $1, $2, $3, $4, $5, per
 	    }' "$RES/idle"
 	echo

@@ -310,8 +310,9 @@ conn_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	case T_QUEUE:
 		if (c->app_ops != NULL)
 			c->app_ops->unqueue(c);
-		log_warnx("%s:%u: waited too long for a CGI process",
-		    c->peer_addr, c->peer_port);
+		log_warnx("%s:%u: waited too long for a free process of %s",
+		    c->peer_addr, c->peer_port, c->req.app != NULL ?
+		    c->req.app->name : "its app");
 		conn_set_state(c, CONN_DISPATCHED);
 		conn_respond(c, 503, "Retry-After: 1\r\n", 0);
 		break;
@@ -828,6 +829,9 @@ conn_dispatch_ready(struct conn *c)
 
 	if (c->state == CONN_QUEUED)
 		conn_set_state(c, CONN_DISPATCHED);
+	/* The wait in the queue is over: its timeout must not fire on the
+	   running request. */
+	conn_timer_update(c, 0);
 	if ((r->flags & HTTP1_F_EXPECT_CONTINUE) && r->minor >= 1 &&
 	    !c->req.continue_sent && !c->req.body_done &&
 	    conn_unconsumed(c) == 0) {

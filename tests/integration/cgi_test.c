@@ -1408,6 +1408,59 @@ START_TEST(test_timeout_504)
 }
 END_TEST
 
+/* A request that waited in the queue and then started is no longer
+   subject to the queue's timeout (request_timeout = 3): released from
+   the queue 2 s after it arrived, its script stays silent past the 3 s
+   mark and the request still completes with 200. */
+START_TEST(test_queue_timeout_stops_when_started)
+{
+	static const char conf[] =
+	    "[app one]\ntype = cgi\nprefix = /one/\nroot = @CGI_BIN@\n"
+	    "max_processes = 1\nqueue = 2\nrequest_timeout = 3\n";
+	struct ferryd		 f = { 0 };
+	struct hc		 c[2];
+	struct hc_response	 r;
+	char			 p[2][512], file[2048], req[2048];
+	int			 i;
+
+	harness_start(&f, conf, NULL);
+	for (i = 0; i < 2; i++) {
+		char	name[8];
+
+		snprintf(name, sizeof(name), "t%d", i);
+		path_in(p[i], sizeof(p[i]), &f, name);
+		snprintf(req, sizeof(req), "GET /one/%s?%s HTTP/1.1\r\n"
+		    "Host: t\r\n\r\n", i == 0 ? "gate.sh" : "late.sh", p[i]);
+		hc_open(&c[i], &f);
+		hc_sendstr(&c[i], req);
+		if (i == 0) {
+			snprintf(file, sizeof(file), "%s.pid", p[0]);
+			harness_read_pidfile(file, 5000);
+		}
+	}
+	/* The second waits in the queue; free the first after 2 s. */
+	harness_sleep_ms(2000);
+	snprintf(file, sizeof(file), "%s.go", p[0]);
+	harness_write_file(file, "", 0, 0644);
+	hc_expect_response(&c[0], &r, 0);
+	HARNESS_ASSERT(&f, r.status == 200, "first: %d", r.status);
+	hc_response_free(&r);
+	/* The second runs now; let it pass the queue's 3 s deadline. */
+	snprintf(file, sizeof(file), "%s.pid", p[1]);
+	harness_read_pidfile(file, 5000);
+	harness_sleep_ms(1500);
+	snprintf(file, sizeof(file), "%s.go", p[1]);
+	harness_write_file(file, "", 0, 0644);
+	hc_expect_response(&c[1], &r, 0);
+	HARNESS_ASSERT(&f, r.status == 200 && strcmp(r.body, "late\n") == 0,
+	    "second: %d \"%s\"", r.status, r.body);
+	hc_response_free(&r);
+	for (i = 0; i < 2; i++)
+		hc_close(&c[i]);
+	harness_stop_ok(&f);
+}
+END_TEST
+
 /* max_processes = 1, queue = 1: with one request running and one waiting,
    a third gets 503 with Retry-After; the first two complete. */
 START_TEST(test_queue_full_503)
@@ -2521,6 +2574,7 @@ cgi_suite(void)
 	tcase_add_test(tc, test_short_content_length);
 	tcase_add_test(tc, test_timeout_504);
 	tcase_add_test(tc, test_queue_full_503);
+	tcase_add_test(tc, test_queue_timeout_stops_when_started);
 	tcase_add_test(tc, test_client_gone_kill);
 	tcase_add_test(tc, test_client_gone_finish);
 	tcase_add_test(tc, test_no_fd_leak);

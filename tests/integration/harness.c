@@ -247,8 +247,13 @@ harness_wait_ready(struct ferryd *f)
 			    strerror(errno));
 		rc = connect(fd, (struct sockaddr *)&sin, sizeof(sin));
 		close(fd);
-		if (rc == 0)
-			return 0;
+		if (rc == 0) {
+			/* Another test's server may hold the port we picked
+			   (make -j runs suites in parallel): ours then exits
+			   on bind.  Make sure it is still there. */
+			harness_sleep_ms(30);
+			return harness_exited(f) ? -1 : 0;
+		}
 		harness_sleep_ms(10);
 	}
 	return -2;

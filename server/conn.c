@@ -1463,6 +1463,8 @@ conn_request_done(struct conn *c)
 			return;
 		}
 		/* An idle connection keeps no buffers. */
+		free(c->req.r.fields);
+		c->req.r.fields = NULL;
 		free(c->in);
 		c->in = NULL;
 		c->in_cap = 0;

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "protocol/cgienv.h"
 #include "server/cgi.h"
 #include "server/conn.h"
 #include "server/limits.h"
@@ -778,6 +779,23 @@ conn_dispatch(struct conn *c)
 		cgi_request(c);
 	else
 		pool_request(c);
+}
+
+void
+conn_cgienv_info(struct conn *c, struct cgienv_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->remote_addr = c->peer_addr;
+	info->remote_port = c->peer_port;
+	info->server_addr = c->local_addr;
+	info->server_port = c->local_port;
+	info->server_software = c->m->software;
+	info->script_name = c->req.script.script_name;
+	info->script_filename = c->req.script.script_filename;
+	info->path_info = c->req.script.path_info;
+	info->path_translated = c->req.script.path_translated;
+	info->document_root = c->req.app->root;
+	info->content_length = c->req.body_len;
 }
 
 void

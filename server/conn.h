@@ -165,6 +165,10 @@ void	conn_dispatch_ready(struct conn *c);
 void	conn_app_attach(struct conn *c, const struct conn_app_ops *ops,
 	    void *app);
 void	conn_app_detached(struct conn *c);
+/* The connection and script facts for cgienv_build(), the same for CGI
+   and FastCGI PARAMS. */
+struct cgienv_info;
+void	conn_cgienv_info(struct conn *c, struct cgienv_info *info);
 /* Call once the app is attached: tells it of a request already
    pipelined behind this one. */
 void	conn_dispatch_watch(struct conn *c);

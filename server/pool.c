@@ -863,18 +863,7 @@ pool_params(struct conn *c, struct pool_buf *b)
 	struct cgienv_info	 info;
 	struct conf_app		*app = c->req.app;
 
-	memset(&info, 0, sizeof(info));
-	info.remote_addr = c->peer_addr;
-	info.remote_port = c->peer_port;
-	info.server_addr = c->local_addr;
-	info.server_port = c->local_port;
-	info.server_software = c->m->software;
-	info.script_name = c->req.script.script_name;
-	info.script_filename = c->req.script.script_filename;
-	info.path_info = c->req.script.path_info;
-	info.path_translated = c->req.script.path_translated;
-	info.document_root = app->root;
-	info.content_length = c->req.body_len;
+	conn_cgienv_info(c, &info);
 	if (cgienv_build(&c->req.r, &info, pool_buf_add, b) == -1)
 		return -1;
 	if (app->root != NULL &&

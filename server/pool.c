@@ -187,13 +187,16 @@ static void	pool_body_ready(void *);
 static void	pool_output_resume(void *);
 static void	pool_detach(void *, const char *);
 static void	pool_unqueue(struct conn *);
+static void	pool_pipelined(void *);
+static void	worker_notify(struct worker *, uint8_t);
 
 static const struct wchan_ops pool_ch_ops = {
 	pool_ch_record, pool_ch_idle, pool_ch_drained, pool_ch_closed
 };
 
 static const struct conn_app_ops pool_ops = {
-	pool_body_ready, pool_output_resume, pool_detach, pool_unqueue, NULL
+	pool_body_ready, pool_output_resume, pool_detach, pool_unqueue,
+	pool_pipelined
 };
 
 static const char *
@@ -939,6 +942,8 @@ worker_run(struct worker *w, struct conn *c)
 	worker_timer(w, t);
 	conn_dispatch_ready(c);
 	worker_pump_stdin(w);
+	if (w->c == c)
+		conn_dispatch_watch(c);
 	return 0;
 }
 
@@ -1377,6 +1382,15 @@ pool_detach(void *arg, const char *why)
 		wchan_send(&w->ch);
 	}
 	worker_body_drop(w);
+	if (w->extensions & WORKER_EXT_CLOSE_NOTIFY) {
+		/* A worker that speaks close-notify hears why and stops by
+		   itself; the policies are for legacy workers (DESIGN.md,
+		   close-notify rule 7).  Its output is discarded. */
+		log_info("%s[%d]: %s: sending close-notify",
+		    w->app->conf->name, (int)w->pid, why);
+		worker_notify(w, FERRY_REASON_GONE);
+		return;
+	}
 	switch (w->app->conf->on_client_gone) {
 	case CONF_GONE_ABORT:
 		log_info("%s[%d]: %s: aborting the request",
@@ -1624,4 +1638,28 @@ worker_free(struct worker *w)
 	free(w);
 	if (m->stopping)
 		master_conn_closed(m);
+}
+
+/* One CLOSE_NOTIFY record for the running request, never blocking: the
+   record joins the channel's output queue. */
+static void
+worker_notify(struct worker *w, uint8_t reason)
+{
+	if (!w->active || !(w->extensions & WORKER_EXT_CLOSE_NOTIFY))
+		return;
+	if (wchan_record(&w->ch, FERRY_CLOSE_NOTIFY, w->reqid, &reason, 1) ==
+	    -1)
+		return;
+	wchan_send(&w->ch);
+}
+
+/* The client pipelined its next request (conn.c says so once). */
+static void
+pool_pipelined(void *arg)
+{
+	struct worker	*w = arg;
+
+	log_debug("%s[%d]: the client pipelined its next request",
+	    w->app->conf->name, (int)w->pid);
+	worker_notify(w, FERRY_REASON_PIPELINED);
 }

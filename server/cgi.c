@@ -123,45 +123,22 @@ cgi_request(struct conn *c)
 		cgi_start(c);
 		return;
 	}
-	if (a->nqueued >= a->conf->queue) {
+	if (a->queue.n >= a->conf->queue) {
 		log_warnx("%s: %u processes running and %u waiting: 503",
-		    a->conf->name, a->running, a->nqueued);
+		    a->conf->name, a->running, a->queue.n);
 		conn_app_fail(c, 503);
 		return;
 	}
 	conn_app_attach(c, &cgi_ops, NULL);
-	c->qnext = NULL;
-	if (a->qtail != NULL)
-		a->qtail->qnext = c;
-	else
-		a->qhead = c;
-	a->qtail = c;
-	a->nqueued++;
+	conn_queue_push(&a->queue, c);
 	c->state = CONN_QUEUED;
 }
 
 static void
 cgi_unqueue(struct conn *c)
 {
-	struct cgi_app	*a;
-	struct conn	*p, *prev = NULL;
-
-	if (c->req.app == NULL)
-		return;
-	a = cgi_app_of(c);
-	for (p = a->qhead; p != NULL; prev = p, p = p->qnext) {
-		if (p != c)
-			continue;
-		if (prev != NULL)
-			prev->qnext = p->qnext;
-		else
-			a->qhead = p->qnext;
-		if (a->qtail == p)
-			a->qtail = prev;
-		a->nqueued--;
-		c->qnext = NULL;
-		return;
-	}
+	if (c->req.app != NULL)
+		conn_queue_remove(&cgi_app_of(c)->queue, c);
 }
 
 static void
@@ -171,13 +148,7 @@ cgi_next(struct cgi_app *a)
 	unsigned int	 maxp = a->conf->max_procs ? a->conf->max_procs :
 			    CONF_DEFAULT_MAX_PROCS;
 
-	while (a->qhead != NULL && a->running < maxp) {
-		c = a->qhead;
-		a->qhead = c->qnext;
-		if (a->qhead == NULL)
-			a->qtail = NULL;
-		a->nqueued--;
-		c->qnext = NULL;
+	while (a->running < maxp && (c = conn_queue_pop(&a->queue)) != NULL) {
 		c->state = CONN_DISPATCHED;
 		cgi_start(c);
 	}

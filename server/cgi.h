@@ -12,6 +12,7 @@
 #include <ev.h>
 
 #include "server/conf.h"
+#include "server/conn.h"
 
 struct master;
 struct conn;
@@ -20,8 +21,7 @@ struct cgi;
 struct cgi_app {
 	struct conf_app		*conf;
 	unsigned int		 running;
-	struct conn		*qhead, *qtail;	/* waiting requests */
-	unsigned int		 nqueued;
+	struct conn_queue	 queue;		/* waiting requests */
 };
 
 /* Sets up m->cgi_apps from the settings.  Returns 0 or -1. */

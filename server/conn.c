@@ -799,6 +799,63 @@ conn_cgienv_info(struct conn *c, struct cgienv_info *info)
 }
 
 void
+conn_queue_push(struct conn_queue *q, struct conn *c)
+{
+	c->qnext = NULL;
+	if (q->tail != NULL)
+		q->tail->qnext = c;
+	else
+		q->head = c;
+	q->tail = c;
+	q->n++;
+}
+
+void
+conn_queue_push_front(struct conn_queue *q, struct conn *c)
+{
+	c->qnext = q->head;
+	q->head = c;
+	if (q->tail == NULL)
+		q->tail = c;
+	q->n++;
+}
+
+struct conn *
+conn_queue_pop(struct conn_queue *q)
+{
+	struct conn	*c = q->head;
+
+	if (c == NULL)
+		return NULL;
+	q->head = c->qnext;
+	if (q->head == NULL)
+		q->tail = NULL;
+	q->n--;
+	c->qnext = NULL;
+	return c;
+}
+
+void
+conn_queue_remove(struct conn_queue *q, struct conn *c)
+{
+	struct conn	*p, *prev = NULL;
+
+	for (p = q->head; p != NULL; prev = p, p = p->qnext) {
+		if (p != c)
+			continue;
+		if (prev != NULL)
+			prev->qnext = p->qnext;
+		else
+			q->head = p->qnext;
+		if (q->tail == p)
+			q->tail = prev;
+		q->n--;
+		c->qnext = NULL;
+		return;
+	}
+}
+
+void
 conn_app_attach(struct conn *c, const struct conn_app_ops *ops, void *app)
 {
 	c->app_ops = ops;

@@ -24,6 +24,20 @@
 struct master;
 struct conn;
 
+/* A FIFO of connections waiting for an app, linked through c->qnext. */
+struct conn_queue {
+	struct conn	*head, *tail;
+	unsigned int	 n;
+};
+
+void	conn_queue_push(struct conn_queue *q, struct conn *c);
+/* Puts c back in front (it keeps its place). */
+void	conn_queue_push_front(struct conn_queue *q, struct conn *c);
+/* Takes the first connection out, or returns NULL. */
+struct conn *conn_queue_pop(struct conn_queue *q);
+/* Takes c out wherever it is; nothing when it is not queued. */
+void	conn_queue_remove(struct conn_queue *q, struct conn *c);
+
 /*
  * What an app running (or queued to run) a request offers its connection:
  * more body bytes are ready; the client drained its output; the
@@ -100,7 +114,7 @@ struct conn_req {
 struct conn {
 	struct master		*m;
 	struct conn		*prev, *next;	/* m->conns */
-	struct conn		*qnext;		/* CGI wait queue */
+	struct conn		*qnext;		/* struct conn_queue link */
 	enum conn_state		 state;
 	int			 fd;
 	ev_io			 rio, wio;

@@ -124,8 +124,7 @@ struct pool_app {
 	struct pool		*p;
 	struct conf_app		*conf;
 	struct worker		*workers;
-	struct conn		*qhead, *qtail;	/* waiting requests */
-	unsigned int		 nqueued;
+	struct conn_queue	 queue;		/* waiting requests */
 	ev_timer		 respawn;	/* back-off after failed starts */
 	double			 backoff;
 	struct pool_retry	*retries;	/* of requests in the queue */
@@ -469,7 +468,7 @@ pool_app_adjust(struct pool_app *a)
 	for (;;) {
 		live = pool_live(a, &starting);
 		if (live < (unsigned int)a->conf->min_workers ||
-		    (a->nqueued > starting &&
+		    (a->queue.n > starting &&
 		    live < (unsigned int)a->conf->max_workers)) {
 			if (worker_spawn(a) == NULL)
 				return;
@@ -507,21 +506,11 @@ pool_next(struct pool_app *a)
 	struct worker	*w;
 	struct conn	*c;
 
-	while (a->qhead != NULL && (w = pool_idle_worker(a)) != NULL) {
-		c = a->qhead;
-		a->qhead = c->qnext;
-		if (a->qhead == NULL)
-			a->qtail = NULL;
-		a->nqueued--;
-		c->qnext = NULL;
-		if (worker_run(w, c) == -1) {
+	while (a->queue.head != NULL && (w = pool_idle_worker(a)) != NULL) {
+		c = conn_queue_pop(&a->queue);
+		if (worker_run(w, c) == -1)
 			/* That worker is being replaced: c keeps its place. */
-			c->qnext = a->qhead;
-			a->qhead = c;
-			if (a->qtail == NULL)
-				a->qtail = c;
-			a->nqueued++;
-		}
+			conn_queue_push_front(&a->queue, c);
 	}
 	pool_app_adjust(a);
 }
@@ -551,21 +540,15 @@ pool_request(struct conn *c)
 			pool_app_adjust(a);
 			return;
 		}
-	if (a->nqueued >= a->conf->queue) {
+	if (a->queue.n >= a->conf->queue) {
 		log_warnx("%s: every worker busy and %u requests waiting: 503",
-		    a->conf->name, a->nqueued);
+		    a->conf->name, a->queue.n);
 		conn_app_fail(c, 503);
 		pool_app_adjust(a);
 		return;
 	}
 	conn_app_attach(c, &pool_ops, NULL);
-	c->qnext = NULL;
-	if (a->qtail != NULL)
-		a->qtail->qnext = c;
-	else
-		a->qhead = c;
-	a->qtail = c;
-	a->nqueued++;
+	conn_queue_push(&a->queue, c);
 	c->state = CONN_QUEUED;
 	pool_app_adjust(a);
 }
@@ -574,24 +557,11 @@ static void
 pool_unqueue(struct conn *c)
 {
 	struct pool_app	*a;
-	struct conn	*q, *prev = NULL;
 	struct pool_retry *r;
 
 	if (c->req.app == NULL || (a = pool_app_of(c)) == NULL)
 		return;
-	for (q = a->qhead; q != NULL; prev = q, q = q->qnext) {
-		if (q != c)
-			continue;
-		if (prev != NULL)
-			prev->qnext = q->qnext;
-		else
-			a->qhead = q->qnext;
-		if (a->qtail == q)
-			a->qtail = prev;
-		a->nqueued--;
-		c->qnext = NULL;
-		break;
-	}
+	conn_queue_remove(&a->queue, c);
 	if ((r = pool_retry_take(a, c)) != NULL) {
 		free(r->body);
 		free(r);
@@ -805,7 +775,7 @@ worker_ready(struct worker *w)
 	log_debug("%s[%d]: ready%s%s", a->conf->name, (int)w->pid,
 	    w->extensions & WORKER_EXT_CLOSE_NOTIFY ? ", close-notify" : "",
 	    w->extensions & WORKER_EXT_HIJACK ? ", hijack" : "");
-	if (a->m->stopping && a->qhead == NULL) {
+	if (a->m->stopping && a->queue.head == NULL) {
 		worker_kill(w, "shutting down");
 		return;
 	}
@@ -1232,7 +1202,7 @@ worker_after_request(struct worker *w)
 		snprintf(why, sizeof(why), "served %u requests (max_requests)",
 		    w->nserved);
 		worker_kill(w, why);
-	} else if (a->m->stopping && a->qhead == NULL) {
+	} else if (a->m->stopping && a->queue.head == NULL) {
 		worker_kill(w, "shutting down");
 	} else {
 		w->doomed = 0;
@@ -1327,11 +1297,7 @@ pool_retry(struct pool_app *a, struct worker *w, struct conn *c)
 	r->next = a->retries;
 	a->retries = r;
 	conn_app_attach(c, &pool_ops, NULL);
-	c->qnext = a->qhead;
-	a->qhead = c;
-	if (a->qtail == NULL)
-		a->qtail = c;
-	a->nqueued++;
+	conn_queue_push_front(&a->queue, c);
 	c->state = CONN_QUEUED;
 }
 

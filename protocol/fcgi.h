@@ -78,6 +78,26 @@
 #define FERRY_REASON_GONE	1	/* the client went away */
 #define FERRY_REASON_PIPELINED	2	/* the client sent the next request */
 
+/*
+ * HIJACK_REFUSED reason texts.  The word before the colon is for programs
+ * (libferry maps it to an errno), the rest for people.
+ */
+#define FERRY_REFUSED_GONE	"gone: the client is gone"
+#define FERRY_REFUSED_TWICE	"hijacked: the request was hijacked already"
+#define FERRY_REFUSED_STALE	"stale: not the worker's current request"
+#define FERRY_REFUSED_COMPLETE	"complete: the response is complete"
+#define FERRY_REFUSED_SPOOLED	"spooled: the request body went to a temporary file"
+
+/*
+ * PARAMS ferryd adds for a worker that announced FERRY_EXTENSIONS: the
+ * extensions it offers for this request (same syntax as the GET_VALUES
+ * answer), and, when STDIN carries the request body still in the chunked
+ * coding (raw, as the client sent it, so that a hijack can hand the rest
+ * over exactly), FERRY_STDIN_CHUNKED=1; no CONTENT_LENGTH is sent then.
+ */
+#define FERRY_PARAM_EXTENSIONS	"FERRY_EXTENSIONS"
+#define FERRY_PARAM_CHUNKED	"FERRY_STDIN_CHUNKED"
+
 /* The whole CLOSE_NOTIFY record: header, 1 byte reason, 7 bytes padding. */
 #define FERRY_CLOSE_NOTIFY_LEN	16
 

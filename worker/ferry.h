@@ -4,7 +4,8 @@
  * under ferryd, nginx (fastcgi_pass), lighttpd or spawn-fcgi alike, plus
  * ferry's extensions when the server offers them: close-notify (the
  * server tells the app that its client left or pipelined the next
- * request).  See ferry(3).
+ * request) and hijack (the app takes over the client socket).  See
+ * ferry(3).
  *
  * Errors: every call that can fail returns -1 (or NULL) and sets errno;
  * the library never exits and never writes to stdout.  errno values with
@@ -15,6 +16,7 @@
  *   ESHUTDOWN     body output after ferry_end()
  *   ECONNABORTED  the server aborted the request (FCGI_ABORT_REQUEST)
  *   EPIPE         the connection to the server is lost
+ *   EPERM         body or response call after ferry_hijack()
  *
  * Threads: a request's calls may be made from any thread while the request
  * lives (each is serialised inside the library), so one thread may block
@@ -227,11 +229,46 @@ FERRY_API int	ferry_wait_notify(struct ferry_req *req, int mask, int timeout_ms)
  */
 FERRY_API int	ferry_notify_fd(struct ferry_req *req);
 
+/* ---- Hijack ---- */
+
 /*
- * Hijack (issue 6) will take its place here: ferry_hijack() asks the
- * server for the client socket (FERRY_HIJACK), which arrives with the
- * unconsumed client bytes as a FERRY_HIJACKED record carrying the fd.
+ * Takes over the client connection: the server (ferryd) passes the client
+ * socket itself, with every byte it read from the client and did not pass
+ * on (request body bytes the handler did not read, chunk framing included
+ * when the body was chunked, and whatever the client sent after the
+ * request).  Response bytes already sent with ferry_flush() reach the
+ * client before the hand-over; a head or body still buffered here is
+ * dropped.
+ *
+ * Returns the client socket (blocking mode, close-on-exec), now owned by
+ * the caller, who closes it whenever it likes (also after the handler
+ * returned: the FastCGI request itself ends normally).  *buf is set to a
+ * malloc'd copy of the unconsumed bytes (NULL when *len is 0), which the
+ * caller reads before reading the socket and frees with free().
+ *
+ * Returns -1 with errno:
+ *   EOPNOTSUPP    the server does not offer hijack (not ferryd, or a
+ *                 ferryd that did not see this app announce it)
+ *   EALREADY      the request was hijacked already
+ *   ESHUTDOWN     after ferry_end(): the response is complete
+ *   ENOTCONN      the client is gone (the server refused)
+ *   ECONNREFUSED  the server refused for another reason
+ *   EPIPE         the connection to the server is lost
+ *   ENOMEM
+ * ferry_hijack_error() then says why in words.
+ *
+ * After a successful hijack the request's body and response calls
+ * (ferry_read, ferry_write, ferry_printf, ferry_flush, ferry_status,
+ * ferry_add_header) fail with EPERM; a zero-length ferry_write returns 0.
+ * No close-notify arrives for the request after it was hijacked.
  */
+FERRY_API int	ferry_hijack(struct ferry_req *req, void **buf, size_t *len);
+
+/* Why the last ferry_hijack() on req failed ("" when it did not). */
+FERRY_API const char *ferry_hijack_error(const struct ferry_req *req);
+
+/* 1 once req was hijacked, else 0. */
+FERRY_API int	ferry_hijacked(const struct ferry_req *req);
 
 #ifdef __cplusplus
 }

@@ -1,6 +1,7 @@
 /*
  * whoami: a libfcgi program that says who it runs as, for the tests of
- * user and group.  Answers every request with text/plain lines:
+ * user and group.  Answers every request with its pid in X-Pid and
+ * text/plain lines:
  *
  *	uid=U euid=U gid=G egid=G
  *	groups=G1,G2,...	(getgroups; empty after "groups=" when none)
@@ -65,8 +66,10 @@ main(void)
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&req, 0, 0) != 0)
 		return EXIT_FAILURE;
 	while (FCGX_Accept_r(&req) >= 0) {
-		FCGX_FPrintF(req.out, "Content-Type: text/plain\r\n\r\n"
+		FCGX_FPrintF(req.out, "Content-Type: text/plain\r\n"
+		    "X-Pid: %ld\r\n\r\n"
 		    "uid=%lu euid=%lu gid=%lu egid=%lu\ngroups=",
+		    (long)getpid(),
 		    (unsigned long)getuid(), (unsigned long)geteuid(),
 		    (unsigned long)getgid(), (unsigned long)getegid());
 		n = getgroups(WHOAMI_MAX_GROUPS, groups);

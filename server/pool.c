@@ -258,6 +258,7 @@ pool_init(struct master *m)
 	struct pool	*p;
 	struct pool_app	*a;
 	const char	*tmp;
+	char		 err[256];
 	size_t		 i, nfcgi = 0;
 	int		 j, n;
 
@@ -265,11 +266,9 @@ pool_init(struct master *m)
 		if (m->conf->apps[i].type != CONF_APP_FASTCGI)
 			continue;
 		nfcgi++;
-		if (m->conf->apps[i].user != NULL ||
-		    m->conf->apps[i].group != NULL) {
-			log_warnx("[app %s]: user and group are not supported "
-			    "yet: refusing to start workers as ferryd's own "
-			    "user", m->conf->apps[i].name);
+		if (conf_app_ids_check(&m->conf->apps[i], err,
+		    sizeof(err)) == -1) {
+			log_warnx("%s", err);
 			return -1;
 		}
 	}
@@ -740,6 +739,9 @@ worker_spawn(struct pool_app *a)
 	sr.fd_out = out[1];
 	sr.fd_err = out[1];
 	sr.new_pgrp = 1;
+	sr.set_ids = app->user != NULL || app->group != NULL;
+	sr.uid = app->uid;
+	sr.gid = app->gid;
 	pid = spawn_process(&sr);
 	if (pid == -1) {
 		log_warn("%s: cannot start %s", app->name, app->command);

@@ -706,9 +706,9 @@ h_read_n(struct ferry_req *req, size_t want, size_t rs, size_t *got)
 }
 
 /*
- * Query "read=N&rs=R&flush=1&unflushed=1": flushes "flushed" (flush),
- * reads N body bytes R at a time, writes "dropped" without flushing
- * (unflushed), then hijacks.  Through the socket it writes "NREAD LEN\n",
+ * Query "read=N&rs=R&flush=1&unflushed=1&retry=1": flushes "flushed"
+ * (flush), reads N body bytes R at a time, writes "dropped" without
+ * flushing (unflushed), then hijacks (twice when refused, with retry).  Through the socket it writes "NREAD LEN\n",
  * the bytes it read, then *buf; it answers "ping\n" with "pong\n", then
  * reports what the request calls did after the hijack.  A failed hijack
  * is reported (and answered) as "hijack=-1 errno=E err=[why] ...".
@@ -734,6 +734,8 @@ h_hijack(struct ferry_req *req, void *arg)
 		ferry_write(req, "dropped", 7);
 	before = ferry_hijacked(req);
 	fd = ferry_hijack(req, &buf, &len);
+	if (fd == -1 && q_num(req, "retry="))
+		fd = ferry_hijack(req, &buf, &len);
 	if (fd == -1) {
 		e = errno;
 		report("hijack=-1 errno=%d err=[%s] bufnull=%d len=%zu "
@@ -1770,6 +1772,9 @@ struct hj_io {
 	const uint8_t		*pre;		/* STDIN before HIJACK */
 	size_t			 prelen;
 	int			 pre_end;	/* then the empty STDIN */
+	const char		*refuse;	/* refuse the first HIJACK so */
+	const uint8_t		*pend;		/* STDIN before the refusal */
+	size_t			 pendlen;
 	const uint8_t		*post;		/* STDIN after HIJACK came */
 	size_t			 postlen;
 	const uint8_t		*hj;		/* the HIJACKED bytes */
@@ -1790,6 +1795,8 @@ hj_run(const struct app *a, int fd, uint16_t id, const struct hj_io *io)
 	int		 sp[2];
 
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+	/* Non-blocking, as ferryd's client sockets are. */
+	ck_assert_int_eq(fcntl(sp[1], F_SETFL, O_NONBLOCK), 0);
 	tc_begin(fd, id, FCGI_RESPONDER, FCGI_KEEP_CONN);
 	tc_params(fd, id, io->nv);
 	if (io->prelen > 0)
@@ -1797,6 +1804,13 @@ hj_run(const struct app *a, int fd, uint16_t id, const struct hj_io *io)
 	if (io->pre_end)
 		tc_stdin(fd, id, NULL, 0);
 	tc_expect_hijack(fd, id, io->flushed);
+	if (io->refuse != NULL) {
+		if (io->pendlen > 0)
+			tc_stdin(fd, id, io->pend, io->pendlen);
+		tc_record(fd, FERRY_HIJACK_REFUSED, id, io->refuse,
+		    strlen(io->refuse));
+		tc_expect_hijack(fd, id, "");
+	}
 	if (io->postlen > 0)
 		tc_stdin(fd, id, io->post, io->postlen);
 	tc_hijacked(fd, id, sp[1], io->hj, io->hjlen, io->split);
@@ -1910,6 +1924,43 @@ START_TEST(test_hijack)
 		io.want_buf = want;
 		io.want_buflen = total - cases[i].nread + cases[i].hjlen;
 		hj_run(&a, fd, (uint16_t)(i + 1), &io);
+		free(body);
+		free(hj);
+		free(want);
+	}
+	/* Refused, then asked again: body bytes from before the first
+	   HIJACK, from while it was pending and from after the second one,
+	   in order, then the HIJACKED bytes; ferry_hijack_error() is ""
+	   again. */
+	{
+		const char *const nv[] = {
+			"REQUEST_METHOD", "POST", "QUERY_STRING",
+			"read=2&rs=1&retry=1",
+			FERRY_PARAM_EXTENSIONS, HJ_EXT, NULL
+		};
+
+		body = hj_pattern(0, 3000);
+		hj = hj_pattern(999, 20);
+		want = malloc(3000 - 2 + 20);
+		memcpy(want, body + 2, 3000 - 2);
+		memcpy(want + 3000 - 2, hj, 20);
+		memset(&io, 0, sizeof(io));
+		io.nv = nv;
+		io.pre = body;
+		io.prelen = 1000;
+		io.refuse = "busy: not now";
+		io.pend = body + 1000;
+		io.pendlen = 1000;
+		io.post = body + 2000;
+		io.postlen = 1000;
+		io.hj = hj;
+		io.hjlen = 20;
+		io.flushed = "";
+		io.want_read = body;
+		io.want_readlen = 2;
+		io.want_buf = want;
+		io.want_buflen = 3000 - 2 + 20;
+		hj_run(&a, fd, 100, &io);
 		free(body);
 		free(hj);
 		free(want);

@@ -172,8 +172,8 @@ static int
 notifyapp_watch(struct ferry_req *req, const char *log)
 {
 	const char	*q = ferry_query(req);
-	char		 tag[NOTIFYAPP_MAX_TAG + 1], steps[NOTIFYAPP_MAX_STEPS + 1];
-	char		 msbuf[8];
+	char		 tag[NOTIFYAPP_MAX_TAG + 1];
+	char		 steps[NOTIFYAPP_MAX_STEPS + 1], msbuf[8];
 	const char	*s;
 	int		 ms, start, mask, got;
 

@@ -163,15 +163,24 @@ expect_body(struct ferryd *f, struct hc *c, const char *what,
    own 10 s timeout. */
 START_TEST(test_close_notifier)
 {
-	struct ferryd	 f;
-	struct hc	 c;
+	struct ferryd		 f;
+	struct hc		 c;
+	struct hc_response	 r;
 
 	notify_start(&f);
+	/* The worker must be serving, not still starting (a slow start
+	   under load): a request that is still queued when its client
+	   leaves never reaches a handler. */
+	hc_open(&c, &f);
+	hc_sendstr(&c, "GET /poll?wait=1 HTTP/1.1\r\nHost: t\r\n\r\n");
+	hc_expect_response(&c, &r, 0);
+	hc_response_free(&r);
+	hc_close(&c);
 	hc_open(&c, &f);
 	hc_sendstr(&c, "GET /poll?wait=10 HTTP/1.1\r\nHost: t\r\n\r\n");
 	harness_sleep_ms(300);
 	hc_close(&c);
-	HARNESS_ASSERT(&f, wait_log(&f, "request 1: client left", 1, 5000) ==
+	HARNESS_ASSERT(&f, wait_log(&f, ": client left after", 1, 5000) ==
 	    1, "the handler did not hear that its client left");
 	harness_sleep_ms(300);
 	HARNESS_ASSERT(&f, log_count(&f, ": client left after") == 1,

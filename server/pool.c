@@ -750,6 +750,9 @@ worker_spawn(struct pool_app *a)
 	sr.set_ids = app->user != NULL || app->group != NULL;
 	sr.uid = app->uid;
 	sr.gid = app->gid;
+	/* A worker must not outlive a ferryd that was killed: it would
+	   wait in accept for good. */
+	sr.death_sig = SIGTERM;
 	pid = spawn_process(&sr);
 	if (pid == -1) {
 		log_warn("%s: cannot start %s", app->name, app->command);

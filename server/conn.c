@@ -6,6 +6,16 @@
  * consumed yet at in[in_off..in_len): body bytes for the app, then
  * pipelined requests.  Compaction only ever moves the unconsumed part
  * down to head_len, so the spans stay valid.
+ *
+ * A connection with nothing to do (new, or kept alive between requests)
+ * is a struct conn_idle: the fd, the addresses, a read watcher and a
+ * timer, about 160 bytes.  Its first readable event turns it into a
+ * struct conn taken from the master's spare list, which keeps up to
+ * CONN_SPARE_MAX of them with their input buffer, output buffer and field
+ * array; a connection going idle or closing gives its struct conn back.
+ * So memory for buffers follows the connections active at one time, not
+ * the open ones, and a connection's buffers are not malloc'd and freed
+ * per connection (glibc would trim and grow the heap top each time).
  */
 #include "config.h"
 
@@ -37,6 +47,26 @@ enum conn_timeout {
 	T_NONE, T_HEADER, T_KEEPALIVE, T_BODY, T_QUEUE, T_WRITE, T_LINGER
 };
 
+/* A connection waiting for a request; rio.data and timer.data are the
+   master. */
+struct conn_idle {
+	struct conn_idle	*prev, *next;	/* m->idle */
+	ev_io			 rio;
+	ev_timer		 timer;
+	int			 fd;
+	unsigned int		 nreq;		/* 0: new (head timeout),
+						   else kept alive */
+	struct conn_addr	 peer, local;
+};
+
+static void	conn_idle_start(struct master *, struct conn_idle *, double);
+static void	conn_idle_read_cb(struct ev_loop *, ev_io *, int);
+static void	conn_idle_timer_cb(struct ev_loop *, ev_timer *, int);
+static void	conn_idle_close(struct conn_idle *, const char *);
+static struct conn *conn_promote(struct conn_idle *);
+static int	conn_demote(struct conn *);
+static void	conn_retire(struct conn *);
+static void	conn_put(struct master *, struct conn *);
 static void	conn_read_cb(struct ev_loop *, ev_io *, int);
 static void	conn_write_cb(struct ev_loop *, ev_io *, int);
 static void	conn_timer_cb(struct ev_loop *, ev_timer *, int);
@@ -96,19 +126,33 @@ conn_set_state(struct conn *c, enum conn_state s)
 }
 
 static void
-conn_addr_text(const struct sockaddr *sa, char *buf, size_t len,
-    unsigned int *port)
+conn_addr_set(struct conn_addr *a, const struct sockaddr *sa)
 {
-	*port = 0;
+	memset(a, 0, sizeof(*a));
+	a->family = (uint16_t)sa->sa_family;
 	if (sa->sa_family == AF_INET) {
 		const struct sockaddr_in *sin = (const void *)sa;
-		inet_ntop(AF_INET, &sin->sin_addr, buf, len);
-		*port = ntohs(sin->sin_port);
+
+		memcpy(a->a, &sin->sin_addr, 4);
+		a->port = ntohs(sin->sin_port);
 	} else if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *sin6 = (const void *)sa;
-		inet_ntop(AF_INET6, &sin6->sin6_addr, buf, len);
-		*port = ntohs(sin6->sin6_port);
-	} else
+
+		memcpy(a->a, &sin6->sin6_addr, 16);
+		a->port = ntohs(sin6->sin6_port);
+	}
+}
+
+static void
+conn_addr_text(const struct conn_addr *a, char *buf, size_t len,
+    unsigned int *port)
+{
+	*port = a->port;
+	if (a->family == AF_INET)
+		inet_ntop(AF_INET, a->a, buf, len);
+	else if (a->family == AF_INET6)
+		inet_ntop(AF_INET6, a->a, buf, len);
+	else
 		snprintf(buf, len, "unix");
 }
 
@@ -116,45 +160,208 @@ void
 conn_accept(struct master *m, int fd, const struct sockaddr *peer,
     socklen_t peerlen)
 {
-	struct conn		*c;
+	struct conn_idle	*ci;
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen = sizeof(ss);
 	int			 one = 1;
 
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
+	(void)peerlen;
+	if ((ci = malloc(sizeof(*ci))) == NULL) {
 		log_warn("conn_accept");
 		close(fd);
 		return;
 	}
-	c->m = m;
-	c->fd = fd;
-	c->req.cbody_fd = -1;
-	c->state = CONN_IDLE;
-	c->tkind = -1;
+	ci->fd = fd;
+	ci->nreq = 0;
 	if (peer->sa_family == AF_INET || peer->sa_family == AF_INET6)
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	conn_addr_text(peer, c->peer_addr, sizeof(c->peer_addr), &c->peer_port);
+	conn_addr_set(&ci->peer, peer);
 	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == 0)
-		conn_addr_text((struct sockaddr *)&ss, c->local_addr,
-		    sizeof(c->local_addr), &c->local_port);
-	(void)peerlen;
+		conn_addr_set(&ci->local, (struct sockaddr *)&ss);
+	else
+		conn_addr_set(&ci->local, peer);
+	m->nconns++;
+	/* A new connection gets the head timeout, not the keep-alive one. */
+	conn_idle_start(m, ci, m->conf->header_timeout);
+}
 
-	ev_io_init(&c->rio, conn_read_cb, fd, EV_READ);
-	ev_io_init(&c->wio, conn_write_cb, fd, EV_WRITE);
+/* Links ci into m->idle and starts its watchers: read, and a timeout of
+   t seconds (none when t <= 0). */
+static void
+conn_idle_start(struct master *m, struct conn_idle *ci, double t)
+{
+	ci->prev = NULL;
+	ci->next = m->idle;
+	if (m->idle != NULL)
+		m->idle->prev = ci;
+	m->idle = ci;
+	ev_io_init(&ci->rio, conn_idle_read_cb, ci->fd, EV_READ);
+	ci->rio.data = m;
+	ev_init(&ci->timer, conn_idle_timer_cb);
+	ci->timer.data = m;
+	ev_io_start(m->loop, &ci->rio);
+	if (t > 0) {
+		ci->timer.repeat = t;
+		ev_timer_again(m->loop, &ci->timer);
+	}
+}
+
+/* Stops ci's watchers and unlinks it; the caller frees it. */
+static void
+conn_idle_stop(struct master *m, struct conn_idle *ci)
+{
+	ev_io_stop(m->loop, &ci->rio);
+	ev_timer_stop(m->loop, &ci->timer);
+	if (ci->prev != NULL)
+		ci->prev->next = ci->next;
+	else
+		m->idle = ci->next;
+	if (ci->next != NULL)
+		ci->next->prev = ci->prev;
+}
+
+static void
+conn_idle_close(struct conn_idle *ci, const char *reason)
+{
+	struct master	*m = ci->rio.data;
+
+	log_debug("conn %d: close from idle: %s", ci->fd, reason);
+	conn_idle_stop(m, ci);
+	close(ci->fd);
+	free(ci);
+	m->nconns--;
+	master_conn_closed(m);
+}
+
+static void
+conn_idle_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct conn_idle	*ci = container_of(w, struct conn_idle, timer);
+
+	(void)loop;
+	(void)revents;
+	conn_idle_close(ci, ci->nreq == 0 ? "request head timeout" :
+	    "keep-alive timeout");
+}
+
+/* Bytes (or EOF) arrived: the connection takes a struct conn and reads. */
+static void
+conn_idle_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct conn_idle	*ci = container_of(w, struct conn_idle, rio);
+	struct conn		*c;
+
+	if ((c = conn_promote(ci)) != NULL)
+		conn_read_cb(loop, &c->rio, revents);
+}
+
+/*
+ * A struct conn for ci, from the spare list or new, in state CONN_IDLE
+ * with ci's timeout (what is left of it) going on; ci is freed.  NULL
+ * when out of memory (ci is closed then).
+ */
+static struct conn *
+conn_promote(struct conn_idle *ci)
+{
+	struct master	*m = ci->rio.data;
+	struct conn	*c;
+	int		 timed;
+	double		 left = 0;
+
+	if ((c = m->spare) != NULL) {
+		m->spare = c->next;
+		m->nspare--;
+		c->next = NULL;
+	} else if ((c = calloc(1, sizeof(*c))) == NULL) {
+		log_warn("conn_promote");
+		conn_idle_close(ci, "out of memory");
+		return NULL;
+	} else
+		c->req.cbody_fd = -1;
+	c->m = m;
+	c->fd = ci->fd;
+	c->state = CONN_IDLE;
+	c->nreq = ci->nreq;
+	c->peer = ci->peer;
+	c->local = ci->local;
+	conn_addr_text(&c->peer, c->peer_addr, sizeof(c->peer_addr),
+	    &c->peer_port);
+	conn_addr_text(&c->local, c->local_addr, sizeof(c->local_addr),
+	    &c->local_port);
+	c->tkind = ci->nreq == 0 ? T_HEADER : T_KEEPALIVE;
+	if ((timed = ev_is_active(&ci->timer)))
+		left = ev_timer_remaining(m->loop, &ci->timer);
+	conn_idle_stop(m, ci);
+	free(ci);
+
+	ev_io_init(&c->rio, conn_read_cb, c->fd, EV_READ);
+	ev_io_init(&c->wio, conn_write_cb, c->fd, EV_WRITE);
 	ev_init(&c->timer, conn_timer_cb);
 	ev_init(&c->commit, conn_commit_cb);
-
+	c->prev = NULL;
 	c->next = m->conns;
 	if (m->conns != NULL)
 		m->conns->prev = c;
 	m->conns = c;
-	m->nconns++;
-
 	ev_io_start(m->loop, &c->rio);
-	/* A new connection gets the head timeout, not the keep-alive one. */
-	c->tkind = T_HEADER;
-	c->timer.repeat = m->conf->header_timeout;
-	ev_timer_again(m->loop, &c->timer);
+	if (timed) {
+		/* Due now at the latest: the timer fires from the loop. */
+		c->timer.repeat = left > 0 ? left : 1e-6;
+		ev_timer_again(m->loop, &c->timer);
+	}
+	return c;
+}
+
+/*
+ * c finished its request with nothing buffered and goes idle: a
+ * struct conn_idle takes its socket and c is retired (its state says
+ * CONN_CLOSED to callers up the stack; the reaper makes it a spare).
+ * Returns -1 when out of memory: c stays as it is.
+ */
+static int
+conn_demote(struct conn *c)
+{
+	struct master		*m = c->m;
+	struct conn_idle	*ci;
+
+	if ((ci = malloc(sizeof(*ci))) == NULL)
+		return -1;
+	ci->fd = c->fd;
+	ci->nreq = c->nreq;
+	ci->peer = c->peer;
+	ci->local = c->local;
+	ev_io_stop(m->loop, &c->rio);
+	ev_io_stop(m->loop, &c->wio);
+	ev_timer_stop(m->loop, &c->timer);
+	ev_timer_stop(m->loop, &c->commit);
+	c->state = CONN_CLOSED;
+	c->fd = -1;
+	conn_retire(c);
+	conn_idle_start(m, ci, m->conf->keepalive_timeout);
+	return 0;
+}
+
+/* Unlinks c from m->conns and queues it for the reaper. */
+static void
+conn_retire(struct conn *c)
+{
+	struct master	*m = c->m;
+
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		m->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	/* Callers up the stack may still look at c (its state says
+	   CONN_CLOSED): it is freed by conn_reap, before the loop blocks. */
+	c->prev = NULL;
+	c->next = m->dead;
+	m->dead = c;
+	if (!ev_is_active(&m->reaper)) {
+		ev_prepare_init(&m->reaper, conn_reap);
+		ev_prepare_start(m->loop, &m->reaper);
+	}
 }
 
 void
@@ -177,23 +384,8 @@ conn_close(struct conn *c, const char *reason)
 	if (!c->given)
 		close(c->fd);
 	c->fd = -1;
-
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		m->conns = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
 	m->nconns--;
-	/* Callers up the stack may still look at c (its state says
-	   CONN_CLOSED): it is freed by conn_reap, before the loop blocks. */
-	c->prev = NULL;
-	c->next = m->dead;
-	m->dead = c;
-	if (!ev_is_active(&m->reaper)) {
-		ev_prepare_init(&m->reaper, conn_reap);
-		ev_prepare_start(m->loop, &m->reaper);
-	}
+	conn_retire(c);
 	master_conn_closed(m);
 }
 
@@ -205,13 +397,70 @@ conn_reap(struct ev_loop *loop, ev_prepare *w, int revents)
 
 	while ((c = m->dead) != NULL) {
 		m->dead = c->next;
-		conn_request_reset(c);
+		conn_put(m, c);
+	}
+	ev_prepare_stop(loop, w);
+}
+
+/* c is done with: a spare with its buffers, or freed when there are
+   CONN_SPARE_MAX spares already. */
+static void
+conn_put(struct master *m, struct conn *c)
+{
+	struct http1_field	*fields;
+	char			*in, *out;
+	size_t			 in_cap, out_cap;
+
+	conn_request_reset(c);
+	fields = c->req.r.fields;
+	in = c->in;
+	in_cap = c->in_cap;
+	out = c->out;
+	out_cap = c->out_cap;
+	if (m->nspare >= CONN_SPARE_MAX || m->stopping) {
+		free(fields);
+		free(in);
+		free(out);
+		free(c);
+		return;
+	}
+	if (out_cap > CONN_OUT_KEEP) {
+		free(out);
+		out = NULL;
+		out_cap = 0;
+	}
+	memset(c, 0, sizeof(*c));
+	c->req.r.fields = fields;
+	c->req.cbody_fd = -1;
+	c->in = in;
+	c->in_cap = in_cap;
+	c->out = out;
+	c->out_cap = out_cap;
+	c->next = m->spare;
+	m->spare = c;
+	m->nspare++;
+}
+
+void
+conn_fini(struct master *m)
+{
+	struct conn_idle	*ci;
+	struct conn		*c;
+
+	while ((ci = m->idle) != NULL) {
+		conn_idle_stop(m, ci);
+		close(ci->fd);
+		free(ci);
+		m->nconns--;
+	}
+	while ((c = m->spare) != NULL) {
+		m->spare = c->next;
 		free(c->req.r.fields);
 		free(c->in);
 		free(c->out);
 		free(c);
 	}
-	ev_prepare_stop(loop, w);
+	m->nspare = 0;
 }
 
 void
@@ -219,6 +468,8 @@ conn_shutdown_idle(struct master *m)
 {
 	struct conn	*c, *next;
 
+	while (m->idle != NULL)
+		conn_idle_close(m->idle, "shutting down");
 	for (c = m->conns; c != NULL; c = next) {
 		next = c->next;
 		if (c->state == CONN_IDLE ||
@@ -1672,15 +1923,9 @@ conn_request_done(struct conn *c)
 			conn_close(c, "client closed after its requests");
 			return;
 		}
-		/* An idle connection keeps no buffers. */
-		free(c->req.r.fields);
-		c->req.r.fields = NULL;
-		free(c->in);
-		c->in = NULL;
-		c->in_cap = 0;
-		free(c->out);
-		c->out = NULL;
-		c->out_cap = 0;
+		/* An idle connection keeps no struct conn, nor buffers. */
+		if (conn_demote(c) == 0)
+			return;
 	}
 	c->tkind = -1;
 	conn_timer_update(c, 0);

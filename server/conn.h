@@ -3,6 +3,13 @@
  * output queue, its watchers, and the state machine that drives them.
  * Apps (server/cgi.c now, pools later) produce a CGI-format response
  * stream; conn.c parses its header block and frames the body.
+ *
+ * A struct conn exists only while the connection has work: a connection
+ * that waits for its first or next request is a small private record of
+ * conn.c (its fd, addresses, read watcher and timer), and takes a struct
+ * conn, with its buffers, from the master's spare list when bytes arrive.
+ * So an app never sees an idle connection, and c is valid from dispatch
+ * until the app is detached, as before.
  */
 #ifndef FERRY_SERVER_CONN_H
 #define FERRY_SERVER_CONN_H
@@ -23,6 +30,13 @@
 
 struct master;
 struct conn;
+
+/* A socket address in binary, kept while the connection is idle. */
+struct conn_addr {
+	unsigned char	 a[16];		/* IPv4 in the first 4 bytes */
+	uint16_t	 port;
+	uint16_t	 family;	/* AF_INET, AF_INET6, other: "unix" */
+};
 
 /* A FIFO of connections waiting for an app, linked through c->qnext. */
 struct conn_queue {
@@ -131,7 +145,8 @@ struct conn {
 	ev_io			 rio, wio;
 	ev_timer		 timer;
 
-	char			 peer_addr[64];
+	struct conn_addr	 peer, local;
+	char			 peer_addr[64];	/* peer and local as text */
 	unsigned int		 peer_port;
 	char			 local_addr[64];
 	unsigned int		 local_port;
@@ -161,6 +176,8 @@ void	conn_accept(struct master *m, int fd, const struct sockaddr *peer,
    (state CONN_CLOSED) until conn_reap runs before the loop blocks. */
 void	conn_close(struct conn *c, const char *reason);
 void	conn_reap(struct ev_loop *loop, ev_prepare *w, int revents);
+/* At exit: closes idle connections and frees the spare list. */
+void	conn_fini(struct master *m);
 const char *conn_state_name(enum conn_state s);
 /* Graceful stop: closes idle connections; others close after their
    current request. */

@@ -7,6 +7,10 @@
 
 #define CONN_IN_MIN		(16 * 1024)	/* input buffer: at least this,
 						   and room for a whole head */
+#define CONN_SPARE_MAX		32		/* connection records kept for
+						   reuse with their buffers */
+#define CONN_OUT_KEEP		(16 * 1024)	/* a spare keeps an output
+						   buffer up to this */
 #define CONN_OUT_HIGH		(64 * 1024)	/* stop reading the app above */
 #define CONN_OUT_LOW		(16 * 1024)	/* resume below */
 #define CONN_PEND_MAX		(32 * 1024)	/* app output held to give a

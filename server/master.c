@@ -166,6 +166,7 @@ master_run(struct conf *cf)
 
 	if (m->dead != NULL)
 		conn_reap(m->loop, &m->reaper, 0);
+	conn_fini(m);
 	listen_close(m);
 	free(m->listeners);
 	pool_fini(m);

@@ -17,6 +17,7 @@
 	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
 
 struct conn;
+struct conn_idle;
 struct listener;
 struct cgi_app;
 struct cgi;
@@ -38,9 +39,13 @@ struct master {
 	int			 accept_paused;	/* max_conns or out of fds */
 	ev_timer		 accept_retry;	/* EMFILE back-off */
 
-	struct conn		*conns;		/* every open connection */
-	unsigned int		 nconns;
+	struct conn		*conns;		/* connections with work */
+	struct conn_idle	*idle;		/* new and kept-alive ones
+						   waiting for a request */
+	unsigned int		 nconns;	/* both */
 	struct conn		*dead;		/* closed, freed by reaper */
+	struct conn		*spare;		/* for reuse, with buffers */
+	unsigned int		 nspare;	/* at most CONN_SPARE_MAX */
 	unsigned long		 nhijacked;	/* connections handed to apps */
 	ev_prepare		 reaper;
 

@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
-#include <spawn.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,14 +31,11 @@ struct spawn_plan {
 static int	spawn_plan_stdio(const struct spawn_req *r, int avoid,
 		    struct spawn_plan *p);
 static void	spawn_plan_add(struct spawn_plan *p, int from, int fd);
-static int	spawn_file_actions(const struct spawn_req *r,
-		    const struct spawn_plan *p, posix_spawn_file_actions_t *fa);
-static int	spawn_attr(const struct spawn_req *r, posix_spawnattr_t *sa);
-static pid_t	spawn_posix(const struct spawn_req *r);
 static pid_t	spawn_fork(const struct spawn_req *r);
+static pid_t	spawn_vfork(const struct spawn_req *r);
 static void	spawn_child(const struct spawn_req *r,
-		    const struct spawn_plan *p, int report)
-		    __attribute__((noreturn));
+		    const struct spawn_plan *p, int ids, int report,
+		    volatile int *errp) __attribute__((noinline, noreturn));
 
 static void
 spawn_plan_add(struct spawn_plan *p, int from, int fd)
@@ -94,103 +90,18 @@ spawn_plan_stdio(const struct spawn_req *r, int avoid, struct spawn_plan *p)
 	return 0;
 }
 
-static int
-spawn_file_actions(const struct spawn_req *r, const struct spawn_plan *p,
-    posix_spawn_file_actions_t *fa)
-{
-	int	 i, error;
-
-	for (i = 0; i < p->n; i++) {
-		if (p->ops[i].from == -1)
-			error = posix_spawn_file_actions_addclose(fa,
-			    p->ops[i].fd);
-		else
-			error = posix_spawn_file_actions_adddup2(fa,
-			    p->ops[i].from, p->ops[i].fd);
-		if (error != 0)
-			return error;
-	}
-	if (r->cwd != NULL &&
-	    (error = posix_spawn_file_actions_addchdir_np(fa, r->cwd)) != 0)
-		return error;
-	return 0;
-}
-
 /*
- * Empty signal mask; every signal back to its default action (an ignored
- * SIGPIPE would otherwise survive exec); the child's own process group.
- */
-static int
-spawn_attr(const struct spawn_req *r, posix_spawnattr_t *sa)
-{
-	sigset_t	 set;
-	short		 flags;
-	int		 error;
-
-	flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
-	if (r->new_pgrp)
-		flags |= POSIX_SPAWN_SETPGROUP;
-	if ((error = posix_spawnattr_setflags(sa, flags)) != 0)
-		return error;
-	sigemptyset(&set);
-	if ((error = posix_spawnattr_setsigmask(sa, &set)) != 0)
-		return error;
-	/* SIGKILL and SIGSTOP cannot be caught; the child skips them. */
-	sigfillset(&set);
-	sigdelset(&set, SIGKILL);
-	sigdelset(&set, SIGSTOP);
-	if ((error = posix_spawnattr_setsigdefault(sa, &set)) != 0)
-		return error;
-	if (r->new_pgrp &&
-	    (error = posix_spawnattr_setpgroup(sa, 0)) != 0)
-		return error;
-	return 0;
-}
-
-/* The fast path, for a child that keeps our ids. */
-static pid_t
-spawn_posix(const struct spawn_req *r)
-{
-	posix_spawn_file_actions_t	 fa;
-	posix_spawnattr_t		 sa;
-	struct spawn_plan		 plan;
-	pid_t				 pid;
-	int				 error;
-
-	if ((error = spawn_plan_stdio(r, -1, &plan)) != 0) {
-		errno = error;
-		return -1;
-	}
-	if ((error = posix_spawn_file_actions_init(&fa)) != 0) {
-		errno = error;
-		return -1;
-	}
-	if ((error = posix_spawnattr_init(&sa)) != 0) {
-		posix_spawn_file_actions_destroy(&fa);
-		errno = error;
-		return -1;
-	}
-	if ((error = spawn_file_actions(r, &plan, &fa)) == 0 &&
-	    (error = spawn_attr(r, &sa)) == 0)
-		error = posix_spawn(&pid, r->path, &fa, &sa, r->argv, r->envp);
-	posix_spawnattr_destroy(&sa);
-	posix_spawn_file_actions_destroy(&fa);
-	if (error != 0) {
-		errno = error;
-		return -1;
-	}
-	return pid;
-}
-
-/*
- * The child of spawn_fork: what posix_spawn does (default dispositions
- * while every signal is still blocked, process group, stdio, chdir, empty
- * mask, exec) with the switch of ids before the chdir.  Only
- * async-signal-safe calls.  Any failure is written to report as an errno
- * and ends the child; a successful exec closes report (close-on-exec).
+ * The child of spawn_fork and spawn_vfork: what posix_spawn does (default
+ * dispositions while every signal is still blocked, process group, stdio,
+ * chdir, empty mask, exec), with the switch of ids before the chdir when
+ * ids is set.  Only async-signal-safe calls.  A failure ends the child with
+ * its errno written to report, or stored at *errp (vfork: our memory is
+ * the parent's, which waits); a successful exec closes report
+ * (close-on-exec) and leaves *errp alone.
  */
 static void
-spawn_child(const struct spawn_req *r, const struct spawn_plan *p, int report)
+spawn_child(const struct spawn_req *r, const struct spawn_plan *p, int ids,
+    int report, volatile int *errp)
 {
 	struct sigaction	 sa;
 	sigset_t		 set;
@@ -212,7 +123,7 @@ spawn_child(const struct spawn_req *r, const struct spawn_plan *p, int report)
 		else if (dup2(p->ops[i].from, p->ops[i].fd) == -1)
 			goto fail;
 	}
-	if (r->set_ids && (setgroups(1, &r->gid) == -1 ||
+	if (ids && (setgroups(1, &r->gid) == -1 ||
 	    setgid(r->gid) == -1 || setuid(r->uid) == -1))
 		goto fail;
 #ifdef __linux__
@@ -232,8 +143,12 @@ spawn_child(const struct spawn_req *r, const struct spawn_plan *p, int report)
 	execve(r->path, r->argv, r->envp);
 fail:
 	error = errno;
-	n = write(report, &error, sizeof(error));
-	(void)n;		/* nobody left to tell */
+	if (errp != NULL)
+		*errp = error;
+	else {
+		n = write(report, &error, sizeof(error));
+		(void)n;	/* nobody left to tell */
+	}
 	_exit(127);
 }
 
@@ -279,7 +194,7 @@ spawn_fork(const struct spawn_req *r)
 	sigprocmask(SIG_SETMASK, &all, &old);
 	pid = fork();
 	if (pid == 0)
-		spawn_child(r, &plan, report[1]);
+		spawn_child(r, &plan, r->set_ids, report[1], NULL);
 	saved = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(report[1]);
@@ -300,11 +215,55 @@ spawn_fork(const struct spawn_req *r)
 	return -1;
 }
 
+/*
+ * The path for every other child: vfork, which neither copies our page
+ * tables nor maps a stack for the child (glibc's posix_spawn maps one per
+ * call and unmaps it after, a TLB shootdown each time).  The child runs
+ * on our stack, in our memory, while we wait for its exec or _exit: every
+ * signal stays blocked across the vfork so that no handler of ours runs
+ * in the child, and the child touches nothing of ours but error (and its
+ * own frames below ours).  Its signal dispositions, process group, fds and
+ * working directory are its own (vfork shares only memory).
+ */
+static pid_t
+spawn_vfork(const struct spawn_req *r)
+{
+	struct spawn_plan	 plan;
+	sigset_t		 all, old;
+	volatile int		 error = 0;
+	pid_t			 pid;
+	int			 saved;
+
+	if ((saved = spawn_plan_stdio(r, -1, &plan)) != 0) {
+		errno = saved;
+		return -1;
+	}
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	pid = vfork();
+	if (pid == 0)
+		spawn_child(r, &plan, 0, -1, &error);
+	saved = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (pid == -1) {
+		errno = saved;
+		return -1;
+	}
+	if (error != 0) {
+		/* The child ended before its exec: reap it here. */
+		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+			;
+		errno = error;
+		return -1;
+	}
+	return pid;
+}
+
 pid_t
 spawn_process(const struct spawn_req *r)
 {
 	if ((r->set_ids && (geteuid() == 0 || r->uid != geteuid() ||
 	    r->gid != getegid())) || r->death_sig > 0)
 		return spawn_fork(r);
-	return spawn_posix(r);
+	return spawn_vfork(r);
 }

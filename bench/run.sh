@@ -14,7 +14,9 @@
 # BENCH_WORKLOADS (space-separated subset of the list below), BENCH_IDLE_CONNS
 # (default 10000), BENCH_BUDGET (s for the load part, default 660),
 # BENCH_NOTIFY_RUNS (close-notify latency runs, default 200; 0: skip),
-# BENCH_KEEP=1 (keep the temporary directory).  See bench/README.md.
+# BENCH_KEEP=1 (keep the temporary directory).  BENCH_WORKLOADS also names
+# "hijack" (hijacks per second and echo round trips on a hijacked socket,
+# after the load).  See bench/README.md.
 
 set -u
 
@@ -53,7 +55,8 @@ CONNS=${BENCH_CONNS:-16}
 WORKERS=${BENCH_WORKERS:-2}
 FCGIWRAP_N=${BENCH_FCGIWRAP:-2}
 BUDGET=${BENCH_BUDGET:-660}
-WORKLOADS=${BENCH_WORKLOADS:-"noworker cgi-c cgi-sh fcgi-c notify php echo-1m big-64m"}
+WORKLOADS=${BENCH_WORKLOADS:-"noworker cgi-c cgi-sh fcgi-c notify php echo-1m big-64m hijack"}
+HIJACK_SECS=$((DUR * 2))
 
 PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
@@ -491,6 +494,23 @@ EOF
 
 # ---------------------------------------------------------------- workloads
 
+# Whether the part $1 (a workload, or hijack) is in BENCH_WORKLOADS.
+wl_on()
+{
+	case " $WORKLOADS " in
+	*" $1 "*) return 0 ;;
+	esac
+	return 1
+}
+
+# The wrk workloads of BENCH_WORKLOADS (hijack is not one).
+wl_load()
+{
+	for w in $WORKLOADS; do
+		[ "$w" = hijack ] || echo "$w"
+	done
+}
+
 wl_kind()
 {
 	case $1 in
@@ -645,7 +665,7 @@ echo
 # ---------------------------------------------------------------- load
 
 if command -v wrk >/dev/null 2>&1; then
-	for w in $WORKLOADS; do
+	for w in $(wl_load); do
 		for mode in ka close; do
 			now=$(date +%s)
 			if [ $((now - START)) -gt "$BUDGET" ]; then
@@ -683,6 +703,38 @@ if [ "$NOTIFY_RUNS" -gt 0 ] && [ -x "$BLD/bench/notify_lat" ]; then
 		    >> "$RES/notes"
 	fi
 	WORKERS=$save_workers
+	stop_roots "$d/roots"
+fi
+
+# ---------------------------------------------------------------- hijack
+
+# ferryd --app /h=bench/hijack_app (libferry, 2 workers): whole hijacks
+# per second, one connection after the other, and round trips of 64 bytes
+# and 16 KiB on a hijacked socket against the same echo served directly.
+if wl_on hijack && [ -x "$BLD/bench/hijack_app" ] &&
+    [ -x "$BLD/bench/hijack_client" ]; then
+	echo "running hijack ..." >&2
+	d=$T/run/hijack
+	mkdir -p "$d"
+	: > "$d/roots"
+	port=$(free_port)
+	$PIN "$BLD/ferryd" --listen "127.0.0.1:$port" --workers 2 \
+	    --app "/h=$BLD/bench/hijack_app" --access-log /dev/null \
+	    --error-log "$d/error.log" > "$d/out.log" 2>&1 &
+	add_root $! "$d"
+	if probe "$port" /h/hijack > /dev/null; then
+		timeout $((HIJACK_SECS + 30)) $PIN "$BLD/bench/hijack_client" \
+		    rate "$port" "$HIJACK_SECS" >> "$RES/hijack" 2>&1
+		for size in 64 16384; do
+			printf 'size %s ' "$size" >> "$RES/hijack"
+			timeout $((HIJACK_SECS + 30)) $PIN \
+			    "$BLD/bench/hijack_client" echo "$port" \
+			    "$HIJACK_SECS" "$size" >> "$RES/hijack" 2>&1
+		done
+	else
+		echo "hijack: ferryd with hijack_app did not answer" \
+		    >> "$RES/notes"
+	fi
 	stop_roots "$d/roots"
 fi
 
@@ -759,7 +811,7 @@ echo "== load: median of $ROUNDS rounds of ${DUR}s, wrk -t$THREADS -c$CONNS" \
 printf '%-8s %-5s %-22s %9s %9s %9s %15s %9s %10s %s\n' \
     workload conn server "req/s" "p50 ms" "p99 ms" "min-max req/s" \
     "MiB/s" "peak KiB" "ferry/this"
-for w in $WORKLOADS; do
+for w in $(wl_load); do
 	for mode in ka close; do
 		fst=
 		[ -s "$RES/$w.$mode.ferry" ] &&
@@ -839,6 +891,19 @@ if [ -s "$RES/notify-lat" ]; then
 	echo "== close-notify latency: client close() to the worker's" \
 	    "wake-up in ferry_wait_notify() (1 worker, sequential runs)"
 	cat "$RES/notify-lat"
+	echo
+fi
+if [ -s "$RES/hijack" ]; then
+	echo "== hijack: ferryd + bench/hijack_app (libferry, 2 workers)," \
+	    "one client, ${HIJACK_SECS}s each"
+	awk '$1 == "hijacks/s" {
+		printf "whole hijacks (request, hand-over, answer, close): %s/s\n", $2
+		next }
+	$1 == "size" && $3 == "echo-rtt/s" {
+		printf "echo round trips of %s bytes: hijacked socket %s/s," \
+		    " direct %s/s, ratio %s\n", $2, $5, $7, $9
+		next }
+	{ print }' "$RES/hijack"
 	echo
 fi
 if [ -s "$RES/idle" ]; then

@@ -213,8 +213,8 @@ START_TEST(test_upgrade_echo_426)
 		/* Upgrade without "Connection: Upgrade" */
 		"GET /echo HTTP/1.1\r\nHost: t\r\nUpgrade: echo\r\n\r\n",
 		/* another protocol */
-		"GET /echo HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\n"
-		"Upgrade: websocket\r\n\r\n",
+		("GET /echo HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\n"
+		"Upgrade: websocket\r\n\r\n"),
 	};
 	struct ferryd		 f;
 	struct hc		 c;

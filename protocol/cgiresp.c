@@ -250,6 +250,8 @@ cgiresp_parse(const char *buf, size_t len, struct cgiresp *r,
 	r->location.p = NULL;
 	r->location.len = 0;
 	r->content_length = -1;
+	r->upgrade.p = r->connection.p = NULL;
+	r->upgrade.len = r->connection.len = 0;
 	r->nfields = 0;
 
 	for (;;) {
@@ -272,6 +274,12 @@ cgiresp_parse(const char *buf, size_t len, struct cgiresp *r,
 			if (r->content_length != -1 && r->content_length != cl)
 				return -1;
 			r->content_length = cl;
+		} else if (cgiresp_name_is(&f.name, "upgrade")) {
+			if (r->upgrade.p == NULL)
+				r->upgrade = f.value;
+		} else if (cgiresp_name_is(&f.name, "connection")) {
+			if (r->connection.p == NULL)
+				r->connection = f.value;
 		} else if (!cgiresp_hop_by_hop(&f.name)) {
 			if (r->nfields >= max_fields)
 				return -1;

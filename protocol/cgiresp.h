@@ -34,6 +34,10 @@ struct cgiresp {
 						   empty */
 	struct http1_span	location;	/* p == NULL when absent */
 	int64_t			content_length;	/* Content-Length, or -1 */
+	struct http1_span	upgrade;	/* the first Upgrade and */
+	struct http1_span	connection;	/* Connection fields, dropped
+						   from fields but kept here for
+						   a 101; p NULL when absent */
 	struct http1_field	*fields;	/* caller's array: the fields
 						   to pass to the client */
 	size_t			nfields;

@@ -62,7 +62,8 @@ static void	cgi_output_resume(void *);
 static void	cgi_detach(void *, const char *);
 
 static const struct conn_app_ops cgi_ops = {
-	cgi_body_ready, cgi_output_resume, cgi_detach, cgi_unqueue, NULL
+	cgi_body_ready, cgi_output_resume, cgi_detach, cgi_unqueue, NULL,
+	NULL
 };
 
 int

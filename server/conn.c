@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "protocol/cgienv.h"
+#include "protocol/fcgi.h"
 #include "server/cgi.h"
 #include "server/conn.h"
 #include "server/limits.h"
@@ -62,6 +63,9 @@ static void	conn_route(struct conn *);
 static void	conn_local_redirect(struct conn *, const struct cgiresp *);
 static void	conn_app_release(struct conn *, const char *);
 static void	conn_tell_pipelined(struct conn *);
+static void	conn_hijack_finish(struct conn *);
+static void	conn_chunk_peek(struct conn *, const char **, size_t *);
+static void	conn_chunk_consume(struct conn *, size_t);
 
 const char *
 conn_state_name(enum conn_state s)
@@ -75,6 +79,7 @@ conn_state_name(enum conn_state s)
 	case CONN_WRITE:	return "write";
 	case CONN_DRAIN:	return "drain";
 	case CONN_LINGER:	return "linger";
+	case CONN_HIJACK:	return "hijack";
 	case CONN_CLOSED:	return "closed";
 	}
 	return "unknown";
@@ -169,7 +174,8 @@ conn_close(struct conn *c, const char *reason)
 	ev_io_stop(m->loop, &c->wio);
 	ev_timer_stop(m->loop, &c->timer);
 	ev_timer_stop(m->loop, &c->commit);
-	close(c->fd);
+	if (!c->given)
+		close(c->fd);
 	c->fd = -1;
 
 	if (c->prev != NULL)
@@ -256,6 +262,9 @@ conn_timer_update(struct conn *c, int activity)
 	case CONN_WRITE:
 		kind = T_WRITE;
 		break;
+	case CONN_HIJACK:
+		kind = c->out_len > c->out_off ? T_WRITE : T_NONE;
+		break;
 	case CONN_LINGER:
 		kind = T_LINGER;
 		break;
@@ -338,8 +347,10 @@ conn_read_update(struct conn *c)
 
 	if (c->state == CONN_CLOSED)
 		return;
-	want = !c->rd_eof && (c->in == NULL || c->in_len < c->in_cap ||
-	    c->in_off > c->req.head_len);
+	/* A connection being handed over reads nothing more: what the
+	   client sends goes with the socket. */
+	want = !c->rd_eof && c->state != CONN_HIJACK && (c->in == NULL ||
+	    c->in_len < c->in_cap || c->in_off > c->req.head_len);
 	if (want && !ev_is_active(&c->rio))
 		ev_io_start(c->m->loop, &c->rio);
 	else if (!want && ev_is_active(&c->rio))
@@ -358,6 +369,8 @@ conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	struct conn	*c = container_of(w, struct conn, rio);
 	ssize_t		 n;
 
+	if (c->state == CONN_CLOSED)
+		return;
 	if (c->in == NULL) {
 		c->in_cap = c->m->limits.max_head + 4096;
 		if (c->in_cap < CONN_IN_MIN)
@@ -367,6 +380,20 @@ conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 			return;
 		}
 		c->in_len = c->in_off = 0;
+	}
+	if (c->req.chunk_bad && c->state == CONN_DISPATCHED) {
+		/* Fed by conn_chunk_peek. */
+		log_info("%s:%u: bad chunked request body", c->peer_addr,
+		    c->peer_port);
+		c->req.keep_alive = 0;
+		c->linger = !c->rd_eof;
+		conn_app_fail(c, c->req.chunk_bad);
+		return;
+	}
+	if (c->rd_eof) {
+		/* Fed by conn_body_consume: the EOF seen earlier counts now. */
+		conn_eof(c);
+		return;
 	}
 	if (c->state == CONN_LINGER) {
 		n = read(c->fd, c->m->scratch, sizeof(c->m->scratch));
@@ -446,12 +473,14 @@ conn_eof(struct conn *c)
 		return;
 	case CONN_QUEUED:
 	case CONN_DISPATCHED:
-		/* EOF with pipelined bytes buffered is a half-close: the
-		   client waits for its answers.  Otherwise it is gone. */
-		if (!conn_body_complete(c))
-			conn_close(c, "client gone during the request body");
-		else if (conn_unconsumed(c) == 0)
-			conn_close(c, "client gone");
+		/* EOF with bytes buffered (the rest of the body, pipelined
+		   requests) is a half-close: the client waits for its
+		   answers.  Otherwise it is gone (close-notify rule 4). */
+		if (conn_unconsumed(c) > 0 || (c->req.chunked &&
+		    !c->req.chunk_raw && !conn_body_complete(c)))
+			return;
+		conn_close(c, conn_body_complete(c) ? "client gone" :
+		    "client gone during the request body");
 		return;
 	default:
 		return;
@@ -596,6 +625,13 @@ conn_request_start(struct conn *c, size_t head_len)
 	conn_route(c);
 	if (c->state != CONN_DISPATCHED)
 		return;		/* answered, or closed */
+	if (q->chunked && pool_takes_raw_chunked(c)) {
+		/* Streamed raw: the worker decodes it, and a hijack hands
+		   the rest over exactly as the client sent it. */
+		q->chunk_raw = 1;
+		conn_dispatch(c);
+		return;
+	}
 	if (q->chunked) {
 		conn_set_state(c, CONN_READ_BODY);
 		have = conn_unconsumed(c);
@@ -937,6 +973,10 @@ conn_body_peek(struct conn *c, const char **p, size_t *len)
 		*len = 0;
 		return;
 	}
+	if (q->chunk_raw) {
+		conn_chunk_peek(c, p, len);
+		return;
+	}
 	if (q->chunked) {
 		*p = q->cbody + q->cbody_off;
 		*len = q->cbody_len - q->cbody_off;
@@ -954,14 +994,26 @@ conn_body_consume(struct conn *c, size_t n)
 {
 	struct conn_req	*q = &c->req;
 
-	if (q->chunked) {
+	if (q->chunk_raw)
+		conn_chunk_consume(c, n);
+	else if (q->chunked) {
 		q->cbody_off += n;
+		if (q->cbody_off < q->cbody_len)
+			return;
+	} else {
+		c->in_off += n;
+		q->body_left -= n;
+		if (q->body_left == 0)
+			q->body_done = 1;
+	}
+	/* A client that half-closed after its body left nothing behind
+	   it once the body is passed on: it is gone now. */
+	if (c->rd_eof && conn_unconsumed(c) == 0 &&
+	    c->state == CONN_DISPATCHED) {
+		/* From the loop: the app is in the middle of passing it on. */
+		ev_feed_event(c->m->loop, &c->rio, EV_READ);
 		return;
 	}
-	c->in_off += n;
-	q->body_left -= n;
-	if (q->body_left == 0)
-		q->body_done = 1;
 	conn_read_update(c);
 }
 
@@ -972,9 +1024,66 @@ conn_body_complete(struct conn *c)
 
 	if (q->body_detached)
 		return 1;
+	if (q->chunk_raw)
+		return q->chunk.done;
 	if (q->chunked)
 		return q->chunk.done && q->cbody_off == q->cbody_len;
 	return q->body_left == 0;
+}
+
+/*
+ * The raw bytes of a chunked body ready to pass on: from in_off up to
+ * the body's end or the buffer's, found by a copy of the decoder (the
+ * real one moves in conn_chunk_consume, over the bytes passed on).  A
+ * malformed or too large body shows as nothing more, and fails the
+ * request from the loop.
+ */
+static void
+conn_chunk_peek(struct conn *c, const char **p, size_t *len)
+{
+	struct conn_req		*q = &c->req;
+	struct chunked_dec	 d = q->chunk;
+	const char		*data, *b = c->in + c->in_off;
+	size_t			 dlen, off = 0, have = conn_unconsumed(c);
+	uint64_t		 total = q->cbody_total;
+	ssize_t			 n;
+
+	*p = b;
+	*len = 0;
+	if (q->chunk_bad)
+		return;
+	while (!d.done && off < have) {
+		n = chunked_decode(&d, b + off, have - off, &data, &dlen);
+		if (n < 0 || (total += dlen) > c->m->conf->max_body) {
+			q->chunk_bad = n < 0 ? 400 : 413;
+			ev_feed_event(c->m->loop, &c->rio, EV_READ);
+			break;
+		}
+		off += (size_t)n;
+	}
+	*len = off;
+}
+
+/* n raw bytes of the chunked body were passed on. */
+static void
+conn_chunk_consume(struct conn *c, size_t n)
+{
+	struct conn_req	*q = &c->req;
+	const char	*data;
+	size_t		 dlen;
+	ssize_t		 k;
+
+	while (n > 0 && !q->chunk.done) {
+		k = chunked_decode(&q->chunk, c->in + c->in_off, n, &data,
+		    &dlen);
+		if (k <= 0)
+			break;		/* conn_chunk_peek saw it whole */
+		q->cbody_total += dlen;
+		c->in_off += (size_t)k;
+		n -= (size_t)k;
+	}
+	if (q->chunk.done)
+		q->body_done = 1;
 }
 
 /* Output queue. */
@@ -1044,7 +1153,7 @@ conn_flush(struct conn *c)
 	}
 	c->out_off = c->out_len = 0;
 	ev_io_stop(c->m->loop, &c->wio);
-	if (c->req.ended) {
+	if (c->state == CONN_HIJACK || c->req.ended) {
 		/* The request is done, but callers up the stack may still
 		   be in it: finish from the loop. */
 		ev_feed_event(c->m->loop, &c->wio, EV_WRITE);
@@ -1062,7 +1171,9 @@ conn_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 	size_t		 pending = c->out_len - c->out_off;
 
 	if (pending == 0) {
-		if (c->req.ended)
+		if (c->state == CONN_HIJACK)
+			conn_hijack_finish(c);
+		else if (c->req.ended)
 			conn_request_done(c);
 		return;
 	}
@@ -1127,11 +1238,18 @@ conn_app_fields(struct conn *c, const struct cgiresp *cr, size_t *len)
 {
 	size_t	 n = 0, i;
 	char	*p, *s;
+	int	 upgrade;
 
 	for (i = 0; i < cr->nfields; i++)
 		n += cr->fields[i].name.len + cr->fields[i].value.len + 4;
 	if (cr->location.p != NULL)
 		n += cr->location.len + 12;
+	/* A 101 switches to the protocol the app names: its Upgrade and
+	   Connection fields are the switch itself (RFC 9110 15.2.2). */
+	upgrade = cr->status == 101 && cr->upgrade.p != NULL;
+	if (upgrade)
+		n += cr->upgrade.len + 11 + (cr->connection.p != NULL ?
+		    cr->connection.len : 7) + 14;
 	if ((s = p = malloc(n + 1)) == NULL)
 		return NULL;
 	for (i = 0; i < cr->nfields; i++) {
@@ -1149,6 +1267,23 @@ conn_app_fields(struct conn *c, const struct cgiresp *cr, size_t *len)
 		p += 10;
 		memcpy(p, cr->location.p, cr->location.len);
 		p += cr->location.len;
+		*p++ = '\r';
+		*p++ = '\n';
+	}
+	if (upgrade) {
+		memcpy(p, "Upgrade: ", 9);
+		p += 9;
+		memcpy(p, cr->upgrade.p, cr->upgrade.len);
+		p += cr->upgrade.len;
+		memcpy(p, "\r\nConnection: ", 14);
+		p += 14;
+		if (cr->connection.p != NULL) {
+			memcpy(p, cr->connection.p, cr->connection.len);
+			p += cr->connection.len;
+		} else {
+			memcpy(p, "Upgrade", 7);
+			p += 7;
+		}
 		*p++ = '\r';
 		*p++ = '\n';
 	}
@@ -1276,7 +1411,7 @@ conn_app_output(struct conn *c, const char *p, size_t len)
 	ssize_t		 n;
 	size_t		 off;
 
-	if (q->ended)
+	if (q->ended || c->state == CONN_HIJACK)
 		return 1;
 	if (!q->rhead_done) {
 		char	*np = realloc(q->rhead, q->rhead_len + len);
@@ -1556,4 +1691,90 @@ conn_request_done(struct conn *c)
 	   will send no more. */
 	if (c->state == CONN_READ_HEAD && c->rd_eof)
 		conn_close(c, "client closed inside a request head");
+}
+
+const char *
+conn_app_hijack(struct conn *c)
+{
+	struct conn_req	*q = &c->req;
+	off_t		 at;
+
+	if (c->state == CONN_CLOSED)
+		return FERRY_REFUSED_GONE;
+	if (c->state != CONN_DISPATCHED || q->ended)
+		return FERRY_REFUSED_COMPLETE;
+	/* A collected body spilled to a file: its unsent rest cannot go
+	   with the socket. */
+	if (q->cbody_fd != -1 && !q->body_detached &&
+	    ((at = lseek(q->cbody_fd, 0, SEEK_CUR)) == -1 ||
+	    (uint64_t)at < q->cbody_total))
+		return FERRY_REFUSED_SPOOLED;
+	ev_timer_stop(c->m->loop, &c->commit);
+	if (!q->rhead_done) {
+		/* Not a whole head: nothing of it was committed. */
+		free(q->rhead);
+		q->rhead = NULL;
+		q->rhead_len = 0;
+	} else if (!q->committed) {
+		/* Chosen now, with no length: chunked on HTTP/1.1 (the
+		   app goes on with the chunks itself), none for a 101. */
+		conn_commit(c, -1);
+		if (c->state != CONN_DISPATCHED)
+			return c->state == CONN_CLOSED ? FERRY_REFUSED_GONE :
+			    FERRY_REFUSED_COMPLETE;
+	}
+	conn_set_state(c, CONN_HIJACK);
+	conn_read_update(c);
+	c->tkind = -1;
+	conn_timer_update(c, 0);
+	/* Completes from the loop once everything was written. */
+	conn_flush(c);
+	if (c->state == CONN_CLOSED)
+		return FERRY_REFUSED_GONE;
+	return NULL;
+}
+
+/* The response is out: the socket and the unconsumed bytes go to the
+   app, and the connection forgets them. */
+static void
+conn_hijack_finish(struct conn *c)
+{
+	struct conn_req		*q = &c->req;
+	const struct conn_app_ops *ops = c->app_ops;
+	void			*app = c->app;
+	const char		*p = NULL;
+	char			*joined = NULL;
+	size_t			 len = 0, rest;
+	int			 fd = c->fd;
+
+	if (app == NULL || ops->hijacked == NULL) {
+		conn_close(c, "the hijacking app went away");
+		return;
+	}
+	if (c->in != NULL) {
+		p = c->in + c->in_off;
+		len = conn_unconsumed(c);
+	}
+	/* A collected chunked body not passed on comes first, decoded
+	   (its framing is gone). */
+	if (q->chunked && !q->body_detached && q->cbody_off < q->cbody_len) {
+		rest = q->cbody_len - q->cbody_off;
+		if ((joined = malloc(rest + len)) == NULL) {
+			conn_close(c, "out of memory");
+			return;
+		}
+		memcpy(joined, q->cbody + q->cbody_off, rest);
+		if (len > 0)
+			memcpy(joined + rest, p, len);
+		p = joined;
+		len += rest;
+	}
+	log_debug("conn %d: hijacked with %zu unconsumed bytes", fd, len);
+	conn_access_log(c);
+	c->app = NULL;
+	c->given = 1;
+	c->m->nhijacked++;
+	conn_close(c, "hijacked");
+	ops->hijacked(app, fd, p, len);
+	free(joined);
 }

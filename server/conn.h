@@ -52,6 +52,11 @@ struct conn_app_ops {
 	/* The client pipelined its next request (DESIGN.md, close-notify
 	   rule 5): called at most once per request; may be NULL. */
 	void	(*pipelined)(void *app);
+	/* The hand-over conn_app_hijack() started is done: the app owns fd
+	   now, and p[0..len) are the client's bytes the connection read and
+	   did not pass on (valid during the call).  The connection is gone
+	   (detached, forgotten).  May be NULL for apps that never hijack. */
+	void	(*hijacked)(void *app, int fd, const char *p, size_t len);
 };
 
 enum conn_state {
@@ -63,6 +68,7 @@ enum conn_state {
 	CONN_WRITE,		/* app done: flushing the response */
 	CONN_DRAIN,		/* discarding a body the app did not read */
 	CONN_LINGER,		/* error sent, half-closed, draining */
+	CONN_HIJACK,		/* flushing the response before a hijack */
 	CONN_CLOSED,
 };
 
@@ -77,7 +83,11 @@ struct conn_req {
 	/* body from the client */
 	uint64_t		 body_left;	/* Content-Length bytes unread */
 	struct chunked_dec	 chunk;
-	int			 chunked;	/* collecting a chunked body */
+	int			 chunked;	/* a chunked body */
+	int			 chunk_raw;	/* passed on raw, still chunked
+						   (to a worker that hijacks) */
+	int			 chunk_bad;	/* malformed or too large: the
+						   status to fail with */
 	char			*cbody;		/* collected chunked body */
 	size_t			 cbody_len, cbody_cap, cbody_off;
 	int			 cbody_fd;	/* spilled body, or -1 */
@@ -117,6 +127,7 @@ struct conn {
 	struct conn		*qnext;		/* struct conn_queue link */
 	enum conn_state		 state;
 	int			 fd;
+	int			 given;		/* fd handed over by a hijack */
 	ev_io			 rio, wio;
 	ev_timer		 timer;
 
@@ -186,5 +197,16 @@ void	conn_cgienv_info(struct conn *c, struct cgienv_info *info);
 /* Call once the app is attached: tells it of a request already
    pipelined behind this one. */
 void	conn_dispatch_watch(struct conn *c);
+
+/*
+ * For apps: hand the client socket to the app (DESIGN.md, "Hijack
+ * semantics").  The response head and body the app sent so far are
+ * committed (a head not yet complete is dropped) and written out, reading
+ * stops, and then, from the loop, ops->hijacked() gets the socket and the
+ * unconsumed bytes.  Returns NULL when the hand-over started, else the
+ * FERRY_REFUSED_* reason it cannot.  If the client fails meanwhile, the
+ * connection closes and detaches the app as for any client gone.
+ */
+const char *conn_app_hijack(struct conn *c);
 
 #endif

@@ -36,6 +36,30 @@ master_conn_closed(struct master *m)
 		listen_resume(m);
 }
 
+void
+master_pools_ready(struct master *m)
+{
+	if (m->waiting_pools) {
+		m->waiting_pools = 0;
+		ev_timer_stop(m->loop, &m->pools_timer);
+	} else if (m->ready)
+		return;
+	m->ready = 1;
+	if (!m->stopping)
+		listen_resume(m);
+	log_info("ferryd %s ready", PACKAGE_VERSION);
+}
+
+static void
+master_pools_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct master	*m = container_of(w, struct master, pools_timer);
+
+	(void)loop;
+	(void)revents;
+	master_pools_ready(m);
+}
+
 static void
 master_stop_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -125,8 +149,18 @@ master_run(struct conf *cf)
 	ev_signal_start(m->loop, &m->sigint);
 	ev_signal_start(m->loop, &m->sigusr1);
 	ev_signal_start(m->loop, &m->sighup);
-	listen_resume(m);
-	log_info("ferryd %s ready", PACKAGE_VERSION);
+	/*
+	 * Connections wait in the listen backlog until the pools' first
+	 * workers have said which extensions they speak (how a chunked
+	 * body goes to them depends on it), a second at most.
+	 */
+	if (pool_starting(m) > 0) {
+		m->waiting_pools = 1;
+		ev_timer_init(&m->pools_timer, master_pools_timer_cb,
+		    2 * POOL_READY_TIMEOUT, 0);
+		ev_timer_start(m->loop, &m->pools_timer);
+	} else
+		master_pools_ready(m);
 
 	ev_run(m->loop, 0);
 

@@ -41,6 +41,7 @@ struct master {
 	struct conn		*conns;		/* every open connection */
 	unsigned int		 nconns;
 	struct conn		*dead;		/* closed, freed by reaper */
+	unsigned long		 nhijacked;	/* connections handed to apps */
 	ev_prepare		 reaper;
 
 	struct cgi_app		*cgi_apps;	/* one per app of conf */
@@ -51,6 +52,12 @@ struct master {
 
 	struct response_date	 date;
 	char			 software[32];	/* "ferry/VERSION" */
+
+	int			 ready;		/* accepting was started */
+	int			 waiting_pools;	/* accepting waits until the
+						   pools' first workers said
+						   what they speak */
+	ev_timer		 pools_timer;
 
 	ev_signal		 sigterm, sigint, sigusr1, sighup;
 	ev_timer		 shutdown_timer;
@@ -65,6 +72,10 @@ const char *master_date(struct master *m);
 /* Called when a connection closes: resumes accepting when paused by the
    connection limit, and ends a graceful stop once nothing is left. */
 void	master_conn_closed(struct master *m);
+
+/* The pools' first workers answered (or the wait is over): accepting
+   starts.  Idempotent. */
+void	master_pools_ready(struct master *m);
 
 /* Runs ferryd with settings cf until a stop; returns the exit status. */
 int	master_run(struct conf *cf);

@@ -82,6 +82,11 @@ struct worker {
 	int			 active;	/* a request runs on ch */
 	uint16_t		 reqid;		/* of the request running */
 	int			 stdin_done;	/* its empty STDIN was queued */
+	int			 stdout_done;	/* its empty STDOUT arrived */
+	int			 hijacking;	/* HIJACK accepted, socket not
+						   handed over yet */
+	int			 hijacked;	/* the request's client socket
+						   went to the worker */
 	int			 spill_eof;	/* spilled body read to its end */
 	ev_tstamp		 gone_at;	/* client left; 0: not */
 
@@ -128,6 +133,8 @@ struct pool_app {
 	ev_timer		 respawn;	/* back-off after failed starts */
 	double			 backoff;
 	struct pool_retry	*retries;	/* of requests in the queue */
+	int			 extensions;	/* WORKER_EXT_* its workers
+						   announced */
 };
 
 struct pool {
@@ -187,7 +194,10 @@ static void	pool_output_resume(void *);
 static void	pool_detach(void *, const char *);
 static void	pool_unqueue(struct conn *);
 static void	pool_pipelined(void *);
+static void	pool_hijacked(void *, int, const char *, size_t);
 static void	worker_notify(struct worker *, uint8_t);
+static void	worker_hijack(struct worker *, uint16_t);
+static void	worker_hijack_refuse(struct worker *, uint16_t, const char *);
 
 static const struct wchan_ops pool_ch_ops = {
 	pool_ch_record, pool_ch_idle, pool_ch_drained, pool_ch_closed
@@ -195,7 +205,7 @@ static const struct wchan_ops pool_ch_ops = {
 
 static const struct conn_app_ops pool_ops = {
 	pool_body_ready, pool_output_resume, pool_detach, pool_unqueue,
-	pool_pipelined
+	pool_pipelined, pool_hijacked
 };
 
 static const char *
@@ -553,6 +563,17 @@ pool_request(struct conn *c)
 	pool_app_adjust(a);
 }
 
+int
+pool_takes_raw_chunked(struct conn *c)
+{
+	struct pool_app	*a;
+
+	if (c->req.app == NULL || c->req.app->type == CONF_APP_CGI ||
+	    (a = pool_app_of(c)) == NULL)
+		return 0;
+	return (a->extensions & WORKER_EXT_HIJACK) != 0;
+}
+
 static void
 pool_unqueue(struct conn *c)
 {
@@ -783,6 +804,24 @@ worker_ready(struct worker *w)
 		worker_timer(w, a->conf->idle_timeout > 0 ?
 		    a->conf->idle_timeout : CONF_DEFAULT_IDLE_TIMEOUT);
 	pool_next(a);
+	if (a->m->waiting_pools && pool_starting(a->m) == 0)
+		master_pools_ready(a->m);
+}
+
+unsigned int
+pool_starting(struct master *m)
+{
+	struct worker	*w;
+	unsigned int	 n = 0;
+	size_t		 i;
+
+	if (m->pool == NULL)
+		return 0;
+	for (i = 0; i < m->pool->napps; i++)
+		for (w = m->pool->apps[i].workers; w != NULL; w = w->next)
+			if (w->state == WORKER_STARTING)
+				n++;
+	return n;
 }
 
 static void
@@ -797,6 +836,7 @@ worker_values(struct worker *w, const uint8_t *body, size_t len)
 		if (fcgi_list_has(v, vlen, FERRY_EXT_HIJACK))
 			w->extensions |= WORKER_EXT_HIJACK;
 	}
+	w->app->extensions |= w->extensions;
 	if (fcgi_get_values_find(body, len, FCGI_MPXS_CONNS, &v, &vlen) == 1)
 		log_debug("%s[%d]: %s=%.*s", w->app->conf->name, (int)w->pid,
 		    FCGI_MPXS_CONNS, (int)vlen, v);
@@ -829,18 +869,32 @@ pool_buf_add(void *arg, const char *name, size_t nlen, const char *value,
 }
 
 /* The request's meta-variables, as for CGI, plus REDIRECT_STATUS for
-   php-cgi when the app runs scripts under a root. */
+   php-cgi when the app runs scripts under a root, and the extensions
+   offered to a worker that announced them. */
 static int
-pool_params(struct conn *c, struct pool_buf *b)
+pool_params(struct worker *w, struct conn *c, struct pool_buf *b)
 {
 	struct cgienv_info	 info;
 	struct conf_app		*app = c->req.app;
+	const char		*ext = NULL;
 
 	conn_cgienv_info(c, &info);
 	if (cgienv_build(&c->req.r, &info, pool_buf_add, b) == -1)
 		return -1;
 	if (app->root != NULL &&
 	    pool_buf_add(b, "REDIRECT_STATUS", 15, "200", 3) == -1)
+		return -1;
+	if (w->extensions & WORKER_EXT_HIJACK)
+		ext = w->extensions & WORKER_EXT_CLOSE_NOTIFY ?
+		    FERRY_EXT_CLOSE_NOTIFY "," FERRY_EXT_HIJACK :
+		    FERRY_EXT_HIJACK;
+	else if (w->extensions & WORKER_EXT_CLOSE_NOTIFY)
+		ext = FERRY_EXT_CLOSE_NOTIFY;
+	if (ext != NULL && pool_buf_add(b, FERRY_PARAM_EXTENSIONS,
+	    strlen(FERRY_PARAM_EXTENSIONS), ext, strlen(ext)) == -1)
+		return -1;
+	if (c->req.chunk_raw && pool_buf_add(b, FERRY_PARAM_CHUNKED,
+	    strlen(FERRY_PARAM_CHUNKED), "1", 1) == -1)
 		return -1;
 	return 0;
 }
@@ -870,6 +924,9 @@ worker_run(struct worker *w, struct conn *c)
 	w->c = c;
 	w->active = 1;
 	w->stdin_done = 0;
+	w->stdout_done = 0;
+	w->hijacking = 0;
+	w->hijacked = 0;
 	w->spill_eof = 0;
 	w->gone_at = 0;
 	w->errlen = 0;
@@ -889,7 +946,7 @@ worker_run(struct worker *w, struct conn *c)
 	worker_set_state(w, WORKER_BUSY);
 	conn_app_attach(c, &pool_ops, w);
 	fcgi_begin_request_encode(begin, FCGI_RESPONDER, FCGI_KEEP_CONN);
-	if (pool_params(c, &b) == -1 ||
+	if (pool_params(w, c, &b) == -1 ||
 	    wchan_record(&w->ch, FCGI_BEGIN_REQUEST, w->reqid, begin,
 	    sizeof(begin)) == -1 ||
 	    wchan_stream(&w->ch, FCGI_PARAMS, w->reqid, b.p, b.len) == -1 ||
@@ -924,7 +981,7 @@ worker_pump_stdin(struct worker *w)
 {
 	struct conn	*c = w->c;
 
-	if (c == NULL || !w->active || w->stdin_done ||
+	if (c == NULL || !w->active || w->stdin_done || w->hijacking ||
 	    !wchan_is_open(&w->ch))
 		return;
 	/* Queue, write, and again while the socket takes it all: once it
@@ -1099,6 +1156,10 @@ pool_ch_record(void *arg, uint8_t type, uint16_t id, const uint8_t *content,
 	uint32_t	 app_status;
 	uint8_t		 pstatus;
 
+	if (type == FERRY_HIJACK) {
+		worker_hijack(w, id);
+		return;
+	}
 	if (id == FCGI_NULL_REQUEST_ID) {
 		if (type == FCGI_GET_VALUES_RESULT) {
 			worker_values(w, content, len);
@@ -1121,6 +1182,8 @@ pool_ch_record(void *arg, uint8_t type, uint16_t id, const uint8_t *content,
 	}
 	switch (type) {
 	case FCGI_STDOUT:
+		if (len == 0)
+			w->stdout_done = 1;
 		if (len == 0 || w->c == NULL)
 			return;		/* end of stream, or discarded */
 		if (!conn_app_output(w->c, (const char *)content, len) &&
@@ -1151,6 +1214,7 @@ worker_end_request(struct worker *w, uint8_t pstatus)
 	struct conn	*c = w->c;
 
 	w->active = 0;
+	w->hijacking = 0;
 	worker_timer(w, 0);
 	worker_body_drop(w);
 	if (w->errlen > 0) {
@@ -1339,6 +1403,11 @@ pool_detach(void *arg, const char *why)
 	conn_app_detached(c);
 	if (!w->active)
 		return;
+	if (w->hijacking) {
+		/* The client failed while its response was flushed. */
+		w->hijacking = 0;
+		worker_hijack_refuse(w, w->reqid, FERRY_REFUSED_GONE);
+	}
 	w->gone_at = ev_now(m->loop);
 	wchan_pause(&w->ch, 0);		/* its output is discarded now */
 	if (!w->stdin_done) {
@@ -1611,7 +1680,8 @@ worker_free(struct worker *w)
 static void
 worker_notify(struct worker *w, uint8_t reason)
 {
-	if (!w->active || !(w->extensions & WORKER_EXT_CLOSE_NOTIFY))
+	if (!w->active || w->hijacked ||
+	    !(w->extensions & WORKER_EXT_CLOSE_NOTIFY))
 		return;
 	if (wchan_record(&w->ch, FERRY_CLOSE_NOTIFY, w->reqid, &reason, 1) ==
 	    -1)
@@ -1628,4 +1698,85 @@ pool_pipelined(void *arg)
 	log_debug("%s[%d]: the client pipelined its next request",
 	    w->app->conf->name, (int)w->pid);
 	worker_notify(w, FERRY_REASON_PIPELINED);
+}
+
+/*
+ * The worker asks for its request's client socket (DESIGN.md, "Hijack
+ * semantics").  Refused when the request is not the one running, was
+ * hijacked already, has its response complete, or its client is gone.
+ */
+static void
+worker_hijack(struct worker *w, uint16_t id)
+{
+	const char	*why;
+
+	if (!w->active || id != w->reqid || id == FCGI_NULL_REQUEST_ID) {
+		worker_hijack_refuse(w, id, FERRY_REFUSED_STALE);
+		return;
+	}
+	w->answered = 1;		/* no retry from now on */
+	worker_body_drop(w);
+	if (w->hijacked || w->hijacking)
+		why = FERRY_REFUSED_TWICE;
+	else if (w->stdout_done)
+		why = FERRY_REFUSED_COMPLETE;
+	else if (w->c == NULL)
+		why = FERRY_REFUSED_GONE;
+	else
+		why = conn_app_hijack(w->c);
+	if (why != NULL) {
+		log_info("%s[%d]: hijack refused: %s", w->app->conf->name,
+		    (int)w->pid, why);
+		worker_hijack_refuse(w, id, why);
+		return;
+	}
+	/* No more body: what is left goes with the socket. */
+	w->hijacking = 1;
+}
+
+static void
+worker_hijack_refuse(struct worker *w, uint16_t id, const char *why)
+{
+	if (wchan_record(&w->ch, FERRY_HIJACK_REFUSED, id, why,
+	    strlen(why)) == 0)
+		wchan_send(&w->ch);
+}
+
+/* conn.c handed the socket over: it goes to the worker with the bytes
+   the master read and did not pass on, as a HIJACKED stream whose first
+   record carries the fd. */
+static void
+pool_hijacked(void *arg, int fd, const char *p, size_t len)
+{
+	struct worker	*w = arg;
+	size_t		 first = len > 0 ? fcgi_stream_chunk(len) : 0;
+
+	w->c = NULL;
+	w->hijacking = 0;
+	w->hijacked = 1;
+	/* STDIN ends here for both sides: the rest went with the socket. */
+	w->stdin_done = 1;
+	log_info("%s[%d]: took over its client connection (%zu bytes "
+	    "buffered)", w->app->conf->name, (int)w->pid, len);
+	if (wchan_record_fd(&w->ch, FERRY_HIJACKED, w->reqid, p, first,
+	    fd) == -1 ||
+	    (len > first && wchan_stream(&w->ch, FERRY_HIJACKED, w->reqid,
+	    p + first, len - first) == -1) ||
+	    (len > 0 && wchan_record(&w->ch, FERRY_HIJACKED, w->reqid, NULL,
+	    0) == -1)) {
+		/* The client's socket is closed with the channel. */
+		log_warn("%s[%d]: handing over a client socket",
+		    w->app->conf->name, (int)w->pid);
+		wchan_close(&w->ch);
+		w->active = 0;
+		worker_timer(w, 0);
+		if (w->exited) {
+			worker_after_request(w);
+			return;
+		}
+		worker_kill(w, "lost its channel during a hijack");
+		pool_next(w->app);
+		return;
+	}
+	wchan_send(&w->ch);
 }

@@ -38,9 +38,14 @@ void	pool_fini(struct master *m);
 void	pool_stop(struct master *m);
 /* Worker processes not reaped yet (for the end of a graceful stop). */
 unsigned int pool_running(struct master *m);
+/* Workers that have not yet answered FCGI_GET_VALUES (or timed out). */
+unsigned int pool_starting(struct master *m);
 
 /* Runs c's request (routed to a FastCGI app, paths resolved) on a free
    worker, or queues it; answers 503 itself when the queue is full. */
 void	pool_request(struct conn *c);
+/* 1 when c's app takes a chunked request body raw, still chunked, as
+   STDIN (its workers announced hijack: see FERRY_PARAM_CHUNKED). */
+int	pool_takes_raw_chunked(struct conn *c);
 
 #endif

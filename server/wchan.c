@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fdpass/fdpass.h"
 #include "protocol/fcgi.h"
 #include "server/master.h"
 #include "server/wchan.h"
@@ -43,6 +44,7 @@ wchan_init(struct wchan *ch, struct ev_loop *loop, const struct wchan_ops *ops,
 	ch->ops = ops;
 	ch->arg = arg;
 	ch->fd = -1;
+	ch->pass_fd = -1;
 	ev_io_init(&ch->rio, wchan_read_cb, -1, EV_READ);
 	ev_io_init(&ch->wio, wchan_write_cb, -1, EV_WRITE);
 }
@@ -99,6 +101,10 @@ wchan_close(struct wchan *ch)
 	ev_io_stop(ch->loop, &ch->wio);
 	close(ch->fd);
 	ch->fd = -1;
+	if (ch->pass_fd != -1) {
+		close(ch->pass_fd);
+		ch->pass_fd = -1;
+	}
 	ch->gen++;
 	ch->paused = 0;
 	ch->wfailed = 0;
@@ -143,6 +149,8 @@ wchan_reserve(struct wchan *ch, size_t n)
 		memmove(ch->out, ch->out + ch->out_off,
 		    ch->out_len - ch->out_off);
 		ch->out_len -= ch->out_off;
+		if (ch->pass_fd != -1)
+			ch->pass_at -= ch->out_off;
 		ch->out_off = 0;
 		if (ch->out_len + n <= ch->out_cap)
 			return 0;
@@ -188,6 +196,28 @@ wchan_record(struct wchan *ch, uint8_t type, uint16_t id, const void *content,
 }
 
 int
+wchan_record_fd(struct wchan *ch, uint8_t type, uint16_t id,
+    const void *content, size_t len, int fd)
+{
+	if (ch->fd == -1 || ch->pass_fd != -1) {
+		close(fd);
+		errno = ch->fd == -1 ? ENOTCONN : EBUSY;
+		return -1;
+	}
+	if (ch->wfailed) {
+		close(fd);
+		return 0;
+	}
+	if (wchan_reserve(ch, FCGI_HEADER_LEN + len + 8) == -1) {
+		close(fd);
+		return -1;
+	}
+	ch->pass_at = ch->out_len;
+	ch->pass_fd = fd;
+	return wchan_append(ch, type, id, content, len);
+}
+
+int
 wchan_stream(struct wchan *ch, uint8_t type, uint16_t id, const void *p,
     size_t len)
 {
@@ -222,10 +252,24 @@ static void
 wchan_flush(struct wchan *ch)
 {
 	ssize_t	n;
+	size_t	len;
 
 	while (ch->out_off < ch->out_len) {
-		n = send(ch->fd, ch->out + ch->out_off,
-		    ch->out_len - ch->out_off, MSG_NOSIGNAL);
+		len = ch->out_len - ch->out_off;
+		if (ch->pass_fd != -1 && ch->out_off == ch->pass_at) {
+			/* The descriptor rides on the record's first byte. */
+			n = fdpass_send(ch->fd, ch->out + ch->out_off, len,
+			    ch->pass_fd);
+			if (n > 0) {
+				close(ch->pass_fd);
+				ch->pass_fd = -1;
+			}
+		} else {
+			if (ch->pass_fd != -1 && ch->pass_at > ch->out_off)
+				len = ch->pass_at - ch->out_off;
+			n = send(ch->fd, ch->out + ch->out_off, len,
+			    MSG_NOSIGNAL);
+		}
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -233,6 +277,10 @@ wchan_flush(struct wchan *ch)
 				break;
 			ch->wfailed = 1;
 			ch->out_off = ch->out_len = 0;
+			if (ch->pass_fd != -1) {
+				close(ch->pass_fd);
+				ch->pass_fd = -1;
+			}
 			ev_io_stop(ch->loop, &ch->wio);
 			return;
 		}

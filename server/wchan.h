@@ -43,6 +43,8 @@ struct wchan {
 	ev_io			 rio, wio;
 	int			 paused;	/* reading stopped by the owner */
 	int			 wfailed;	/* write error: output dropped */
+	int			 pass_fd;	/* goes with the byte at pass_at */
+	size_t			 pass_at;	/* offset in out; -1 fd: none */
 	uint8_t			*in;		/* one record at most */
 	size_t			 in_len, in_cap;
 	uint8_t			*out;
@@ -69,6 +71,12 @@ int	wchan_record(struct wchan *ch, uint8_t type, uint16_t id,
    records, without its empty end record.  Returns 0 or -1. */
 int	wchan_stream(struct wchan *ch, uint8_t type, uint16_t id,
 	    const void *p, size_t len);
+/* As wchan_record(), with fd passed (SCM_RIGHTS) along with the
+   record's first byte.  The channel owns fd from now on, also on failure:
+   it closes its copy once sent, or when the channel closes unsent.  One
+   fd at a time: -1 (EBUSY) while another waits to go out. */
+int	wchan_record_fd(struct wchan *ch, uint8_t type, uint16_t id,
+	    const void *content, size_t len, int fd);
 /* Writes what the socket takes of the queue now, in as few calls as it
    allows; the rest goes out as the socket drains. */
 void	wchan_send(struct wchan *ch);

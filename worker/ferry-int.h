@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "protocol/chunked.h"
 #include "protocol/fcgi.h"
 
 #define FERRY_RBUF		(FCGI_RECORD_MAX_LEN + 8192) /* reader input */
@@ -34,6 +35,15 @@
 #define FERRY_DRAIN_MS		1000		/* ... or for this long at most */
 #define FERRY_LINGER_MS		1000		/* wait for EOF when closing with input pending */
 #define FERRY_HEADER_NAME_MAX	256		/* ferry_header()'s longest name */
+
+#define FERRY_HERR_MAX		128		/* ferry_hijack_error() text */
+
+enum ferry_hijack_state {
+	FERRY_HJ_NONE,		/* not asked, or refused (may ask again) */
+	FERRY_HJ_PENDING,	/* HIJACK sent, the answer awaited */
+	FERRY_HJ_DONE,		/* the socket came (HIJACKED ended) */
+	FERRY_HJ_REFUSED,	/* HIJACK_REFUSED came: herr says why */
+};
 
 enum ferry_req_state {
 	FERRY_REQ_PARAMS,	/* BEGIN_REQUEST seen, PARAMS arriving */
@@ -54,6 +64,8 @@ struct ferry_conn {
 	int			 closing;	/* (mu) being torn down: records ignored */
 	int			 dead;		/* (mu) the reader ended */
 	int			 close_after;	/* (mu) a rejected BEGIN without KEEP_CONN */
+	int			 pending_fd;	/* reader: an fd that came with the
+						   bytes read, for a HIJACKED record */
 	size_t			 rlen;		/* reader only */
 	uint8_t			 rbuf[FERRY_RBUF];
 };
@@ -77,6 +89,9 @@ struct ferry_req {
 	uint8_t			*in;		/* ring of FERRY_STDIN_MAX, lazily */
 	size_t			 in_head, in_len;
 	int			 stdin_ended;	/* the empty STDIN record arrived */
+	int			 raw_chunked;	/* STDIN is the body still chunked
+						   (FERRY_PARAM_CHUNKED) */
+	struct chunked_dec	 chunk;		/* its decoder, in ferry_read */
 	int			 discard;	/* drop the rest of the body */
 	size_t			 discarded;
 
@@ -85,6 +100,16 @@ struct ferry_req {
 	int			 aborted;	/* FCGI_ABORT_REQUEST */
 	int			 lost;		/* the connection failed */
 	int			 efd;		/* eventfd, -1 until asked for */
+
+	/* Hijack (mu; changes only while omu is held by ferry_hijack). */
+	enum ferry_hijack_state	 hijack;
+	int			 hijack_fd;	/* -1 until HIJACKED brought it */
+	uint8_t			*hj;		/* STDIN that came after HIJACK,
+						   then the HIJACKED bytes; after
+						   a refusal, body bytes read
+						   after the ring's */
+	size_t			 hjoff, hjlen, hjcap;
+	char			 herr[FERRY_HERR_MAX];
 
 	/* The response (omu). */
 	pthread_mutex_t		 omu;

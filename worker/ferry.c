@@ -8,6 +8,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -33,7 +34,7 @@ static const struct {
 	{ FCGI_MAX_CONNS,	"1" },
 	{ FCGI_MAX_REQS,	"1" },
 	{ FCGI_MPXS_CONNS,	"0" },
-	{ FERRY_EXTENSIONS,	FERRY_EXT_CLOSE_NOTIFY },
+	{ FERRY_EXTENSIONS,	FERRY_EXT_CLOSE_NOTIFY "," FERRY_EXT_HIJACK },
 };
 
 #define FERRY_DEFAULT_CTYPE	"Content-Type: text/plain; charset=utf-8\r\n"
@@ -68,6 +69,8 @@ static int	ferry_req_send(struct ferry_req *req, const void *extra,
 		    size_t elen);
 static void	ferry_req_failed(struct ferry_req *req);
 static int	ferry_req_writable(struct ferry_req *req);
+static int	ferry_hj_add(struct ferry_req *req, const uint8_t *p,
+		    size_t n);
 static int	ferry_is_tchar(int ch);
 static int	ferry_casecmp(const char *a, const char *b);
 static int	ferry_listen_unix(const char *path);
@@ -438,6 +441,7 @@ ferry_conn_new(int fd)
 		return NULL;
 	}
 	c->fd = fd;
+	c->pending_fd = -1;
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_mutex_init(&c->wmu, NULL);
 	pthread_condattr_init(&ca);
@@ -492,6 +496,8 @@ ferry_conn_free(struct ferry_conn *c, int linger)
 		ferry_req_free(c->cur);
 	if (c->next != NULL)
 		ferry_req_free(c->next);
+	if (c->pending_fd != -1)
+		close(c->pending_fd);
 	close(c->fd);
 	pthread_cond_destroy(&c->cv);
 	pthread_cond_destroy(&c->space);
@@ -516,12 +522,16 @@ ferry_conn_reader(void *arg)
 		if (n <= 0)
 			break;
 		/*
-		 * Only FERRY_HIJACKED carries a descriptor, and only once
-		 * this worker asked for a hijack (issue 6): until then any fd
-		 * is unexpected and closed.
+		 * Only FERRY_HIJACKED carries a descriptor, on its first
+		 * byte: the fd comes with a read that holds that byte, so it
+		 * waits here until the record is parsed.  A stray one
+		 * replaces the last and is closed.
 		 */
-		if (xfd != -1)
-			close(xfd);
+		if (xfd != -1) {
+			if (c->pending_fd != -1)
+				close(c->pending_fd);
+			c->pending_fd = xfd;
+		}
 		c->rlen += (size_t)n;
 		off = 0;
 		while (!stop && (r = fcgi_record_parse(c->rbuf + off,
@@ -696,8 +706,44 @@ ferry_conn_record(struct ferry_conn *c, const struct fcgi_record *rec,
 			ferry_req_notify(req, FERRY_PIPELINED);
 		break;
 	case FERRY_HIJACKED:
+		if (!mine || req->hijack != FERRY_HJ_PENDING) {
+			/* Not asked for: its socket, if any, is dropped. */
+			if (c->pending_fd != -1) {
+				close(c->pending_fd);
+				c->pending_fd = -1;
+			}
+			break;
+		}
+		if (req->hijack_fd == -1) {
+			req->hijack_fd = c->pending_fd;
+			c->pending_fd = -1;
+		}
+		if (req->hijack_fd == -1 || ferry_hj_add(req, rec->content,
+		    h->content_length) == -1) {
+			snprintf(req->herr, sizeof(req->herr), "%s",
+			    req->hijack_fd == -1 ? "the server sent no socket" :
+			    "out of memory for the client's bytes");
+			if (req->hijack_fd != -1)
+				close(req->hijack_fd);
+			req->hijack_fd = -1;
+			req->hijack = FERRY_HJ_REFUSED;
+			rc = -1;	/* the stream is out of step now */
+			pthread_cond_broadcast(&c->cv);
+			break;
+		}
+		if (h->content_length == 0) {
+			req->hijack = FERRY_HJ_DONE;
+			req->stdin_ended = 1;
+			pthread_cond_broadcast(&c->cv);
+		}
+		break;
 	case FERRY_HIJACK_REFUSED:
-		/* Answers to a FERRY_HIJACK this worker never sent (yet). */
+		if (!mine || req->hijack != FERRY_HJ_PENDING)
+			break;
+		snprintf(req->herr, sizeof(req->herr), "%.*s",
+		    (int)h->content_length, (const char *)rec->content);
+		req->hijack = FERRY_HJ_REFUSED;
+		pthread_cond_broadcast(&c->cv);
 		break;
 	default:
 		fcgi_unknown_type_encode(body, h->type);
@@ -732,6 +778,25 @@ ferry_conn_stdin(struct ferry_conn *c, struct ferry_req *req,
 			return 0;
 		if (req->discard) {
 			req->discarded += n;
+			pthread_cond_broadcast(&c->cv);
+			return 0;
+		}
+		/* Asked for the socket: the body's rest goes with it, so it
+		   is kept whole, never waited on.  After a refusal, what was
+		   kept aside is read first, and new bytes queue behind it. */
+		if (req->hijack == FERRY_HJ_PENDING) {
+			if (ferry_hj_add(req, p, n) == -1)
+				return -1;
+			pthread_cond_broadcast(&c->cv);
+			return 0;
+		}
+		if (req->hjoff < req->hjlen) {
+			if (req->hjlen - req->hjoff >= FERRY_STDIN_MAX) {
+				pthread_cond_wait(&c->space, &c->mu);
+				continue;
+			}
+			if (ferry_hj_add(req, p, n) == -1)
+				return -1;
 			pthread_cond_broadcast(&c->cv);
 			return 0;
 		}
@@ -957,6 +1022,7 @@ ferry_req_new(struct ferry *f, struct ferry_conn *c, uint16_t id,
 	req->keep_conn = keep_conn;
 	req->state = FERRY_REQ_PARAMS;
 	req->efd = -1;
+	req->hijack_fd = -1;
 	req->status = 200;
 	pthread_mutex_init(&req->omu, NULL);
 	return req;
@@ -967,6 +1033,9 @@ ferry_req_free(struct ferry_req *req)
 {
 	if (req->efd != -1)
 		close(req->efd);
+	if (req->hijack_fd != -1)
+		close(req->hijack_fd);
+	free(req->hj);
 	pthread_mutex_destroy(&req->omu);
 	free(req->praw);
 	free(req->pstore);
@@ -1026,6 +1095,11 @@ ferry_req_params(struct ferry_req *req)
 		return -1;
 	memcpy(req->path, sn, snl);
 	memcpy(req->path + snl, pi, pil + 1);
+	if ((value = ferry_param(req, FERRY_PARAM_CHUNKED)) != NULL &&
+	    strcmp(value, "1") == 0) {
+		req->raw_chunked = 1;
+		chunked_init(&req->chunk);
+	}
 	return 0;
 }
 
@@ -1034,7 +1108,8 @@ ferry_req_params(struct ferry_req *req)
 static void
 ferry_req_notify(struct ferry_req *req, int bit)
 {
-	if (req->state == FERRY_REQ_ENDED || (req->notified & bit))
+	if (req->state == FERRY_REQ_ENDED || req->hijack == FERRY_HJ_DONE ||
+	    (req->notified & bit))
 		return;
 	req->notified |= bit;
 	if (req->efd != -1)
@@ -1196,32 +1271,116 @@ ferry_request_id(const struct ferry_req *req)
 
 /* ---- The body ---- */
 
+/* The body bytes to read first, contiguous: the ring's, then those kept
+   aside after a refused hijack.  Returns their length (0: none); mu. */
+static size_t
+ferry_body_span(struct ferry_req *req, const uint8_t **p)
+{
+	size_t	 k;
+
+	if (req->in_len > 0) {
+		*p = req->in + req->in_head;
+		k = FERRY_STDIN_MAX - req->in_head;
+		return k < req->in_len ? k : req->in_len;
+	}
+	if (req->hjoff < req->hjlen && req->hijack != FERRY_HJ_PENDING) {
+		*p = req->hj + req->hjoff;
+		return req->hjlen - req->hjoff;
+	}
+	return 0;
+}
+
+/* Drops k bytes of the span ferry_body_span() named; mu held. */
+static void
+ferry_body_drop(struct ferry_req *req, size_t k)
+{
+	if (req->in_len > 0) {
+		req->in_head = (req->in_head + k) % FERRY_STDIN_MAX;
+		req->in_len -= k;
+	} else {
+		req->hjoff += k;
+		if (req->hjoff == req->hjlen)
+			req->hjoff = req->hjlen = 0;
+	}
+	pthread_cond_signal(&req->conn->space);
+}
+
+/*
+ * Decodes the chunked body's raw bytes p[0..n) into buf (at most len
+ * bytes), dropping what it used.  Returns the data bytes (0 when only
+ * framing was used), or -1 (EBADMSG) on malformed chunking.  mu held.
+ */
+static ssize_t
+ferry_dechunk(struct ferry_req *req, const uint8_t *p, size_t n, void *buf,
+    size_t len)
+{
+	struct chunked_dec	 d = req->chunk;
+	const char		*data;
+	size_t			 dlen;
+	ssize_t			 k;
+
+	k = chunked_decode(&d, (const char *)p, n, &data, &dlen);
+	if (k < 0) {
+		errno = EBADMSG;
+		return -1;
+	}
+	if (dlen > len) {
+		/* Only len bytes fit: the framing and len bytes of data. */
+		k = chunked_decode(&req->chunk, (const char *)p,
+		    (size_t)k - dlen + len, &data, &dlen);
+	} else
+		req->chunk = d;
+	if (dlen > 0)
+		memcpy(buf, data, dlen);
+	ferry_body_drop(req, (size_t)k);
+	return (ssize_t)dlen;
+}
+
 ssize_t
 ferry_read(struct ferry_req *req, void *buf, size_t len)
 {
 	struct ferry_conn	*c = req->conn;
-	size_t			 k, first;
+	const uint8_t		*p;
+	size_t			 k;
 	ssize_t			 rc;
 
 	if (len == 0)
 		return 0;
 	pthread_mutex_lock(&c->mu);
 	for (;;) {
-		if (req->in_len > 0) {
-			k = req->in_len < len ? req->in_len : len;
-			first = FERRY_STDIN_MAX - req->in_head;
-			if (first > k)
-				first = k;
-			memcpy(buf, req->in + req->in_head, first);
-			memcpy((uint8_t *)buf + first, req->in, k - first);
-			req->in_head = (req->in_head + k) % FERRY_STDIN_MAX;
-			req->in_len -= k;
-			pthread_cond_signal(&c->space);
-			rc = (ssize_t)k;
+		if (req->hijack == FERRY_HJ_DONE) {
+			errno = EPERM;
+			rc = -1;
 			break;
 		}
-		if (req->discard || req->stdin_ended) {
+		if (req->raw_chunked && req->chunk.done) {
 			rc = 0;
+			break;
+		}
+		if ((k = ferry_body_span(req, &p)) > 0) {
+			if (!req->raw_chunked) {
+				if (k > len)
+					k = len;
+				memcpy(buf, p, k);
+				ferry_body_drop(req, k);
+				rc = (ssize_t)k;
+				break;
+			}
+			if ((rc = ferry_dechunk(req, p, k, buf, len)) != 0)
+				break;
+			continue;
+		}
+		if (req->discard) {
+			rc = 0;
+			break;
+		}
+		if (req->stdin_ended) {
+			if (req->raw_chunked) {
+				/* The body ended before its last chunk. */
+				errno = EPIPE;
+				rc = -1;
+			} else
+				rc = 0;
 			break;
 		}
 		if (req->aborted || req->lost || c->dead) {
@@ -1243,6 +1402,7 @@ ferry_discard(struct ferry_req *req)
 	pthread_mutex_lock(&c->mu);
 	req->discard = 1;
 	req->in_len = 0;
+	req->hjoff = req->hjlen = 0;
 	pthread_cond_broadcast(&c->space);
 	pthread_cond_broadcast(&c->cv);
 	pthread_mutex_unlock(&c->mu);
@@ -1261,7 +1421,10 @@ ferry_status(struct ferry_req *req, int code)
 		return -1;
 	}
 	pthread_mutex_lock(&req->omu);
-	if (req->head_sent || req->ended) {
+	if (req->hijack == FERRY_HJ_DONE) {
+		errno = EPERM;
+		rc = -1;
+	} else if (req->head_sent || req->ended) {
 		errno = EALREADY;
 		rc = -1;
 	} else
@@ -1290,6 +1453,11 @@ ferry_add_header(struct ferry_req *req, const char *name, const char *value)
 			return -1;
 		}
 	pthread_mutex_lock(&req->omu);
+	if (req->hijack == FERRY_HJ_DONE) {
+		errno = EPERM;
+		rc = -1;
+		goto out;
+	}
 	if (req->head_sent || req->ended) {
 		errno = EALREADY;
 		rc = -1;
@@ -1327,6 +1495,10 @@ ferry_req_writable(struct ferry_req *req)
 	struct ferry_conn	*c = req->conn;
 	int			 aborted;
 
+	if (req->hijack == FERRY_HJ_DONE) {
+		errno = EPERM;
+		return -1;
+	}
 	if (req->ended) {
 		errno = ESHUTDOWN;
 		return -1;
@@ -1399,7 +1571,9 @@ ferry_write(struct ferry_req *req, const void *buf, size_t len)
 		return -1;
 	}
 	pthread_mutex_lock(&req->omu);
-	if (ferry_req_writable(req) == -1)
+	if (len == 0 && req->hijack == FERRY_HJ_DONE)
+		rc = 0;
+	else if (ferry_req_writable(req) == -1)
 		rc = -1;
 	else if (req->outlen + len <= sizeof(req->out)) {
 		memcpy(req->out + req->outlen, buf, len);
@@ -1472,7 +1646,9 @@ ferry_end(struct ferry_req *req)
 	pthread_mutex_lock(&c->mu);
 	aborted = req->aborted;
 	pthread_mutex_unlock(&c->mu);
-	if (!aborted) {
+	/* After a hijack the response is the app's own business: only
+	   END_REQUEST goes out. */
+	if (!aborted && req->hijack != FERRY_HJ_DONE) {
 		if (ferry_req_send(req, NULL, 0) == -1 ||
 		    ferry_conn_send_record(c, FCGI_STDOUT, req->id, NULL,
 		    0) == -1) {
@@ -1485,6 +1661,7 @@ ferry_end(struct ferry_req *req)
 	pthread_mutex_lock(&c->mu);
 	req->discard = 1;
 	req->in_len = 0;
+	req->hjoff = req->hjlen = 0;
 	pthread_cond_broadcast(&c->space);
 	ferry_deadline(&deadline, FERRY_DRAIN_MS);
 	while (!req->stdin_ended && !req->lost && !req->aborted &&
@@ -1571,4 +1748,183 @@ ferry_notify_fd(struct ferry_req *req)
 	fd = req->efd;
 	pthread_mutex_unlock(&c->mu);
 	return fd;
+}
+
+/* ---- Hijack ---- */
+
+/* Appends n bytes to req's hijack buffer; mu held.  0, or -1 (ENOMEM). */
+static int
+ferry_hj_add(struct ferry_req *req, const uint8_t *p, size_t n)
+{
+	size_t	 ncap;
+	uint8_t	*np;
+
+	if (n == 0)
+		return 0;
+	if (req->hjoff > 0 && req->hjlen + n > req->hjcap) {
+		memmove(req->hj, req->hj + req->hjoff, req->hjlen - req->hjoff);
+		req->hjlen -= req->hjoff;
+		req->hjoff = 0;
+	}
+	if (req->hjlen + n > req->hjcap) {
+		ncap = req->hjcap == 0 ? 4096 : req->hjcap;
+		while (ncap < req->hjlen + n)
+			ncap *= 2;
+		if ((np = realloc(req->hj, ncap)) == NULL)
+			return -1;
+		req->hj = np;
+		req->hjcap = ncap;
+	}
+	memcpy(req->hj + req->hjlen, p, n);
+	req->hjlen += n;
+	return 0;
+}
+
+/* The errno for a HIJACK_REFUSED reason, by its first word. */
+static int
+ferry_refused_errno(const char *why)
+{
+	static const struct {
+		const char	*word;
+		int		 err;
+	} map[] = {
+		{ FERRY_REFUSED_GONE,		ENOTCONN },
+		{ FERRY_REFUSED_TWICE,		EALREADY },
+		{ FERRY_REFUSED_COMPLETE,	ESHUTDOWN },
+	};
+	const char	*colon;
+	size_t		 i, n;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		colon = strchr(map[i].word, ':');
+		n = (size_t)(colon - map[i].word) + 1;
+		if (strncmp(why, map[i].word, n) == 0)
+			return map[i].err;
+	}
+	return ECONNREFUSED;
+}
+
+int
+ferry_hijack(struct ferry_req *req, void **buf, size_t *len)
+{
+	struct ferry_conn	*c = req->conn;
+	const char		*ext;
+	uint8_t			*out = NULL;
+	size_t			 total = 0, first;
+	int			 fd = -1, err = 0, fl;
+
+	*buf = NULL;
+	*len = 0;
+	pthread_mutex_lock(&req->omu);
+	ext = ferry_param(req, FERRY_PARAM_EXTENSIONS);
+	pthread_mutex_lock(&c->mu);
+	if (req->hijack == FERRY_HJ_DONE) {
+		err = EALREADY;
+		snprintf(req->herr, sizeof(req->herr), "%s",
+		    "the request was hijacked already");
+	} else if (req->ended) {
+		err = ESHUTDOWN;
+		snprintf(req->herr, sizeof(req->herr), "%s",
+		    "the response is complete (ferry_end)");
+	} else if (ext == NULL || !fcgi_list_has(ext, strlen(ext),
+	    FERRY_EXT_HIJACK)) {
+		err = EOPNOTSUPP;
+		snprintf(req->herr, sizeof(req->herr), "%s",
+		    "the server does not offer hijack");
+	} else if (req->lost || c->dead) {
+		err = EPIPE;
+		snprintf(req->herr, sizeof(req->herr), "%s",
+		    "the connection to the server is lost");
+	} else {
+		req->hijack = FERRY_HJ_PENDING;
+		req->herr[0] = '\0';
+		/* A reader waiting for room in the body buffer goes on. */
+		pthread_cond_broadcast(&c->space);
+	}
+	pthread_mutex_unlock(&c->mu);
+	if (err != 0)
+		goto out;
+
+	/* What was not flushed is not committed: dropped. */
+	req->outlen = 0;
+	if (ferry_conn_send_record(c, FERRY_HIJACK, req->id, NULL, 0) == -1) {
+		pthread_mutex_lock(&c->mu);
+		req->hijack = FERRY_HJ_NONE;
+		snprintf(req->herr, sizeof(req->herr), "%s",
+		    "the connection to the server is lost");
+		pthread_mutex_unlock(&c->mu);
+		err = EPIPE;
+		goto out;
+	}
+
+	pthread_mutex_lock(&c->mu);
+	while (req->hijack == FERRY_HJ_PENDING && !c->dead)
+		pthread_cond_wait(&c->cv, &c->mu);
+	switch (req->hijack) {
+	case FERRY_HJ_DONE:
+		/* The body bytes buffered and not read come first. */
+		total = req->in_len + (req->hjlen - req->hjoff);
+		if (total > 0 && (out = malloc(total)) == NULL) {
+			err = ENOMEM;
+			snprintf(req->herr, sizeof(req->herr), "%s",
+			    "out of memory for the client's bytes");
+			close(req->hijack_fd);
+			req->hijack_fd = -1;
+			total = 0;
+			break;
+		}
+		if (req->in_len > 0) {
+			first = FERRY_STDIN_MAX - req->in_head;
+			if (first > req->in_len)
+				first = req->in_len;
+			memcpy(out, req->in + req->in_head, first);
+			memcpy(out + first, req->in, req->in_len - first);
+		}
+		if (req->hjlen > req->hjoff)
+			memcpy(out + req->in_len, req->hj + req->hjoff,
+			    req->hjlen - req->hjoff);
+		req->in_len = 0;
+		free(req->hj);
+		req->hj = NULL;
+		req->hjoff = req->hjlen = req->hjcap = 0;
+		fd = req->hijack_fd;
+		req->hijack_fd = -1;
+		break;
+	case FERRY_HJ_REFUSED:
+		err = ferry_refused_errno(req->herr);
+		req->hijack = FERRY_HJ_NONE;
+		break;
+	default:
+		err = EPIPE;
+		req->hijack = FERRY_HJ_NONE;
+		snprintf(req->herr, sizeof(req->herr), "%s",
+		    "the connection to the server is lost");
+		break;
+	}
+	pthread_mutex_unlock(&c->mu);
+	/* The socket is the app's, in blocking mode. */
+	if (fd != -1 && (fl = fcntl(fd, F_GETFL)) != -1)
+		(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+out:
+	pthread_mutex_unlock(&req->omu);
+	if (err != 0) {
+		free(out);
+		errno = err;
+		return -1;
+	}
+	*buf = out;
+	*len = total;
+	return fd;
+}
+
+const char *
+ferry_hijack_error(const struct ferry_req *req)
+{
+	return req->herr;
+}
+
+int
+ferry_hijacked(const struct ferry_req *req)
+{
+	return req->hijack == FERRY_HJ_DONE;
 }

@@ -40,6 +40,7 @@ struct frame {
 };
 
 static void	hx_start(struct ferryd *);
+static void	hx_check_extensions(const struct ferryd *);
 static void	hx_expect_101(struct hc *, const struct ferryd *,
 		    const char *);
 static void	hx_expect_bytes(struct hc *, const struct ferryd *,
@@ -73,6 +74,34 @@ hx_start(struct ferryd *f)
 	argv[6] = NULL;
 	memset(f, 0, sizeof(*f));
 	harness_start(f, NULL, argv);
+	hx_check_extensions(f);
+}
+
+/*
+ * Waits for ferryd's "ready" (it comes once each pool's first worker said
+ * which extensions it speaks) and fails with a clear message when a worker
+ * was taken for a legacy one: hijack is then off for it, and every test
+ * would fail in a less telling way.
+ */
+static void
+hx_check_extensions(const struct ferryd *f)
+{
+	long long	 deadline = harness_now_ms() + 5000;
+	char		*logs;
+	int		 ready, legacy;
+
+	for (;;) {
+		logs = harness_logs(f);
+		ready = strstr(logs, " ready") != NULL;
+		legacy = strstr(logs, "a legacy worker") != NULL;
+		free(logs);
+		if (ready || harness_now_ms() >= deadline)
+			break;
+		harness_sleep_ms(20);
+	}
+	HARNESS_ASSERT(f, !legacy, "ferryd took an example worker for a "
+	    "legacy FastCGI worker (it did not answer FCGI_GET_VALUES in "
+	    "time, a loaded machine?): hijack is off for it");
 }
 
 /*

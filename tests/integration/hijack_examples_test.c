@@ -39,7 +39,7 @@ struct frame {
 	size_t		 len;
 };
 
-static void	hx_start(struct ferryd *);
+static void	hx_start(struct ferryd *, const char *, int);
 static void	hx_check_extensions(const struct ferryd *);
 static void	hx_expect_101(struct hc *, const struct ferryd *,
 		    const char *);
@@ -54,27 +54,32 @@ static void	ws_expect(struct hc *, int, const void *, size_t);
 static void	ws_expect_close(struct hc *, int);
 static char	*hx_find_python(const struct ferryd *);
 
+/* Starts ferryd with one worker of one example: "echo" (upgrade-echo at
+   /echo) or "ws" (websocket-echo at /ws); hijack: the test needs it. */
 static void
-hx_start(struct ferryd *f)
+hx_start(struct ferryd *f, const char *which, int hijack)
 {
 	const char	*ex = getenv("FERRY_TEST_EXAMPLES");
-	static char	 echo[1024], ws[1024];
-	const char	*argv[7];
+	static char	 app[1024];
+	const char	*argv[5];
 
 	ck_assert_msg(ex != NULL, "FERRY_TEST_EXAMPLES is not set: run with "
 	    "make check");
-	snprintf(echo, sizeof(echo), "/echo=%s/upgrade-echo/upgrade-echo", ex);
-	snprintf(ws, sizeof(ws), "/ws=%s/websocket-echo/websocket-echo", ex);
+	if (strcmp(which, "echo") == 0)
+		snprintf(app, sizeof(app), "/echo=%s/upgrade-echo/upgrade-echo",
+		    ex);
+	else
+		snprintf(app, sizeof(app),
+		    "/ws=%s/websocket-echo/websocket-echo", ex);
 	argv[0] = "--app";
-	argv[1] = echo;
-	argv[2] = "--app";
-	argv[3] = ws;
-	argv[4] = "--workers";
-	argv[5] = "1";
-	argv[6] = NULL;
+	argv[1] = app;
+	argv[2] = "--workers";
+	argv[3] = "1";
+	argv[4] = NULL;
 	memset(f, 0, sizeof(*f));
 	harness_start(f, NULL, argv);
-	hx_check_extensions(f);
+	if (hijack)
+		hx_check_extensions(f);
 }
 
 /*
@@ -164,7 +169,7 @@ START_TEST(test_upgrade_echo_lines)
 	struct ferryd	 f;
 	struct hc	 c;
 
-	hx_start(&f);
+	hx_start(&f, "echo", 1);
 	hc_open(&c, &f);
 	hc_sendstr(&c, ECHO_REQUEST);
 	hx_expect_101(&c, &f, "echo");
@@ -196,7 +201,7 @@ START_TEST(test_upgrade_echo_pipelined)
 	struct ferryd	 f;
 	struct hc	 c;
 
-	hx_start(&f);
+	hx_start(&f, "echo", 1);
 	hc_open(&c, &f);
 	hc_sendstr(&c, ECHO_REQUEST "hello\nsecond line\n");
 	hx_expect_101(&c, &f, "echo");
@@ -215,7 +220,7 @@ START_TEST(test_upgrade_echo_two_at_once)
 	struct ferryd	 f;
 	struct hc	 a, b;
 
-	hx_start(&f);
+	hx_start(&f, "echo", 1);
 	hc_open(&a, &f);
 	hc_sendstr(&a, ECHO_REQUEST);
 	hx_expect_101(&a, &f, "echo");
@@ -250,7 +255,7 @@ START_TEST(test_upgrade_echo_426)
 	struct hc_response	 r;
 	size_t			 i;
 
-	hx_start(&f);
+	hx_start(&f, "echo", 0);
 	hc_open(&c, &f);
 	for (i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
 		hc_sendstr(&c, reqs[i]);
@@ -400,7 +405,7 @@ START_TEST(test_ws_echo)
 	uint8_t		 mid[300], bye[5] = { 0x03, 0xe8, 'b', 'y', 'e' };
 	size_t		 i;
 
-	hx_start(&f);
+	hx_start(&f, "ws", 1);
 	ws_open(&c, &f);
 	HARNESS_ASSERT(&f, hc_quiet(&c, 200), "bytes after the 101 head");
 
@@ -459,7 +464,7 @@ START_TEST(test_ws_pipelined_frames)
 	char			 req[512];
 	size_t			 n;
 
-	hx_start(&f);
+	hx_start(&f, "ws", 1);
 	hc_open(&c, &f);
 	n = strlen(WS_HANDSHAKE);
 	memcpy(req, WS_HANDSHAKE, n);
@@ -486,7 +491,7 @@ START_TEST(test_ws_protocol_errors)
 	struct ferryd		 f;
 	struct hc		 c;
 
-	hx_start(&f);
+	hx_start(&f, "ws", 1);
 
 	/* An unmasked frame: 1002. */
 	ws_open(&c, &f);
@@ -590,7 +595,7 @@ START_TEST(test_ws_handshake_refused)
 	const char		*v;
 	size_t			 i;
 
-	hx_start(&f);
+	hx_start(&f, "ws", 0);
 	hc_open(&c, &f);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		hc_sendstr(&c, cases[i].req);
@@ -662,7 +667,7 @@ START_TEST(test_ws_python_client)
 	char		 script[1024], url[128], *py, *out = NULL;
 	int		 rv;
 
-	hx_start(&f);
+	hx_start(&f, "ws", 1);
 	py = hx_find_python(&f);
 	snprintf(script, sizeof(script), "%s/tests/integration/ws_client.py",
 	    srcdir != NULL ? srcdir : ".");

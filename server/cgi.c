@@ -70,7 +70,16 @@ int
 cgi_init(struct master *m)
 {
 	size_t	i, n = m->conf->napps;
+	char	err[256];
 
+	for (i = 0; i < n; i++) {
+		if (m->conf->apps[i].type == CONF_APP_CGI &&
+		    conf_app_ids_check(&m->conf->apps[i], err,
+		    sizeof(err)) == -1) {
+			log_warnx("%s", err);
+			return -1;
+		}
+	}
 	m->cgi_apps = calloc(n + 1, sizeof(struct cgi_app));
 	if (m->cgi_apps == NULL)
 		return -1;
@@ -276,6 +285,9 @@ cgi_start(struct conn *c)
 	sr.fd_out = out[1];
 	sr.fd_err = err[1];
 	sr.new_pgrp = 1;
+	sr.set_ids = a->conf->user != NULL || a->conf->group != NULL;
+	sr.uid = a->conf->uid;
+	sr.gid = a->conf->gid;
 	pid = spawn_process(&sr);
 	free(dir);
 	if (pid == -1) {

@@ -34,6 +34,7 @@
 #include "server/log.h"
 
 #define CONF_ERR_MAX	512
+#define CONF_PWBUF_MAX	(1024 * 1024)	/* getpwnam_r, getgrnam_r */
 
 enum conf_key {
 	/* [server] */
@@ -150,6 +151,9 @@ static int	conf_set_prog(char **, const char *, const char *, char *,
 static int	conf_check_prefix(const struct conf *, size_t, const char *,
 		    char *, size_t);
 static int	conf_list_add(char ***, const char *, int, char *, size_t);
+static int	conf_user_ids(const char *, uid_t *, gid_t *);
+static int	conf_group_id(const char *, gid_t *);
+static int	conf_ids_err(char *, size_t, const char *, const char *);
 static int	conf_listen_add(struct conf_listen **, size_t *, const char *,
 		    char *, size_t);
 static int	conf_workers_resolve(struct conf_app *, int, int, int,
@@ -667,6 +671,91 @@ conf_list_add(char ***list, const char *v, int names, char *err,
 	}
 }
 
+/*
+ * The uid and primary gid of the user called name.  Returns 0, or -1 with
+ * errno 0 when there is no such user, else the lookup's error.
+ */
+static int
+conf_user_ids(const char *name, uid_t *uid, gid_t *gid)
+{
+	struct passwd	 pw, *res = NULL;
+	char		*buf = NULL, *nbuf;
+	size_t		 size = 1024;
+	int		 error;
+
+	for (;;) {
+		if ((nbuf = realloc(buf, size)) == NULL) {
+			free(buf);
+			return -1;
+		}
+		buf = nbuf;
+		error = getpwnam_r(name, &pw, buf, size, &res);
+		if (error != ERANGE || size >= CONF_PWBUF_MAX)
+			break;
+		size *= 2;
+	}
+	if (error == 0 && res != NULL) {
+		*uid = pw.pw_uid;
+		*gid = pw.pw_gid;
+	}
+	free(buf);
+	/* Not found is 0 and no entry; some NSS modules say ENOENT. */
+	errno = error == ENOENT ? 0 : error;
+	return error == 0 && res != NULL ? 0 : -1;
+}
+
+/* The gid of the group called name, as conf_user_ids. */
+static int
+conf_group_id(const char *name, gid_t *gid)
+{
+	struct group	 gr, *res = NULL;
+	char		*buf = NULL, *nbuf;
+	size_t		 size = 1024;
+	int		 error;
+
+	for (;;) {
+		if ((nbuf = realloc(buf, size)) == NULL) {
+			free(buf);
+			return -1;
+		}
+		buf = nbuf;
+		error = getgrnam_r(name, &gr, buf, size, &res);
+		if (error != ERANGE || size >= CONF_PWBUF_MAX)
+			break;
+		size *= 2;
+	}
+	if (error == 0 && res != NULL)
+		*gid = gr.gr_gid;
+	free(buf);
+	errno = error == ENOENT ? 0 : error;
+	return error == 0 && res != NULL ? 0 : -1;
+}
+
+/* The message for a user or group (what) that did not resolve. */
+static int
+conf_ids_err(char *err, size_t errlen, const char *what, const char *v)
+{
+	if (errno == 0 || *v == '\0')
+		return conf_errf(err, errlen, "unknown %s \"%s\"", what, v);
+	return conf_errf(err, errlen, "%s \"%s\": %s", what, v,
+	    strerror(errno));
+}
+
+int
+conf_app_ids_check(const struct conf_app *a, char *err, size_t errlen)
+{
+	if ((a->user == NULL && a->group == NULL) || geteuid() == 0 ||
+	    (a->uid == geteuid() && a->gid == getegid()))
+		return 0;
+	if (a->user != NULL && (a->uid != geteuid() || a->group == NULL))
+		conf_errf(err, errlen, "[app %s]: user = %s needs ferryd to "
+		    "run as root", a->name, a->user);
+	else
+		conf_errf(err, errlen, "[app %s]: group = %s needs ferryd to "
+		    "run as root", a->name, a->group);
+	return -1;
+}
+
 static int
 conf_listen_add(struct conf_listen **ls, size_t *n, const char *spec,
     char *err, size_t errlen)
@@ -722,6 +811,8 @@ conf_key_set(struct conf_file *f, enum conf_key k, const char *v, char *err,
 	uint64_t	 u = 0;
 	double		 d = 0;
 	char		*abs, *spec;
+	uid_t		 uid;
+	gid_t		 gid;
 	int		 lvl, rc;
 
 	switch (k) {
@@ -882,16 +973,26 @@ conf_key_set(struct conf_file *f, enum conf_key k, const char *v, char *err,
 			    "abort or terminate", v);
 		return 0;
 	case K_USER:
-		if (*v == '\0' || getpwnam(v) == NULL)
-			return conf_errf(err, errlen, "unknown user \"%s\"", v);
+		/* Either key order gives the same ids: group, when set, wins
+		   over the user's primary group. */
+		errno = 0;
+		if (*v == '\0' || conf_user_ids(v, &uid, &gid) == -1)
+			return conf_ids_err(err, errlen, "user", v);
 		if (conf_set_str(&a->user, v) == -1)
 			return conf_errf(err, errlen, "%s", strerror(errno));
+		a->uid = uid;
+		if (a->group == NULL)
+			a->gid = gid;
 		return 0;
 	case K_GROUP:
-		if (*v == '\0' || getgrnam(v) == NULL)
-			return conf_errf(err, errlen, "unknown group \"%s\"", v);
+		errno = 0;
+		if (*v == '\0' || conf_group_id(v, &gid) == -1)
+			return conf_ids_err(err, errlen, "group", v);
 		if (conf_set_str(&a->group, v) == -1)
 			return conf_errf(err, errlen, "%s", strerror(errno));
+		if (a->user == NULL)
+			a->uid = geteuid();
+		a->gid = gid;
 		return 0;
 	case K_ISOLATION:
 		if (strcmp(v, "worker") == 0)

@@ -6,6 +6,7 @@
 #ifndef FERRY_SERVER_CONF_H
 #define FERRY_SERVER_CONF_H
 
+#include <sys/types.h>
 #include <sys/socket.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -78,6 +79,10 @@ struct conf_app {
 	enum conf_gone	 on_client_gone;	/* never CONF_GONE_DEFAULT
 						   after conf_load */
 	char			*user, *group;	/* NULL: ferryd's own */
+	uid_t			 uid;		/* when user or group is set: */
+	gid_t			 gid;		/* resolved at load; group
+						   defaults to user's primary
+						   one, user to ferryd's */
 	int			 isolation_request;	/* 1: one request
 							   per worker */
 };
@@ -111,6 +116,11 @@ int	conf_load(struct conf *c, int argc, char *argv[]);
    spec (the caller frees it), or -1 with a message in err. */
 int	conf_parse_listen(const char *spec, struct conf_listen *l,
 	    char *err, size_t errlen);
+
+/* For an app whose processes run as another user or group: 0 when ferryd
+   can switch to them (it runs as root, or they are its own effective ids),
+   else -1 with "[app NAME]: user = X needs ferryd to run as root" in err. */
+int	conf_app_ids_check(const struct conf_app *a, char *err, size_t errlen);
 
 /* Frees everything *c holds and zeroes it. */
 void	conf_free(struct conf *c);

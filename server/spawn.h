@@ -1,7 +1,8 @@
 /*
  * The one helper that starts every child process (CGI scripts, pool
  * workers): signal mask and dispositions reset, stdio from the given fds,
- * a new process group, a working directory, exactly the given environment.
+ * a new process group, the app's user and group, a working directory,
+ * exactly the given environment.
  */
 #ifndef FERRY_SERVER_SPAWN_H
 #define FERRY_SERVER_SPAWN_H
@@ -15,6 +16,11 @@ struct spawn_req {
 	const char	*cwd;		/* NULL: inherit */
 	int		 fd_in, fd_out, fd_err;	/* become 0, 1, 2 */
 	int		 new_pgrp;	/* setpgid(0, 0) in the child */
+	int		 set_ids;	/* run as uid and gid (see below) */
+	uid_t		 uid;
+	gid_t		 gid;
+	int		 death_sig;	/* > 0: the child gets it when the
+					   spawning process dies (Linux) */
 };
 
 /*
@@ -22,6 +28,13 @@ struct spawn_req {
  * the exec itself failed: the error is reported here, not as a child that
  * exits 127; EBADF for a negative fd).  The stdio fds may be any of 0, 1,
  * 2 and may repeat.  Every other fd of the caller must be close-on-exec.
+ * With set_ids the child takes gid as its only group (setgroups, setgid)
+ * and uid (setuid) before its chdir and exec, so cwd and path must be
+ * reachable by them.  That needs root (EPERM otherwise); a caller that is
+ * not root and whose effective ids are uid and gid is left as it is.
+ * death_sig (long-lived children: pool workers) is set after the ids
+ * change, which clears it; such a child that finds its parent gone
+ * already exits at once.
  */
 pid_t	spawn_process(const struct spawn_req *r);
 

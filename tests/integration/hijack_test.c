@@ -26,6 +26,7 @@ static void	hj_read_to_eof(struct hc *, const struct ferryd *);
 static int	hj_count_fds(pid_t);
 static long	hj_rss_kib(pid_t);
 static char	*hj_header(struct hc *, const char *);
+static void	hj_wait_log(const struct ferryd *, const char *);
 
 /* Starts ferryd with the hijack app at /h/ (one worker) and conf_text. */
 static void
@@ -605,6 +606,81 @@ START_TEST(test_hijack_unix_listener)
 }
 END_TEST
 
+/* Waits up to 10 s for needle in ferryd's logs; fails the test if it
+   never shows. */
+static void
+hj_wait_log(const struct ferryd *f, const char *needle)
+{
+	long long	 deadline = harness_now_ms() + 10000;
+	char		*logs;
+	int		 found;
+
+	for (;;) {
+		logs = harness_logs(f);
+		found = strstr(logs, needle) != NULL;
+		free(logs);
+		if (found)
+			return;
+		HARNESS_ASSERT(f, harness_now_ms() < deadline,
+		    "no \"%s\" in the logs", needle);
+		harness_sleep_ms(20);
+	}
+}
+
+/* The master's own refusals, driven by a worker on the bare records
+   (libferry stops these cases before asking): a HIJACK for another
+   request id, a second HIJACK, a HIJACK after the response ended. */
+START_TEST(test_master_refusals)
+{
+	struct ferryd		 f;
+	struct hc		 c;
+	struct hc_response	 r;
+	const char		*app = getenv("FERRY_TEST_HIJACK_APP");
+	char			 arg[1024];
+	const char		*argv[5];
+
+	ck_assert_ptr_nonnull(app);
+	snprintf(arg, sizeof(arg), "/r=%s", app);
+	ck_assert(strlen(arg) > 9);
+	memcpy(arg + strlen(arg) - 9, "rawhijack", 9);
+	argv[0] = "--app";
+	argv[1] = arg;
+	argv[2] = "--workers";
+	argv[3] = "1";
+	argv[4] = NULL;
+	memset(&f, 0, sizeof(f));
+	harness_start(&f, NULL, argv);
+
+	hc_open(&c, &f);
+	hc_sendstr(&c, "GET /r?stale HTTP/1.1\r\nHost: t\r\n\r\n");
+	hc_expect_response(&c, &r, 0);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(r.body, "ok\n");
+	hc_response_free(&r);
+	hj_wait_log(&f, "rawhijack: stale: refused stale:");
+
+	hc_sendstr(&c, "GET /r?complete HTTP/1.1\r\nHost: t\r\n\r\n");
+	hc_expect_response(&c, &r, 0);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(r.body, "ok\n");
+	hc_response_free(&r);
+	hj_wait_log(&f, "rawhijack: complete: refused complete:");
+	hc_close(&c);
+
+	hc_open(&c, &f);
+	hc_sendstr(&c, "GET /r?twice HTTP/1.1\r\nHost: t\r\n\r\n");
+	hc_expect_response(&c, &r, 0);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_int_eq(r.minor, 0);
+	ck_assert_str_eq(r.body, "ok\n");
+	hc_response_free(&r);
+	hj_wait_log(&f, "rawhijack: twice-1: hijacked 0 bytes, fd ok");
+	hj_wait_log(&f, "rawhijack: twice-2: refused hijacked:");
+	hc_close(&c);
+	harness_stop_ok(&f);
+}
+END_TEST
+
 static Suite *
 hijack_suite(void)
 {
@@ -627,6 +703,7 @@ hijack_suite(void)
 	tcase_add_test(tc, test_hold_and_die);
 	tcase_add_test(tc, test_many_hijacks_flat);
 	tcase_add_test(tc, test_hijack_unix_listener);
+	tcase_add_test(tc, test_master_refusals);
 	suite_add_tcase(s, tc);
 	return s;
 }

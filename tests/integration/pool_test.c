@@ -12,14 +12,19 @@
  */
 #include "config.h"
 
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
+#include <grp.h>
+#include <limits.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -93,6 +98,13 @@ static int	 php_missing(void);
 static char	*make_tmpdir(const char *tag);
 static int	 rm_entry(const char *path, const struct stat *st, int flag,
 		    struct FTW *ftw);
+static int	 ids_root(const char *test);
+static int	 ids_reachable(const char *path);
+static char	*ids_dir(const char *test, mode_t mode);
+static void	 ids_rmdir(char *dir);
+static void	 ids_copy(const char *src, const char *dst);
+static int	 ids_run_ferryd(const char *conf_path, const char *listen,
+		    int as_nobody, char *out, size_t outlen);
 static Suite	*pool_suite(void);
 
 /* ---- helpers ---- */
@@ -847,6 +859,23 @@ START_TEST(test_respawn_after_crash)
 }
 END_TEST
 
+/* A ferryd killed with SIGKILL (it cannot stop its workers) leaves no
+   worker behind: each gets SIGTERM when its parent dies, instead of
+   waiting in accept for good. */
+START_TEST(test_workers_die_with_ferryd)
+{
+	struct ferryd		 f;
+	pid_t			 p1;
+
+	start_app(&f, "responder", "workers = 1\n");
+	p1 = get_pid(&f);
+	ck_assert_int_eq(kill(f.pid, SIGKILL), 0);
+	(void)harness_stop_timeout(&f, 5000);
+	HARNESS_ASSERT(NULL, harness_wait_pid_gone(p1, 5000), "worker %d "
+	    "outlived its killed ferryd", (int)p1);
+}
+END_TEST
+
 /* A worker that exits between requests (after a complete response): the
    next request, sent at once on the same connection, is answered 200 by
    a new worker.  Five rounds, to meet the race with the exit. */
@@ -1484,6 +1513,407 @@ START_TEST(test_fcgiwrap)
 }
 END_TEST
 
+/* ---- user and group (ferry.conf(5): run the app's processes as them) ---- */
+
+/* 1 when the test process is root; else prints why the test is skipped. */
+static int
+ids_root(const char *test)
+{
+	if (geteuid() == 0)
+		return 1;
+	fprintf(stderr, "SKIP: %s: switching user and group needs root "
+	    "(CI runs the suite as root)\n", test);
+	return 0;
+}
+
+/* 1 when every directory above path, and path, is searchable (x) by
+   others, so that another user can reach it. */
+static int
+ids_reachable(const char *path)
+{
+	char		 buf[PATH_MAX], *slash;
+	struct stat	 st;
+
+	if (realpath(path, buf) == NULL)
+		return 0;
+	for (;;) {
+		if (stat(buf, &st) == -1 || (st.st_mode & S_IXOTH) == 0)
+			return 0;
+		if ((slash = strrchr(buf, '/')) == NULL || slash == buf)
+			break;
+		*slash = '\0';
+	}
+	return stat("/", &st) == 0 && (st.st_mode & S_IXOTH) != 0;
+}
+
+/* A new directory of the given mode under $TMPDIR or /tmp (not under
+   the 0700 FERRY_TEST_TMP), realpath'd; NULL, with the reason printed,
+   when another user could not reach it. */
+static char *
+ids_dir(const char *test, mode_t mode)
+{
+	char	*d, *real;
+
+	d = make_tmpdir("ferry-ids");
+	HARNESS_ASSERT(NULL, chmod(d, mode) == 0, "chmod %s: %s", d,
+	    strerror(errno));
+	real = realpath(d, NULL);
+	HARNESS_ASSERT(NULL, real != NULL, "realpath %s: %s", d,
+	    strerror(errno));
+	free(d);
+	if ((mode & S_IXOTH) != 0 && !ids_reachable(real)) {
+		fprintf(stderr, "SKIP: %s: %s is not reachable by other users "
+		    "(set TMPDIR to a directory that is)\n", test, real);
+		ids_rmdir(real);
+		return NULL;
+	}
+	return real;
+}
+
+static void
+ids_rmdir(char *dir)
+{
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(dir);
+}
+
+/* Copies a program, mode 0755. */
+static void
+ids_copy(const char *src, const char *dst)
+{
+	char	*data;
+	size_t	 len;
+
+	data = harness_read_file(src, &len);
+	HARNESS_ASSERT(NULL, data != NULL, "cannot read %s", src);
+	harness_write_file(dst, data, len, 0755);
+	free(data);
+}
+
+/*
+ * Runs ferryd -c conf_path --listen listen (as nobody:nogroup when
+ * as_nobody) for a startup that must fail: returns its exit code, with
+ * what it wrote to stdout and stderr in out.  Fails the test when it is
+ * still running after 10 s.
+ */
+static int
+ids_run_ferryd(const char *conf_path, const char *listen, int as_nobody,
+    char *out, size_t outlen)
+{
+	const char	*ferryd = getenv("FERRYD");
+	struct passwd	*pw;
+	struct pollfd	 pfd;
+	long long	 deadline;
+	size_t		 off = 0;
+	ssize_t		 n;
+	pid_t		 parent = getpid(), pid;
+	gid_t		 gid;
+	int		 p[2], status;
+
+	HARNESS_ASSERT(NULL, ferryd != NULL, "FERRYD is not set");
+	pw = getpwnam("nobody");
+	HARNESS_ASSERT(NULL, !as_nobody || pw != NULL, "no user nobody");
+	HARNESS_ASSERT(NULL, pipe2(p, O_CLOEXEC) == 0, "pipe: %s",
+	    strerror(errno));
+	HARNESS_ASSERT(NULL, (pid = fork()) != -1, "fork: %s",
+	    strerror(errno));
+	if (pid == 0) {
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 ||
+		    getppid() != parent)
+			_exit(126);
+		dup2(p[1], 1);
+		dup2(p[1], 2);
+		if (as_nobody) {
+			gid = pw->pw_gid;
+			if (setgroups(1, &gid) == -1 || setgid(gid) == -1 ||
+			    setuid(pw->pw_uid) == -1)
+				_exit(125);
+		}
+		execl(ferryd, ferryd, "-c", conf_path, "--listen", listen,
+		    (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	pfd.fd = p[0];
+	pfd.events = POLLIN;
+	for (deadline = harness_now_ms() + 10000;;) {
+		if (harness_now_ms() > deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			close(p[0]);
+			HARNESS_ASSERT(NULL, 0, "ferryd still runs after 10 s; "
+			    "its output: %.*s", (int)off, out);
+		}
+		if (poll(&pfd, 1, 200) <= 0)
+			continue;
+		n = read(p[0], out + off, outlen - 1 - off);
+		if (n <= 0 && !(n == -1 && errno == EINTR))
+			break;
+		if (n > 0)
+			off += (size_t)n;
+		if (off == outlen - 1)
+			break;
+	}
+	out[off] = '\0';
+	close(p[0]);
+	HARNESS_ASSERT(NULL, waitpid(pid, &status, 0) == pid, "waitpid: %s",
+	    strerror(errno));
+	HARNESS_ASSERT(NULL, WIFEXITED(status), "ferryd ended by signal %d; "
+	    "its output: %s", WIFSIGNALED(status) ? WTERMSIG(status) : 0, out);
+	return WEXITSTATUS(status);
+}
+
+struct ids_case {
+	const char	*comment;
+	const char	*user;		/* NULL: not set */
+	const char	*group;		/* NULL: not set */
+};
+
+static const struct ids_case ids_cases[] = {
+	/* user only: its primary group, and no other group. */
+	{ "user = nobody", "nobody", NULL },
+	/* group only: ferryd's own user (root here) in that one group. */
+	{ "group = nogroup", NULL, "nogroup" },
+	/* Both: group wins over the user's primary group. */
+	{ "user = nobody, group = daemon", "nobody", "daemon" },
+};
+
+/*
+ * A pool app with user and/or group: from inside the worker (whoami,
+ * copied into a 0755 directory), its real and effective uid and gid and
+ * its only group are the configured ones, its cwd is the command's
+ * directory, and the private socket directory is closed to it; it
+ * serves keep-alive requests; a worker killed is replaced by one with
+ * the same ids.
+ */
+START_TEST(test_ids_worker)
+{
+	const struct ids_case	*ic = &ids_cases[_i];
+	struct ferryd		 f;
+	struct hc		 c;
+	struct hc_response	 r;
+	struct passwd		*pw;
+	struct group		*gr;
+	char			 conf[PATH_MAX + 1024], want[PATH_MAX + 256];
+	char			 prog[PATH_MAX + 16];
+	char			 src[PATH_MAX], *dir;
+	unsigned long		 uid, gid;
+	long long		 deadline;
+	pid_t			 p1, p2 = 0;
+	int			 i;
+
+	if (!ids_root(ic->comment))
+		return;
+	uid = (unsigned long)geteuid();
+	gid = (unsigned long)getegid();
+	if (ic->user != NULL) {
+		if ((pw = getpwnam(ic->user)) == NULL) {
+			fprintf(stderr, "SKIP: %s: no user %s\n", ic->comment,
+			    ic->user);
+			return;
+		}
+		uid = (unsigned long)pw->pw_uid;
+		gid = (unsigned long)pw->pw_gid;
+	}
+	if (ic->group != NULL) {
+		if ((gr = getgrnam(ic->group)) == NULL) {
+			fprintf(stderr, "SKIP: %s: no group %s\n", ic->comment,
+			    ic->group);
+			return;
+		}
+		gid = (unsigned long)gr->gr_gid;
+	}
+	if ((dir = ids_dir(ic->comment, 0755)) == NULL)
+		return;
+	snprintf(src, sizeof(src), "%s/whoami", apps_dir());
+	snprintf(prog, sizeof(prog), "%s/whoami", dir);
+	ids_copy(src, prog);
+	snprintf(conf, sizeof(conf), "[server]\nkill_grace = 0.5\n"
+	    "[app who]\ntype = fastcgi\nprefix = /who\ncommand = %s\n"
+	    "workers = 1\n%s%s%s%s%s%s", prog,
+	    ic->user != NULL ? "user = " : "",
+	    ic->user != NULL ? ic->user : "", ic->user != NULL ? "\n" : "",
+	    ic->group != NULL ? "group = " : "",
+	    ic->group != NULL ? ic->group : "", ic->group != NULL ? "\n" : "");
+	snprintf(want, sizeof(want), "uid=%lu euid=%lu gid=%lu egid=%lu\n"
+	    "groups=%lu\ncwd=%s\nsockdir=%d\n", uid, uid, gid, gid, gid, dir,
+	    uid == 0 ? 0 : EACCES);
+	memset(&f, 0, sizeof(f));
+	harness_start(&f, conf, NULL);
+
+	hc_open(&c, &f);
+	for (i = 0; i < 3; i++) {
+		send_get(&c, "/who");
+		hc_expect_response(&c, &r, 0);
+		expect_status(&f, &r, 200);
+		HARNESS_ASSERT(&f, strcmp(r.body, want) == 0, "%s: request %d: "
+		    "the worker says\n%s\nwant\n%s", ic->comment, i + 1, r.body,
+		    want);
+		p1 = resp_pid(&f, &r);
+		hc_response_free(&r);
+	}
+	hc_close(&c);
+
+	HARNESS_ASSERT(&f, kill(p1, SIGKILL) == 0, "kill %d: %s", (int)p1,
+	    strerror(errno));
+	for (deadline = harness_now_ms() + 5000; harness_now_ms() < deadline;
+	    harness_sleep_ms(100)) {
+		get(&f, "/who", &r);
+		if (r.status == 200 && (p2 = resp_pid(&f, &r)) != p1) {
+			HARNESS_ASSERT(&f, strcmp(r.body, want) == 0, "%s: the "
+			    "respawned worker says\n%s\nwant\n%s", ic->comment,
+			    r.body, want);
+			hc_response_free(&r);
+			break;
+		}
+		hc_response_free(&r);
+	}
+	HARNESS_ASSERT(&f, p2 != 0 && p2 != p1, "%s: no new worker within 5 s "
+	    "after killing %d", ic->comment, (int)p1);
+	harness_stop_ok(&f);
+	ids_rmdir(dir);
+}
+END_TEST
+
+/* A CGI app with user = nobody: the script runs as nobody, in nobody's
+   primary group only, in its own directory. */
+START_TEST(test_ids_cgi)
+{
+	struct ferryd		 f;
+	struct hc_response	 r;
+	struct passwd		*pw;
+	char			 conf[PATH_MAX + 1024], want[PATH_MAX + 64];
+	char			 script[PATH_MAX + 16], *dir;
+	static const char	 text[] = "#!/bin/sh\n"
+	    "printf 'Content-Type: text/plain\\r\\n\\r\\n'\n"
+	    "echo \"$(id -u) $(id -g) $(id -G) $(pwd)\"\n";
+
+	if (!ids_root("test_ids_cgi"))
+		return;
+	if ((pw = getpwnam("nobody")) == NULL) {
+		fprintf(stderr, "SKIP: test_ids_cgi: no user nobody\n");
+		return;
+	}
+	if ((dir = ids_dir("test_ids_cgi", 0755)) == NULL)
+		return;
+	snprintf(script, sizeof(script), "%s/ids.sh", dir);
+	harness_write_file(script, text, strlen(text), 0755);
+	snprintf(conf, sizeof(conf), "[server]\nkill_grace = 0.5\n"
+	    "[app ids]\ntype = cgi\nprefix = /ids/\nroot = %s\n"
+	    "user = nobody\n", dir);
+	snprintf(want, sizeof(want), "%lu %lu %lu %s\n",
+	    (unsigned long)pw->pw_uid, (unsigned long)pw->pw_gid,
+	    (unsigned long)pw->pw_gid, dir);
+	memset(&f, 0, sizeof(f));
+	harness_start(&f, conf, NULL);
+	get(&f, "/ids/ids.sh", &r);
+	expect_status(&f, &r, 200);
+	HARNESS_ASSERT(&f, strcmp(r.body, want) == 0, "the script says \"%s\", "
+	    "want \"%s\"", r.body, want);
+	hc_response_free(&r);
+	harness_stop_ok(&f);
+	ids_rmdir(dir);
+}
+END_TEST
+
+struct ids_fail_case {
+	const char	*comment;
+	int		 as_nobody;	/* ferryd runs as nobody (as we are,
+					   when we are not root) */
+	int		 denied_dir;	/* the program sits in a 0700 dir */
+	int		 fastcgi;	/* whoami as a pool app, else CGI */
+	const char	*settings;	/* more lines for the app's section */
+	int		 exit_code;
+	const char	*message;	/* in ferryd's output */
+};
+
+static const struct ids_fail_case ids_fail_cases[] = {
+	/* A user that does not exist: a configuration error (exit 2). */
+	{ "unknown user", 0, 0, 1, "user = no-such-user-ferry\n",
+	  2, "user: unknown user \"no-such-user-ferry\"" },
+	/* A group that does not exist. */
+	{ "unknown group", 0, 0, 0, "group = no-such-group-ferry\n",
+	  2, "group: unknown group \"no-such-group-ferry\"" },
+	/* ferryd not root, a pool app as someone else. */
+	{ "pool app needs root", 1, 0, 1, "user = daemon\n",
+	  1, "[app x]: user = daemon needs ferryd to run as root" },
+	/* ferryd not root, a CGI app in another group. */
+	{ "CGI app needs root", 1, 0, 0, "group = daemon\n",
+	  1, "[app x]: group = daemon needs ferryd to run as root" },
+	/* The program's directory is closed to nobody: the worker's chdir
+	   fails after the switch, and ferryd reports the errno of the
+	   child (not an exit 127) and does not start. */
+	{ "program out of reach", 0, 1, 1, "user = nobody\n",
+	  1, "Permission denied" },
+};
+
+START_TEST(test_ids_startup_fails)
+{
+	const struct ids_fail_case *fc = &ids_fail_cases[_i];
+	struct passwd		*pw;
+	char			 conf[2 * PATH_MAX + 1024], out[8192];
+	char			 path[PATH_MAX + 32], listen[PATH_MAX + 32];
+	char			 src[PATH_MAX], *dir, *prog_dir = NULL;
+	int			 code, drop;
+
+	/* Not root already: ferryd runs as we are. */
+	drop = fc->as_nobody && geteuid() == 0;
+	if (fc->denied_dir && !ids_root(fc->comment))
+		return;
+	if (fc->as_nobody && !drop && getpwnam("daemon") != NULL &&
+	    getpwnam("daemon")->pw_uid == geteuid()) {
+		fprintf(stderr, "SKIP: %s: we are daemon\n", fc->comment);
+		return;
+	}
+	if ((dir = ids_dir(fc->comment, 0755)) == NULL)
+		return;
+	if (drop) {
+		if ((pw = getpwnam("nobody")) == NULL) {
+			fprintf(stderr, "SKIP: %s: no user nobody\n",
+			    fc->comment);
+			ids_rmdir(dir);
+			return;
+		}
+		if (!ids_reachable(getenv("FERRYD"))) {
+			fprintf(stderr, "SKIP: %s: nobody cannot reach %s\n",
+			    fc->comment, getenv("FERRYD"));
+			ids_rmdir(dir);
+			return;
+		}
+		/* Where nobody may create the listening socket. */
+		HARNESS_ASSERT(NULL, chown(dir, pw->pw_uid, pw->pw_gid) == 0,
+		    "chown %s: %s", dir, strerror(errno));
+	}
+	if (fc->denied_dir) {
+		prog_dir = make_tmpdir("ferry-ids-closed");	/* 0700 */
+		snprintf(path, sizeof(path), "%s/whoami", prog_dir);
+	} else
+		snprintf(path, sizeof(path), "%s/whoami", dir);
+	snprintf(src, sizeof(src), "%s/whoami", apps_dir());
+	ids_copy(src, path);
+	if (fc->fastcgi)
+		snprintf(conf, sizeof(conf), "[app x]\ntype = fastcgi\n"
+		    "prefix = /w\ncommand = %s\n%s", path, fc->settings);
+	else
+		snprintf(conf, sizeof(conf), "[app x]\ntype = cgi\n"
+		    "prefix = /w/\nroot = %s\n%s", dir, fc->settings);
+	snprintf(path, sizeof(path), "%s/ferry.conf", dir);
+	harness_write_file(path, conf, strlen(conf), 0644);
+	snprintf(listen, sizeof(listen), "unix:%s/sock", dir);
+
+	code = ids_run_ferryd(path, listen, drop, out, sizeof(out));
+	HARNESS_ASSERT(NULL, code == fc->exit_code && strstr(out,
+	    fc->message) != NULL, "%s: ferryd exited %d, want %d with \"%s\"; "
+	    "its output:\n%s", fc->comment, code, fc->exit_code, fc->message,
+	    out);
+	ids_rmdir(dir);
+	if (prog_dir != NULL) {
+		nftw(prog_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		free(prog_dir);
+	}
+}
+END_TEST
+
 static Suite *
 pool_suite(void)
 {
@@ -1510,6 +1940,7 @@ pool_suite(void)
 	tc = tcase_create("supervision");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_respawn_after_crash);
+	tcase_add_test(tc, test_workers_die_with_ferryd);
 	tcase_add_test(tc, test_respawn_after_exit);
 	tcase_add_test(tc, test_max_requests);
 	tcase_add_test(tc, test_request_timeout);
@@ -1532,6 +1963,15 @@ pool_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_worker_fds);
 	tcase_add_test(tc, test_socket_dir);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("user and group");
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_ids_worker, 0,
+	    (int)(sizeof(ids_cases) / sizeof(ids_cases[0])));
+	tcase_add_test(tc, test_ids_cgi);
+	tcase_add_loop_test(tc, test_ids_startup_fails, 0,
+	    (int)(sizeof(ids_fail_cases) / sizeof(ids_fail_cases[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -17,8 +17,8 @@ struct limits {
 
 /*
  * One response header block and what the parser must answer for it.  For
- * a good block (want > 0) every result is compared; reason and location
- * NULL mean "p == NULL".  fv lists the kept fields: name, value, ..., NULL.
+ * a good block (want > 0) every result is compared; reason, location,
+ * upgrade and connection NULL mean "p == NULL".  fv lists the kept fields: name, value, ..., NULL.
  */
 struct tcase {
 	const char		*what;
@@ -30,6 +30,8 @@ struct tcase {
 	int			 status;
 	const char		*reason;
 	const char		*location;
+	const char		*upgrade;	/* kept apart for a 101 */
+	const char		*connection;
 	int			 has_cl;
 	int64_t			 cl;
 	const char * const	*fv;
@@ -143,7 +145,8 @@ static const struct tcase cases[] = {
 	  .kind = CGIRESP_CLIENT_REDIRECT, .status = 302, .location = "/x",
 	  CL(0) },
 	{ OK("local with Connection", "Connection: close\nLocation: /x\n\n"),
-	  .kind = CGIRESP_CLIENT_REDIRECT, .status = 302, .location = "/x" },
+	  .kind = CGIRESP_CLIENT_REDIRECT, .status = 302, .location = "/x",
+	  .connection = "close" },
 	/* Client redirect without Status: 302. */
 	{ OK("client redirect", "Location: http://example.com/a?b\n\n"),
 	  .kind = CGIRESP_CLIENT_REDIRECT, .status = 302,
@@ -197,9 +200,20 @@ static const struct tcase cases[] = {
 	  "Connection: close\nX-A: 1\nKEEP-ALIVE: timeout=5\n"
 	  "Transfer-Encoding: chunked\nTrailer: X-T\nupgrade: websocket\n"
 	  "Proxy-Connection: keep-alive\nContent-Type: text/plain\n\n"),
-	  .status = 200, .fv = FV("X-A", "1", "Content-Type", "text/plain") },
+	  .status = 200, .fv = FV("X-A", "1", "Content-Type", "text/plain"),
+	  .upgrade = "websocket", .connection = "close" },
+	/* A 101's Upgrade and Connection are kept apart (the first of
+	   each), never among the fields. */
+	{ OK("101 switching protocols",
+	  "Status: 101 Switching Protocols\nUpgrade: websocket\n"
+	  "Connection: Upgrade\nSec-WebSocket-Accept: x\nUpgrade: h2c\n"
+	  "connection: keep-alive\n\n"),
+	  .status = 101, .reason = "Switching Protocols",
+	  .upgrade = "websocket", .connection = "Upgrade",
+	  .fv = FV("Sec-WebSocket-Accept", "x") },
 	/* A block of dropped fields only is an (empty) document. */
-	{ OK("only dropped fields", "Connection: close\n\n"), .status = 200 },
+	{ OK("only dropped fields", "Connection: close\n\n"), .status = 200,
+	  .connection = "close" },
 	/* Names that merely start like a hop-by-hop field are kept. */
 	{ OK("near names kept", "Connections: x\nTrailers: y\nStatus-X: z\n\n"),
 	  .status = 200,
@@ -273,7 +287,7 @@ static const struct tcase cases[] = {
 	{ OK("field count at the limit",
 	  "Status: 200\nX-A: 1\nConnection: close\nContent-Length: 3\n"
 	  "X-B: 2\n\n"),
-	  .lim = &two_fields, .status = 200, CL(3),
+	  .lim = &two_fields, .status = 200, CL(3), .connection = "close",
 	  .fv = FV("X-A", "1", "X-B", "2") },
 	/* A third one does not. */
 	{ BAD("field count over the limit", "X-A: 1\nX-B: 2\nX-C: 3\n\n"),
@@ -338,6 +352,9 @@ check_result(const struct tcase *tc, const char *buf, ssize_t got,
 	check_span(tc, buf, (size_t)got, &r->reason, tc->reason, "reason");
 	check_span(tc, buf, (size_t)got, &r->location, tc->location,
 	    "location");
+	check_span(tc, buf, (size_t)got, &r->upgrade, tc->upgrade, "upgrade");
+	check_span(tc, buf, (size_t)got, &r->connection, tc->connection,
+	    "connection");
 	ck_assert_msg(r->content_length == (tc->has_cl ? tc->cl : -1),
 	    "%s: content_length %lld", tc->what,
 	    (long long)r->content_length);

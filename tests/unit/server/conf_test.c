@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -14,7 +15,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1120,6 +1123,147 @@ START_TEST(test_log_files)
 }
 END_TEST
 
+/* user and group resolve to ids at load, whatever the key order. */
+static const struct ids_case {
+	const char	*comment;
+	const char	*lines;		/* of the [app a] section */
+	const char	*user;		/* uid from; NULL: ferryd's own */
+	const char	*user_gid;	/* gid is this user's primary... */
+	const char	*group;		/* ...or this group's */
+} ids_cases[] = {
+	/* user alone: its primary group */
+	{ "user", "user = nobody\n", "nobody", "nobody", NULL },
+	/* group alone: ferryd's own user */
+	{ "group", "group = daemon\n", NULL, NULL, "daemon" },
+	/* both: group wins over the primary group */
+	{ "user, group", "user = nobody\ngroup = daemon\n", "nobody", NULL,
+	  "daemon" },
+	/* the same, group first */
+	{ "group, user", "group = daemon\nuser = nobody\n", "nobody", NULL,
+	  "daemon" },
+};
+
+START_TEST(test_file_ids)
+{
+	const struct ids_case	*t = &ids_cases[_i];
+	struct conf		 c;
+	char			 out[OUT_MAX], err[OUT_MAX];
+	char			 path[PATH_MAX + 32], text[512];
+	const char		*args[] = { "ferryd", "-c", path, NULL };
+	uid_t			 uid = geteuid();
+	gid_t			 gid = 0;
+
+	if (getpwnam("nobody") == NULL || getgrnam("daemon") == NULL) {
+		fprintf(stderr, "SKIP: test_file_ids: no user nobody or no "
+		    "group daemon\n");
+		return;
+	}
+	if (t->user != NULL)
+		uid = getpwnam(t->user)->pw_uid;
+	if (t->user_gid != NULL)
+		gid = getpwnam(t->user_gid)->pw_gid;
+	if (t->group != NULL)
+		gid = getgrnam(t->group)->gr_gid;
+	make_tmpdir();
+	snprintf(path, sizeof(path), "%s/ferry.conf", tmpdir);
+	snprintf(text, sizeof(text), "[app a]\ntype = cgi\nprefix = /\n"
+	    "root = cgi\n%s", t->lines);
+	write_file(path, text);
+	ck_assert_int_eq(run_load(&c, args, out, err), 0);
+	ck_assert_str_eq(err, "");
+	ck_assert_uint_eq(c.napps, 1);
+	ck_assert_msg(c.apps[0].uid == uid && c.apps[0].gid == gid,
+	    "%s: uid %lu gid %lu, want %lu %lu", t->comment,
+	    (unsigned long)c.apps[0].uid, (unsigned long)c.apps[0].gid,
+	    (unsigned long)uid, (unsigned long)gid);
+	conf_free(&c);
+}
+END_TEST
+
+/*
+ * conf_app_ids_check: root may switch to anyone; another user only to
+ * itself, else the message names the key at fault.  The unprivileged
+ * half runs in a child that became nobody.
+ */
+START_TEST(test_app_ids_check)
+{
+	struct conf_app	 a;
+	struct passwd	*p;
+	char		 err[256];
+	uid_t		 nobody_uid, daemon_uid;
+	gid_t		 nobody_gid, daemon_gid;
+	pid_t		 pid;
+	int		 status;
+
+	/* getpwnam's result is overwritten by the next call: copy it. */
+	if ((p = getpwnam("nobody")) == NULL) {
+		fprintf(stderr, "SKIP: test_app_ids_check: no user nobody\n");
+		return;
+	}
+	nobody_uid = p->pw_uid;
+	nobody_gid = p->pw_gid;
+	if ((p = getpwnam("daemon")) == NULL) {
+		fprintf(stderr, "SKIP: test_app_ids_check: no user daemon\n");
+		return;
+	}
+	daemon_uid = p->pw_uid;
+	daemon_gid = p->pw_gid;
+	memset(&a, 0, sizeof(a));
+	a.name = "x";
+	/* no user, no group: nothing to check */
+	ck_assert_int_eq(conf_app_ids_check(&a, err, sizeof(err)), 0);
+	if (geteuid() == 0) {
+		a.user = "daemon";
+		a.uid = daemon_uid;
+		a.gid = daemon_gid;
+		ck_assert_int_eq(conf_app_ids_check(&a, err, sizeof(err)), 0);
+		if ((pid = fork()) == 0) {
+			if (setgroups(1, &nobody_gid) == -1 ||
+			    setgid(nobody_gid) == -1 ||
+			    setuid(nobody_uid) == -1)
+				_exit(10);
+			/* someone else */
+			if (conf_app_ids_check(&a, err, sizeof(err)) != -1 ||
+			    strcmp(err, "[app x]: user = daemon needs ferryd "
+			    "to run as root") != 0)
+				_exit(11);
+			/* itself */
+			a.user = "nobody";
+			a.uid = nobody_uid;
+			a.gid = nobody_gid;
+			if (conf_app_ids_check(&a, err, sizeof(err)) != 0)
+				_exit(12);
+			/* itself, in another group */
+			a.group = "daemon";
+			a.gid = daemon_gid;
+			if (conf_app_ids_check(&a, err, sizeof(err)) != -1 ||
+			    strcmp(err, "[app x]: group = daemon needs ferryd "
+			    "to run as root") != 0)
+				_exit(13);
+			/* group alone, not its own */
+			a.user = NULL;
+			if (conf_app_ids_check(&a, err, sizeof(err)) != -1 ||
+			    strcmp(err, "[app x]: group = daemon needs ferryd "
+			    "to run as root") != 0)
+				_exit(14);
+			_exit(0);
+		}
+		ck_assert_int_gt(pid, 0);
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		    "the unprivileged child failed check %d",
+		    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	} else {
+		a.user = "daemon";
+		a.uid = daemon_uid == geteuid() ? nobody_uid : daemon_uid;
+		a.gid = daemon_gid;
+		ck_assert_int_eq(conf_app_ids_check(&a, err, sizeof(err)), -1);
+		ck_assert_str_eq(err, "[app x]: user = daemon needs ferryd to "
+		    "run as root");
+	}
+}
+END_TEST
+
 static Suite *
 conf_suite(void)
 {
@@ -1150,6 +1294,9 @@ conf_suite(void)
 	tcase_add_test(tc, test_file_edges);
 	tcase_add_loop_test(tc, test_bad_file, 0,
 	    sizeof(bad_file_cases) / sizeof(bad_file_cases[0]));
+	tcase_add_loop_test(tc, test_file_ids, 0,
+	    sizeof(ids_cases) / sizeof(ids_cases[0]));
+	tcase_add_test(tc, test_app_ids_check);
 	suite_add_tcase(s, tc);
 	return s;
 }

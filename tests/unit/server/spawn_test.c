@@ -7,7 +7,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,6 +28,9 @@ struct sp_result {
 	int	status;		/* from waitpid */
 };
 
+static void	sp_init(struct spawn_req *, const char *, char *const *,
+		    char *const *, int);
+static void	sp_ids_setup(void);
 static void	sp_read_all(int, char *, size_t);
 static void	sp_cloexec_all(void);
 static void	sp_run(struct spawn_req *, const char *, struct sp_result *);
@@ -77,6 +82,36 @@ sp_sigset_hex(const char *s)
 	}
 	ck_assert_int_eq(s[16], '\n');
 	return v;
+}
+
+/*
+ * A request with no cwd and no stdio yet.  In the "ids" test case
+ * (FERRY_SPAWN_TEST_IDS set) it also asks for our own ids, which as root
+ * takes the fork path of set_ids: every test then checks that path too.
+ */
+static void
+sp_init(struct spawn_req *r, const char *path, char *const *argv,
+    char *const *envp, int new_pgrp)
+{
+	memset(r, 0, sizeof(*r));
+	r->path = path;
+	r->argv = argv;
+	r->envp = envp;
+	r->cwd = NULL;
+	r->fd_in = r->fd_out = r->fd_err = -1;
+	r->new_pgrp = new_pgrp;
+	if (getenv("FERRY_SPAWN_TEST_IDS") != NULL) {
+		r->set_ids = 1;
+		r->uid = geteuid();
+		r->gid = getegid();
+	}
+}
+
+/* The checked fixture of the "ids" case: runs in each test's process. */
+static void
+sp_ids_setup(void)
+{
+	ck_assert_int_eq(setenv("FERRY_SPAWN_TEST_IDS", "1", 1), 0);
 }
 
 /* Reads fd to EOF into buf (NUL-terminated) and closes it. */
@@ -175,9 +210,10 @@ START_TEST(test_stdio)
 	    "read x; echo \"out:$x $0 $1\"; echo \"err:$x\" >&2; exit 3",
 	    "zero", "one", NULL };
 	char *const		 envp[] = { NULL };
-	struct spawn_req	 r = { SH, argv, envp, NULL, -1, -1, -1, 0 };
+	struct spawn_req	 r;
 	struct sp_result	 res;
 
+	sp_init(&r, SH, argv, envp, 0);
 	sp_run(&r, "hello\n", &res);
 	ck_assert_str_eq(res.out, "out:hello zero one\n");
 	ck_assert_str_eq(res.err, "err:hello\n");
@@ -192,10 +228,10 @@ START_TEST(test_env)
 	char *const		 argv[] = { "env", NULL };
 	char *const		 envp[] = { "A=1", "B=two words", NULL };
 	char *const		 none[] = { NULL };
-	struct spawn_req	 r = { "/usr/bin/env", argv, envp, NULL,
-	    -1, -1, -1, 0 };
+	struct spawn_req	 r;
 	struct sp_result	 res;
 
+	sp_init(&r, "/usr/bin/env", argv, envp, 0);
 	ck_assert_int_eq(setenv("FERRY_SPAWN_TEST_LEAK", "1", 1), 0);
 	sp_run(&r, NULL, &res);
 	ck_assert_str_eq(res.out, "A=1\nB=two words\n");
@@ -214,12 +250,13 @@ START_TEST(test_cwd)
 {
 	char *const		 argv[] = { "sh", "-c", "pwd", NULL };
 	char *const		 envp[] = { NULL };
-	struct spawn_req	 r = { SH, argv, envp, NULL, -1, -1, -1, 0 };
+	struct spawn_req	 r;
 	struct sp_result	 res;
 	char			 tmpl[] = "/tmp/ferry-spawn-XXXXXX";
 	char			 real[PATH_MAX], want[PATH_MAX + 2];
 	char			*missing;
 
+	sp_init(&r, SH, argv, envp, 0);
 	ck_assert_ptr_nonnull(mkdtemp(tmpl));
 	ck_assert_ptr_nonnull(realpath(tmpl, real));
 	snprintf(want, sizeof(want), "%s\n", real);
@@ -252,12 +289,13 @@ START_TEST(test_pgrp)
 	    "read pid comm state ppid pgrp rest < /proc/self/stat; "
 	    "echo $pid $pgrp", NULL };
 	char *const		 envp[] = { NULL };
-	struct spawn_req	 r = { SH, argv, envp, NULL, -1, -1, -1, 1 };
+	struct spawn_req	 r;
 	struct sp_result	 res;
 	char			 want[64];
 	pid_t			 pid;
 	int			 in[2], out[2];
 
+	sp_init(&r, SH, argv, envp, 1);
 	/* Run by hand to know the pid. */
 	ck_assert_int_eq(pipe2(in, O_CLOEXEC), 0);
 	ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
@@ -300,14 +338,14 @@ START_TEST(test_signals)
 	    "/proc/self/status", NULL };
 	char *const		 yes_argv[] = { "yes", NULL };
 	char *const		 envp[] = { NULL };
-	struct spawn_req	 r = { "/usr/bin/grep", argv, envp, NULL,
-	    -1, -1, -1, 1 };
+	struct spawn_req	 r;
 	struct sp_result	 res;
 	sigset_t		 set;
 	uint64_t		 blk, ign;
 	pid_t			 pid;
 	int			 out[2], status, sig;
 
+	sp_init(&r, "/usr/bin/grep", argv, envp, 1);
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGUSR1);
@@ -355,10 +393,14 @@ START_TEST(test_exec_fail)
 {
 	char *const		 argv[] = { "x", NULL };
 	char *const		 envp[] = { NULL };
-	struct spawn_req	 r = { NULL, argv, envp, NULL, 0, 1, 2, 0 };
+	struct spawn_req	 r;
 	char			 tmpl[] = "/tmp/ferry-spawn-XXXXXX";
 	char			*noexec, *noformat;
 
+	sp_init(&r, NULL, argv, envp, 0);
+	r.fd_in = 0;
+	r.fd_out = 1;
+	r.fd_err = 2;
 	ck_assert_ptr_nonnull(mkdtemp(tmpl));
 	ck_assert_int_ne(asprintf(&noexec, "%s/noexec", tmpl), -1);
 	ck_assert_int_ne(asprintf(&noformat, "%s/noformat", tmpl), -1);
@@ -399,10 +441,11 @@ START_TEST(test_no_leak)
 {
 	char *const		 argv[] = { "ls", "/proc/self/fd", NULL };
 	char *const		 envp[] = { NULL };
-	struct spawn_req	 r = { "/bin/ls", argv, envp, NULL, -1, -1, -1, 1 };
+	struct spawn_req	 r;
 	struct sp_result	 res;
 	int			 fds[4], p[2], i;
 
+	sp_init(&r, "/bin/ls", argv, envp, 1);
 	sp_cloexec_all();
 	for (i = 0; i < 4; i++)
 		ck_assert_int_ge(fds[i] = open("/dev/null",
@@ -458,11 +501,12 @@ START_TEST(test_stdio_numbers)
 	    "read x; echo \"out:$x\"; echo \"err:$x\" >&2; "
 	    "exec /bin/ls /proc/self/fd", NULL };
 	char *const		 envp[] = { NULL };
-	struct spawn_req	 r = { SH, argv, envp, NULL, -1, -1, -1, 0 };
+	struct spawn_req	 r;
 	struct sp_result	 res;
 	int			 saved[3], in[2], out[2], err[2], i;
 	pid_t			 pid;
 
+	sp_init(&r, SH, argv, envp, 0);
 	for (i = 0; i < 3; i++)
 		ck_assert_int_ge(saved[i] = fcntl(i, F_DUPFD_CLOEXEC, 10), 0);
 	ck_assert_int_eq(pipe2(in, O_CLOEXEC), 0);
@@ -517,6 +561,157 @@ START_TEST(test_stdio_numbers)
 }
 END_TEST
 
+/*
+ * set_ids (as root): the child runs with the given real and effective
+ * uid and gid and that gid as its only group; the switch happens before
+ * chdir and exec, so a cwd or program the new user cannot reach fails
+ * the spawn with EACCES, reported as errno.
+ */
+struct ids_case {
+	const char	*comment;
+	const char	*user;		/* uid from this user; NULL: root */
+	const char	*group;		/* gid from this group; NULL: the
+					   user's primary group */
+	int		 closed;	/* 1: cwd is a 0700 dir of root;
+					   2: the program is in one */
+	int		 error;		/* expected errno, 0: runs */
+};
+
+static const struct ids_case ids_cases[] = {
+	/* nobody in its primary group. */
+	{ "nobody", "nobody", NULL, 0, 0 },
+	/* root in another group: the group alone changes. */
+	{ "root, group daemon", NULL, "daemon", 0, 0 },
+	/* nobody in a group that is not its primary one. */
+	{ "nobody, group daemon", "nobody", "daemon", 0, 0 },
+	/* root as root: its supplementary groups go too. */
+	{ "root", NULL, NULL, 0, 0 },
+	/* A cwd nobody cannot enter: chdir runs after the switch. */
+	{ "nobody, closed cwd", "nobody", NULL, 1, EACCES },
+	/* A program nobody cannot reach: so does exec. */
+	{ "nobody, closed program", "nobody", NULL, 2, EACCES },
+	/* root may enter the same directory. */
+	{ "root, closed cwd", NULL, NULL, 1, 0 },
+};
+
+START_TEST(test_ids)
+{
+	const struct ids_case	*c = &ids_cases[_i];
+	char *const		 argv[] = { "sh", "-c",
+	    "echo $(id -u) $(id -ru) $(id -g) $(id -rg) $(id -G)", NULL };
+	char *const		 envp[] = { "PATH=/usr/bin:/bin", NULL };
+	struct spawn_req	 r;
+	struct sp_result	 res;
+	struct passwd		*pw;
+	struct group		*gr;
+	char			 tmpl[] = "/tmp/ferry-spawn-XXXXXX";
+	char			 want[128], prog[64];
+	uid_t			 uid = 0;
+	gid_t			 gid = 0;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "SKIP: test_ids %s: needs root\n", c->comment);
+		return;
+	}
+	if (c->user != NULL) {
+		if ((pw = getpwnam(c->user)) == NULL) {
+			fprintf(stderr, "SKIP: test_ids %s: no user %s\n",
+			    c->comment, c->user);
+			return;
+		}
+		uid = pw->pw_uid;
+		gid = pw->pw_gid;
+	}
+	if (c->group != NULL) {
+		if ((gr = getgrnam(c->group)) == NULL) {
+			fprintf(stderr, "SKIP: test_ids %s: no group %s\n",
+			    c->comment, c->group);
+			return;
+		}
+		gid = gr->gr_gid;
+	}
+	sp_init(&r, SH, argv, envp, 0);
+	r.set_ids = 1;
+	r.uid = uid;
+	r.gid = gid;
+	ck_assert_ptr_nonnull(mkdtemp(tmpl));	/* mode 0700 */
+	if (c->closed == 1)
+		r.cwd = tmpl;
+	if (c->closed == 2) {
+		snprintf(prog, sizeof(prog), "%s/sh", tmpl);
+		ck_assert_int_eq(link(SH, prog) == 0 || symlink(SH, prog) == 0,
+		    1);
+		r.path = prog;
+	}
+	if (c->error != 0) {
+		r.fd_in = 0;
+		r.fd_out = 1;
+		r.fd_err = 2;
+		sp_expect_fail(&r, c->error);
+		ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1);
+		ck_assert_int_eq(errno, ECHILD);
+	} else {
+		sp_run(&r, NULL, &res);
+		snprintf(want, sizeof(want), "%lu %lu %lu %lu %lu\n",
+		    (unsigned long)uid, (unsigned long)uid, (unsigned long)gid,
+		    (unsigned long)gid, (unsigned long)gid);
+		ck_assert_msg(strcmp(res.out, want) == 0, "%s: \"%s\", want "
+		    "\"%s\" (stderr \"%s\")", c->comment, res.out, want,
+		    res.err);
+		ck_assert(WIFEXITED(res.status) &&
+		    WEXITSTATUS(res.status) == 0);
+	}
+	if (c->closed == 2)
+		unlink(prog);
+	ck_assert_int_eq(rmdir(tmpl), 0);
+}
+END_TEST
+
+/*
+ * Not root: set_ids with our own ids changes nothing (and works); with
+ * any other uid or gid the spawn fails with EPERM.
+ */
+START_TEST(test_ids_unprivileged)
+{
+	char *const		 argv[] = { "sh", "-c", "id -u", NULL };
+	char *const		 envp[] = { "PATH=/usr/bin:/bin", NULL };
+	struct spawn_req	 r;
+	struct sp_result	 res;
+	struct passwd		*pw;
+	char			 want[32];
+
+	if (geteuid() == 0) {
+		/* Become nobody for this test's process only. */
+		if ((pw = getpwnam("nobody")) == NULL) {
+			fprintf(stderr, "SKIP: test_ids_unprivileged: no user "
+			    "nobody\n");
+			return;
+		}
+		ck_assert_int_eq(setgroups(1, &pw->pw_gid), 0);
+		ck_assert_int_eq(setgid(pw->pw_gid), 0);
+		ck_assert_int_eq(setuid(pw->pw_uid), 0);
+	}
+	sp_init(&r, SH, argv, envp, 0);
+	r.set_ids = 1;
+	r.uid = geteuid();
+	r.gid = getegid();
+	sp_run(&r, NULL, &res);
+	snprintf(want, sizeof(want), "%lu\n", (unsigned long)geteuid());
+	ck_assert_str_eq(res.out, want);
+
+	r.fd_in = 0;
+	r.fd_out = 1;
+	r.fd_err = 2;
+	r.uid = geteuid() + 1;
+	sp_expect_fail(&r, EPERM);
+	r.uid = geteuid();
+	r.gid = getegid() + 1;
+	sp_expect_fail(&r, EPERM);
+	ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1);
+	ck_assert_int_eq(errno, ECHILD);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -534,6 +729,24 @@ main(void)
 	tcase_add_test(tc, test_no_leak);
 	tcase_add_loop_test(tc, test_stdio_numbers, 0,
 	    (int)(sizeof(stdio_cases) / sizeof(stdio_cases[0])));
+	suite_add_tcase(s, tc);
+
+	/* The same tests through set_ids with our own ids: as root, the
+	   fork path must keep every promise of the posix_spawn one. */
+	tc = tcase_create("ids");
+	tcase_add_checked_fixture(tc, sp_ids_setup, NULL);
+	tcase_add_test(tc, test_stdio);
+	tcase_add_test(tc, test_env);
+	tcase_add_test(tc, test_cwd);
+	tcase_add_test(tc, test_pgrp);
+	tcase_add_test(tc, test_signals);
+	tcase_add_test(tc, test_exec_fail);
+	tcase_add_test(tc, test_no_leak);
+	tcase_add_loop_test(tc, test_stdio_numbers, 0,
+	    (int)(sizeof(stdio_cases) / sizeof(stdio_cases[0])));
+	tcase_add_loop_test(tc, test_ids, 0,
+	    (int)(sizeof(ids_cases) / sizeof(ids_cases[0])));
+	tcase_add_test(tc, test_ids_unprivileged);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	/* Each test changes signal state and fds: keep them in their own

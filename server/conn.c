@@ -1579,6 +1579,10 @@ conn_commit(struct conn *c, int64_t length)
 	response_frame(&q->rh);
 	q->keep_alive = q->rh.keep_alive;
 	q->status = cr.status;
+	/* After a 101 the connection speaks another protocol: if the app
+	   does not take it over, nothing else can, so it closes. */
+	if (cr.status == 101)
+		q->close_after = 1;
 	if (conn_out_reserve(c, elen + 512) == -1) {
 		free(extra);
 		free(fields);

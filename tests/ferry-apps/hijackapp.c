@@ -14,6 +14,8 @@
  *   /flush-hijack writes and flushes "Hello, ", hijacks, and writes the
  *                 rest of the chunked body itself
  *   /upgrade      101 with "Upgrade: raw", flushes, hijacks, echoes raw
+ *   /upgrade-only 101 with "Upgrade: raw", flushes, and returns without
+ *                 taking the socket
  *   /double       hijacks twice: the second answer goes on the socket
  *   /late?log=F   waits for GONE, then tries to hijack; appends the
  *                 result ("late: ENOTCONN ...") to file F
@@ -253,6 +255,13 @@ handle(struct ferry_req *req, void *arg)
 			if (hj_writeall(fd, b, (size_t)n) == -1)
 				break;
 		close(fd);
+		return 0;
+	}
+	if (strcmp(path, "/upgrade-only") == 0) {
+		ferry_status(req, 101);
+		ferry_add_header(req, "Upgrade", "raw");
+		ferry_add_header(req, "Connection", "Upgrade");
+		ferry_flush(req);
 		return 0;
 	}
 	if (strcmp(path, "/double") == 0) {

@@ -429,6 +429,28 @@ START_TEST(test_switching_protocols)
 }
 END_TEST
 
+/* A 101 the app does not follow with a hijack: the connection cannot go
+   back to HTTP, so it closes; the bytes after the request are never
+   taken for a request (no 400 after the 101). */
+START_TEST(test_switching_protocols_without_hijack)
+{
+	struct ferryd		 f;
+	struct hc		 c;
+	struct hc_response	 r;
+
+	hj_start(&f, NULL);
+	hc_open(&c, &f);
+	hc_sendstr(&c, "GET /h/upgrade-only HTTP/1.1\r\nHost: t\r\n"
+	    "Connection: Upgrade\r\nUpgrade: raw\r\n\r\nhello\r\n\r\n");
+	ck_assert_int_eq(hc_read_response(&c, &r, HC_INTERIM), 0);
+	ck_assert_int_eq(r.status, 101);
+	hc_response_free(&r);
+	ck_assert_int_eq(hc_wait_closed(&c, 5000), 1);
+	hc_close(&c);
+	harness_stop_ok(&f);
+}
+END_TEST
+
 /* TestDoubleHijack: the second hijack of a request fails with
    EALREADY. */
 START_TEST(test_double_hijack)
@@ -698,6 +720,7 @@ hijack_suite(void)
 	tcase_add_test(tc, test_chunked_body_read_raw_mode);
 	tcase_add_test(tc, test_flush_and_hijack);
 	tcase_add_test(tc, test_switching_protocols);
+	tcase_add_test(tc, test_switching_protocols_without_hijack);
 	tcase_add_test(tc, test_double_hijack);
 	tcase_add_test(tc, test_hijack_after_gone_refused);
 	tcase_add_test(tc, test_hold_and_die);

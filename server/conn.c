@@ -7,15 +7,16 @@
  * pipelined requests.  Compaction only ever moves the unconsumed part
  * down to head_len, so the spans stay valid.
  *
- * A connection with nothing to do (new, or kept alive between requests)
- * is a struct conn_idle: the fd, the addresses, a read watcher and a
- * timer, about 160 bytes.  Its first readable event turns it into a
- * struct conn taken from the master's spare list, which keeps up to
- * CONN_SPARE_MAX of them with their input buffer, output buffer and field
- * array; a connection going idle or closing gives its struct conn back.
- * So memory for buffers follows the connections active at one time, not
- * the open ones, and a connection's buffers are not malloc'd and freed
- * per connection (glibc would trim and grow the heap top each time).
+ * Every connection has a struct conn_sock for its whole life: the fd,
+ * the addresses, the read watcher and the timer, about 170 bytes.  A
+ * connection with nothing to do (new, or kept alive between requests) has
+ * only that.  Its first readable event attaches a struct conn taken from
+ * the master's spare list, which keeps up to CONN_SPARE_MAX of them with
+ * their input buffer, output buffer and field array; a connection going
+ * idle or closing gives its struct conn back.  So memory for buffers
+ * follows the connections active at one time, not the open ones, no
+ * buffer is malloc'd and freed per connection (glibc would trim and grow
+ * the heap top each time), and the watchers never move (no epoll_ctl).
  */
 #include "config.h"
 
@@ -47,10 +48,18 @@ enum conn_timeout {
 	T_NONE, T_HEADER, T_KEEPALIVE, T_BODY, T_QUEUE, T_WRITE, T_LINGER
 };
 
-/* A connection waiting for a request; rio.data and timer.data are the
-   master. */
-struct conn_idle {
-	struct conn_idle	*prev, *next;	/* m->idle */
+/* A socket address in binary, kept while the connection is idle. */
+struct conn_addr {
+	unsigned char	 a[16];		/* IPv4 in the first 4 bytes */
+	uint16_t	 port;
+	uint16_t	 family;	/* AF_INET, AF_INET6, other: "unix" */
+};
+
+/* The socket of a connection, for its whole life (see above); rio.data
+   and timer.data are the master. */
+struct conn_sock {
+	struct conn_sock	*prev, *next;	/* m->idle, while c is NULL */
+	struct conn		*c;		/* attached while active */
 	ev_io			 rio;
 	ev_timer		 timer;
 	int			 fd;
@@ -59,12 +68,11 @@ struct conn_idle {
 	struct conn_addr	 peer, local;
 };
 
-static void	conn_idle_start(struct master *, struct conn_idle *, double);
-static void	conn_idle_read_cb(struct ev_loop *, ev_io *, int);
-static void	conn_idle_timer_cb(struct ev_loop *, ev_timer *, int);
-static void	conn_idle_close(struct conn_idle *, const char *);
-static struct conn *conn_promote(struct conn_idle *);
-static int	conn_demote(struct conn *);
+static void	conn_idle_add(struct master *, struct conn_sock *);
+static void	conn_idle_remove(struct master *, struct conn_sock *);
+static void	conn_idle_close(struct conn_sock *, const char *);
+static struct conn *conn_attach(struct conn_sock *);
+static void	conn_detach(struct conn *);
 static void	conn_retire(struct conn *);
 static void	conn_put(struct master *, struct conn *);
 static void	conn_read_cb(struct ev_loop *, ev_io *, int);
@@ -160,185 +168,151 @@ void
 conn_accept(struct master *m, int fd, const struct sockaddr *peer,
     socklen_t peerlen)
 {
-	struct conn_idle	*ci;
+	struct conn_sock	*sk;
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen = sizeof(ss);
 	int			 one = 1;
 
 	(void)peerlen;
-	if ((ci = malloc(sizeof(*ci))) == NULL) {
+	if ((sk = malloc(sizeof(*sk))) == NULL) {
 		log_warn("conn_accept");
 		close(fd);
 		return;
 	}
-	ci->fd = fd;
-	ci->nreq = 0;
+	sk->c = NULL;
+	sk->fd = fd;
+	sk->nreq = 0;
 	if (peer->sa_family == AF_INET || peer->sa_family == AF_INET6)
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	conn_addr_set(&ci->peer, peer);
+	conn_addr_set(&sk->peer, peer);
 	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == 0)
-		conn_addr_set(&ci->local, (struct sockaddr *)&ss);
+		conn_addr_set(&sk->local, (struct sockaddr *)&ss);
 	else
-		conn_addr_set(&ci->local, peer);
+		conn_addr_set(&sk->local, peer);
 	m->nconns++;
+	conn_idle_add(m, sk);
+	ev_io_init(&sk->rio, conn_read_cb, fd, EV_READ);
+	sk->rio.data = m;
+	ev_init(&sk->timer, conn_timer_cb);
+	sk->timer.data = m;
+	ev_io_start(m->loop, &sk->rio);
 	/* A new connection gets the head timeout, not the keep-alive one. */
-	conn_idle_start(m, ci, m->conf->header_timeout);
-}
-
-/* Links ci into m->idle and starts its watchers: read, and a timeout of
-   t seconds (none when t <= 0). */
-static void
-conn_idle_start(struct master *m, struct conn_idle *ci, double t)
-{
-	ci->prev = NULL;
-	ci->next = m->idle;
-	if (m->idle != NULL)
-		m->idle->prev = ci;
-	m->idle = ci;
-	ev_io_init(&ci->rio, conn_idle_read_cb, ci->fd, EV_READ);
-	ci->rio.data = m;
-	ev_init(&ci->timer, conn_idle_timer_cb);
-	ci->timer.data = m;
-	ev_io_start(m->loop, &ci->rio);
-	if (t > 0) {
-		ci->timer.repeat = t;
-		ev_timer_again(m->loop, &ci->timer);
+	if (m->conf->header_timeout > 0) {
+		sk->timer.repeat = m->conf->header_timeout;
+		ev_timer_again(m->loop, &sk->timer);
 	}
 }
 
-/* Stops ci's watchers and unlinks it; the caller frees it. */
 static void
-conn_idle_stop(struct master *m, struct conn_idle *ci)
+conn_idle_add(struct master *m, struct conn_sock *sk)
 {
-	ev_io_stop(m->loop, &ci->rio);
-	ev_timer_stop(m->loop, &ci->timer);
-	if (ci->prev != NULL)
-		ci->prev->next = ci->next;
-	else
-		m->idle = ci->next;
-	if (ci->next != NULL)
-		ci->next->prev = ci->prev;
+	sk->prev = NULL;
+	sk->next = m->idle;
+	if (m->idle != NULL)
+		m->idle->prev = sk;
+	m->idle = sk;
 }
 
 static void
-conn_idle_close(struct conn_idle *ci, const char *reason)
+conn_idle_remove(struct master *m, struct conn_sock *sk)
 {
-	struct master	*m = ci->rio.data;
+	if (sk->prev != NULL)
+		sk->prev->next = sk->next;
+	else
+		m->idle = sk->next;
+	if (sk->next != NULL)
+		sk->next->prev = sk->prev;
+	sk->prev = sk->next = NULL;
+}
 
-	log_debug("conn %d: close from idle: %s", ci->fd, reason);
-	conn_idle_stop(m, ci);
-	close(ci->fd);
-	free(ci);
+/* Closes a connection that has no struct conn, and frees sk. */
+static void
+conn_idle_close(struct conn_sock *sk, const char *reason)
+{
+	struct master	*m = sk->rio.data;
+
+	log_debug("conn %d: close from idle: %s", sk->fd, reason);
+	ev_io_stop(m->loop, &sk->rio);
+	ev_timer_stop(m->loop, &sk->timer);
+	conn_idle_remove(m, sk);
+	close(sk->fd);
+	free(sk);
 	m->nconns--;
 	master_conn_closed(m);
 }
 
-static void
-conn_idle_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct conn_idle	*ci = container_of(w, struct conn_idle, timer);
-
-	(void)loop;
-	(void)revents;
-	conn_idle_close(ci, ci->nreq == 0 ? "request head timeout" :
-	    "keep-alive timeout");
-}
-
-/* Bytes (or EOF) arrived: the connection takes a struct conn and reads. */
-static void
-conn_idle_read_cb(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct conn_idle	*ci = container_of(w, struct conn_idle, rio);
-	struct conn		*c;
-
-	if ((c = conn_promote(ci)) != NULL)
-		conn_read_cb(loop, &c->rio, revents);
-}
-
 /*
- * A struct conn for ci, from the spare list or new, in state CONN_IDLE
- * with ci's timeout (what is left of it) going on; ci is freed.  NULL
- * when out of memory (ci is closed then).
+ * Gives sk a struct conn, from the spare list or new, in state CONN_IDLE;
+ * sk's watchers go on as they are (the timer, with what is left of the
+ * head or keep-alive timeout, is c's now).  NULL when out of memory (the
+ * connection is closed then).
  */
 static struct conn *
-conn_promote(struct conn_idle *ci)
+conn_attach(struct conn_sock *sk)
 {
-	struct master	*m = ci->rio.data;
+	struct master	*m = sk->rio.data;
 	struct conn	*c;
-	int		 timed;
-	double		 left = 0;
 
 	if ((c = m->spare) != NULL) {
 		m->spare = c->next;
 		m->nspare--;
 		c->next = NULL;
 	} else if ((c = calloc(1, sizeof(*c))) == NULL) {
-		log_warn("conn_promote");
-		conn_idle_close(ci, "out of memory");
+		log_warn("conn_attach");
+		conn_idle_close(sk, "out of memory");
 		return NULL;
 	} else
 		c->req.cbody_fd = -1;
+	conn_idle_remove(m, sk);
+	sk->c = c;
+	c->sock = sk;
 	c->m = m;
-	c->fd = ci->fd;
+	c->fd = sk->fd;
 	c->state = CONN_IDLE;
-	c->nreq = ci->nreq;
-	c->peer = ci->peer;
-	c->local = ci->local;
-	conn_addr_text(&c->peer, c->peer_addr, sizeof(c->peer_addr),
+	c->nreq = sk->nreq;
+	c->tkind = sk->nreq == 0 ? T_HEADER : T_KEEPALIVE;
+	conn_addr_text(&sk->peer, c->peer_addr, sizeof(c->peer_addr),
 	    &c->peer_port);
-	conn_addr_text(&c->local, c->local_addr, sizeof(c->local_addr),
+	conn_addr_text(&sk->local, c->local_addr, sizeof(c->local_addr),
 	    &c->local_port);
-	c->tkind = ci->nreq == 0 ? T_HEADER : T_KEEPALIVE;
-	if ((timed = ev_is_active(&ci->timer)))
-		left = ev_timer_remaining(m->loop, &ci->timer);
-	conn_idle_stop(m, ci);
-	free(ci);
-
-	ev_io_init(&c->rio, conn_read_cb, c->fd, EV_READ);
 	ev_io_init(&c->wio, conn_write_cb, c->fd, EV_WRITE);
-	ev_init(&c->timer, conn_timer_cb);
 	ev_init(&c->commit, conn_commit_cb);
 	c->prev = NULL;
 	c->next = m->conns;
 	if (m->conns != NULL)
 		m->conns->prev = c;
 	m->conns = c;
-	ev_io_start(m->loop, &c->rio);
-	if (timed) {
-		/* Due now at the latest: the timer fires from the loop. */
-		c->timer.repeat = left > 0 ? left : 1e-6;
-		ev_timer_again(m->loop, &c->timer);
-	}
 	return c;
 }
 
 /*
- * c finished its request with nothing buffered and goes idle: a
- * struct conn_idle takes its socket and c is retired (its state says
- * CONN_CLOSED to callers up the stack; the reaper makes it a spare).
- * Returns -1 when out of memory: c stays as it is.
+ * c has nothing to do (its request is done and nothing is buffered): the
+ * connection goes on with its struct conn_sock alone, reading, under the
+ * keep-alive timeout.  c is retired (its state says CONN_CLOSED to
+ * callers up the stack; the reaper makes it a spare).
  */
-static int
-conn_demote(struct conn *c)
+static void
+conn_detach(struct conn *c)
 {
 	struct master		*m = c->m;
-	struct conn_idle	*ci;
+	struct conn_sock	*sk = c->sock;
 
-	if ((ci = malloc(sizeof(*ci))) == NULL)
-		return -1;
-	ci->fd = c->fd;
-	ci->nreq = c->nreq;
-	ci->peer = c->peer;
-	ci->local = c->local;
-	ev_io_stop(m->loop, &c->rio);
 	ev_io_stop(m->loop, &c->wio);
-	ev_timer_stop(m->loop, &c->timer);
 	ev_timer_stop(m->loop, &c->commit);
+	sk->c = NULL;
+	sk->nreq = c->nreq;
+	c->sock = NULL;
 	c->state = CONN_CLOSED;
 	c->fd = -1;
 	conn_retire(c);
-	conn_idle_start(m, ci, m->conf->keepalive_timeout);
-	return 0;
+	conn_idle_add(m, sk);
+	if (!ev_is_active(&sk->rio))
+		ev_io_start(m->loop, &sk->rio);
+	if (m->conf->keepalive_timeout > 0) {
+		sk->timer.repeat = m->conf->keepalive_timeout;
+		ev_timer_again(m->loop, &sk->timer);
+	} else
+		ev_timer_stop(m->loop, &sk->timer);
 }
 
 /* Unlinks c from m->conns and queues it for the reaper. */
@@ -377,9 +351,9 @@ conn_close(struct conn *c, const char *reason)
 		c->app_ops->unqueue(c);
 	conn_app_release(c, reason);
 	conn_set_state(c, CONN_CLOSED);
-	ev_io_stop(m->loop, &c->rio);
+	ev_io_stop(m->loop, &c->sock->rio);
 	ev_io_stop(m->loop, &c->wio);
-	ev_timer_stop(m->loop, &c->timer);
+	ev_timer_stop(m->loop, &c->sock->timer);
 	ev_timer_stop(m->loop, &c->commit);
 	if (!c->given)
 		close(c->fd);
@@ -412,6 +386,7 @@ conn_put(struct master *m, struct conn *c)
 	size_t			 in_cap, out_cap;
 
 	conn_request_reset(c);
+	free(c->sock);		/* closed, or NULL when detached */
 	fields = c->req.r.fields;
 	in = c->in;
 	in_cap = c->in_cap;
@@ -444,13 +419,15 @@ conn_put(struct master *m, struct conn *c)
 void
 conn_fini(struct master *m)
 {
-	struct conn_idle	*ci;
+	struct conn_sock	*sk;
 	struct conn		*c;
 
-	while ((ci = m->idle) != NULL) {
-		conn_idle_stop(m, ci);
-		close(ci->fd);
-		free(ci);
+	while ((sk = m->idle) != NULL) {
+		ev_io_stop(m->loop, &sk->rio);
+		ev_timer_stop(m->loop, &sk->timer);
+		conn_idle_remove(m, sk);
+		close(sk->fd);
+		free(sk);
 		m->nconns--;
 	}
 	while ((c = m->spare) != NULL) {
@@ -488,6 +465,8 @@ conn_timer_update(struct conn *c, int activity)
 	int		 kind;
 	double		 t = 0;
 
+	if (c->state == CONN_CLOSED)
+		return;		/* c->sock is gone, or not c's any more */
 	switch (c->state) {
 	case CONN_IDLE:
 		kind = T_KEEPALIVE;
@@ -543,18 +522,24 @@ conn_timer_update(struct conn *c, int activity)
 		break;
 	}
 	if (t <= 0) {
-		ev_timer_stop(c->m->loop, &c->timer);
+		ev_timer_stop(c->m->loop, &c->sock->timer);
 		return;
 	}
-	c->timer.repeat = t;
-	ev_timer_again(c->m->loop, &c->timer);
+	c->sock->timer.repeat = t;
+	ev_timer_again(c->m->loop, &c->sock->timer);
 }
 
 static void
 conn_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct conn	*c = container_of(w, struct conn, timer);
+	struct conn_sock	*sk = container_of(w, struct conn_sock, timer);
+	struct conn		*c = sk->c;
 
+	if (c == NULL) {
+		conn_idle_close(sk, sk->nreq == 0 ? "request head timeout" :
+		    "keep-alive timeout");
+		return;
+	}
 	switch (c->tkind) {
 	case T_KEEPALIVE:
 		conn_close(c, "keep-alive timeout");
@@ -602,10 +587,10 @@ conn_read_update(struct conn *c)
 	   client sends goes with the socket. */
 	want = !c->rd_eof && c->state != CONN_HIJACK && (c->in == NULL ||
 	    c->in_len < c->in_cap || c->in_off > c->req.head_len);
-	if (want && !ev_is_active(&c->rio))
-		ev_io_start(c->m->loop, &c->rio);
-	else if (!want && ev_is_active(&c->rio))
-		ev_io_stop(c->m->loop, &c->rio);
+	if (want && !ev_is_active(&c->sock->rio))
+		ev_io_start(c->m->loop, &c->sock->rio);
+	else if (!want && ev_is_active(&c->sock->rio))
+		ev_io_stop(c->m->loop, &c->sock->rio);
 }
 
 static size_t
@@ -617,9 +602,12 @@ conn_unconsumed(const struct conn *c)
 static void
 conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
-	struct conn	*c = container_of(w, struct conn, rio);
-	ssize_t		 n;
+	struct conn_sock	*sk = container_of(w, struct conn_sock, rio);
+	struct conn		*c = sk->c;
+	ssize_t			 n;
 
+	if (c == NULL && (c = conn_attach(sk)) == NULL)
+		return;
 	if (c->state == CONN_CLOSED)
 		return;
 	if (c->in == NULL) {
@@ -667,8 +655,13 @@ conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	}
 	n = read(c->fd, c->in + c->in_len, c->in_cap - c->in_len);
 	if (n == -1) {
-		if (errno == EAGAIN || errno == EINTR)
+		if (errno == EAGAIN || errno == EINTR) {
+			/* A wake-up with nothing to read: nothing to do. */
+			if (c->state == CONN_IDLE && c->in_len == 0 &&
+			    c->out_off == c->out_len)
+				conn_detach(c);
 			return;
+		}
 		conn_close(c, errno == ECONNRESET ? "client reset" : "read error");
 		return;
 	}
@@ -1262,7 +1255,7 @@ conn_body_consume(struct conn *c, size_t n)
 	if (c->rd_eof && conn_unconsumed(c) == 0 &&
 	    c->state == CONN_DISPATCHED) {
 		/* From the loop: the app is in the middle of passing it on. */
-		ev_feed_event(c->m->loop, &c->rio, EV_READ);
+		ev_feed_event(c->m->loop, &c->sock->rio, EV_READ);
 		return;
 	}
 	conn_read_update(c);
@@ -1307,7 +1300,7 @@ conn_chunk_peek(struct conn *c, const char **p, size_t *len)
 		n = chunked_decode(&d, b + off, have - off, &data, &dlen);
 		if (n < 0 || (total += dlen) > c->m->conf->max_body) {
 			q->chunk_bad = n < 0 ? 400 : 413;
-			ev_feed_event(c->m->loop, &c->rio, EV_READ);
+			ev_feed_event(c->m->loop, &c->sock->rio, EV_READ);
 			break;
 		}
 		off += (size_t)n;
@@ -1928,8 +1921,10 @@ conn_request_done(struct conn *c)
 			return;
 		}
 		/* An idle connection keeps no struct conn, nor buffers. */
-		if (conn_demote(c) == 0)
+		if (c->out_off == c->out_len) {
+			conn_detach(c);
 			return;
+		}
 	}
 	c->tkind = -1;
 	conn_timer_update(c, 0);

@@ -6,10 +6,10 @@
  *
  * A struct conn exists only while the connection has work: a connection
  * that waits for its first or next request is a small private record of
- * conn.c (its fd, addresses, read watcher and timer), and takes a struct
- * conn, with its buffers, from the master's spare list when bytes arrive.
- * So an app never sees an idle connection, and c is valid from dispatch
- * until the app is detached, as before.
+ * conn.c (struct conn_sock: its fd, addresses, read watcher and timer),
+ * and takes a struct conn, with its buffers, from the master's spare list
+ * when bytes arrive.  So an app never sees an idle connection, and c is
+ * valid from dispatch until the app is detached, as before.
  */
 #ifndef FERRY_SERVER_CONN_H
 #define FERRY_SERVER_CONN_H
@@ -30,13 +30,7 @@
 
 struct master;
 struct conn;
-
-/* A socket address in binary, kept while the connection is idle. */
-struct conn_addr {
-	unsigned char	 a[16];		/* IPv4 in the first 4 bytes */
-	uint16_t	 port;
-	uint16_t	 family;	/* AF_INET, AF_INET6, other: "unix" */
-};
+struct conn_sock;
 
 /* A FIFO of connections waiting for an app, linked through c->qnext. */
 struct conn_queue {
@@ -142,10 +136,9 @@ struct conn {
 	enum conn_state		 state;
 	int			 fd;
 	int			 given;		/* fd handed over by a hijack */
-	ev_io			 rio, wio;
-	ev_timer		 timer;
+	struct conn_sock	*sock;		/* read watcher and timer */
+	ev_io			 wio;
 
-	struct conn_addr	 peer, local;
 	char			 peer_addr[64];	/* peer and local as text */
 	unsigned int		 peer_port;
 	char			 local_addr[64];

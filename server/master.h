@@ -17,7 +17,7 @@
 	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
 
 struct conn;
-struct conn_idle;
+struct conn_sock;
 struct listener;
 struct cgi_app;
 struct cgi;
@@ -40,7 +40,7 @@ struct master {
 	ev_timer		 accept_retry;	/* EMFILE back-off */
 
 	struct conn		*conns;		/* connections with work */
-	struct conn_idle	*idle;		/* new and kept-alive ones
+	struct conn_sock	*idle;		/* new and kept-alive ones
 						   waiting for a request */
 	unsigned int		 nconns;	/* both */
 	struct conn		*dead;		/* closed, freed by reaper */

@@ -13,6 +13,7 @@
 # per pool, default 2), BENCH_FCGIWRAP (fcgiwrap processes, default 2),
 # BENCH_WORKLOADS (space-separated subset of the list below), BENCH_IDLE_CONNS
 # (default 10000), BENCH_BUDGET (s for the load part, default 660),
+# BENCH_NOTIFY_RUNS (close-notify latency runs, default 200; 0: skip),
 # BENCH_KEEP=1 (keep the temporary directory).  See bench/README.md.
 
 set -u
@@ -38,19 +39,21 @@ if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	WARM=${BENCH_WARMUP:-1}
 	SPAWN_SECS=1
 	IDLE_N=${BENCH_IDLE_CONNS:-2000}
+	NOTIFY_RUNS=${BENCH_NOTIFY_RUNS:-50}
 else
 	ROUNDS=${BENCH_ROUNDS:-3}
 	DUR=${BENCH_DURATION:-3}
 	WARM=${BENCH_WARMUP:-1}
 	SPAWN_SECS=3
 	IDLE_N=${BENCH_IDLE_CONNS:-10000}
+	NOTIFY_RUNS=${BENCH_NOTIFY_RUNS:-200}
 fi
 THREADS=${BENCH_THREADS:-1}
 CONNS=${BENCH_CONNS:-16}
 WORKERS=${BENCH_WORKERS:-2}
 FCGIWRAP_N=${BENCH_FCGIWRAP:-2}
 BUDGET=${BENCH_BUDGET:-660}
-WORKLOADS=${BENCH_WORKLOADS:-"noworker cgi-c cgi-sh fcgi-c php echo-1m big-64m"}
+WORKLOADS=${BENCH_WORKLOADS:-"noworker cgi-c cgi-sh fcgi-c notify php echo-1m big-64m"}
 
 PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
@@ -290,6 +293,49 @@ start_ferrylf()
 	add_root $! "$2"
 }
 
+# ferryd with bench/notify_ferry as its pool: start_ferrynotify QUERY DIR
+# LABEL; the requests are /app/x?QUERY (see bench/notify_ferry.c).
+start_ferrynotify()
+{
+	if [ ! -x "$BLD/bench/notify_ferry" ]; then
+		echo "no bench/notify_ferry (libferry)" > "$2/why"
+		return 1
+	fi
+	port=$(free_port)
+	echo "$port" > "$2/port"
+	echo "/app/x?$1" > "$2/path"
+	echo "$3" > "$2/label"
+	cat > "$2/ferry.conf" <<EOF
+[server]
+access_log = /dev/null
+error_log = $2/error.log
+log_level = error
+max_connections = $MAXCONN
+keepalive_timeout = 120
+[app notify]
+type = fastcgi
+prefix = /app/
+command = $BLD/bench/notify_ferry
+args = --log $2/wake.log
+workers = $WORKERS
+EOF
+	$PIN "$BLD/ferryd" -c "$2/ferry.conf" --listen "127.0.0.1:$port" \
+	    > "$2/out.log" 2>&1 &
+	add_root $! "$2"
+}
+
+# The notify workload: the same libferry handler answering at once, and
+# also asking for its notify fd and ferry_gone() (the watch's cost).
+start_ferrynh()
+{
+	start_ferrynotify hello "$2" "ferry+libferry answer"
+}
+
+start_ferrynw()
+{
+	start_ferrynotify watch "$2" "ferry+libferry +watch"
+}
+
 start_nginx()
 {
 	kind=$1 d=$2
@@ -450,7 +496,7 @@ wl_kind()
 	case $1 in
 	noworker) echo ret ;;
 	cgi-c|cgi-sh|echo-1m|big-64m) echo cgi ;;
-	fcgi-c) echo fcgi ;;
+	fcgi-c|notify) echo fcgi ;;
 	php) echo php ;;
 	esac
 }
@@ -464,6 +510,7 @@ wl_path()
 	echo-1m) echo "/cgi-bin/hello?echo" ;;
 	big-64m) echo "/cgi-bin/hello?big=64" ;;
 	fcgi-c) echo /app/hello ;;
+	notify) echo "/app/x?hello" ;;
 	php) echo /php/hello.php ;;
 	esac
 }
@@ -473,6 +520,7 @@ wl_servers()
 	case $1 in
 	noworker) echo "nginx ferry" ;;
 	fcgi-c) echo "ferry ferrylf nginx nginxnk lighttpd" ;;
+	notify) echo "ferrynh ferrynw" ;;
 	php) echo "ferry nginx nginxnk lighttpd" ;;
 	*) echo "ferry nginx lighttpd" ;;
 	esac
@@ -487,6 +535,7 @@ wl_desc()
 	echo-1m) echo "1 MiB POST echoed by the C CGI" ;;
 	big-64m) echo "64 MiB response streamed by the C CGI" ;;
 	fcgi-c) echo "hello FastCGI (libfcgi, $WORKERS workers)" ;;
+	notify) echo "libferry hello, then with ferry_notify_fd+gone" ;;
 	php) echo "php-cgi hello over FastCGI ($WORKERS workers)" ;;
 	esac
 }
@@ -608,6 +657,33 @@ if command -v wrk >/dev/null 2>&1; then
 			run_workload "$w" "$mode"
 		done
 	done
+fi
+
+# ---------------------------------------------------------------- notify
+
+# Close-notify latency: ferryd with one notify_ferry worker; notify_lat
+# closes (FIN, then RST) NOTIFY_RUNS times while the handler waits in
+# ferry_wait_notify() and compares the worker's wake-up time with its own.
+if [ "$NOTIFY_RUNS" -gt 0 ] && [ -x "$BLD/bench/notify_lat" ]; then
+	echo "running close-notify latency ..." >&2
+	d=$T/run/notify-lat
+	mkdir -p "$d"
+	: > "$d/roots"
+	save_workers=$WORKERS
+	WORKERS=1
+	if start_ferrynotify hello "$d" "ferry+libferry" &&
+	    probe "$(cat "$d/port")" "/app/x?hello" > /dev/null; then
+		for how in "" -r; do
+			timeout 600 $PIN "$BLD/bench/notify_lat" \
+			    -n "$NOTIFY_RUNS" $how "$(cat "$d/port")" /app/x \
+			    "$d/wake.log" >> "$RES/notify-lat" 2>&1
+		done
+	else
+		echo "close-notify latency: ferryd did not answer" \
+		    >> "$RES/notes"
+	fi
+	WORKERS=$save_workers
+	stop_roots "$d/roots"
 fi
 
 # ---------------------------------------------------------------- idle
@@ -748,7 +824,23 @@ if [ -s "$RES/fcgi-c.ka.ferrylf" ] && [ -s "$RES/fcgi-c.ka.nginx" ]; then
 	    printf "libferry hello under ferry %.0f/s = %.2f x libfcgi hello" \
 	        " under nginx+spawn-fcgi with keepalive (%.0f/s)\n", f, f / n, n }'
 fi
+for mode in ka close; do
+	[ -s "$RES/notify.$mode.ferrynh" ] &&
+	    [ -s "$RES/notify.$mode.ferrynw" ] || continue
+	a=$(stats "$RES/notify.$mode.ferrynh" | awk '{ print $1 }')
+	w=$(stats "$RES/notify.$mode.ferrynw" | awk '{ print $1 }')
+	awk -v a="$a" -v w="$w" -v m="$mode" 'BEGIN {
+	    printf "close-notify watch (%s): %.0f/s with ferry_notify_fd()" \
+	        " + ferry_gone() per request = %.3f x the same handler" \
+	        " without (%.0f/s)\n", m, w, w / a, a }'
+done
 echo
+if [ -s "$RES/notify-lat" ]; then
+	echo "== close-notify latency: client close() to the worker's" \
+	    "wake-up in ferry_wait_notify() (1 worker, sequential runs)"
+	cat "$RES/notify-lat"
+	echo
+fi
 if [ -s "$RES/idle" ]; then
 	echo "== $IDLE_N idle keep-alive connections (RSS of the server's" \
 	    "processes, user memory only)"

@@ -2,7 +2,7 @@
 # needs from Debian's archive.  Safe to run again: apt-get skips what is there.
 ferry_build_deps="autoconf automake libtool pkg-config make gcc libc6-dev
 	libev-dev libfcgi-dev check libinih-dev"
-ferry_test_deps="clang libclang-rt-14-dev curl php-cgi fcgiwrap"
+ferry_test_deps="clang libclang-rt-14-dev curl php-cgi fcgiwrap nginx-light"
 
 ferry_install_deps() {
 	missing=""

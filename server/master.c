@@ -157,7 +157,7 @@ master_run(struct conf *cf)
 	if (pool_starting(m) > 0) {
 		m->waiting_pools = 1;
 		ev_timer_init(&m->pools_timer, master_pools_timer_cb,
-		    2 * POOL_READY_TIMEOUT, 0);
+		    POOL_READY_TIMEOUT + 1.0, 0);
 		ev_timer_start(m->loop, &m->pools_timer);
 	} else
 		master_pools_ready(m);

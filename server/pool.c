@@ -94,6 +94,7 @@ struct worker {
 	unsigned int		 nserved;
 	int			 doomed;	/* stop after this request */
 	int			 extensions;	/* WORKER_EXT_* */
+	int			 values_known;	/* GET_VALUES was answered */
 	int			 killing;	/* SIGTERM sent */
 	int			 refused;	/* its socket refused us */
 	int			 reused;	/* the request went on a kept
@@ -159,7 +160,7 @@ static void	worker_set_state(struct worker *, enum worker_state);
 static void	worker_timer(struct worker *, double);
 static struct worker *worker_spawn(struct pool_app *);
 static int	worker_run(struct worker *, struct conn *);
-static void	worker_ready(struct worker *);
+static void	worker_ready(struct worker *, int);
 static void	worker_pump_stdin(struct worker *);
 static void	worker_stdin_queue(struct worker *, struct conn *);
 static int	worker_stdin_ready(struct worker *, struct conn *);
@@ -646,8 +647,9 @@ pool_build_env(struct conf_app *app, struct pool_env *e)
 	return 0;
 }
 
-static void
-worker_ask_values(struct worker *w)
+/* Queues the FCGI_GET_VALUES question on w's channel.  0 or -1. */
+static int
+worker_values_ask(struct worker *w)
 {
 	static const char *const names[] = {
 		FCGI_MAX_CONNS, FCGI_MPXS_CONNS, FERRY_EXTENSIONS
@@ -660,9 +662,15 @@ worker_ask_values(struct worker *w)
 		    strlen(names[i]), "", 0);
 		len += n;
 	}
+	return wchan_record(&w->ch, FCGI_GET_VALUES, FCGI_NULL_REQUEST_ID,
+	    body, len);
+}
+
+static void
+worker_ask_values(struct worker *w)
+{
 	if (wchan_connect(&w->ch, w->path) == -1 ||
-	    wchan_record(&w->ch, FCGI_GET_VALUES, FCGI_NULL_REQUEST_ID, body,
-	    len) == -1) {
+	    worker_values_ask(w) == -1) {
 		log_warn("%s[%d]: asking FCGI_GET_VALUES", w->app->conf->name,
 		    (int)w->pid);
 		wchan_close(&w->ch);
@@ -742,6 +750,9 @@ worker_spawn(struct pool_app *a)
 	sr.set_ids = app->user != NULL || app->group != NULL;
 	sr.uid = app->uid;
 	sr.gid = app->gid;
+	/* A worker must not outlive a ferryd that was killed: it would
+	   wait in accept for good. */
+	sr.death_sig = SIGTERM;
 	pid = spawn_process(&sr);
 	if (pid == -1) {
 		log_warn("%s: cannot start %s", app->name, app->command);
@@ -786,13 +797,19 @@ fail:
 	return NULL;
 }
 
-/* The worker answered GET_VALUES, refused it, or kept silent. */
+/*
+ * The worker answered GET_VALUES, refused it, or kept silent.  A silent
+ * one keeps the connection (keep_channel): a late answer still arrives
+ * on it, and its first request goes there (a worker serves one
+ * connection at a time, so a new one would wait behind it).
+ */
 static void
-worker_ready(struct worker *w)
+worker_ready(struct worker *w, int keep_channel)
 {
 	struct pool_app	*a = w->app;
 
-	wchan_close(&w->ch);
+	if (!keep_channel)
+		wchan_close(&w->ch);
 	worker_timer(w, 0);
 	worker_set_state(w, WORKER_IDLE);
 	log_debug("%s[%d]: ready%s%s", a->conf->name, (int)w->pid,
@@ -1164,9 +1181,10 @@ pool_ch_record(void *arg, uint8_t type, uint16_t id, const uint8_t *content,
 	}
 	if (id == FCGI_NULL_REQUEST_ID) {
 		if (type == FCGI_GET_VALUES_RESULT) {
+			w->values_known = 1;
 			worker_values(w, content, len);
 			if (w->state == WORKER_STARTING)
-				worker_ready(w);
+				worker_ready(w, 0);
 		} else if (type == FCGI_UNKNOWN_TYPE)
 			log_debug("%s[%d]: FCGI_UNKNOWN_TYPE", w->app->conf->name,
 			    (int)w->pid);
@@ -1290,7 +1308,7 @@ pool_ch_closed(void *arg, const char *why)
 	if (w->state == WORKER_STARTING) {
 		log_debug("%s[%d]: %s before answering FCGI_GET_VALUES",
 		    w->app->conf->name, (int)w->pid, why);
-		worker_ready(w);
+		worker_ready(w, 0);
 		return;
 	}
 	if (!w->active) {
@@ -1502,9 +1520,9 @@ worker_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	switch (w->state) {
 	case WORKER_STARTING:
 		log_info("%s[%d]: no answer to FCGI_GET_VALUES within %.1f s: "
-		    "a legacy worker", a->conf->name, (int)w->pid,
-		    POOL_READY_TIMEOUT);
-		worker_ready(w);
+		    "a legacy worker until it answers", a->conf->name,
+		    (int)w->pid, POOL_READY_TIMEOUT);
+		worker_ready(w, 1);
 		break;
 	case WORKER_IDLE:
 		if (pool_live(a, NULL) > (unsigned int)a->conf->min_workers)

@@ -7,7 +7,7 @@
 #ifndef FERRY_SERVER_POOL_H
 #define FERRY_SERVER_POOL_H
 
-#define POOL_READY_TIMEOUT	1.0	/* s: wait for GET_VALUES_RESULT */
+#define POOL_READY_TIMEOUT	3.0	/* s: wait for GET_VALUES_RESULT */
 #define POOL_BACKLOG		8	/* listen(2) backlog of a worker */
 #define POOL_START_FAIL		1.0	/* s: an exit this soon after spawn,
 					   before any request, is a failed

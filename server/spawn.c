@@ -8,6 +8,9 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include "server/spawn.h"
 
@@ -23,6 +26,7 @@ struct spawn_plan {
 		int	 fd;
 	}		 ops[SPAWN_MAX_OPS];
 	int		 n;
+	pid_t		 parent;	/* the spawning process */
 };
 
 static int	spawn_plan_stdio(const struct spawn_req *r, int avoid,
@@ -208,9 +212,18 @@ spawn_child(const struct spawn_req *r, const struct spawn_plan *p, int report)
 		else if (dup2(p->ops[i].from, p->ops[i].fd) == -1)
 			goto fail;
 	}
-	if (setgroups(1, &r->gid) == -1 || setgid(r->gid) == -1 ||
-	    setuid(r->uid) == -1)
+	if (r->set_ids && (setgroups(1, &r->gid) == -1 ||
+	    setgid(r->gid) == -1 || setuid(r->uid) == -1))
 		goto fail;
+#ifdef __linux__
+	/* After the ids: changing them clears the setting. */
+	if (r->death_sig > 0) {
+		if (prctl(PR_SET_PDEATHSIG, r->death_sig) == -1)
+			goto fail;
+		if (getppid() != p->parent)
+			_exit(0);	/* the parent died meanwhile */
+	}
+#endif
 	if (r->cwd != NULL && chdir(r->cwd) == -1)
 		goto fail;
 	sigemptyset(&set);
@@ -261,6 +274,7 @@ spawn_fork(const struct spawn_req *r)
 		errno = error;
 		return -1;
 	}
+	plan.parent = getpid();
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
 	pid = fork();
@@ -289,8 +303,8 @@ spawn_fork(const struct spawn_req *r)
 pid_t
 spawn_process(const struct spawn_req *r)
 {
-	if (r->set_ids && (geteuid() == 0 || r->uid != geteuid() ||
-	    r->gid != getegid()))
+	if ((r->set_ids && (geteuid() == 0 || r->uid != geteuid() ||
+	    r->gid != getegid())) || r->death_sig > 0)
 		return spawn_fork(r);
 	return spawn_posix(r);
 }

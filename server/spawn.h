@@ -19,6 +19,8 @@ struct spawn_req {
 	int		 set_ids;	/* run as uid and gid (see below) */
 	uid_t		 uid;
 	gid_t		 gid;
+	int		 death_sig;	/* > 0: the child gets it when the
+					   spawning process dies (Linux) */
 };
 
 /*
@@ -30,6 +32,9 @@ struct spawn_req {
  * and uid (setuid) before its chdir and exec, so cwd and path must be
  * reachable by them.  That needs root (EPERM otherwise); a caller that is
  * not root and whose effective ids are uid and gid is left as it is.
+ * death_sig (long-lived children: pool workers) is set after the ids
+ * change, which clears it; such a child that finds its parent gone
+ * already exits at once.
  */
 pid_t	spawn_process(const struct spawn_req *r);
 

@@ -257,6 +257,9 @@ FERRY_API int	ferry_notify_fd(struct ferry_req *req);
  *   ENOMEM
  * ferry_hijack_error() then says why in words.
  *
+ * After ferry_discard() the body bytes the server had passed on are gone;
+ * those it still held come in *buf with the rest.
+ *
  * After a successful hijack the request's body and response calls
  * (ferry_read, ferry_write, ferry_printf, ferry_flush, ferry_status,
  * ferry_add_header) fail with EPERM; a zero-length ferry_write returns 0.

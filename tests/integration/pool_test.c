@@ -859,6 +859,23 @@ START_TEST(test_respawn_after_crash)
 }
 END_TEST
 
+/* A ferryd killed with SIGKILL (it cannot stop its workers) leaves no
+   worker behind: each gets SIGTERM when its parent dies, instead of
+   waiting in accept for good. */
+START_TEST(test_workers_die_with_ferryd)
+{
+	struct ferryd		 f;
+	pid_t			 p1;
+
+	start_app(&f, "responder", "workers = 1\n");
+	p1 = get_pid(&f);
+	ck_assert_int_eq(kill(f.pid, SIGKILL), 0);
+	(void)harness_stop_timeout(&f, 5000);
+	HARNESS_ASSERT(NULL, harness_wait_pid_gone(p1, 5000), "worker %d "
+	    "outlived its killed ferryd", (int)p1);
+}
+END_TEST
+
 /* A worker that exits between requests (after a complete response): the
    next request, sent at once on the same connection, is answered 200 by
    a new worker.  Five rounds, to meet the race with the exit. */
@@ -1923,6 +1940,7 @@ pool_suite(void)
 	tc = tcase_create("supervision");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_respawn_after_crash);
+	tcase_add_test(tc, test_workers_die_with_ferryd);
 	tcase_add_test(tc, test_respawn_after_exit);
 	tcase_add_test(tc, test_max_requests);
 	tcase_add_test(tc, test_request_timeout);

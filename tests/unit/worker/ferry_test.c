@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fdpass/fdpass.h"
 #include "protocol/fcgi.h"
 #include "worker/ferry.h"
 
@@ -633,6 +634,234 @@ h_thread(struct ferry_req *req, void *arg)
 	}
 	pthread_join(t, NULL);
 	report("seen=%d ticks>0=%d\n", atomic_load(&w.seen), ticks > 0);
+	return 0;
+}
+
+/* ---- Hijack and raw chunked bodies: the app side ---- */
+
+/* The number after KEY ("rs=") in the query string, 0 when absent. */
+static size_t
+q_num(struct ferry_req *req, const char *key)
+{
+	const char	*q = ferry_query(req), *p;
+	size_t		 klen = strlen(key), n = 0;
+
+	for (p = q; (p = strstr(p, key)) != NULL; p++) {
+		if (p != q && p[-1] != '&')
+			continue;
+		for (p += klen; *p >= '0' && *p <= '9'; p++)
+			n = n * 10 + (size_t)(*p - '0');
+		return n;
+	}
+	return 0;
+}
+
+static int
+fd_write_all(int fd, const void *p, size_t n)
+{
+	const uint8_t	*b = p;
+	ssize_t		 w;
+
+	while (n > 0) {
+		if ((w = write(fd, b, n)) <= 0)
+			return -1;
+		b += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int
+fd_read_all(int fd, void *p, size_t n)
+{
+	uint8_t	*b = p;
+	ssize_t	 r;
+
+	while (n > 0) {
+		if ((r = read(fd, b, n)) <= 0)
+			return -1;
+		b += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* Reads exactly want bytes of the body (or until it ends), rs at a time;
+   returns a malloc'd copy and its length in *got. */
+static uint8_t *
+h_read_n(struct ferry_req *req, size_t want, size_t rs, size_t *got)
+{
+	uint8_t	*b = malloc(want + 1);
+	size_t	 k;
+	ssize_t	 n;
+
+	*got = 0;
+	while (b != NULL && *got < want) {
+		k = want - *got < rs ? want - *got : rs;
+		if ((n = ferry_read(req, b + *got, k)) <= 0)
+			break;
+		*got += (size_t)n;
+	}
+	return b;
+}
+
+/*
+ * Query "read=N&rs=R&flush=1&unflushed=1&retry=1": flushes "flushed"
+ * (flush), reads N body bytes R at a time, writes "dropped" without
+ * flushing (unflushed), then hijacks (twice when refused, with retry).  Through the socket it writes "NREAD LEN\n",
+ * the bytes it read, then *buf; it answers "ping\n" with "pong\n", then
+ * reports what the request calls did after the hijack.  A failed hijack
+ * is reported (and answered) as "hijack=-1 errno=E err=[why] ...".
+ */
+static int
+h_hijack(struct ferry_req *req, void *arg)
+{
+	uint8_t		*got, one;
+	void		*buf, *b2 = &one;
+	size_t		 ngot, rs, len, l2 = 1;
+	char		 line[64], err0[256], ping[6];
+	int		 fd, e, nb, ce, before, ep[6], w0, again, err2, pong;
+
+	rs = q_num(req, "rs=");
+	if (rs == 0)
+		rs = 65536;
+	if (q_num(req, "flush=")) {
+		ferry_write(req, "flushed", 7);
+		ferry_flush(req);
+	}
+	got = h_read_n(req, q_num(req, "read="), rs, &ngot);
+	if (q_num(req, "unflushed="))
+		ferry_write(req, "dropped", 7);
+	before = ferry_hijacked(req);
+	fd = ferry_hijack(req, &buf, &len);
+	if (fd == -1 && q_num(req, "retry="))
+		fd = ferry_hijack(req, &buf, &len);
+	if (fd == -1) {
+		e = errno;
+		report("hijack=-1 errno=%d err=[%s] bufnull=%d len=%zu "
+		    "hijacked=%d\n", e, ferry_hijack_error(req), buf == NULL,
+		    len, ferry_hijacked(req));
+		ferry_printf(req, "hijack=-1 errno=%d\n", e);
+		free(got);
+		return 1;
+	}
+	snprintf(err0, sizeof(err0), "%s", ferry_hijack_error(req));
+	nb = (fcntl(fd, F_GETFL) & O_NONBLOCK) != 0;
+	ce = (fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0;
+	ep[0] = ferry_read(req, &one, 1) == -1 && errno == EPERM;
+	ep[1] = ferry_write(req, "x", 1) == -1 && errno == EPERM;
+	ep[2] = ferry_printf(req, "x") == -1 && errno == EPERM;
+	ep[3] = ferry_flush(req) == -1 && errno == EPERM;
+	ep[4] = ferry_status(req, 201) == -1 && errno == EPERM;
+	ep[5] = ferry_add_header(req, "X-A", "1") == -1 && errno == EPERM;
+	w0 = ferry_write(req, "", 0) == 0;
+	again = ferry_hijack(req, &b2, &l2) == -1 && errno == EALREADY &&
+	    b2 == NULL && l2 == 0;
+	err2 = ferry_hijack_error(req)[0] != '\0';
+	snprintf(line, sizeof(line), "%zu %zu\n", ngot, len);
+	fd_write_all(fd, line, strlen(line));
+	fd_write_all(fd, got, ngot);
+	fd_write_all(fd, buf, len);
+	pong = fd_read_all(fd, ping, 5) == 0 && memcmp(ping, "ping\n", 5) == 0 &&
+	    fd_write_all(fd, "pong\n", 5) == 0;
+	report("nb=%d ce=%d before=%d bufok=%d eperm=%d%d%d%d%d%d w0=%d "
+	    "hijacked=%d again=%d err0=[%s] err2=%d notified=%d/%d pong=%d\n",
+	    nb, ce, before, (buf == NULL) == (len == 0), ep[0], ep[1], ep[2],
+	    ep[3], ep[4], ep[5], w0, ferry_hijacked(req), again, err0, err2,
+	    ferry_wait_notify(req, 0, 50), ferry_notified(req), pong);
+	free(buf);
+	free(got);
+	close(fd);
+	return 5;
+}
+
+/*
+ * Query "read=N&rs=R": reads N body bytes, hijacks (expecting a refusal),
+ * then answers "rc=... errno=E err=[why] bufnull=B len=L hijacked=H\n",
+ * the bytes read before, "|", the rest of the body, "|rc=R\n".
+ */
+static int
+h_refused(struct ferry_req *req, void *arg)
+{
+	static const size_t	 sizes[] = { 1, 4096, 7, 65536, 3 };
+	uint8_t			 b[65536], *got;
+	void			*buf = b;
+	size_t			 ngot, len = 1, rs, i = 0;
+	ssize_t			 n;
+	int			 fd, e;
+
+	rs = q_num(req, "rs=");
+	got = h_read_n(req, q_num(req, "read="), rs == 0 ? 65536 : rs,
+	    &ngot);
+	fd = ferry_hijack(req, &buf, &len);
+	e = errno;
+	ferry_printf(req, "rc=%d errno=%d err=[%s] bufnull=%d len=%zu "
+	    "hijacked=%d\n", fd, fd == -1 ? e : 0, ferry_hijack_error(req),
+	    buf == NULL, len, ferry_hijacked(req));
+	if (fd != -1) {
+		free(buf);
+		close(fd);
+		free(got);
+		return 1;
+	}
+	ferry_write(req, got, ngot);
+	ferry_write(req, "|", 1);
+	while ((n = ferry_read(req, b, sizes[i++ % 5])) > 0)
+		ferry_write(req, b, (size_t)n);
+	ferry_printf(req, "|rc=%zd\n", n);
+	free(got);
+	return 0;
+}
+
+/* Ends the response, then tries to hijack: reported on fd 3. */
+static int
+h_hijack_ended(struct ferry_req *req, void *arg)
+{
+	void	*buf = &buf;
+	size_t	 len = 1;
+	int	 end, fd, e;
+
+	ferry_printf(req, "done\n");
+	end = ferry_end(req);
+	fd = ferry_hijack(req, &buf, &len);
+	e = errno;
+	report("end=%d rc=%d errno=%d bufnull=%d len=%zu err=%d hijacked=%d\n",
+	    end, fd, e, buf == NULL, len, ferry_hijack_error(req)[0] != '\0',
+	    ferry_hijacked(req));
+	return 0;
+}
+
+/* Query "rs=R": reads the whole body R bytes at a time and answers
+   "rc=R errno=E cl=CL\n" then the bytes. */
+static int
+h_chunked(struct ferry_req *req, void *arg)
+{
+	size_t		 cap = 256, total = 0, rs, k;
+	uint8_t		*b = malloc(cap), *nb;
+	ssize_t		 n = 0;
+	int		 e = 0;
+
+	rs = q_num(req, "rs=");
+	if (rs == 0)
+		rs = 65536;
+	while (b != NULL) {
+		if (total == cap) {
+			if ((nb = realloc(b, 2 * cap)) == NULL)
+				break;
+			b = nb;
+			cap *= 2;
+		}
+		k = cap - total < rs ? cap - total : rs;
+		if ((n = ferry_read(req, b + total, k)) <= 0)
+			break;
+		total += (size_t)n;
+	}
+	if (n == -1)
+		e = errno;
+	ferry_printf(req, "rc=%zd errno=%d cl=%lld\n", n, e,
+	    (long long)ferry_content_length(req));
+	ferry_write(req, b, total);
+	free(b);
 	return 0;
 }
 
@@ -1408,6 +1637,893 @@ START_TEST(test_listen_option)
 }
 END_TEST
 
+/* ---- Hijack and raw chunked bodies: the server side ---- */
+
+#define HJ_EXT		FERRY_EXT_CLOSE_NOTIFY "," FERRY_EXT_HIJACK
+#define HJ_BIG		(300 * 1024)	/* more than FERRY_STDIN_MAX */
+#define HJ_HEAD		"Status: 200 OK\r\n" \
+			"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+
+/* Body byte i of the test bodies: all 256 values, no short period. */
+static uint8_t
+hj_byte(size_t i)
+{
+	return (uint8_t)(i * 7 + i / 251);
+}
+
+static uint8_t *
+hj_pattern(size_t off, size_t n)
+{
+	uint8_t	*b = malloc(n + 1);
+	size_t	 i;
+
+	ck_assert_ptr_nonnull(b);
+	for (i = 0; i < n; i++)
+		b[i] = hj_byte(off + i);
+	return b;
+}
+
+/* Reads records up to FERRY_HIJACK (empty, for id), checking that the
+   STDOUT before it is exactly flushed. */
+static void
+tc_expect_hijack(int fd, uint16_t id, const char *flushed)
+{
+	uint8_t			 content[FCGI_RECORD_MAX_LEN];
+	char			 out[4096];
+	struct fcgi_header	 h;
+	size_t			 outlen = 0;
+
+	for (;;) {
+		ck_assert_msg(tc_read_record(fd, &h, content) == 1,
+		    "EOF before HIJACK");
+		ck_assert_uint_eq(h.request_id, id);
+		if (h.type == FERRY_HIJACK)
+			break;
+		ck_assert_msg(h.type == FCGI_STDOUT && h.content_length > 0,
+		    "record type %d before HIJACK", h.type);
+		ck_assert_uint_le(outlen + h.content_length, sizeof(out) - 1);
+		memcpy(out + outlen, content, h.content_length);
+		outlen += h.content_length;
+	}
+	ck_assert_uint_eq(h.content_length, 0);
+	ck_assert_uint_eq(h.padding_length, 0);
+	out[outlen] = '\0';
+	ck_assert_str_eq(out, flushed);
+}
+
+/*
+ * Sends p[0..len) as ferryd does: FERRY_HIJACKED records (sizes from
+ * split, a 0-terminated list used in turn; NULL: fcgi_stream_chunk's), the
+ * first carrying sock with SCM_RIGHTS, then an empty record; len 0 is a
+ * single empty record that carries sock.  Like ferryd's channel, every
+ * byte from the first record on goes in one fdpass_send when it can.
+ */
+static void
+tc_hijacked(int fd, uint16_t id, int sock, const uint8_t *p, size_t len,
+    const size_t *split)
+{
+	uint8_t	*buf, *q;
+	size_t	 off, k, nrec = 1, i;
+	ssize_t	 n;
+	uint8_t	 pad;
+
+	for (off = 0, i = 0; off < len; off += k, nrec++) {
+		k = split == NULL ? fcgi_stream_chunk(len - off) : split[i++];
+		if (split != NULL && split[i] == 0)
+			i = 0;
+		if (k > len - off)
+			k = len - off;
+	}
+	buf = malloc(len + nrec * (FCGI_HEADER_LEN + 8));
+	ck_assert_ptr_nonnull(buf);
+	q = buf;
+	for (off = 0, i = 0; off < len; off += k) {
+		k = split == NULL ? fcgi_stream_chunk(len - off) : split[i++];
+		if (split != NULL && split[i] == 0)
+			i = 0;
+		if (k > len - off)
+			k = len - off;
+		pad = fcgi_record_header(q, FERRY_HIJACKED, id, k);
+		memcpy(q + FCGI_HEADER_LEN, p + off, k);
+		memset(q + FCGI_HEADER_LEN + k, 0, pad);
+		q += FCGI_HEADER_LEN + k + pad;
+	}
+	fcgi_record_header(q, FERRY_HIJACKED, id, 0);
+	q += FCGI_HEADER_LEN;
+	n = fdpass_send(fd, buf, (size_t)(q - buf), sock);
+	ck_assert_int_gt(n, 0);
+	tc_send(fd, buf + n, (size_t)(q - buf) - (size_t)n);
+	free(buf);
+}
+
+/* A GET_VALUES round trip: every record sent before it was handled. */
+static void
+tc_sync(int fd)
+{
+	uint8_t			 content[FCGI_RECORD_MAX_LEN], q[64];
+	struct fcgi_header	 h;
+	size_t			 n;
+
+	n = fcgi_nv_encode(q, sizeof(q), FCGI_MAX_CONNS,
+	    strlen(FCGI_MAX_CONNS), "", 0);
+	tc_record(fd, FCGI_GET_VALUES, 0, q, n);
+	ck_assert_int_eq(tc_read_record(fd, &h, content), 1);
+	ck_assert_int_eq(h.type, FCGI_GET_VALUES_RESULT);
+}
+
+/* Reads exactly n bytes from fd and compares them with want. */
+static void
+tc_expect_bytes(int fd, const void *want, size_t n, const char *what)
+{
+	uint8_t	*b = malloc(n + 1);
+	size_t	 i;
+
+	ck_assert_ptr_nonnull(b);
+	ck_assert_msg(tc_read_full(fd, b, n) == 1, "%s: EOF", what);
+	for (i = 0; i < n && b[i] == ((const uint8_t *)want)[i]; i++)
+		;
+	ck_assert_msg(i == n, "%s: byte %zu of %zu differs", what, i, n);
+	free(b);
+}
+
+/* One hijack, the server's side of it (see h_hijack). */
+struct hj_io {
+	const char *const	*nv;		/* PARAMS */
+	const uint8_t		*pre;		/* STDIN before HIJACK */
+	size_t			 prelen;
+	int			 pre_end;	/* then the empty STDIN */
+	const char		*refuse;	/* refuse the first HIJACK so */
+	const uint8_t		*pend;		/* STDIN before the refusal */
+	size_t			 pendlen;
+	const uint8_t		*post;		/* STDIN after HIJACK came */
+	size_t			 postlen;
+	const uint8_t		*hj;		/* the HIJACKED bytes */
+	size_t			 hjlen;
+	const size_t		*split;		/* their record sizes */
+	const char		*flushed;	/* STDOUT before HIJACK */
+	const uint8_t		*want_read;	/* what the handler read */
+	size_t			 want_readlen;
+	const uint8_t		*want_buf;	/* *buf, *len */
+	size_t			 want_buflen;
+};
+
+static void
+hj_run(const struct app *a, int fd, uint16_t id, const struct hj_io *io)
+{
+	struct tc_resp	 r;
+	char		 line[64], rep[512];
+	int		 sp[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+	/* Non-blocking, as ferryd's client sockets are. */
+	ck_assert_int_eq(fcntl(sp[1], F_SETFL, O_NONBLOCK), 0);
+	tc_begin(fd, id, FCGI_RESPONDER, FCGI_KEEP_CONN);
+	tc_params(fd, id, io->nv);
+	if (io->prelen > 0)
+		tc_stdin(fd, id, io->pre, io->prelen);
+	if (io->pre_end)
+		tc_stdin(fd, id, NULL, 0);
+	tc_expect_hijack(fd, id, io->flushed);
+	if (io->refuse != NULL) {
+		if (io->pendlen > 0)
+			tc_stdin(fd, id, io->pend, io->pendlen);
+		tc_record(fd, FERRY_HIJACK_REFUSED, id, io->refuse,
+		    strlen(io->refuse));
+		tc_expect_hijack(fd, id, "");
+	}
+	if (io->postlen > 0)
+		tc_stdin(fd, id, io->post, io->postlen);
+	tc_hijacked(fd, id, sp[1], io->hj, io->hjlen, io->split);
+	close(sp[1]);
+	/* After the hijack: never seen (the GET_VALUES round trip makes
+	   sure the app's reader handled it before "ping"). */
+	tc_notify(fd, id, FERRY_REASON_GONE);
+	tc_notify(fd, id, FERRY_REASON_PIPELINED);
+	tc_sync(fd);
+	snprintf(line, sizeof(line), "%zu %zu\n", io->want_readlen,
+	    io->want_buflen);
+	tc_expect_bytes(sp[0], line, strlen(line), "the lengths");
+	tc_expect_bytes(sp[0], io->want_read, io->want_readlen, "read");
+	tc_expect_bytes(sp[0], io->want_buf, io->want_buflen, "*buf");
+	tc_send(sp[0], "ping\n", 5);
+	tc_expect_bytes(sp[0], "pong\n", 5, "pong");
+	app_report(a, rep, sizeof(rep));
+	ck_assert_str_eq(rep, "nb=0 ce=1 before=0 bufok=1 eperm=111111 w0=1 "
+	    "hijacked=1 again=1 err0=[] err2=1 notified=0/0 pong=1");
+	/* END_REQUEST with the handler's status; no STDOUT, not even its
+	   end, after the hijack: "dropped" never comes. */
+	tc_response(fd, id, &r);
+	ck_assert_uint_eq(r.outlen, 0);
+	ck_assert(!r.stdout_end);
+	ck_assert_uint_eq(r.app_status, 5);
+	ck_assert_uint_eq(r.proto, FCGI_REQUEST_COMPLETE);
+	free(r.out);
+	/* The app closed the socket and kept no copy of it. */
+	ck_assert(tc_eof(sp[0]));
+	close(sp[0]);
+}
+
+/* Hijack as ferryd plays it, body bytes before and after HIJACK, the
+   HIJACKED bytes in records of various sizes; then the next request. */
+START_TEST(test_hijack)
+{
+	static const size_t	 s_small[] = { 1, 7, 13, 0 };
+	static const size_t	 s_edge[] = { FCGI_MAX_LENGTH, 1, 0 };
+	static const struct {
+		size_t		 pre;		/* body bytes before HIJACK */
+		int		 pre_end;	/* and the body's end */
+		size_t		 nread;		/* read by the handler */
+		size_t		 rs;		/* ... this many at a time */
+		size_t		 post;		/* body bytes after HIJACK */
+		size_t		 hjlen;		/* HIJACKED bytes */
+		const size_t	*split;		/* ... in records of */
+		int		 flush;		/* "flushed" sent before */
+		int		 unflushed;	/* "dropped" written, not sent */
+	} cases[] = {
+		/* Nothing to hand over: one empty HIJACKED with the fd,
+		   *buf NULL and *len 0. */
+		{ 0, 0, 0, 0, 0, 0, NULL, 0, 0 },
+		/* Flushed output arrives before HIJACK, unflushed output
+		   never; unread body bytes, then the client's next bytes
+		   in records of 1, 7, 13 bytes. */
+		{ 1000, 0, 10, 3, 0, 40, s_small, 1, 1 },
+		/* The body ended before the hijack and was read whole:
+		   only the HIJACKED bytes. */
+		{ 500, 1, 500, 7, 0, 100, NULL, 0, 0 },
+		/* More body than the ring holds, sent after HIJACK came: the
+		   reader keeps it aside, no deadlock; HIJACKED bytes in a
+		   65528-byte record and the rest. */
+		{ 100, 0, 100, 0, HJ_BIG, 70000, NULL, 1, 0 },
+		/* The ring is full and the reader waits for room when the
+		   handler hijacks: the rest follows the ring's bytes. */
+		{ HJ_BIG, 0, 10, 7, 1000, 5, NULL, 0, 1 },
+		/* Big on both sides, nothing read; HIJACKED records of
+		   65535 (padded) and 1 byte. */
+		{ HJ_BIG, 0, 0, 0, HJ_BIG, 65536, s_edge, 1, 1 },
+	};
+	struct app	 a;
+	struct tc_resp	 r;
+	struct hj_io	 io;
+	uint8_t		*body, *hj, *want;
+	char		 q[128], flushed[256];
+	size_t		 i, total;
+	int		 fd;
+
+	app_start(&a, h_hijack);
+	fd = tc_connect(&a);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *const nv[] = {
+			"REQUEST_METHOD", "POST", "QUERY_STRING", q,
+			FERRY_PARAM_EXTENSIONS, HJ_EXT, NULL
+		};
+
+		snprintf(q, sizeof(q), "read=%zu&rs=%zu&flush=%d&unflushed=%d",
+		    cases[i].nread, cases[i].rs, cases[i].flush,
+		    cases[i].unflushed);
+		snprintf(flushed, sizeof(flushed), "%s",
+		    cases[i].flush ? HJ_HEAD "flushed" : "");
+		total = cases[i].pre + cases[i].post;
+		body = hj_pattern(0, total);
+		hj = hj_pattern(12345, cases[i].hjlen);
+		want = malloc(total - cases[i].nread + cases[i].hjlen + 1);
+		memcpy(want, body + cases[i].nread, total - cases[i].nread);
+		memcpy(want + total - cases[i].nread, hj, cases[i].hjlen);
+		memset(&io, 0, sizeof(io));
+		io.nv = nv;
+		io.pre = body;
+		io.prelen = cases[i].pre;
+		io.pre_end = cases[i].pre_end;
+		io.post = body + cases[i].pre;
+		io.postlen = cases[i].post;
+		io.hj = hj;
+		io.hjlen = cases[i].hjlen;
+		io.split = cases[i].split;
+		io.flushed = flushed;
+		io.want_read = body;
+		io.want_readlen = cases[i].nread;
+		io.want_buf = want;
+		io.want_buflen = total - cases[i].nread + cases[i].hjlen;
+		hj_run(&a, fd, (uint16_t)(i + 1), &io);
+		free(body);
+		free(hj);
+		free(want);
+	}
+	/* Refused, then asked again: body bytes from before the first
+	   HIJACK, from while it was pending and from after the second one,
+	   in order, then the HIJACKED bytes; ferry_hijack_error() is ""
+	   again. */
+	{
+		const char *const nv[] = {
+			"REQUEST_METHOD", "POST", "QUERY_STRING",
+			"read=2&rs=1&retry=1",
+			FERRY_PARAM_EXTENSIONS, HJ_EXT, NULL
+		};
+
+		body = hj_pattern(0, 3000);
+		hj = hj_pattern(999, 20);
+		want = malloc(3000 - 2 + 20);
+		memcpy(want, body + 2, 3000 - 2);
+		memcpy(want + 3000 - 2, hj, 20);
+		memset(&io, 0, sizeof(io));
+		io.nv = nv;
+		io.pre = body;
+		io.prelen = 1000;
+		io.refuse = "busy: not now";
+		io.pend = body + 1000;
+		io.pendlen = 1000;
+		io.post = body + 2000;
+		io.postlen = 1000;
+		io.hj = hj;
+		io.hjlen = 20;
+		io.flushed = "";
+		io.want_read = body;
+		io.want_readlen = 2;
+		io.want_buf = want;
+		io.want_buflen = 3000 - 2 + 20;
+		hj_run(&a, fd, 100, &io);
+		free(body);
+		free(hj);
+		free(want);
+	}
+	/* The connection serves on: a request without FERRY_EXTENSIONS. */
+	tc_get(fd, 1, "", &r);
+	snprintf(q, sizeof(q), "hijack=-1 errno=%d\n", EOPNOTSUPP);
+	ck_assert_str_eq(tc_body(&r), q);
+	free(r.out);
+	close(fd);
+	app_stop(&a);
+}
+END_TEST
+
+/* Cuts "err=[TEXT]" of the line at s[0..*len) down to "err=[]", TEXT
+   into text. */
+static void
+hj_take_err(char *s, size_t *len, char *text, size_t cap)
+{
+	char	*b, *e;
+	size_t	 n;
+
+	s[*len] = '\0';
+	b = strstr(s, "err=[");
+	ck_assert_ptr_nonnull(b);
+	b += 5;
+	e = strstr(b, "] ");
+	ck_assert_ptr_nonnull(e);
+	n = (size_t)(e - b);
+	ck_assert_uint_lt(n, cap);
+	memcpy(text, b, n);
+	text[n] = '\0';
+	memmove(b, e, *len - (size_t)(e - s) + 1);
+	*len -= n;
+}
+
+/* Refused hijacks: the errno for each reason, the body still readable in
+   order; no hijack offered: EOPNOTSUPP and no HIJACK record. */
+START_TEST(test_hijack_refused)
+{
+	static const struct {
+		const char	*ext;	/* FERRY_EXTENSIONS; NULL: none */
+		const char	*why;	/* the refusal; NULL: no HIJACK */
+		int		 err;
+		size_t		 pre;	/* body before HIJACK */
+		size_t		 nread;	/* read before hijacking */
+		size_t		 pend;	/* body while HIJACK is pending */
+		size_t		 post;	/* body after the refusal */
+	} cases[] = {
+		/* The client left: ENOTCONN. */
+		{ HJ_EXT, FERRY_REFUSED_GONE, ENOTCONN, 3, 1, 3, 3 },
+		/* Hijacked already (by the server's count): EALREADY. */
+		{ HJ_EXT, FERRY_REFUSED_TWICE, EALREADY, 3, 1, 3, 3 },
+		/* The response is complete: ESHUTDOWN. */
+		{ HJ_EXT, FERRY_REFUSED_COMPLETE, ESHUTDOWN, 3, 0, 3, 0 },
+		/* Other known reasons: ECONNREFUSED. */
+		{ HJ_EXT, FERRY_REFUSED_STALE, ECONNREFUSED, 0, 0, 5, 5 },
+		{ HJ_EXT, FERRY_REFUSED_SPOOLED, ECONNREFUSED, 10, 10, 0, 0 },
+		/* The first word decides, whatever follows it. */
+		{ HJ_EXT, "gone: the client reset the connection", ENOTCONN,
+		    3, 2, 0, 3 },
+		{ HJ_EXT, "complete:", ESHUTDOWN, 3, 3, 3, 3 },
+		/* Unknown words, no colon, an empty reason: ECONNREFUSED. */
+		{ HJ_EXT, "busy: try later", ECONNREFUSED, 3, 1, 3, 3 },
+		{ HJ_EXT, "gone", ECONNREFUSED, 3, 1, 3, 3 },
+		{ HJ_EXT, "GONE: upper case", ECONNREFUSED, 3, 1, 3, 3 },
+		{ HJ_EXT, "", ECONNREFUSED, 3, 1, 3, 3 },
+		/* More than the ring while pending and again after the
+		   refusal: all of it read in order, no deadlock. */
+		{ HJ_EXT, FERRY_REFUSED_GONE, ENOTCONN, 1000, 10, HJ_BIG,
+		    HJ_BIG },
+		/* The ring full when hijacking, more after the refusal. */
+		{ HJ_EXT, FERRY_REFUSED_GONE, ENOTCONN, HJ_BIG, 7, 100,
+		    HJ_BIG },
+		/* No FERRY_EXTENSIONS: EOPNOTSUPP, nothing sent. */
+		{ NULL, NULL, EOPNOTSUPP, 3, 1, 3, 3 },
+		/* Extensions without hijack. */
+		{ FERRY_EXT_CLOSE_NOTIFY, NULL, EOPNOTSUPP, 3, 1, 3, 3 },
+		{ "", NULL, EOPNOTSUPP, 3, 1, 3, 3 },
+		/* Words that are not "hijack": case matters, no prefixes,
+		   only commas separate. */
+		{ "Hijack,hijacked,hijac", NULL, EOPNOTSUPP, 3, 1, 3, 3 },
+		{ "close-notify;hijack", NULL, EOPNOTSUPP, 3, 1, 3, 3 },
+	};
+	struct app	 a;
+	struct tc_resp	 r;
+	uint8_t		*body, *want;
+	char		 q[64], line[256], text[256];
+	size_t		 i, total, wlen, olen;
+	uint16_t	 id;
+	int		 fd;
+
+	app_start(&a, h_refused);
+	fd = tc_connect(&a);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *nv[] = {
+			"REQUEST_METHOD", "POST", "QUERY_STRING", q,
+			FERRY_PARAM_EXTENSIONS, cases[i].ext, NULL
+		};
+
+		if (cases[i].ext == NULL)
+			nv[4] = NULL;
+		id = (uint16_t)(i + 1);
+		snprintf(q, sizeof(q), "read=%zu&rs=%d", cases[i].nread,
+		    i % 2 ? 1 : 0);
+		total = cases[i].pre + cases[i].pend + cases[i].post;
+		body = hj_pattern(0, total);
+		tc_begin(fd, id, FCGI_RESPONDER, FCGI_KEEP_CONN);
+		tc_params(fd, id, nv);
+		if (cases[i].pre > 0)
+			tc_stdin(fd, id, body, cases[i].pre);
+		if (cases[i].why != NULL)
+			tc_expect_hijack(fd, id, "");
+		if (cases[i].pend > 0)
+			tc_stdin(fd, id, body + cases[i].pre, cases[i].pend);
+		if (cases[i].why != NULL)
+			tc_record(fd, FERRY_HIJACK_REFUSED, id, cases[i].why,
+			    strlen(cases[i].why));
+		if (cases[i].post > 0)
+			tc_stdin(fd, id, body + cases[i].pre + cases[i].pend,
+			    cases[i].post);
+		tc_stdin(fd, id, NULL, 0);
+		/* tc_response fails on any record but STDOUT and END. */
+		tc_response(fd, id, &r);
+		ck_assert_uint_eq(r.app_status, 0);
+		olen = r.outlen;
+		hj_take_err(r.out, &olen, text, sizeof(text));
+		if (cases[i].why != NULL)
+			ck_assert_str_eq(text, cases[i].why);
+		else
+			ck_assert_msg(text[0] != '\0', "case %zu: no reason", i);
+		snprintf(line, sizeof(line), HJ_HEAD "rc=-1 errno=%d err=[] "
+		    "bufnull=1 len=0 hijacked=0\n", cases[i].err);
+		wlen = strlen(line) + total + 8;
+		want = malloc(wlen + 1);
+		memcpy(want, line, strlen(line));
+		memcpy(want + strlen(line), body, cases[i].nread);
+		want[strlen(line) + cases[i].nread] = '|';
+		memcpy(want + strlen(line) + cases[i].nread + 1,
+		    body + cases[i].nread, total - cases[i].nread);
+		memcpy(want + strlen(line) + total + 1, "|rc=0\n", 6);
+		wlen = strlen(line) + total + 7;
+		ck_assert_msg(olen == wlen && memcmp(r.out, want, wlen) == 0,
+		    "case %zu: got %zu bytes \"%.*s\"...", i, olen,
+		    (int)(olen < 200 ? olen : 200), r.out);
+		free(want);
+		free(body);
+		free(r.out);
+	}
+	close(fd);
+	app_stop(&a);
+}
+END_TEST
+
+/* The server's connection closes while the handler waits for HIJACKED:
+   EPIPE; the app serves the next connection. */
+START_TEST(test_hijack_conn_lost)
+{
+	static const char *const nv[] = {
+		"REQUEST_METHOD", "GET", "QUERY_STRING", "read=0",
+		FERRY_PARAM_EXTENSIONS, HJ_EXT, NULL
+	};
+	struct app	 a;
+	struct tc_resp	 r;
+	char		 rep[512], want[128], text[256];
+	size_t		 len;
+	int		 fd;
+
+	app_start(&a, h_hijack);
+	fd = tc_connect(&a);
+	tc_begin(fd, 1, FCGI_RESPONDER, FCGI_KEEP_CONN);
+	tc_params(fd, 1, nv);
+	tc_expect_hijack(fd, 1, "");
+	close(fd);
+	app_report(&a, rep, sizeof(rep));
+	len = strlen(rep);
+	hj_take_err(rep, &len, text, sizeof(text));
+	ck_assert_msg(text[0] != '\0', "no reason");
+	snprintf(want, sizeof(want), "hijack=-1 errno=%d err=[] bufnull=1 "
+	    "len=0 hijacked=0", EPIPE);
+	ck_assert_str_eq(rep, want);
+	fd = tc_connect(&a);
+	tc_get(fd, 1, "", &r);
+	snprintf(want, sizeof(want), "hijack=-1 errno=%d\n", EOPNOTSUPP);
+	ck_assert_str_eq(tc_body(&r), want);
+	free(r.out);
+	close(fd);
+	app_stop(&a);
+}
+END_TEST
+
+/* After ferry_end: ESHUTDOWN, no HIJACK sent; the connection serves on. */
+START_TEST(test_hijack_after_end)
+{
+	static const char *const nv[] = {
+		"REQUEST_METHOD", "GET", FERRY_PARAM_EXTENSIONS, HJ_EXT, NULL
+	};
+	struct app	 a;
+	struct tc_resp	 r;
+	char		 rep[256], want[128];
+	uint16_t	 id;
+	int		 fd;
+
+	app_start(&a, h_hijack_ended);
+	fd = tc_connect(&a);
+	snprintf(want, sizeof(want), "end=0 rc=-1 errno=%d bufnull=1 len=0 "
+	    "err=1 hijacked=0", ESHUTDOWN);
+	for (id = 1; id <= 2; id++) {
+		/* A stray HIJACK would come before request 2's records. */
+		tc_begin(fd, id, FCGI_RESPONDER, FCGI_KEEP_CONN);
+		tc_params(fd, id, nv);
+		tc_stdin(fd, id, NULL, 0);
+		tc_response(fd, id, &r);
+		ck_assert_str_eq(tc_body(&r), "done\n");
+		free(r.out);
+		app_report(&a, rep, sizeof(rep));
+		ck_assert_str_eq(rep, want);
+	}
+	close(fd);
+	app_stop(&a);
+}
+END_TEST
+
+/* Sends raw as STDIN: one record (k 0), two cut at k, or one record per
+   byte (k == len); len 0 sends no record.  Then the body's end. */
+static void
+tc_stdin_split(int fd, uint16_t id, const char *raw, size_t len, size_t k)
+{
+	size_t	 i;
+
+	if (k == len && len > 1) {
+		for (i = 0; i < len; i++)
+			tc_record(fd, FCGI_STDIN, id, raw + i, 1);
+	} else if (k > 0 && k < len) {
+		tc_record(fd, FCGI_STDIN, id, raw, k);
+		tc_record(fd, FCGI_STDIN, id, raw + k, len - k);
+	} else if (len > 0)
+		tc_record(fd, FCGI_STDIN, id, raw, len);
+	tc_record(fd, FCGI_STDIN, id, NULL, 0);
+}
+
+/* Checks h_chunked's answer: "rc=R errno=E cl=-1\n" and the data. */
+static void
+chunked_check(struct tc_resp *r, int err, const char *want, size_t wlen,
+    const char *what)
+{
+	char	 line[64];
+	char	*b = tc_body(r);
+	size_t	 blen = r->outlen - (size_t)(b - r->out), llen;
+
+	snprintf(line, sizeof(line), "rc=%d errno=%d cl=-1\n",
+	    err == 0 ? 0 : -1, err);
+	llen = strlen(line);
+	ck_assert_msg(blen == llen + wlen && memcmp(b, line, llen) == 0 &&
+	    memcmp(b + llen, want, wlen) == 0,
+	    "%s: got \"%.*s\", want \"%s%.*s\"", what, (int)blen, b, line,
+	    (int)wlen, want);
+}
+
+#define CHUNK_31	"0123456789abcdefghijklmnopqrstu"
+
+/* Raw chunked bodies (FERRY_STDIN_CHUNKED=1): decoded by ferry_read
+   whole, at every split point, byte by byte, with small and large reads. */
+START_TEST(test_chunked_body)
+{
+	static const struct {
+		const char	*raw;
+		const char	*want;	/* the decoded body */
+		int		 err;	/* ferry_read's errno at the end */
+	} cases[] = {
+		/* One chunk. */
+		{ "5\r\nhello\r\n0\r\n\r\n", "hello", 0 },
+		/* Only the last chunk: an empty body. */
+		{ "0\r\n\r\n", "", 0 },
+		/* Many chunks of growing size. */
+		{ "1\r\na\r\n2\r\nbc\r\n3\r\ndef\r\n4\r\nghij\r\n0\r\n\r\n",
+		    "abcdefghij", 0 },
+		/* Extensions: names, token and quoted values, on the last
+		   chunk too. */
+		{ "4;name=value\r\nWiki\r\n5;a;b=\"q s\"\r\npedia\r\n"
+		    "0;last\r\n\r\n", "Wikipedia", 0 },
+		/* Trailer fields, skipped. */
+		{ "3\r\nabc\r\n0\r\nExpires: never\r\nX-Sum: 1\r\n\r\n",
+		    "abc", 0 },
+		/* Hex sizes in upper and lower case. */
+		{ "A\r\n0123456789\r\nb\r\nabcdefghijk\r\n1F\r\n" CHUNK_31
+		    "\r\n1f\r\n" CHUNK_31 "\r\n0\r\n\r\n",
+		    "0123456789abcdefghijk" CHUNK_31 CHUNK_31, 0 },
+		/* Leading zeros, on the last chunk's size too. */
+		{ "0003\r\nxyz\r\n000\r\n\r\n", "xyz", 0 },
+		/* Data that looks like framing. */
+		{ "7\r\n0\r\n\r\nxx\r\n2\r\n\r\n\r\n0\r\n\r\n",
+		    "0\r\n\r\nxx\r\n", 0 },
+		/* Bytes with the high bit set and controls in the data. */
+		{ "4\r\n\x01\xff\x7f\x80\r\n0\r\n\r\n", "\x01\xff\x7f\x80", 0 },
+		/* Malformed: not a hex digit; what came before is read. */
+		{ "g\r\nabc\r\n0\r\n\r\n", "", EBADMSG },
+		{ "3\r\nabc\r\nz\r\n0\r\n\r\n", "abc", EBADMSG },
+		/* Malformed: data longer than its size. */
+		{ "3\r\nabcX\r\n0\r\n\r\n", "abc", EBADMSG },
+		/* Malformed: whitespace, sign, 0x prefix, empty size. */
+		{ "3 \r\nabc\r\n0\r\n\r\n", "", EBADMSG },
+		{ "+3\r\nabc\r\n0\r\n\r\n", "", EBADMSG },
+		{ "0x3\r\nabc\r\n0\r\n\r\n", "", EBADMSG },
+		{ "\r\nabc\r\n0\r\n\r\n", "", EBADMSG },
+		/* Malformed: a bare LF. */
+		{ "3\nabc\r\n0\r\n\r\n", "", EBADMSG },
+		/* Malformed: a size over 64 bits. */
+		{ "1ffffffffffffffff\r\na\r\n0\r\n\r\n", "", EBADMSG },
+		/* Malformed: an obs-fold trailer line. */
+		{ "1\r\na\r\n0\r\nA: b\r\n c\r\n\r\n", "a", EBADMSG },
+		/* Malformed: a space in an extension (no BWS). */
+		{ "1 ;x\r\na\r\n0\r\n\r\n", "", EBADMSG },
+		/* STDIN ends inside the data, after it, in the last chunk's
+		   line, in the trailers: EPIPE after the data. */
+		{ "5\r\nhel", "hel", EPIPE },
+		{ "5\r\nhello\r\n", "hello", EPIPE },
+		{ "5\r\nhello\r\n0\r\n", "hello", EPIPE },
+		{ "5\r\nhello\r\n0\r\nX: y\r\n", "hello", EPIPE },
+		/* No byte at all. */
+		{ "", "", EPIPE },
+	};
+	static const size_t	 rss[] = { 1, 3, 7, 65536 };
+	struct app	 a;
+	struct tc_resp	 r;
+	char		 q[32], what[96];
+	size_t		 i, j, k, len;
+	int		 fd;
+
+	app_start(&a, h_chunked);
+	fd = tc_connect(&a);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		len = strlen(cases[i].raw);
+		for (k = 0; k <= len; k++) {
+			for (j = 0; j < sizeof(rss) / sizeof(rss[0]); j++) {
+				/* Whole and byte by byte with every read
+				   size, two-way splits with one of them in
+				   turn (all of them would take too long on a
+				   loaded machine). */
+				if (k > 0 && k < len && j != (k + i) %
+				    (sizeof(rss) / sizeof(rss[0])))
+					continue;
+				const char *const nv[] = {
+					"REQUEST_METHOD", "POST",
+					"QUERY_STRING", q,
+					FERRY_PARAM_EXTENSIONS, HJ_EXT,
+					FERRY_PARAM_CHUNKED, "1", NULL
+				};
+
+				snprintf(q, sizeof(q), "rs=%zu", rss[j]);
+				snprintf(what, sizeof(what),
+				    "case %zu split %zu/%zu rs %zu", i, k, len,
+				    rss[j]);
+				tc_begin(fd, 1, FCGI_RESPONDER, FCGI_KEEP_CONN);
+				tc_params(fd, 1, nv);
+				tc_stdin_split(fd, 1, cases[i].raw, len, k);
+				tc_response(fd, 1, &r);
+				chunked_check(&r, cases[i].err, cases[i].want,
+				    strlen(cases[i].want), what);
+				free(r.out);
+			}
+		}
+	}
+	close(fd);
+	app_stop(&a);
+}
+END_TEST
+
+/* A chunked body larger than the ring (it wraps), and a body that is not
+   marked raw chunked (FERRY_STDIN_CHUNKED other than "1"): passed as is. */
+START_TEST(test_chunked_big)
+{
+	static const size_t	 rss[] = { 7, 4096, 65536 };
+	static const char	 head[] = "4B000;big\r\n";	/* 307200 */
+	static const char	 tail[] = "\r\n10\r\n0123456789abcdef\r\n"
+	    "0\r\nX: y\r\n\r\n";
+	struct app	 a;
+	struct tc_resp	 r;
+	uint8_t		*data, *raw, *want;
+	char		 q[32];
+	size_t		 j, rawlen, hl = sizeof(head) - 1, tl = sizeof(tail) - 1;
+	int		 fd;
+
+	data = hj_pattern(0, HJ_BIG);
+	rawlen = hl + HJ_BIG + tl;
+	raw = malloc(rawlen);
+	memcpy(raw, head, hl);
+	memcpy(raw + hl, data, HJ_BIG);
+	memcpy(raw + hl + HJ_BIG, tail, tl);
+	want = malloc(HJ_BIG + 16);
+	memcpy(want, data, HJ_BIG);
+	memcpy(want + HJ_BIG, "0123456789abcdef", 16);
+	app_start(&a, h_chunked);
+	fd = tc_connect(&a);
+	for (j = 0; j < sizeof(rss) / sizeof(rss[0]); j++) {
+		const char *const nv[] = {
+			"REQUEST_METHOD", "POST", "QUERY_STRING", q,
+			FERRY_PARAM_CHUNKED, "1", NULL
+		};
+
+		snprintf(q, sizeof(q), "rs=%zu", rss[j]);
+		tc_begin(fd, 1, FCGI_RESPONDER, FCGI_KEEP_CONN);
+		tc_params(fd, 1, nv);
+		tc_stdin(fd, 1, raw, rawlen);
+		tc_stdin(fd, 1, NULL, 0);
+		tc_response(fd, 1, &r);
+		chunked_check(&r, 0, (const char *)want, HJ_BIG + 16, q);
+		free(r.out);
+	}
+	/* "0" (and anything but "1") leaves the body alone. */
+	{
+		static const char *const nv[] = {
+			"REQUEST_METHOD", "POST", FERRY_PARAM_CHUNKED, "0",
+			"CONTENT_LENGTH", "15", NULL
+		};
+		struct tc_resp	 r2;
+
+		tc_begin(fd, 2, FCGI_RESPONDER, FCGI_KEEP_CONN);
+		tc_params(fd, 2, nv);
+		tc_stdin(fd, 2, "5\r\nhello\r\n0\r\n\r\n", 15);
+		tc_stdin(fd, 2, NULL, 0);
+		tc_response(fd, 2, &r2);
+		ck_assert_str_eq(tc_body(&r2),
+		    "rc=0 errno=0 cl=15\n5\r\nhello\r\n0\r\n\r\n");
+		free(r2.out);
+	}
+	close(fd);
+	app_stop(&a);
+	free(data);
+	free(raw);
+	free(want);
+}
+END_TEST
+
+/* Hijack in the middle of a raw chunked body: *buf holds the bytes not
+   decoded yet, chunk framing included, then the HIJACKED bytes. */
+START_TEST(test_chunked_hijack)
+{
+	static const size_t	 s_small[] = { 5, 7, 100, 0 };
+	static const char	 A[] = "5\r\nhello\r\n0\r\n\r\n";
+	static const char	 B[] = "3;x=y\r\nabc\r\n4\r\ndefg\r\n0\r\n"
+	    "T: v\r\n\r\n";
+	static const char	 next[] = "GET /b HTTP/1.1\r\nHost: x\r\n\r\n";
+	static const struct {
+		const char	*raw;
+		size_t		 pre;	/* raw bytes before HIJACK; the rest
+					   after it */
+		int		 pre_end;	/* all of it, and STDIN's end */
+		size_t		 nread;	/* data bytes read first */
+		size_t		 rs;	/* ... this many at a time */
+		const char	*want_read;
+		const char	*want_rest;	/* raw bytes in *buf */
+	} cases[] = {
+		/* Nothing read: the whole raw body. */
+		{ A, 15, 0, 0, 0, "", A },
+		/* Inside the data. */
+		{ A, 15, 0, 3, 0, "hel", "lo\r\n0\r\n\r\n" },
+		/* At the end of the data: its CRLF and the last chunk. */
+		{ A, 15, 0, 5, 1, "hello", "\r\n0\r\n\r\n" },
+		/* Into the second chunk, 7 then 1 at a time. */
+		{ B, 32, 0, 4, 7, "abcd", "efg\r\n0\r\nT: v\r\n\r\n" },
+		/* Byte by byte through both chunks. */
+		{ B, 32, 0, 7, 1, "abcdefg", "\r\n0\r\nT: v\r\n\r\n" },
+		/* The first chunk and its CRLF came before HIJACK, the rest
+		   after it. */
+		{ B, 12, 0, 3, 3, "abc", "\r\n4\r\ndefg\r\n0\r\nT: v\r\n\r\n" },
+		/* Cut inside the first chunk's data. */
+		{ B, 9, 0, 2, 0, "ab", "c\r\n4\r\ndefg\r\n0\r\nT: v\r\n\r\n" },
+		/* Cut inside the next size line. */
+		{ B, 14, 0, 3, 0, "abc", "\r\n4\r\ndefg\r\n0\r\nT: v\r\n\r\n" },
+		/* The body read to its end (ferry_read 0): only the
+		   HIJACKED bytes. */
+		{ B, 32, 1, 100, 0, "abcdefg", "" },
+	};
+	struct app	 a;
+	struct hj_io	 io;
+	struct tc_resp	 r;
+	uint8_t		*want, *big, *data;
+	char		 q[128];
+	size_t		 i, rawlen, rlen, nl = sizeof(next) - 1;
+	int		 fd;
+
+	app_start(&a, h_hijack);
+	fd = tc_connect(&a);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *const nv[] = {
+			"REQUEST_METHOD", "POST", "QUERY_STRING", q,
+			FERRY_PARAM_EXTENSIONS, HJ_EXT,
+			FERRY_PARAM_CHUNKED, "1", NULL
+		};
+
+		rawlen = strlen(cases[i].raw);
+		ck_assert_uint_eq(strlen(A), 15);
+		ck_assert_uint_eq(strlen(B), 32);
+		snprintf(q, sizeof(q), "read=%zu&rs=%zu", cases[i].nread,
+		    cases[i].rs);
+		rlen = strlen(cases[i].want_rest);
+		want = malloc(rlen + nl);
+		memcpy(want, cases[i].want_rest, rlen);
+		memcpy(want + rlen, next, nl);
+		memset(&io, 0, sizeof(io));
+		io.nv = nv;
+		io.pre = (const uint8_t *)cases[i].raw;
+		io.prelen = cases[i].pre;
+		io.pre_end = cases[i].pre_end;
+		io.post = (const uint8_t *)cases[i].raw + cases[i].pre;
+		io.postlen = rawlen - cases[i].pre;
+		io.hj = (const uint8_t *)next;
+		io.hjlen = nl;
+		io.split = s_small;
+		io.flushed = "";
+		io.want_read = (const uint8_t *)cases[i].want_read;
+		io.want_readlen = strlen(cases[i].want_read);
+		io.want_buf = want;
+		io.want_buflen = rlen + nl;
+		hj_run(&a, fd, (uint16_t)(i + 1), &io);
+		free(want);
+	}
+
+	/* Bigger than the ring, which is full when the handler hijacks
+	   after 10 bytes of data. */
+	{
+		static const char *const nv[] = {
+			"REQUEST_METHOD", "POST", "QUERY_STRING", "read=10&rs=7",
+			FERRY_PARAM_EXTENSIONS, HJ_EXT,
+			FERRY_PARAM_CHUNKED, "1", NULL
+		};
+		static const char	 head[] = "4B000\r\n";
+		static const char	 tail[] = "\r\n0\r\n\r\n";
+		size_t			 hl = 7, tl = 7;
+
+		data = hj_pattern(0, HJ_BIG);
+		rawlen = hl + HJ_BIG + tl;
+		big = malloc(rawlen + nl);
+		memcpy(big, head, hl);
+		memcpy(big + hl, data, HJ_BIG);
+		memcpy(big + hl + HJ_BIG, tail, tl);
+		memcpy(big + rawlen, next, nl);
+		memset(&io, 0, sizeof(io));
+		io.nv = nv;
+		io.pre = big;
+		io.prelen = rawlen;
+		io.hj = (const uint8_t *)next;
+		io.hjlen = nl;
+		io.flushed = "";
+		io.want_read = data;
+		io.want_readlen = 10;
+		io.want_buf = big + hl + 10;
+		io.want_buflen = rawlen - hl - 10 + nl;
+		hj_run(&a, fd, 77, &io);
+		free(big);
+		free(data);
+	}
+	/* The connection serves on. */
+	tc_get(fd, 1, "", &r);
+	snprintf(q, sizeof(q), "hijack=-1 errno=%d\n", EOPNOTSUPP);
+	ck_assert_str_eq(tc_body(&r), q);
+	free(r.out);
+	close(fd);
+	app_stop(&a);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1441,6 +2557,13 @@ main(void)
 	tcase_add_test(tc, test_not_a_socket);
 	tcase_add_test(tc, test_listen_addr);
 	tcase_add_test(tc, test_listen_option);
+	tcase_add_test(tc, test_hijack);
+	tcase_add_test(tc, test_hijack_refused);
+	tcase_add_test(tc, test_hijack_conn_lost);
+	tcase_add_test(tc, test_hijack_after_end);
+	tcase_add_test(tc, test_chunked_body);
+	tcase_add_test(tc, test_chunked_big);
+	tcase_add_test(tc, test_chunked_hijack);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

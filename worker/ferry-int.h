@@ -11,10 +11,12 @@
  * request costs no thread switch.  Each connection also has a helper
  * thread (the background reader) that reads only while someone needs
  * reading with no app thread in the library: after ferry_notify_fd (its fd
- * must turn readable by itself), or once a handler has run for
- * FERRY_BG_TICK_MS without the library reading (so that GET_VALUES,
- * ABORT_REQUEST and close-notify are handled while it computes).  Until
- * then it sleeps, waking every FERRY_BG_TICK_MS to look.  The holder reads
+ * must turn readable by itself; it waits FERRY_BG_GRACE_MS first, so that
+ * a handler that asks for the fd and answers at once costs no hand-over of
+ * the socket), or once a handler has run for FERRY_BG_TICK_MS without the
+ * library reading (so that GET_VALUES, ABORT_REQUEST and close-notify are
+ * handled while it computes).  Until then it sleeps, waking every
+ * FERRY_BG_TICK_MS to look.  The holder reads
  * through fdpass_recv (a FERRY_HIJACKED record carries a descriptor),
  * handles every complete record buffered, and gives the token back; a
  * thread that needs input while another holds it waits on cv, which the
@@ -49,6 +51,9 @@
 #define FERRY_LINGER_MS		1000		/* wait for EOF when closing with input pending */
 #define FERRY_HEADER_NAME_MAX	256		/* ferry_header()'s longest name */
 #define FERRY_BG_TICK_MS	50		/* the background reader looks */
+#define FERRY_BG_GRACE_MS	1		/* ... and waits after ferry_notify_fd */
+#define FERRY_PEEK_NS		100000		/* a look without waiting is skipped
+						   this soon after a read */
 
 #define FERRY_HERR_MAX		128		/* ferry_hijack_error() text */
 
@@ -80,7 +85,9 @@ struct ferry_conn {
 	int			 reading;	/* (mu) a thread holds the reading token */
 	int			 bg_want;	/* (mu) the background reader reads for
 						   cur until ferry_finish */
+	int			 bg_grace;	/* (mu) ... after FERRY_BG_GRACE_MS */
 	unsigned		 seq;		/* (mu) requests handed to the app */
+	uint64_t		 looked_ns;	/* (mu) when a read last returned */
 	int			 closing;	/* (mu) being torn down: records ignored */
 	int			 dead;		/* (mu) no more input: EOF, error */
 	int			 close_after;	/* (mu) a rejected BEGIN without KEEP_CONN */

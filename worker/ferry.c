@@ -59,6 +59,7 @@ static void	*ferry_conn_bg(void *arg);
 static int	ferry_conn_wait(struct ferry_conn *c,
 		    const struct timespec *deadline);
 static void	ferry_conn_peek(struct ferry_conn *c);
+static uint64_t	ferry_now_ns(void);
 static int	ferry_conn_step(struct ferry_conn *c,
 		    const struct timespec *deadline, int flags);
 static int	ferry_conn_parse(struct ferry_conn *c, int *handled);
@@ -429,7 +430,7 @@ ferry_finish(struct ferry_req *req)
 	close_conn = !req->keep || c->dead || c->close_after;
 	linger = !req->stdin_ended && !c->dead;
 	/* The background reader stops after its current round. */
-	c->bg_want = 0;
+	c->bg_want = c->bg_grace = 0;
 	ferry_req_recycle(c, req);
 	pthread_cond_broadcast(&c->cv);
 	pthread_mutex_unlock(&c->mu);
@@ -546,7 +547,7 @@ ferry_conn_free(struct ferry_conn *c, int linger)
 /*
  * The background reader.  It sleeps until it is wanted: by
  * ferry_notify_fd(), whose fd must turn readable with no app thread in the
- * library, or by itself when a tick finds the same request running as at
+ * library (after a grace of FERRY_BG_GRACE_MS), or by itself when a tick finds the same request running as at
  * the last tick and nobody reading (a handler that computes for long: its
  * management records, aborts and notifications are handled meanwhile).
  * Wanted, it reads whenever the token is free, until ferry_finish.
@@ -560,6 +561,15 @@ ferry_conn_bg(void *arg)
 
 	pthread_mutex_lock(&c->mu);
 	while (!c->closing) {
+		if (c->bg_want && c->bg_grace) {
+			/* A handler that ends within the grace needs no
+			   reading from here: the socket stays with the app's
+			   thread for the next request. */
+			c->bg_grace = 0;
+			ferry_deadline(&tick, FERRY_BG_GRACE_MS);
+			(void)ferry_cond_wait(&c->bgcv, &c->mu, &tick);
+			continue;
+		}
 		if (c->bg_want && !c->dead) {
 			if (c->reading ||
 			    ferry_conn_step(c, NULL, 0) == EAGAIN)
@@ -598,13 +608,29 @@ ferry_conn_wait(struct ferry_conn *c, const struct timespec *deadline)
 	return ferry_cond_wait(&c->cv, &c->mu, deadline);
 }
 
-/* Handles what the server sent and nobody read yet, without waiting,
-   when no other thread is reading; mu held. */
+/*
+ * Handles what the server sent and nobody read yet, without waiting,
+ * when no other thread is reading; mu held.  A read that returned less
+ * than FERRY_PEEK_NS ago counts as the look (a poll costs microseconds,
+ * and a handler that asks right after ferry_accept would pay one each
+ * request).
+ */
 static void
 ferry_conn_peek(struct ferry_conn *c)
 {
-	if (!c->reading && !c->dead)
+	if (!c->reading && !c->dead &&
+	    ferry_now_ns() - c->looked_ns >= FERRY_PEEK_NS)
 		(void)ferry_conn_step(c, NULL, FERRY_STEP_NOWAIT);
+}
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+static uint64_t
+ferry_now_ns(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 /*
@@ -621,7 +647,7 @@ static int
 ferry_conn_step(struct ferry_conn *c, const struct timespec *deadline,
     int flags)
 {
-	int	 p, n = 0, more = 0, got = 1;
+	int	 p, n = 0, more = 0, got = 1, looked = 0;
 
 	c->reading = 1;
 	pthread_mutex_unlock(&c->mu);
@@ -629,6 +655,7 @@ ferry_conn_step(struct ferry_conn *c, const struct timespec *deadline,
 	if (p == FERRY_P_NONE && !(flags & FERRY_STEP_PARSE) &&
 	    (n == 0 || (flags & FERRY_STEP_NOWAIT))) {
 		got = ferry_conn_fill(c, deadline, flags);
+		looked = got >= 0;
 		if (got > 0) {
 			p = ferry_conn_parse(c, &more);
 			n += more;
@@ -637,6 +664,8 @@ ferry_conn_step(struct ferry_conn *c, const struct timespec *deadline,
 	}
 	pthread_mutex_lock(&c->mu);
 	c->reading = 0;
+	if (looked)
+		c->looked_ns = ferry_now_ns();
 	if (p == FERRY_P_STOP)
 		ferry_conn_died(c);
 	pthread_cond_broadcast(&c->cv);
@@ -2100,6 +2129,7 @@ ferry_notify_fd(struct ferry_req *req)
 	if (req->efd != -1 && !c->bg_want &&
 	    req->state == FERRY_REQ_RUNNING) {
 		c->bg_want = 1;
+		c->bg_grace = 1;
 		pthread_cond_signal(&c->bgcv);
 	}
 	fd = req->efd;

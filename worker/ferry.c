@@ -1852,7 +1852,10 @@ ferry_req_send(struct ferry_req *req, const void *extra, size_t elen,
 		seg[n++] = (struct iovec){ sline,
 		    ferry_status_line(sline, sizeof(sline), req->status) };
 		seg[n++] = (struct iovec){ req->hdrs, req->hlen };
-		if (req->has_ctype)
+		/* Statuses without content get no default Content-Type. */
+		if (req->has_ctype || (req->status >= 100 &&
+		    req->status < 200) || req->status == 204 ||
+		    req->status == 304)
 			seg[n++] = (struct iovec){ (void *)(uintptr_t)"\r\n", 2 };
 		else
 			seg[n++] = (struct iovec){

@@ -83,6 +83,8 @@ struct worker {
 	uint16_t		 reqid;		/* of the request running */
 	int			 stdin_done;	/* its empty STDIN was queued */
 	int			 stdout_done;	/* its empty STDOUT arrived */
+	size_t			 notify_tail;	/* CLOSE_NOTIFY bytes queued
+						   after the end of STDIN */
 	int			 hijacking;	/* HIJACK accepted, socket not
 						   handed over yet */
 	int			 hijacked;	/* the request's client socket
@@ -944,6 +946,7 @@ worker_run(struct worker *w, struct conn *c)
 	w->active = 1;
 	w->stdin_done = 0;
 	w->stdout_done = 0;
+	w->notify_tail = 0;
 	w->hijacking = 0;
 	w->hijacked = 0;
 	w->spill_eof = 0;
@@ -1242,7 +1245,10 @@ worker_end_request(struct worker *w, uint8_t pstatus)
 		w->errlen = 0;
 	}
 	/* Keep the connection only when the worker read all we sent. */
-	if (!w->stdin_done || !wchan_consumed(&w->ch))
+	/* A close-notify the worker had no reason to read (it answered
+	   first) does not count: it ignores it as an ended request's. */
+	if (!w->stdin_done || !wchan_consumed(&w->ch, w->notify_tail,
+	    FERRY_CLOSE_NOTIFY_LEN))
 		wchan_close(&w->ch);
 	else
 		wchan_pause(&w->ch, 0);
@@ -1706,6 +1712,10 @@ worker_notify(struct worker *w, uint8_t reason)
 	if (wchan_record(&w->ch, FERRY_CLOSE_NOTIFY, w->reqid, &reason, 1) ==
 	    -1)
 		return;
+	/* After the end of STDIN nothing else goes to this worker for the
+	   request: these records are the stream's tail. */
+	if (w->stdin_done)
+		w->notify_tail += FERRY_CLOSE_NOTIFY_LEN;
 	wchan_send(&w->ch);
 }
 
@@ -1757,6 +1767,7 @@ worker_hijack(struct worker *w, uint16_t id)
 static void
 worker_hijack_refuse(struct worker *w, uint16_t id, const char *why)
 {
+	w->notify_tail = 0;		/* not a close-notify at the end */
 	if (wchan_record(&w->ch, FERRY_HIJACK_REFUSED, id, why,
 	    strlen(why)) == 0)
 		wchan_send(&w->ch);
@@ -1776,6 +1787,7 @@ pool_hijacked(void *arg, int fd, const char *p, size_t len)
 	w->hijacked = 1;
 	/* STDIN ends here for both sides: the rest went with the socket. */
 	w->stdin_done = 1;
+	w->notify_tail = 0;
 	log_info("%s[%d]: took over its client connection (%zu bytes "
 	    "buffered)", w->app->conf->name, (int)w->pid, len);
 	if (wchan_record_fd(&w->ch, FERRY_HIJACKED, w->reqid, p, first,

@@ -322,18 +322,21 @@ wchan_pause(struct wchan *ch, int paused)
 }
 
 int
-wchan_consumed(const struct wchan *ch)
+wchan_consumed(const struct wchan *ch, size_t tail, size_t unit)
 {
 	int	n;
 
 	if (ch->fd == -1 || ch->wfailed || ch->out_off != ch->out_len)
 		return 0;
 #ifdef SIOCOUTQ
-	if (ioctl(ch->fd, SIOCOUTQ, &n) == -1)
+	if (ioctl(ch->fd, SIOCOUTQ, &n) == -1 || n < 0)
 		return 0;
-	return n == 0;
+	return n == 0 || (unit > 0 && (size_t)n <= tail &&
+	    (size_t)n % unit == 0);
 #else
 	(void)n;
+	(void)tail;
+	(void)unit;
 	return 0;	/* cannot tell: reconnect */
 #endif
 }

@@ -89,7 +89,9 @@ void	wchan_pause(struct wchan *ch, int paused);
 
 /* 1 when every byte queued was written and the worker read all of it
    (SIOCOUTQ on our end reads 0), so that the connection can serve the
-   next request; 0 otherwise. */
-int	wchan_consumed(const struct wchan *ch);
+   next request; 0 otherwise.  Unread bytes are forgiven when they are a
+   whole number of the last records, all unit bytes long and tail bytes
+   in all (records the worker ignores once the request ended). */
+int	wchan_consumed(const struct wchan *ch, size_t tail, size_t unit);
 
 #endif

@@ -11,9 +11,11 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <netdb.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,17 +41,39 @@ static const struct {
 
 #define FERRY_DEFAULT_CTYPE	"Content-Type: text/plain; charset=utf-8\r\n"
 #define FERRY_REPLY_MAX		512	/* a management reply the reader builds */
+#define FERRY_KEEP_MAX		(64 * 1024) /* larger request buffers are
+					   not kept for the next request */
+
+/* ferry_conn_step() flags. */
+#define FERRY_STEP_NOWAIT	0x1	/* read only what has arrived */
+#define FERRY_STEP_PARSE	0x2	/* handle what is buffered, no read */
+
+/* ferry_conn_parse() results. */
+#define FERRY_P_NONE		0	/* no complete record left */
+#define FERRY_P_FULL		1	/* the next one waits for body room */
+#define FERRY_P_STOP		2	/* no more input: protocol error */
 
 static struct ferry_conn *ferry_conn_new(int fd);
 static void	ferry_conn_free(struct ferry_conn *c, int linger);
-static void	*ferry_conn_reader(void *arg);
+static void	*ferry_conn_bg(void *arg);
+static int	ferry_conn_wait(struct ferry_conn *c,
+		    const struct timespec *deadline);
+static void	ferry_conn_peek(struct ferry_conn *c);
+static uint64_t	ferry_now_ns(void);
+static int	ferry_conn_step(struct ferry_conn *c,
+		    const struct timespec *deadline, int flags);
+static int	ferry_conn_parse(struct ferry_conn *c, int *handled);
+static int	ferry_conn_fill(struct ferry_conn *c,
+		    const struct timespec *deadline, int flags);
+static void	ferry_conn_died(struct ferry_conn *c);
 static int	ferry_conn_record(struct ferry_conn *c,
 		    const struct fcgi_record *rec, uint8_t *reply, size_t *rlen);
 static int	ferry_conn_stdin(struct ferry_conn *c, struct ferry_req *req,
 		    const uint8_t *p, size_t n);
 static int	ferry_conn_sendv(struct ferry_conn *c, struct iovec *iov, int n);
 static int	ferry_conn_send_stream(struct ferry_conn *c, uint8_t type,
-		    uint16_t id, const struct iovec *seg, int nseg);
+		    uint16_t id, const struct iovec *seg, int nseg,
+		    const void *tail, size_t tlen);
 static int	ferry_conn_send_record(struct ferry_conn *c, uint8_t type,
 		    uint16_t id, const void *content, size_t len);
 static size_t	ferry_reply_record(uint8_t *out, size_t cap, uint8_t type,
@@ -57,18 +81,22 @@ static size_t	ferry_reply_record(uint8_t *out, size_t cap, uint8_t type,
 static size_t	ferry_get_values(const uint8_t *body, size_t len, uint8_t *out,
 		    size_t cap);
 static void	ferry_deadline(struct timespec *ts, int ms);
+static int	ferry_ms_left(const struct timespec *deadline);
 static int	ferry_cond_wait(pthread_cond_t *cv, pthread_mutex_t *mu,
 		    const struct timespec *deadline);
-static struct ferry_req *ferry_req_new(struct ferry *f, struct ferry_conn *c,
-		    uint16_t id, int keep_conn);
+static struct ferry_req *ferry_req_new(struct ferry_conn *c, uint16_t id,
+		    int keep_conn);
+static void	ferry_req_recycle(struct ferry_conn *c, struct ferry_req *req);
 static void	ferry_req_free(struct ferry_req *req);
 static int	ferry_req_params(struct ferry_req *req);
+static void	*ferry_grow(void *p, size_t *cap, size_t need, size_t size);
 static void	ferry_req_notify(struct ferry_req *req, int bit);
 static void	ferry_kick(int efd);
 static int	ferry_req_send(struct ferry_req *req, const void *extra,
-		    size_t elen);
+		    size_t elen, const void *tail, size_t tlen);
+static size_t	ferry_status_line(char *out, size_t cap, int status);
 static void	ferry_req_failed(struct ferry_req *req);
-static int	ferry_req_writable(struct ferry_req *req);
+static int	ferry_req_writable(struct ferry_req *req, int look);
 static int	ferry_hj_add(struct ferry_req *req, const uint8_t *p,
 		    size_t n);
 static int	ferry_is_tchar(int ch);
@@ -361,13 +389,15 @@ ferry_accept(struct ferry *f)
 		}
 		c = f->conn;
 		pthread_mutex_lock(&c->mu);
+		/* This thread reads, unless the background reader still is. */
 		while ((c->cur == NULL || c->cur->state != FERRY_REQ_READY) &&
 		    !c->dead)
-			pthread_cond_wait(&c->cv, &c->mu);
+			(void)ferry_conn_wait(c, NULL);
 		if (c->cur != NULL && c->cur->state == FERRY_REQ_READY) {
 			req = c->cur;
 			req->state = FERRY_REQ_RUNNING;
 			req->f = f;
+			c->seq++;
 			pthread_mutex_unlock(&c->mu);
 			f->req = req;
 			return req;
@@ -399,9 +429,12 @@ ferry_finish(struct ferry_req *req)
 	c->next = NULL;
 	close_conn = !req->keep || c->dead || c->close_after;
 	linger = !req->stdin_ended && !c->dead;
+	/* The background reader stops after its current round. */
+	c->bg_want = c->bg_grace = 0;
+	ferry_req_recycle(c, req);
+	pthread_cond_broadcast(&c->cv);
 	pthread_mutex_unlock(&c->mu);
 
-	ferry_req_free(req);
 	if (f != NULL) {
 		f->req = NULL;
 		if (close_conn) {
@@ -426,7 +459,7 @@ ferry_close(struct ferry *f)
 	free(f);
 }
 
-/* ---- The connection and its reader ---- */
+/* ---- The connection and how it is read ---- */
 
 static struct ferry_conn *
 ferry_conn_new(int fd)
@@ -436,10 +469,12 @@ ferry_conn_new(int fd)
 	sigset_t		 all, old;
 	int			 rc;
 
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
+	if ((c = malloc(sizeof(*c))) == NULL) {
 		close(fd);
 		return NULL;
 	}
+	/* Everything but the input buffer, which needs no zeroing. */
+	memset(c, 0, offsetof(struct ferry_conn, rbuf));
 	c->fd = fd;
 	c->pending_fd = -1;
 	pthread_mutex_init(&c->mu, NULL);
@@ -447,16 +482,16 @@ ferry_conn_new(int fd)
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&c->cv, &ca);
-	pthread_cond_init(&c->space, &ca);
+	pthread_cond_init(&c->bgcv, &ca);
 	pthread_condattr_destroy(&ca);
 	/* Signals are for the app's threads, not for the reader. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&c->reader, NULL, ferry_conn_reader, c);
+	rc = pthread_create(&c->bg, NULL, ferry_conn_bg, c);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0) {
 		pthread_cond_destroy(&c->cv);
-		pthread_cond_destroy(&c->space);
+		pthread_cond_destroy(&c->bgcv);
 		pthread_mutex_destroy(&c->mu);
 		pthread_mutex_destroy(&c->wmu);
 		close(fd);
@@ -468,10 +503,11 @@ ferry_conn_new(int fd)
 }
 
 /*
- * Stops the reader and closes the connection.  With linger (input the
- * request did not read is still coming), it first half-closes and waits a
- * little for the server's EOF, discarding, so that closing with unread
- * input does not reset the connection under the response (TCP would).
+ * Stops the background reader and closes the connection.  With linger
+ * (input the request did not read is still coming), it first half-closes
+ * and reads on a little, discarding, until the server's EOF, so that
+ * closing with unread input does not reset the connection under the
+ * response (TCP would).
  */
 static void
 ferry_conn_free(struct ferry_conn *c, int linger)
@@ -480,81 +516,255 @@ ferry_conn_free(struct ferry_conn *c, int linger)
 
 	pthread_mutex_lock(&c->mu);
 	c->closing = 1;
-	pthread_cond_broadcast(&c->space);
+	pthread_cond_signal(&c->bgcv);
+	pthread_cond_broadcast(&c->cv);
 	if (linger && !c->dead) {
 		(void)shutdown(c->fd, SHUT_WR);
 		ferry_deadline(&deadline, FERRY_LINGER_MS);
-		while (!c->dead &&
-		    ferry_cond_wait(&c->cv, &c->mu, &deadline) == 0)
+		while (!c->dead && ferry_conn_wait(c, &deadline) == 0)
 			;
 	}
 	pthread_mutex_unlock(&c->mu);
-	/* Wakes a reader blocked in recvmsg: it reads EOF. */
+	/* Wakes a background reader blocked in recvmsg: it reads EOF. */
 	(void)shutdown(c->fd, SHUT_RDWR);
-	pthread_join(c->reader, NULL);
+	pthread_join(c->bg, NULL);
 	if (c->cur != NULL)
 		ferry_req_free(c->cur);
 	if (c->next != NULL)
 		ferry_req_free(c->next);
+	if (c->spare != NULL)
+		ferry_req_free(c->spare);
 	if (c->pending_fd != -1)
 		close(c->pending_fd);
 	close(c->fd);
 	pthread_cond_destroy(&c->cv);
-	pthread_cond_destroy(&c->space);
+	pthread_cond_destroy(&c->bgcv);
 	pthread_mutex_destroy(&c->mu);
 	pthread_mutex_destroy(&c->wmu);
 	free(c);
 }
 
+/*
+ * The background reader.  It sleeps until it is wanted: by
+ * ferry_notify_fd(), whose fd must turn readable with no app thread in the
+ * library (after a grace of FERRY_BG_GRACE_MS), or by itself when a tick finds the same request running as at
+ * the last tick and nobody reading (a handler that computes for long: its
+ * management records, aborts and notifications are handled meanwhile).
+ * Wanted, it reads whenever the token is free, until ferry_finish.
+ */
 static void *
-ferry_conn_reader(void *arg)
+ferry_conn_bg(void *arg)
 {
 	struct ferry_conn	*c = arg;
-	struct fcgi_record	 rec;
-	uint8_t			 reply[FERRY_REPLY_MAX];
-	size_t			 off, rlen;
-	ssize_t			 n, r = 0;
-	int			 xfd, stop = 0;
-
-	while (!stop) {
-		n = fdpass_recv(c->fd, c->rbuf + c->rlen,
-		    sizeof(c->rbuf) - c->rlen, &xfd);
-		if (n <= 0)
-			break;
-		/*
-		 * Only FERRY_HIJACKED carries a descriptor, on its first
-		 * byte: the fd comes with a read that holds that byte, so it
-		 * waits here until the record is parsed.  A stray one
-		 * replaces the last and is closed.
-		 */
-		if (xfd != -1) {
-			if (c->pending_fd != -1)
-				close(c->pending_fd);
-			c->pending_fd = xfd;
-		}
-		c->rlen += (size_t)n;
-		off = 0;
-		while (!stop && (r = fcgi_record_parse(c->rbuf + off,
-		    c->rlen - off, &rec)) > 0) {
-			rlen = 0;
-			if (ferry_conn_record(c, &rec, reply, &rlen) == -1)
-				stop = 1;
-			if (rlen > 0) {
-				pthread_mutex_lock(&c->wmu);
-				if (ferry_conn_sendv(c, &(struct iovec){
-				    reply, rlen }, 1) == -1)
-					stop = 1;
-				pthread_mutex_unlock(&c->wmu);
-			}
-			off += (size_t)r;
-		}
-		if (r < 0)
-			break;
-		memmove(c->rbuf, c->rbuf + off, c->rlen - off);
-		c->rlen -= off;
-	}
+	struct timespec		 tick;
+	unsigned		 seen = 0;
 
 	pthread_mutex_lock(&c->mu);
+	while (!c->closing) {
+		if (c->bg_want && c->bg_grace) {
+			/* A handler that ends within the grace needs no
+			   reading from here: the socket stays with the app's
+			   thread for the next request. */
+			c->bg_grace = 0;
+			ferry_deadline(&tick, FERRY_BG_GRACE_MS);
+			(void)ferry_cond_wait(&c->bgcv, &c->mu, &tick);
+			continue;
+		}
+		if (c->bg_want && !c->dead) {
+			if (c->reading ||
+			    ferry_conn_step(c, NULL, 0) == EAGAIN)
+				pthread_cond_wait(&c->cv, &c->mu);
+			continue;
+		}
+		ferry_deadline(&tick, FERRY_BG_TICK_MS);
+		if (ferry_cond_wait(&c->bgcv, &c->mu, &tick) != ETIMEDOUT)
+			continue;
+		if (c->cur != NULL && c->cur->state == FERRY_REQ_RUNNING &&
+		    c->seq == seen && !c->reading && !c->dead)
+			c->bg_want = 1;
+		seen = c->seq;
+	}
+	pthread_mutex_unlock(&c->mu);
+	return NULL;
+}
+
+/*
+ * Waits for input that may change what the caller waits for: this thread
+ * reads a round itself when nobody holds the reading token, else it waits
+ * for the holder's round (or for room in a body buffer).  mu held; the
+ * caller re-checks its condition, dead included.  Returns 0, or ETIMEDOUT
+ * once deadline (NULL: none) passed.
+ */
+static int
+ferry_conn_wait(struct ferry_conn *c, const struct timespec *deadline)
+{
+	int	 rc;
+
+	if (!c->reading && !c->dead) {
+		rc = ferry_conn_step(c, deadline, 0);
+		if (rc != EAGAIN)
+			return rc;
+	}
+	return ferry_cond_wait(&c->cv, &c->mu, deadline);
+}
+
+/*
+ * Handles what the server sent and nobody read yet, without waiting,
+ * when no other thread is reading; mu held.  A read that returned less
+ * than FERRY_PEEK_NS ago counts as the look (a poll costs microseconds,
+ * and a handler that asks right after ferry_accept would pay one each
+ * request).
+ */
+static void
+ferry_conn_peek(struct ferry_conn *c)
+{
+	if (!c->reading && !c->dead &&
+	    ferry_now_ns() - c->looked_ns >= FERRY_PEEK_NS)
+		(void)ferry_conn_step(c, NULL, FERRY_STEP_NOWAIT);
+}
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+static uint64_t
+ferry_now_ns(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * One round of input by the calling thread, which takes the reading token
+ * (it must be free): handles the complete records buffered and, when none
+ * was (or with NOWAIT), reads the socket once (waiting until deadline,
+ * NULL: no limit; NOWAIT: not at all; PARSE: no read) and handles what
+ * came.  mu held on entry and on return, released in between.  Returns 0
+ * (records handled, or bytes read; the connection may be dead now),
+ * ETIMEDOUT (nothing came in time), or EAGAIN (the next record waits for
+ * room in a body buffer: wait on cv).
+ */
+static int
+ferry_conn_step(struct ferry_conn *c, const struct timespec *deadline,
+    int flags)
+{
+	int	 p, n = 0, more = 0, got = 1, looked = 0;
+
+	c->reading = 1;
+	pthread_mutex_unlock(&c->mu);
+	p = ferry_conn_parse(c, &n);
+	if (p == FERRY_P_NONE && !(flags & FERRY_STEP_PARSE) &&
+	    (n == 0 || (flags & FERRY_STEP_NOWAIT))) {
+		got = ferry_conn_fill(c, deadline, flags);
+		looked = got >= 0;
+		if (got > 0) {
+			p = ferry_conn_parse(c, &more);
+			n += more;
+		} else if (got < 0)
+			p = FERRY_P_STOP;
+	}
+	pthread_mutex_lock(&c->mu);
+	c->reading = 0;
+	if (looked)
+		c->looked_ns = ferry_now_ns();
+	if (p == FERRY_P_STOP)
+		ferry_conn_died(c);
+	pthread_cond_broadcast(&c->cv);
+	if (n > 0 || p == FERRY_P_STOP)
+		return 0;
+	if (p == FERRY_P_FULL)
+		return EAGAIN;
+	return got == 0 ? ETIMEDOUT : 0;
+}
+
+/*
+ * Handles the complete records in rbuf, in order, each under mu, sending
+ * their replies after releasing it.  *handled counts them.  Returns
+ * FERRY_P_NONE (no complete record left), FERRY_P_FULL (the next is STDIN
+ * that waits for room) or FERRY_P_STOP.  Token held, mu not.
+ */
+static int
+ferry_conn_parse(struct ferry_conn *c, int *handled)
+{
+	struct fcgi_record	 rec;
+	uint8_t			 reply[FERRY_REPLY_MAX];
+	size_t			 rlen;
+	ssize_t			 r;
+	int			 x;
+
+	*handled = 0;
+	while ((r = fcgi_record_parse(c->rbuf + c->roff, c->rlen - c->roff,
+	    &rec)) > 0) {
+		rlen = 0;
+		if ((x = ferry_conn_record(c, &rec, reply, &rlen)) == 1)
+			return FERRY_P_FULL;
+		c->roff += (size_t)r;
+		(*handled)++;
+		if (rlen > 0) {
+			pthread_mutex_lock(&c->wmu);
+			if (ferry_conn_sendv(c, &(struct iovec){ reply, rlen },
+			    1) == -1)
+				x = -1;
+			pthread_mutex_unlock(&c->wmu);
+		}
+		if (x == -1)
+			return FERRY_P_STOP;
+	}
+	return r < 0 ? FERRY_P_STOP : FERRY_P_NONE;
+}
+
+/*
+ * Reads the socket once into rbuf: waits until deadline (NULL: no limit),
+ * or not at all with NOWAIT.  Returns 1 (bytes came), 0 (nothing in time)
+ * or -1 (EOF or an error: no more input).  Token held, mu not.
+ */
+static int
+ferry_conn_fill(struct ferry_conn *c, const struct timespec *deadline,
+    int flags)
+{
+	struct pollfd	 pfd;
+	ssize_t		 n;
+	int		 xfd, pr;
+
+	if (c->roff > 0) {
+		memmove(c->rbuf, c->rbuf + c->roff, c->rlen - c->roff);
+		c->rlen -= c->roff;
+		c->roff = 0;
+	}
+	/* What is left is less than a record: there is room. */
+	if ((flags & FERRY_STEP_NOWAIT) || deadline != NULL) {
+		pfd.fd = c->fd;
+		pfd.events = POLLIN;
+		do {
+			pr = poll(&pfd, 1, (flags & FERRY_STEP_NOWAIT) ? 0 :
+			    ferry_ms_left(deadline));
+		} while (pr == -1 && errno == EINTR);
+		if (pr == 0)
+			return 0;
+		if (pr == -1)
+			return -1;
+	}
+	n = fdpass_recv(c->fd, c->rbuf + c->rlen, sizeof(c->rbuf) - c->rlen,
+	    &xfd);
+	if (n <= 0)
+		return -1;
+	/*
+	 * Only FERRY_HIJACKED carries a descriptor, on its first byte: the
+	 * fd comes with a read that holds that byte, so it waits here until
+	 * the record is parsed.  A stray one replaces the last and is closed.
+	 */
+	if (xfd != -1) {
+		if (c->pending_fd != -1)
+			close(c->pending_fd);
+		c->pending_fd = xfd;
+	}
+	c->rlen += (size_t)n;
+	return 1;
+}
+
+/* No more input: the requests learn it (GONE).  mu held. */
+static void
+ferry_conn_died(struct ferry_conn *c)
+{
 	c->dead = 1;
 	if (c->cur != NULL && !c->closing) {
 		c->cur->lost = 1;
@@ -564,15 +774,14 @@ ferry_conn_reader(void *arg)
 		c->next->lost = 1;
 		ferry_req_notify(c->next, FERRY_GONE);
 	}
-	pthread_cond_broadcast(&c->cv);
-	pthread_mutex_unlock(&c->mu);
-	return NULL;
 }
 
 /*
- * Handles one record.  A reply to send (at most FERRY_REPLY_MAX bytes) is
- * written to reply (size in *rlen) and sent by the caller without holding mu.
- * Returns 0, or -1 to stop reading (protocol error, connection to close).
+ * Handles one record, taking mu.  A reply to send (at most FERRY_REPLY_MAX
+ * bytes) is written to reply (size in *rlen) and sent by the caller
+ * without holding mu.  Returns 0, 1 when the record must wait (STDIN with
+ * no room for it: it is not handled, the caller keeps it), or -1 to stop
+ * reading (protocol error, connection to close).
  */
 static int
 ferry_conn_record(struct ferry_conn *c, const struct fcgi_record *rec,
@@ -620,7 +829,7 @@ ferry_conn_record(struct ferry_conn *c, const struct fcgi_record *rec,
 			}
 			break;
 		}
-		if ((req = ferry_req_new(NULL, c, h->request_id,
+		if ((req = ferry_req_new(c, h->request_id,
 		    (flags & FCGI_KEEP_CONN) != 0)) == NULL) {
 			rc = -1;
 			break;
@@ -644,7 +853,7 @@ ferry_conn_record(struct ferry_conn *c, const struct fcgi_record *rec,
 				c->next = NULL;
 			if (!req->keep_conn)
 				rc = -1;
-			ferry_req_free(req);
+			ferry_req_recycle(c, req);
 			break;
 		}
 		req->aborted = 1;
@@ -758,69 +967,51 @@ out:
 }
 
 /*
- * Moves body bytes into req's buffer, waiting (mu released) while it is
- * full.  Drops them when the app discards the body.  Called with mu held.
+ * Moves a STDIN record's bytes into req's buffer.  Returns 1, taking
+ * nothing, when they do not fit (ferry_read makes room), 0, or -1 (out of
+ * memory).  Drops them when the app discards the body.  mu held.
  */
 static int
 ferry_conn_stdin(struct ferry_conn *c, struct ferry_req *req,
     const uint8_t *p, size_t n)
 {
-	size_t	 tail, k, first;
+	size_t	 tail, first;
 
 	if (n == 0) {
 		req->stdin_ended = 1;
 		pthread_cond_broadcast(&c->cv);
 		return 0;
 	}
-	while (n > 0) {
-		/* ferry_finish drops cur only after setting its discard. */
-		if (c->closing || (c->cur != req && c->next != req))
-			return 0;
-		if (req->discard) {
-			req->discarded += n;
-			pthread_cond_broadcast(&c->cv);
-			return 0;
-		}
-		/* Asked for the socket: the body's rest goes with it, so it
-		   is kept whole, never waited on.  After a refusal, what was
-		   kept aside is read first, and new bytes queue behind it. */
-		if (req->hijack == FERRY_HJ_PENDING) {
-			if (ferry_hj_add(req, p, n) == -1)
-				return -1;
-			pthread_cond_broadcast(&c->cv);
-			return 0;
-		}
-		if (req->hjoff < req->hjlen) {
-			if (req->hjlen - req->hjoff >= FERRY_STDIN_MAX) {
-				pthread_cond_wait(&c->space, &c->mu);
-				continue;
-			}
-			if (ferry_hj_add(req, p, n) == -1)
-				return -1;
-			pthread_cond_broadcast(&c->cv);
-			return 0;
-		}
-		if (req->in == NULL &&
-		    (req->in = malloc(FERRY_STDIN_MAX)) == NULL)
-			return -1;
-		if (req->in_len == FERRY_STDIN_MAX) {
-			pthread_cond_wait(&c->space, &c->mu);
-			continue;
-		}
-		k = FERRY_STDIN_MAX - req->in_len;
-		if (k > n)
-			k = n;
-		tail = (req->in_head + req->in_len) % FERRY_STDIN_MAX;
-		first = FERRY_STDIN_MAX - tail;
-		if (first > k)
-			first = k;
-		memcpy(req->in + tail, p, first);
-		memcpy(req->in, p + first, k - first);
-		req->in_len += k;
-		p += k;
-		n -= k;
+	if (req->discard) {
+		req->discarded += n;
 		pthread_cond_broadcast(&c->cv);
+		return 0;
 	}
+	/* Asked for the socket: the body's rest goes with it, so it is
+	   kept whole, never waited on.  After a refusal, what was kept
+	   aside is read first, and new bytes queue behind it. */
+	if (req->hijack == FERRY_HJ_PENDING || req->hjoff < req->hjlen) {
+		if (req->hijack != FERRY_HJ_PENDING &&
+		    req->hjlen - req->hjoff >= FERRY_STDIN_MAX)
+			return 1;
+		if (ferry_hj_add(req, p, n) == -1)
+			return -1;
+		pthread_cond_broadcast(&c->cv);
+		return 0;
+	}
+	if (req->in == NULL &&
+	    (req->in = malloc(FERRY_STDIN_MAX)) == NULL)
+		return -1;
+	if (FERRY_STDIN_MAX - req->in_len < n)
+		return 1;
+	tail = (req->in_head + req->in_len) % FERRY_STDIN_MAX;
+	first = FERRY_STDIN_MAX - tail;
+	if (first > n)
+		first = n;
+	memcpy(req->in + tail, p, first);
+	memcpy(req->in, p + first, n - first);
+	req->in_len += n;
+	pthread_cond_broadcast(&c->cv);
 	return 0;
 }
 
@@ -867,42 +1058,52 @@ ferry_conn_sendv(struct ferry_conn *c, struct iovec *iov, int n)
 
 /*
  * Sends the bytes of seg[0..nseg) (nseg <= 5) as records of stream TYPE,
- * as many as they need, none when they are empty.  Takes wmu.  0 or -1.
+ * as many as they need, none when they are empty, then tail[0..tlen)
+ * (whole records already encoded) in the same sendmsg as the last of
+ * them.  Takes wmu.  0 or -1.
  */
 static int
 ferry_conn_send_stream(struct ferry_conn *c, uint8_t type, uint16_t id,
-    const struct iovec *seg, int nseg)
+    const struct iovec *seg, int nseg, const void *tail, size_t tlen)
 {
-	struct iovec	 iov[8];
+	struct iovec	 iov[9];
 	uint8_t		 hdr[FCGI_HEADER_LEN];
 	size_t		 total = 0, chunk, take, segoff = 0;
 	uint8_t		 pad;
-	int		 i, si = 0, rc = 0;
+	int		 i, si = 0, rc = 0, tail_left = tlen > 0;
 
 	for (i = 0; i < nseg; i++)
 		total += seg[i].iov_len;
 	pthread_mutex_lock(&c->wmu);
-	while (total > 0 && rc == 0) {
-		chunk = fcgi_stream_chunk(total);
-		pad = fcgi_record_header(hdr, type, id, chunk);
+	while (rc == 0 && (total > 0 || tail_left)) {
 		i = 0;
-		iov[i++] = (struct iovec){ hdr, sizeof(hdr) };
-		total -= chunk;
-		while (chunk > 0) {
-			take = seg[si].iov_len - segoff;
-			if (take > chunk)
-				take = chunk;
-			if (take > 0)
-				iov[i++] = (struct iovec){
-				    (uint8_t *)seg[si].iov_base + segoff, take };
-			chunk -= take;
-			segoff += take;
-			if (segoff == seg[si].iov_len) {
-				si++;
-				segoff = 0;
+		if (total > 0) {
+			chunk = fcgi_stream_chunk(total);
+			pad = fcgi_record_header(hdr, type, id, chunk);
+			iov[i++] = (struct iovec){ hdr, sizeof(hdr) };
+			total -= chunk;
+			while (chunk > 0) {
+				take = seg[si].iov_len - segoff;
+				if (take > chunk)
+					take = chunk;
+				if (take > 0)
+					iov[i++] = (struct iovec){
+					    (uint8_t *)seg[si].iov_base + segoff,
+					    take };
+				chunk -= take;
+				segoff += take;
+				if (segoff == seg[si].iov_len) {
+					si++;
+					segoff = 0;
+				}
 			}
+			iov[i++] = (struct iovec){ (void *)(uintptr_t)FCGI_PAD,
+			    pad };
 		}
-		iov[i++] = (struct iovec){ (void *)(uintptr_t)FCGI_PAD, pad };
+		if (total == 0 && tail_left) {
+			iov[i++] = (struct iovec){ (void *)(uintptr_t)tail, tlen };
+			tail_left = 0;
+		}
 		rc = ferry_conn_sendv(c, iov, i);
 	}
 	pthread_mutex_unlock(&c->wmu);
@@ -995,6 +1196,21 @@ ferry_deadline(struct timespec *ts, int ms)
 	}
 }
 
+/* The milliseconds from now to deadline, rounded up; 0 when passed. */
+static int
+ferry_ms_left(const struct timespec *deadline)
+{
+	struct timespec	 now;
+	long long	 ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
+	    (deadline->tv_nsec - now.tv_nsec + 999999L) / 1000000L;
+	if (ms <= 0)
+		return 0;
+	return ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
 /* Waits on cv until signalled or deadline (NULL: none): 0 or ETIMEDOUT. */
 static int
 ferry_cond_wait(pthread_cond_t *cv, pthread_mutex_t *mu,
@@ -1008,15 +1224,21 @@ ferry_cond_wait(pthread_cond_t *cv, pthread_mutex_t *mu,
 
 /* ---- The request ---- */
 
+/* A new request: c's spare one when there is one.  mu held. */
 static struct ferry_req *
-ferry_req_new(struct ferry *f, struct ferry_conn *c, uint16_t id,
-    int keep_conn)
+ferry_req_new(struct ferry_conn *c, uint16_t id, int keep_conn)
 {
 	struct ferry_req	*req;
 
-	if ((req = calloc(1, sizeof(*req))) == NULL)
-		return NULL;
-	req->f = f;
+	if ((req = c->spare) != NULL)
+		c->spare = NULL;
+	else {
+		if ((req = malloc(sizeof(*req))) == NULL)
+			return NULL;
+		/* All but the output buffer, which needs no zeroing. */
+		memset(req, 0, offsetof(struct ferry_req, out));
+		pthread_mutex_init(&req->omu, NULL);
+	}
 	req->conn = c;
 	req->id = id;
 	req->keep_conn = keep_conn;
@@ -1024,8 +1246,76 @@ ferry_req_new(struct ferry *f, struct ferry_conn *c, uint16_t id,
 	req->efd = -1;
 	req->hijack_fd = -1;
 	req->status = 200;
-	pthread_mutex_init(&req->omu, NULL);
 	return req;
+}
+
+/*
+ * Done with req: it becomes c's spare, keeping its buffers (up to
+ * FERRY_KEEP_MAX each, and the body ring) for the next request, or is
+ * freed when there is a spare already.  mu held.
+ */
+static void
+ferry_req_recycle(struct ferry_conn *c, struct ferry_req *req)
+{
+	uint8_t		*praw, *in;
+	char		*pstore, *path, *hdrs;
+	const char	**pv;
+	size_t		 prawcap, pstorecap, pvcap, pathcap, hcap;
+
+	if (c->spare != NULL) {
+		ferry_req_free(req);
+		return;
+	}
+	if (req->efd != -1)
+		close(req->efd);
+	if (req->hijack_fd != -1)
+		close(req->hijack_fd);
+	free(req->hj);
+	if (req->prawcap > FERRY_KEEP_MAX) {
+		free(req->praw);
+		req->praw = NULL;
+		req->prawcap = 0;
+	}
+	if (req->pstorecap > FERRY_KEEP_MAX) {
+		free(req->pstore);
+		free(req->pv);
+		req->pstore = NULL;
+		req->pv = NULL;
+		req->pstorecap = req->pvcap = 0;
+	}
+	if (req->hcap > FERRY_KEEP_MAX) {
+		free(req->hdrs);
+		req->hdrs = NULL;
+		req->hcap = 0;
+	}
+	praw = req->praw;
+	prawcap = req->prawcap;
+	pstore = req->pstore;
+	pstorecap = req->pstorecap;
+	pv = req->pv;
+	pvcap = req->pvcap;
+	path = req->path;
+	pathcap = req->pathcap;
+	hdrs = req->hdrs;
+	hcap = req->hcap;
+	in = req->in;
+	pthread_mutex_destroy(&req->omu);
+	memset(req, 0, offsetof(struct ferry_req, out));
+	pthread_mutex_init(&req->omu, NULL);
+	req->efd = -1;
+	req->hijack_fd = -1;
+	req->praw = praw;
+	req->prawcap = prawcap;
+	req->pstore = pstore;
+	req->pstorecap = pstorecap;
+	req->pv = pv;
+	req->pvcap = pvcap;
+	req->path = path;
+	req->pathcap = pathcap;
+	req->hdrs = hdrs;
+	req->hcap = hcap;
+	req->in = in;
+	c->spare = req;
 }
 
 static void
@@ -1046,6 +1336,20 @@ ferry_req_free(struct ferry_req *req)
 	free(req);
 }
 
+/* p, of *cap units of size, grown to hold need units (> *cap): the new
+   pointer, or NULL with p unchanged. */
+static void *
+ferry_grow(void *p, size_t *cap, size_t need, size_t size)
+{
+	size_t	 ncap = *cap == 0 ? 64 : *cap;
+
+	while (ncap < need)
+		ncap *= 2;
+	if ((p = realloc(p, ncap * size)) != NULL)
+		*cap = ncap;
+	return p;
+}
+
 /*
  * Decodes the collected PARAMS stream into NUL-terminated name/value
  * strings.  Returns 0, or -1 when it is malformed or memory runs out.
@@ -1053,7 +1357,7 @@ ferry_req_free(struct ferry_req *req)
 static int
 ferry_req_params(struct ferry_req *req)
 {
-	const char	*name, *value, *sn, *pi;
+	const char	*name, *value, *sn, *pi, **pv;
 	size_t		 nlen, vlen, off, n = 0, store = 0, i, snl, pil;
 	ssize_t		 r;
 	char		*p;
@@ -1065,9 +1369,19 @@ ferry_req_params(struct ferry_req *req)
 			return -1;	/* a pair runs past the stream's end */
 		store += nlen + vlen + 2;
 	}
-	if ((req->pstore = malloc(store + 1)) == NULL ||
-	    (req->pv = calloc(2 * n + 1, sizeof(*req->pv))) == NULL)
-		return -1;
+	if (store + 1 > req->pstorecap) {
+		if ((p = ferry_grow(req->pstore, &req->pstorecap, store + 1,
+		    1)) == NULL)
+			return -1;
+		req->pstore = p;
+	}
+	if (2 * n + 1 > req->pvcap) {
+		if ((pv = ferry_grow(req->pv, &req->pvcap, 2 * n + 1,
+		    sizeof(*pv))) == NULL)
+			return -1;
+		req->pv = pv;
+	}
+	req->pv[2 * n] = NULL;
 	p = req->pstore;
 	for (off = 0, i = 0; i < n; i++) {
 		r = fcgi_nv_decode(req->praw + off, req->prawlen - off,
@@ -1083,16 +1397,18 @@ ferry_req_params(struct ferry_req *req)
 		p += vlen + 1;
 	}
 	req->np = n;
-	free(req->praw);
-	req->praw = NULL;
-	req->prawlen = req->prawcap = 0;
+	req->prawlen = 0;	/* its buffer is kept for the next request */
 
 	sn = ferry_script_name(req);
 	pi = ferry_path_info(req);
 	snl = strlen(sn);
 	pil = strlen(pi);
-	if ((req->path = malloc(snl + pil + 1)) == NULL)
-		return -1;
+	if (snl + pil + 1 > req->pathcap) {
+		if ((p = ferry_grow(req->path, &req->pathcap, snl + pil + 1,
+		    1)) == NULL)
+			return -1;
+		req->path = p;
+	}
 	memcpy(req->path, sn, snl);
 	memcpy(req->path + snl, pi, pil + 1);
 	if ((value = ferry_param(req, FERRY_PARAM_CHUNKED)) != NULL &&
@@ -1302,7 +1618,8 @@ ferry_body_drop(struct ferry_req *req, size_t k)
 		if (req->hjoff == req->hjlen)
 			req->hjoff = req->hjlen = 0;
 	}
-	pthread_cond_signal(&req->conn->space);
+	/* A STDIN record left waiting for room may go in now. */
+	pthread_cond_broadcast(&req->conn->cv);
 }
 
 /*
@@ -1388,7 +1705,7 @@ ferry_read(struct ferry_req *req, void *buf, size_t len)
 			rc = -1;
 			break;
 		}
-		pthread_cond_wait(&c->cv, &c->mu);
+		(void)ferry_conn_wait(c, NULL);
 	}
 	pthread_mutex_unlock(&c->mu);
 	return rc;
@@ -1403,7 +1720,6 @@ ferry_discard(struct ferry_req *req)
 	req->discard = 1;
 	req->in_len = 0;
 	req->hjoff = req->hjlen = 0;
-	pthread_cond_broadcast(&c->space);
 	pthread_cond_broadcast(&c->cv);
 	pthread_mutex_unlock(&c->mu);
 	return 0;
@@ -1488,9 +1804,13 @@ out:
 	return rc;
 }
 
-/* 0 when body output may go on, else -1 with errno; omu held. */
+/*
+ * 0 when body output may go on, else -1 with errno; omu held.  With look,
+ * it first handles what the server sent and nobody read yet (an abort, a
+ * notification), without waiting: output is about to be sent.
+ */
 static int
-ferry_req_writable(struct ferry_req *req)
+ferry_req_writable(struct ferry_req *req, int look)
 {
 	struct ferry_conn	*c = req->conn;
 	int			 aborted;
@@ -1504,6 +1824,8 @@ ferry_req_writable(struct ferry_req *req)
 		return -1;
 	}
 	pthread_mutex_lock(&c->mu);
+	if (look)
+		ferry_conn_peek(c);
 	aborted = req->aborted;
 	pthread_mutex_unlock(&c->mu);
 	if (aborted) {
@@ -1515,21 +1837,25 @@ ferry_req_writable(struct ferry_req *req)
 
 /*
  * Sends the head (the first time), the buffered body and extra[0..elen)
- * as STDOUT records, and empties the buffer.  omu held.  0 or -1.
+ * as STDOUT records, then tail[0..tlen) (whole records) in the same
+ * sendmsg, and empties the buffer.  omu held.  0 or -1.
  */
 static int
-ferry_req_send(struct ferry_req *req, const void *extra, size_t elen)
+ferry_req_send(struct ferry_req *req, const void *extra, size_t elen,
+    const void *tail, size_t tlen)
 {
 	struct iovec	 seg[5];
 	char		 sline[64];
-	int		 n = 0, len;
+	int		 n = 0;
 
 	if (!req->head_sent) {
-		len = snprintf(sline, sizeof(sline), "Status: %d %s\r\n",
-		    req->status, response_reason(req->status));
-		seg[n++] = (struct iovec){ sline, (size_t)len };
+		seg[n++] = (struct iovec){ sline,
+		    ferry_status_line(sline, sizeof(sline), req->status) };
 		seg[n++] = (struct iovec){ req->hdrs, req->hlen };
-		if (req->has_ctype)
+		/* Statuses without content get no default Content-Type. */
+		if (req->has_ctype || (req->status >= 100 &&
+		    req->status < 200) || req->status == 204 ||
+		    req->status == 304)
 			seg[n++] = (struct iovec){ (void *)(uintptr_t)"\r\n", 2 };
 		else
 			seg[n++] = (struct iovec){
@@ -1541,11 +1867,34 @@ ferry_req_send(struct ferry_req *req, const void *extra, size_t elen)
 	req->head_sent = 1;
 	req->outlen = 0;
 	if (ferry_conn_send_stream(req->conn, FCGI_STDOUT, req->id, seg,
-	    n) == -1) {
+	    n, tail, tlen) == -1) {
 		ferry_req_failed(req);
 		return -1;
 	}
 	return 0;
+}
+
+/* "Status: 200 OK\r\n" for status (100..999) into out; returns its
+   length.  The reason is cut to what fits. */
+static size_t
+ferry_status_line(char *out, size_t cap, int status)
+{
+	const char	*reason = response_reason(status);
+	size_t		 rlen = strlen(reason), n = 0;
+
+	memcpy(out, "Status: ", 8);
+	n = 8;
+	out[n++] = (char)('0' + status / 100);
+	out[n++] = (char)('0' + status / 10 % 10);
+	out[n++] = (char)('0' + status % 10);
+	out[n++] = ' ';
+	if (rlen > cap - n - 2)
+		rlen = cap - n - 2;
+	memcpy(out + n, reason, rlen);
+	n += rlen;
+	out[n++] = '\r';
+	out[n++] = '\n';
+	return n;
 }
 
 /* The connection failed under a write: GONE, and EPIPE for the caller. */
@@ -1573,12 +1922,15 @@ ferry_write(struct ferry_req *req, const void *buf, size_t len)
 	pthread_mutex_lock(&req->omu);
 	if (len == 0 && req->hijack == FERRY_HJ_DONE)
 		rc = 0;
-	else if (ferry_req_writable(req) == -1)
-		rc = -1;
 	else if (req->outlen + len <= sizeof(req->out)) {
-		memcpy(req->out + req->outlen, buf, len);
-		req->outlen += len;
-	} else if (ferry_req_send(req, buf, len) == -1)
+		if (ferry_req_writable(req, 0) == -1)
+			rc = -1;
+		else {
+			memcpy(req->out + req->outlen, buf, len);
+			req->outlen += len;
+		}
+	} else if (ferry_req_writable(req, 1) == -1 ||
+	    ferry_req_send(req, buf, len, NULL, 0) == -1)
 		rc = -1;
 	pthread_mutex_unlock(&req->omu);
 	return rc;
@@ -1616,8 +1968,8 @@ ferry_flush(struct ferry_req *req)
 	int	 rc;
 
 	pthread_mutex_lock(&req->omu);
-	if ((rc = ferry_req_writable(req)) == 0)
-		rc = ferry_req_send(req, NULL, 0);
+	if ((rc = ferry_req_writable(req, 1)) == 0)
+		rc = ferry_req_send(req, NULL, 0, NULL, 0);
 	pthread_mutex_unlock(&req->omu);
 	return rc;
 }
@@ -1628,14 +1980,19 @@ ferry_flush(struct ferry_req *req)
  * is clean for the next request: a server such as ferryd keeps a
  * connection only when the worker consumed all it was sent.  When the
  * body did not end in time, the connection closes after this request.
+ * In the common case the body has ended already, and the last STDOUT, the
+ * empty STDOUT and END_REQUEST leave in one sendmsg.
  */
 int
 ferry_end(struct ferry_req *req)
 {
 	struct ferry_conn	*c = req->conn;
 	struct timespec		 deadline;
+	uint8_t			 tail[2 * FCGI_HEADER_LEN + FCGI_END_REQUEST_LEN +
+				    8];	/* ferry_reply_record's room for padding */
 	uint8_t			 body[FCGI_END_REQUEST_LEN];
-	int			 rc = 0, aborted;
+	size_t			 tlen = 0, elen;
+	int			 rc = 0, out, settled;
 
 	pthread_mutex_lock(&req->omu);
 	if (req->ended) {
@@ -1643,40 +2000,63 @@ ferry_end(struct ferry_req *req)
 		errno = ESHUTDOWN;
 		return -1;
 	}
-	pthread_mutex_lock(&c->mu);
-	aborted = req->aborted;
-	pthread_mutex_unlock(&c->mu);
-	/* After a hijack the response is the app's own business: only
-	   END_REQUEST goes out. */
-	if (!aborted && req->hijack != FERRY_HJ_DONE) {
-		if (ferry_req_send(req, NULL, 0) == -1 ||
-		    ferry_conn_send_record(c, FCGI_STDOUT, req->id, NULL,
-		    0) == -1) {
-			ferry_req_failed(req);
-			rc = -1;
-		}
-	}
 	req->ended = 1;
-
 	pthread_mutex_lock(&c->mu);
 	req->discard = 1;
 	req->in_len = 0;
 	req->hjoff = req->hjlen = 0;
-	pthread_cond_broadcast(&c->space);
+	pthread_cond_broadcast(&c->cv);
+	/* The body's end may be buffered already: handled, no read. */
+	if (!req->stdin_ended && !c->reading && !c->dead)
+		(void)ferry_conn_step(c, NULL, FERRY_STEP_PARSE);
+	/* After a hijack the response is the app's own business, after an
+	   abort nobody wants it: only END_REQUEST goes out. */
+	out = !req->aborted && req->hijack != FERRY_HJ_DONE;
+	settled = req->stdin_ended || req->lost || req->aborted || c->dead;
+	if (settled) {
+		req->keep = req->keep_conn && req->stdin_ended && !req->lost &&
+		    !c->dead;
+		req->state = FERRY_REQ_ENDED;
+	}
+	pthread_mutex_unlock(&c->mu);
+
+	if (out) {
+		(void)fcgi_record_header(tail, FCGI_STDOUT, req->id, 0);
+		tlen = FCGI_HEADER_LEN;
+	}
+	fcgi_end_request_encode(body, (uint32_t)req->app_status,
+	    FCGI_REQUEST_COMPLETE);
+	elen = ferry_reply_record(tail + tlen, sizeof(tail) - tlen,
+	    FCGI_END_REQUEST, req->id, body, sizeof(body));
+	if (settled) {
+		/* STDOUT, its end and END_REQUEST together. */
+		if ((out ? ferry_req_send(req, NULL, 0, tail, tlen + elen) :
+		    ferry_conn_send_stream(c, FCGI_STDOUT, req->id, NULL, 0,
+		    tail, elen)) == -1) {
+			req->keep = 0;
+			errno = EPIPE;
+			rc = -1;
+		}
+		pthread_mutex_unlock(&req->omu);
+		return rc;
+	}
+
+	/* The response now, END_REQUEST once the body ended. */
+	if (out && ferry_req_send(req, NULL, 0, tail, tlen) == -1)
+		rc = -1;
+	pthread_mutex_lock(&c->mu);
 	ferry_deadline(&deadline, FERRY_DRAIN_MS);
 	while (!req->stdin_ended && !req->lost && !req->aborted &&
 	    !c->dead && req->discarded < FERRY_DRAIN_MAX &&
-	    ferry_cond_wait(&c->cv, &c->mu, &deadline) == 0)
+	    ferry_conn_wait(c, &deadline) == 0)
 		;
 	req->keep = req->keep_conn && req->stdin_ended && !req->lost &&
 	    !c->dead;
 	req->state = FERRY_REQ_ENDED;
 	pthread_mutex_unlock(&c->mu);
 
-	fcgi_end_request_encode(body, (uint32_t)req->app_status,
-	    FCGI_REQUEST_COMPLETE);
-	if (ferry_conn_send_record(c, FCGI_END_REQUEST, req->id, body,
-	    sizeof(body)) == -1) {
+	if (ferry_conn_send_stream(c, FCGI_STDOUT, req->id, NULL, 0,
+	    tail + tlen, elen) == -1) {
 		req->keep = 0;
 		if (rc == 0) {
 			errno = EPIPE;
@@ -1696,6 +2076,9 @@ ferry_notified(struct ferry_req *req)
 	int			 n;
 
 	pthread_mutex_lock(&c->mu);
+	/* Reasons that came while nobody read are handled now. */
+	if (req->state == FERRY_REQ_RUNNING)
+		ferry_conn_peek(c);
 	n = req->notified;
 	pthread_mutex_unlock(&c->mu);
 	return n;
@@ -1726,8 +2109,7 @@ ferry_wait_notify(struct ferry_req *req, int mask, int timeout_ms)
 		ferry_deadline(&deadline, timeout_ms);
 	pthread_mutex_lock(&c->mu);
 	while (!(req->notified & mask) &&
-	    ferry_cond_wait(&c->cv, &c->mu,
-	    timeout_ms >= 0 ? &deadline : NULL) == 0)
+	    ferry_conn_wait(c, timeout_ms >= 0 ? &deadline : NULL) == 0)
 		;
 	n = (req->notified & mask) ? req->notified : 0;
 	pthread_mutex_unlock(&c->mu);
@@ -1745,6 +2127,14 @@ ferry_notify_fd(struct ferry_req *req)
 	    (req->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) != -1 &&
 	    req->notified != 0)
 		ferry_kick(req->efd);
+	/* Nobody need call the library for the fd to turn readable: the
+	   background reader reads while the request runs. */
+	if (req->efd != -1 && !c->bg_want &&
+	    req->state == FERRY_REQ_RUNNING) {
+		c->bg_want = 1;
+		c->bg_grace = 1;
+		pthread_cond_signal(&c->bgcv);
+	}
 	fd = req->efd;
 	pthread_mutex_unlock(&c->mu);
 	return fd;
@@ -1838,8 +2228,9 @@ ferry_hijack(struct ferry_req *req, void **buf, size_t *len)
 	} else {
 		req->hijack = FERRY_HJ_PENDING;
 		req->herr[0] = '\0';
-		/* A reader waiting for room in the body buffer goes on. */
-		pthread_cond_broadcast(&c->space);
+		/* A STDIN record waiting for room in the body buffer goes
+		   on (to the hijack buffer). */
+		pthread_cond_broadcast(&c->cv);
 	}
 	pthread_mutex_unlock(&c->mu);
 	if (err != 0)
@@ -1859,7 +2250,7 @@ ferry_hijack(struct ferry_req *req, void **buf, size_t *len)
 
 	pthread_mutex_lock(&c->mu);
 	while (req->hijack == FERRY_HJ_PENDING && !c->dead)
-		pthread_cond_wait(&c->cv, &c->mu);
+		(void)ferry_conn_wait(c, NULL);
 	switch (req->hijack) {
 	case FERRY_HJ_DONE:
 		/* The body bytes buffered and not read come first. */

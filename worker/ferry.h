@@ -173,7 +173,7 @@ FERRY_API int	ferry_status(struct ferry_req *req, int code);
  * Adds a response header field.  NAME must be an HTTP token, VALUE free of
  * CR, LF and NUL.  Returns 0, or -1 with EINVAL, EALREADY (head sent),
  * ENOMEM.  Without a Content-Type the library adds
- * "Content-Type: text/plain; charset=utf-8".
+ * "Content-Type: text/plain; charset=utf-8" (not for 1xx, 204, 304).
  */
 FERRY_API int	ferry_add_header(struct ferry_req *req, const char *name,
 		    const char *value);

@@ -27,6 +27,7 @@ static int	hj_count_fds(pid_t);
 static long	hj_rss_kib(pid_t);
 static char	*hj_header(struct hc *, const char *);
 static void	hj_wait_log(const struct ferryd *, const char *);
+static char	*hj_wait_line(const struct ferryd *, const char *);
 
 /* Starts ferryd with the hijack app at /h/ (one worker) and conf_text. */
 static void
@@ -144,6 +145,26 @@ hj_rss_kib(pid_t pid)
 		kib = strtol(p + 6, NULL, 10);
 	free(s);
 	return kib;
+}
+
+/* Waits up to 10 s for the app's log file at path to hold a whole line
+   (the app may have created it and not written yet); returns its text. */
+static char *
+hj_wait_line(const struct ferryd *f, const char *path)
+{
+	long long	 deadline = harness_now_ms() + 10000;
+	char		*s;
+	size_t		 len;
+
+	for (;;) {
+		if ((s = harness_read_file(path, &len)) != NULL && len > 0 &&
+		    s[len - 1] == '\n')
+			return s;
+		free(s);
+		HARNESS_ASSERT(f, harness_now_ms() < deadline,
+		    "the app logged no line in %s", path);
+		harness_sleep_ms(20);
+	}
 }
 
 /* TestHijackAfterCloseNotifier: request 1 uses close-notify, request 2 on
@@ -415,6 +436,7 @@ START_TEST(test_switching_protocols)
 	ck_assert_int_eq(hc_read_response(&c, &r, HC_INTERIM), 0);
 	ck_assert_int_eq(r.status, 101);
 	ck_assert_str_eq(hc_header(&r, "Upgrade"), "raw");
+	ck_assert_ptr_null(hc_header(&r, "Content-Type"));
 	ck_assert(hc_header_has_token(&r, "Connection", "upgrade"));
 	ck_assert_ptr_null(hc_header(&r, "Transfer-Encoding"));
 	ck_assert_ptr_null(hc_header(&r, "Content-Length"));
@@ -478,7 +500,6 @@ START_TEST(test_hijack_after_gone_refused)
 	struct ferryd	 f;
 	struct hc	 c;
 	char		 req[512], log[300], *s;
-	long long	 deadline;
 
 	hj_start(&f, NULL);
 	snprintf(log, sizeof(log), "%s/app.log", f.dir);
@@ -488,11 +509,7 @@ START_TEST(test_hijack_after_gone_refused)
 	hc_sendstr(&c, req);
 	harness_sleep_ms(200);
 	hc_close(&c);
-	deadline = harness_now_ms() + 10000;
-	while ((s = harness_read_file(log, NULL)) == NULL &&
-	    harness_now_ms() < deadline)
-		harness_sleep_ms(20);
-	HARNESS_ASSERT(&f, s != NULL, "the app logged nothing");
+	s = hj_wait_line(&f, log);
 	HARNESS_ASSERT(&f, strncmp(s, "late: ENOTCONN gone:", 20) == 0,
 	    "app log: %s", s);
 	free(s);
@@ -505,11 +522,7 @@ START_TEST(test_hijack_after_gone_refused)
 	hj_read_head(&c, &f);
 	hc_close(&c);
 	snprintf(req, sizeof(req), "%s.2", log);
-	deadline = harness_now_ms() + 10000;
-	while ((s = harness_read_file(req, NULL)) == NULL &&
-	    harness_now_ms() < deadline)
-		harness_sleep_ms(20);
-	HARNESS_ASSERT(&f, s != NULL, "the app logged nothing");
+	s = hj_wait_line(&f, req);
 	ck_assert_str_eq(s, "echo: notified=0\n");
 	free(s);
 	harness_stop_ok(&f);

@@ -52,7 +52,8 @@ enum conn_timeout {
 struct conn_addr {
 	unsigned char	 a[16];		/* IPv4 in the first 4 bytes */
 	uint16_t	 port;
-	uint16_t	 family;	/* AF_INET, AF_INET6, other: "unix" */
+	uint16_t	 family;	/* AF_INET, AF_INET6, AF_UNSPEC: unknown,
+					   other: "unix" */
 };
 
 /* The socket of a connection, for its whole life (see above); rio.data
@@ -160,6 +161,8 @@ conn_addr_text(const struct conn_addr *a, char *buf, size_t len,
 		inet_ntop(AF_INET, a->a, buf, len);
 	else if (a->family == AF_INET6)
 		inet_ntop(AF_INET6, a->a, buf, len);
+	else if (a->family == AF_UNSPEC)
+		buf[0] = '\0';		/* getsockname failed */
 	else
 		snprintf(buf, len, "unix");
 }
@@ -188,7 +191,7 @@ conn_accept(struct master *m, int fd, const struct sockaddr *peer,
 	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == 0)
 		conn_addr_set(&sk->local, (struct sockaddr *)&ss);
 	else
-		conn_addr_set(&sk->local, peer);
+		memset(&sk->local, 0, sizeof(sk->local));	/* "" */
 	m->nconns++;
 	conn_idle_add(m, sk);
 	ev_io_init(&sk->rio, conn_read_cb, fd, EV_READ);

@@ -454,6 +454,13 @@ cgi_out_cb(struct ev_loop *loop, ev_io *w, int revents)
 				ev_io_stop(loop, w);
 			return;
 		}
+		/* A short read emptied the pipe: another would say EAGAIN
+		   (or EOF, which the watcher reports as well). */
+		if ((size_t)n < sizeof(g->m->scratch)) {
+			if (g->c != NULL)
+				conn_app_idle(g->c);
+			return;
+		}
 	}
 }
 

@@ -82,6 +82,7 @@ struct worker {
 	int			 active;	/* a request runs on ch */
 	uint16_t		 reqid;		/* of the request running */
 	int			 stdin_done;	/* its empty STDIN was queued */
+	int			 stdin_body;	/* body bytes went before it */
 	int			 stdout_done;	/* its empty STDOUT arrived */
 	size_t			 notify_tail;	/* CLOSE_NOTIFY bytes queued
 						   after the end of STDIN */
@@ -945,6 +946,7 @@ worker_run(struct worker *w, struct conn *c)
 	w->c = c;
 	w->active = 1;
 	w->stdin_done = 0;
+	w->stdin_body = 0;
 	w->stdout_done = 0;
 	w->notify_tail = 0;
 	w->hijacking = 0;
@@ -1052,6 +1054,7 @@ worker_stdin_queue(struct worker *w, struct conn *c)
 		if (wchan_stream(&w->ch, FCGI_STDIN, w->reqid,
 		    w->replay + w->replay_off, len) == -1)
 			return;
+		w->stdin_body = 1;
 		w->replay_off += len;
 	}
 	if (w->replay_off < w->replay_len)
@@ -1082,6 +1085,7 @@ worker_stdin_queue(struct worker *w, struct conn *c)
 		}
 		if (wchan_stream(&w->ch, FCGI_STDIN, w->reqid, p, len) == -1)
 			return;
+		w->stdin_body = 1;
 		worker_body_copy(w, p, len);
 		if (!spilled)
 			conn_body_consume(c, len);
@@ -1246,9 +1250,12 @@ worker_end_request(struct worker *w, uint8_t pstatus)
 	}
 	/* Keep the connection only when the worker read all we sent. */
 	/* A close-notify the worker had no reason to read (it answered
-	   first) does not count: it ignores it as an ended request's. */
-	if (!w->stdin_done || !wchan_consumed(&w->ch, w->notify_tail,
-	    FERRY_CLOSE_NOTIFY_LEN))
+	   first) does not count: it ignores it as an ended request's.  A
+	   worker speaking our extensions (libferry) keeps a connection only
+	   once it read the end of STDIN, and sends END_REQUEST after that:
+	   without a body, there is no need to ask the kernel. */
+	if (!w->stdin_done || ((w->extensions == 0 || w->stdin_body) &&
+	    !wchan_consumed(&w->ch, w->notify_tail, FERRY_CLOSE_NOTIFY_LEN)))
 		wchan_close(&w->ch);
 	else
 		wchan_pause(&w->ch, 0);

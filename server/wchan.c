@@ -107,6 +107,7 @@ wchan_close(struct wchan *ch)
 	}
 	ch->gen++;
 	ch->paused = 0;
+	ch->parsing = 0;
 	ch->wfailed = 0;
 	ch->in_len = 0;
 	ch->out_off = ch->out_len = 0;
@@ -317,7 +318,8 @@ wchan_pause(struct wchan *ch, int paused)
 	}
 	if (!ev_is_active(&ch->rio))
 		ev_io_start(ch->loop, &ch->rio);
-	if (ch->in_len > 0)
+	/* Inside wchan_parse the records left are handed over anyway. */
+	if (ch->in_len > 0 && !ch->parsing)
 		ev_feed_event(ch->loop, &ch->rio, EV_READ);
 }
 
@@ -367,10 +369,12 @@ wchan_parse(struct wchan *ch)
 			return -1;
 		}
 		off += (size_t)n;
+		ch->parsing = 1;
 		ch->ops->record(ch->arg, rec.h.type, rec.h.request_id,
 		    rec.content, rec.h.content_length);
 		if (ch->gen != gen)
 			return -1;
+		ch->parsing = 0;
 	}
 	if (off > 0) {
 		memmove(ch->in, ch->in + off, ch->in_len - off);
@@ -383,13 +387,15 @@ static void
 wchan_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct wchan	*ch = container_of(w, struct wchan, rio);
+	size_t		 room;
 	ssize_t		 n;
 	int		 i;
 
 	if (ch->fd == -1 || wchan_parse(ch) == -1)
 		return;
 	for (i = 0; i < WCHAN_READS; i++) {
-		n = read(ch->fd, ch->in + ch->in_len, ch->in_cap - ch->in_len);
+		room = ch->in_cap - ch->in_len;
+		n = read(ch->fd, ch->in + ch->in_len, room);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -408,5 +414,11 @@ wchan_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		ch->in_len += (size_t)n;
 		if (wchan_parse(ch) == -1)
 			return;
+		/* A short read emptied the socket: another would only say
+		   EAGAIN (the watcher is level-triggered). */
+		if ((size_t)n < room) {
+			ch->ops->idle(ch->arg);
+			return;
+		}
 	}
 }

@@ -42,6 +42,7 @@ struct wchan {
 	unsigned int		 gen;		/* bumped by every close */
 	ev_io			 rio, wio;
 	int			 paused;	/* reading stopped by the owner */
+	int			 parsing;	/* handing over records now */
 	int			 wfailed;	/* write error: output dropped */
 	int			 pass_fd;	/* goes with the byte at pass_at */
 	size_t			 pass_at;	/* offset in out; -1 fd: none */

@@ -195,7 +195,8 @@ conf_usage(FILE *fp, int full)
 "      --app PREFIX=CMD   serve PREFIX with a pool of FastCGI workers running\n"
 "                         the program CMD (a path, no arguments; repeatable)\n"
 "      --workers N        workers in every --app pool (default 2)\n"
-"      --access-log PATH  write the access log to PATH (default: stderr)\n"
+"      --access-log PATH  write the access log to PATH, or off (default:\n"
+"                         stderr)\n"
 "      --error-log PATH   write the error log to PATH (default: stderr)\n"
 "      --foreground       stay in the foreground (always the case)\n"
 "  -V, --version          print the version and exit\n"
@@ -842,7 +843,11 @@ conf_key_set(struct conf_file *f, enum conf_key k, const char *v, char *err,
 	case K_ERROR_LOG:
 		if (*v == '\0')
 			return conf_errf(err, errlen, "empty path");
-		if ((abs = conf_abspath(f->dir, v)) == NULL)
+		if (k == K_ACCESS_LOG && strcmp(v, LOG_OFF) == 0)
+			abs = strdup(v);	/* no access log */
+		else
+			abs = conf_abspath(f->dir, v);
+		if (abs == NULL)
 			return conf_errf(err, errlen, "%s", strerror(errno));
 		free(k == K_ACCESS_LOG ? c->access_log : c->error_log);
 		*(k == K_ACCESS_LOG ? &c->access_log : &c->error_log) = abs;

@@ -37,8 +37,12 @@ struct log_file {
 static struct {
 	struct log_file	 err, acc;
 	enum log_level	 level;
+	int		 buffered;		/* log_buffer(1) */
+	size_t		 acc_len;		/* bytes in acc_buf */
+	char		 acc_buf[LOG_ACCESS_BUF];
 } log_state = {
-	{ NULL, STDERR_FILENO }, { NULL, STDERR_FILENO }, LOG_LEVEL_INFO
+	{ NULL, STDERR_FILENO }, { NULL, STDERR_FILENO }, LOG_LEVEL_INFO,
+	0, 0, { 0 }
 };
 
 struct log_buf {
@@ -50,7 +54,7 @@ static const char *const log_level_names[] = { "error", "warn", "info", "debug" 
 static const char *const log_months[] = { "Jan", "Feb", "Mar", "Apr", "May",
 	"Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 
-static int	log_file_open(struct log_file *, const char *);
+static int	log_file_open(struct log_file *, const char *, int);
 static void	log_file_close(struct log_file *);
 static void	log_write(int, const char *, size_t);
 static void	log_vline(enum log_level, int, const char *, va_list)
@@ -61,13 +65,16 @@ static void	log_buf_putu(struct log_buf *, uint64_t, int);
 static int	log_needs_escape(unsigned char);
 static void	log_buf_escaped(struct log_buf *, const char *, size_t, size_t);
 
+/* may_be_off: LOG_OFF means no file at all (fd -1). */
 static int
-log_file_open(struct log_file *f, const char *path)
+log_file_open(struct log_file *f, const char *path, int may_be_off)
 {
 	char	*copy = NULL;
 	int	 fd = STDERR_FILENO;
 
-	if (path != NULL) {
+	if (path != NULL && may_be_off && strcmp(path, LOG_OFF) == 0)
+		fd = -1;
+	else if (path != NULL) {
 		if ((copy = strdup(path)) == NULL)
 			return -1;
 		if ((fd = open(path, LOG_FLAGS, LOG_MODE)) == -1) {
@@ -99,14 +106,15 @@ log_open(const char *error_path, const char *access_path, enum log_level lvl)
 	struct log_file	 e, a;
 	int		 saved;
 
-	if (log_file_open(&e, error_path) == -1)
+	if (log_file_open(&e, error_path, 0) == -1)
 		return -1;
-	if (log_file_open(&a, access_path) == -1) {
+	if (log_file_open(&a, access_path, 1) == -1) {
 		saved = errno;
 		log_file_close(&e);
 		errno = saved;
 		return -1;
 	}
+	log_flush();
 	log_file_close(&log_state.err);
 	log_file_close(&log_state.acc);
 	log_state.err = e;
@@ -121,6 +129,7 @@ log_reopen(void)
 	struct log_file	*files[2] = { &log_state.err, &log_state.acc };
 	int		 i, fd, rc = 0, saved = 0;
 
+	log_flush();
 	for (i = 0; i < 2; i++) {
 		if (files[i]->path == NULL)
 			continue;
@@ -140,6 +149,7 @@ log_reopen(void)
 void
 log_close(void)
 {
+	log_flush();
 	log_file_close(&log_state.err);
 	log_file_close(&log_state.acc);
 }
@@ -159,6 +169,26 @@ log_level_parse(const char *s)
 		if (strcmp(s, log_level_names[i]) == 0)
 			return (int)i;
 	return -1;
+}
+
+void
+log_buffer(int on)
+{
+	if (!on)
+		log_flush();
+	log_state.buffered = on;
+}
+
+void
+log_flush(void)
+{
+	int	saved = errno;
+
+	if (log_state.acc_len == 0)
+		return;
+	log_write(log_state.acc.fd, log_state.acc_buf, log_state.acc_len);
+	log_state.acc_len = 0;
+	errno = saved;
 }
 
 int
@@ -318,8 +348,17 @@ log_access(const struct log_access_entry *e)
 	size_t	len;
 	int	saved = errno;
 
+	if (log_state.acc.fd == -1)
+		return;		/* access_log = off */
 	len = log_format_access(line, sizeof(line), e, time(NULL));
-	log_write(log_state.acc.fd, line, len);
+	if (log_state.acc_len + len > sizeof(log_state.acc_buf))
+		log_flush();
+	if (!log_state.buffered || len > sizeof(log_state.acc_buf))
+		log_write(log_state.acc.fd, line, len);
+	else {
+		memcpy(log_state.acc_buf + log_state.acc_len, line, len);
+		log_state.acc_len += len;
+	}
 	errno = saved;
 }
 
@@ -379,6 +418,7 @@ log_vline(enum log_level lvl, int errnum, const char *fmt, va_list ap)
 	if (b.len == b.cap)		/* cut: keep room for the newline */
 		b.len--;
 	line[b.len++] = '\n';
+	log_flush();	/* the access lines before it, in order */
 	log_write(log_state.err.fd, line, b.len);
 }
 

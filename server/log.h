@@ -5,7 +5,11 @@
  * Error log line:  2026-11-29T06:40:12Z ferryd[PID]: warn: message
  * Access log line: Combined Log Format plus the duration in microseconds.
  * Every line is written with one write(2), so that lines of concurrent
- * writers never interleave.  Bytes a client controls are escaped as \xHH.
+ * writers never interleave; once log_buffer(1) is set, access log lines
+ * are gathered, up to LOG_ACCESS_BUF bytes (PIPE_BUF: a write that size is
+ * atomic on a pipe too), until log_flush(): the master flushes before its
+ * loop waits, so a batch of requests costs one write.  Bytes a client
+ * controls are escaped as \xHH.
  */
 #ifndef FERRY_SERVER_LOG_H
 #define FERRY_SERVER_LOG_H
@@ -19,16 +23,24 @@ enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBU
 
 #define LOG_LINE_MAX		4096	/* error log line, with '\n' */
 #define LOG_ACCESS_LINE_MAX	8192	/* access log line, with '\n' and NUL */
+#define LOG_ACCESS_BUF		4096	/* access log lines gathered */
+#define LOG_OFF			"off"	/* access log path: no access log */
 
-/* Opens the logs (NULL path: stderr) with the given threshold.  Files are
-   opened O_APPEND|O_CREAT|O_CLOEXEC, mode 0644.  Returns 0, or -1 with
-   errno when a file cannot be opened (the previous logs stay in use). */
+/* Opens the logs (NULL path: stderr; LOG_OFF for the access log: none)
+   with the given threshold.  Files are opened O_APPEND|O_CREAT|O_CLOEXEC,
+   mode 0644.  Returns 0, or -1 with errno when a file cannot be opened
+   (the previous logs stay in use). */
 int	log_open(const char *error_path, const char *access_path, enum log_level lvl);
 /* Reopens both files (SIGUSR1, after rotation).  Returns 0, or -1 with
    errno; a log that cannot be reopened keeps its old file. */
 int	log_reopen(void);
-/* Closes the files; later lines go to stderr. */
+/* Closes the files (flushing first); later lines go to stderr. */
 void	log_close(void);
+/* 1: gather access log lines until log_flush(); 0: write each at once
+   (the default; flushes what was gathered). */
+void	log_buffer(int on);
+/* Writes the access log lines gathered. */
+void	log_flush(void);
 enum log_level log_level_get(void);
 /* Parses "error", "warn", "info", "debug"; -1 when unknown. */
 int	log_level_parse(const char *s);

@@ -15,6 +15,7 @@
 #include "server/log.h"
 #include "server/master.h"
 #include "server/pool.h"
+#include "server/spawn.h"
 
 const char *
 master_date(struct master *m)
@@ -58,6 +59,16 @@ master_pools_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	master_pools_ready(m);
+}
+
+/* The access log lines of the loop's round, in one write. */
+static void
+master_logflush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+	log_flush();
 }
 
 static void
@@ -134,12 +145,6 @@ master_run(struct conf *cf)
 		m->limits.max_fields = cf->max_fields;
 	snprintf(m->software, sizeof(m->software), "ferry/%s", PACKAGE_VERSION);
 	signal(SIGPIPE, SIG_IGN);
-
-	if (cgi_init(m) == -1 || listen_open(m) == -1 || pool_init(m) == -1) {
-		listen_close(m);
-		pool_fini(m);
-		return 1;
-	}
 	ev_signal_init(&m->sigterm, master_signal_cb, SIGTERM);
 	ev_signal_init(&m->sigint, master_signal_cb, SIGINT);
 	ev_signal_init(&m->sigusr1, master_signal_cb, SIGUSR1);
@@ -149,6 +154,16 @@ master_run(struct conf *cf)
 	ev_signal_start(m->loop, &m->sigint);
 	ev_signal_start(m->loop, &m->sigusr1);
 	ev_signal_start(m->loop, &m->sighup);
+	spawn_signals_note();	/* before the first child */
+
+	if (cgi_init(m) == -1 || listen_open(m) == -1 || pool_init(m) == -1) {
+		listen_close(m);
+		pool_fini(m);
+		return 1;
+	}
+	ev_prepare_init(&m->logflush, master_logflush_cb);
+	ev_prepare_start(m->loop, &m->logflush);
+	log_buffer(1);
 	/*
 	 * Connections wait in the listen backlog until the pools' first
 	 * workers have said which extensions they speak (how a chunked
@@ -163,6 +178,7 @@ master_run(struct conf *cf)
 		master_pools_ready(m);
 
 	ev_run(m->loop, 0);
+	log_buffer(0);
 
 	if (m->dead != NULL)
 		conn_reap(m->loop, &m->reaper, 0);

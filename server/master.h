@@ -48,6 +48,7 @@ struct master {
 	unsigned int		 nspare;	/* at most CONN_SPARE_MAX */
 	unsigned long		 nhijacked;	/* connections handed to apps */
 	ev_prepare		 reaper;
+	ev_prepare		 logflush;	/* access log, before waiting */
 
 	struct cgi_app		*cgi_apps;	/* one per app of conf */
 	struct cgi		*cgis;		/* live CGI processes */

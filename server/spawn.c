@@ -28,6 +28,10 @@ struct spawn_plan {
 	pid_t		 parent;	/* the spawning process */
 };
 
+/* The signals whose disposition is not the default (spawn_signals_note). */
+static sigset_t	spawn_nondefault;
+static int	spawn_nondefault_known;
+
 static int	spawn_plan_stdio(const struct spawn_req *r, int avoid,
 		    struct spawn_plan *p);
 static void	spawn_plan_add(struct spawn_plan *p, int from, int fd);
@@ -111,9 +115,13 @@ spawn_child(const struct spawn_req *r, const struct spawn_plan *p, int ids,
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	sigemptyset(&sa.sa_mask);
-	/* glibc's internal signals refuse with EINVAL: that is fine. */
+	/* glibc's internal signals refuse with EINVAL: that is fine.  A
+	   system call each is much of a spawn's cost on some machines: with
+	   the parent's list, only the signals it changed. */
 	for (sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
+		if (sig != SIGKILL && sig != SIGSTOP &&
+		    (!spawn_nondefault_known ||
+		    sigismember(&spawn_nondefault, sig) == 1))
 			(void)sigaction(sig, &sa, NULL);
 	if (r->new_pgrp && setpgid(0, 0) == -1)
 		goto fail;
@@ -257,6 +265,19 @@ spawn_vfork(const struct spawn_req *r)
 		return -1;
 	}
 	return pid;
+}
+
+void
+spawn_signals_note(void)
+{
+	struct sigaction	sa;
+	int			sig;
+
+	sigemptyset(&spawn_nondefault);
+	for (sig = 1; sig < NSIG; sig++)
+		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL)
+			sigaddset(&spawn_nondefault, sig);
+	spawn_nondefault_known = 1;
 }
 
 pid_t

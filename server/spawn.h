@@ -38,4 +38,12 @@ struct spawn_req {
  */
 pid_t	spawn_process(const struct spawn_req *r);
 
+/*
+ * Notes which signals are caught or ignored now, so that a child resets
+ * only those to the default (one system call each) instead of every
+ * signal.  Call it once the process's dispositions are set, and again
+ * after any change; until the first call every signal is reset.
+ */
+void	spawn_signals_note(void);
+
 #endif

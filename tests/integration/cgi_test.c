@@ -2155,6 +2155,83 @@ START_TEST(test_access_log)
 }
 END_TEST
 
+/* Twenty requests pipelined in one write: the access log lines (gathered
+   and written together) are all there, whole and in order. */
+START_TEST(test_access_log_batch)
+{
+	struct ferryd		 f = { 0 };
+	struct hc		 c;
+	struct hc_response	 r;
+	char			 req[4096], want[96], *log = NULL;
+	const char		*p;
+	long long		 deadline;
+	size_t			 len = 0;
+	int			 i;
+
+	harness_start(&f, NULL, NULL);
+	for (i = 0; i < 20; i++)
+		len += (size_t)snprintf(req + len, sizeof(req) - len,
+		    "GET /cgi-bin/query.sh?batch-%02d HTTP/1.1\r\n"
+		    "Host: t\r\n\r\n", i);
+	hc_open(&c, &f);
+	hc_send(&c, req, len);
+	for (i = 0; i < 20; i++) {
+		hc_expect_response(&c, &r, 0);
+		ck_assert_int_eq(r.status, 200);
+		hc_response_free(&r);
+	}
+	hc_close(&c);
+	deadline = harness_now_ms() + 5000;
+	for (;;) {
+		free(log);
+		log = harness_read_file(f.access_log, NULL);
+		if ((log != NULL && count_substr(log, "\n") >= 20) ||
+		    harness_now_ms() > deadline)
+			break;
+		harness_sleep_ms(50);
+	}
+	HARNESS_ASSERT(&f, log != NULL && count_substr(log, "\n") == 20,
+	    "want 20 lines:\n%s", log == NULL ? "(none)" : log);
+	for (i = 0, p = log; i < 20; i++) {
+		snprintf(want, sizeof(want), "\"GET /cgi-bin/query.sh?batch-%02d "
+		    "HTTP/1.1\" 200 ", i);
+		p = strstr(p, want);
+		HARNESS_ASSERT(&f, p != NULL, "no line %d in order:\n%s", i,
+		    log);
+	}
+	free(log);
+	harness_stop_ok(&f);
+}
+END_TEST
+
+/* --access-log off: no access log anywhere, the error log goes on. */
+START_TEST(test_access_log_off)
+{
+	const char *const	 argv[] = { "--access-log", "off", NULL };
+	struct ferryd		 f = { 0 };
+	struct hc_response	 r;
+	char			*out;
+
+	harness_start(&f, NULL, argv);
+	get(&f, "/cgi-bin/query.sh?quiet", &r);
+	ck_assert_int_eq(r.status, 200);
+	hc_response_free(&r);
+	expect_error_close(&f, "GET /x HTTP/1.1\r\nHost : t\r\n\r\n", 29, 400);
+	harness_stop_ok(&f);
+	HARNESS_ASSERT(&f, access(f.access_log, F_OK) == -1,
+	    "an access log was written");
+	HARNESS_ASSERT(&f, access("off", F_OK) == -1, "a file named off");
+	out = harness_read_file(f.stderr_log, NULL);
+	HARNESS_ASSERT(&f, out == NULL || strstr(out, "query.sh") == NULL,
+	    "access line on stderr: %s", out);
+	free(out);
+	out = harness_read_file(f.error_log, NULL);
+	HARNESS_ASSERT(&f, out != NULL && strstr(out, "stopped") != NULL,
+	    "no error log");
+	free(out);
+}
+END_TEST
+
 /* SIGUSR1 reopens the logs: after a rename, new lines go to a new file. */
 START_TEST(test_reopen_logs)
 {
@@ -2606,6 +2683,8 @@ cgi_suite(void)
 	tcase_add_test(tc, test_stop_idle);
 	tcase_add_test(tc, test_stop_deadline);
 	tcase_add_test(tc, test_access_log);
+	tcase_add_test(tc, test_access_log_batch);
+	tcase_add_test(tc, test_access_log_off);
 	tcase_add_test(tc, test_reopen_logs);
 	tcase_add_test(tc, test_stop_sigint);
 	suite_add_tcase(s, tc);

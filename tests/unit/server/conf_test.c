@@ -767,6 +767,22 @@ START_TEST(test_file_flags_override)
 	ck_assert_int_eq(run_load(&c, args3, out, err), -1);
 	ck_assert_ptr_nonnull(strstr(err, "ferryd: --cgi /x/=/tmp: duplicate "
 	    "prefix /x/ (app one has it)\n"));
+
+	/* access_log = off is no path; ./off is a file named off */
+	write_file(path,
+	    "[server]\n"
+	    "access_log = off\n"
+	    "error_log = off\n");
+	ck_assert_int_eq(run_load(&c, args2, out, err), 0);
+	ck_assert_str_eq(c.access_log, LOG_OFF);
+	ck_assert_str_eq(c.error_log + strlen(tmpdir), "/off");
+	conf_free(&c);
+	write_file(path,
+	    "[server]\n"
+	    "access_log = ./off\n");
+	ck_assert_int_eq(run_load(&c, args2, out, err), 0);
+	ck_assert_str_eq(c.access_log + strlen(tmpdir), "/./off");
+	conf_free(&c);
 }
 END_TEST
 
@@ -1123,6 +1139,87 @@ START_TEST(test_log_files)
 }
 END_TEST
 
+static size_t
+read_file(const char *path, char *buf, size_t cap)
+{
+	FILE	*fp;
+	size_t	 n;
+
+	ck_assert_ptr_nonnull(fp = fopen(path, "r"));
+	n = fread(buf, 1, cap - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+	return n;
+}
+
+/*
+ * log_buffer(1): access lines wait for log_flush() (or a full buffer, in
+ * whole lines), an error line goes after the access lines before it, and
+ * log_close() writes what is left.  "off": no access log at all.
+ */
+START_TEST(test_log_buffered)
+{
+	char	epath[PATH_MAX + 32], apath[PATH_MAX + 32];
+	static char buf[64 * 1024];
+	struct log_access_entry e;
+	const char *p;
+	size_t	 n, lines, len;
+	int	 i;
+
+	make_tmpdir();
+	snprintf(epath, sizeof(epath), "%s/e.log", tmpdir);
+	snprintf(apath, sizeof(apath), "%s/a.log", tmpdir);
+	memset(&e, 0, sizeof(e));
+	e.status = 200;
+	e.target = "/x";
+	e.target_len = 2;
+
+	/* Both logs in one file, as when both go to stderr. */
+	ck_assert_int_eq(log_open(apath, apath, LOG_LEVEL_INFO), 0);
+	log_buffer(1);
+	log_access(&e);
+	log_access(&e);
+	ck_assert_uint_eq(read_file(apath, buf, sizeof(buf)), 0);
+	log_warnx("after two");
+	log_access(&e);
+	ck_assert_uint_eq(read_file(apath, buf, sizeof(buf)) > 0, 1);
+	ck_assert_ptr_nonnull(p = strstr(buf, "]: warn: after two\n"));
+	for (lines = 0, p = buf; (p = strstr(p, " 200 0 ")) != NULL; p++)
+		lines++;
+	ck_assert_uint_eq(lines, 2);
+	ck_assert_ptr_null(strstr(strstr(buf, "after two"), " 200 0 "));
+	log_flush();
+	read_file(apath, buf, sizeof(buf));
+	ck_assert_ptr_nonnull(strstr(strstr(buf, "after two"), " 200 0 "));
+
+	/* Many lines: only whole lines are ever written, none lost. */
+	len = read_file(apath, buf, sizeof(buf));
+	for (i = 0; i < 500; i++) {
+		log_access(&e);
+		n = read_file(apath, buf, sizeof(buf));
+		ck_assert_msg(buf[n - 1] == '\n', "cut line");
+	}
+	ck_assert_uint_gt(n, len);	/* the buffer filled and went out */
+	log_close();			/* flushes */
+	n = read_file(apath, buf, sizeof(buf));
+	for (lines = 0, p = buf; (p = strstr(p, " 200 0 ")) != NULL; p++)
+		lines++;
+	ck_assert_uint_eq(lines, 503);
+	log_buffer(0);
+
+	/* off: nothing written, the error log goes on. */
+	ck_assert_int_eq(unlink(apath), 0);
+	ck_assert_int_eq(log_open(epath, LOG_OFF, LOG_LEVEL_INFO), 0);
+	log_access(&e);
+	log_warnx("still here");
+	log_close();
+	ck_assert_int_eq(access(apath, F_OK), -1);
+	read_file(epath, buf, sizeof(buf));
+	ck_assert_ptr_nonnull(strstr(buf, "]: warn: still here\n"));
+	ck_assert_ptr_null(strstr(buf, " 200 0 "));
+}
+END_TEST
+
 /* user and group resolve to ids at load, whatever the key order. */
 static const struct ids_case {
 	const char	*comment;
@@ -1315,6 +1412,7 @@ log_suite(void)
 	tc = tcase_create("files");
 	tcase_add_checked_fixture(tc, NULL, rm_tmpdir);
 	tcase_add_test(tc, test_log_files);
+	tcase_add_test(tc, test_log_buffered);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -37,6 +37,7 @@ static void	sp_run(struct spawn_req *, const char *, struct sp_result *);
 static void	sp_write_file(const char *, const char *, mode_t);
 static uint64_t	sp_sigset_hex(const char *);
 static void	sp_expect_fail(const struct spawn_req *, int);
+static void	sp_handler(int);
 
 /*
  * Expects the child side (chdir, exec) of r to fail with error.  glibc
@@ -388,6 +389,61 @@ START_TEST(test_signals)
 }
 END_TEST
 
+static void
+sp_handler(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * After spawn_signals_note() the child resets exactly the signals that
+ * were caught or ignored then: nothing noted stays ignored, a handler
+ * becomes the default, and (the point of the note: one system call per
+ * noted signal, not per signal) a signal ignored after the note is not
+ * looked at.
+ */
+START_TEST(test_signals_noted)
+{
+	char *const		 argv[] = { "grep", "-E", "^Sig(Blk|Ign)",
+	    "/proc/self/status", NULL };
+	char *const		 envp[] = { NULL };
+	struct spawn_req	 r;
+	struct sp_result	 res;
+	struct sigaction	 sa;
+	uint64_t		 blk, ign;
+	int			 sig;
+
+	sp_init(&r, "/usr/bin/grep", argv, envp, 1);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = sp_handler;
+	sigemptyset(&sa.sa_mask);
+	ck_assert_int_eq(sigaction(SIGUSR2, &sa, NULL), 0);
+	ck_assert_ptr_ne(signal(SIGPIPE, SIG_IGN), SIG_ERR);
+	ck_assert_ptr_ne(signal(SIGHUP, SIG_IGN), SIG_ERR);
+	spawn_signals_note();
+	ck_assert_ptr_ne(signal(SIGWINCH, SIG_IGN), SIG_ERR);
+
+	sp_run(&r, NULL, &res);
+	ck_assert(WIFEXITED(res.status) && WEXITSTATUS(res.status) == 0);
+	ck_assert_int_eq(strlen(res.out), 2 * (8 + 16 + 1));
+	blk = sp_sigset_hex(res.out + 8);
+	ign = sp_sigset_hex(res.out + 25 + 8);
+	ck_assert_msg(blk == 0, "SigBlk %016llx", (unsigned long long)blk);
+	for (sig = 32; sig < SIGRTMIN; sig++)
+		ign &= ~((uint64_t)1 << (sig - 1));	/* glibc's own */
+	ck_assert_msg(ign == (uint64_t)1 << (SIGWINCH - 1), "SigIgn %016llx",
+	    (unsigned long long)ign);
+
+	/* Noted again: SIGWINCH is reset as well. */
+	spawn_signals_note();
+	sp_run(&r, NULL, &res);
+	ign = sp_sigset_hex(res.out + 25 + 8);
+	for (sig = 32; sig < SIGRTMIN; sig++)
+		ign &= ~((uint64_t)1 << (sig - 1));
+	ck_assert_msg(ign == 0, "SigIgn %016llx", (unsigned long long)ign);
+}
+END_TEST
+
 /* exec failures come back as -1 and errno, with no child left behind. */
 START_TEST(test_exec_fail)
 {
@@ -725,6 +781,7 @@ main(void)
 	tcase_add_test(tc, test_cwd);
 	tcase_add_test(tc, test_pgrp);
 	tcase_add_test(tc, test_signals);
+	tcase_add_test(tc, test_signals_noted);
 	tcase_add_test(tc, test_exec_fail);
 	tcase_add_test(tc, test_no_leak);
 	tcase_add_loop_test(tc, test_stdio_numbers, 0,
@@ -740,6 +797,7 @@ main(void)
 	tcase_add_test(tc, test_cwd);
 	tcase_add_test(tc, test_pgrp);
 	tcase_add_test(tc, test_signals);
+	tcase_add_test(tc, test_signals_noted);
 	tcase_add_test(tc, test_exec_fail);
 	tcase_add_test(tc, test_no_leak);
 	tcase_add_loop_test(tc, test_stdio_numbers, 0,

@@ -249,7 +249,7 @@ start_ferry()
 	echo "$port" > "$d/port"
 	cat > "$d/ferry.conf" <<EOF
 [server]
-access_log = /dev/null
+access_log = off
 error_log = $d/error.log
 log_level = error
 max_connections = $MAXCONN
@@ -310,7 +310,7 @@ start_ferrynotify()
 	echo "$3" > "$2/label"
 	cat > "$2/ferry.conf" <<EOF
 [server]
-access_log = /dev/null
+access_log = off
 error_log = $2/error.log
 log_level = error
 max_connections = $MAXCONN

@@ -72,6 +72,7 @@ cgi_init(struct master *m)
 	size_t	i, n = m->conf->napps;
 	char	err[256];
 
+	m->cgi_null = -1;
 	for (i = 0; i < n; i++) {
 		if (m->conf->apps[i].type == CONF_APP_CGI &&
 		    conf_app_ids_check(&m->conf->apps[i], err,
@@ -83,6 +84,9 @@ cgi_init(struct master *m)
 	m->cgi_apps = calloc(n + 1, sizeof(struct cgi_app));
 	if (m->cgi_apps == NULL)
 		return -1;
+	/* Without it, such a request gets an empty pipe, as one with a
+	   body does. */
+	m->cgi_null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	for (i = 0; i < n; i++)
 		m->cgi_apps[i].conf = &m->conf->apps[i];
 	return 0;
@@ -106,6 +110,9 @@ cgi_fini(struct master *m)
 	m->ncgis = 0;
 	free(m->cgi_apps);
 	m->cgi_apps = NULL;
+	if (m->cgi_null != -1)
+		close(m->cgi_null);
+	m->cgi_null = -1;
 }
 
 unsigned int
@@ -247,8 +254,10 @@ cgi_start(struct conn *c)
 	struct cgi_env		 env;
 	struct spawn_req	 sr;
 	char			*argv[2], *dir, *slash;
+	const char		*body;
+	size_t			 blen;
 	int			 in[2] = { -1, -1 }, out[2] = { -1, -1 },
-				 err[2] = { -1, -1 };
+				 err[2] = { -1, -1 }, null_in = 0;
 	pid_t			 pid;
 
 	if ((g = calloc(1, sizeof(*g))) == NULL) {
@@ -262,8 +271,12 @@ cgi_start(struct conn *c)
 		conn_app_fail(c, 500);
 		return;
 	}
+	conn_body_peek(c, &body, &blen);
 	if (c->req.cbody_fd != -1) {
 		in[0] = c->req.cbody_fd;	/* spilled chunked body */
+	} else if (blen == 0 && conn_body_complete(c) && m->cgi_null != -1) {
+		in[0] = m->cgi_null;		/* no body: no pipe */
+		null_in = 1;
 	} else if (cgi_pipe(in, 1) == -1)
 		goto fail;
 	if (cgi_pipe(out, 0) == -1 || cgi_pipe(err, 0) == -1)
@@ -299,7 +312,7 @@ cgi_start(struct conn *c)
 		close(c->req.cbody_fd);
 		c->req.cbody_fd = -1;
 		in[1] = -1;
-	} else
+	} else if (!null_in)
 		close(in[0]);
 	close(out[1]);
 	close(err[1]);
@@ -339,7 +352,7 @@ cgi_start(struct conn *c)
 
 fail:
 	cgi_env_free(&env);
-	if (c->req.cbody_fd == -1 && in[0] != -1)
+	if (c->req.cbody_fd == -1 && in[0] != -1 && !null_in)
 		close(in[0]);
 	if (in[1] != -1)
 		close(in[1]);

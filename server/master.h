@@ -53,6 +53,8 @@ struct master {
 	struct cgi_app		*cgi_apps;	/* one per app of conf */
 	struct cgi		*cgis;		/* live CGI processes */
 	unsigned int		 ncgis;
+	int			 cgi_null;	/* /dev/null: stdin of a
+						   request without a body */
 
 	struct pool		*pool;		/* FastCGI apps, server/pool.c */
 

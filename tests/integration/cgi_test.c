@@ -2022,7 +2022,8 @@ START_TEST(test_stop_deadline)
 END_TEST
 
 /* No fd of ferryd leaks into a script: ls in the script sees 0, 1, 2 and
-   its own directory fd, with other clients connected. */
+   its own directory fd, with other clients connected; stdin is a pipe
+   with a body and /dev/null without one. */
 START_TEST(test_no_fd_leak)
 {
 	struct ferryd		f = { 0 };
@@ -2046,6 +2047,17 @@ START_TEST(test_no_fd_leak)
 	HARNESS_ASSERT(&f, count_fd_lines(r.body) == 4, "the script has "
 	    "%d fds open, want 4 (0, 1, 2 and ls's own):\n%s",
 	    count_fd_lines(r.body), r.body);
+	HARNESS_ASSERT(&f, strstr(r.body, " 0 -> pipe:") != NULL,
+	    "a body comes on a pipe:\n%s", r.body);
+	hc_response_free(&r);
+	/* Without a body, stdin is /dev/null (EOF at once), not a pipe. */
+	hc_sendstr(&c, "GET /cgi-bin/fds.sh HTTP/1.1\r\nHost: t\r\n\r\n");
+	hc_expect_response(&c, &r, 0);
+	HARNESS_ASSERT(&f, r.status == 200, "status %d", r.status);
+	HARNESS_ASSERT(&f, count_fd_lines(r.body) == 4, "the script has "
+	    "%d fds open, want 4:\n%s", count_fd_lines(r.body), r.body);
+	HARNESS_ASSERT(&f, strstr(r.body, " 0 -> /dev/null") != NULL,
+	    "stdin without a body:\n%s", r.body);
 	hc_response_free(&r);
 	hc_close(&c);
 	for (i = 0; i < 3; i++)

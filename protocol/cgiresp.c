@@ -40,12 +40,17 @@ struct cgiresp_scan {
 
 static int	cgiresp_at(const struct cgiresp_scan *, size_t);
 static int	cgiresp_is_ws(int);
+static int	cgiresp_lower(int);
 static int	cgiresp_name_is(const struct http1_span *, const char *);
 static int	cgiresp_line(const struct cgiresp_scan *, size_t *,
 		    struct http1_field *, enum cgiresp_line *);
 static int	cgiresp_status(const struct http1_span *, struct cgiresp *);
 static int	cgiresp_length(const struct http1_span *, int64_t *);
 static int	cgiresp_hop_by_hop(const struct http1_span *);
+static int	cgiresp_listed(const struct http1_span *,
+		    const struct http1_span *);
+static void	cgiresp_drop_listed(const struct cgiresp_scan *,
+		    struct cgiresp *);
 
 /*
  * Returns the byte at pos, CGIRESP_LONG when pos cannot belong to a block
@@ -67,22 +72,24 @@ cgiresp_is_ws(int c)
 	return c == ' ' || c == '\t';
 }
 
+static int
+cgiresp_lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
 /* Compares a field name with NAME (lower case), ASCII case-insensitively. */
 static int
 cgiresp_name_is(const struct http1_span *n, const char *name)
 {
 	size_t	 i;
-	int	 c;
 
 	if (n->len != strlen(name))
 		return 0;
-	for (i = 0; i < n->len; i++) {
-		c = (unsigned char)n->p[i];
-		if (c >= 'A' && c <= 'Z')
-			c += 'a' - 'A';
-		if (c != (unsigned char)name[i])
+	for (i = 0; i < n->len; i++)
+		if (cgiresp_lower((unsigned char)n->p[i]) !=
+		    (unsigned char)name[i])
 			return 0;
-	}
 	return 1;
 }
 
@@ -232,6 +239,57 @@ cgiresp_hop_by_hop(const struct http1_span *n)
 	    cgiresp_name_is(n, "proxy-connection");
 }
 
+/* 1 when name is one of the comma-separated options of list. */
+static int
+cgiresp_listed(const struct http1_span *list, const struct http1_span *name)
+{
+	const char	*p = list->p, *end = p + list->len, *b, *e;
+	size_t		 i;
+
+	while (p < end) {
+		for (e = p; e < end && *e != ','; e++)
+			continue;
+		b = p;
+		p = e < end ? e + 1 : e;
+		while (b < e && cgiresp_is_ws((unsigned char)*b))
+			b++;
+		while (e > b && cgiresp_is_ws((unsigned char)e[-1]))
+			e--;
+		if ((size_t)(e - b) != name->len)
+			continue;
+		for (i = 0; i < name->len; i++)
+			if (cgiresp_lower((unsigned char)b[i]) !=
+			    cgiresp_lower((unsigned char)name->p[i]))
+				break;
+		if (i == name->len)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * RFC 9110 section 7.6.1: the fields a Connection field names are about
+ * this hop only.  Drops them from r->fields, for every Connection field of
+ * the (whole, well-formed) block.
+ */
+static void
+cgiresp_drop_listed(const struct cgiresp_scan *s, struct cgiresp *r)
+{
+	struct http1_field	 f;
+	enum cgiresp_line	 what;
+	size_t			 pos = 0, i, n;
+
+	while (cgiresp_line(s, &pos, &f, &what) == 1 &&
+	    what != CGIRESP_LINE_END) {
+		if (!cgiresp_name_is(&f.name, "connection"))
+			continue;
+		for (i = n = 0; i < r->nfields; i++)
+			if (!cgiresp_listed(&f.value, &r->fields[i].name))
+				r->fields[n++] = r->fields[i];
+		r->nfields = n;
+	}
+}
+
 ssize_t
 cgiresp_parse(const char *buf, size_t len, struct cgiresp *r,
     size_t max_fields, size_t max_head)
@@ -290,6 +348,8 @@ cgiresp_parse(const char *buf, size_t len, struct cgiresp *r,
 	/* RFC 3875 section 6.2: at least one CGI-field. */
 	if (nlines == 0)
 		return -1;
+	if (r->connection.p != NULL)
+		cgiresp_drop_listed(&s, r);
 	if (r->location.p != NULL) {
 		if (nlines == 1 && r->location.p[0] == '/')
 			r->kind = CGIRESP_LOCAL_REDIRECT;

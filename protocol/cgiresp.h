@@ -48,8 +48,9 @@ struct cgiresp {
  * CRLF; the block ends with an empty line).  r->fields must point to an
  * array of max_fields entries.  Status, Location and Content-Length are
  * taken out; hop-by-hop fields the server owns (Connection, Keep-Alive,
- * Transfer-Encoding, Trailer, Upgrade, Proxy-Connection) are dropped; every
- * other field is kept in order.  Returns the bytes of the block (body starts
+ * Transfer-Encoding, Trailer, Upgrade, Proxy-Connection) are dropped, and
+ * so are the fields a Connection field names (RFC 9110 section 7.6.1);
+ * every other field is kept in order.  Returns the bytes of the block (body starts
  * there), 0 when more is needed, or -1 when the block is malformed or over a
  * limit (the server answers 502).  Never 0 once buf holds max_head bytes.
  *

@@ -214,6 +214,21 @@ static const struct tcase cases[] = {
 	/* A block of dropped fields only is an (empty) document. */
 	{ OK("only dropped fields", "Connection: close\n\n"), .status = 200,
 	  .connection = "close" },
+	/* Fields a Connection field names go too (RFC 9110 7.6.1), from
+	   every Connection field, before or after it, any case, OWS and
+	   empty list elements allowed; a near name stays. */
+	{ OK("connection options dropped",
+	  "X-Hop: 1\nConnection: x-hop , ,\tX-Other\nX-Keep: 2\n"
+	  "x-other: 3\nX-Hops: 4\nconnection: X-Late\nX-Late: 5\n"
+	  "X-Hop: 6\n\n"),
+	  .status = 200, .connection = "x-hop , ,\tX-Other",
+	  .fv = FV("X-Keep", "2", "X-Hops", "4") },
+	/* Naming a field the server takes out changes nothing. */
+	{ OK("connection names Content-Length",
+	  "Connection: Content-Length, Status\nStatus: 404\n"
+	  "Content-Length: 0\nX-A: 1\n\n"),
+	  .status = 404, CL(0), .connection = "Content-Length, Status",
+	  .fv = FV("X-A", "1") },
 	/* Names that merely start like a hop-by-hop field are kept. */
 	{ OK("near names kept", "Connections: x\nTrailers: y\nStatus-X: z\n\n"),
 	  .status = 200,

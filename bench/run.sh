@@ -864,8 +864,12 @@ fi
 if [ -s "$RES/fcgi-c.ka.ferry" ]; then
 	f=$(stats "$RES/fcgi-c.ka.ferry" | awk '{ print $1 }')
 	awk -v f="$f" -v r="$rtt" 'BEGIN {
-	    printf "FastCGI hello: ferry %.0f/s = %.2f x socket pair round" \
-	        " trips (%.0f/s)\n", f, f / r, r }'
+	    if (r + 0 <= 0)
+		printf "FastCGI hello: ferry %.0f/s (no socket pair" \
+		    " figure)\n", f
+	    else
+		printf "FastCGI hello: ferry %.0f/s = %.2f x socket pair" \
+		    " round trips (%.0f/s)\n", f, f / r, r }'
 else
 	echo "FastCGI hello: n/a (no FastCGI pool in ferry yet, or it failed)"
 fi

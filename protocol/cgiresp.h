@@ -50,9 +50,10 @@ struct cgiresp {
  * taken out; hop-by-hop fields the server owns (Connection, Keep-Alive,
  * Transfer-Encoding, Trailer, Upgrade, Proxy-Connection) are dropped, and
  * so are the fields a Connection field names (RFC 9110 section 7.6.1);
- * every other field is kept in order.  Returns the bytes of the block (body starts
- * there), 0 when more is needed, or -1 when the block is malformed or over a
- * limit (the server answers 502).  Never 0 once buf holds max_head bytes.
+ * every other field is kept in order.  Returns the bytes of the block (body
+ * starts there), 0 when more is needed, or -1 when the block is malformed or
+ * over a limit (the server answers 502).  Never 0 once buf holds max_head
+ * bytes.
  *
  * Leniencies and choices (RFC 3875 section 6):
  * - a document without Content-Type is accepted (e.g. for 204 or 304); the

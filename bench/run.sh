@@ -3,8 +3,9 @@
 #
 #   sh bench/run.sh [--install] SRCDIR BUILDDIR     (make bench runs this)
 #
-# --install (root only) installs the peers from Debian's packages first;
-# without it nothing is installed and a missing peer shows as n/a.  Every
+# The peers come from Debian's packages: run as root, it installs those
+# missing (apt-get) first, unless BENCH_INSTALL=0; --install installs (or
+# upgrades) them all.  A peer still missing shows as n/a.  Every
 # server is started here on a free 127.0.0.1 port with a generated
 # configuration in a temporary directory, logs off, and stopped by pid.
 # Settings (environment): BENCH_QUICK=1 (1 round of 2 s), BENCH_ROUNDS,
@@ -14,7 +15,8 @@
 # BENCH_WORKLOADS (space-separated subset of the list below), BENCH_IDLE_CONNS
 # (default 10000), BENCH_BUDGET (s for the load part, default 660),
 # BENCH_NOTIFY_RUNS (close-notify latency runs, default 200; 0: skip),
-# BENCH_KEEP=1 (keep the temporary directory).  BENCH_WORKLOADS also names
+# BENCH_KEEP=1 (keep the temporary directory), BENCH_INSTALL=0 (install
+# nothing).  BENCH_WORKLOADS also names
 # "hijack" (hijacks per second and echo round trips on a hijacked socket,
 # after the load).  See bench/README.md.
 
@@ -84,6 +86,26 @@ bench_install()
 	    wrk "$ngx" lighttpd fcgiwrap spawn-fcgi php-cgi >/dev/null
 }
 
+# What the peers need, by command: installed when one is missing.
+bench_missing()
+{
+	for c in wrk nginx lighttpd fcgiwrap spawn-fcgi php-cgi; do
+		command -v "$c" >/dev/null 2>&1 ||
+		    [ -x "/usr/sbin/$c" ] || echo "$c"
+	done
+}
+
+if [ "$INSTALL" = 0 ] && [ "${BENCH_INSTALL:-1}" != 0 ] &&
+    [ -n "$(bench_missing)" ]; then
+	if [ "$(id -u)" = 0 ]; then
+		echo "bench: installing the peers (missing:" \
+		    $(bench_missing)"; BENCH_INSTALL=0 skips this)" >&2
+		INSTALL=1
+	else
+		echo "bench: missing peers:" $(bench_missing) "(run as root" \
+		    "to install them); they show as n/a" >&2
+	fi
+fi
 if [ "$INSTALL" = 1 ]; then
 	bench_install || echo "bench: install failed; going on with what" \
 	    "is there" >&2

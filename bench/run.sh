@@ -16,7 +16,9 @@
 # (default 10000), BENCH_BUDGET (s for the load part, default 660),
 # BENCH_NOTIFY_RUNS (close-notify latency runs, default 200; 0: skip),
 # BENCH_KEEP=1 (keep the temporary directory), BENCH_INSTALL=0 (install
-# nothing).  BENCH_WORKLOADS also names
+# nothing), BENCH_BASELINE=DIR (the build directory of another ferry
+# commit: its ferryd runs beside this one in every ferry workload, and the
+# table's last column gives this/baseline).  BENCH_WORKLOADS also names
 # "hijack" (hijacks per second and echo round trips on a hijacked socket,
 # after the load).  See bench/README.md.
 
@@ -33,6 +35,14 @@ if [ $# -ne 2 ]; then
 fi
 SRC=$(cd "$1" && pwd) || exit 2
 BLD=$(cd "$2" && pwd) || exit 2
+BASE=
+if [ -n "${BENCH_BASELINE:-}" ]; then
+	BASE=$(cd "$BENCH_BASELINE" && pwd) || exit 2
+	if [ ! -x "$BASE/ferryd" ]; then
+		echo "bench: no ferryd in BENCH_BASELINE=$BENCH_BASELINE" >&2
+		exit 2
+	fi
+fi
 # Connections a server accepts: 1024 under load, more for the idle test
 # (nginx preallocates its connection table, so this sizes its memory).
 MAXCONN=1024
@@ -295,9 +305,22 @@ EOF
 		    "$T/php" "$WORKERS" >> "$d/ferry.conf"
 		echo "env = PHP_FCGI_MAX_REQUESTS" >> "$d/ferry.conf" ;;
 	esac
-	PHP_FCGI_MAX_REQUESTS=0 $PIN "$BLD/ferryd" -c "$d/ferry.conf" \
-	    --listen "127.0.0.1:$port" > "$d/out.log" 2>&1 &
+	PHP_FCGI_MAX_REQUESTS=0 $PIN "${FERRYD:-$BLD/ferryd}" \
+	    -c "$d/ferry.conf" --listen "127.0.0.1:$port" \
+	    > "$d/out.log" 2>&1 &
 	add_root $! "$d"
+}
+
+# The same server with the baseline's ferryd (BENCH_BASELINE), for a
+# before/after comparison measured in one run.
+start_ferrybase()
+{
+	if [ -z "$BASE" ] || [ ! -x "$BASE/ferryd" ]; then
+		echo "no baseline ferryd (BENCH_BASELINE)" > "$2/why"
+		return 1
+	fi
+	FERRYD=$BASE/ferryd start_ferry "$1" "$2"
+	echo "$(cat "$2/label") (baseline)" > "$2/label"
 }
 
 # ferryd with the libferry hello app (bench/hello_ferry) as its pool.
@@ -559,12 +582,14 @@ wl_path()
 
 wl_servers()
 {
+	b=
+	[ -n "$BASE" ] && b=" ferrybase"
 	case $1 in
-	noworker) echo "nginx ferry" ;;
-	fcgi-c) echo "ferry ferrylf nginx nginxnk lighttpd" ;;
+	noworker) echo "nginx ferry$b" ;;
+	fcgi-c) echo "ferry$b ferrylf nginx nginxnk lighttpd" ;;
 	notify) echo "ferrynh ferrynw" ;;
-	php) echo "ferry nginx nginxnk lighttpd" ;;
-	*) echo "ferry nginx lighttpd" ;;
+	php) echo "ferry$b nginx nginxnk lighttpd" ;;
+	*) echo "ferry$b nginx lighttpd" ;;
 	esac
 }
 
@@ -850,8 +875,8 @@ for w in $(wl_load); do
 			set -- $(stats "$f")
 			ratio=
 			if [ "$s" != ferry ] && [ "$s" != ferrylf ] &&
-			    [ -n "$fst" ] &&
-			    [ "$w" != noworker ]; then
+			    [ -n "$fst" ] && { [ "$w" != noworker ] ||
+			    [ "$s" = ferrybase ]; }; then
 				ratio=$(awk -v a="$fst" -v b="$1" 'BEGIN {
 				    if (a > 0 && b > 0) printf "%.2f", a / b
 				    else print "n/a" }')

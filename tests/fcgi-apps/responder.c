@@ -260,7 +260,7 @@ responder_run(struct responder *r, char *query)
 {
 	char			*cmd, *save = NULL, *arg, **e;
 	char			 buf[16384];
-	unsigned long long	 v, total;
+	unsigned long long	 v = 0, total;
 	int			 n;
 
 	for (cmd = strtok_r(query, "&", &save); cmd != NULL;

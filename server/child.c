@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "server/child.h"
+#include "server/conf.h"
 #include "server/log.h"
 #include "server/util.h"
 

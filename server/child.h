@@ -16,8 +16,9 @@
 
 #include <ev.h>
 
-#include "server/conf.h"
 #include "server/limits.h"
+
+struct conf_app;
 
 /* An environment for execve: "NAME=value" strings, kept NULL-terminated. */
 struct child_env {

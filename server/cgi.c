@@ -21,11 +21,13 @@
 
 #include "protocol/cgienv.h"
 #include "server/cgi.h"
+#include "server/child.h"
 #include "server/conn.h"
 #include "server/limits.h"
 #include "server/log.h"
 #include "server/master.h"
 #include "server/spawn.h"
+#include "server/util.h"
 
 struct cgi {
 	struct master	*m;
@@ -35,20 +37,19 @@ struct cgi {
 	pid_t		 pid;
 	char		 name[128];	/* script path for logs */
 	ev_child	 child;
-	ev_io		 in_w, out_r, err_r;
+	ev_io		 in_w, out_r;
+	struct child_log err;		/* stderr */
 	ev_timer	 timer;		/* request timeout, then kill grace */
 	int		 exited, status;
 	int		 out_eof;
 	int		 killing;	/* SIGTERM sent */
 	int		 in_done;
-	char		 errline[CGI_STDERR_LINE];
-	size_t		 errlen;
 };
 
 static void	cgi_start(struct conn *);
 static void	cgi_in_cb(struct ev_loop *, ev_io *, int);
 static void	cgi_out_cb(struct ev_loop *, ev_io *, int);
-static void	cgi_err_cb(struct ev_loop *, ev_io *, int);
+static void	cgi_err_closed(void *);
 static void	cgi_child_cb(struct ev_loop *, ev_child *, int);
 static void	cgi_timer_cb(struct ev_loop *, ev_timer *, int);
 static void	cgi_kill(struct cgi *, const char *);
@@ -104,7 +105,7 @@ cgi_fini(struct master *m)
 		ev_timer_stop(m->loop, &g->timer);
 		cgi_close_io(g, &g->in_w);
 		cgi_close_io(g, &g->out_r);
-		cgi_close_io(g, &g->err_r);
+		child_log_close(&g->err);
 		free(g);
 	}
 	m->ncgis = 0;
@@ -171,65 +172,16 @@ cgi_next(struct cgi_app *a)
 	}
 }
 
-/* Environment building: the sink appends "NAME=value" strings. */
-struct cgi_env {
-	char	*v[CGI_MAX_ENV + 1];
-	size_t	 n;
-};
-
+/* The request's CGI meta-variables, then the app's base environment. */
 static int
-cgi_env_add(void *arg, const char *name, size_t nlen, const char *value,
-    size_t vlen)
-{
-	struct cgi_env	*e = arg;
-	char		*s;
-
-	if (e->n >= CGI_MAX_ENV)
-		return 0;	/* the rest is dropped, not fatal */
-	if ((s = malloc(nlen + vlen + 2)) == NULL)
-		return -1;
-	memcpy(s, name, nlen);
-	s[nlen] = '=';
-	memcpy(s + nlen + 1, value, vlen);
-	s[nlen + vlen + 1] = '\0';
-	e->v[e->n++] = s;
-	return 0;
-}
-
-static void
-cgi_env_free(struct cgi_env *e)
-{
-	size_t	i;
-
-	for (i = 0; i < e->n; i++)
-		free(e->v[i]);
-	e->n = 0;
-}
-
-static int
-cgi_build_env(struct conn *c, struct cgi_env *e)
+cgi_build_env(struct conn *c, struct child_env *e)
 {
 	struct cgienv_info	 info;
-	struct conf_app		*app = c->req.app;
-	const char		*path, *val;
-	char			**p;
 
 	conn_cgienv_info(c, &info);
-	if (cgienv_build(&c->req.r, &info, cgi_env_add, e) == -1)
+	if (cgienv_build(&c->req.r, &info, child_env_add, e) == -1)
 		return -1;
-	path = getenv("PATH");
-	if (path == NULL)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	if (cgi_env_add(e, "PATH", 4, path, strlen(path)) == -1)
-		return -1;
-	for (p = app->env; p != NULL && *p != NULL; p++) {
-		if (strcmp(*p, "PATH") == 0 || (val = getenv(*p)) == NULL)
-			continue;
-		if (cgi_env_add(e, *p, strlen(*p), val, strlen(val)) == -1)
-			return -1;
-	}
-	e->v[e->n] = NULL;
-	return 0;
+	return child_env_base(e, c->req.app);
 }
 
 static int
@@ -251,9 +203,9 @@ cgi_start(struct conn *c)
 	struct master		*m = c->m;
 	struct cgi_app		*a = cgi_app_of(c);
 	struct cgi		*g;
-	struct cgi_env		 env;
+	struct child_env	 env;
 	struct spawn_req	 sr;
-	char			*argv[2], *dir, *slash;
+	char			*argv[2], *dir;
 	const char		*body;
 	size_t			 blen;
 	int			 in[2] = { -1, -1 }, out[2] = { -1, -1 },
@@ -264,10 +216,10 @@ cgi_start(struct conn *c)
 		conn_app_fail(c, 500);
 		return;
 	}
-	env.n = 0;
+	child_env_init(&env);
 	if (cgi_build_env(c, &env) == -1) {
 		free(g);
-		cgi_env_free(&env);
+		child_env_free(&env);
 		conn_app_fail(c, 500);
 		return;
 	}
@@ -282,11 +234,9 @@ cgi_start(struct conn *c)
 	if (cgi_pipe(out, 0) == -1 || cgi_pipe(err, 0) == -1)
 		goto fail;
 
-	dir = strdup(c->req.script.script_filename);
+	dir = child_dir(c->req.script.script_filename);
 	if (dir == NULL)
 		goto fail;
-	if ((slash = strrchr(dir, '/')) != NULL)
-		*(slash == dir ? slash + 1 : slash) = '\0';
 	argv[0] = c->req.script.script_filename;
 	argv[1] = NULL;
 	memset(&sr, 0, sizeof(sr));
@@ -307,7 +257,7 @@ cgi_start(struct conn *c)
 		log_warn("%s: spawn", c->req.script.script_filename);
 		goto fail;
 	}
-	cgi_env_free(&env);
+	child_env_free(&env);
 	if (c->req.cbody_fd != -1) {
 		close(c->req.cbody_fd);
 		c->req.cbody_fd = -1;
@@ -332,8 +282,8 @@ cgi_start(struct conn *c)
 	ev_child_start(m->loop, &g->child);
 	ev_io_init(&g->out_r, cgi_out_cb, out[0], EV_READ);
 	ev_io_start(m->loop, &g->out_r);
-	ev_io_init(&g->err_r, cgi_err_cb, err[0], EV_READ);
-	ev_io_start(m->loop, &g->err_r);
+	child_log_init(&g->err, m->loop, err[0], g->name, pid, 0,
+	    cgi_err_closed, g);
 	ev_io_init(&g->in_w, cgi_in_cb, in[1], EV_WRITE);
 	if (in[1] == -1 || conn_body_complete(c)) {
 		g->in_done = 1;
@@ -351,7 +301,7 @@ cgi_start(struct conn *c)
 	return;
 
 fail:
-	cgi_env_free(&env);
+	child_env_free(&env);
 	if (c->req.cbody_fd == -1 && in[0] != -1 && !null_in)
 		close(in[0]);
 	if (in[1] != -1)
@@ -486,37 +436,11 @@ cgi_output_resume(void *arg)
 		ev_io_start(g->m->loop, &g->out_r);
 }
 
-/* stderr, line by line, to the error log. */
+/* stderr was logged to its end. */
 static void
-cgi_err_cb(struct ev_loop *loop, ev_io *w, int revents)
+cgi_err_closed(void *arg)
 {
-	struct cgi	*g = container_of(w, struct cgi, err_r);
-	char		 buf[4096];
-	ssize_t		 n;
-	ssize_t		 i;
-
-	n = read(w->fd, buf, sizeof(buf));
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0) {
-		if (g->errlen > 0)
-			log_warnx("%s[%d]: %.*s", g->name, (int)g->pid,
-			    (int)g->errlen, g->errline);
-		g->errlen = 0;
-		cgi_close_io(g, w);
-		cgi_maybe_done(g);
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		if (buf[i] == '\n' || g->errlen == sizeof(g->errline)) {
-			log_warnx("%s[%d]: %.*s", g->name, (int)g->pid,
-			    (int)g->errlen, g->errline);
-			g->errlen = 0;
-			if (buf[i] == '\n')
-				continue;
-		}
-		g->errline[g->errlen++] = buf[i];
-	}
+	cgi_maybe_done(arg);
 }
 
 static void
@@ -557,7 +481,7 @@ cgi_maybe_done(struct cgi *g)
 		conn_app_detached(c);
 		conn_app_end(c, WIFEXITED(g->status));
 	}
-	if (g->err_r.fd != -1)
+	if (child_log_is_open(&g->err))
 		return;
 	cgi_close_in(g);
 	ev_timer_stop(g->m->loop, &g->timer);
@@ -579,16 +503,11 @@ cgi_kill(struct cgi *g, const char *why)
 {
 	if (g->exited)
 		return;
-	if (!g->killing) {
-		log_info("%s[%d]: terminating: %s", g->name, (int)g->pid, why);
-		g->killing = 1;
-		kill(-g->pid, SIGTERM);
+	if (child_kill(g->pid, &g->killing, g->name, "terminating", why)) {
 		g->timer.repeat = g->m->conf->kill_grace > 0 ?
 		    g->m->conf->kill_grace : CONF_DEFAULT_KILL_GRACE;
 		ev_timer_again(g->m->loop, &g->timer);
-		return;
 	}
-	kill(-g->pid, SIGKILL);
 }
 
 static void
@@ -598,9 +517,7 @@ cgi_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	struct conn	*c = g->c;
 
 	if (g->killing) {
-		log_warnx("%s[%d]: still running after SIGTERM: SIGKILL",
-		    g->name, (int)g->pid);
-		kill(-g->pid, SIGKILL);
+		child_kill_late(g->pid, g->name);
 		ev_timer_stop(loop, w);
 		return;
 	}

@@ -42,6 +42,7 @@
 #include "server/limits.h"
 #include "server/log.h"
 #include "server/master.h"
+#include "server/util.h"
 #include "server/pool.h"
 
 enum conn_timeout {

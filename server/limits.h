@@ -26,7 +26,8 @@
 #define CONN_MAX_REDIRECTS	10		/* local redirects per request */
 #define ACCEPT_RETRY		0.5		/* s: retry after EMFILE */
 #define ACCEPT_BATCH		64		/* accepts per wake-up */
-#define CGI_STDERR_LINE		1024		/* longest logged stderr line */
+#define CHILD_LOG_LINE		1024		/* longest logged line of a child's
+						   output (longer: in pieces) */
 #define CGI_MAX_ENV		512		/* environment entries */
 
 #endif

@@ -19,6 +19,7 @@
 #include "server/listen.h"
 #include "server/log.h"
 #include "server/master.h"
+#include "server/util.h"
 
 static void	listen_accept_cb(struct ev_loop *, ev_io *, int);
 static void	listen_retry_cb(struct ev_loop *, ev_timer *, int);

@@ -14,6 +14,7 @@
 #include "server/listen.h"
 #include "server/log.h"
 #include "server/master.h"
+#include "server/util.h"
 #include "server/pool.h"
 #include "server/spawn.h"
 

@@ -13,9 +13,6 @@
 #include "protocol/response.h"
 #include "server/conf.h"
 
-#define container_of(ptr, type, member) \
-	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
-
 struct conn;
 struct conn_sock;
 struct listener;

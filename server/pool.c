@@ -45,12 +45,14 @@
 
 #include "protocol/cgienv.h"
 #include "protocol/fcgi.h"
+#include "server/child.h"
 #include "server/conn.h"
 #include "server/limits.h"
 #include "server/log.h"
 #include "server/master.h"
 #include "server/pool.h"
 #include "server/spawn.h"
+#include "server/util.h"
 #include "server/wchan.h"
 
 #define WORKER_EXT_CLOSE_NOTIFY	0x01	/* FERRY_EXTENSIONS words */
@@ -74,7 +76,7 @@ struct worker {
 	pid_t			 pid;
 	char			 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	ev_child		 child;
-	ev_io			 log_r;		/* stdout and stderr */
+	struct child_log	 log;		/* stdout and stderr */
 	ev_timer		 timer;		/* what the state waits for */
 	struct wchan		 ch;
 
@@ -113,10 +115,7 @@ struct worker {
 	int			 exited;
 	int			 status;
 
-	char			 outline[POOL_LOG_LINE];	/* fd 1 and 2 */
-	size_t			 outlen;
-	char			 errline[POOL_LOG_LINE];	/* FCGI_STDERR */
-	size_t			 errlen;
+	struct child_log	 errlog;	/* FCGI_STDERR */
 };
 
 /* A request going back to the queue after a worker dropped it. */
@@ -173,11 +172,8 @@ static void	worker_after_request(struct worker *);
 static void	worker_kill(struct worker *, const char *);
 static void	worker_gone_done(struct worker *, const char *);
 static void	worker_free(struct worker *);
-static void	worker_log_line(struct worker *, const char *, size_t);
 static void	worker_child_cb(struct ev_loop *, ev_child *, int);
-static void	worker_log_cb(struct ev_loop *, ev_io *, int);
 static void	worker_timer_cb(struct ev_loop *, ev_timer *, int);
-static void	worker_log_drain(struct worker *);
 static void	pool_app_adjust(struct pool_app *);
 static void	pool_next(struct pool_app *);
 static void	pool_respawn_cb(struct ev_loop *, ev_timer *, int);
@@ -372,18 +368,13 @@ pool_fini(struct master *m)
 			a->workers = w->next;
 			worker_body_drop(w);
 			if (!w->exited) {
-				log_warnx("%s[%d]: still running after "
-				    "SIGTERM: SIGKILL", a->conf->name,
-				    (int)w->pid);
-				kill(-w->pid, SIGKILL);
+				child_kill_late(w->pid, a->conf->name);
 				while (waitpid(w->pid, &st, 0) == -1 &&
 				    errno == EINTR)
 					;
 			}
-			worker_log_drain(w);
-			ev_io_stop(m->loop, &w->log_r);
-			if (w->log_r.fd != -1)
-				close(w->log_r.fd);
+			child_log_drain(&w->log);
+			child_log_close(&w->log);
 			wchan_free(&w->ch);
 			unlink(w->path);
 			free(w);
@@ -594,62 +585,6 @@ pool_unqueue(struct conn *c)
 
 /* Spawning. */
 
-struct pool_env {
-	char	*v[CGI_MAX_ENV + 2];
-	size_t	 n;
-};
-
-static int
-pool_env_add(struct pool_env *e, const char *name, const char *value)
-{
-	size_t	 nlen = strlen(name), vlen = strlen(value);
-	char	*s;
-
-	if (e->n >= CGI_MAX_ENV)
-		return 0;
-	if ((s = malloc(nlen + vlen + 2)) == NULL)
-		return -1;
-	memcpy(s, name, nlen);
-	s[nlen] = '=';
-	memcpy(s + nlen + 1, value, vlen + 1);
-	e->v[e->n++] = s;
-	e->v[e->n] = NULL;
-	return 0;
-}
-
-static void
-pool_env_free(struct pool_env *e)
-{
-	size_t	i;
-
-	for (i = 0; i < e->n; i++)
-		free(e->v[i]);
-	e->n = 0;
-}
-
-/* PATH and the names the app passes through from ferryd's environment:
-   nothing else reaches a worker. */
-static int
-pool_build_env(struct conf_app *app, struct pool_env *e)
-{
-	const char	*path, *val;
-	char		**p;
-
-	e->n = 0;
-	e->v[0] = NULL;
-	if ((path = getenv("PATH")) == NULL)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	if (pool_env_add(e, "PATH", path) == -1)
-		return -1;
-	for (p = app->env; p != NULL && *p != NULL; p++) {
-		if (strcmp(*p, "PATH") == 0 || (val = getenv(*p)) == NULL)
-			continue;
-		if (pool_env_add(e, *p, val) == -1)
-			return -1;
-	}
-	return 0;
-}
-
 /* Queues the FCGI_GET_VALUES question on w's channel.  0 or -1. */
 static int
 worker_values_ask(struct worker *w)
@@ -689,9 +624,9 @@ worker_spawn(struct pool_app *a)
 	struct conf_app		*app = a->conf;
 	struct sockaddr_un	 sun;
 	struct spawn_req	 sr;
-	struct pool_env		 env;
+	struct child_env	 env;
 	struct worker		*w;
-	char			**argv = NULL, *dir = NULL, *slash;
+	char			**argv = NULL, *dir = NULL;
 	size_t			 nargs = 0, i;
 	int			 lfd = -1, out[2] = { -1, -1 }, n;
 	pid_t			 pid;
@@ -701,7 +636,7 @@ worker_spawn(struct pool_app *a)
 		pool_backoff(a);
 		return NULL;
 	}
-	env.n = 0;
+	child_env_init(&env);
 	w->app = a;
 	n = snprintf(w->path, sizeof(w->path), "%s/w%u", a->p->dir,
 	    ++a->p->serial);
@@ -728,19 +663,15 @@ worker_spawn(struct pool_app *a)
 	for (nargs = 0; app->args != NULL && app->args[nargs] != NULL; nargs++)
 		;
 	if ((argv = calloc(nargs + 2, sizeof(*argv))) == NULL ||
-	    pool_build_env(app, &env) == -1) {
+	    child_env_base(&env, app) == -1) {
 		log_warn("%s: worker", app->name);
 		goto fail;
 	}
 	argv[0] = app->command;
 	for (i = 0; i < nargs; i++)
 		argv[i + 1] = app->args[i];
-	if (app->root == NULL) {
-		if ((dir = strdup(app->command)) == NULL)
-			goto fail;
-		if ((slash = strrchr(dir, '/')) != NULL)
-			*(slash == dir ? slash + 1 : slash) = '\0';
-	}
+	if (app->root == NULL && (dir = child_dir(app->command)) == NULL)
+		goto fail;
 	memset(&sr, 0, sizeof(sr));
 	sr.path = app->command;
 	sr.argv = argv;
@@ -763,7 +694,7 @@ worker_spawn(struct pool_app *a)
 	}
 	free(argv);
 	free(dir);
-	pool_env_free(&env);
+	child_env_free(&env);
 	close(lfd);		/* the worker holds it now */
 	close(out[1]);
 
@@ -774,8 +705,10 @@ worker_spawn(struct pool_app *a)
 	a->workers = w;
 	ev_child_init(&w->child, worker_child_cb, pid, 0);
 	ev_child_start(m->loop, &w->child);
-	ev_io_init(&w->log_r, worker_log_cb, out[0], EV_READ);
-	ev_io_start(m->loop, &w->log_r);
+	child_log_init(&w->log, m->loop, out[0], app->name, pid, 1, NULL,
+	    NULL);
+	child_log_init(&w->errlog, m->loop, -1, app->name, pid, 1, NULL,
+	    NULL);
 	ev_init(&w->timer, worker_timer_cb);
 	wchan_init(&w->ch, m->loop, &pool_ch_ops, w);
 	log_info("%s[%d]: worker started", app->name, (int)pid);
@@ -786,7 +719,7 @@ worker_spawn(struct pool_app *a)
 fail:
 	free(argv);
 	free(dir);
-	pool_env_free(&env);
+	child_env_free(&env);
 	if (lfd != -1)
 		close(lfd);
 	if (out[0] != -1) {
@@ -953,7 +886,7 @@ worker_run(struct worker *w, struct conn *c)
 	w->hijacked = 0;
 	w->spill_eof = 0;
 	w->gone_at = 0;
-	w->errlen = 0;
+	child_log_discard(&w->errlog);
 	w->answered = 0;
 	w->retries = 0;
 	w->copy_over = c->req.cbody_fd != -1 && !c->req.body_detached;
@@ -1147,33 +1080,6 @@ pool_ch_idle(void *arg)
 		conn_app_idle(w->c);
 }
 
-/* FCGI_STDERR and the worker's own output, line by line. */
-static void
-worker_lines(struct worker *w, char *line, size_t *llen, const char *p,
-    size_t len)
-{
-	size_t	i;
-
-	for (i = 0; i < len; i++) {
-		if (p[i] == '\n' || *llen == POOL_LOG_LINE) {
-			worker_log_line(w, line, *llen);
-			*llen = 0;
-			if (p[i] == '\n')
-				continue;
-		}
-		line[(*llen)++] = p[i];
-	}
-}
-
-static void
-worker_log_line(struct worker *w, const char *line, size_t len)
-{
-	if (len > 0 && line[len - 1] == '\r')
-		len--;
-	log_warnx("%s[%d]: %.*s", w->app->conf->name, (int)w->pid, (int)len,
-	    line);
-}
-
 static void
 pool_ch_record(void *arg, uint8_t type, uint16_t id, const uint8_t *content,
     size_t len)
@@ -1218,8 +1124,7 @@ pool_ch_record(void *arg, uint8_t type, uint16_t id, const uint8_t *content,
 			wchan_pause(&w->ch, 1);	/* client slow */
 		return;
 	case FCGI_STDERR:
-		worker_lines(w, w->errline, &w->errlen, (const char *)content,
-		    len);
+		child_log_feed(&w->errlog, (const char *)content, len);
 		return;
 	case FCGI_END_REQUEST:
 		if (fcgi_end_request_decode(content, len, &app_status,
@@ -1244,10 +1149,7 @@ worker_end_request(struct worker *w, uint8_t pstatus)
 	w->hijacking = 0;
 	worker_timer(w, 0);
 	worker_body_drop(w);
-	if (w->errlen > 0) {
-		worker_log_line(w, w->errline, w->errlen);
-		w->errlen = 0;
-	}
+	child_log_flush(&w->errlog);
 	/* Keep the connection only when the worker read all we sent. */
 	/* A close-notify the worker had no reason to read (it answered
 	   first) does not count: it ignores it as an ended request's.  A
@@ -1512,13 +1414,9 @@ worker_kill(struct worker *w, const char *why)
 	wchan_close(&w->ch);
 	if (w->exited || w->state == WORKER_DEAD)
 		return;
-	if (w->killing) {
-		kill(-w->pid, SIGKILL);
+	if (!child_kill(w->pid, &w->killing, w->app->conf->name, "stopping",
+	    why))
 		return;
-	}
-	log_info("%s[%d]: stopping: %s", w->app->conf->name, (int)w->pid, why);
-	w->killing = 1;
-	kill(-w->pid, SIGTERM);
 	worker_set_state(w, WORKER_STOPPING);
 	worker_timer(w, pool_kill_grace(w->app->m));
 }
@@ -1578,52 +1476,12 @@ worker_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 			pool_next(a);
 			break;
 		}
-		log_warnx("%s[%d]: still running after SIGTERM: SIGKILL",
-		    a->conf->name, (int)w->pid);
-		kill(-w->pid, SIGKILL);
+		child_kill_late(w->pid, a->conf->name);
 		break;
 	case WORKER_DEAD:
 		worker_free(w);
 		break;
 	}
-}
-
-/* Whatever the worker's output pipe still holds, then the last line. */
-static void
-worker_log_drain(struct worker *w)
-{
-	char	buf[4096];
-	ssize_t	n;
-
-	if (w->log_r.fd == -1)
-		return;
-	while ((n = read(w->log_r.fd, buf, sizeof(buf))) > 0)
-		worker_lines(w, w->outline, &w->outlen, buf, (size_t)n);
-	if (w->outlen > 0)
-		worker_log_line(w, w->outline, w->outlen);
-	w->outlen = 0;
-}
-
-static void
-worker_log_cb(struct ev_loop *loop, ev_io *io, int revents)
-{
-	struct worker	*w = container_of(io, struct worker, log_r);
-	char		 buf[4096];
-	ssize_t		 n;
-
-	n = read(io->fd, buf, sizeof(buf));
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0) {
-		if (w->outlen > 0)
-			worker_log_line(w, w->outline, w->outlen);
-		w->outlen = 0;
-		ev_io_stop(loop, io);
-		close(io->fd);
-		ev_io_set(io, -1, EV_READ);
-		return;
-	}
-	worker_lines(w, w->outline, &w->outlen, buf, (size_t)n);
 }
 
 static void
@@ -1639,12 +1497,8 @@ worker_child_cb(struct ev_loop *loop, ev_child *cw, int revents)
 	w->exited = 1;
 	w->status = st;
 	kill(-w->pid, SIGKILL);		/* what it left in its group */
-	worker_log_drain(w);
-	ev_io_stop(loop, &w->log_r);
-	if (w->log_r.fd != -1) {
-		close(w->log_r.fd);
-		ev_io_set(&w->log_r, -1, EV_READ);
-	}
+	child_log_drain(&w->log);
+	child_log_close(&w->log);
 	failed_start = (!w->killing || w->refused) && w->nserved == 0 &&
 	    lived < POOL_START_FAIL;
 	if (w->killing)

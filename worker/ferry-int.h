@@ -31,6 +31,17 @@
  *   conn->wmu one whole record (or one stream's records) at a time on fd
  * conn->mu and conn->wmu are never held together: the token holder handles
  * a record under mu and sends its reply after releasing mu.
+ *
+ * Files, one job each:
+ *   listen.c    the listening socket, ferry_serve/open/accept/finish/close
+ *   conn.c      the connection: the reading token, the background reader,
+ *               a round of input, the writes of records and streams
+ *   rec.c       each record from the server: one handler per type
+ *   req.c       the request object, its PARAMS and their accessors
+ *   body.c      ferry_read and ferry_discard
+ *   response.c  status, headers, ferry_write .. ferry_end
+ *   notify.c    close-notify: GONE, PIPELINED, the eventfd
+ *   hijack.c    ferry_hijack and its buffer
  */
 #ifndef FERRY_INT_H
 #define FERRY_INT_H
@@ -56,6 +67,12 @@
 						   this soon after a read */
 
 #define FERRY_HERR_MAX		128		/* ferry_hijack_error() text */
+#define FERRY_REPLY_MAX		512		/* a management reply the reader
+						   builds */
+
+/* ferry_conn_step() flags. */
+#define FERRY_STEP_NOWAIT	0x1	/* read only what has arrived */
+#define FERRY_STEP_PARSE	0x2	/* handle what is buffered, no read */
 
 enum ferry_hijack_state {
 	FERRY_HJ_NONE,		/* not asked, or refused (may ask again) */
@@ -163,5 +180,86 @@ struct ferry {
 	struct ferry_conn	*conn;
 	struct ferry_req	*req;		/* accepted, not yet finished */
 };
+
+struct iovec;
+struct timespec;
+
+/* conn.c */
+
+/* A connection on fd (taken: closed on failure) with its background reader
+   started; NULL with errno. */
+struct ferry_conn *ferry_conn_new(int fd);
+/* Stops the background reader and frees c, its requests and its fd; with
+   linger, first reads on (discarding) until the server's EOF, for up to
+   FERRY_LINGER_MS. */
+void		 ferry_conn_free(struct ferry_conn *c, int linger);
+/* Waits for input that may change what the caller waits for (reading a
+   round itself when the token is free); mu held.  0, or ETIMEDOUT once
+   deadline (NULL: none) passed.  The caller re-checks, dead included. */
+int		 ferry_conn_wait(struct ferry_conn *c,
+		    const struct timespec *deadline);
+/* Handles what came and nobody read yet, without waiting, when the token
+   is free and no read returned within FERRY_PEEK_NS; mu held. */
+void		 ferry_conn_peek(struct ferry_conn *c);
+/* One round of input with the token (which must be free), FERRY_STEP_*
+   flags; mu held, released in between.  0, ETIMEDOUT, or EAGAIN (the next
+   record waits for room in a body buffer: wait on cv). */
+int		 ferry_conn_step(struct ferry_conn *c,
+		    const struct timespec *deadline, int flags);
+/* Sends seg[0..nseg) (nseg <= 5) as records of stream type, then tail
+   (whole records) in the same sendmsg; takes wmu.  0 or -1. */
+int		 ferry_conn_send_stream(struct ferry_conn *c, uint8_t type,
+		    uint16_t id, const struct iovec *seg, int nseg,
+		    const void *tail, size_t tlen);
+/* Sends one record (len <= FCGI_MAX_LENGTH), empty ones too; takes wmu.
+   0 or -1. */
+int		 ferry_conn_send_record(struct ferry_conn *c, uint8_t type,
+		    uint16_t id, const void *content, size_t len);
+/* *ts = CLOCK_MONOTONIC now + ms. */
+void		 ferry_deadline(struct timespec *ts, int ms);
+
+/* rec.c */
+
+/* Handles one record, taking mu; a reply for the caller to send after
+   releasing mu goes to reply (size in *rlen).  0, 1 when the record must
+   wait (STDIN with no room: not handled, kept), -1 to stop reading. */
+int		 ferry_rec_handle(struct ferry_conn *c,
+		    const struct fcgi_record *rec, uint8_t *reply,
+		    size_t *rlen);
+/* Writes a whole record into out[0..cap): its size, 0 when it does not
+   fit. */
+size_t		 ferry_rec_reply(uint8_t *out, size_t cap, uint8_t type,
+		    uint16_t id, const uint8_t *content, size_t len);
+
+/* req.c */
+
+/* A new request for BEGIN_REQUEST id: c's spare one when there is one;
+   NULL when out of memory.  mu held. */
+struct ferry_req *ferry_req_new(struct ferry_conn *c, uint16_t id,
+		    int keep_conn);
+/* Done with req: it becomes c's spare with its buffers, or is freed when
+   c has one.  mu held. */
+void		 ferry_req_recycle(struct ferry_conn *c, struct ferry_req *req);
+/* Frees req, its buffers and its fds. */
+void		 ferry_req_free(struct ferry_req *req);
+/* Decodes the collected PARAMS into name/value strings (and the path, and
+   raw chunking).  0, or -1 when malformed or out of memory. */
+int		 ferry_req_params(struct ferry_req *req);
+/* RFC 9110 tchar: 1 or 0. */
+int		 ferry_is_tchar(int ch);
+/* ASCII case-insensitive comparison: 0 when equal. */
+int		 ferry_casecmp(const char *a, const char *b);
+
+/* notify.c */
+
+/* Records reason bit for req, kicks its eventfd and wakes waiters; mu
+   held.  Ignored once END_REQUEST is decided or after a hijack. */
+void		 ferry_notify_set(struct ferry_req *req, int bit);
+
+/* hijack.c */
+
+/* Appends p[0..n) to req's hijack buffer; mu held.  0, or -1 (ENOMEM). */
+int		 ferry_hj_add(struct ferry_req *req, const uint8_t *p,
+		    size_t n);
 
 #endif

@@ -7,27 +7,22 @@
  * defaults once, before anything is read, and resolves the ones that
  * depend on an app's type when its section ends, so that users of
  * struct conf read every field as it is.  server/confread.c reads the
- * INI file and reports sections and keys here; server/confval.c parses
- * the values.  Every error names FILE:LINE; a section's missing keys name
- * the line of its header.
+ * INI file and reports sections and keys here, server/confval.c parses
+ * the values, server/confargs.c the command line.  Every error names
+ * FILE:LINE; a section's missing keys name the line of its header.
  */
 #include "config.h"
 
-#include <sys/un.h>
-#include <arpa/inet.h>
-#include <net/if.h>
-#include <netinet/in.h>
-
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "server/conf.h"
+#include "server/conf-int.h"
+#include "server/confargs.h"
 #include "server/confread.h"
 #include "server/confval.h"
 #include "server/log.h"
@@ -184,39 +179,16 @@ struct conf_file {
 	int		 server_line;	/* line of [server], 0 before it */
 };
 
-/* The command line, gathered before the file is read. */
-struct conf_args {
-	const char	*file;
-	const char	**listens;
-	size_t		 nlistens;
-	const char	**apps;		/* "PREFIX=DIR" or "PREFIX=COMMAND" */
-	int		 *app_types;
-	size_t		 napps;
-	const char	*workers;
-	const char	*access_log, *error_log;
-};
-
 /* Sets the field of key k in base (the section's struct) from v: 0, or -1
    with a message in err. */
 typedef int conf_setter(struct conf_file *f, const struct conf_keydef *k,
     void *base, const char *v, char *err, size_t errlen);
 
-static void	conf_usage(FILE *, int);
 static void	conf_store(void *, size_t, uint64_t);
 static void	conf_defaults(void *, int);
 static void	conf_app_free(struct conf_app *);
-static struct conf_app *conf_app_add(struct conf *, const char *,
-		    enum conf_app_type);
-static int	conf_parse_port(const char *, const char *, uint16_t *, char *,
-		    size_t);
-static int	conf_check_prefix(const struct conf *, size_t, const char *,
-		    char *, size_t);
-static int	conf_listen_add(struct conf_listen **, size_t *, const char *,
-		    char *, size_t);
 static int	conf_workers_resolve(struct conf_app *, int, int, int,
 		    char *, size_t);
-static int	conf_app_finish(struct conf_app *, int, int, int, char *,
-		    size_t);
 static conf_setter conf_set_uint, conf_set_bytes, conf_set_seconds,
 		    conf_set_enum, conf_set_level, conf_set_path, conf_set_dir,
 		    conf_set_prog, conf_set_prefix, conf_set_words,
@@ -226,7 +198,6 @@ static int	conf_section_begin(void *, struct confread *, const char *,
 		    size_t);
 static int	conf_key(void *, struct confread *, const char *,
 		    const char *);
-static int	conf_args_apply(struct conf *, const struct conf_args *);
 
 static conf_setter *const conf_setters[KIND_COUNT] = {
 	[KIND_UINT] = conf_set_uint,
@@ -247,40 +218,6 @@ static conf_setter *const conf_setters[KIND_COUNT] = {
 static const struct confread_ops conf_file_ops = {
 	conf_section_begin, conf_section_end, conf_key
 };
-
-static void
-conf_usage(FILE *fp, int full)
-{
-	fputs(
-"usage: ferryd [-c FILE] [--listen ADDR]... [--cgi PREFIX=DIR]...\n"
-"              [--app PREFIX=COMMAND]... [--workers N]\n"
-"              [--access-log PATH] [--error-log PATH] [--foreground]\n"
-"              [--version] [--help]\n", fp);
-	if (!full) {
-		fputs("Run 'ferryd --help' for the options.\n", fp);
-		return;
-	}
-	fputs(
-"\n"
-"  -c, --config FILE      read settings from FILE (ferry.conf(5)); the flags\n"
-"                         below are applied after it\n"
-"  -l, --listen ADDR      listen on HOST:PORT, [IPV6]:PORT, :PORT (0.0.0.0)\n"
-"                         or unix:PATH; repeatable, replaces the file's list\n"
-"                         (default 127.0.0.1:8080)\n"
-"      --cgi PREFIX=DIR   run executables in DIR as CGI scripts for URL paths\n"
-"                         under PREFIX (repeatable; longest prefix wins)\n"
-"      --app PREFIX=CMD   serve PREFIX with a pool of FastCGI workers running\n"
-"                         the program CMD (a path, no arguments; repeatable)\n"
-"      --workers N        workers in every --app pool (default 2)\n"
-"      --access-log PATH  write the access log to PATH, or off (default:\n"
-"                         stderr)\n"
-"      --error-log PATH   write the error log to PATH (default: stderr)\n"
-"      --foreground       stay in the foreground (always the case)\n"
-"  -V, --version          print the version and exit\n"
-"  -h, --help             print this help and exit\n"
-"\n"
-"See ferryd(8) and ferry.conf(5).\n", fp);
-}
 
 static void
 conf_app_free(struct conf_app *a)
@@ -307,7 +244,7 @@ conf_app_free(struct conf_app *a)
 /* Appends an app of type type named name (copied), with the defaults of
    conf_keys and empty args and env lists.  Returns it, or NULL when out
    of memory. */
-static struct conf_app *
+struct conf_app *
 conf_app_add(struct conf *c, const char *name, enum conf_app_type type)
 {
 	struct conf_app	*apps, *a;
@@ -347,126 +284,17 @@ conf_free(struct conf *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static int
-conf_parse_port(const char *spec, const char *s, uint16_t *port, char *err,
-    size_t errlen)
-{
-	uint64_t	v = 0;
-	char		tmp[8];
-
-	if (confval_u64(s, 1, 65535, &v, tmp, sizeof(tmp)) == -1)
-		return confval_errf(err, errlen,
-		    "%s: bad port \"%s\": expected 1 to 65535", spec, s);
-	*port = (uint16_t)v;
-	return 0;
-}
-
-int
-conf_parse_listen(const char *spec, struct conf_listen *l, char *err,
-    size_t errlen)
-{
-	struct conf_listen	 n;
-	struct sockaddr_un	*sun;
-	struct sockaddr_in	*sin;
-	struct addrinfo		 hints, *res;
-	char			 host[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
-	const char		*colon, *portstr, *rbr;
-	size_t			 hlen;
-	uint16_t		 port;
-	int			 rc;
-
-	memset(&n, 0, sizeof(n));
-	if (strncmp(spec, "unix:", 5) == 0) {
-		const char	*path = spec + 5;
-
-		sun = (struct sockaddr_un *)&n.addr;
-		if (*path == '\0')
-			return confval_errf(err, errlen, "%s: empty socket path",
-			    spec);
-		if (strlen(path) >= sizeof(sun->sun_path))
-			return confval_errf(err, errlen, "%s: socket path longer "
-			    "than %zu bytes", spec, sizeof(sun->sun_path) - 1);
-		sun->sun_family = AF_UNIX;
-		memcpy(sun->sun_path, path, strlen(path) + 1);
-		n.family = AF_UNIX;
-		n.addrlen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
-		    strlen(path) + 1);
-	} else if (spec[0] == '[') {
-		if ((rbr = strchr(spec, ']')) == NULL)
-			return confval_errf(err, errlen, "%s: missing ']'", spec);
-		if (rbr[1] != ':')
-			return confval_errf(err, errlen, "%s: expected "
-			    "[IPV6]:PORT", spec);
-		hlen = (size_t)(rbr - spec - 1);
-		if (hlen == 0 || hlen >= sizeof(host))
-			return confval_errf(err, errlen, "%s: bad IPv6 address",
-			    spec);
-		memcpy(host, spec + 1, hlen);
-		host[hlen] = '\0';
-		if (conf_parse_port(spec, rbr + 2, &port, err, errlen) == -1)
-			return -1;
-		memset(&hints, 0, sizeof(hints));
-		hints.ai_family = AF_INET6;
-		hints.ai_socktype = SOCK_STREAM;
-		hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-		if ((rc = getaddrinfo(host, rbr + 2, &hints, &res)) != 0)
-			return confval_errf(err, errlen, "%s: \"%s\" is not a "
-			    "numeric IPv6 address (%s)", spec, host,
-			    gai_strerror(rc));
-		if (res->ai_addrlen > sizeof(n.addr)) {
-			freeaddrinfo(res);
-			return confval_errf(err, errlen, "%s: bad address", spec);
-		}
-		memcpy(&n.addr, res->ai_addr, res->ai_addrlen);
-		n.addrlen = res->ai_addrlen;
-		n.family = AF_INET6;
-		freeaddrinfo(res);
-	} else {
-		if ((colon = strrchr(spec, ':')) == NULL)
-			return confval_errf(err, errlen, "%s: expected HOST:PORT, "
-			    "[IPV6]:PORT, :PORT or unix:PATH", spec);
-		portstr = colon + 1;
-		hlen = (size_t)(colon - spec);
-		if (memchr(spec, ':', hlen) != NULL)
-			return confval_errf(err, errlen, "%s: write an IPv6 "
-			    "address in brackets: [ADDR]:PORT", spec);
-		if (hlen >= sizeof(host))
-			return confval_errf(err, errlen, "%s: bad host", spec);
-		memcpy(host, spec, hlen);
-		host[hlen] = '\0';
-		if (conf_parse_port(spec, portstr, &port, err, errlen) == -1)
-			return -1;
-		sin = (struct sockaddr_in *)&n.addr;
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		if (hlen == 0)
-			sin->sin_addr.s_addr = htonl(INADDR_ANY);
-		else if (strcmp(host, "localhost") == 0)
-			sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		else if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
-			return confval_errf(err, errlen, "%s: \"%s\" is not a "
-			    "numeric IPv4 address (host names are not "
-			    "resolved; use localhost or an address)", spec,
-			    host);
-		n.family = AF_INET;
-		n.addrlen = sizeof(*sin);
-	}
-	if ((n.spec = strdup(spec)) == NULL)
-		return confval_errf(err, errlen, "%s", strerror(ENOMEM));
-	*l = n;
-	return 0;
-}
-
 /* A URL path prefix: '/' first, printable ASCII without space, '?', '#';
    not used by another app than apps[self]. */
-static int
+int
 conf_check_prefix(const struct conf *c, size_t self, const char *p,
     char *err, size_t errlen)
 {
 	size_t	i, len = strlen(p);
 
 	if (p[0] != '/')
-		return confval_errf(err, errlen, "prefix \"%s\" must start with "
+		return confval_errf(err, errlen,
+		    "prefix \"%s\" must start with "
 		    "'/'", p);
 	if (len > CONF_MAX_PREFIX)
 		return confval_errf(err, errlen, "prefix longer than %d bytes",
@@ -493,26 +321,10 @@ conf_app_ids_check(const struct conf_app *a, char *err, size_t errlen)
 		confval_errf(err, errlen, "[app %s]: user = %s needs ferryd to "
 		    "run as root", a->name, a->user);
 	else
-		confval_errf(err, errlen, "[app %s]: group = %s needs ferryd to "
+		confval_errf(err, errlen,
+		    "[app %s]: group = %s needs ferryd to "
 		    "run as root", a->name, a->group);
 	return -1;
-}
-
-static int
-conf_listen_add(struct conf_listen **ls, size_t *n, const char *spec,
-    char *err, size_t errlen)
-{
-	struct conf_listen	*a, l;
-
-	if (conf_parse_listen(spec, &l, err, errlen) == -1)
-		return -1;
-	if ((a = realloc(*ls, (*n + 1) * sizeof(*a))) == NULL) {
-		free(l.spec);
-		return confval_errf(err, errlen, "%s", strerror(errno));
-	}
-	a[(*n)++] = l;
-	*ls = a;
-	return 0;
 }
 
 /*
@@ -536,9 +348,11 @@ conf_workers_resolve(struct conf_app *a, int has_w, int has_min, int has_max,
 	if (!has_max)
 		a->max_workers = a->workers;
 	if (a->max_workers < 1)
-		return confval_errf(err, errlen, "max_workers must be at least 1");
+		return confval_errf(err, errlen,
+		    "max_workers must be at least 1");
 	if (a->min_workers > a->workers || a->workers > a->max_workers)
-		return confval_errf(err, errlen, "need min_workers (%d) <= workers "
+		return confval_errf(err, errlen,
+		    "need min_workers (%d) <= workers "
 		    "(%d) <= max_workers (%d)", a->min_workers, a->workers,
 		    a->max_workers);
 	return 0;
@@ -546,7 +360,7 @@ conf_workers_resolve(struct conf_app *a, int has_w, int has_min, int has_max,
 
 /* Resolves the defaults that depend on a's type (on_client_gone, the
    worker counts: has_* say which the app set) and checks the counts. */
-static int
+int
 conf_app_finish(struct conf_app *a, int has_w, int has_min, int has_max,
     char *err, size_t errlen)
 {
@@ -562,7 +376,8 @@ conf_app_finish(struct conf_app *a, int has_w, int has_min, int has_max,
 	return conf_workers_resolve(a, has_w, has_min, has_max, err, errlen);
 }
 
-/* Writes v into the integer field p of size bytes (4 or 8). */
+/* Writes v into the integer field p of size bytes (4 or 8: int, unsigned
+   int, an enum, size_t or uint64_t); any other size is a bad row. */
 static void
 conf_store(void *p, size_t size, uint64_t v)
 {
@@ -570,8 +385,10 @@ conf_store(void *p, size_t size, uint64_t v)
 
 	if (size == sizeof(v32))
 		memcpy(p, &v32, sizeof(v32));
-	else
+	else if (size == sizeof(v))
 		memcpy(p, &v, sizeof(v));
+	else
+		abort();
 }
 
 /* Sets the defaults of the keys of where (KF_SERVER or KF_APP) in base. */
@@ -744,7 +561,7 @@ conf_set_listen(struct conf_file *f, const struct conf_keydef *k,
 	int		 rc;
 
 	if (strncmp(v, "unix:", 5) != 0 || v[5] == '\0' || v[5] == '/')
-		return conf_listen_add(&c->listens, &c->nlistens, v, err,
+		return confval_listen_add(&c->listens, &c->nlistens, v, err,
 		    errlen);
 	if ((abs = confval_abspath(f->dir, v + 5)) == NULL)
 		return confval_errf(err, errlen, "%s", strerror(errno));
@@ -756,7 +573,7 @@ conf_set_listen(struct conf_file *f, const struct conf_keydef *k,
 	memcpy(spec, "unix:", 5);
 	memcpy(spec + 5, abs, strlen(abs) + 1);
 	free(abs);
-	rc = conf_listen_add(&c->listens, &c->nlistens, spec, err, errlen);
+	rc = confval_listen_add(&c->listens, &c->nlistens, spec, err, errlen);
 	free(spec);
 	return rc;
 }
@@ -968,220 +785,22 @@ conf_section_begin(void *arg, struct confread *r, const char *name,
 	return 0;
 }
 
-/* Applies the command line over what the file set. */
-static int
-conf_args_apply(struct conf *c, const struct conf_args *ar)
-{
-	struct conf_listen	*ls = NULL;
-	struct conf_app		*a;
-	char			 err[CONF_ERR_MAX], *prefix;
-	const char		*eq;
-	size_t			 i, n = 0;
-	uint64_t		 workers = 0;
-
-	if (ar->nlistens > 0) {
-		for (i = 0; i < ar->nlistens; i++) {
-			if (conf_listen_add(&ls, &n, ar->listens[i], err,
-			    sizeof(err)) == -1) {
-				fprintf(stderr, "ferryd: --listen %s\n", err);
-				goto fail;
-			}
-		}
-		for (i = 0; i < c->nlistens; i++)
-			free(c->listens[i].spec);
-		free(c->listens);
-		c->listens = ls;
-		c->nlistens = n;
-		ls = NULL;
-	}
-	if (c->nlistens == 0 && conf_listen_add(&c->listens, &c->nlistens,
-	    CONF_DEFAULT_LISTEN, err, sizeof(err)) == -1) {
-		fprintf(stderr, "ferryd: %s\n", err);
-		return -1;
-	}
-	if ((ar->access_log != NULL &&
-	    confval_str(&c->access_log, ar->access_log) == -1) ||
-	    (ar->error_log != NULL &&
-	    confval_str(&c->error_log, ar->error_log) == -1)) {
-		fprintf(stderr, "ferryd: %s\n", strerror(errno));
-		return -1;
-	}
-	if (ar->workers != NULL) {
-		if (confval_u64(ar->workers, 1, CONF_MAX_WORKERS_LIMIT,
-		    &workers, err, sizeof(err)) == -1) {
-			fprintf(stderr, "ferryd: --workers %s\n", err);
-			return -1;
-		}
-		for (i = 0; i < ar->napps; i++)
-			if (ar->app_types[i] == CONF_APP_FASTCGI)
-				break;
-		if (i == ar->napps) {
-			fprintf(stderr, "ferryd: --workers sizes the --app "
-			    "pools, and no --app was given\n");
-			return -1;
-		}
-	}
-	for (i = 0; i < ar->napps; i++) {
-		const char	*opt = ar->app_types[i] == CONF_APP_CGI ?
-		    "--cgi" : "--app";
-
-		if ((eq = strchr(ar->apps[i], '=')) == NULL) {
-			fprintf(stderr, "ferryd: %s %s: expected %s\n", opt,
-			    ar->apps[i], ar->app_types[i] == CONF_APP_CGI ?
-			    "PREFIX=DIR" : "PREFIX=COMMAND");
-			return -1;
-		}
-		if ((prefix = strndup(ar->apps[i], (size_t)(eq -
-		    ar->apps[i]))) == NULL) {
-			fprintf(stderr, "ferryd: %s\n", strerror(errno));
-			return -1;
-		}
-		if (conf_check_prefix(c, (size_t)-1, prefix, err,
-		    sizeof(err)) == -1) {
-			fprintf(stderr, "ferryd: %s %s: %s\n", opt, ar->apps[i],
-			    err);
-			free(prefix);
-			return -1;
-		}
-		if ((a = conf_app_add(c, prefix,
-		    (enum conf_app_type)ar->app_types[i])) == NULL) {
-			fprintf(stderr, "ferryd: %s\n", strerror(errno));
-			free(prefix);
-			return -1;
-		}
-		a->prefix = prefix;
-		if ((a->type == CONF_APP_CGI ?
-		    confval_dir(&a->root, NULL, eq + 1, err, sizeof(err)) :
-		    confval_prog(&a->command, NULL, eq + 1, err,
-		    sizeof(err))) == -1) {
-			fprintf(stderr, "ferryd: %s %s: %s\n", opt, ar->apps[i],
-			    err);
-			return -1;
-		}
-		if (a->type == CONF_APP_FASTCGI && workers != 0)
-			a->workers = a->min_workers = a->max_workers =
-			    (int)workers;
-		if (conf_app_finish(a, workers != 0, workers != 0,
-		    workers != 0, err, sizeof(err)) == -1) {
-			fprintf(stderr, "ferryd: %s %s: %s\n", opt, ar->apps[i],
-			    err);
-			return -1;
-		}
-	}
-	return 0;
- fail:
-	for (i = 0; i < n; i++)
-		free(ls[i].spec);
-	free(ls);
-	return -1;
-}
-
 int
 conf_load(struct conf *c, int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "config",	required_argument,	NULL, 'c' },
-		{ "listen",	required_argument,	NULL, 'l' },
-		{ "cgi",	required_argument,	NULL, 'C' },
-		{ "app",	required_argument,	NULL, 'A' },
-		{ "workers",	required_argument,	NULL, 'W' },
-		{ "access-log",	required_argument,	NULL, 'a' },
-		{ "error-log",	required_argument,	NULL, 'e' },
-		{ "foreground",	no_argument,		NULL, 'F' },
-		{ "version",	no_argument,		NULL, 'V' },
-		{ "help",	no_argument,		NULL, 'h' },
-		{ NULL,		0,			NULL, 0 }
-	};
-	struct conf_args	 ar;
+	struct confargs		 ar;
 	struct conf_file	 f;
-	int			 ch, rc = -1;
+	int			 rc;
 
 	memset(c, 0, sizeof(*c));
 	conf_defaults(c, KF_SERVER);
-	memset(&ar, 0, sizeof(ar));
-	ar.listens = calloc((size_t)argc + 1, sizeof(*ar.listens));
-	ar.apps = calloc((size_t)argc + 1, sizeof(*ar.apps));
-	ar.app_types = calloc((size_t)argc + 1, sizeof(*ar.app_types));
-	if (ar.listens == NULL || ar.apps == NULL || ar.app_types == NULL) {
-		fprintf(stderr, "ferryd: %s\n", strerror(errno));
-		goto done;
-	}
-
-	/* "+": stop at the first operand; ":": report a missing argument
-	   ourselves.  optind = 0 makes glibc start afresh on every call. */
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+:c:l:Vh", longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			if (ar.file != NULL) {
-				fprintf(stderr, "ferryd: -c given twice\n");
-				goto usage;
-			}
-			ar.file = optarg;
-			break;
-		case 'l':
-			ar.listens[ar.nlistens++] = optarg;
-			break;
-		case 'C':
-		case 'A':
-			ar.app_types[ar.napps] = ch == 'C' ? CONF_APP_CGI :
-			    CONF_APP_FASTCGI;
-			ar.apps[ar.napps++] = optarg;
-			break;
-		case 'W':
-			ar.workers = optarg;
-			break;
-		case 'a':
-			ar.access_log = optarg;
-			break;
-		case 'e':
-			ar.error_log = optarg;
-			break;
-		case 'F':
-			break;
-		case 'V':
-			printf("ferryd %s\n", PACKAGE_VERSION);
-			rc = 1;
-			goto done;
-		case 'h':
-			conf_usage(stdout, 1);
-			rc = 1;
-			goto done;
-		case ':':
-			fprintf(stderr, "ferryd: option %s needs an argument\n",
-			    argv[optind - 1]);
-			goto usage;
-		default:
-			if (optopt != 0)
-				fprintf(stderr, "ferryd: unknown option -%c\n",
-				    optopt);
-			else
-				fprintf(stderr, "ferryd: unknown option %s\n",
-				    argv[optind - 1]);
-			goto usage;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "ferryd: unexpected argument: %s\n",
-		    argv[optind]);
-		goto usage;
-	}
 	memset(&f, 0, sizeof(f));
 	f.c = c;
-	if (ar.file != NULL && confread_file(ar.file, &conf_file_ops, &f) == -1)
-		goto done;
-	if (conf_args_apply(c, &ar) == -1)
-		goto usage;
-	rc = 0;
-	goto done;
- usage:
-	conf_usage(stderr, 0);
- done:
-	free(ar.listens);
-	free(ar.apps);
-	free(ar.app_types);
+	if ((rc = confargs_parse(&ar, argc, argv)) == 0 &&
+	    ((ar.file != NULL && confread_file(ar.file, &conf_file_ops,
+	    &f) == -1) || confargs_apply(c, &ar) == -1))
+		rc = -1;
+	confargs_free(&ar);
 	if (rc != 0)
 		conf_free(c);
 	return rc;

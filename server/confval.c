@@ -1,15 +1,22 @@
 /*
  * The value parsers of ferry.conf(5) and the command line (see
  * confval.h): numbers, sizes, seconds, paths, word lists, user and group
- * names.  Strict hand-written parsers: every byte is checked.
+ * names, listen addresses.  Strict hand-written parsers: every byte is
+ * checked.
  */
 #include "config.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <grp.h>
 #include <limits.h>
+#include <netdb.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -121,7 +128,8 @@ confval_seconds(const char *s, double *out, char *err, size_t errlen)
 	}
 	if (nd == 0 || *p != '\0' || ip > CONF_MAX_SECONDS ||
 	    (ip == CONF_MAX_SECONDS && frac != 0) || (ip == 0 && frac == 0))
-		return confval_errf(err, errlen, "\"%s\": expected seconds, more "
+		return confval_errf(err, errlen,
+		    "\"%s\": expected seconds, more "
 		    "than 0 and at most %d (e.g. 30 or 0.5)", s,
 		    CONF_MAX_SECONDS);
 	*out = (double)ip + (double)frac / (double)scale;
@@ -176,11 +184,13 @@ confval_dir(char **dst, const char *dir, const char *path, char *err,
 	if (*path == '\0')
 		return confval_errf(err, errlen, "empty directory name");
 	if ((abs = confval_abspath(dir, path)) == NULL)
-		return confval_errf(err, errlen, "%s: %s", path, strerror(errno));
+		return confval_errf(err, errlen,
+		    "%s: %s", path, strerror(errno));
 	real = realpath(abs, NULL);
 	free(abs);
 	if (real == NULL)
-		return confval_errf(err, errlen, "%s: %s", path, strerror(errno));
+		return confval_errf(err, errlen,
+		    "%s: %s", path, strerror(errno));
 	if (stat(real, &st) == -1 || !S_ISDIR(st.st_mode)) {
 		free(real);
 		return confval_errf(err, errlen, "%s: not a directory", path);
@@ -201,10 +211,12 @@ confval_prog(char **dst, const char *dir, const char *path, char *err,
 	if (*path == '\0')
 		return confval_errf(err, errlen, "empty program name");
 	if ((abs = confval_abspath(dir, path)) == NULL)
-		return confval_errf(err, errlen, "%s: %s", path, strerror(errno));
+		return confval_errf(err, errlen,
+		    "%s: %s", path, strerror(errno));
 	if (stat(abs, &st) == -1) {
 		free(abs);
-		return confval_errf(err, errlen, "%s: %s", path, strerror(errno));
+		return confval_errf(err, errlen,
+		    "%s: %s", path, strerror(errno));
 	}
 	if (!S_ISREG(st.st_mode) || access(abs, X_OK) == -1) {
 		free(abs);
@@ -241,7 +253,8 @@ confval_words(char ***list, const char *v, int names, char *err,
 				if (!(w[i] == '_' || (w[i] >= 'A' && w[i] <= 'Z') ||
 				    (w[i] >= 'a' && w[i] <= 'z') ||
 				    (i > 0 && w[i] >= '0' && w[i] <= '9')))
-					return confval_errf(err, errlen, "\"%.*s\" "
+					return confval_errf(err, errlen,
+					    "\"%.*s\" "
 					    "is not a variable name",
 					    (int)len, w);
 		}
@@ -348,4 +361,136 @@ confval_ids_err(char *err, size_t errlen, const char *what, const char *v)
 		return confval_errf(err, errlen, "unknown %s \"%s\"", what, v);
 	return confval_errf(err, errlen, "%s \"%s\": %s", what, v,
 	    strerror(errno));
+}
+
+static int
+confval_port(const char *spec, const char *s, uint16_t *port, char *err,
+    size_t errlen)
+{
+	uint64_t	v = 0;
+	char		tmp[8];
+
+	if (confval_u64(s, 1, 65535, &v, tmp, sizeof(tmp)) == -1)
+		return confval_errf(err, errlen,
+		    "%s: bad port \"%s\": expected 1 to 65535", spec, s);
+	*port = (uint16_t)v;
+	return 0;
+}
+
+int
+confval_listen(const char *spec, struct conf_listen *l, char *err,
+    size_t errlen)
+{
+	struct conf_listen	 n;
+	struct sockaddr_un	*sun;
+	struct sockaddr_in	*sin;
+	struct addrinfo		 hints, *res;
+	char			 host[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
+	const char		*colon, *portstr, *rbr;
+	size_t			 hlen;
+	uint16_t		 port;
+	int			 rc;
+
+	memset(&n, 0, sizeof(n));
+	if (strncmp(spec, "unix:", 5) == 0) {
+		const char	*path = spec + 5;
+
+		sun = (struct sockaddr_un *)&n.addr;
+		if (*path == '\0')
+			return confval_errf(err, errlen,
+			    "%s: empty socket path",
+			    spec);
+		if (strlen(path) >= sizeof(sun->sun_path))
+			return confval_errf(err, errlen,
+			    "%s: socket path longer "
+			    "than %zu bytes", spec, sizeof(sun->sun_path) - 1);
+		sun->sun_family = AF_UNIX;
+		memcpy(sun->sun_path, path, strlen(path) + 1);
+		n.family = AF_UNIX;
+		n.addrlen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+		    strlen(path) + 1);
+	} else if (spec[0] == '[') {
+		if ((rbr = strchr(spec, ']')) == NULL)
+			return confval_errf(err, errlen,
+			    "%s: missing ']'", spec);
+		if (rbr[1] != ':')
+			return confval_errf(err, errlen, "%s: expected "
+			    "[IPV6]:PORT", spec);
+		hlen = (size_t)(rbr - spec - 1);
+		if (hlen == 0 || hlen >= sizeof(host))
+			return confval_errf(err, errlen, "%s: bad IPv6 address",
+			    spec);
+		memcpy(host, spec + 1, hlen);
+		host[hlen] = '\0';
+		if (confval_port(spec, rbr + 2, &port, err, errlen) == -1)
+			return -1;
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_family = AF_INET6;
+		hints.ai_socktype = SOCK_STREAM;
+		hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+		if ((rc = getaddrinfo(host, rbr + 2, &hints, &res)) != 0)
+			return confval_errf(err, errlen, "%s: \"%s\" is not a "
+			    "numeric IPv6 address (%s)", spec, host,
+			    gai_strerror(rc));
+		if (res->ai_addrlen > sizeof(n.addr)) {
+			freeaddrinfo(res);
+			return confval_errf(err, errlen,
+			    "%s: bad address", spec);
+		}
+		memcpy(&n.addr, res->ai_addr, res->ai_addrlen);
+		n.addrlen = res->ai_addrlen;
+		n.family = AF_INET6;
+		freeaddrinfo(res);
+	} else {
+		if ((colon = strrchr(spec, ':')) == NULL)
+			return confval_errf(err, errlen,
+			    "%s: expected HOST:PORT, "
+			    "[IPV6]:PORT, :PORT or unix:PATH", spec);
+		portstr = colon + 1;
+		hlen = (size_t)(colon - spec);
+		if (memchr(spec, ':', hlen) != NULL)
+			return confval_errf(err, errlen, "%s: write an IPv6 "
+			    "address in brackets: [ADDR]:PORT", spec);
+		if (hlen >= sizeof(host))
+			return confval_errf(err, errlen, "%s: bad host", spec);
+		memcpy(host, spec, hlen);
+		host[hlen] = '\0';
+		if (confval_port(spec, portstr, &port, err, errlen) == -1)
+			return -1;
+		sin = (struct sockaddr_in *)&n.addr;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		if (hlen == 0)
+			sin->sin_addr.s_addr = htonl(INADDR_ANY);
+		else if (strcmp(host, "localhost") == 0)
+			sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		else if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+			return confval_errf(err, errlen, "%s: \"%s\" is not a "
+			    "numeric IPv4 address (host names are not "
+			    "resolved; use localhost or an address)", spec,
+			    host);
+		n.family = AF_INET;
+		n.addrlen = sizeof(*sin);
+	}
+	if ((n.spec = strdup(spec)) == NULL)
+		return confval_errf(err, errlen, "%s", strerror(ENOMEM));
+	*l = n;
+	return 0;
+}
+
+int
+confval_listen_add(struct conf_listen **ls, size_t *n, const char *spec,
+    char *err, size_t errlen)
+{
+	struct conf_listen	*a, l;
+
+	if (confval_listen(spec, &l, err, errlen) == -1)
+		return -1;
+	if ((a = realloc(*ls, (*n + 1) * sizeof(*a))) == NULL) {
+		free(l.spec);
+		return confval_errf(err, errlen, "%s", strerror(errno));
+	}
+	a[(*n)++] = l;
+	*ls = a;
+	return 0;
 }

@@ -1,10 +1,10 @@
 /*
  * The value parsers behind ferry.conf(5) and ferryd's command line:
  * strict whole numbers, byte sizes and seconds, paths made absolute,
- * directories and programs checked on disk, word lists, and user and
- * group names resolved to ids.  They know nothing of keys or sections
- * (server/conf.c does); each refusal puts the message that ferryd prints
- * after "KEY: " in err.
+ * directories and programs checked on disk, word lists, user and group
+ * names resolved to ids, and listen addresses.  They know nothing of keys
+ * or sections (server/conf.c does); each refusal puts the message that
+ * ferryd prints after "KEY: " in err.
  */
 #ifndef FERRY_SERVER_CONFVAL_H
 #define FERRY_SERVER_CONFVAL_H
@@ -12,6 +12,8 @@
 #include <sys/types.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "server/conf.h"
 
 /* snprintf into err; returns -1, so that a failure reads
    "return confval_errf(err, errlen, ...)". */
@@ -58,5 +60,16 @@ int	confval_group(const char *name, gid_t *gid);
    confval_user or confval_group left errno, in err; returns -1. */
 int	confval_ids_err(char *err, size_t errlen, const char *what,
 	    const char *v);
+
+/* Parses ADDR (HOST:PORT, [IPV6]:PORT, :PORT, unix:PATH) into *l; HOST
+   is numeric or "localhost".  Returns 0 with l->spec a malloc'd copy of
+   spec (the caller frees it), or -1 with a message in err. */
+int	confval_listen(const char *spec, struct conf_listen *l,
+	    char *err, size_t errlen);
+
+/* Parses spec as confval_listen and appends it to the array *ls of *n:
+   0, or -1 with a message in err (*ls unchanged). */
+int	confval_listen_add(struct conf_listen **ls, size_t *n, const char *spec,
+	    char *err, size_t errlen);
 
 #endif

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "server/conf.h"
+#include "server/confval.h"
 #include "server/log.h"
 
 #define OUT_MAX	8192
@@ -209,7 +210,7 @@ check_listen_in(const struct conf_listen *l, int family, const char *addr,
 }
 
 /* ------------------------------------------------------------------ */
-/* conf_parse_listen */
+/* confval_listen */
 
 static char	 long_unix_ok[5 + 107 + 1];	/* "unix:" + 107 bytes: fits */
 static char	 long_unix_bad[5 + 108 + 1];	/* one more: no room for NUL */
@@ -306,7 +307,7 @@ START_TEST(test_listen)
 	memset(&l, 0, sizeof(l));
 	err[0] = '\0';
 	spec = guarded(in);
-	ck_assert_int_eq(conf_parse_listen(spec, &l, err, sizeof(err)), t->rc);
+	ck_assert_int_eq(confval_listen(spec, &l, err, sizeof(err)), t->rc);
 	if (t->rc == 0) {
 		ck_assert_str_eq(l.spec, in);
 		check_listen_in(&l, t->family, addr, t->port);
@@ -324,7 +325,7 @@ START_TEST(test_listen)
 		p = strndup(in, k);
 		spec = guarded(p);
 		memset(&l, 0, sizeof(l));
-		if (conf_parse_listen(spec, &l, err, sizeof(err)) == 0) {
+		if (confval_listen(spec, &l, err, sizeof(err)) == 0) {
 			ck_assert_str_eq(l.spec, p);
 			free(l.spec);
 		} else

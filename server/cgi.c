@@ -134,8 +134,7 @@ void
 cgi_request(struct conn *c)
 {
 	struct cgi_app	*a = cgi_app_of(c);
-	unsigned int	 maxp = a->conf->max_procs ? a->conf->max_procs :
-			    CONF_DEFAULT_MAX_PROCS;
+	unsigned int	 maxp = a->conf->max_procs;
 
 	if (a->running < maxp) {
 		cgi_start(c);
@@ -163,8 +162,7 @@ static void
 cgi_next(struct cgi_app *a)
 {
 	struct conn	*c;
-	unsigned int	 maxp = a->conf->max_procs ? a->conf->max_procs :
-			    CONF_DEFAULT_MAX_PROCS;
+	unsigned int	 maxp = a->conf->max_procs;
 
 	while (a->running < maxp && (c = conn_queue_pop(&a->queue)) != NULL) {
 		c->state = CONN_DISPATCHED;
@@ -293,8 +291,7 @@ cgi_start(struct conn *c)
 	} else
 		ev_io_start(m->loop, &g->in_w);
 	ev_init(&g->timer, cgi_timer_cb);
-	g->timer.repeat = a->conf->request_timeout > 0 ?
-	    a->conf->request_timeout : CONF_DEFAULT_REQUEST_TIMEOUT;
+	g->timer.repeat = a->conf->request_timeout;
 	ev_timer_again(m->loop, &g->timer);
 	log_debug("%s: started pid %d", g->name, (int)pid);
 	conn_dispatch_ready(c);
@@ -504,8 +501,7 @@ cgi_kill(struct cgi *g, const char *why)
 	if (g->exited)
 		return;
 	if (child_kill(g->pid, &g->killing, g->name, "terminating", why)) {
-		g->timer.repeat = g->m->conf->kill_grace > 0 ?
-		    g->m->conf->kill_grace : CONF_DEFAULT_KILL_GRACE;
+		g->timer.repeat = g->m->conf->kill_grace;
 		ev_timer_again(g->m->loop, &g->timer);
 	}
 }

@@ -108,14 +108,10 @@ struct conf {
  * handled (the caller exits 0); -1 after printing a message on stderr
  * (the caller exits 2 on a usage error, as ferryd(8) documents).  Only
  * after 0 does *c hold anything to free; conf_free is harmless anyway.
+ * After 0 every field holds the value to use, defaults included (every
+ * timeout > 0, max_procs >= 1): readers need not re-default.
  */
 int	conf_load(struct conf *c, int argc, char *argv[]);
-
-/* Parses ADDR (HOST:PORT, [IPV6]:PORT, :PORT, unix:PATH) into *l; HOST
-   is numeric or "localhost".  Returns 0 with l->spec a malloc'd copy of
-   spec (the caller frees it), or -1 with a message in err. */
-int	conf_parse_listen(const char *spec, struct conf_listen *l,
-	    char *err, size_t errlen);
 
 /* For an app whose processes run as another user or group: 0 when ferryd
    can switch to them (it runs as root, or they are its own effective ids),

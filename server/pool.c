@@ -248,8 +248,7 @@ worker_timer(struct worker *w, double secs)
 static double
 pool_kill_grace(struct master *m)
 {
-	return m->conf->kill_grace > 0 ? m->conf->kill_grace :
-	    CONF_DEFAULT_KILL_GRACE;
+	return m->conf->kill_grace;
 }
 
 int
@@ -756,8 +755,7 @@ worker_ready(struct worker *w, int keep_channel)
 		return;
 	}
 	if (a->conf->min_workers < a->conf->max_workers)
-		worker_timer(w, a->conf->idle_timeout > 0 ?
-		    a->conf->idle_timeout : CONF_DEFAULT_IDLE_TIMEOUT);
+		worker_timer(w, a->conf->idle_timeout);
 	pool_next(a);
 	if (a->m->waiting_pools && pool_starting(a->m) == 0)
 		master_pools_ready(a->m);
@@ -921,8 +919,7 @@ worker_run(struct worker *w, struct conn *c)
 		return 0;
 	}
 	free(b.p);
-	t = a->conf->request_timeout > 0 ? a->conf->request_timeout :
-	    CONF_DEFAULT_REQUEST_TIMEOUT;
+	t = a->conf->request_timeout;
 	worker_timer(w, t);
 	conn_dispatch_ready(c);
 	worker_pump_stdin(w);
@@ -1207,8 +1204,7 @@ worker_after_request(struct worker *w)
 		w->doomed = 0;
 		worker_set_state(w, WORKER_IDLE);
 		if (a->conf->min_workers < a->conf->max_workers)
-			worker_timer(w, a->conf->idle_timeout > 0 ?
-			    a->conf->idle_timeout : CONF_DEFAULT_IDLE_TIMEOUT);
+			worker_timer(w, a->conf->idle_timeout);
 	}
 	pool_next(a);
 }
@@ -1439,8 +1435,7 @@ worker_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 		if (pool_live(a, NULL) > (unsigned int)a->conf->min_workers)
 			worker_kill(w, "idle_timeout");
 		else
-			worker_timer(w, a->conf->idle_timeout > 0 ?
-			    a->conf->idle_timeout : CONF_DEFAULT_IDLE_TIMEOUT);
+			worker_timer(w, a->conf->idle_timeout);
 		break;
 	case WORKER_BUSY:
 		log_warnx("%s[%d]: no response within the request timeout",

@@ -1,0 +1,274 @@
+/*
+ * ferryd's command line (ferryd(8)): the options, gathered before
+ * ferry.conf is read and applied over it afterwards, and the usage text.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/conf.h"
+#include "server/conf-int.h"
+#include "server/confargs.h"
+#include "server/confval.h"
+
+#define CONFARGS_ERR_MAX	512
+
+static void	confargs_usage(FILE *, int);
+static int	confargs_set(struct conf *, const struct confargs *);
+
+static void
+confargs_usage(FILE *fp, int full)
+{
+	fputs(
+"usage: ferryd [-c FILE] [--listen ADDR]... [--cgi PREFIX=DIR]...\n"
+"              [--app PREFIX=COMMAND]... [--workers N]\n"
+"              [--access-log PATH] [--error-log PATH] [--foreground]\n"
+"              [--version] [--help]\n", fp);
+	if (!full) {
+		fputs("Run 'ferryd --help' for the options.\n", fp);
+		return;
+	}
+	fputs(
+"\n"
+"  -c, --config FILE      read settings from FILE (ferry.conf(5)); the flags\n"
+"                         below are applied after it\n"
+"  -l, --listen ADDR      listen on HOST:PORT, [IPV6]:PORT, :PORT (0.0.0.0)\n"
+"                         or unix:PATH; repeatable, replaces the file's list\n"
+"                         (default 127.0.0.1:8080)\n"
+"      --cgi PREFIX=DIR   run executables in DIR as CGI scripts for URL paths\n"
+"                         under PREFIX (repeatable; longest prefix wins)\n"
+"      --app PREFIX=CMD   serve PREFIX with a pool of FastCGI workers running\n"
+"                         the program CMD (a path, no arguments; repeatable)\n"
+"      --workers N        workers in every --app pool (default 2)\n"
+"      --access-log PATH  write the access log to PATH, or off (default:\n"
+"                         stderr)\n"
+"      --error-log PATH   write the error log to PATH (default: stderr)\n"
+"      --foreground       stay in the foreground (always the case)\n"
+"  -V, --version          print the version and exit\n"
+"  -h, --help             print this help and exit\n"
+"\n"
+"See ferryd(8) and ferry.conf(5).\n", fp);
+}
+
+/* confargs_apply without the usage line. */
+static int
+confargs_set(struct conf *c, const struct confargs *ar)
+{
+	struct conf_listen	*ls = NULL;
+	struct conf_app		*a;
+	char			 err[CONFARGS_ERR_MAX], *prefix;
+	const char		*eq;
+	size_t			 i, n = 0;
+	uint64_t		 workers = 0;
+
+	if (ar->nlistens > 0) {
+		for (i = 0; i < ar->nlistens; i++) {
+			if (confval_listen_add(&ls, &n, ar->listens[i], err,
+			    sizeof(err)) == -1) {
+				fprintf(stderr, "ferryd: --listen %s\n", err);
+				goto fail;
+			}
+		}
+		for (i = 0; i < c->nlistens; i++)
+			free(c->listens[i].spec);
+		free(c->listens);
+		c->listens = ls;
+		c->nlistens = n;
+		ls = NULL;
+	}
+	if (c->nlistens == 0 && confval_listen_add(&c->listens, &c->nlistens,
+	    CONF_DEFAULT_LISTEN, err, sizeof(err)) == -1) {
+		fprintf(stderr, "ferryd: %s\n", err);
+		return -1;
+	}
+	if ((ar->access_log != NULL &&
+	    confval_str(&c->access_log, ar->access_log) == -1) ||
+	    (ar->error_log != NULL &&
+	    confval_str(&c->error_log, ar->error_log) == -1)) {
+		fprintf(stderr, "ferryd: %s\n", strerror(errno));
+		return -1;
+	}
+	if (ar->workers != NULL) {
+		if (confval_u64(ar->workers, 1, CONF_MAX_WORKERS_LIMIT,
+		    &workers, err, sizeof(err)) == -1) {
+			fprintf(stderr, "ferryd: --workers %s\n", err);
+			return -1;
+		}
+		for (i = 0; i < ar->napps; i++)
+			if (ar->app_types[i] == CONF_APP_FASTCGI)
+				break;
+		if (i == ar->napps) {
+			fprintf(stderr, "ferryd: --workers sizes the --app "
+			    "pools, and no --app was given\n");
+			return -1;
+		}
+	}
+	for (i = 0; i < ar->napps; i++) {
+		const char	*opt = ar->app_types[i] == CONF_APP_CGI ?
+		    "--cgi" : "--app";
+
+		if ((eq = strchr(ar->apps[i], '=')) == NULL) {
+			fprintf(stderr, "ferryd: %s %s: expected %s\n", opt,
+			    ar->apps[i], ar->app_types[i] == CONF_APP_CGI ?
+			    "PREFIX=DIR" : "PREFIX=COMMAND");
+			return -1;
+		}
+		if ((prefix = strndup(ar->apps[i], (size_t)(eq -
+		    ar->apps[i]))) == NULL) {
+			fprintf(stderr, "ferryd: %s\n", strerror(errno));
+			return -1;
+		}
+		if (conf_check_prefix(c, (size_t)-1, prefix, err,
+		    sizeof(err)) == -1) {
+			fprintf(stderr, "ferryd: %s %s: %s\n", opt, ar->apps[i],
+			    err);
+			free(prefix);
+			return -1;
+		}
+		if ((a = conf_app_add(c, prefix,
+		    (enum conf_app_type)ar->app_types[i])) == NULL) {
+			fprintf(stderr, "ferryd: %s\n", strerror(errno));
+			free(prefix);
+			return -1;
+		}
+		a->prefix = prefix;
+		if ((a->type == CONF_APP_CGI ?
+		    confval_dir(&a->root, NULL, eq + 1, err, sizeof(err)) :
+		    confval_prog(&a->command, NULL, eq + 1, err,
+		    sizeof(err))) == -1) {
+			fprintf(stderr, "ferryd: %s %s: %s\n", opt, ar->apps[i],
+			    err);
+			return -1;
+		}
+		if (a->type == CONF_APP_FASTCGI && workers != 0)
+			a->workers = a->min_workers = a->max_workers =
+			    (int)workers;
+		if (conf_app_finish(a, workers != 0, workers != 0,
+		    workers != 0, err, sizeof(err)) == -1) {
+			fprintf(stderr, "ferryd: %s %s: %s\n", opt, ar->apps[i],
+			    err);
+			return -1;
+		}
+	}
+	return 0;
+ fail:
+	for (i = 0; i < n; i++)
+		free(ls[i].spec);
+	free(ls);
+	return -1;
+}
+
+int
+confargs_parse(struct confargs *ar, int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "config",	required_argument,	NULL, 'c' },
+		{ "listen",	required_argument,	NULL, 'l' },
+		{ "cgi",	required_argument,	NULL, 'C' },
+		{ "app",	required_argument,	NULL, 'A' },
+		{ "workers",	required_argument,	NULL, 'W' },
+		{ "access-log",	required_argument,	NULL, 'a' },
+		{ "error-log",	required_argument,	NULL, 'e' },
+		{ "foreground",	no_argument,		NULL, 'F' },
+		{ "version",	no_argument,		NULL, 'V' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ NULL,		0,			NULL, 0 }
+	};
+	int	ch;
+
+	memset(ar, 0, sizeof(*ar));
+	ar->listens = calloc((size_t)argc + 1, sizeof(*ar->listens));
+	ar->apps = calloc((size_t)argc + 1, sizeof(*ar->apps));
+	ar->app_types = calloc((size_t)argc + 1, sizeof(*ar->app_types));
+	if (ar->listens == NULL || ar->apps == NULL || ar->app_types == NULL) {
+		fprintf(stderr, "ferryd: %s\n", strerror(errno));
+		return -1;
+	}
+
+	/* "+": stop at the first operand; ":": report a missing argument
+	   ourselves.  optind = 0 makes glibc start afresh on every call. */
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+:c:l:Vh", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			if (ar->file != NULL) {
+				fprintf(stderr, "ferryd: -c given twice\n");
+				goto usage;
+			}
+			ar->file = optarg;
+			break;
+		case 'l':
+			ar->listens[ar->nlistens++] = optarg;
+			break;
+		case 'C':
+		case 'A':
+			ar->app_types[ar->napps] = ch == 'C' ? CONF_APP_CGI :
+			    CONF_APP_FASTCGI;
+			ar->apps[ar->napps++] = optarg;
+			break;
+		case 'W':
+			ar->workers = optarg;
+			break;
+		case 'a':
+			ar->access_log = optarg;
+			break;
+		case 'e':
+			ar->error_log = optarg;
+			break;
+		case 'F':
+			break;
+		case 'V':
+			printf("ferryd %s\n", PACKAGE_VERSION);
+			return 1;
+		case 'h':
+			confargs_usage(stdout, 1);
+			return 1;
+		case ':':
+			fprintf(stderr, "ferryd: option %s needs an argument\n",
+			    argv[optind - 1]);
+			goto usage;
+		default:
+			if (optopt != 0)
+				fprintf(stderr, "ferryd: unknown option -%c\n",
+				    optopt);
+			else
+				fprintf(stderr, "ferryd: unknown option %s\n",
+				    argv[optind - 1]);
+			goto usage;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "ferryd: unexpected argument: %s\n",
+		    argv[optind]);
+		goto usage;
+	}
+	return 0;
+ usage:
+	confargs_usage(stderr, 0);
+	return -1;
+}
+
+int
+confargs_apply(struct conf *c, const struct confargs *ar)
+{
+	if (confargs_set(c, ar) == -1) {
+		confargs_usage(stderr, 0);
+		return -1;
+	}
+	return 0;
+}
+
+void
+confargs_free(struct confargs *ar)
+{
+	free(ar->listens);
+	free(ar->apps);
+	free(ar->app_types);
+	memset(ar, 0, sizeof(*ar));
+}

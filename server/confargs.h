@@ -1,0 +1,37 @@
+/*
+ * ferryd's command line (ferryd(8)): confargs_parse gathers the options
+ * before ferry.conf is read, confargs_apply lays them over what the file
+ * set (--listen replaces the file's list, --cgi and --app add apps).
+ */
+#ifndef FERRY_SERVER_CONFARGS_H
+#define FERRY_SERVER_CONFARGS_H
+
+#include <stddef.h>
+
+struct conf;
+
+/* The options given; the strings point into argv. */
+struct confargs {
+	const char	*file;		/* -c */
+	const char	**listens;
+	size_t		 nlistens;
+	const char	**apps;		/* "PREFIX=DIR" or "PREFIX=COMMAND" */
+	int		 *app_types;	/* enum conf_app_type, by apps[] */
+	size_t		 napps;
+	const char	*workers;
+	const char	*access_log, *error_log;
+};
+
+/*
+ * Gathers argv into *ar.  Returns 0; 1 when --help or --version was
+ * printed on stdout; -1 after a message (and the usage line, for a wrong
+ * command line) on stderr.  Call confargs_free(ar) after any of them.
+ */
+int	confargs_parse(struct confargs *ar, int argc, char *argv[]);
+/* Applies *ar over *c (and the default listen address when none is set).
+   Returns 0, or -1 after a message and the usage line on stderr. */
+int	confargs_apply(struct conf *c, const struct confargs *ar);
+/* Frees what confargs_parse allocated; harmless twice. */
+void	confargs_free(struct confargs *ar);
+
+#endif

@@ -1,0 +1,496 @@
+/*
+ * The value parsers of ferry.conf(5) and the command line (see
+ * confval.h): numbers, sizes, seconds, paths, word lists, user and group
+ * names, listen addresses.  Strict hand-written parsers: every byte is
+ * checked.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <netdb.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "server/conf.h"
+#include "server/confval.h"
+
+#define CONFVAL_PWBUF_MAX	(1024 * 1024)	/* getpwnam_r, getgrnam_r */
+
+int
+confval_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Digits only, no sign or space, overflow-checked, in [min, max]. */
+int
+confval_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out,
+    char *err, size_t errlen)
+{
+	uint64_t	v = 0, d;
+	const char	*p;
+
+	for (p = s; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			break;
+		d = (uint64_t)(*p - '0');
+		if (v > (UINT64_MAX - d) / 10) {
+			v = UINT64_MAX;		/* out of range below */
+			continue;
+		}
+		v = v * 10 + d;
+	}
+	if (p == s || *p != '\0' || v < min || v > max)
+		return confval_errf(err, errlen,
+		    "\"%s\": expected a whole number from %llu to %llu", s,
+		    (unsigned long long)min, (unsigned long long)max);
+	*out = v;
+	return 0;
+}
+
+/* A byte count: digits with an optional K, M or G (powers of 1024). */
+int
+confval_size(const char *s, uint64_t max, uint64_t *out, char *err,
+    size_t errlen)
+{
+	char		 digits[32], tmp[8];
+	size_t		 len = strlen(s);
+	uint64_t	 v = 0, mult = 1;
+
+	if (len > 0) {
+		switch (s[len - 1]) {
+		case 'K': case 'k':
+			mult = 1024;
+			break;
+		case 'M': case 'm':
+			mult = 1024 * 1024;
+			break;
+		case 'G': case 'g':
+			mult = 1024 * 1024 * 1024;
+			break;
+		}
+	}
+	if (mult != 1)
+		len--;
+	if (len == 0 || len >= sizeof(digits))
+		goto bad;
+	memcpy(digits, s, len);
+	digits[len] = '\0';
+	if (confval_u64(digits, 0, max / mult, &v, tmp, sizeof(tmp)) == -1)
+		goto bad;
+	*out = v * mult;
+	return 0;
+ bad:
+	return confval_errf(err, errlen, "\"%s\": expected a size in bytes "
+	    "(digits with an optional K, M or G) up to %llu", s,
+	    (unsigned long long)max);
+}
+
+/* Seconds: digits, optionally '.' and 1 to 9 more digits; > 0 and at most
+   CONF_MAX_SECONDS. */
+int
+confval_seconds(const char *s, double *out, char *err, size_t errlen)
+{
+	uint64_t	 ip = 0, frac = 0, scale = 1;
+	const char	*p = s;
+	int		 nd = 0;
+
+	while (*p >= '0' && *p <= '9' && ip <= CONF_MAX_SECONDS) {
+		ip = ip * 10 + (uint64_t)(*p++ - '0');
+		nd++;
+	}
+	if (nd > 0 && *p == '.') {
+		p++;
+		nd = 0;
+		while (*p >= '0' && *p <= '9' && nd < 9) {
+			frac = frac * 10 + (uint64_t)(*p++ - '0');
+			scale *= 10;
+			nd++;
+		}
+	}
+	if (nd == 0 || *p != '\0' || ip > CONF_MAX_SECONDS ||
+	    (ip == CONF_MAX_SECONDS && frac != 0) || (ip == 0 && frac == 0))
+		return confval_errf(err, errlen,
+		    "\"%s\": expected seconds, more "
+		    "than 0 and at most %d (e.g. 30 or 0.5)", s,
+		    CONF_MAX_SECONDS);
+	*out = (double)ip + (double)frac / (double)scale;
+	return 0;
+}
+
+/* Returns path made absolute against dir (NULL: the current directory),
+   malloc'd, without resolving symbolic links; NULL on error (errno). */
+char *
+confval_abspath(const char *dir, const char *path)
+{
+	char	 cwd[PATH_MAX], *out;
+	size_t	 dlen, plen;
+
+	if (path[0] == '/')
+		return strdup(path);
+	if (dir == NULL) {
+		if (getcwd(cwd, sizeof(cwd)) == NULL)
+			return NULL;
+		dir = cwd;
+	}
+	dlen = strlen(dir);
+	plen = strlen(path);
+	if ((out = malloc(dlen + plen + 2)) == NULL)
+		return NULL;
+	memcpy(out, dir, dlen);
+	out[dlen] = '/';
+	memcpy(out + dlen + 1, path, plen + 1);
+	return out;
+}
+
+int
+confval_str(char **dst, const char *v)
+{
+	char	*s;
+
+	if ((s = strdup(v)) == NULL)
+		return -1;
+	free(*dst);
+	*dst = s;
+	return 0;
+}
+
+/* *dst = realpath of the directory path (relative to dir). */
+int
+confval_dir(char **dst, const char *dir, const char *path, char *err,
+    size_t errlen)
+{
+	struct stat	 st;
+	char		*abs, *real;
+
+	if (*path == '\0')
+		return confval_errf(err, errlen, "empty directory name");
+	if ((abs = confval_abspath(dir, path)) == NULL)
+		return confval_errf(err, errlen,
+		    "%s: %s", path, strerror(errno));
+	real = realpath(abs, NULL);
+	free(abs);
+	if (real == NULL)
+		return confval_errf(err, errlen,
+		    "%s: %s", path, strerror(errno));
+	if (stat(real, &st) == -1 || !S_ISDIR(st.st_mode)) {
+		free(real);
+		return confval_errf(err, errlen, "%s: not a directory", path);
+	}
+	free(*dst);
+	*dst = real;
+	return 0;
+}
+
+/* *dst = absolute path of the executable path (relative to dir). */
+int
+confval_prog(char **dst, const char *dir, const char *path, char *err,
+    size_t errlen)
+{
+	struct stat	 st;
+	char		*abs;
+
+	if (*path == '\0')
+		return confval_errf(err, errlen, "empty program name");
+	if ((abs = confval_abspath(dir, path)) == NULL)
+		return confval_errf(err, errlen,
+		    "%s: %s", path, strerror(errno));
+	if (stat(abs, &st) == -1) {
+		free(abs);
+		return confval_errf(err, errlen,
+		    "%s: %s", path, strerror(errno));
+	}
+	if (!S_ISREG(st.st_mode) || access(abs, X_OK) == -1) {
+		free(abs);
+		return confval_errf(err, errlen, "%s: not an executable file",
+		    path);
+	}
+	free(*dst);
+	*dst = abs;
+	return 0;
+}
+
+/* Appends the space-separated words of v to the NULL-ended *list;
+   names = 1 checks each is an environment variable name. */
+int
+confval_words(char ***list, const char *v, int names, char *err,
+    size_t errlen)
+{
+	const char	*p = v, *w;
+	char		**l, *word;
+	size_t		 n, len, i;
+
+	for (n = 0; (*list)[n] != NULL; n++)
+		continue;
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			return 0;
+		for (w = p; *p != '\0' && *p != ' ' && *p != '\t'; p++)
+			continue;
+		len = (size_t)(p - w);
+		if (names) {
+			for (i = 0; i < len; i++)
+				if (!(w[i] == '_' || (w[i] >= 'A' && w[i] <= 'Z') ||
+				    (w[i] >= 'a' && w[i] <= 'z') ||
+				    (i > 0 && w[i] >= '0' && w[i] <= '9')))
+					return confval_errf(err, errlen,
+					    "\"%.*s\" "
+					    "is not a variable name",
+					    (int)len, w);
+		}
+		if ((word = strndup(w, len)) == NULL)
+			return confval_errf(err, errlen, "%s", strerror(errno));
+		if ((l = realloc(*list, (n + 2) * sizeof(*l))) == NULL) {
+			free(word);
+			return confval_errf(err, errlen, "%s", strerror(errno));
+		}
+		l[n++] = word;
+		l[n] = NULL;
+		*list = l;
+	}
+}
+
+/* One getpwnam_r or getgrnam_r call: ent is its struct, *found its
+   result pointer (NULL: no entry). */
+typedef int confval_getent(const char *name, void *ent, char *buf,
+    size_t size, void **found);
+
+/*
+ * Runs get for name with a buffer grown on ERANGE up to CONFVAL_PWBUF_MAX.
+ * Returns 0 with *ent filled (its strings point into a freed buffer: only
+ * its numbers may be read), or -1 with errno 0 when there is no such
+ * entry, else the lookup's error.
+ */
+static int
+confval_lookup(const char *name, confval_getent *get, void *ent)
+{
+	char	*buf = NULL, *nbuf;
+	void	*found = NULL;
+	size_t	 size = 1024;
+	int	 error;
+
+	for (;;) {
+		if ((nbuf = realloc(buf, size)) == NULL) {
+			free(buf);
+			return -1;
+		}
+		buf = nbuf;
+		error = get(name, ent, buf, size, &found);
+		if (error != ERANGE || size >= CONFVAL_PWBUF_MAX)
+			break;
+		size *= 2;
+	}
+	free(buf);
+	/* Not found is 0 and no entry; some NSS modules say ENOENT. */
+	errno = error == ENOENT ? 0 : error;
+	return error == 0 && found != NULL ? 0 : -1;
+}
+
+static int
+confval_getpw(const char *name, void *ent, char *buf, size_t size,
+    void **found)
+{
+	struct passwd	*res = NULL;
+	int		 error;
+
+	error = getpwnam_r(name, ent, buf, size, &res);
+	*found = res;
+	return error;
+}
+
+static int
+confval_getgr(const char *name, void *ent, char *buf, size_t size,
+    void **found)
+{
+	struct group	*res = NULL;
+	int		 error;
+
+	error = getgrnam_r(name, ent, buf, size, &res);
+	*found = res;
+	return error;
+}
+
+int
+confval_user(const char *name, uid_t *uid, gid_t *gid)
+{
+	struct passwd	pw;
+
+	if (confval_lookup(name, confval_getpw, &pw) == -1)
+		return -1;
+	*uid = pw.pw_uid;
+	*gid = pw.pw_gid;
+	return 0;
+}
+
+int
+confval_group(const char *name, gid_t *gid)
+{
+	struct group	gr;
+
+	if (confval_lookup(name, confval_getgr, &gr) == -1)
+		return -1;
+	*gid = gr.gr_gid;
+	return 0;
+}
+
+/* The message for a user or group (what) that did not resolve. */
+int
+confval_ids_err(char *err, size_t errlen, const char *what, const char *v)
+{
+	if (errno == 0 || *v == '\0')
+		return confval_errf(err, errlen, "unknown %s \"%s\"", what, v);
+	return confval_errf(err, errlen, "%s \"%s\": %s", what, v,
+	    strerror(errno));
+}
+
+static int
+confval_port(const char *spec, const char *s, uint16_t *port, char *err,
+    size_t errlen)
+{
+	uint64_t	v = 0;
+	char		tmp[8];
+
+	if (confval_u64(s, 1, 65535, &v, tmp, sizeof(tmp)) == -1)
+		return confval_errf(err, errlen,
+		    "%s: bad port \"%s\": expected 1 to 65535", spec, s);
+	*port = (uint16_t)v;
+	return 0;
+}
+
+int
+confval_listen(const char *spec, struct conf_listen *l, char *err,
+    size_t errlen)
+{
+	struct conf_listen	 n;
+	struct sockaddr_un	*sun;
+	struct sockaddr_in	*sin;
+	struct addrinfo		 hints, *res;
+	char			 host[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
+	const char		*colon, *portstr, *rbr;
+	size_t			 hlen;
+	uint16_t		 port;
+	int			 rc;
+
+	memset(&n, 0, sizeof(n));
+	if (strncmp(spec, "unix:", 5) == 0) {
+		const char	*path = spec + 5;
+
+		sun = (struct sockaddr_un *)&n.addr;
+		if (*path == '\0')
+			return confval_errf(err, errlen,
+			    "%s: empty socket path",
+			    spec);
+		if (strlen(path) >= sizeof(sun->sun_path))
+			return confval_errf(err, errlen,
+			    "%s: socket path longer "
+			    "than %zu bytes", spec, sizeof(sun->sun_path) - 1);
+		sun->sun_family = AF_UNIX;
+		memcpy(sun->sun_path, path, strlen(path) + 1);
+		n.family = AF_UNIX;
+		n.addrlen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+		    strlen(path) + 1);
+	} else if (spec[0] == '[') {
+		if ((rbr = strchr(spec, ']')) == NULL)
+			return confval_errf(err, errlen,
+			    "%s: missing ']'", spec);
+		if (rbr[1] != ':')
+			return confval_errf(err, errlen, "%s: expected "
+			    "[IPV6]:PORT", spec);
+		hlen = (size_t)(rbr - spec - 1);
+		if (hlen == 0 || hlen >= sizeof(host))
+			return confval_errf(err, errlen, "%s: bad IPv6 address",
+			    spec);
+		memcpy(host, spec + 1, hlen);
+		host[hlen] = '\0';
+		if (confval_port(spec, rbr + 2, &port, err, errlen) == -1)
+			return -1;
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_family = AF_INET6;
+		hints.ai_socktype = SOCK_STREAM;
+		hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+		if ((rc = getaddrinfo(host, rbr + 2, &hints, &res)) != 0)
+			return confval_errf(err, errlen, "%s: \"%s\" is not a "
+			    "numeric IPv6 address (%s)", spec, host,
+			    gai_strerror(rc));
+		if (res->ai_addrlen > sizeof(n.addr)) {
+			freeaddrinfo(res);
+			return confval_errf(err, errlen,
+			    "%s: bad address", spec);
+		}
+		memcpy(&n.addr, res->ai_addr, res->ai_addrlen);
+		n.addrlen = res->ai_addrlen;
+		n.family = AF_INET6;
+		freeaddrinfo(res);
+	} else {
+		if ((colon = strrchr(spec, ':')) == NULL)
+			return confval_errf(err, errlen,
+			    "%s: expected HOST:PORT, "
+			    "[IPV6]:PORT, :PORT or unix:PATH", spec);
+		portstr = colon + 1;
+		hlen = (size_t)(colon - spec);
+		if (memchr(spec, ':', hlen) != NULL)
+			return confval_errf(err, errlen, "%s: write an IPv6 "
+			    "address in brackets: [ADDR]:PORT", spec);
+		if (hlen >= sizeof(host))
+			return confval_errf(err, errlen, "%s: bad host", spec);
+		memcpy(host, spec, hlen);
+		host[hlen] = '\0';
+		if (confval_port(spec, portstr, &port, err, errlen) == -1)
+			return -1;
+		sin = (struct sockaddr_in *)&n.addr;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		if (hlen == 0)
+			sin->sin_addr.s_addr = htonl(INADDR_ANY);
+		else if (strcmp(host, "localhost") == 0)
+			sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		else if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+			return confval_errf(err, errlen, "%s: \"%s\" is not a "
+			    "numeric IPv4 address (host names are not "
+			    "resolved; use localhost or an address)", spec,
+			    host);
+		n.family = AF_INET;
+		n.addrlen = sizeof(*sin);
+	}
+	if ((n.spec = strdup(spec)) == NULL)
+		return confval_errf(err, errlen, "%s", strerror(ENOMEM));
+	*l = n;
+	return 0;
+}
+
+int
+confval_listen_add(struct conf_listen **ls, size_t *n, const char *spec,
+    char *err, size_t errlen)
+{
+	struct conf_listen	*a, l;
+
+	if (confval_listen(spec, &l, err, errlen) == -1)
+		return -1;
+	if ((a = realloc(*ls, (*n + 1) * sizeof(*a))) == NULL) {
+		free(l.spec);
+		return confval_errf(err, errlen, "%s", strerror(errno));
+	}
+	a[(*n)++] = l;
+	*ls = a;
+	return 0;
+}

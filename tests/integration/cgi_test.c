@@ -30,7 +30,8 @@ struct script_case {
 	struct hc_get_case	 get;
 	int			 subdir;	/* serve a copy of the CGI
 						   directory with a subdir/ */
-	const char		*then;		/* afterwards this answers 200 */
+	const char		*then;		/* afterwards, this gets a
+						   200 */
 	const char		*log;		/* a line of the error log
 						   holds this... */
 	const char		*log_tag;	/* ...and this, when not NULL */
@@ -69,8 +70,8 @@ START_TEST(test_meta_variables)
 	HARNESS_ASSERT(&f, r.status == 200, "status %d", r.status);
 	hc_expect_env(&f, &r, "GATEWAY_INTERFACE", "CGI/1.1");
 	hc_expect_env(&f, &r, "REQUEST_METHOD", "POST");
-	hc_expect_env(&f, &r, "QUERY_STRING", "a=1&b=%41");	/* not decoded */
-	hc_expect_env(&f, &r, "PATH_INFO", "/extra/p q");		/* decoded */
+	hc_expect_env(&f, &r, "QUERY_STRING", "a=1&b=%41"); /* not decoded */
+	hc_expect_env(&f, &r, "PATH_INFO", "/extra/p q");	/* decoded */
 	hc_expect_env(&f, &r, "SCRIPT_NAME", "/cgi-bin/env.sh");
 	hc_expect_env(&f, &r, "SERVER_PROTOCOL", "HTTP/1.1");
 	hc_expect_env(&f, &r, "REMOTE_ADDR", "127.0.0.1");

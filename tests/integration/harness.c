@@ -1670,9 +1670,10 @@ hc_check(const struct ferryd *f, const char *what,
 			    what, w->fields[i].name, v);
 		else
 			HARNESS_ASSERT(f, v != NULL &&
-			    strcmp(v, w->fields[i].value) == 0, "%s: %s \"%s\", "
-			    "want \"%s\"", what, w->fields[i].name,
-			    v != NULL ? v : "(none)", w->fields[i].value);
+			    strcmp(v, w->fields[i].value) == 0,
+			    "%s: %s \"%s\", want \"%s\"", what,
+			    w->fields[i].name, v != NULL ? v : "(none)",
+			    w->fields[i].value);
 	}
 }
 

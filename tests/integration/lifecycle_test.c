@@ -414,7 +414,8 @@ START_TEST(test_access_log)
 	hc_get(&f, "/cgi-bin/no-such.sh", &r);
 	nf_len = r.body_len;
 	hc_response_free(&r);
-	hc_expect_error_close(&f, "GET /x HTTP/1.1\r\nHost : t\r\n\r\n", 29, 400);
+	hc_expect_error_close(&f, "GET /x HTTP/1.1\r\nHost : t\r\n\r\n", 29,
+	    400);
 	deadline = harness_now_ms() + 5000;
 	for (;;) {
 		free(log);
@@ -518,7 +519,8 @@ START_TEST(test_access_log_off)
 	hc_get(&f, "/cgi-bin/query.sh?quiet", &r);
 	ck_assert_int_eq(r.status, 200);
 	hc_response_free(&r);
-	hc_expect_error_close(&f, "GET /x HTTP/1.1\r\nHost : t\r\n\r\n", 29, 400);
+	hc_expect_error_close(&f, "GET /x HTTP/1.1\r\nHost : t\r\n\r\n", 29,
+	    400);
 	harness_stop_ok(&f);
 	HARNESS_ASSERT(&f, access(f.access_log, F_OK) == -1,
 	    "an access log was written");

@@ -6,11 +6,14 @@
 #include "config.h"
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tests/integration/harness.h"
@@ -222,6 +225,71 @@ START_TEST(test_harness_helpers)
 }
 END_TEST
 
+/* hc_check passes a response that is as wanted; the text, environment
+   dump and directory helpers do what harness.h says. */
+START_TEST(test_harness_check)
+{
+	static const char	 env[] = "A=1\nPATH=/bin\nAB=2";
+	struct hc		 c;
+	struct hc_response	 r;
+	struct hc_want		 w = { .status = 200, .reason = "OK",
+				    .body = env, .body_lacks = "B=1",
+				    .body_len = sizeof(env) - 1,
+				    .framing = HC_FRAMING(HC_LENGTH) |
+				    HC_FRAMING(HC_CHUNKED), .date = 1,
+				    .fields = { { "X-A", "a" },
+				    { "X-B", NULL } } };
+	char			 bytes[512], date[64], sub[600], *d, *v;
+	time_t			 now = time(NULL);
+	struct tm		 tm;
+	int			 sv[2], n;
+
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	n = snprintf(bytes, sizeof(bytes), "HTTP/1.1 200 OK\r\nDate: %s\r\n"
+	    "X-A: a\r\nContent-Length: %zu\r\n\r\n%s", date, sizeof(env) - 1,
+	    env);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert_int_eq(write(sv[1], bytes, (size_t)n), n);
+	hc_init_fd(&c, sv[0]);
+	ck_assert_int_eq(hc_read_response(&c, &r, 0), 0);
+	hc_check(NULL, "canned", &r, &w);
+	w.status = 100;
+	w.status_max = 299;
+	hc_check(NULL, "canned, a range of statuses", &r, &w);
+
+	v = hc_env_value(&r, "A");
+	ck_assert_str_eq(v, "1");
+	free(v);
+	v = hc_env_value(&r, "AB");
+	ck_assert_str_eq(v, "2");
+	free(v);
+	ck_assert_ptr_null(hc_env_value(&r, "B"));
+	hc_expect_env(NULL, &r, "PATH", "/bin");
+	hc_expect_env(NULL, &r, "B", NULL);
+	ck_assert_int_eq(harness_count(env, "="), 3);
+	ck_assert_int_eq(harness_count(env, "xyz"), 0);
+	ck_assert_str_eq(harness_line_of(env, "/bin"), "PATH=/bin\nAB=2");
+	ck_assert_str_eq(harness_line_of(env, "A=1"), env);
+	ck_assert_ptr_null(harness_line_of(env, "xyz"));
+	hc_response_free(&r);
+	hc_close(&c);
+	close(sv[1]);
+
+	d = harness_tmpdir("check", 0);
+	snprintf(sub, sizeof(sub), "%s/sub", d);
+	ck_assert_int_eq(mkdir(sub, 0755), 0);
+	snprintf(sub, sizeof(sub), "%s/sub/file", d);
+	harness_write_file(sub, "x", 1, 0644);
+	v = harness_wait_text(sub, "x", 1000);
+	ck_assert_str_eq(v, "x");
+	free(v);
+	harness_rmtree(d);
+	ck_assert_int_eq(access(d, F_OK), -1);
+	free(d);
+}
+END_TEST
+
 static Suite *
 harness_suite(void)
 {
@@ -233,6 +301,7 @@ harness_suite(void)
 	    (int)(sizeof(canned) / sizeof(canned[0])));
 	tcase_add_test(tc, test_harness_timeout);
 	tcase_add_test(tc, test_harness_helpers);
+	tcase_add_test(tc, test_harness_check);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,6 +1,8 @@
 /*
  * The integration test harness (see harness.h): ferryd as a child process,
- * a raw HTTP/1.1 client with a strict response reader, and helpers.
+ * a raw HTTP/1.1 client with a strict response reader, the checks of
+ * table rows (hc_check), every suite's main(), and the helpers the suites
+ * share.
  */
 #include "config.h"
 

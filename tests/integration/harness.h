@@ -287,7 +287,8 @@ void	harness_path(char *buf, size_t len, const struct ferryd *f,
 /* Logs and text. */
 /* How often needle occurs in s. */
 int	harness_count(const char *s, const char *needle);
-/* The start of the line of text that holds needle, or NULL. */
+/* The start of the line of text that holds needle's first occurrence,
+   or NULL. */
 const char *harness_line_of(const char *text, const char *needle);
 /* How often needle occurs in ferryd's logs (harness_logs's excerpt). */
 int	harness_log_count(const struct ferryd *f, const char *needle);

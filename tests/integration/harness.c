@@ -1,6 +1,8 @@
 /*
  * The integration test harness (see harness.h): ferryd as a child process,
- * a raw HTTP/1.1 client with a strict response reader, and helpers.
+ * a raw HTTP/1.1 client with a strict response reader, the checks of
+ * table rows (hc_check), every suite's main(), and the helpers the suites
+ * share.
  */
 #include "config.h"
 
@@ -19,6 +21,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -42,6 +45,8 @@ static char	*harness_subst(const char *text, const struct ferryd *f);
 static pid_t	harness_spawn(struct ferryd *f, const char *const extra[]);
 static int	harness_wait_ready(struct ferryd *f);
 static int	harness_status_code(int wstatus);
+static int	harness_rm_entry(const char *path, const struct stat *st,
+		    int flag, struct FTW *ftw);
 static char	*harness_tail(const char *path, size_t max);
 static void	hc_escape(char *out, size_t outlen, const char *p, size_t len);
 static int	hc_ensure(struct hc *c, size_t need, struct hc_response *r);
@@ -385,6 +390,28 @@ harness_stop_ok(struct ferryd *f)
 	if (code != 0)
 		harness_fail(f, __FILE__, __LINE__,
 		    "ferryd exited with status %d after SIGTERM", code);
+}
+
+void
+harness_start_app(struct ferryd *f, const char *conf_text,
+    const char *prefix, const char *program, const char *listen)
+{
+	char		 app[1024];
+	const char	*argv[7];
+	size_t		 n = 0;
+
+	snprintf(app, sizeof(app), "%s=%s", prefix, program);
+	argv[n++] = "--app";
+	argv[n++] = app;
+	argv[n++] = "--workers";
+	argv[n++] = "1";
+	if (listen != NULL) {
+		argv[n++] = "--listen";
+		argv[n++] = listen;
+	}
+	argv[n] = NULL;
+	memset(f, 0, sizeof(*f));
+	harness_start(f, conf_text, argv);
 }
 
 static char *
@@ -1531,4 +1558,356 @@ harness_copy_cgi_dir(const char *dir)
 		free(data);
 	}
 	closedir(d);
+}
+
+/* ---- requests and checks ---- */
+
+void
+hc_send_get(struct hc *c, const char *target)
+{
+	char	req[8192];
+
+	snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: test\r\n"
+	    "User-Agent: ferry-test\r\n\r\n", target);
+	hc_sendstr(c, req);
+}
+
+void
+hc_get(const struct ferryd *f, const char *target, struct hc_response *r)
+{
+	struct hc	c;
+
+	hc_open(&c, f);
+	hc_send_get(&c, target);
+	hc_expect_response(&c, r, 0);
+	hc_close(&c);
+}
+
+pid_t
+hc_send_background(struct hc *c, const void *data, size_t len,
+    int timeout_ms)
+{
+	pid_t	pid;
+
+	if ((pid = fork()) == -1)
+		harness_fail(c->f, __FILE__, __LINE__, "fork: %s",
+		    strerror(errno));
+	if (pid == 0) {
+		c->timeout_ms = timeout_ms;
+		_exit(hc_try_send(c, data, len) == 0 ? 0 : 1);
+	}
+	return pid;
+}
+
+void
+hc_expect_error_close(const struct ferryd *f, const char *raw,
+    size_t rawlen, int status)
+{
+	struct hc		 c;
+	struct hc_response	 r;
+	int			 closed;
+
+	hc_open(&c, f);
+	hc_try_send(&c, raw, rawlen);
+	hc_expect_response(&c, &r, 0);
+	HARNESS_ASSERT(f, r.status == status, "status %d, want %d for "
+	    "\"%.200s\"", r.status, status, raw);
+	HARNESS_ASSERT(f, hc_header_has_token(&r, "Connection", "close"),
+	    "a %d must carry Connection: close", status);
+	closed = hc_wait_closed(&c, 5000);
+	HARNESS_ASSERT(f, closed == 1, "after the %d the connection must "
+	    "close with nothing more sent (got %d, %zu bytes: \"%.100s\")",
+	    status, closed, c.len, c.buf != NULL ? c.buf : "");
+	hc_response_free(&r);
+	hc_close(&c);
+}
+
+void
+hc_check(const struct ferryd *f, const char *what,
+    const struct hc_response *r, const struct hc_want *w)
+{
+	const char	*v;
+	long long	 t;
+	size_t		 i;
+
+	if (w->status_max != 0)
+		HARNESS_ASSERT(f, r->status >= w->status &&
+		    r->status <= w->status_max, "%s: status %d, want %d to "
+		    "%d", what, r->status, w->status, w->status_max);
+	else if (w->status != 0)
+		HARNESS_ASSERT(f, r->status == w->status, "%s: status %d, "
+		    "want %d", what, r->status, w->status);
+	if (w->reason != NULL)
+		HARNESS_ASSERT(f, strcmp(r->reason, w->reason) == 0,
+		    "%s: reason \"%s\", want \"%s\"", what, r->reason,
+		    w->reason);
+	if (w->body != NULL)
+		HARNESS_ASSERT(f, strcmp(r->body, w->body) == 0, "%s: body "
+		    "\"%s\", want \"%s\"", what, r->body, w->body);
+	if (w->body_lacks != NULL)
+		HARNESS_ASSERT(f, strstr(r->body, w->body_lacks) == NULL,
+		    "%s: the body holds \"%s\"", what, w->body_lacks);
+	if (w->body_len != 0)
+		HARNESS_ASSERT(f, r->body_len == w->body_len, "%s: %zu body "
+		    "bytes, want %zu", what, r->body_len, w->body_len);
+	if (w->framing != 0)
+		HARNESS_ASSERT(f, (HC_FRAMING(r->framing) & w->framing) != 0,
+		    "%s: framing %d", what, r->framing);
+	if (w->date) {
+		v = hc_header(r, "Date");
+		HARNESS_ASSERT(f, hc_header_count(r, "Date") == 1,
+		    "%s: %zu Date fields", what, hc_header_count(r, "Date"));
+		t = harness_parse_imf_fixdate(v);
+		HARNESS_ASSERT(f, t != -1, "%s: Date \"%s\" is not an "
+		    "IMF-fixdate", what, v);
+		HARNESS_ASSERT(f, llabs(t - (long long)time(NULL)) < 60,
+		    "%s: Date %s is not now", what, v);
+	}
+	for (i = 0; i < sizeof(w->fields) / sizeof(w->fields[0]); i++) {
+		if (w->fields[i].name == NULL)
+			continue;
+		v = hc_header(r, w->fields[i].name);
+		if (w->fields[i].value == NULL)
+			HARNESS_ASSERT(f, v == NULL, "%s: a %s field (\"%s\")",
+			    what, w->fields[i].name, v);
+		else
+			HARNESS_ASSERT(f, v != NULL &&
+			    strcmp(v, w->fields[i].value) == 0,
+			    "%s: %s \"%s\", want \"%s\"", what,
+			    w->fields[i].name, v != NULL ? v : "(none)",
+			    w->fields[i].value);
+	}
+}
+
+void
+hc_get_check(const struct ferryd *f, const struct hc_get_case *t)
+{
+	struct hc_response	r;
+
+	hc_get(f, t->target, &r);
+	hc_check(f, t->what, &r, &t->want);
+	hc_response_free(&r);
+}
+
+char *
+hc_env_value(const struct hc_response *r, const char *name)
+{
+	const char	*p = r->body, *e;
+	size_t		 nl = strlen(name);
+
+	while (p != NULL && *p != '\0') {
+		e = strchr(p, '\n');
+		if (strncmp(p, name, nl) == 0 && p[nl] == '=')
+			return strndup(p + nl + 1, e != NULL ?
+			    (size_t)(e - p - nl - 1) : strlen(p + nl + 1));
+		p = e != NULL ? e + 1 : NULL;
+	}
+	return NULL;
+}
+
+void
+hc_expect_env(const struct ferryd *f, const struct hc_response *r,
+    const char *name, const char *want)
+{
+	char	*v = hc_env_value(r, name);
+
+	if (want == NULL) {
+		HARNESS_ASSERT(f, v == NULL, "%s must be unset, is \"%s\"; "
+		    "environment:\n%s", name, v, r->body);
+		return;
+	}
+	HARNESS_ASSERT(f, v != NULL && strcmp(v, want) == 0,
+	    "%s is \"%s\", want \"%s\"; environment:\n%s", name,
+	    v != NULL ? v : "(unset)", want, r->body);
+	free(v);
+}
+
+/* ---- runs and temp directories ---- */
+
+int
+harness_main(Suite *s, const char *tag)
+{
+	SRunner	*sr;
+	char	*base;
+	int	 failed;
+
+	base = harness_tmpdir(tag, 1);
+	setenv("FERRY_TEST_TMP", base, 1);
+	signal(SIGPIPE, SIG_IGN);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	if (getenv("FERRY_TEST_KEEP") == NULL)
+		harness_rmtree(base);
+	else
+		fprintf(stderr, "kept %s\n", base);
+	free(base);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+char *
+harness_tmpdir(const char *tag, int shared)
+{
+	const char	*base = shared ? getenv("TMPDIR") : harness_tmp_base();
+	char		*p;
+
+	if (base == NULL || *base == '\0')
+		base = "/tmp";
+	if (asprintf(&p, "%s/%s.XXXXXX", base, tag) == -1)
+		abort();
+	if (mkdtemp(p) == NULL)
+		harness_fail(NULL, __FILE__, __LINE__, "mkdtemp %s: %s", p,
+		    strerror(errno));
+	return p;
+}
+
+static int
+harness_rm_entry(const char *path, const struct stat *st, int flag,
+    struct FTW *ftw)
+{
+	remove(path);
+	return 0;
+}
+
+void
+harness_rmtree(const char *path)
+{
+	nftw(path, harness_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+const char *
+harness_env_path(const char *name)
+{
+	const char	*v = getenv(name);
+
+	if (v == NULL || *v != '/')
+		harness_fail(NULL, __FILE__, __LINE__, "%s is not an absolute "
+		    "path: run the suite with make check", name);
+	return v;
+}
+
+void
+harness_path(char *buf, size_t len, const struct ferryd *f,
+    const char *name)
+{
+	snprintf(buf, len, "%s/%s", f->dir, name);
+}
+
+/* ---- logs and text ---- */
+
+int
+harness_count(const char *s, const char *needle)
+{
+	int	n = 0;
+
+	while ((s = strstr(s, needle)) != NULL) {
+		n++;
+		s += strlen(needle);
+	}
+	return n;
+}
+
+const char *
+harness_line_of(const char *text, const char *needle)
+{
+	const char	*p = strstr(text, needle);
+
+	if (p == NULL)
+		return NULL;
+	while (p > text && p[-1] != '\n')
+		p--;
+	return p;
+}
+
+int
+harness_log_count(const struct ferryd *f, const char *needle)
+{
+	char	*logs = harness_logs(f);
+	int	 n = harness_count(logs, needle);
+
+	free(logs);
+	return n;
+}
+
+int
+harness_wait_log(const struct ferryd *f, const char *needle, int want,
+    int timeout_ms)
+{
+	long long	deadline = harness_now_ms() + timeout_ms;
+	int		n;
+
+	while ((n = harness_log_count(f, needle)) < want &&
+	    harness_now_ms() < deadline)
+		harness_sleep_ms(20);
+	return n;
+}
+
+char *
+harness_wait_text(const char *path, const char *needle, int timeout_ms)
+{
+	long long	 deadline = harness_now_ms() + timeout_ms;
+	char		*s;
+
+	for (;;) {
+		s = harness_read_file(path, NULL);
+		if ((s != NULL && strstr(s, needle) != NULL) ||
+		    harness_now_ms() > deadline)
+			return s;
+		free(s);
+		harness_sleep_ms(50);
+	}
+}
+
+/* ---- /proc ---- */
+
+long
+harness_rss_kib(pid_t pid)
+{
+	char			 path[64], *s, *p;
+	unsigned long long	 v;
+	long			 kib = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((s = harness_read_file(path, NULL)) == NULL)
+		return -1;
+	if ((p = strstr(s, "\nVmRSS:")) != NULL) {
+		p += 7;
+		p += strspn(p, " \t");
+		if (hc_parse_ulong(p, strspn(p, "0123456789"), 10, 1ULL << 40,
+		    &v) == 0)
+			kib = (long)v;
+	}
+	free(s);
+	return kib;
+}
+
+long long
+harness_cpu_ticks(pid_t pid)
+{
+	char			 path[64], *s, *p;
+	unsigned long long	 v, sum = 0;
+	int			 field;
+	size_t			 len;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((s = harness_read_file(path, NULL)) == NULL)
+		return -1;
+	if ((p = strrchr(s, ')')) == NULL) {
+		free(s);
+		return -1;
+	}
+	/* Fields after the name, counted from 3 (the state); utime is 14
+	   and stime 15. */
+	for (field = 3, p += 2; *p != '\0' && field <= 15; field++) {
+		len = strcspn(p, " ");
+		if (field >= 14 && hc_parse_ulong(p, len, 10, 1ULL << 60,
+		    &v) == 0)
+			sum += v;
+		p += len;
+		if (*p == ' ')
+			p++;
+	}
+	free(s);
+	return (long long)sum;
 }

@@ -1,7 +1,9 @@
 /*
  * The integration test harness: starts a real ferryd on a free loopback
  * port, talks to it over real sockets with a strict HTTP/1.1 response
- * reader, and offers small helpers for files, pids and SHA-256.
+ * reader, checks responses against a table row (struct hc_want), and
+ * offers the helpers every suite shares: its main(), temp directories,
+ * files, pids, logs, /proc figures and SHA-256.
  *
  * Every call that can wait has a deadline; every unexpected failure ends
  * the calling Check test with a message (and ferryd's logs when a ferryd
@@ -11,6 +13,7 @@
 #define FERRY_TESTS_HARNESS_H
 
 #include <sys/types.h>
+#include <check.h>
 #include <stddef.h>
 
 #define HARNESS_TIMEOUT_MS	10000	/* default deadline of one read */
@@ -52,6 +55,12 @@ int	harness_stop(struct ferryd *f);
 
 /* Stops ferryd and fails the test unless it exited 0. */
 void	harness_stop_ok(struct ferryd *f);
+
+/* Zeroes f and starts ferryd with conf_text (may be NULL) and one app,
+   --app PREFIX=PROGRAM with one worker, also listening on listen (a
+   --listen argument) when it is not NULL. */
+void	harness_start_app(struct ferryd *f, const char *conf_text,
+	    const char *prefix, const char *program, const char *listen);
 
 /* Returns 1 once ferryd has exited (reaping it), 0 while it runs. */
 int	harness_exited(struct ferryd *f);
@@ -163,6 +172,21 @@ void	hc_response_free(struct hc_response *r);
 /* Reads one response and fails the test unless it is complete. */
 void	hc_expect_response(struct hc *c, struct hc_response *r, int flags);
 
+/* Sends "GET target" (Host: test, User-Agent: ferry-test) on c. */
+void	hc_send_get(struct hc *c, const char *target);
+/* One GET on a fresh connection; the complete response in *r. */
+void	hc_get(const struct ferryd *f, const char *target,
+	    struct hc_response *r);
+/* Sends from a child process (its deadline timeout_ms), for bodies the
+   server may not read while the test reads the response.  Reap the
+   returned pid with waitpid: it exits 0 when everything was sent. */
+pid_t	hc_send_background(struct hc *c, const void *data, size_t len,
+	    int timeout_ms);
+/* Sends raw on a fresh connection; fails the test unless the answer is
+   status with Connection: close, and then the close with nothing more. */
+void	hc_expect_error_close(const struct ferryd *f, const char *raw,
+	    size_t rawlen, int status);
+
 /* The value of the first field named name (case-insensitive), or NULL;
    hc_header_count counts the fields of that name. */
 const char *hc_header(const struct hc_response *r, const char *name);
@@ -170,6 +194,45 @@ size_t	hc_header_count(const struct hc_response *r, const char *name);
 /* 1 when the comma-separated field contains token (case-insensitive). */
 int	hc_header_has_token(const struct hc_response *r, const char *name,
 	    const char *token);
+
+#define HC_FRAMING(x)	(1u << (x))	/* for hc_want.framing */
+
+/* What a response must be, for tables of tests; a zero member is not
+   checked. */
+struct hc_want {
+	int		 status;	/* exactly this, or from it... */
+	int		 status_max;	/* ...to this when not 0 */
+	const char	*reason;
+	const char	*body;		/* the whole body */
+	const char	*body_lacks;	/* a string the body must not hold */
+	size_t		 body_len;
+	unsigned	 framing;	/* one of these HC_FRAMING()s */
+	int		 date;		/* one Date, an IMF-fixdate of now */
+	struct {
+		const char	*name;
+		const char	*value;	/* NULL: the field must be absent */
+	}		 fields[2];	/* fields with their exact values */
+};
+
+/* One row of a table of GETs: a target and what its answer must be. */
+struct hc_get_case {
+	const char	*what;		/* names the row in a failure */
+	const char	*target;
+	struct hc_want	 want;
+};
+
+/* Fails the test, naming what, unless r is as w wants. */
+void	hc_check(const struct ferryd *f, const char *what,
+	    const struct hc_response *r, const struct hc_want *w);
+/* One GET of t->target on a fresh connection, checked as t->want. */
+void	hc_get_check(const struct ferryd *f, const struct hc_get_case *t);
+
+/* The value of NAME in a body that is an env(1) dump (a CGI script's
+   environment), malloc'd, or NULL. */
+char	*hc_env_value(const struct hc_response *r, const char *name);
+/* Fails the test unless NAME is want in that dump (unset when NULL). */
+void	hc_expect_env(const struct ferryd *f, const struct hc_response *r,
+	    const char *name, const char *want);
 
 /* Checks an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") and returns
    its time, or -1 when the syntax is wrong. */
@@ -204,5 +267,45 @@ int	harness_run(const char *const argv[], char **out, int timeout_ms);
 /* Copies every regular file of the test CGI directory into dir (which
    exists), keeping modes. */
 void	harness_copy_cgi_dir(const char *dir);
+
+/* Runs suite s (ignoring SIGPIPE) with every temp file of the run under
+   one directory TAG.XXXXXX ($FERRY_TEST_TMP), removed afterwards unless
+   $FERRY_TEST_KEEP is set.  Returns main()'s exit status. */
+int	harness_main(Suite *s, const char *tag);
+/* Makes a directory TAG.XXXXXX (mode 0700) under the run's directory, or
+   under $TMPDIR or /tmp when shared (for one another user must reach);
+   returns its malloc'd path.  harness_rmtree removes a tree. */
+char	*harness_tmpdir(const char *tag, int shared);
+void	harness_rmtree(const char *path);
+/* The absolute path in environment variable name (make check sets it),
+   or fails the test. */
+const char *harness_env_path(const char *name);
+/* Writes f->dir/name into buf: a file private to this ferryd. */
+void	harness_path(char *buf, size_t len, const struct ferryd *f,
+	    const char *name);
+
+/* Logs and text. */
+/* How often needle occurs in s. */
+int	harness_count(const char *s, const char *needle);
+/* The start of the line of text that holds needle's first occurrence,
+   or NULL. */
+const char *harness_line_of(const char *text, const char *needle);
+/* How often needle occurs in ferryd's logs (harness_logs's excerpt). */
+int	harness_log_count(const struct ferryd *f, const char *needle);
+/* Waits up to timeout_ms for needle to occur want times there; returns
+   the count. */
+int	harness_wait_log(const struct ferryd *f, const char *needle,
+	    int want, int timeout_ms);
+/* Waits up to timeout_ms for the file at path to hold needle; returns
+   its malloc'd text (without needle after the timeout), or NULL when it
+   could not be read. */
+char	*harness_wait_text(const char *path, const char *needle,
+	    int timeout_ms);
+
+/* /proc figures of a process. */
+/* VmRSS in KiB, or -1. */
+long	harness_rss_kib(pid_t pid);
+/* CPU time (utime + stime) in clock ticks, or -1. */
+long long harness_cpu_ticks(pid_t pid);
 
 #endif

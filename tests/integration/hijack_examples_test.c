@@ -53,31 +53,24 @@ static void	ws_read_frame(struct hc *, struct frame *);
 static void	ws_expect(struct hc *, int, const void *, size_t);
 static void	ws_expect_close(struct hc *, int);
 static char	*hx_find_python(const struct ferryd *);
+static Suite	*hijack_examples_suite(void);
 
 /* Starts ferryd with one worker of one example: "echo" (upgrade-echo at
    /echo) or "ws" (websocket-echo at /ws); hijack: the test needs it. */
 static void
 hx_start(struct ferryd *f, const char *which, int hijack)
 {
-	const char	*ex = getenv("FERRY_TEST_EXAMPLES");
-	static char	 app[1024];
-	const char	*argv[5];
+	const char	*ex = harness_env_path("FERRY_TEST_EXAMPLES");
+	char		 app[1024];
 
-	ck_assert_msg(ex != NULL, "FERRY_TEST_EXAMPLES is not set: run with "
-	    "make check");
-	if (strcmp(which, "echo") == 0)
-		snprintf(app, sizeof(app), "/echo=%s/upgrade-echo/upgrade-echo",
+	if (strcmp(which, "echo") == 0) {
+		snprintf(app, sizeof(app), "%s/upgrade-echo/upgrade-echo", ex);
+		harness_start_app(f, NULL, "/echo", app, NULL);
+	} else {
+		snprintf(app, sizeof(app), "%s/websocket-echo/websocket-echo",
 		    ex);
-	else
-		snprintf(app, sizeof(app),
-		    "/ws=%s/websocket-echo/websocket-echo", ex);
-	argv[0] = "--app";
-	argv[1] = app;
-	argv[2] = "--workers";
-	argv[3] = "1";
-	argv[4] = NULL;
-	memset(f, 0, sizeof(*f));
-	harness_start(f, NULL, argv);
+		harness_start_app(f, NULL, "/ws", app, NULL);
+	}
 	if (hijack)
 		hx_check_extensions(f);
 }
@@ -91,22 +84,11 @@ hx_start(struct ferryd *f, const char *which, int hijack)
 static void
 hx_check_extensions(const struct ferryd *f)
 {
-	long long	 deadline = harness_now_ms() + 5000;
-	char		*logs;
-	int		 ready, legacy;
-
-	for (;;) {
-		logs = harness_logs(f);
-		ready = strstr(logs, " ready") != NULL;
-		legacy = strstr(logs, "a legacy worker") != NULL;
-		free(logs);
-		if (ready || harness_now_ms() >= deadline)
-			break;
-		harness_sleep_ms(20);
-	}
-	HARNESS_ASSERT(f, !legacy, "ferryd took an example worker for a "
-	    "legacy FastCGI worker (it did not answer FCGI_GET_VALUES in "
-	    "time, a loaded machine?): hijack is off for it");
+	harness_wait_log(f, " ready", 1, 5000);
+	HARNESS_ASSERT(f, harness_log_count(f, "a legacy worker") == 0,
+	    "ferryd took an example worker for a legacy FastCGI worker (it "
+	    "did not answer FCGI_GET_VALUES in time, a loaded machine?): "
+	    "hijack is off for it");
 }
 
 /*
@@ -685,14 +667,12 @@ START_TEST(test_ws_python_client)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+hijack_examples_suite(void)
 {
 	Suite	*s = suite_create("hijack_examples");
 	TCase	*echo = tcase_create("upgrade-echo");
 	TCase	*ws = tcase_create("websocket-echo");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_set_timeout(echo, 60);
 	tcase_add_test(echo, test_upgrade_echo_lines);
@@ -707,9 +687,11 @@ main(void)
 	tcase_add_test(ws, test_ws_handshake_refused);
 	tcase_add_test(ws, test_ws_python_client);
 	suite_add_tcase(s, ws);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return s;
+}
+
+int
+main(void)
+{
+	return harness_main(hijack_examples_suite(), "ferry-hx");
 }

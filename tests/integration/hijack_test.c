@@ -24,45 +24,28 @@ static void	hj_start_listen(struct ferryd *, const char *);
 static void	hj_read_head(struct hc *, const struct ferryd *);
 static void	hj_read_to_eof(struct hc *, const struct ferryd *);
 static int	hj_count_fds(pid_t);
-static long	hj_rss_kib(pid_t);
 static char	*hj_header(struct hc *, const char *);
 static void	hj_wait_log(const struct ferryd *, const char *);
 static char	*hj_wait_line(const struct ferryd *, const char *);
+static Suite	*hijack_suite(void);
 
 /* Starts ferryd with the hijack app at /h/ (one worker) and conf_text. */
 static void
 hj_start(struct ferryd *f, const char *conf_text)
 {
-	const char	*app = getenv("FERRY_TEST_HIJACK_APP");
-	static char	 arg[1024];
-	const char	*argv[7];
-
-	ck_assert_msg(app != NULL, "FERRY_TEST_HIJACK_APP is not set: run "
-	    "with make check");
-	snprintf(arg, sizeof(arg), "/h=%s", app);
-	argv[0] = "--app";
-	argv[1] = arg;
-	argv[2] = "--workers";
-	argv[3] = "1";
-	argv[4] = NULL;
-	if (conf_text != NULL && strncmp(conf_text, "--listen ", 9) == 0) {
-		argv[4] = "--listen";
-		argv[5] = conf_text + 9;
-		argv[6] = NULL;
-		conf_text = NULL;
-	}
-	memset(f, 0, sizeof(*f));
-	harness_start(f, conf_text, argv);
+	harness_start_app(f, conf_text, "/h",
+	    harness_env_path("FERRY_TEST_HIJACK_APP"), NULL);
 }
 
 /* As hj_start, also listening on the Unix socket at path. */
 static void
 hj_start_listen(struct ferryd *f, const char *path)
 {
-	static char	 arg[600];
+	char	listen[600];
 
-	snprintf(arg, sizeof(arg), "--listen unix:%s", path);
-	hj_start(f, arg);
+	snprintf(listen, sizeof(listen), "unix:%s", path);
+	harness_start_app(f, NULL, "/h",
+	    harness_env_path("FERRY_TEST_HIJACK_APP"), listen);
 }
 
 /* Reads until the buffered input holds a whole head (CRLF CRLF). */
@@ -130,21 +113,6 @@ hj_count_fds(pid_t pid)
 			n++;
 	closedir(d);
 	return n;
-}
-
-static long
-hj_rss_kib(pid_t pid)
-{
-	char	 path[64], *s, *p;
-	long	 kib = -1;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if ((s = harness_read_file(path, NULL)) == NULL)
-		return -1;
-	if ((p = strstr(s, "VmRSS:")) != NULL)
-		kib = strtol(p + 6, NULL, 10);
-	free(s);
-	return kib;
 }
 
 /* Waits up to 10 s for the app's log file at path to hold a whole line
@@ -595,7 +563,7 @@ START_TEST(test_many_hijacks_flat)
 	for (i = 0; i < 1000; i++) {
 		if (i == 100) {
 			fds0 = hj_count_fds(f.pid);
-			rss0 = hj_rss_kib(f.pid);
+			rss0 = harness_rss_kib(f.pid);
 		}
 		hc_open(&c, &f);
 		hc_sendstr(&c, "GET /h/hijack HTTP/1.1\r\nHost: t\r\n\r\n");
@@ -607,7 +575,7 @@ START_TEST(test_many_hijacks_flat)
 	}
 	harness_sleep_ms(100);
 	fds1 = hj_count_fds(f.pid);
-	rss1 = hj_rss_kib(f.pid);
+	rss1 = harness_rss_kib(f.pid);
 	HARNESS_ASSERT(&f, fds1 <= fds0, "fds %d -> %d", fds0, fds1);
 	HARNESS_ASSERT(&f, rss1 - rss0 < 1024, "RSS %ld -> %ld KiB", rss0,
 	    rss1);
@@ -646,20 +614,8 @@ END_TEST
 static void
 hj_wait_log(const struct ferryd *f, const char *needle)
 {
-	long long	 deadline = harness_now_ms() + 10000;
-	char		*logs;
-	int		 found;
-
-	for (;;) {
-		logs = harness_logs(f);
-		found = strstr(logs, needle) != NULL;
-		free(logs);
-		if (found)
-			return;
-		HARNESS_ASSERT(f, harness_now_ms() < deadline,
-		    "no \"%s\" in the logs", needle);
-		harness_sleep_ms(20);
-	}
+	HARNESS_ASSERT(f, harness_wait_log(f, needle, 1, 10000) >= 1,
+	    "no \"%s\" in the logs", needle);
 }
 
 /* The master's own refusals, driven by a worker on the bare records
@@ -670,21 +626,14 @@ START_TEST(test_master_refusals)
 	struct ferryd		 f;
 	struct hc		 c;
 	struct hc_response	 r;
-	const char		*app = getenv("FERRY_TEST_HIJACK_APP");
-	char			 arg[1024];
-	const char		*argv[5];
+	char			 app[1024];
 
-	ck_assert_ptr_nonnull(app);
-	snprintf(arg, sizeof(arg), "/r=%s", app);
-	ck_assert(strlen(arg) > 9);
-	memcpy(arg + strlen(arg) - 9, "rawhijack", 9);
-	argv[0] = "--app";
-	argv[1] = arg;
-	argv[2] = "--workers";
-	argv[3] = "1";
-	argv[4] = NULL;
-	memset(&f, 0, sizeof(f));
-	harness_start(&f, NULL, argv);
+	/* rawhijack is built beside hijackapp. */
+	snprintf(app, sizeof(app), "%s",
+	    harness_env_path("FERRY_TEST_HIJACK_APP"));
+	ck_assert(strlen(app) > 9);
+	memcpy(app + strlen(app) - 9, "rawhijack", 9);
+	harness_start_app(&f, NULL, "/r", app, NULL);
 
 	hc_open(&c, &f);
 	hc_sendstr(&c, "GET /r?stale HTTP/1.1\r\nHost: t\r\n\r\n");
@@ -747,11 +696,5 @@ hijack_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(hijack_suite());
-	int	 nfailed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	nfailed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfailed == 0 ? 0 : 1;
+	return harness_main(hijack_suite(), "ferry-hijack");
 }

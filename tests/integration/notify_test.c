@@ -22,58 +22,22 @@
 #include "tests/integration/harness.h"
 
 static void	notify_start(struct ferryd *);
-static int	log_count(const struct ferryd *, const char *);
-static int	wait_log(const struct ferryd *, const char *, int, int);
 static void	notifyapp_start(struct ferryd *, char *, size_t);
 static int	notifyapp_count(const char *, const char *);
 static int	notifyapp_wait(const struct ferryd *, const char *,
 		    const char *, int);
 static void	expect_body(struct ferryd *, struct hc *, const char *,
 		    const char *, const char *);
+static Suite	*notify_suite(void);
 
 static void
 notify_start(struct ferryd *f)
 {
-	const char	*ex = getenv("FERRY_TEST_EXAMPLES");
-	static char	 app[1024];
-	const char	*argv[5];
+	char	app[1024];
 
-	ck_assert_msg(ex != NULL, "FERRY_TEST_EXAMPLES is not set: run with "
-	    "make check");
-	snprintf(app, sizeof(app), "/poll=%s/longpoll/longpoll", ex);
-	argv[0] = "--app";
-	argv[1] = app;
-	argv[2] = "--workers";
-	argv[3] = "1";
-	argv[4] = NULL;
-	memset(f, 0, sizeof(*f));
-	harness_start(f, NULL, argv);
-}
-
-/* How often needle occurs in ferryd's logs. */
-static int
-log_count(const struct ferryd *f, const char *needle)
-{
-	char		*logs = harness_logs(f), *p;
-	int		 n = 0;
-
-	for (p = logs; (p = strstr(p, needle)) != NULL; p += strlen(needle))
-		n++;
-	free(logs);
-	return n;
-}
-
-/* Waits up to ms for needle to occur want times; returns the count. */
-static int
-wait_log(const struct ferryd *f, const char *needle, int want, int ms)
-{
-	long long	 deadline = harness_now_ms() + ms;
-	int		 n;
-
-	while ((n = log_count(f, needle)) < want &&
-	    harness_now_ms() < deadline)
-		harness_sleep_ms(20);
-	return n;
+	snprintf(app, sizeof(app), "%s/longpoll/longpoll",
+	    harness_env_path("FERRY_TEST_EXAMPLES"));
+	harness_start_app(f, NULL, "/poll", app, NULL);
 }
 
 /* ferryd with one notifyapp worker at /n/, logging to f->dir/notify.log
@@ -81,11 +45,9 @@ wait_log(const struct ferryd *f, const char *needle, int want, int ms)
 static void
 notifyapp_start(struct ferryd *f, char *log, size_t loglen)
 {
-	const char	*apps = getenv("FERRY_TEST_FERRY_APPS");
+	const char	*apps = harness_env_path("FERRY_TEST_FERRY_APPS");
 	char		 conf[2048];
 
-	ck_assert_msg(apps != NULL, "FERRY_TEST_FERRY_APPS is not set: run "
-	    "with make check");
 	snprintf(conf, sizeof(conf),
 	    "[server]\n"
 	    "log_level = debug\n"
@@ -180,14 +142,14 @@ START_TEST(test_close_notifier)
 	hc_sendstr(&c, "GET /poll?wait=10 HTTP/1.1\r\nHost: t\r\n\r\n");
 	harness_sleep_ms(300);
 	hc_close(&c);
-	HARNESS_ASSERT(&f, wait_log(&f, ": client left after", 1, 5000) ==
-	    1, "the handler did not hear that its client left");
+	HARNESS_ASSERT(&f, harness_wait_log(&f, ": client left after", 1,
+	    5000) == 1, "the handler did not hear that its client left");
 	harness_sleep_ms(300);
-	HARNESS_ASSERT(&f, log_count(&f, ": client left after") == 1,
+	HARNESS_ASSERT(&f, harness_log_count(&f, ": client left after") == 1,
 	    "GONE arrived more than once");
-	HARNESS_ASSERT(&f, log_count(&f, "sending close-notify") == 1,
+	HARNESS_ASSERT(&f, harness_log_count(&f, "sending close-notify") == 1,
 	    "the master sent close-notify %d times",
-	    log_count(&f, "sending close-notify"));
+	    harness_log_count(&f, "sending close-notify"));
 	harness_stop_ok(&f);
 }
 END_TEST
@@ -214,7 +176,7 @@ START_TEST(test_close_notifier_pipelined)
 	HARNESS_ASSERT(&f, r.status == 200 && strcmp(r.body, "timeout\n") ==
 	    0, "second: %d \"%s\"", r.status, r.body);
 	hc_response_free(&r);
-	HARNESS_ASSERT(&f, log_count(&f, ": client left after") == 0,
+	HARNESS_ASSERT(&f, harness_log_count(&f, ": client left after") == 0,
 	    "a handler heard GONE from a client that stayed");
 	hc_close(&c);
 	harness_stop_ok(&f);
@@ -237,14 +199,14 @@ START_TEST(test_pipelined_then_reset)
 	hc_sendstr(&c, "GET /poll?wait=10 HTTP/1.1\r\nHost: t\r\n\r\n"
 	    "GET /poll?wait=10 HTTP/1.1\r\nHost: t\r\n\r\n"
 	    "GET /poll?wait=10 HTTP/1.1\r\nHost: t\r\n\r\n");
-	HARNESS_ASSERT(&f, wait_log(&f, "request 2: pipelined", 1, 5000) == 1,
-	    "the second request did not hear of the third");
+	HARNESS_ASSERT(&f, harness_wait_log(&f, "request 2: pipelined", 1,
+	    5000) == 1, "the second request did not hear of the third");
 	harness_sleep_ms(200);
 	/* An abortive close: RST instead of FIN. */
 	setsockopt(c.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	hc_close(&c);
-	HARNESS_ASSERT(&f, wait_log(&f, "request 3: client left after", 1,
-	    5000) == 1,
+	HARNESS_ASSERT(&f, harness_wait_log(&f,
+	    "request 3: client left after", 1, 5000) == 1,
 	    "a reset after pipelining did not reach the handler as GONE");
 	harness_stop_ok(&f);
 }
@@ -368,13 +330,11 @@ START_TEST(test_pipelined_not_inherited_on_connection)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+notify_suite(void)
 {
 	Suite	*s = suite_create("notify");
 	TCase	*tc = tcase_create("close-notify");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_close_notifier);
@@ -385,9 +345,11 @@ main(void)
 	tcase_add_test(tc, test_gone_not_inherited_by_next_request);
 	tcase_add_test(tc, test_pipelined_not_inherited_on_connection);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return s;
+}
+
+int
+main(void)
+{
+	return harness_main(notify_suite(), "ferry-notify");
 }

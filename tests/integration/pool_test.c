@@ -20,7 +20,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <grp.h>
 #include <limits.h>
 #include <poll.h>
@@ -67,9 +66,6 @@ struct fdline {
 static const char *apps_dir(void);
 static void	 start_app(struct ferryd *f, const char *program,
 		    const char *settings);
-static void	 send_get(struct hc *c, const char *target);
-static void	 get(struct ferryd *f, const char *target,
-		    struct hc_response *r);
 static pid_t	 resp_pid(const struct ferryd *f, const struct hc_response *r);
 static pid_t	 get_pid(struct ferryd *f);
 static pid_t	 get_pid_on(struct ferryd *f, struct hc *c);
@@ -79,12 +75,8 @@ static int	 parse_num(const char *s, size_t len, unsigned long long max,
 		    unsigned long long *out);
 static int	 distinct(const pid_t *pids, size_t n);
 static size_t	 workers_of(const struct ferryd *f, pid_t *pids, size_t max);
-static long	 rss_kib(pid_t pid);
-static long long cpu_ticks(pid_t pid);
 static void	 sampler_start(struct sampler *s, pid_t target);
 static long	 sampler_stop(struct sampler *s);
-static pid_t	 send_in_background(struct hc *c, const void *data,
-		    size_t len);
 static uint64_t	 fnv1a(const void *data, size_t len);
 static size_t	 parse_listing(const char *body, struct fdline *lines,
 		    size_t max);
@@ -95,9 +87,6 @@ static void	 check_listing(const struct ferryd *f,
 static void	 concurrent(struct ferryd *f, const char *target, size_t n,
 		    struct hc_response *rs);
 static int	 php_missing(void);
-static char	*make_tmpdir(const char *tag);
-static int	 rm_entry(const char *path, const struct stat *st, int flag,
-		    struct FTW *ftw);
 static int	 ids_root(const char *test);
 static int	 ids_reachable(const char *path);
 static char	*ids_dir(const char *test, mode_t mode);
@@ -112,12 +101,7 @@ static Suite	*pool_suite(void);
 static const char *
 apps_dir(void)
 {
-	const char	*d = getenv("FERRY_TEST_FCGI_APPS");
-
-	if (d == NULL || *d != '/')
-		harness_fail(NULL, __FILE__, __LINE__, "FERRY_TEST_FCGI_APPS "
-		    "is not an absolute path: run the suite with make check");
-	return d;
+	return harness_env_path("FERRY_TEST_FCGI_APPS");
 }
 
 /*
@@ -144,32 +128,10 @@ start_app(struct ferryd *f, const char *program, const char *settings)
 	memset(f, 0, sizeof(*f));
 	harness_start(f, conf, NULL);
 	if (strcmp(program, "responder") == 0) {
-		get(f, "/r?pid", &r);
+		hc_get(f, "/r?pid", &r);
 		expect_status(f, &r, 200);
 		hc_response_free(&r);
 	}
-}
-
-static void
-send_get(struct hc *c, const char *target)
-{
-	char	req[8192];
-
-	snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: test\r\n"
-	    "User-Agent: ferry-test\r\n\r\n", target);
-	hc_sendstr(c, req);
-}
-
-/* One GET on a fresh connection; the response in *r. */
-static void
-get(struct ferryd *f, const char *target, struct hc_response *r)
-{
-	struct hc	c;
-
-	hc_open(&c, f);
-	send_get(&c, target);
-	hc_expect_response(&c, r, 0);
-	hc_close(&c);
 }
 
 static void
@@ -222,7 +184,7 @@ get_pid(struct ferryd *f)
 	struct hc_response	r;
 	pid_t			pid;
 
-	get(f, "/r?pid", &r);
+	hc_get(f, "/r?pid", &r);
 	expect_status(f, &r, 200);
 	pid = resp_pid(f, &r);
 	hc_response_free(&r);
@@ -236,7 +198,7 @@ get_pid_on(struct ferryd *f, struct hc *c)
 	struct hc_response	r;
 	pid_t			pid;
 
-	send_get(c, "/r?pid");
+	hc_send_get(c, "/r?pid");
 	hc_expect_response(c, &r, 0);
 	expect_status(f, &r, 200);
 	pid = resp_pid(f, &r);
@@ -293,58 +255,6 @@ workers_of(const struct ferryd *f, pid_t *pids, size_t max)
 	return n;
 }
 
-/* VmRSS of pid in KiB, or -1. */
-static long
-rss_kib(pid_t pid)
-{
-	char			 path[64], *s, *p;
-	unsigned long long	 v;
-	long			 kib = -1;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if ((s = harness_read_file(path, NULL)) == NULL)
-		return -1;
-	if ((p = strstr(s, "\nVmRSS:")) != NULL) {
-		p += 7;
-		p += strspn(p, " \t");
-		if (parse_num(p, strspn(p, "0123456789"), 1ULL << 40,
-		    &v) == 0)
-			kib = (long)v;
-	}
-	free(s);
-	return kib;
-}
-
-/* utime + stime of pid in clock ticks, or -1. */
-static long long
-cpu_ticks(pid_t pid)
-{
-	char			 path[64], *s, *p;
-	unsigned long long	 v, sum = 0;
-	int			 field;
-	size_t			 len;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((s = harness_read_file(path, NULL)) == NULL)
-		return -1;
-	if ((p = strrchr(s, ')')) == NULL) {
-		free(s);
-		return -1;
-	}
-	/* Fields after the name, counted from 3 (the state); utime is 14
-	   and stime 15. */
-	for (field = 3, p += 2; *p != '\0' && field <= 15; field++) {
-		len = strcspn(p, " ");
-		if (field >= 14 && parse_num(p, len, 1ULL << 60, &v) == 0)
-			sum += v;
-		p += len;
-		if (*p == ' ')
-			p++;
-	}
-	free(s);
-	return (long long)sum;
-}
-
 /* Starts a child that samples target's VmRSS every 20 ms. */
 static void
 sampler_start(struct sampler *s, pid_t target)
@@ -363,7 +273,7 @@ sampler_start(struct sampler *s, pid_t target)
 		pfd.fd = stop[0];
 		pfd.events = POLLIN;
 		do {
-			if ((v = rss_kib(target)) > peak)
+			if ((v = harness_rss_kib(target)) > peak)
 				peak = v;
 		} while (poll(&pfd, 1, 20) == 0);
 		if (write(result[1], &peak, sizeof(peak)) != sizeof(peak))
@@ -388,22 +298,6 @@ sampler_stop(struct sampler *s)
 	close(s->result);
 	waitpid(s->pid, NULL, 0);
 	return peak;
-}
-
-/* Sends data from a child process, so that the caller can read the
-   response meanwhile; reap the returned pid. */
-static pid_t
-send_in_background(struct hc *c, const void *data, size_t len)
-{
-	pid_t	pid;
-
-	if ((pid = fork()) == -1)
-		ck_abort_msg("fork: %s", strerror(errno));
-	if (pid == 0) {
-		c->timeout_ms = 60000;
-		_exit(hc_try_send(c, data, len) == 0 ? 0 : 1);
-	}
-	return pid;
 }
 
 /* 64-bit FNV-1a, as tests/fcgi-apps/exact_cl computes it. */
@@ -546,7 +440,7 @@ concurrent(struct ferryd *f, const char *target, size_t n,
 	for (i = 0; i < n; i++) {
 		hc_open(&c[i], f);
 		c[i].timeout_ms = 20000;
-		send_get(&c[i], target);
+		hc_send_get(&c[i], target);
 	}
 	for (i = 0; i < n; i++) {
 		hc_expect_response(&c[i], &rs[i], 0);
@@ -562,28 +456,6 @@ php_missing(void)
 	fprintf(stderr, "SKIP: /usr/bin/php-cgi is missing (Debian package "
 	    "php-cgi; .ci/run installs it)\n");
 	return 1;
-}
-
-static char *
-make_tmpdir(const char *tag)
-{
-	const char	*base = getenv("TMPDIR");
-	char		*p;
-
-	if (asprintf(&p, "%s/%s.XXXXXX", base != NULL ? base : "/tmp",
-	    tag) == -1 || mkdtemp(p) == NULL)
-		ck_abort_msg("mkdtemp: %s", strerror(errno));
-	return p;
-}
-
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
 }
 
 /* ---- real programs ---- */
@@ -604,7 +476,7 @@ START_TEST(test_hello_stdio)
 	harness_start(&f, NULL, argv);
 	hc_open(&c, &f);
 	for (i = 0; i < 2; i++) {
-		send_get(&c, "/app");
+		hc_send_get(&c, "/app");
 		hc_expect_response(&c, &r, 0);
 		expect_status(&f, &r, 200);
 		HARNESS_ASSERT(&f, r.body_len == 19 &&
@@ -767,12 +639,12 @@ START_TEST(test_queue_full_503)
 		hc_open(&c[i], &f);
 		c[i].timeout_ms = 20000;
 	}
-	send_get(&c[0], "/r?sleep=1500&pid");
+	hc_send_get(&c[0], "/r?sleep=1500&pid");
 	harness_sleep_ms(300);
-	send_get(&c[1], "/r?sleep=100&pid");
+	hc_send_get(&c[1], "/r?sleep=100&pid");
 	harness_sleep_ms(300);
 	t0 = harness_now_ms();
-	send_get(&c[2], "/r?pid");
+	hc_send_get(&c[2], "/r?pid");
 	hc_expect_response(&c[2], &r, 0);
 	expect_status(&f, &r, 503);
 	HARNESS_ASSERT(&f, hc_header(&r, "Retry-After") != NULL, "a 503 "
@@ -815,9 +687,9 @@ START_TEST(test_queued_rounds)
 		c[i].timeout_ms = 20000;
 	}
 	for (round = 0; round < 10; round++) {
-		send_get(&c[0], "/r?sleep=200&pid");
+		hc_send_get(&c[0], "/r?sleep=200&pid");
 		harness_sleep_ms(50);
-		send_get(&c[1], "/r?pid");
+		hc_send_get(&c[1], "/r?pid");
 		for (i = 0; i < 2; i++) {
 			hc_expect_response(&c[i], &r, 0);
 			HARNESS_ASSERT(&f, r.status == 200, "round %d, %s "
@@ -847,7 +719,7 @@ START_TEST(test_respawn_after_crash)
 
 	start_app(&f, "responder", "workers = 1\n");
 	p1 = get_pid(&f);
-	get(&f, "/r?crash", &r);
+	hc_get(&f, "/r?crash", &r);
 	expect_status(&f, &r, 502);
 	hc_response_free(&r);
 	p2 = get_pid(&f);
@@ -890,7 +762,7 @@ START_TEST(test_respawn_after_exit)
 	start_app(&f, "responder", "workers = 1\n");
 	hc_open(&c, &f);
 	for (i = 0; i < 5; i++) {
-		send_get(&c, "/r?pid&exit");
+		hc_send_get(&c, "/r?pid&exit");
 		hc_expect_response(&c, &r, 0);
 		expect_status(&f, &r, 200);
 		p1 = resp_pid(&f, &r);
@@ -950,7 +822,7 @@ START_TEST(test_request_timeout)
 	for (i = 0; i < 2; i++) {
 		p1 = get_pid(&f);
 		t0 = harness_now_ms();
-		get(&f, hang[i], &r);
+		hc_get(&f, hang[i], &r);
 		expect_status(&f, &r, 504);
 		HARNESS_ASSERT(&f, harness_now_ms() - t0 < 5000, "the 504 "
 		    "took %lld ms with request_timeout = 1",
@@ -981,7 +853,7 @@ START_TEST(test_killed_mid_response)
 	start_app(&f, "responder", "workers = 1\n");
 	p1 = get_pid(&f);
 	hc_open(&c, &f);
-	send_get(&c, "/r?partial&crash");
+	hc_send_get(&c, "/r?partial&crash");
 	rc = hc_read_response(&c, &r, 0);
 	HARNESS_ASSERT(&f, rc == -1 && r.head_done && !r.complete &&
 	    (c.eof || c.reset), "a worker killed mid-response must leave "
@@ -1026,14 +898,14 @@ START_TEST(test_big_post)
 	snprintf(want, sizeof(want), "%zu %016llx\n", len,
 	    (unsigned long long)fnv1a(body, len));
 
-	before = rss_kib(f.pid);
+	before = harness_rss_kib(f.pid);
 	sampler_start(&s, f.pid);
 	hc_open(&c, &f);
 	c.timeout_ms = 60000;
 	snprintf(head, sizeof(head), "POST /r?pause=1500 HTTP/1.1\r\n"
 	    "Host: t\r\nContent-Length: %zu\r\n\r\n", len);
 	hc_sendstr(&c, head);
-	sender = send_in_background(&c, body, len);
+	sender = hc_send_background(&c, body, len, 60000);
 	hc_expect_response(&c, &r, 0);
 	peak = sampler_stop(&s);
 	waitpid(sender, &st, 0);
@@ -1072,11 +944,11 @@ START_TEST(test_big_response)
 	harness_sha256(expect, len, want);
 	free(expect);
 
-	before = rss_kib(f.pid);
+	before = harness_rss_kib(f.pid);
 	sampler_start(&s, f.pid);
 	hc_open(&c, &f);
 	c.timeout_ms = 60000;
-	send_get(&c, "/r?big=52428800");
+	hc_send_get(&c, "/r?big=52428800");
 	harness_sleep_ms(1500);
 	hc_expect_response(&c, &r, 0);
 	peak = sampler_stop(&s);
@@ -1118,7 +990,7 @@ START_TEST(test_worker_fds)
 	(void)get_pid_on(&f, &keep);
 	for (round = 0; round < 2; round++) {
 		if (round == 1) {
-			get(&f, "/r?crash", &r);
+			hc_get(&f, "/r?crash", &r);
 			expect_status(&f, &r, 502);
 			hc_response_free(&r);
 		}
@@ -1155,7 +1027,7 @@ START_TEST(test_socket_dir)
 	char			 path[200], dir[200], *slash;
 
 	start_app(&f, "responder", "workers = 2\n");
-	get(&f, "/r?fds", &r);
+	hc_get(&f, "/r?fds", &r);
 	expect_status(&f, &r, 200);
 	worker_path(&f, &r, path, sizeof(path));
 	hc_response_free(&r);
@@ -1191,7 +1063,7 @@ START_TEST(test_stderr_logged)
 	int			 found = 0;
 
 	start_app(&f, "responder", "workers = 1\n");
-	get(&f, "/r?stderr=marker-4711-oops&pid", &r);
+	hc_get(&f, "/r?stderr=marker-4711-oops&pid", &r);
 	expect_status(&f, &r, 200);
 	snprintf(pid, sizeof(pid), "%d", (int)resp_pid(&f, &r));
 	hc_response_free(&r);
@@ -1233,14 +1105,14 @@ START_TEST(test_dies_at_start)
 	memset(&f, 0, sizeof(f));
 	harness_start(&f, conf, NULL);
 	harness_sleep_ms(500);
-	t0 = cpu_ticks(f.pid);
+	t0 = harness_cpu_ticks(f.pid);
 	harness_sleep_ms(2000);
-	t1 = cpu_ticks(f.pid);
+	t1 = harness_cpu_ticks(f.pid);
 	HARNESS_ASSERT(&f, !harness_exited(&f), "ferryd exited");
 	HARNESS_ASSERT(&f, t0 >= 0 && t1 >= 0 && t1 - t0 < hz / 2,
 	    "ferryd used %lld of %ld ticks/s CPU in 2 s with an app that "
 	    "dies at start: respawning without back-off?", t1 - t0, hz);
-	get(&f, "/r", &r);
+	hc_get(&f, "/r", &r);
 	HARNESS_ASSERT(&f, r.status == 502 || r.status == 503 ||
 	    r.status == 504, "status %d from an app that cannot start",
 	    r.status);
@@ -1298,7 +1170,7 @@ START_TEST(test_client_gone_terminate)
 	    "on_client_gone = terminate\n");
 	p1 = get_pid(&f);
 	hc_open(&c, &f);
-	send_get(&c, "/r?sleep=10000");
+	hc_send_get(&c, "/r?sleep=10000");
 	harness_sleep_ms(400);
 	hc_close(&c);
 	HARNESS_ASSERT(&f, harness_wait_pid_gone(p1, 4000), "worker %d "
@@ -1321,7 +1193,7 @@ START_TEST(test_client_gone_finish)
 	    "on_client_gone = finish\n");
 	p1 = get_pid(&f);
 	hc_open(&c, &f);
-	send_get(&c, "/r?sleep=1500");
+	hc_send_get(&c, "/r?sleep=1500");
 	harness_sleep_ms(300);
 	hc_close(&c);
 	harness_sleep_ms(600);
@@ -1380,14 +1252,14 @@ START_TEST(test_php)
 	hc_open(&c, &f);
 	c.timeout_ms = 15000;
 
-	send_get(&c, "/php/hello.php");
+	hc_send_get(&c, "/php/hello.php");
 	hc_expect_response(&c, &r, 0);
 	expect_status(&f, &r, 200);
 	HARNESS_ASSERT(&f, strcmp(r.body, "hello from php\n") == 0, "body "
 	    "\"%s\"", r.body);
 	hc_response_free(&r);
 
-	send_get(&c, "/php/query.php?b=2&a=x%20y");
+	hc_send_get(&c, "/php/query.php?b=2&a=x%20y");
 	hc_expect_response(&c, &r, 0);
 	expect_status(&f, &r, 200);
 	HARNESS_ASSERT(&f, strcmp(r.body, "a=x y\nb=2\n") == 0, "body "
@@ -1404,7 +1276,7 @@ START_TEST(test_php)
 	    "c=\xc3\xa9\n") == 0, "body \"%s\"", r.body);
 	hc_response_free(&r);
 
-	send_get(&c, "/php/headers.php");
+	hc_send_get(&c, "/php/headers.php");
 	hc_expect_response(&c, &r, 0);
 	expect_status(&f, &r, 201);
 	HARNESS_ASSERT(&f, hc_header(&r, "X-Php") != NULL &&
@@ -1417,7 +1289,7 @@ START_TEST(test_php)
 	    r.body);
 	hc_response_free(&r);
 
-	send_get(&c, "/php/fatal.php");
+	hc_send_get(&c, "/php/fatal.php");
 	hc_expect_response(&c, &r, 0);
 	expect_status(&f, &r, 500);
 	HARNESS_ASSERT(&f, strstr(r.body, "not reached") == NULL, "body "
@@ -1425,7 +1297,7 @@ START_TEST(test_php)
 	hc_response_free(&r);
 	hc_close(&c);
 
-	get(&f, "/php/hello.php", &r);
+	hc_get(&f, "/php/hello.php", &r);
 	expect_status(&f, &r, 200);
 	hc_response_free(&r);
 	harness_stop_ok(&f);
@@ -1457,7 +1329,7 @@ START_TEST(test_php_max_requests)
 	hc_open(&c, &f);
 	c.timeout_ms = 15000;
 	for (i = 0; i < 10; i++) {
-		send_get(&c, "/php/hello.php");
+		hc_send_get(&c, "/php/hello.php");
 		hc_expect_response(&c, &r, 0);
 		HARNESS_ASSERT(&f, r.status == 200 && strcmp(r.body,
 		    "hello from php\n") == 0, "request %d of 10 with "
@@ -1492,19 +1364,19 @@ START_TEST(test_fcgiwrap)
 	harness_start(&f, conf, NULL);
 	hc_open(&c, &f);
 	c.timeout_ms = 15000;
-	send_get(&c, "/wrap/hello.sh");
+	hc_send_get(&c, "/wrap/hello.sh");
 	hc_expect_response(&c, &r, 0);
 	expect_status(&f, &r, 200);
 	HARNESS_ASSERT(&f, strcmp(r.body, "hello\n") == 0, "body \"%s\"",
 	    r.body);
 	hc_response_free(&r);
-	send_get(&c, "/wrap/query.sh?a=1&b=two");
+	hc_send_get(&c, "/wrap/query.sh?a=1&b=two");
 	hc_expect_response(&c, &r, 0);
 	expect_status(&f, &r, 200);
 	HARNESS_ASSERT(&f, strcmp(r.body, "a=1&b=two") == 0, "body \"%s\"",
 	    r.body);
 	hc_response_free(&r);
-	send_get(&c, "/wrap/status.sh");
+	hc_send_get(&c, "/wrap/status.sh");
 	hc_expect_response(&c, &r, 0);
 	HARNESS_ASSERT(&f, r.status >= 200, "status %d", r.status);
 	hc_response_free(&r);
@@ -1554,7 +1426,7 @@ ids_dir(const char *test, mode_t mode)
 {
 	char	*d, *real;
 
-	d = make_tmpdir("ferry-ids");
+	d = harness_tmpdir("ferry-ids", 1);
 	HARNESS_ASSERT(NULL, chmod(d, mode) == 0, "chmod %s: %s", d,
 	    strerror(errno));
 	real = realpath(d, NULL);
@@ -1573,7 +1445,7 @@ ids_dir(const char *test, mode_t mode)
 static void
 ids_rmdir(char *dir)
 {
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	harness_rmtree(dir);
 	free(dir);
 }
 
@@ -1743,7 +1615,7 @@ START_TEST(test_ids_worker)
 
 	hc_open(&c, &f);
 	for (i = 0; i < 3; i++) {
-		send_get(&c, "/who");
+		hc_send_get(&c, "/who");
 		hc_expect_response(&c, &r, 0);
 		expect_status(&f, &r, 200);
 		HARNESS_ASSERT(&f, strcmp(r.body, want) == 0, "%s: request %d: "
@@ -1758,7 +1630,7 @@ START_TEST(test_ids_worker)
 	    strerror(errno));
 	for (deadline = harness_now_ms() + 5000; harness_now_ms() < deadline;
 	    harness_sleep_ms(100)) {
-		get(&f, "/who", &r);
+		hc_get(&f, "/who", &r);
 		if (r.status == 200 && (p2 = resp_pid(&f, &r)) != p1) {
 			HARNESS_ASSERT(&f, strcmp(r.body, want) == 0, "%s: the "
 			    "respawned worker says\n%s\nwant\n%s", ic->comment,
@@ -1806,7 +1678,7 @@ START_TEST(test_ids_cgi)
 	    (unsigned long)pw->pw_gid, dir);
 	memset(&f, 0, sizeof(f));
 	harness_start(&f, conf, NULL);
-	get(&f, "/ids/ids.sh", &r);
+	hc_get(&f, "/ids/ids.sh", &r);
 	expect_status(&f, &r, 200);
 	HARNESS_ASSERT(&f, strcmp(r.body, want) == 0, "the script says \"%s\", "
 	    "want \"%s\"", r.body, want);
@@ -1885,7 +1757,8 @@ START_TEST(test_ids_startup_fails)
 		    "chown %s: %s", dir, strerror(errno));
 	}
 	if (fc->denied_dir) {
-		prog_dir = make_tmpdir("ferry-ids-closed");	/* 0700 */
+		/* 0700 */
+		prog_dir = harness_tmpdir("ferry-ids-closed", 1);
 		snprintf(path, sizeof(path), "%s/whoami", prog_dir);
 	} else
 		snprintf(path, sizeof(path), "%s/whoami", dir);
@@ -1908,7 +1781,7 @@ START_TEST(test_ids_startup_fails)
 	    out);
 	ids_rmdir(dir);
 	if (prog_dir != NULL) {
-		nftw(prog_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		harness_rmtree(prog_dir);
 		free(prog_dir);
 	}
 }
@@ -1979,22 +1852,5 @@ pool_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	char	*base;
-	int	 failed;
-
-	/* Every temp file of the run lives under one directory. */
-	base = make_tmpdir("ferry-pool");
-	setenv("FERRY_TEST_TMP", base, 1);
-	signal(SIGPIPE, SIG_IGN);
-	sr = srunner_create(pool_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	if (getenv("FERRY_TEST_KEEP") == NULL)
-		nftw(base, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	else
-		fprintf(stderr, "kept %s\n", base);
-	free(base);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return harness_main(pool_suite(), "ferry-pool");
 }

@@ -23,7 +23,7 @@
 
 #include "fdpass/fdpass.h"
 #include "protocol/fcgi.h"
-#include "server/master.h"
+#include "server/util.h"
 #include "server/wchan.h"
 
 #define WCHAN_READS	4	/* reads per wake-up, for fairness */

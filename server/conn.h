@@ -1,14 +1,16 @@
 /*
  * A client connection: its input buffer, the request in progress, the
  * output queue, its watchers, and the state machine that drives them.
- * Apps (server/cgi.c now, pools later) produce a CGI-format response
- * stream; conn.c parses its header block and frames the body.
+ * Apps (server/cgi.c, server/pool.c) produce a CGI-format response
+ * stream; conn.c parses its header block and frames the body.  conn.c
+ * reaches an app only through m->app_types and struct conn_app_ops
+ * (server/app.h), never by name.
  *
  * A struct conn exists only while the connection has work: a connection
  * that waits for its first or next request is a small private record of
  * conn.c (struct conn_sock: its fd, addresses, read watcher and timer),
- * and takes a struct conn, with its buffers, from the master's spare list
- * when bytes arrive.  So an app never sees an idle connection, and c is
+ * and takes a struct conn, with its buffers, from the spare list when
+ * bytes arrive.  So an app never sees an idle connection, and c is
  * valid from dispatch until the app is detached, as before.
  */
 #ifndef FERRY_SERVER_CONN_H

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "protocol/cgienv.h"
+#include "server/app.h"
 #include "server/cgi.h"
 #include "server/child.h"
 #include "server/conn.h"
@@ -29,11 +30,26 @@
 #include "server/spawn.h"
 #include "server/util.h"
 
+struct cgi_app {
+	struct conf_app		*conf;
+	unsigned int		 running;
+	struct app_queue	 queue;		/* waiting requests */
+};
+
+/* The master's CGI apps and processes (m->cgi). */
+struct cgi_set {
+	struct cgi_app		*apps;		/* one per app of conf */
+	struct cgi		*procs;		/* live CGI processes */
+	unsigned int		 nprocs;
+	int			 null_fd;	/* /dev/null: stdin of a
+						   request without a body */
+};
+
 struct cgi {
 	struct master	*m;
 	struct cgi_app	*app;
 	struct conn	*c;		/* NULL once detached */
-	struct cgi	*next;		/* m's list of live processes */
+	struct cgi	*next;		/* live processes of m->cgi */
 	pid_t		 pid;
 	char		 name[128];	/* script path for logs */
 	ev_child	 child;
@@ -57,23 +73,21 @@ static void	cgi_maybe_done(struct cgi *);
 static void	cgi_close_in(struct cgi *);
 static void	cgi_close_io(struct cgi *, ev_io *);
 static void	cgi_next(struct cgi_app *);
-static void	cgi_unqueue(struct conn *);
 static void	cgi_body_ready(void *);
 static void	cgi_output_resume(void *);
 static void	cgi_detach(void *, const char *);
 
 static const struct conn_app_ops cgi_ops = {
-	cgi_body_ready, cgi_output_resume, cgi_detach, cgi_unqueue, NULL,
-	NULL
+	cgi_body_ready, cgi_output_resume, cgi_detach, NULL, NULL, NULL
 };
 
 int
 cgi_init(struct master *m)
 {
-	size_t	i, n = m->conf->napps;
-	char	err[256];
+	struct cgi_set	*s;
+	size_t		 i, n = m->conf->napps;
+	char		 err[256];
 
-	m->cgi_null = -1;
 	for (i = 0; i < n; i++) {
 		if (m->conf->apps[i].type == CONF_APP_CGI &&
 		    conf_app_ids_check(&m->conf->apps[i], err,
@@ -82,25 +96,32 @@ cgi_init(struct master *m)
 			return -1;
 		}
 	}
-	m->cgi_apps = calloc(n + 1, sizeof(struct cgi_app));
-	if (m->cgi_apps == NULL)
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return -1;
+	s->null_fd = -1;
+	m->cgi = s;
+	s->apps = calloc(n + 1, sizeof(struct cgi_app));
+	if (s->apps == NULL)
 		return -1;
 	/* Without it, such a request gets an empty pipe, as one with a
 	   body does. */
-	m->cgi_null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	s->null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	for (i = 0; i < n; i++)
-		m->cgi_apps[i].conf = &m->conf->apps[i];
+		s->apps[i].conf = &m->conf->apps[i];
 	return 0;
 }
 
 void
 cgi_fini(struct master *m)
 {
+	struct cgi_set	*s = m->cgi;
 	struct cgi	*g;
 
+	if (s == NULL)
+		return;
 	/* Processes still running at exit were killed; forget them. */
-	while ((g = m->cgis) != NULL) {
-		m->cgis = g->next;
+	while ((g = s->procs) != NULL) {
+		s->procs = g->next;
 		ev_child_stop(m->loop, &g->child);
 		ev_timer_stop(m->loop, &g->timer);
 		cgi_close_io(g, &g->in_w);
@@ -108,26 +129,25 @@ cgi_fini(struct master *m)
 		child_log_close(&g->err);
 		free(g);
 	}
-	m->ncgis = 0;
-	free(m->cgi_apps);
-	m->cgi_apps = NULL;
-	if (m->cgi_null != -1)
-		close(m->cgi_null);
-	m->cgi_null = -1;
+	free(s->apps);
+	if (s->null_fd != -1)
+		close(s->null_fd);
+	free(s);
+	m->cgi = NULL;
 }
 
 unsigned int
 cgi_running(struct master *m)
 {
-	return m->ncgis;
+	return m->cgi != NULL ? m->cgi->nprocs : 0;
 }
 
 static struct cgi_app *
 cgi_app_of(struct conn *c)
 {
-	struct master	*m = c->m;
+	struct master	*m = conn_master(c);
 
-	return &m->cgi_apps[c->req.app - m->conf->apps];
+	return &m->cgi->apps[conn_app_conf(c) - m->conf->apps];
 }
 
 void
@@ -140,22 +160,9 @@ cgi_request(struct conn *c)
 		cgi_start(c);
 		return;
 	}
-	if (a->queue.n >= a->conf->queue) {
-		log_warnx("%s: %u processes running and %u waiting: 503",
-		    a->conf->name, a->running, a->queue.n);
-		conn_app_fail(c, 503);
-		return;
-	}
-	conn_app_attach(c, &cgi_ops, NULL);
-	conn_queue_push(&a->queue, c);
-	c->state = CONN_QUEUED;
-}
-
-static void
-cgi_unqueue(struct conn *c)
-{
-	if (c->req.app != NULL)
-		conn_queue_remove(&cgi_app_of(c)->queue, c);
+	(void)app_queue_wait(&a->queue, a->conf->queue, c,
+	    "%s: %u processes running and %u waiting: 503", a->conf->name,
+	    a->running, a->queue.n);
 }
 
 static void
@@ -164,8 +171,8 @@ cgi_next(struct cgi_app *a)
 	struct conn	*c;
 	unsigned int	 maxp = a->conf->max_procs;
 
-	while (a->running < maxp && (c = conn_queue_pop(&a->queue)) != NULL) {
-		c->state = CONN_DISPATCHED;
+	while (a->running < maxp && (c = app_queue_pop(&a->queue)) != NULL) {
+		conn_dequeued(c);
 		cgi_start(c);
 	}
 }
@@ -224,8 +231,9 @@ cgi_start(struct conn *c)
 	conn_body_peek(c, &body, &blen);
 	if (c->req.cbody_fd != -1) {
 		in[0] = c->req.cbody_fd;	/* spilled chunked body */
-	} else if (blen == 0 && conn_body_complete(c) && m->cgi_null != -1) {
-		in[0] = m->cgi_null;		/* no body: no pipe */
+	} else if (blen == 0 && conn_body_complete(c) &&
+	    m->cgi->null_fd != -1) {
+		in[0] = m->cgi->null_fd;	/* no body: no pipe */
 		null_in = 1;
 	} else if (cgi_pipe(in, 1) == -1)
 		goto fail;
@@ -271,9 +279,9 @@ cgi_start(struct conn *c)
 	g->pid = pid;
 	snprintf(g->name, sizeof(g->name), "%s", c->req.script.script_name);
 	a->running++;
-	g->next = m->cgis;
-	m->cgis = g;
-	m->ncgis++;
+	g->next = m->cgi->procs;
+	m->cgi->procs = g;
+	m->cgi->nprocs++;
 	conn_app_attach(c, &cgi_ops, g);
 
 	ev_child_init(&g->child, cgi_child_cb, pid, 0);
@@ -482,17 +490,16 @@ cgi_maybe_done(struct cgi *g)
 		return;
 	cgi_close_in(g);
 	ev_timer_stop(g->m->loop, &g->timer);
-	for (pp = &m->cgis; *pp != NULL; pp = &(*pp)->next)
+	for (pp = &m->cgi->procs; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == g) {
 			*pp = g->next;
 			break;
 		}
-	m->ncgis--;
+	m->cgi->nprocs--;
 	a = g->app;
 	a->running--;
 	free(g);
 	cgi_next(a);
-	master_conn_closed(m);
 }
 
 static void
@@ -555,7 +562,7 @@ cgi_kill_all(struct master *m)
 {
 	struct cgi	*g;
 
-	for (g = m->cgis; g != NULL; g = g->next) {
+	for (g = m->cgi->procs; g != NULL; g = g->next) {
 		if (g->c != NULL)
 			cgi_detach(g, "shutdown");
 		g->killing = 1;

@@ -7,24 +7,10 @@
 #ifndef FERRY_SERVER_CGI_H
 #define FERRY_SERVER_CGI_H
 
-#include <sys/types.h>
-
-#include <ev.h>
-
-#include "server/conf.h"
-#include "server/conn.h"
-
 struct master;
 struct conn;
-struct cgi;
 
-struct cgi_app {
-	struct conf_app		*conf;
-	unsigned int		 running;
-	struct conn_queue	 queue;		/* waiting requests */
-};
-
-/* Sets up m->cgi_apps from the settings.  Returns 0 or -1. */
+/* Sets up m->cgi, its apps from the settings.  Returns 0 or -1. */
 int	cgi_init(struct master *m);
 void	cgi_fini(struct master *m);
 

@@ -37,13 +37,12 @@
 
 #include "protocol/cgienv.h"
 #include "protocol/fcgi.h"
-#include "server/cgi.h"
+#include "server/app.h"
 #include "server/conn.h"
 #include "server/limits.h"
 #include "server/log.h"
 #include "server/master.h"
 #include "server/util.h"
-#include "server/pool.h"
 
 enum conn_timeout {
 	T_NONE, T_HEADER, T_KEEPALIVE, T_BODY, T_QUEUE, T_WRITE, T_LINGER
@@ -60,7 +59,7 @@ struct conn_addr {
 /* The socket of a connection, for its whole life (see above); rio.data
    and timer.data are the master. */
 struct conn_sock {
-	struct conn_sock	*prev, *next;	/* m->idle, while c is NULL */
+	struct conn_sock	*prev, *next;	/* idle list, while c is NULL */
 	struct conn		*c;		/* attached while active */
 	ev_io			 rio;
 	ev_timer		 timer;
@@ -70,6 +69,21 @@ struct conn_sock {
 	struct conn_addr	 peer, local;
 };
 
+/* The master's connections (m->conns). */
+struct conn_set {
+	struct conn		*active;	/* connections with work */
+	struct conn_sock	*idle;		/* new and kept-alive ones
+						   waiting for a request */
+	unsigned int		 n;		/* both */
+	unsigned int		 nstate[CONN_NSTATES];	/* n by state; idle
+						   ones count as CONN_IDLE */
+	struct conn		*dead;		/* closed, for the reaper */
+	struct conn		*spare;		/* for reuse, with buffers */
+	unsigned int		 nspare;	/* at most CONN_SPARE_MAX */
+	unsigned long		 nhijacked;	/* connections handed to apps */
+	ev_prepare		 reaper;	/* data: the master */
+};
+
 static void	conn_idle_add(struct master *, struct conn_sock *);
 static void	conn_idle_remove(struct master *, struct conn_sock *);
 static void	conn_idle_close(struct conn_sock *, const char *);
@@ -77,6 +91,7 @@ static struct conn *conn_attach(struct conn_sock *);
 static void	conn_detach(struct conn *);
 static void	conn_retire(struct conn *);
 static void	conn_put(struct master *, struct conn *);
+static void	conn_reap(struct ev_loop *, ev_prepare *, int);
 static void	conn_read_cb(struct ev_loop *, ev_io *, int);
 static void	conn_write_cb(struct ev_loop *, ev_io *, int);
 static void	conn_timer_cb(struct ev_loop *, ev_timer *, int);
@@ -89,6 +104,7 @@ static void	conn_request_done(struct conn *);
 static void	conn_request_reset(struct conn *);
 static void	conn_read_chunked(struct conn *);
 static void	conn_dispatch(struct conn *);
+static int	conn_takes_raw_chunked(struct conn *);
 static void	conn_eof(struct conn *);
 static void	conn_flush(struct conn *);
 static int	conn_out_reserve(struct conn *, size_t);
@@ -125,14 +141,77 @@ conn_state_name(enum conn_state s)
 	return "unknown";
 }
 
+/*
+ * The one writer of c->state: logs the transition and keeps the counts
+ * by state.  A connection counts in its state while open; closed, in
+ * none.  (A struct conn taken from the spares starts in CONN_IDLE, zeroed,
+ * as its connection was.)
+ */
 static void
 conn_set_state(struct conn *c, enum conn_state s)
 {
+	struct conn_set	*cs = c->m->conns;
+
 	if (c->state == s)
 		return;
 	log_debug("conn %d: %s -> %s", c->fd, conn_state_name(c->state),
 	    conn_state_name(s));
+	if (c->state != CONN_CLOSED)
+		cs->nstate[c->state]--;
+	if (s != CONN_CLOSED)
+		cs->nstate[s]++;
 	c->state = s;
+}
+
+int
+conn_init(struct master *m)
+{
+	struct conn_set	*cs;
+
+	if ((cs = calloc(1, sizeof(*cs))) == NULL) {
+		log_warn("conn_init");
+		return -1;
+	}
+	ev_prepare_init(&cs->reaper, conn_reap);
+	cs->reaper.data = m;
+	m->conns = cs;
+	return 0;
+}
+
+unsigned int
+conn_count(struct master *m)
+{
+	return m->conns->n;
+}
+
+unsigned int
+conn_state_count(struct master *m, enum conn_state s)
+{
+	return s < CONN_NSTATES ? m->conns->nstate[s] : 0;
+}
+
+struct master *
+conn_master(const struct conn *c)
+{
+	return c->m;
+}
+
+struct conf_app *
+conn_app_conf(const struct conn *c)
+{
+	return c->req.app;
+}
+
+void
+conn_queued(struct conn *c)
+{
+	conn_set_state(c, CONN_QUEUED);
+}
+
+void
+conn_dequeued(struct conn *c)
+{
+	conn_set_state(c, CONN_DISPATCHED);
 }
 
 static void
@@ -193,7 +272,8 @@ conn_accept(struct master *m, int fd, const struct sockaddr *peer,
 		conn_addr_set(&sk->local, (struct sockaddr *)&ss);
 	else
 		memset(&sk->local, 0, sizeof(sk->local));	/* "" */
-	m->nconns++;
+	m->conns->n++;
+	m->conns->nstate[CONN_IDLE]++;
 	conn_idle_add(m, sk);
 	ev_io_init(&sk->rio, conn_read_cb, fd, EV_READ);
 	sk->rio.data = m;
@@ -210,11 +290,13 @@ conn_accept(struct master *m, int fd, const struct sockaddr *peer,
 static void
 conn_idle_add(struct master *m, struct conn_sock *sk)
 {
+	struct conn_set	*cs = m->conns;
+
 	sk->prev = NULL;
-	sk->next = m->idle;
-	if (m->idle != NULL)
-		m->idle->prev = sk;
-	m->idle = sk;
+	sk->next = cs->idle;
+	if (cs->idle != NULL)
+		cs->idle->prev = sk;
+	cs->idle = sk;
 }
 
 static void
@@ -223,7 +305,7 @@ conn_idle_remove(struct master *m, struct conn_sock *sk)
 	if (sk->prev != NULL)
 		sk->prev->next = sk->next;
 	else
-		m->idle = sk->next;
+		m->conns->idle = sk->next;
 	if (sk->next != NULL)
 		sk->next->prev = sk->prev;
 	sk->prev = sk->next = NULL;
@@ -241,8 +323,8 @@ conn_idle_close(struct conn_sock *sk, const char *reason)
 	conn_idle_remove(m, sk);
 	close(sk->fd);
 	free(sk);
-	m->nconns--;
-	master_conn_closed(m);
+	m->conns->n--;
+	m->conns->nstate[CONN_IDLE]--;
 }
 
 /*
@@ -255,11 +337,12 @@ static struct conn *
 conn_attach(struct conn_sock *sk)
 {
 	struct master	*m = sk->rio.data;
+	struct conn_set	*cs = m->conns;
 	struct conn	*c;
 
-	if ((c = m->spare) != NULL) {
-		m->spare = c->next;
-		m->nspare--;
+	if ((c = cs->spare) != NULL) {
+		cs->spare = c->next;
+		cs->nspare--;
 		c->next = NULL;
 	} else if ((c = calloc(1, sizeof(*c))) == NULL) {
 		log_warn("conn_attach");
@@ -272,7 +355,6 @@ conn_attach(struct conn_sock *sk)
 	c->sock = sk;
 	c->m = m;
 	c->fd = sk->fd;
-	c->state = CONN_IDLE;
 	c->nreq = sk->nreq;
 	c->tkind = sk->nreq == 0 ? T_HEADER : T_KEEPALIVE;
 	conn_addr_text(&sk->peer, c->peer_addr, sizeof(c->peer_addr),
@@ -282,10 +364,10 @@ conn_attach(struct conn_sock *sk)
 	ev_io_init(&c->wio, conn_write_cb, c->fd, EV_WRITE);
 	ev_init(&c->commit, conn_commit_cb);
 	c->prev = NULL;
-	c->next = m->conns;
-	if (m->conns != NULL)
-		m->conns->prev = c;
-	m->conns = c;
+	c->next = cs->active;
+	if (cs->active != NULL)
+		cs->active->prev = c;
+	cs->active = c;
 	return c;
 }
 
@@ -306,7 +388,9 @@ conn_detach(struct conn *c)
 	sk->c = NULL;
 	sk->nreq = c->nreq;
 	c->sock = NULL;
-	c->state = CONN_CLOSED;
+	/* c is done with; its connection goes on, idle. */
+	conn_set_state(c, CONN_CLOSED);
+	m->conns->nstate[CONN_IDLE]++;
 	c->fd = -1;
 	conn_retire(c);
 	conn_idle_add(m, sk);
@@ -319,27 +403,26 @@ conn_detach(struct conn *c)
 		ev_timer_stop(m->loop, &sk->timer);
 }
 
-/* Unlinks c from m->conns and queues it for the reaper. */
+/* Unlinks c from the active list and queues it for the reaper. */
 static void
 conn_retire(struct conn *c)
 {
 	struct master	*m = c->m;
+	struct conn_set	*cs = m->conns;
 
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
-		m->conns = c->next;
+		cs->active = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	/* Callers up the stack may still look at c (its state says
 	   CONN_CLOSED): it is freed by conn_reap, before the loop blocks. */
 	c->prev = NULL;
-	c->next = m->dead;
-	m->dead = c;
-	if (!ev_is_active(&m->reaper)) {
-		ev_prepare_init(&m->reaper, conn_reap);
-		ev_prepare_start(m->loop, &m->reaper);
-	}
+	c->next = cs->dead;
+	cs->dead = c;
+	if (!ev_is_active(&cs->reaper))
+		ev_prepare_start(m->loop, &cs->reaper);
 }
 
 void
@@ -351,7 +434,8 @@ conn_close(struct conn *c, const char *reason)
 		return;
 	log_debug("conn %d: close from %s: %s", c->fd,
 	    conn_state_name(c->state), reason);
-	if (c->state == CONN_QUEUED && c->app_ops != NULL)
+	if (c->state == CONN_QUEUED && c->app_ops != NULL &&
+	    c->app_ops->unqueue != NULL)
 		c->app_ops->unqueue(c);
 	conn_app_release(c, reason);
 	conn_set_state(c, CONN_CLOSED);
@@ -362,19 +446,29 @@ conn_close(struct conn *c, const char *reason)
 	if (!c->given)
 		close(c->fd);
 	c->fd = -1;
-	m->nconns--;
+	m->conns->n--;
 	conn_retire(c);
-	master_conn_closed(m);
 }
 
 void
-conn_reap(struct ev_loop *loop, ev_prepare *w, int revents)
+conn_close_all(struct master *m, const char *reason)
 {
-	struct master	*m = container_of(w, struct master, reaper);
 	struct conn	*c;
 
-	while ((c = m->dead) != NULL) {
-		m->dead = c->next;
+	while ((c = m->conns->active) != NULL)
+		conn_close(c, reason);
+}
+
+/* Before the loop blocks: closed connections become spares. */
+static void
+conn_reap(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct master	*m = w->data;
+	struct conn_set	*cs = m->conns;
+	struct conn	*c;
+
+	while ((c = cs->dead) != NULL) {
+		cs->dead = c->next;
 		conn_put(m, c);
 	}
 	ev_prepare_stop(loop, w);
@@ -385,6 +479,7 @@ conn_reap(struct ev_loop *loop, ev_prepare *w, int revents)
 static void
 conn_put(struct master *m, struct conn *c)
 {
+	struct conn_set		*cs = m->conns;
 	struct http1_field	*fields;
 	char			*in, *out;
 	size_t			 in_cap, out_cap;
@@ -396,7 +491,7 @@ conn_put(struct master *m, struct conn *c)
 	in_cap = c->in_cap;
 	out = c->out;
 	out_cap = c->out_cap;
-	if (m->nspare >= CONN_SPARE_MAX || m->stopping) {
+	if (cs->nspare >= CONN_SPARE_MAX || m->stopping) {
 		free(fields);
 		free(in);
 		free(out);
@@ -415,33 +510,40 @@ conn_put(struct master *m, struct conn *c)
 	c->in_cap = in_cap;
 	c->out = out;
 	c->out_cap = out_cap;
-	c->next = m->spare;
-	m->spare = c;
-	m->nspare++;
+	c->next = cs->spare;
+	cs->spare = c;
+	cs->nspare++;
 }
 
 void
 conn_fini(struct master *m)
 {
+	struct conn_set		*cs = m->conns;
 	struct conn_sock	*sk;
 	struct conn		*c;
 
-	while ((sk = m->idle) != NULL) {
+	if (cs == NULL)
+		return;
+	if (cs->dead != NULL)
+		conn_reap(m->loop, &cs->reaper, 0);
+	while ((sk = cs->idle) != NULL) {
 		ev_io_stop(m->loop, &sk->rio);
 		ev_timer_stop(m->loop, &sk->timer);
 		conn_idle_remove(m, sk);
 		close(sk->fd);
 		free(sk);
-		m->nconns--;
+		cs->n--;
+		cs->nstate[CONN_IDLE]--;
 	}
-	while ((c = m->spare) != NULL) {
-		m->spare = c->next;
+	while ((c = cs->spare) != NULL) {
+		cs->spare = c->next;
 		free(c->req.r.fields);
 		free(c->in);
 		free(c->out);
 		free(c);
 	}
-	m->nspare = 0;
+	free(cs);
+	m->conns = NULL;
 }
 
 void
@@ -449,9 +551,9 @@ conn_shutdown_idle(struct master *m)
 {
 	struct conn	*c, *next;
 
-	while (m->idle != NULL)
-		conn_idle_close(m->idle, "shutting down");
-	for (c = m->conns; c != NULL; c = next) {
+	while (m->conns->idle != NULL)
+		conn_idle_close(m->conns->idle, "shutting down");
+	for (c = m->conns->active; c != NULL; c = next) {
 		next = c->next;
 		if (c->state == CONN_IDLE ||
 		    (c->state == CONN_READ_HEAD && c->in_len == 0))
@@ -558,7 +660,7 @@ conn_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 			conn_close(c, "request head timeout");
 		break;
 	case T_QUEUE:
-		if (c->app_ops != NULL)
+		if (c->app_ops != NULL && c->app_ops->unqueue != NULL)
 			c->app_ops->unqueue(c);
 		log_warnx("%s:%u: waited too long for a free process of %s",
 		    c->peer_addr, c->peer_port, c->req.app != NULL ?
@@ -873,7 +975,7 @@ conn_request_start(struct conn *c, size_t head_len)
 	conn_route(c);
 	if (c->state != CONN_DISPATCHED)
 		return;		/* answered, or closed */
-	if (q->chunked && pool_takes_raw_chunked(c)) {
+	if (q->chunked && conn_takes_raw_chunked(c)) {
 		/* Streamed raw: the worker decodes it, and a hijack hands
 		   the rest over exactly as the client sent it. */
 		q->chunk_raw = 1;
@@ -1055,14 +1157,21 @@ conn_read_chunked(struct conn *c)
 	conn_dispatch(c);
 }
 
+/* The routed request goes to its app, through the app type table. */
 static void
 conn_dispatch(struct conn *c)
 {
 	conn_set_state(c, CONN_DISPATCHED);
-	if (c->req.app->type == CONF_APP_CGI)
-		cgi_request(c);
-	else
-		pool_request(c);
+	c->m->app_types[c->req.app->type]->request(c);
+}
+
+/* 1 when the routed request's app takes a chunked body raw. */
+static int
+conn_takes_raw_chunked(struct conn *c)
+{
+	const struct app_type	*t = c->m->app_types[c->req.app->type];
+
+	return t->takes_raw_chunked != NULL && t->takes_raw_chunked(c);
 }
 
 void
@@ -1080,63 +1189,6 @@ conn_cgienv_info(struct conn *c, struct cgienv_info *info)
 	info->path_translated = c->req.script.path_translated;
 	info->document_root = c->req.app->root;
 	info->content_length = c->req.body_len;
-}
-
-void
-conn_queue_push(struct conn_queue *q, struct conn *c)
-{
-	c->qnext = NULL;
-	if (q->tail != NULL)
-		q->tail->qnext = c;
-	else
-		q->head = c;
-	q->tail = c;
-	q->n++;
-}
-
-void
-conn_queue_push_front(struct conn_queue *q, struct conn *c)
-{
-	c->qnext = q->head;
-	q->head = c;
-	if (q->tail == NULL)
-		q->tail = c;
-	q->n++;
-}
-
-struct conn *
-conn_queue_pop(struct conn_queue *q)
-{
-	struct conn	*c = q->head;
-
-	if (c == NULL)
-		return NULL;
-	q->head = c->qnext;
-	if (q->head == NULL)
-		q->tail = NULL;
-	q->n--;
-	c->qnext = NULL;
-	return c;
-}
-
-void
-conn_queue_remove(struct conn_queue *q, struct conn *c)
-{
-	struct conn	*p, *prev = NULL;
-
-	for (p = q->head; p != NULL; prev = p, p = p->qnext) {
-		if (p != c)
-			continue;
-		if (prev != NULL)
-			prev->qnext = p->qnext;
-		else
-			q->head = p->qnext;
-		if (q->tail == p)
-			q->tail = prev;
-		q->n--;
-		c->qnext = NULL;
-		return;
-	}
 }
 
 void
@@ -2021,7 +2073,7 @@ conn_hijack_finish(struct conn *c)
 	conn_access_log(c);
 	c->app = NULL;
 	c->given = 1;
-	c->m->nhijacked++;
+	c->m->conns->nhijacked++;
 	conn_close(c, "hijacked");
 	ops->hijacked(app, fd, p, len);
 	free(joined);

@@ -1,14 +1,16 @@
 /*
  * A client connection: its input buffer, the request in progress, the
  * output queue, its watchers, and the state machine that drives them.
- * Apps (server/cgi.c now, pools later) produce a CGI-format response
- * stream; conn.c parses its header block and frames the body.
+ * Apps (server/cgi.c, server/pool.c) produce a CGI-format response
+ * stream; conn.c parses its header block and frames the body.  conn.c
+ * reaches an app only through m->app_types and struct conn_app_ops
+ * (server/app.h), never by name.
  *
  * A struct conn exists only while the connection has work: a connection
  * that waits for its first or next request is a small private record of
  * conn.c (struct conn_sock: its fd, addresses, read watcher and timer),
- * and takes a struct conn, with its buffers, from the master's spare list
- * when bytes arrive.  So an app never sees an idle connection, and c is
+ * and takes a struct conn, with its buffers, from the spare list when
+ * bytes arrive.  So an app never sees an idle connection, and c is
  * valid from dispatch until the app is detached, as before.
  */
 #ifndef FERRY_SERVER_CONN_H
@@ -29,22 +31,10 @@
 #include "server/route.h"
 
 struct master;
+struct conf_app;
 struct conn;
 struct conn_sock;
-
-/* A FIFO of connections waiting for an app, linked through c->qnext. */
-struct conn_queue {
-	struct conn	*head, *tail;
-	unsigned int	 n;
-};
-
-void	conn_queue_push(struct conn_queue *q, struct conn *c);
-/* Puts c back in front (it keeps its place). */
-void	conn_queue_push_front(struct conn_queue *q, struct conn *c);
-/* Takes the first connection out, or returns NULL. */
-struct conn *conn_queue_pop(struct conn_queue *q);
-/* Takes c out wherever it is; nothing when it is not queued. */
-void	conn_queue_remove(struct conn_queue *q, struct conn *c);
+struct app_queue;
 
 /*
  * What an app running (or queued to run) a request offers its connection:
@@ -56,6 +46,7 @@ struct conn_app_ops {
 	void	(*body_ready)(void *app);
 	void	(*output_resume)(void *app);
 	void	(*detach)(void *app, const char *why);
+	/* Only in state CONN_QUEUED: server/app.c's, NULL elsewhere. */
 	void	(*unqueue)(struct conn *c);
 	/* The client pipelined its next request (DESIGN.md, close-notify
 	   rule 5): called at most once per request; may be NULL. */
@@ -71,7 +62,7 @@ enum conn_state {
 	CONN_IDLE,		/* keep-alive, nothing buffered */
 	CONN_READ_HEAD,		/* reading a request head */
 	CONN_READ_BODY,		/* collecting a chunked body before dispatch */
-	CONN_QUEUED,		/* waiting for a free CGI process slot */
+	CONN_QUEUED,		/* waiting in its app's queue (app.h) */
 	CONN_DISPATCHED,	/* app running: body in, response out */
 	CONN_WRITE,		/* app done: flushing the response */
 	CONN_DRAIN,		/* discarding a body the app did not read */
@@ -79,6 +70,7 @@ enum conn_state {
 	CONN_HIJACK,		/* flushing the response before a hijack */
 	CONN_CLOSED,
 };
+#define CONN_NSTATES	(CONN_CLOSED + 1)
 
 /* The request in progress; zeroed between requests. */
 struct conn_req {
@@ -132,8 +124,10 @@ struct conn_req {
 struct conn {
 	struct master		*m;
 	struct conn		*prev, *next;	/* m->conns */
-	struct conn		*qnext;		/* struct conn_queue link */
-	enum conn_state		 state;
+	struct conn		*qnext;		/* struct app_queue link */
+	struct app_queue	*queue;		/* the one c waits in, or NULL
+						   (both server/app.c's) */
+	enum conn_state		 state;		/* conn_set_state's alone */
 	int			 fd;
 	int			 given;		/* fd handed over by a hijack */
 	struct conn_sock	*sock;		/* read watcher and timer */
@@ -162,19 +156,37 @@ struct conn {
 	ev_timer		 commit;	/* CONN_COMMIT_DELAY */
 };
 
+/* Sets up m->conns, the connections' own state.  Returns 0 or -1. */
+int	conn_init(struct master *m);
 /* Takes ownership of an accepted, non-blocking fd. */
 void	conn_accept(struct master *m, int fd, const struct sockaddr *peer,
 	    socklen_t peerlen);
 /* Idempotent teardown with a reason for the log.  The memory stays valid
-   (state CONN_CLOSED) until conn_reap runs before the loop blocks. */
+   (state CONN_CLOSED) until the reaper runs before the loop blocks. */
 void	conn_close(struct conn *c, const char *reason);
-void	conn_reap(struct ev_loop *loop, ev_prepare *w, int revents);
-/* At exit: closes idle connections and frees the spare list. */
+/* Closes every connection with work (the graceful stop's deadline). */
+void	conn_close_all(struct master *m, const char *reason);
+/* At exit: frees closed connections, closes idle ones, frees the spare
+   list and m->conns. */
 void	conn_fini(struct master *m);
 const char *conn_state_name(enum conn_state s);
 /* Graceful stop: closes idle connections; others close after their
    current request. */
 void	conn_shutdown_idle(struct master *m);
+/* Open connections: all of them, or those in state s (one waiting for a
+   request without a struct conn counts as CONN_IDLE; CONN_CLOSED: 0). */
+unsigned int conn_count(struct master *m);
+unsigned int conn_state_count(struct master *m, enum conn_state s);
+
+/* For apps: the master c belongs to, and the app its request was routed
+   to (NULL before routing). */
+struct master *conn_master(const struct conn *c);
+struct conf_app *conn_app_conf(const struct conn *c);
+/* For server/app.c: c's request now waits in its app's queue (state
+   CONN_QUEUED).  For apps: c's request leaves the queue to start (state
+   CONN_DISPATCHED; conn_dispatch_ready follows once it runs). */
+void	conn_queued(struct conn *c);
+void	conn_dequeued(struct conn *c);
 
 /* For apps: the request body.  conn_body_peek() names body bytes ready
    to pass on (len 0: none yet); conn_body_consume() marks n of them done.

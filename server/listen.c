@@ -21,6 +21,21 @@
 #include "server/master.h"
 #include "server/util.h"
 
+struct listener {
+	ev_io			 io;
+	struct master		*m;
+	const struct conf_listen *cl;
+	int			 fd;
+};
+
+/* The master's listeners (m->listen). */
+struct listen_set {
+	struct listener		*l;
+	size_t			 n;
+	int			 paused;	/* max_conns or out of fds */
+	ev_timer		 retry;		/* EMFILE back-off; data: m */
+};
+
 static void	listen_accept_cb(struct ev_loop *, ev_io *, int);
 static void	listen_retry_cb(struct ev_loop *, ev_timer *, int);
 
@@ -65,53 +80,73 @@ listen_one(struct listener *l)
 int
 listen_open(struct master *m)
 {
-	size_t	i;
+	struct listen_set	*ls;
+	size_t			 i;
 
-	m->listeners = calloc(m->conf->nlistens, sizeof(*m->listeners));
-	if (m->listeners == NULL)
+	if ((ls = calloc(1, sizeof(*ls))) == NULL)
+		return -1;
+	m->listen = ls;
+	ev_init(&ls->retry, listen_retry_cb);
+	ls->retry.data = m;
+	ls->l = calloc(m->conf->nlistens, sizeof(*ls->l));
+	if (ls->l == NULL)
 		return -1;
 	for (i = 0; i < m->conf->nlistens; i++) {
-		m->listeners[i].m = m;
-		m->listeners[i].cl = &m->conf->listens[i];
-		m->listeners[i].fd = -1;
-		m->nlisteners = i + 1;
-		if (listen_one(&m->listeners[i]) == -1)
+		ls->l[i].m = m;
+		ls->l[i].cl = &m->conf->listens[i];
+		ls->l[i].fd = -1;
+		ls->n = i + 1;
+		if (listen_one(&ls->l[i]) == -1)
 			return -1;
 		log_info("listening on %s", m->conf->listens[i].spec);
 	}
-	ev_init(&m->accept_retry, listen_retry_cb);
 	return 0;
 }
 
 void
 listen_resume(struct master *m)
 {
-	size_t	i;
+	struct listen_set	*ls = m->listen;
+	size_t			 i;
 
-	m->accept_paused = 0;
-	for (i = 0; i < m->nlisteners; i++)
-		if (m->listeners[i].fd != -1)
-			ev_io_start(m->loop, &m->listeners[i].io);
+	ls->paused = 0;
+	for (i = 0; i < ls->n; i++)
+		if (ls->l[i].fd != -1)
+			ev_io_start(m->loop, &ls->l[i].io);
 }
 
 void
 listen_pause(struct master *m)
 {
-	size_t	i;
+	struct listen_set	*ls = m->listen;
+	size_t			 i;
 
-	m->accept_paused = 1;
-	for (i = 0; i < m->nlisteners; i++)
-		ev_io_stop(m->loop, &m->listeners[i].io);
+	ls->paused = 1;
+	for (i = 0; i < ls->n; i++)
+		ev_io_stop(m->loop, &ls->l[i].io);
+}
+
+void
+listen_refill(struct master *m)
+{
+	struct listen_set	*ls = m->listen;
+
+	if (ls->paused && conn_count(m) < m->conf->max_conns &&
+	    !ev_is_active(&ls->retry))
+		listen_resume(m);
 }
 
 void
 listen_close(struct master *m)
 {
-	size_t	i;
+	struct listen_set	*ls = m->listen;
+	size_t			 i;
 
-	ev_timer_stop(m->loop, &m->accept_retry);
-	for (i = 0; i < m->nlisteners; i++) {
-		struct listener	*l = &m->listeners[i];
+	if (ls == NULL)
+		return;
+	ev_timer_stop(m->loop, &ls->retry);
+	for (i = 0; i < ls->n; i++) {
+		struct listener	*l = &ls->l[i];
 
 		if (l->fd == -1)
 			continue;
@@ -122,7 +157,17 @@ listen_close(struct master *m)
 			unlink(((const struct sockaddr_un *)(const void *)
 			    &l->cl->addr)->sun_path);
 	}
-	m->accept_paused = 1;
+	ls->paused = 1;
+}
+
+void
+listen_fini(struct master *m)
+{
+	if (m->listen == NULL)
+		return;
+	free(m->listen->l);
+	free(m->listen);
+	m->listen = NULL;
 }
 
 static void
@@ -130,14 +175,15 @@ listen_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct listener		*l = container_of(w, struct listener, io);
 	struct master		*m = l->m;
+	struct listen_set	*ls = m->listen;
 	struct sockaddr_storage	 ss;
 	socklen_t		 len;
 	int			 fd, i;
 
 	for (i = 0; i < ACCEPT_BATCH; i++) {
-		if (m->nconns >= m->conf->max_conns) {
+		if (conn_count(m) >= m->conf->max_conns) {
 			log_warnx("%u connections: not accepting until one "
-			    "closes", m->nconns);
+			    "closes", conn_count(m));
 			listen_pause(m);
 			return;
 		}
@@ -157,8 +203,8 @@ listen_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 				/* Out of resources: retry from a timer. */
 				log_warn("accept");
 				listen_pause(m);
-				ev_timer_set(&m->accept_retry, ACCEPT_RETRY, 0);
-				ev_timer_start(loop, &m->accept_retry);
+				ev_timer_set(&ls->retry, ACCEPT_RETRY, 0);
+				ev_timer_start(loop, &ls->retry);
 				return;
 			default:
 				log_warn("accept");
@@ -172,7 +218,7 @@ listen_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 static void
 listen_retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct master	*m = container_of(w, struct master, accept_retry);
+	struct master	*m = w->data;
 
 	if (!m->stopping)
 		listen_resume(m);

@@ -12,20 +12,18 @@
 
 struct master;
 
-struct listener {
-	ev_io			 io;
-	struct master		*m;
-	const struct conf_listen *cl;
-	int			 fd;
-};
-
-/* Opens and binds every listener of m->conf.  Returns 0, or -1 after
-   logging why. */
+/* Opens and binds every listener of m->conf (m->listen).  Returns 0, or
+   -1 after logging why. */
 int	listen_open(struct master *m);
 /* Starts or stops accepting on every listener. */
 void	listen_resume(struct master *m);
 void	listen_pause(struct master *m);
+/* Accepting paused at max_connections resumes once fewer connections
+   are open (not while backing off after running out of fds). */
+void	listen_refill(struct master *m);
 /* Closes every listener (and unlinks Unix socket paths). */
 void	listen_close(struct master *m);
+/* Frees what listen_open allocated (after listen_close). */
+void	listen_fini(struct master *m);
 
 #endif

@@ -1,5 +1,7 @@
 /*
- * The master: signals, graceful stop, and the pieces every module shares.
+ * The master: starts every module and fills the app type table, handles
+ * signals and the graceful stop, and checks before the loop blocks what
+ * the modules' events made due.
  */
 #include "config.h"
 
@@ -9,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "server/app.h"
 #include "server/cgi.h"
 #include "server/conn.h"
 #include "server/listen.h"
@@ -18,27 +21,55 @@
 #include "server/pool.h"
 #include "server/spawn.h"
 
-const char *
-master_date(struct master *m)
+static const struct app_type master_cgi_type = {
+	cgi_request, NULL, cgi_running, NULL, cgi_kill_all
+};
+static const struct app_type master_pool_type = {
+	pool_request, pool_takes_raw_chunked, pool_running, pool_stop, NULL
+};
+
+/* Processes of every app type not reaped yet. */
+static unsigned int
+master_apps_running(struct master *m)
 {
-	return response_date(&m->date, (time_t)ev_now(m->loop));
+	unsigned int	n = 0;
+	size_t		i;
+
+	for (i = 0; i < MASTER_APP_TYPES; i++)
+		n += m->app_types[i]->running(m);
+	return n;
 }
 
-void
-master_conn_closed(struct master *m)
+/* 1 when a graceful stop has nothing left to wait for. */
+static int
+master_stopped(struct master *m)
 {
+	return conn_count(m) == 0 && master_apps_running(m) == 0;
+}
+
+/*
+ * Before the loop blocks: a connection's close may have made room to
+ * accept again, and the end of the last connection or process ends a
+ * graceful stop.  Checked here, once per round, so that no module calls
+ * up into the master.
+ */
+static void
+master_settle_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct master	*m = container_of(w, struct master, settle);
+
+	(void)revents;
 	if (m->stopping) {
-		if (m->nconns == 0 && cgi_running(m) == 0 &&
-		    pool_running(m) == 0)
-			ev_break(m->loop, EVBREAK_ALL);
+		if (master_stopped(m))
+			ev_break(loop, EVBREAK_ALL);
 		return;
 	}
-	if (m->accept_paused && m->nconns < m->conf->max_conns &&
-	    !ev_is_active(&m->accept_retry))
-		listen_resume(m);
+	listen_refill(m);
 }
 
-void
+/* The pools' first workers answered (or the wait is over): accepting
+   starts.  Idempotent. */
+static void
 master_pools_ready(struct master *m)
 {
 	if (m->waiting_pools) {
@@ -62,6 +93,14 @@ master_pools_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	master_pools_ready(m);
 }
 
+/* A new worker answered FCGI_GET_VALUES (or its wait ended). */
+static void
+master_worker_ready(struct master *m)
+{
+	if (m->waiting_pools && pool_starting(m) == 0)
+		master_pools_ready(m);
+}
+
 /* The access log lines of the loop's round, in one write. */
 static void
 master_logflush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
@@ -76,13 +115,14 @@ static void
 master_stop_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct master	*m = container_of(w, struct master, shutdown_timer);
-	struct conn	*c;
+	size_t		 i;
 
 	log_warnx("graceful stop: deadline passed, closing %u connections",
-	    m->nconns);
-	cgi_kill_all(m);
-	while ((c = m->conns) != NULL)
-		conn_close(c, "shutdown deadline");
+	    conn_count(m));
+	for (i = 0; i < MASTER_APP_TYPES; i++)
+		if (m->app_types[i]->kill != NULL)
+			m->app_types[i]->kill(m);
+	conn_close_all(m, "shutdown deadline");
 	ev_break(loop, EVBREAK_ALL);
 }
 
@@ -90,6 +130,7 @@ static void
 master_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	struct master	*m = w->data;
+	size_t		 i;
 
 	switch (w->signum) {
 	case SIGTERM:
@@ -97,14 +138,15 @@ master_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		if (m->stopping)
 			return;
 		log_info("%s: stopping: %u connections, %u CGI processes",
-		    w->signum == SIGTERM ? "SIGTERM" : "SIGINT", m->nconns,
-		    cgi_running(m));
+		    w->signum == SIGTERM ? "SIGTERM" : "SIGINT", conn_count(m),
+		    m->app_types[CONF_APP_CGI]->running(m));
 		m->stopping = 1;
 		listen_close(m);
 		conn_shutdown_idle(m);
-		pool_stop(m);
-		if (m->nconns == 0 && cgi_running(m) == 0 &&
-		    pool_running(m) == 0) {
+		for (i = 0; i < MASTER_APP_TYPES; i++)
+			if (m->app_types[i]->stop != NULL)
+				m->app_types[i]->stop(m);
+		if (master_stopped(m)) {
 			ev_break(loop, EVBREAK_ALL);
 			return;
 		}
@@ -132,6 +174,8 @@ master_run(struct conf *cf)
 
 	memset(m, 0, sizeof(*m));
 	m->conf = cf;
+	m->app_types[CONF_APP_CGI] = &master_cgi_type;
+	m->app_types[CONF_APP_FASTCGI] = &master_pool_type;
 	m->loop = ev_default_loop(EVFLAG_AUTO);
 	if (m->loop == NULL) {
 		log_warnx("cannot start the event loop");
@@ -157,13 +201,16 @@ master_run(struct conf *cf)
 	ev_signal_start(m->loop, &m->sighup);
 	spawn_signals_note();	/* before the first child */
 
-	if (cgi_init(m) == -1 || listen_open(m) == -1 || pool_init(m) == -1) {
+	if (conn_init(m) == -1 || cgi_init(m) == -1 || listen_open(m) == -1 ||
+	    pool_init(m, master_worker_ready) == -1) {
 		listen_close(m);
 		pool_fini(m);
 		return 1;
 	}
 	ev_prepare_init(&m->logflush, master_logflush_cb);
 	ev_prepare_start(m->loop, &m->logflush);
+	ev_prepare_init(&m->settle, master_settle_cb);
+	ev_prepare_start(m->loop, &m->settle);
 	log_buffer(1);
 	/*
 	 * Connections wait in the listen backlog until the pools' first
@@ -181,11 +228,9 @@ master_run(struct conf *cf)
 	ev_run(m->loop, 0);
 	log_buffer(0);
 
-	if (m->dead != NULL)
-		conn_reap(m->loop, &m->reaper, 0);
 	conn_fini(m);
 	listen_close(m);
-	free(m->listeners);
+	listen_fini(m);
 	pool_fini(m);
 	cgi_fini(m);
 	log_info("stopped");

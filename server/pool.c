@@ -45,6 +45,7 @@
 
 #include "protocol/cgienv.h"
 #include "protocol/fcgi.h"
+#include "server/app.h"
 #include "server/child.h"
 #include "server/conn.h"
 #include "server/limits.h"
@@ -132,7 +133,7 @@ struct pool_app {
 	struct pool		*p;
 	struct conf_app		*conf;
 	struct worker		*workers;
-	struct conn_queue	 queue;		/* waiting requests */
+	struct app_queue	 queue;		/* waiting requests */
 	ev_timer		 respawn;	/* back-off after failed starts */
 	double			 backoff;
 	struct pool_retry	*retries;	/* of requests in the queue */
@@ -149,6 +150,7 @@ struct pool {
 	unsigned int		 ngone;		/* clients gone mid-request */
 	double			 gone_time;	/* their total time to reuse
 						   or exit of the worker */
+	void			(*on_ready)(struct master *);
 };
 
 /* A growable byte buffer for PARAMS. */
@@ -192,7 +194,7 @@ static void	pool_ch_closed(void *, const char *);
 static void	pool_body_ready(void *);
 static void	pool_output_resume(void *);
 static void	pool_detach(void *, const char *);
-static void	pool_unqueue(struct conn *);
+static void	pool_queue_left(struct app_queue *, struct conn *);
 static void	pool_pipelined(void *);
 static void	pool_hijacked(void *, int, const char *, size_t);
 static void	worker_notify(struct worker *, uint8_t);
@@ -204,7 +206,7 @@ static const struct wchan_ops pool_ch_ops = {
 };
 
 static const struct conn_app_ops pool_ops = {
-	pool_body_ready, pool_output_resume, pool_detach, pool_unqueue,
+	pool_body_ready, pool_output_resume, pool_detach, NULL,
 	pool_pipelined, pool_hijacked
 };
 
@@ -252,7 +254,7 @@ pool_kill_grace(struct master *m)
 }
 
 int
-pool_init(struct master *m)
+pool_init(struct master *m, void (*on_ready)(struct master *))
 {
 	struct pool	*p;
 	struct pool_app	*a;
@@ -280,6 +282,7 @@ pool_init(struct master *m)
 		return -1;
 	}
 	p->napps = m->conf->napps;
+	p->on_ready = on_ready;
 	m->pool = p;
 	if ((tmp = getenv("TMPDIR")) == NULL || *tmp != '/')
 		tmp = "/tmp";
@@ -300,6 +303,7 @@ pool_init(struct master *m)
 		a->m = m;
 		a->p = p;
 		a->conf = &m->conf->apps[i];
+		a->queue.left = pool_queue_left;
 		ev_init(&a->respawn, pool_respawn_cb);
 		if (a->conf->type != CONF_APP_FASTCGI)
 			continue;
@@ -510,10 +514,10 @@ pool_next(struct pool_app *a)
 	struct conn	*c;
 
 	while (a->queue.head != NULL && (w = pool_idle_worker(a)) != NULL) {
-		c = conn_queue_pop(&a->queue);
+		c = app_queue_pop(&a->queue);
 		if (worker_run(w, c) == -1)
 			/* That worker is being replaced: c keeps its place. */
-			conn_queue_push_front(&a->queue, c);
+			app_queue_push_front(&a->queue, c);
 	}
 	pool_app_adjust(a);
 }
@@ -521,11 +525,11 @@ pool_next(struct pool_app *a)
 static struct pool_app *
 pool_app_of(struct conn *c)
 {
-	struct master	*m = c->m;
+	struct master	*m = conn_master(c);
 
 	if (m->pool == NULL)
 		return NULL;
-	return &m->pool->apps[c->req.app - m->conf->apps];
+	return &m->pool->apps[conn_app_conf(c) - m->conf->apps];
 }
 
 void
@@ -543,39 +547,32 @@ pool_request(struct conn *c)
 			pool_app_adjust(a);
 			return;
 		}
-	if (a->queue.n >= a->conf->queue) {
-		log_warnx("%s: every worker busy and %u requests waiting: 503",
-		    a->conf->name, a->queue.n);
-		conn_app_fail(c, 503);
-		pool_app_adjust(a);
-		return;
-	}
-	conn_app_attach(c, &pool_ops, NULL);
-	conn_queue_push(&a->queue, c);
-	c->state = CONN_QUEUED;
+	(void)app_queue_wait(&a->queue, a->conf->queue, c,
+	    "%s: every worker busy and %u requests waiting: 503",
+	    a->conf->name, a->queue.n);
 	pool_app_adjust(a);
 }
 
 int
 pool_takes_raw_chunked(struct conn *c)
 {
+	struct conf_app	*app = conn_app_conf(c);
 	struct pool_app	*a;
 
-	if (c->req.app == NULL || c->req.app->type == CONF_APP_CGI ||
+	if (app == NULL || app->type == CONF_APP_CGI ||
 	    (a = pool_app_of(c)) == NULL)
 		return 0;
 	return (a->extensions & WORKER_EXT_HIJACK) != 0;
 }
 
+/* c left the queue (its client went, or it waited too long): its retry,
+   if any, goes too. */
 static void
-pool_unqueue(struct conn *c)
+pool_queue_left(struct app_queue *q, struct conn *c)
 {
-	struct pool_app	*a;
+	struct pool_app	*a = container_of(q, struct pool_app, queue);
 	struct pool_retry *r;
 
-	if (c->req.app == NULL || (a = pool_app_of(c)) == NULL)
-		return;
-	conn_queue_remove(&a->queue, c);
 	if ((r = pool_retry_take(a, c)) != NULL) {
 		free(r->body);
 		free(r);
@@ -757,8 +754,8 @@ worker_ready(struct worker *w, int keep_channel)
 	if (a->conf->min_workers < a->conf->max_workers)
 		worker_timer(w, a->conf->idle_timeout);
 	pool_next(a);
-	if (a->m->waiting_pools && pool_starting(a->m) == 0)
-		master_pools_ready(a->m);
+	if (a->p->on_ready != NULL)
+		a->p->on_ready(a->m);
 }
 
 unsigned int
@@ -1291,9 +1288,7 @@ pool_retry(struct pool_app *a, struct worker *w, struct conn *c)
 	worker_body_drop(w);
 	r->next = a->retries;
 	a->retries = r;
-	conn_app_attach(c, &pool_ops, NULL);
-	conn_queue_push_front(&a->queue, c);
-	c->state = CONN_QUEUED;
+	app_queue_wait_front(&a->queue, c);
 }
 
 static struct pool_retry *
@@ -1553,8 +1548,6 @@ worker_free(struct worker *w)
 	wchan_free(&w->ch);
 	unlink(w->path);
 	free(w);
-	if (m->stopping)
-		master_conn_closed(m);
 }
 
 /* One CLOSE_NOTIFY record for the running request, never blocking: the

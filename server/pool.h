@@ -25,8 +25,10 @@ struct conn;
 
 /* Creates the private socket directory and starts every FastCGI app's
    initial workers.  Returns 0, or -1 after logging why (also when an app
-   sets user or group: dropping privileges is not implemented). */
-int	pool_init(struct master *m);
+   sets user or group: dropping privileges is not implemented).
+   on_ready (may be NULL) is called each time a new worker has
+   answered FCGI_GET_VALUES, or its wait for the answer ended. */
+int	pool_init(struct master *m, void (*on_ready)(struct master *m));
 /* Stops every worker (SIGTERM, then SIGKILL after kill_grace), waiting
    for them synchronously, and removes the socket directory.  Called once
    the loop has ended (or after pool_init failed). */

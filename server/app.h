@@ -1,0 +1,67 @@
+/*
+ * The boundary between connections and apps.
+ *
+ * struct app_type: what the rest of ferryd calls an app type (CGI, a
+ * FastCGI pool) for.  master.c fills m->app_types, indexed by enum
+ * conf_app_type, at start; conn.c dispatches a request through it and
+ * never names an app module.
+ *
+ * struct app_queue: the bounded FIFO of requests waiting for a process
+ * or a worker of one app, linked through the connections themselves
+ * (c->qnext), and the "wait or answer 503" decision, written once for
+ * every app type.  While a request waits its connection belongs to the
+ * queue (state CONN_QUEUED): when the client leaves or the queue timeout
+ * fires, the connection takes itself out through the queue's ops.
+ */
+#ifndef FERRY_SERVER_APP_H
+#define FERRY_SERVER_APP_H
+
+struct conn;
+struct master;
+struct app_queue;
+
+struct app_type {
+	/* Runs c's request (routed to an app of this type, its script
+	   resolved) now, or queues it; answers an error itself. */
+	void		(*request)(struct conn *c);
+	/* 1 when c's app takes a chunked request body raw, still chunked;
+	   NULL: never. */
+	int		(*takes_raw_chunked)(struct conn *c);
+	/* Processes not reaped yet: a graceful stop ends at none. */
+	unsigned int	(*running)(struct master *m);
+	/* A graceful stop begins (may be NULL). */
+	void		(*stop)(struct master *m);
+	/* The graceful stop's deadline passed: kill the rest (may be NULL). */
+	void		(*kill)(struct master *m);
+};
+
+/* A FIFO of connections waiting for an app.  left, when set, hears of
+   a connection taken out because its client left or it waited too long
+   (not of those popped). */
+struct app_queue {
+	struct conn	*head, *tail;
+	unsigned int	 n;
+	void		(*left)(struct app_queue *q, struct conn *c);
+};
+
+void	app_queue_push(struct app_queue *q, struct conn *c);
+/* Puts c back in front (it keeps its place). */
+void	app_queue_push_front(struct app_queue *q, struct conn *c);
+/* Takes the first connection out, or returns NULL. */
+struct conn *app_queue_pop(struct app_queue *q);
+/* Takes c out wherever it is; nothing when it is not queued. */
+void	app_queue_remove(struct app_queue *q, struct conn *c);
+
+/*
+ * c's request waits at the end of q (state CONN_QUEUED) until the app
+ * pops it.  When q holds max already, it is answered 503 instead, after
+ * the error log line fmt (which says why).  Returns 0 when queued, -1
+ * when answered.
+ */
+int	app_queue_wait(struct app_queue *q, unsigned int max, struct conn *c,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* c's request, taken out of q to run and dropped unread, waits again at
+   the head of q (a retry), whatever q holds. */
+void	app_queue_wait_front(struct app_queue *q, struct conn *c);
+
+#endif

@@ -1,6 +1,7 @@
 /*
- * FastCGI pool apps: worker processes, their supervision, and the
- * requests they run.
+ * FastCGI pool apps: worker processes and their supervision (spawn,
+ * GET_VALUES, back-off, idle, reap, stop) and the app's wait queue.  One
+ * request on a worker's channel is server/fcgireq.c's.
  *
  * Each worker gets, as its fd 0, a socket listening at a path in the
  * pool's private 0700 directory; the master connects to that path (see
@@ -14,17 +15,8 @@
  * (isolation = request, max_requests): it no longer counts as live, so
  * that its replacement is spawned ahead of time.
  *
- * Retries.  libfcgi keeps the last request id across a kept connection
- * and takes a late record of that id (the empty STDIN it stopped short
- * of) for a protocol error at its next accept: it then drops the
- * connection with our next request unread.  SIOCOUTQ at END_REQUEST
- * cannot tell this apart from a clean read (the worker may read the
- * record right after END_REQUEST), and a worker exiting between
- * requests (max requests of php-cgi) does the same.  So a request that a
- * worker dropped before sending anything back, on a reused connection
- * or from a worker that had served before, goes back to the head of the
- * queue, at most POOL_RETRIES times, its body replayed from a copy
- * (bodies up to POOL_REPLAY_MAX only).
+ * A request that a worker dropped unread goes back to the head of the
+ * queue for another try (server/fcgireq.c, "Retries").
  */
 #include "config.h"
 
@@ -48,6 +40,7 @@
 #include "server/app.h"
 #include "server/child.h"
 #include "server/conn.h"
+#include "server/fcgireq.h"
 #include "server/limits.h"
 #include "server/log.h"
 #include "server/master.h"
@@ -56,8 +49,7 @@
 #include "server/util.h"
 #include "server/wchan.h"
 
-#define WORKER_EXT_CLOSE_NOTIFY	0x01	/* FERRY_EXTENSIONS words */
-#define WORKER_EXT_HIJACK	0x02
+#define WORKER_EXT_HIJACK	FCGIREQ_EXT_HIJACK	/* FERRY_EXTENSIONS */
 
 enum worker_state {
 	WORKER_STARTING,	/* spawned; GET_VALUES asked */
@@ -80,39 +72,16 @@ struct worker {
 	struct child_log	 log;		/* stdout and stderr */
 	ev_timer		 timer;		/* what the state waits for */
 	struct wchan		 ch;
-
-	struct conn		*c;		/* client; NULL once detached */
-	int			 active;	/* a request runs on ch */
-	uint16_t		 reqid;		/* of the request running */
-	int			 stdin_done;	/* its empty STDIN was queued */
-	int			 stdin_body;	/* body bytes went before it */
-	int			 stdout_done;	/* its empty STDOUT arrived */
-	size_t			 notify_tail;	/* CLOSE_NOTIFY bytes queued
-						   after the end of STDIN */
-	int			 hijacking;	/* HIJACK accepted, socket not
-						   handed over yet */
-	int			 hijacked;	/* the request's client socket
-						   went to the worker */
-	int			 spill_eof;	/* spilled body read to its end */
-	ev_tstamp		 gone_at;	/* client left; 0: not */
+	struct fcgireq		 req;		/* the request on ch; its
+						   extensions are the
+						   worker's */
 
 	ev_tstamp		 born;
 	unsigned int		 nserved;
 	int			 doomed;	/* stop after this request */
-	int			 extensions;	/* WORKER_EXT_* */
 	int			 values_known;	/* GET_VALUES was answered */
 	int			 killing;	/* SIGTERM sent */
 	int			 refused;	/* its socket refused us */
-	int			 reused;	/* the request went on a kept
-						   connection */
-	int			 answered;	/* a record of it came back */
-	unsigned int		 retries;	/* of the request running */
-	char			*copy;		/* body bytes sent, for a retry */
-	size_t			 copy_len;
-	int			 copy_over;	/* too large, or spilled: none */
-	char			*replay;	/* copy from a failed try: sent
-						   before the rest of the body */
-	size_t			 replay_len, replay_off;
 	int			 exited;
 	int			 status;
 
@@ -153,23 +122,12 @@ struct pool {
 	void			(*on_ready)(struct master *);
 };
 
-/* A growable byte buffer for PARAMS. */
-struct pool_buf {
-	uint8_t	*p;
-	size_t	 len, cap;
-};
-
 static const char *worker_state_name(enum worker_state);
 static void	worker_set_state(struct worker *, enum worker_state);
 static void	worker_timer(struct worker *, double);
 static struct worker *worker_spawn(struct pool_app *);
 static int	worker_run(struct worker *, struct conn *);
 static void	worker_ready(struct worker *, int);
-static void	worker_pump_stdin(struct worker *);
-static void	worker_stdin_queue(struct worker *, struct conn *);
-static int	worker_stdin_ready(struct worker *, struct conn *);
-static void	worker_body_copy(struct worker *, const char *, size_t);
-static void	worker_end_request(struct worker *, uint8_t);
 static void	worker_after_request(struct worker *);
 static void	worker_kill(struct worker *, const char *);
 static void	worker_gone_done(struct worker *, const char *);
@@ -183,7 +141,6 @@ static struct worker *pool_idle_worker(struct pool_app *);
 static unsigned int pool_live(struct pool_app *, unsigned int *);
 static void	pool_retry(struct pool_app *, struct worker *, struct conn *);
 static struct pool_retry *pool_retry_take(struct pool_app *, struct conn *);
-static void	worker_body_drop(struct worker *);
 
 static void	pool_ch_record(void *, uint8_t, uint16_t, const uint8_t *,
 		    size_t);
@@ -191,23 +148,22 @@ static void	pool_ch_idle(void *);
 static void	pool_ch_drained(void *);
 static void	pool_ch_closed(void *, const char *);
 
-static void	pool_body_ready(void *);
-static void	pool_output_resume(void *);
-static void	pool_detach(void *, const char *);
 static void	pool_queue_left(struct app_queue *, struct conn *);
-static void	pool_pipelined(void *);
-static void	pool_hijacked(void *, int, const char *, size_t);
-static void	worker_notify(struct worker *, uint8_t);
-static void	worker_hijack(struct worker *, uint16_t);
-static void	worker_hijack_refuse(struct worker *, uint16_t, const char *);
+
+static void	pool_req_errout(void *, const char *, size_t);
+static void	pool_req_served(void *);
+static void	pool_req_aborting(void *);
+static void	pool_req_kill(void *, const char *);
+static void	pool_req_lost(void *, const char *);
+static void	pool_req_retry(void *, struct conn *);
 
 static const struct wchan_ops pool_ch_ops = {
 	pool_ch_record, pool_ch_idle, pool_ch_drained, pool_ch_closed
 };
 
-static const struct conn_app_ops pool_ops = {
-	pool_body_ready, pool_output_resume, pool_detach, NULL,
-	pool_pipelined, pool_hijacked
+static const struct fcgireq_ops pool_req_ops = {
+	pool_req_errout, pool_req_served, pool_req_aborting, pool_req_kill,
+	pool_req_lost, pool_req_retry
 };
 
 static const char *
@@ -369,7 +325,7 @@ pool_fini(struct master *m)
 		}
 		while ((w = a->workers) != NULL) {
 			a->workers = w->next;
-			worker_body_drop(w);
+			fcgireq_body_drop(&w->req);
 			if (!w->exited) {
 				child_kill_late(w->pid, a->conf->name);
 				while (waitpid(w->pid, &st, 0) == -1 &&
@@ -707,6 +663,7 @@ worker_spawn(struct pool_app *a)
 	    NULL);
 	ev_init(&w->timer, worker_timer_cb);
 	wchan_init(&w->ch, m->loop, &pool_ch_ops, w);
+	fcgireq_init(&w->req, &w->ch, app, pid, &pool_req_ops, w);
 	log_info("%s[%d]: worker started", app->name, (int)pid);
 	worker_ask_values(w);
 	worker_timer(w, POOL_READY_TIMEOUT);
@@ -745,8 +702,8 @@ worker_ready(struct worker *w, int keep_channel)
 	worker_timer(w, 0);
 	worker_set_state(w, WORKER_IDLE);
 	log_debug("%s[%d]: ready%s%s", a->conf->name, (int)w->pid,
-	    w->extensions & WORKER_EXT_CLOSE_NOTIFY ? ", close-notify" : "",
-	    w->extensions & WORKER_EXT_HIJACK ? ", hijack" : "");
+	    w->req.extensions & FCGIREQ_EXT_CLOSE_NOTIFY ? ", close-notify" :
+	    "", w->req.extensions & FCGIREQ_EXT_HIJACK ? ", hijack" : "");
 	if (a->m->stopping && a->queue.head == NULL) {
 		worker_kill(w, "shutting down");
 		return;
@@ -782,72 +739,17 @@ worker_values(struct worker *w, const uint8_t *body, size_t len)
 
 	if (fcgi_get_values_find(body, len, FERRY_EXTENSIONS, &v, &vlen) == 1) {
 		if (fcgi_list_has(v, vlen, FERRY_EXT_CLOSE_NOTIFY))
-			w->extensions |= WORKER_EXT_CLOSE_NOTIFY;
+			w->req.extensions |= FCGIREQ_EXT_CLOSE_NOTIFY;
 		if (fcgi_list_has(v, vlen, FERRY_EXT_HIJACK))
-			w->extensions |= WORKER_EXT_HIJACK;
+			w->req.extensions |= FCGIREQ_EXT_HIJACK;
 	}
-	w->app->extensions |= w->extensions;
+	w->app->extensions |= w->req.extensions;
 	if (fcgi_get_values_find(body, len, FCGI_MPXS_CONNS, &v, &vlen) == 1)
 		log_debug("%s[%d]: %s=%.*s", w->app->conf->name, (int)w->pid,
 		    FCGI_MPXS_CONNS, (int)vlen, v);
 }
 
-/* Requests. */
-
-static int
-pool_buf_add(void *arg, const char *name, size_t nlen, const char *value,
-    size_t vlen)
-{
-	struct pool_buf	*b = arg;
-	size_t		 need = fcgi_nv_size(nlen, vlen), cap;
-	uint8_t		*p;
-
-	if (need == 0)
-		return -1;
-	if (b->len + need > b->cap) {
-		cap = b->cap ? b->cap : 4096;
-		while (cap < b->len + need)
-			cap *= 2;
-		if ((p = realloc(b->p, cap)) == NULL)
-			return -1;
-		b->p = p;
-		b->cap = cap;
-	}
-	b->len += fcgi_nv_encode(b->p + b->len, b->cap - b->len, name, nlen,
-	    value, vlen);
-	return 0;
-}
-
-/* The request's meta-variables, as for CGI, plus REDIRECT_STATUS for
-   php-cgi when the app runs scripts under a root, and the extensions
-   offered to a worker that announced them. */
-static int
-pool_params(struct worker *w, struct conn *c, struct pool_buf *b)
-{
-	struct cgienv_info	 info;
-	struct conf_app		*app = c->req.app;
-	const char		*ext = NULL;
-
-	conn_cgienv_info(c, &info);
-	if (cgienv_build(&c->req.r, &info, pool_buf_add, b) == -1)
-		return -1;
-	if (app->root != NULL &&
-	    pool_buf_add(b, "REDIRECT_STATUS", 15, "200", 3) == -1)
-		return -1;
-	if (w->extensions & WORKER_EXT_HIJACK)
-		ext = w->extensions & WORKER_EXT_CLOSE_NOTIFY ?
-		    FERRY_EXT_CLOSE_NOTIFY "," FERRY_EXT_HIJACK :
-		    FERRY_EXT_HIJACK;
-	else if (w->extensions & WORKER_EXT_CLOSE_NOTIFY)
-		ext = FERRY_EXT_CLOSE_NOTIFY;
-	if (ext != NULL && pool_buf_add(b, FERRY_PARAM_EXTENSIONS,
-	    strlen(FERRY_PARAM_EXTENSIONS), ext, strlen(ext)) == -1)
-		return -1;
-	if (c->req.chunk_raw && pool_buf_add(b, FERRY_PARAM_CHUNKED,
-	    strlen(FERRY_PARAM_CHUNKED), "1", 1) == -1)
-		return -1;
-	return 0;
-}
+/* Requests: their records are fcgireq.c's. */
 
 /* Starts c's request on idle worker w.  Returns 0 (also when the request
    was answered with an error), or -1 when w cannot be reached: w is being
@@ -856,213 +758,48 @@ static int
 worker_run(struct worker *w, struct conn *c)
 {
 	struct pool_app	*a = w->app;
-	struct pool_buf	 b = { NULL, 0, 0 };
 	struct pool_retry *r;
-	uint8_t		 begin[FCGI_BEGIN_REQUEST_LEN];
+	unsigned int	 retries = 0;
+	char		*replay = NULL;
+	size_t		 replay_len = 0;
+	int		 reused;
 	double		 t;
 
-	w->reused = wchan_is_open(&w->ch);
-	if (!w->reused && wchan_connect(&w->ch, w->path) == -1) {
+	reused = wchan_is_open(&w->ch);
+	if (!reused && wchan_connect(&w->ch, w->path) == -1) {
 		log_warn("%s[%d]: connecting to the worker", a->conf->name,
 		    (int)w->pid);
 		w->refused = 1;
 		worker_kill(w, "its socket refuses connections");
 		return -1;
 	}
-	if (++w->reqid == 0)
-		w->reqid = 1;
-	w->c = c;
-	w->active = 1;
-	w->stdin_done = 0;
-	w->stdin_body = 0;
-	w->stdout_done = 0;
-	w->notify_tail = 0;
-	w->hijacking = 0;
-	w->hijacked = 0;
-	w->spill_eof = 0;
-	w->gone_at = 0;
 	child_log_discard(&w->errlog);
-	w->answered = 0;
-	w->retries = 0;
-	w->copy_over = c->req.cbody_fd != -1 && !c->req.body_detached;
 	if ((r = pool_retry_take(a, c)) != NULL) {
-		w->retries = r->n;
-		w->replay = r->body;
-		w->replay_len = r->len;
-		w->replay_off = 0;
+		retries = r->n;
+		replay = r->body;
+		replay_len = r->len;
 		free(r);
 	}
 	if (a->conf->isolation_request || (a->conf->max_requests > 0 &&
 	    w->nserved + 1 >= a->conf->max_requests))
 		w->doomed = 1;
 	worker_set_state(w, WORKER_BUSY);
-	conn_app_attach(c, &pool_ops, w);
-	fcgi_begin_request_encode(begin, FCGI_RESPONDER, FCGI_KEEP_CONN);
-	if (pool_params(w, c, &b) == -1 ||
-	    wchan_record(&w->ch, FCGI_BEGIN_REQUEST, w->reqid, begin,
-	    sizeof(begin)) == -1 ||
-	    wchan_stream(&w->ch, FCGI_PARAMS, w->reqid, b.p, b.len) == -1 ||
-	    wchan_record(&w->ch, FCGI_PARAMS, w->reqid, NULL, 0) == -1) {
-		free(b.p);
-		log_warn("%s[%d]: sending a request", a->conf->name,
-		    (int)w->pid);
-		w->c = NULL;
-		w->active = 0;
-		worker_body_drop(w);
-		wchan_close(&w->ch);
-		conn_app_detached(c);
-		conn_app_fail(c, 500);
-		worker_after_request(w);
-		return 0;
-	}
-	free(b.p);
 	t = a->conf->request_timeout;
 	worker_timer(w, t);
-	conn_dispatch_ready(c);
-	worker_pump_stdin(w);
-	if (w->c == c)
-		conn_dispatch_watch(c);
+	if (fcgireq_start(&w->req, c, reused, retries, replay,
+	    replay_len) == -1) {
+		worker_timer(w, 0);
+		worker_after_request(w);
+	}
 	return 0;
-}
-
-/* The request body to STDIN records, while the channel's queue is short;
-   then the empty record that ends the stream. */
-static void
-worker_pump_stdin(struct worker *w)
-{
-	struct conn	*c = w->c;
-
-	if (c == NULL || !w->active || w->stdin_done || w->hijacking ||
-	    !wchan_is_open(&w->ch))
-		return;
-	/* Queue, write, and again while the socket takes it all: once it
-	   pushes back, the channel's drained() brings us back, and new
-	   body bytes bring body_ready(). */
-	for (;;) {
-		worker_stdin_queue(w, c);
-		wchan_send(&w->ch);
-		if (!wchan_is_open(&w->ch) || w->stdin_done ||
-		    wchan_pending(&w->ch) > 0 || !worker_stdin_ready(w, c))
-			return;
-	}
-}
-
-/* 1 when STDIN has something to queue now. */
-static int
-worker_stdin_ready(struct worker *w, struct conn *c)
-{
-	const char	*p;
-	size_t		 len;
-
-	if (w->replay_off < w->replay_len)
-		return 1;
-	if (c->req.cbody_fd != -1 && !c->req.body_detached)
-		return !w->spill_eof;
-	conn_body_peek(c, &p, &len);
-	return len > 0 || conn_body_complete(c);
-}
-
-/* Queues STDIN records up to WCHAN_OUT_HIGH, and the stream's end
-   record once the whole body was queued. */
-static void
-worker_stdin_queue(struct worker *w, struct conn *c)
-{
-	const char	*p;
-	size_t		 len;
-	ssize_t		 n;
-	char		*buf = c->m->scratch;
-	int		 spilled;
-
-	spilled = c->req.cbody_fd != -1 && !c->req.body_detached;
-	/* What a failed try consumed already comes first. */
-	while (w->replay_off < w->replay_len &&
-	    wchan_pending(&w->ch) < WCHAN_OUT_HIGH) {
-		len = fcgi_stream_chunk(w->replay_len - w->replay_off);
-		if (wchan_stream(&w->ch, FCGI_STDIN, w->reqid,
-		    w->replay + w->replay_off, len) == -1)
-			return;
-		w->stdin_body = 1;
-		w->replay_off += len;
-	}
-	if (w->replay_off < w->replay_len)
-		return;
-	while (wchan_pending(&w->ch) < WCHAN_OUT_HIGH) {
-		if (spilled) {
-			/* A chunked body that was spilled to a file. */
-			if (w->spill_eof)
-				break;
-			n = read(c->req.cbody_fd, buf, FCGI_MAX_LENGTH);
-			if (n == -1 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				if (n == -1)
-					log_warn("%s: spilled body",
-					    w->app->conf->name);
-				w->spill_eof = 1;
-				break;
-			}
-			p = buf;
-			len = (size_t)n;
-		} else {
-			conn_body_peek(c, &p, &len);
-			if (len == 0)
-				break;
-			if (len > FCGI_MAX_LENGTH)
-				len = fcgi_stream_chunk(len);
-		}
-		if (wchan_stream(&w->ch, FCGI_STDIN, w->reqid, p, len) == -1)
-			return;
-		w->stdin_body = 1;
-		worker_body_copy(w, p, len);
-		if (!spilled)
-			conn_body_consume(c, len);
-	}
-	if (spilled ? w->spill_eof : conn_body_complete(c)) {
-		w->stdin_done = 1;
-		wchan_record(&w->ch, FCGI_STDIN, w->reqid, NULL, 0);
-	}
-}
-
-/* Keeps what was sent of a small body, for a retry. */
-static void
-worker_body_copy(struct worker *w, const char *p, size_t len)
-{
-	char	*np;
-
-	if (w->copy_over || w->answered)
-		return;
-	if (w->replay_len + w->copy_len + len > POOL_REPLAY_MAX ||
-	    (np = realloc(w->copy, w->copy_len + len)) == NULL) {
-		w->copy_over = 1;
-		free(w->copy);
-		w->copy = NULL;
-		w->copy_len = 0;
-		return;
-	}
-	w->copy = np;
-	memcpy(w->copy + w->copy_len, p, len);
-	w->copy_len += len;
-}
-
-static void
-pool_body_ready(void *arg)
-{
-	worker_pump_stdin(arg);
 }
 
 static void
 pool_ch_drained(void *arg)
 {
-	worker_pump_stdin(arg);
-}
-
-static void
-pool_output_resume(void *arg)
-{
 	struct worker	*w = arg;
 
-	if (w->active)
-		wchan_pause(&w->ch, 0);
+	fcgireq_drained(&w->req);
 }
 
 static void
@@ -1070,106 +807,54 @@ pool_ch_idle(void *arg)
 {
 	struct worker	*w = arg;
 
-	if (w->active && w->c != NULL)
-		conn_app_idle(w->c);
+	fcgireq_idle(&w->req);
 }
 
+/* Records of no request are the worker's (GET_VALUES); the others go to
+   the request. */
 static void
 pool_ch_record(void *arg, uint8_t type, uint16_t id, const uint8_t *content,
     size_t len)
 {
 	struct worker	*w = arg;
-	uint32_t	 app_status;
-	uint8_t		 pstatus;
 
-	if (type == FERRY_HIJACK) {
-		worker_hijack(w, id);
+	if (id != FCGI_NULL_REQUEST_ID || type == FERRY_HIJACK) {
+		fcgireq_record(&w->req, type, id, content, len);
 		return;
 	}
-	if (id == FCGI_NULL_REQUEST_ID) {
-		if (type == FCGI_GET_VALUES_RESULT) {
-			w->values_known = 1;
-			worker_values(w, content, len);
-			if (w->state == WORKER_STARTING)
-				worker_ready(w, 0);
-		} else if (type == FCGI_UNKNOWN_TYPE)
-			log_debug("%s[%d]: FCGI_UNKNOWN_TYPE", w->app->conf->name,
-			    (int)w->pid);
-		return;
-	}
-	if (!w->active || id != w->reqid) {
-		/* A late record of an earlier request: never the next one's. */
-		log_debug("%s[%d]: record type %u for request %u ignored",
-		    w->app->conf->name, (int)w->pid, type, id);
-		return;
-	}
-	if (!w->answered) {
-		w->answered = 1;	/* no retry from now on */
-		worker_body_drop(w);
-	}
-	switch (type) {
-	case FCGI_STDOUT:
-		if (len == 0)
-			w->stdout_done = 1;
-		if (len == 0 || w->c == NULL)
-			return;		/* end of stream, or discarded */
-		if (!conn_app_output(w->c, (const char *)content, len) &&
-		    w->c != NULL)
-			wchan_pause(&w->ch, 1);	/* client slow */
-		return;
-	case FCGI_STDERR:
-		child_log_feed(&w->errlog, (const char *)content, len);
-		return;
-	case FCGI_END_REQUEST:
-		if (fcgi_end_request_decode(content, len, &app_status,
-		    &pstatus) == -1)
-			pstatus = FCGI_REQUEST_COMPLETE;
-		worker_end_request(w, pstatus);
-		return;
-	default:
-		log_debug("%s[%d]: record type %u ignored", w->app->conf->name,
-		    (int)w->pid, type);
-		return;
-	}
+	if (type == FCGI_GET_VALUES_RESULT) {
+		w->values_known = 1;
+		worker_values(w, content, len);
+		if (w->state == WORKER_STARTING)
+			worker_ready(w, 0);
+	} else if (type == FCGI_UNKNOWN_TYPE)
+		log_debug("%s[%d]: FCGI_UNKNOWN_TYPE", w->app->conf->name,
+		    (int)w->pid);
 }
 
-/* END_REQUEST: the response is complete; the worker is free again. */
 static void
-worker_end_request(struct worker *w, uint8_t pstatus)
+pool_req_errout(void *arg, const char *p, size_t len)
 {
-	struct conn	*c = w->c;
+	struct worker	*w = arg;
 
-	w->active = 0;
-	w->hijacking = 0;
-	worker_timer(w, 0);
-	worker_body_drop(w);
+	if (len > 0) {
+		child_log_feed(&w->errlog, p, len);
+		return;
+	}
 	child_log_flush(&w->errlog);
-	/* Keep the connection only when the worker read all we sent. */
-	/* A close-notify the worker had no reason to read (it answered
-	   first) does not count: it ignores it as an ended request's.  A
-	   worker speaking our extensions (libferry) keeps a connection only
-	   once it read the end of STDIN, and sends END_REQUEST after that:
-	   without a body, there is no need to ask the kernel. */
-	if (!w->stdin_done || ((w->extensions == 0 || w->stdin_body) &&
-	    !wchan_consumed(&w->ch, w->notify_tail, FERRY_CLOSE_NOTIFY_LEN)))
-		wchan_close(&w->ch);
-	else
-		wchan_pause(&w->ch, 0);
+}
+
+/* END_REQUEST: the worker is free again. */
+static void
+pool_req_served(void *arg)
+{
+	struct worker	*w = arg;
+
+	worker_timer(w, 0);
 	w->nserved++;
 	w->app->backoff = 0;
-	if (w->gone_at != 0)
+	if (w->req.gone_at != 0)
 		worker_gone_done(w, "reused");
-	if (c != NULL) {
-		w->c = NULL;
-		conn_app_detached(c);
-		if (pstatus == FCGI_REQUEST_COMPLETE)
-			conn_app_end(c, 1);
-		else {
-			log_warnx("%s[%d]: request refused (protocol status "
-			    "%u)", w->app->conf->name, (int)w->pid, pstatus);
-			conn_app_fail(c, pstatus == FCGI_OVERLOADED ? 503 : 502);
-		}
-	}
 	worker_after_request(w);
 }
 
@@ -1211,7 +896,6 @@ static void
 pool_ch_closed(void *arg, const char *why)
 {
 	struct worker	*w = arg;
-	struct conn	*c = w->c;
 
 	if (w->state == WORKER_STARTING) {
 		log_debug("%s[%d]: %s before answering FCGI_GET_VALUES",
@@ -1219,44 +903,62 @@ pool_ch_closed(void *arg, const char *why)
 		worker_ready(w, 0);
 		return;
 	}
-	if (!w->active) {
+	if (!fcgireq_running(&w->req)) {
 		if (w->exited)
 			worker_after_request(w);
 		return;		/* the worker did not keep the connection */
 	}
-	w->active = 0;
 	worker_timer(w, 0);
-	if (c != NULL && !w->answered && !w->copy_over &&
-	    (w->reused || w->nserved > 0) && w->retries < POOL_RETRIES) {
-		/* Dropped unread (see the top of this file): again. */
-		log_info("%s[%d]: %s before answering; the request goes back "
-		    "to the queue", w->app->conf->name, (int)w->pid, why);
-		w->c = NULL;
-		conn_app_detached(c);
-		pool_retry(w->app, w, c);
-		if (!w->exited && !w->reused) {
-			/* A fresh connection dropped: the worker is broken
-			   or on its way out. */
-			worker_kill(w, "dropped a request");
-			pool_next(w->app);
-		} else
-			worker_after_request(w);
-		return;
-	}
-	log_warnx("%s[%d]: %s in the middle of a request", w->app->conf->name,
-	    (int)w->pid, why);
-	worker_body_drop(w);
-	if (c != NULL) {
-		w->c = NULL;
-		conn_app_detached(c);
-		conn_app_fail(c, 502);
-	}
+	fcgireq_closed(&w->req, why, w->nserved > 0);
+}
+
+/* The worker dropped the request unread: c goes back to the queue. */
+static void
+pool_req_retry(void *arg, struct conn *c)
+{
+	struct worker	*w = arg;
+
+	pool_retry(w->app, w, c);
+	if (!w->exited && !w->req.reused) {
+		/* A fresh connection dropped: the worker is broken or on its
+		   way out. */
+		worker_kill(w, "dropped a request");
+		pool_next(w->app);
+	} else
+		worker_after_request(w);
+}
+
+/* The channel failed under a request. */
+static void
+pool_req_lost(void *arg, const char *why)
+{
+	struct worker	*w = arg;
+
+	worker_timer(w, 0);
 	if (w->exited) {
 		worker_after_request(w);
 		return;
 	}
-	worker_kill(w, "lost its channel mid-request");
+	pool_req_kill(w, why);
+}
+
+static void
+pool_req_kill(void *arg, const char *why)
+{
+	struct worker	*w = arg;
+
+	worker_kill(w, why);
 	pool_next(w->app);
+}
+
+/* FCGI_ABORT_REQUEST went out: its END_REQUEST is awaited. */
+static void
+pool_req_aborting(void *arg)
+{
+	struct worker	*w = arg;
+
+	worker_set_state(w, WORKER_ABORTING);
+	worker_timer(w, pool_kill_grace(w->app->m));
 }
 
 /* Puts c back at the head of the queue with what it needs for another
@@ -1267,25 +969,26 @@ pool_retry(struct pool_app *a, struct worker *w, struct conn *c)
 	struct pool_retry	*r;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
-		worker_body_drop(w);
+		fcgireq_body_drop(&w->req);
 		conn_app_fail(c, 502);
 		return;
 	}
 	r->c = c;
-	r->n = w->retries + 1;
+	r->n = w->req.retries + 1;
 	/* The replayed part and the part copied since, in order. */
-	r->len = w->replay_len + w->copy_len;
+	r->len = w->req.replay_len + w->req.copy_len;
 	if (r->len > 0 && (r->body = malloc(r->len)) == NULL) {
 		free(r);
-		worker_body_drop(w);
+		fcgireq_body_drop(&w->req);
 		conn_app_fail(c, 502);
 		return;
 	}
-	if (w->replay_len > 0)
-		memcpy(r->body, w->replay, w->replay_len);
-	if (w->copy_len > 0)
-		memcpy(r->body + w->replay_len, w->copy, w->copy_len);
-	worker_body_drop(w);
+	if (w->req.replay_len > 0)
+		memcpy(r->body, w->req.replay, w->req.replay_len);
+	if (w->req.copy_len > 0)
+		memcpy(r->body + w->req.replay_len, w->req.copy,
+		    w->req.copy_len);
+	fcgireq_body_drop(&w->req);
 	r->next = a->retries;
 	a->retries = r;
 	app_queue_wait_front(&a->queue, c);
@@ -1304,88 +1007,19 @@ pool_retry_take(struct pool_app *a, struct conn *c)
 	return NULL;
 }
 
-/* Forgets the body copies of the request that ran on w. */
-static void
-worker_body_drop(struct worker *w)
-{
-	free(w->copy);
-	free(w->replay);
-	w->copy = w->replay = NULL;
-	w->copy_len = w->replay_len = w->replay_off = 0;
-}
-
-/* Client gone (or the response failed): the app's on_client_gone
-   policy, for workers that do not speak close-notify. */
-static void
-pool_detach(void *arg, const char *why)
-{
-	struct worker	*w = arg;
-	struct conn	*c = w->c;
-	struct master	*m = w->app->m;
-
-	if (c == NULL)
-		return;
-	w->c = NULL;
-	conn_app_detached(c);
-	if (!w->active)
-		return;
-	if (w->hijacking) {
-		/* The client failed while its response was flushed. */
-		w->hijacking = 0;
-		worker_hijack_refuse(w, w->reqid, FERRY_REFUSED_GONE);
-	}
-	w->gone_at = ev_now(m->loop);
-	wchan_pause(&w->ch, 0);		/* its output is discarded now */
-	if (!w->stdin_done) {
-		/* End the body early, so that a reader sees its end. */
-		w->stdin_done = 1;
-		wchan_record(&w->ch, FCGI_STDIN, w->reqid, NULL, 0);
-		wchan_send(&w->ch);
-	}
-	worker_body_drop(w);
-	if (w->extensions & WORKER_EXT_CLOSE_NOTIFY) {
-		/* A worker that speaks close-notify hears why and stops by
-		   itself; the policies are for legacy workers (DESIGN.md,
-		   close-notify rule 7).  Its output is discarded. */
-		log_info("%s[%d]: %s: sending close-notify",
-		    w->app->conf->name, (int)w->pid, why);
-		worker_notify(w, FERRY_REASON_GONE);
-		return;
-	}
-	switch (w->app->conf->on_client_gone) {
-	case CONF_GONE_ABORT:
-		log_info("%s[%d]: %s: aborting the request",
-		    w->app->conf->name, (int)w->pid, why);
-		wchan_record(&w->ch, FCGI_ABORT_REQUEST, w->reqid, NULL, 0);
-		wchan_send(&w->ch);
-		worker_set_state(w, WORKER_ABORTING);
-		worker_timer(w, pool_kill_grace(m));
-		break;
-	case CONF_GONE_TERMINATE:
-		w->active = 0;
-		worker_kill(w, why);
-		pool_next(w->app);
-		break;
-	default:
-		log_info("%s[%d]: %s: letting the request finish",
-		    w->app->conf->name, (int)w->pid, why);
-		break;
-	}
-}
-
 /* Logs and counts the time from the client's leaving to the worker's
    reuse or exit. */
 static void
 worker_gone_done(struct worker *w, const char *what)
 {
 	struct pool	*p = w->app->p;
-	double		 t = ev_now(w->app->m->loop) - w->gone_at;
+	double		 t = ev_now(w->app->m->loop) - w->req.gone_at;
 
 	p->ngone++;
 	p->gone_time += t;
 	log_info("%s[%d]: %s %.3f s after its client left", w->app->conf->name,
 	    (int)w->pid, what, t);
-	w->gone_at = 0;
+	w->req.gone_at = 0;
 }
 
 /* SIGTERM to the worker's process group, SIGKILL after kill_grace; the
@@ -1393,15 +1027,7 @@ worker_gone_done(struct worker *w, const char *what)
 static void
 worker_kill(struct worker *w, const char *why)
 {
-	struct conn	*c = w->c;
-
-	if (c != NULL) {
-		w->c = NULL;
-		conn_app_detached(c);
-		conn_app_fail(c, 502);
-	}
-	w->active = 0;
-	worker_body_drop(w);
+	fcgireq_drop(&w->req, 502);
 	wchan_close(&w->ch);
 	if (w->exited || w->state == WORKER_DEAD)
 		return;
@@ -1417,7 +1043,6 @@ worker_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
 	struct worker	*w = container_of(t, struct worker, timer);
 	struct pool_app	*a = w->app;
-	struct conn	*c;
 
 	switch (w->state) {
 	case WORKER_STARTING:
@@ -1435,11 +1060,7 @@ worker_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	case WORKER_BUSY:
 		log_warnx("%s[%d]: no response within the request timeout",
 		    a->conf->name, (int)w->pid);
-		if ((c = w->c) != NULL) {
-			w->c = NULL;
-			conn_app_detached(c);
-			conn_app_fail(c, 504);
-		}
+		fcgireq_fail(&w->req, 504);
 		worker_kill(w, "request timeout");
 		pool_next(a);
 		break;
@@ -1455,12 +1076,7 @@ worker_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 			   within the request's time. */
 			log_warnx("%s[%d]: channel still open after the "
 			    "worker's exit", a->conf->name, (int)w->pid);
-			if ((c = w->c) != NULL) {
-				w->c = NULL;
-				conn_app_detached(c);
-				conn_app_fail(c, 504);
-			}
-			w->active = 0;
+			fcgireq_drop(&w->req, 504);
 			wchan_close(&w->ch);
 			worker_free(w);
 			pool_next(a);
@@ -1499,7 +1115,7 @@ worker_child_cb(struct ev_loop *loop, ev_child *cw, int revents)
 	else
 		log_warnx("%s[%d]: worker exited with status %d after %.2f s",
 		    a->conf->name, (int)w->pid, WEXITSTATUS(st), lived);
-	if (w->gone_at != 0)
+	if (w->req.gone_at != 0)
 		worker_gone_done(w, "exited");
 	if (failed_start && !m->stopping) {
 		pool_backoff(a);
@@ -1508,7 +1124,7 @@ worker_child_cb(struct ev_loop *loop, ev_child *cw, int revents)
 	} else if (lived > POOL_BACKOFF_RESET)
 		a->backoff = 0;
 	/* A request still running reads the channel to its end first. */
-	if (w->active && wchan_is_open(&w->ch)) {
+	if (fcgireq_running(&w->req) && wchan_is_open(&w->ch)) {
 		worker_set_state(w, WORKER_STOPPING);
 		if (!ev_is_active(&w->timer))
 			worker_timer(w, pool_kill_grace(m));
@@ -1544,120 +1160,9 @@ worker_free(struct worker *w)
 			*pp = w->next;
 			break;
 		}
-	worker_body_drop(w);
+	fcgireq_body_drop(&w->req);
 	wchan_free(&w->ch);
 	unlink(w->path);
 	free(w);
 }
 
-/* One CLOSE_NOTIFY record for the running request, never blocking: the
-   record joins the channel's output queue. */
-static void
-worker_notify(struct worker *w, uint8_t reason)
-{
-	if (!w->active || w->hijacked ||
-	    !(w->extensions & WORKER_EXT_CLOSE_NOTIFY))
-		return;
-	if (wchan_record(&w->ch, FERRY_CLOSE_NOTIFY, w->reqid, &reason, 1) ==
-	    -1)
-		return;
-	/* After the end of STDIN nothing else goes to this worker for the
-	   request: these records are the stream's tail. */
-	if (w->stdin_done)
-		w->notify_tail += FERRY_CLOSE_NOTIFY_LEN;
-	wchan_send(&w->ch);
-}
-
-/* The client pipelined its next request (conn.c says so once). */
-static void
-pool_pipelined(void *arg)
-{
-	struct worker	*w = arg;
-
-	log_debug("%s[%d]: the client pipelined its next request",
-	    w->app->conf->name, (int)w->pid);
-	worker_notify(w, FERRY_REASON_PIPELINED);
-}
-
-/*
- * The worker asks for its request's client socket (DESIGN.md, "Hijack
- * semantics").  Refused when the request is not the one running, was
- * hijacked already, has its response complete, or its client is gone.
- */
-static void
-worker_hijack(struct worker *w, uint16_t id)
-{
-	const char	*why;
-
-	if (!w->active || id != w->reqid || id == FCGI_NULL_REQUEST_ID) {
-		worker_hijack_refuse(w, id, FERRY_REFUSED_STALE);
-		return;
-	}
-	w->answered = 1;		/* no retry from now on */
-	worker_body_drop(w);
-	if (w->hijacked || w->hijacking)
-		why = FERRY_REFUSED_TWICE;
-	else if (w->stdout_done)
-		why = FERRY_REFUSED_COMPLETE;
-	else if (w->c == NULL)
-		why = FERRY_REFUSED_GONE;
-	else
-		why = conn_app_hijack(w->c);
-	if (why != NULL) {
-		log_info("%s[%d]: hijack refused: %s", w->app->conf->name,
-		    (int)w->pid, why);
-		worker_hijack_refuse(w, id, why);
-		return;
-	}
-	/* No more body: what is left goes with the socket. */
-	w->hijacking = 1;
-}
-
-static void
-worker_hijack_refuse(struct worker *w, uint16_t id, const char *why)
-{
-	w->notify_tail = 0;		/* not a close-notify at the end */
-	if (wchan_record(&w->ch, FERRY_HIJACK_REFUSED, id, why,
-	    strlen(why)) == 0)
-		wchan_send(&w->ch);
-}
-
-/* conn.c handed the socket over: it goes to the worker with the bytes
-   the master read and did not pass on, as a HIJACKED stream whose first
-   record carries the fd. */
-static void
-pool_hijacked(void *arg, int fd, const char *p, size_t len)
-{
-	struct worker	*w = arg;
-	size_t		 first = len > 0 ? fcgi_stream_chunk(len) : 0;
-
-	w->c = NULL;
-	w->hijacking = 0;
-	w->hijacked = 1;
-	/* STDIN ends here for both sides: the rest went with the socket. */
-	w->stdin_done = 1;
-	w->notify_tail = 0;
-	log_info("%s[%d]: took over its client connection (%zu bytes "
-	    "buffered)", w->app->conf->name, (int)w->pid, len);
-	if (wchan_record_fd(&w->ch, FERRY_HIJACKED, w->reqid, p, first,
-	    fd) == -1 ||
-	    (len > first && wchan_stream(&w->ch, FERRY_HIJACKED, w->reqid,
-	    p + first, len - first) == -1) ||
-	    (len > 0 && wchan_record(&w->ch, FERRY_HIJACKED, w->reqid, NULL,
-	    0) == -1)) {
-		/* The client's socket is closed with the channel. */
-		log_warn("%s[%d]: handing over a client socket",
-		    w->app->conf->name, (int)w->pid);
-		wchan_close(&w->ch);
-		w->active = 0;
-		worker_timer(w, 0);
-		if (w->exited) {
-			worker_after_request(w);
-			return;
-		}
-		worker_kill(w, "lost its channel during a hijack");
-		pool_next(w->app);
-		return;
-	}
-	wchan_send(&w->ch);
-}

@@ -16,9 +16,6 @@
 #define POOL_BACKOFF_MAX	10.0	/* s: the delay doubles up to this */
 #define POOL_BACKOFF_RESET	10.0	/* s: a worker that lived this long
 					   resets the back-off */
-#define POOL_RETRIES		2	/* tries again of a request that a
-					   worker dropped unread */
-#define POOL_REPLAY_MAX	(64 * 1024)	/* larger bodies: no retry */
 
 struct master;
 struct conn;

@@ -26,7 +26,7 @@
 #include "server/conn.h"
 #include "server/limits.h"
 #include "server/log.h"
-#include "server/master.h"
+#include "server/master-t.h"
 #include "server/spawn.h"
 #include "server/util.h"
 

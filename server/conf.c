@@ -21,13 +21,24 @@
 #include <unistd.h>
 
 #include "server/conf.h"
-#include "server/conf-int.h"
 #include "server/confargs.h"
 #include "server/confread.h"
 #include "server/confval.h"
 #include "server/log.h"
 
 #define CONF_ERR_MAX	CONFREAD_ERR_MAX
+
+static struct conf_app *conf_app_add(struct conf *, const char *,
+		    enum conf_app_type);
+static int	conf_app_finish(struct conf_app *, int, int, int, char *,
+		    size_t);
+static int	conf_check_prefix(const struct conf *, size_t, const char *,
+		    char *, size_t);
+
+/* What confargs_apply adds the apps of --cgi and --app with. */
+static const struct confargs_ops conf_args_ops = {
+	conf_check_prefix, conf_app_add, conf_app_finish
+};
 
 enum conf_key {
 	/* [server] */
@@ -244,7 +255,7 @@ conf_app_free(struct conf_app *a)
 /* Appends an app of type type named name (copied), with the defaults of
    conf_keys and empty args and env lists.  Returns it, or NULL when out
    of memory. */
-struct conf_app *
+static struct conf_app *
 conf_app_add(struct conf *c, const char *name, enum conf_app_type type)
 {
 	struct conf_app	*apps, *a;
@@ -286,7 +297,7 @@ conf_free(struct conf *c)
 
 /* A URL path prefix: '/' first, printable ASCII without space, '?', '#';
    not used by another app than apps[self]. */
-int
+static int
 conf_check_prefix(const struct conf *c, size_t self, const char *p,
     char *err, size_t errlen)
 {
@@ -360,7 +371,7 @@ conf_workers_resolve(struct conf_app *a, int has_w, int has_min, int has_max,
 
 /* Resolves the defaults that depend on a's type (on_client_gone, the
    worker counts: has_* say which the app set) and checks the counts. */
-int
+static int
 conf_app_finish(struct conf_app *a, int has_w, int has_min, int has_max,
     char *err, size_t errlen)
 {
@@ -798,7 +809,7 @@ conf_load(struct conf *c, int argc, char *argv[])
 	f.c = c;
 	if ((rc = confargs_parse(&ar, argc, argv)) == 0 &&
 	    ((ar.file != NULL && confread_file(ar.file, &conf_file_ops,
-	    &f) == -1) || confargs_apply(c, &ar) == -1))
+	    &f) == -1) || confargs_apply(c, &ar, &conf_args_ops) == -1))
 		rc = -1;
 	confargs_free(&ar);
 	if (rc != 0)

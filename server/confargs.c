@@ -10,15 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/conf.h"
-#include "server/conf-int.h"
+#include "server/conf-t.h"
 #include "server/confargs.h"
 #include "server/confval.h"
 
 #define CONFARGS_ERR_MAX	512
 
 static void	confargs_usage(FILE *, int);
-static int	confargs_set(struct conf *, const struct confargs *);
+static int	confargs_set(struct conf *, const struct confargs *,
+		    const struct confargs_ops *);
 
 static void
 confargs_usage(FILE *fp, int full)
@@ -56,7 +56,8 @@ confargs_usage(FILE *fp, int full)
 
 /* confargs_apply without the usage line. */
 static int
-confargs_set(struct conf *c, const struct confargs *ar)
+confargs_set(struct conf *c, const struct confargs *ar,
+    const struct confargs_ops *ops)
 {
 	struct conf_listen	*ls = NULL;
 	struct conf_app		*a;
@@ -122,14 +123,14 @@ confargs_set(struct conf *c, const struct confargs *ar)
 			fprintf(stderr, "ferryd: %s\n", strerror(errno));
 			return -1;
 		}
-		if (conf_check_prefix(c, (size_t)-1, prefix, err,
+		if (ops->check_prefix(c, (size_t)-1, prefix, err,
 		    sizeof(err)) == -1) {
 			fprintf(stderr, "ferryd: %s %s: %s\n", opt, ar->apps[i],
 			    err);
 			free(prefix);
 			return -1;
 		}
-		if ((a = conf_app_add(c, prefix,
+		if ((a = ops->app_add(c, prefix,
 		    (enum conf_app_type)ar->app_types[i])) == NULL) {
 			fprintf(stderr, "ferryd: %s\n", strerror(errno));
 			free(prefix);
@@ -147,7 +148,7 @@ confargs_set(struct conf *c, const struct confargs *ar)
 		if (a->type == CONF_APP_FASTCGI && workers != 0)
 			a->workers = a->min_workers = a->max_workers =
 			    (int)workers;
-		if (conf_app_finish(a, workers != 0, workers != 0,
+		if (ops->app_finish(a, workers != 0, workers != 0,
 		    workers != 0, err, sizeof(err)) == -1) {
 			fprintf(stderr, "ferryd: %s %s: %s\n", opt, ar->apps[i],
 			    err);
@@ -255,9 +256,10 @@ confargs_parse(struct confargs *ar, int argc, char *argv[])
 }
 
 int
-confargs_apply(struct conf *c, const struct confargs *ar)
+confargs_apply(struct conf *c, const struct confargs *ar,
+    const struct confargs_ops *ops)
 {
-	if (confargs_set(c, ar) == -1) {
+	if (confargs_set(c, ar, ops) == -1) {
 		confargs_usage(stderr, 0);
 		return -1;
 	}

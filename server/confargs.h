@@ -8,7 +8,20 @@
 
 #include <stddef.h>
 
-struct conf;
+#include "server/conf-t.h"
+
+/* What conf.c lends confargs_apply to add the apps of --cgi and --app:
+   check a prefix, add an app with its defaults, finish it (see conf.c's
+   conf_check_prefix, conf_app_add, conf_app_finish). */
+struct confargs_ops {
+	int		 (*check_prefix)(const struct conf *c, size_t self,
+			    const char *p, char *err, size_t errlen);
+	struct conf_app	*(*app_add)(struct conf *c, const char *name,
+			    enum conf_app_type type);
+	int		 (*app_finish)(struct conf_app *a, int has_w,
+			    int has_min, int has_max, char *err,
+			    size_t errlen);
+};
 
 /* The options given; the strings point into argv. */
 struct confargs {
@@ -28,9 +41,11 @@ struct confargs {
  * command line) on stderr.  Call confargs_free(ar) after any of them.
  */
 int	confargs_parse(struct confargs *ar, int argc, char *argv[]);
-/* Applies *ar over *c (and the default listen address when none is set).
-   Returns 0, or -1 after a message and the usage line on stderr. */
-int	confargs_apply(struct conf *c, const struct confargs *ar);
+/* Applies *ar over *c (and the default listen address when none is set),
+   adding apps through ops.  Returns 0, or -1 after a message and the
+   usage line on stderr. */
+int	confargs_apply(struct conf *c, const struct confargs *ar,
+	    const struct confargs_ops *ops);
 /* Frees what confargs_parse allocated; harmless twice. */
 void	confargs_free(struct confargs *ar);
 

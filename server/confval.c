@@ -24,7 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "server/conf.h"
+#include "server/conf-t.h"
 #include "server/confval.h"
 
 #define CONFVAL_PWBUF_MAX	(1024 * 1024)	/* getpwnam_r, getgrnam_r */

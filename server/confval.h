@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "server/conf.h"
+#include "server/conf-t.h"
 
 /* snprintf into err; returns -1, so that a failure reads
    "return confval_errf(err, errlen, ...)". */

@@ -37,11 +37,11 @@
 
 #include "protocol/cgienv.h"
 #include "protocol/fcgi.h"
-#include "server/app.h"
+#include "server/app-t.h"
 #include "server/conn.h"
 #include "server/limits.h"
 #include "server/log.h"
-#include "server/master.h"
+#include "server/master-t.h"
 #include "server/util.h"
 
 enum conn_timeout {

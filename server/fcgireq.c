@@ -29,7 +29,7 @@
 #include "server/conn.h"
 #include "server/fcgireq.h"
 #include "server/log.h"
-#include "server/master.h"
+#include "server/master-t.h"
 #include "server/wchan.h"
 
 /* A growable byte buffer for PARAMS. */

@@ -18,7 +18,7 @@
 #include "server/limits.h"
 #include "server/listen.h"
 #include "server/log.h"
-#include "server/master.h"
+#include "server/master-t.h"
 #include "server/util.h"
 
 struct listener {

@@ -43,7 +43,7 @@
 #include "server/fcgireq.h"
 #include "server/limits.h"
 #include "server/log.h"
-#include "server/master.h"
+#include "server/master-t.h"
 #include "server/pool.h"
 #include "server/spawn.h"
 #include "server/util.h"

@@ -1,0 +1,37 @@
+/*
+ * The types of the boundary between connections and apps (see app.h):
+ * conn.c dispatches through struct app_type and needs nothing else of
+ * app.c, so it includes only this.
+ */
+#ifndef FERRY_SERVER_APP_T_H
+#define FERRY_SERVER_APP_T_H
+
+struct conn;
+struct master;
+struct app_queue;
+
+struct app_type {
+	/* Runs c's request (routed to an app of this type, its script
+	   resolved) now, or queues it; answers an error itself. */
+	void		(*request)(struct conn *c);
+	/* 1 when c's app takes a chunked request body raw, still chunked;
+	   NULL: never. */
+	int		(*takes_raw_chunked)(struct conn *c);
+	/* Processes not reaped yet: a graceful stop ends at none. */
+	unsigned int	(*running)(struct master *m);
+	/* A graceful stop begins (may be NULL). */
+	void		(*stop)(struct master *m);
+	/* The graceful stop's deadline passed: kill the rest (may be NULL). */
+	void		(*kill)(struct master *m);
+};
+
+/* A FIFO of connections waiting for an app.  left, when set, hears of
+   a connection taken out because its client left or it waited too long
+   (not of those popped). */
+struct app_queue {
+	struct conn	*head, *tail;
+	unsigned int	 n;
+	void		(*left)(struct app_queue *q, struct conn *c);
+};
+
+#endif

@@ -1,0 +1,105 @@
+/*
+ * ferryd's settings as types: the defaults and limits, struct conf and
+ * its apps and listen addresses (conf.h has the functions).  The conf
+ * files below conf.c (confval.c, confargs.c) need only these.
+ */
+#ifndef FERRY_SERVER_CONF_T_H
+#define FERRY_SERVER_CONF_T_H
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "protocol/http1.h"
+
+#define CONF_DEFAULT_LISTEN		"127.0.0.1:8080"
+#define CONF_DEFAULT_MAX_CONNS	1024
+#define CONF_DEFAULT_MAX_BODY		(64ULL * 1024 * 1024)	/* 413 beyond */
+#define CONF_DEFAULT_MAX_PROCS	64	/* concurrent CGI processes, per app */
+#define CONF_DEFAULT_QUEUE		256	/* requests waiting for a process */
+#define CONF_DEFAULT_HEADER_TIMEOUT	10.0	/* s: whole request head */
+#define CONF_DEFAULT_BODY_TIMEOUT	30.0	/* s: idle while reading a body */
+#define CONF_DEFAULT_KEEPALIVE_TIMEOUT 15.0	/* s: idle between requests */
+#define CONF_DEFAULT_WRITE_TIMEOUT	30.0	/* s: client not reading */
+#define CONF_DEFAULT_REQUEST_TIMEOUT	60.0	/* s: script's response */
+#define CONF_DEFAULT_SHUTDOWN_TIMEOUT	10.0	/* s: graceful stop */
+#define CONF_DEFAULT_KILL_GRACE	2.0	/* s: SIGTERM to SIGKILL */
+#define CONF_DEFAULT_IDLE_TIMEOUT	60.0	/* s: idle worker above min_workers */
+#define CONF_DEFAULT_MAX_TARGET	HTTP1_DEFAULT_MAX_TARGET	/* 414 beyond */
+#define CONF_DEFAULT_MAX_HEAD		HTTP1_DEFAULT_MAX_HEAD	/* 431 beyond */
+#define CONF_DEFAULT_MAX_FIELDS	HTTP1_DEFAULT_MAX_FIELDS	/* 431 beyond */
+#define CONF_DEFAULT_WORKERS		2	/* FastCGI workers started */
+#define CONF_DEFAULT_MAX_REQUESTS	0	/* per worker; 0: no recycling */
+
+/* Ranges accepted for the settings (inclusive). */
+#define CONF_MAX_SECONDS		1000000	/* any timeout */
+#define CONF_MAX_CONNS_LIMIT		1000000
+#define CONF_MAX_BODY_LIMIT		(1ULL << 50)
+#define CONF_MIN_TARGET_LIMIT		64
+#define CONF_MIN_HEAD_LIMIT		256
+#define CONF_MAX_HEAD_LIMIT		(1024 * 1024)	/* also max_target */
+#define CONF_MAX_FIELDS_LIMIT		10000
+#define CONF_MAX_WORKERS_LIMIT		1024
+#define CONF_MAX_PROCS_LIMIT		100000
+#define CONF_MAX_QUEUE_LIMIT		1000000
+#define CONF_MAX_REQUESTS_LIMIT	1000000000
+#define CONF_MAX_NAME			64	/* app name in [app NAME] */
+#define CONF_MAX_PREFIX		1024
+
+enum conf_app_type { CONF_APP_CGI, CONF_APP_FASTCGI };
+enum conf_gone { CONF_GONE_DEFAULT, CONF_GONE_FINISH, CONF_GONE_ABORT,
+	CONF_GONE_TERMINATE };
+
+struct conf_listen {
+	char			*spec;		/* as given, for logs */
+	int			 family;	/* AF_INET, AF_INET6, AF_UNIX */
+	struct sockaddr_storage	 addr;
+	socklen_t		 addrlen;
+};
+
+struct conf_app {
+	char			*name;		/* NAME of [app NAME], or the
+						   prefix for --cgi/--app */
+	enum conf_app_type	 type;
+	char			*prefix;	/* URL path prefix, e.g. "/cgi-bin/" */
+	char			*root;		/* CGI: script directory (realpath) */
+	char			*command;	/* FastCGI: program */
+	char			**args;		/* FastCGI: argv[1..], NULL-ended */
+	char			**env;		/* names passed through from
+						   ferryd's environment, NULL-ended */
+	int			 workers, min_workers, max_workers;
+						/* FastCGI: started, kept,
+						   at most; min <= workers <= max */
+	unsigned int		 max_requests;	/* 0: no limit */
+	unsigned int		 max_procs;	/* CGI: concurrent processes */
+	unsigned int		 queue;		/* waiting requests */
+	double			 request_timeout;
+	double			 idle_timeout;	/* FastCGI */
+	enum conf_gone	 on_client_gone;	/* never CONF_GONE_DEFAULT
+						   after conf_load */
+	char			*user, *group;	/* NULL: ferryd's own */
+	uid_t			 uid;		/* when user or group is set: */
+	gid_t			 gid;		/* resolved at load; group
+						   defaults to user's primary
+						   one, user to ferryd's */
+	int			 isolation_request;	/* 1: one request
+							   per worker */
+};
+
+struct conf {
+	struct conf_listen	*listens;
+	size_t			 nlistens;
+	struct conf_app	*apps;
+	size_t			 napps;
+	char			*access_log;	/* NULL: stderr */
+	char			*error_log;	/* NULL: stderr */
+	int			 log_level;	/* enum log_level */
+	unsigned int		 max_conns;
+	uint64_t		 max_body;
+	size_t			 max_target, max_head, max_fields;
+	double			 header_timeout, body_timeout, keepalive_timeout,
+				 write_timeout, shutdown_timeout, kill_grace;
+};
+
+#endif

@@ -103,8 +103,6 @@ static void	conn_local_redirect(struct conn *, const struct cgiresp *);
 static void	conn_app_release(struct conn *, const char *);
 static void	conn_tell_pipelined(struct conn *);
 static void	conn_hijack_finish(struct conn *);
-static void	conn_chunk_peek(struct conn *, const char **, size_t *);
-static void	conn_chunk_consume(struct conn *, size_t);
 
 const char *
 conn_state_name(enum conn_state s)
@@ -264,8 +262,7 @@ conn_attach(struct conn_sock *sk)
 		log_warn("conn_attach");
 		conn_idle_close(sk, "out of memory");
 		return NULL;
-	} else
-		c->req.cbody_fd = -1;
+	}
 	conn_idle_remove(m, sk);
 	sk->c = c;
 	c->sock = sk;
@@ -409,7 +406,6 @@ conn_put(struct master *m, struct conn *c)
 	}
 	memset(c, 0, sizeof(*c));
 	c->req.r.fields = fields;
-	c->req.cbody_fd = -1;
 	c->in = in;
 	c->in_cap = in_cap;
 	c->out = out;
@@ -623,13 +619,13 @@ conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		}
 		c->in_len = c->in_off = 0;
 	}
-	if (c->req.chunk_bad && c->state == CONN_DISPATCHED) {
-		/* Fed by conn_chunk_peek. */
+	if (reqbody_error(&c->req.body) && c->state == CONN_DISPATCHED) {
+		/* Fed by conn_body_peek. */
 		log_info("%s:%u: bad chunked request body", c->peer_addr,
 		    c->peer_port);
 		c->req.keep_alive = 0;
 		c->linger = !c->rd_eof;
-		conn_app_fail(c, c->req.chunk_bad);
+		conn_app_fail(c, reqbody_error(&c->req.body));
 		return;
 	}
 	if (c->rd_eof) {
@@ -723,8 +719,9 @@ conn_eof(struct conn *c)
 		/* EOF with bytes buffered (the rest of the body, pipelined
 		   requests) is a half-close: the client waits for its
 		   answers.  Otherwise it is gone (close-notify rule 4). */
-		if (conn_unconsumed(c) > 0 || (c->req.chunked &&
-		    !c->req.chunk_raw && !conn_body_complete(c)))
+		if (conn_unconsumed(c) > 0 ||
+		    (reqbody_kind(&c->req.body) == REQBODY_MEMORY &&
+		    !conn_body_complete(c)))
 			return;
 		conn_close(c, conn_body_complete(c) ? "client gone" :
 		    "client gone during the request body");
@@ -782,19 +779,11 @@ conn_advance(struct conn *c)
 		else
 			conn_tell_pipelined(c);
 		return;
-	case CONN_DRAIN: {
-		size_t	take = conn_unconsumed(c);
-
-		if (take > c->req.body_left)
-			take = (size_t)c->req.body_left;
-		c->in_off += take;
-		c->req.body_left -= take;
-		if (c->req.body_left == 0) {
-			c->req.body_done = 1;
+	case CONN_DRAIN:
+		c->in_off += reqbody_skip(&c->req.body, conn_unconsumed(c));
+		if (reqbody_unread(&c->req.body) == 0)
 			conn_request_done(c);
-		}
 		return;
-	}
 	default:
 		return;
 	}
@@ -828,7 +817,6 @@ conn_request_start(struct conn *c, size_t head_len)
 	q->start = ev_now(m->loop);
 	q->body_len = -1;
 	q->app_length = -1;
-	q->cbody_fd = -1;
 	q->is_head = r->method.len == 4 && memcmp(r->method.p, "HEAD", 4) == 0;
 	if (r->minor >= 1)
 		q->keep_alive = !(r->flags & HTTP1_F_CLOSE);
@@ -839,23 +827,14 @@ conn_request_start(struct conn *c, size_t head_len)
 	c->nreq++;
 	conn_set_state(c, CONN_DISPATCHED);
 
-	switch (r->body) {
-	case HTTP1_BODY_LENGTH:
-		q->body_left = r->content_length;
+	reqbody_start(&q->body, r->body, r->content_length,
+	    m->conf->max_body, CONN_CBODY_MEM);
+	if (r->body == HTTP1_BODY_LENGTH) {
 		q->body_len = (int64_t)r->content_length;
-		q->body_done = r->content_length == 0;
 		if (r->content_length > m->conf->max_body) {
 			conn_respond(c, 413, NULL, 1);
 			return;
 		}
-		break;
-	case HTTP1_BODY_CHUNKED:
-		q->chunked = 1;
-		chunked_init(&q->chunk);
-		break;
-	default:
-		q->body_done = 1;
-		break;
 	}
 	if (r->flags & HTTP1_F_EXPECT_OTHER) {
 		conn_respond(c, 417, NULL, 1);
@@ -872,14 +851,14 @@ conn_request_start(struct conn *c, size_t head_len)
 	conn_route(c);
 	if (c->state != CONN_DISPATCHED)
 		return;		/* answered, or closed */
-	if (q->chunked && pool_takes_raw_chunked(c)) {
+	if (r->body == HTTP1_BODY_CHUNKED && pool_takes_raw_chunked(c)) {
 		/* Streamed raw: the worker decodes it, and a hijack hands
 		   the rest over exactly as the client sent it. */
-		q->chunk_raw = 1;
+		reqbody_set_raw(&q->body);
 		conn_dispatch(c);
 		return;
 	}
-	if (q->chunked) {
+	if (r->body == HTTP1_BODY_CHUNKED) {
 		conn_set_state(c, CONN_READ_BODY);
 		have = conn_unconsumed(c);
 		if ((r->flags & HTTP1_F_EXPECT_CONTINUE) && have == 0 &&
@@ -960,7 +939,7 @@ conn_local_redirect(struct conn *c, const struct cgiresp *cr)
 		q->r.query.len = 0;
 	}
 	q->r.body = HTTP1_BODY_NONE;
-	q->body_detached = 1;
+	reqbody_detach(&q->body);
 	q->body_len = -1;
 	free(q->rhead);
 	q->rhead = NULL;
@@ -976,80 +955,29 @@ conn_local_redirect(struct conn *c, const struct cgiresp *cr)
 }
 
 /* Collects a chunked body (CGI needs CONTENT_LENGTH), in memory up to
-   CONN_CBODY_MEM and in an unlinked temp file beyond. */
+   CONN_CBODY_MEM and in an unlinked temp file beyond; dispatches it once
+   whole. */
 static void
 conn_read_chunked(struct conn *c)
 {
 	struct conn_req	*q = &c->req;
-	const char	*data;
-	size_t		 dlen;
-	ssize_t		 n;
+	size_t		 used;
+	int		 st;
 
-	while (!q->chunk.done && conn_unconsumed(c) > 0) {
-		n = chunked_decode(&q->chunk, c->in + c->in_off,
-		    conn_unconsumed(c), &data, &dlen);
-		if (n < 0) {
+	st = reqbody_collect(&q->body, c->in + c->in_off, conn_unconsumed(c),
+	    &used);
+	c->in_off += used;
+	if (st == REQBODY_MORE)
+		return;
+	if (st != REQBODY_DONE) {
+		if (st != 500) {
 			q->keep_alive = 0;
 			c->linger = 1;
-			conn_respond(c, 400, NULL, 1);
-			return;
 		}
-		c->in_off += (size_t)n;
-		if (dlen == 0)
-			continue;
-		if (q->cbody_total + dlen > c->m->conf->max_body) {
-			q->keep_alive = 0;
-			c->linger = 1;
-			conn_respond(c, 413, NULL, 1);
-			return;
-		}
-		q->cbody_total += dlen;
-		if (q->cbody_fd == -1 && q->cbody_len + dlen > CONN_CBODY_MEM) {
-			q->cbody_fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC,
-			    0600);
-			if (q->cbody_fd == -1 ||
-			    write(q->cbody_fd, q->cbody, q->cbody_len) !=
-			    (ssize_t)q->cbody_len) {
-				log_warn("chunked body temp file");
-				conn_respond(c, 500, NULL, 1);
-				return;
-			}
-			free(q->cbody);
-			q->cbody = NULL;
-			q->cbody_len = q->cbody_cap = 0;
-		}
-		if (q->cbody_fd != -1) {
-			if (write(q->cbody_fd, data, dlen) != (ssize_t)dlen) {
-				log_warn("chunked body temp file");
-				conn_respond(c, 500, NULL, 1);
-				return;
-			}
-			continue;
-		}
-		if (q->cbody_len + dlen > q->cbody_cap) {
-			size_t	 cap = q->cbody_cap ? q->cbody_cap : 4096;
-			char	*p;
-
-			while (cap < q->cbody_len + dlen)
-				cap *= 2;
-			if ((p = realloc(q->cbody, cap)) == NULL) {
-				conn_respond(c, 500, NULL, 1);
-				return;
-			}
-			q->cbody = p;
-			q->cbody_cap = cap;
-		}
-		memcpy(q->cbody + q->cbody_len, data, dlen);
-		q->cbody_len += dlen;
-	}
-	if (!q->chunk.done)
-		return;
-	q->body_done = 1;
-	q->body_len = (int64_t)q->cbody_total;
-	if (q->cbody_fd != -1 && lseek(q->cbody_fd, 0, SEEK_SET) == -1) {
-		conn_respond(c, 500, NULL, 1);
+		conn_respond(c, st, NULL, 1);
 		return;
 	}
+	q->body_len = (int64_t)reqbody_total(&q->body);
 	conn_set_state(c, CONN_DISPATCHED);
 	conn_dispatch(c);
 }
@@ -1191,7 +1119,7 @@ conn_dispatch_ready(struct conn *c)
 	   running request. */
 	conn_timer_update(c, 0);
 	if ((r->flags & HTTP1_F_EXPECT_CONTINUE) && r->minor >= 1 &&
-	    !c->req.continue_sent && !c->req.body_done &&
+	    !c->req.continue_sent && !reqbody_wire_done(&c->req.body) &&
 	    conn_unconsumed(c) == 0) {
 		conn_out_append(c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
 		c->req.continue_sent = 1;
@@ -1212,47 +1140,18 @@ conn_dispatch_watch(struct conn *c)
 void
 conn_body_peek(struct conn *c, const char **p, size_t *len)
 {
-	struct conn_req	*q = &c->req;
-	size_t		 avail;
-
-	if (q->body_detached) {
-		*p = NULL;
-		*len = 0;
-		return;
-	}
-	if (q->chunk_raw) {
-		conn_chunk_peek(c, p, len);
-		return;
-	}
-	if (q->chunked) {
-		*p = q->cbody + q->cbody_off;
-		*len = q->cbody_len - q->cbody_off;
-		return;
-	}
-	avail = conn_unconsumed(c);
-	if (avail > q->body_left)
-		avail = (size_t)q->body_left;
-	*p = c->in + c->in_off;
-	*len = avail;
+	/* A raw chunked body that turned out bad fails the request from
+	   the loop (conn_read_cb). */
+	if (reqbody_peek(&c->req.body, c->in + c->in_off, conn_unconsumed(c),
+	    p, len))
+		ev_feed_event(c->m->loop, &c->sock->rio, EV_READ);
 }
 
 void
 conn_body_consume(struct conn *c, size_t n)
 {
-	struct conn_req	*q = &c->req;
-
-	if (q->chunk_raw)
-		conn_chunk_consume(c, n);
-	else if (q->chunked) {
-		q->cbody_off += n;
-		if (q->cbody_off < q->cbody_len)
-			return;
-	} else {
-		c->in_off += n;
-		q->body_left -= n;
-		if (q->body_left == 0)
-			q->body_done = 1;
-	}
+	c->in_off += reqbody_consume(&c->req.body, c->in + c->in_off,
+	    conn_unconsumed(c), n);
 	/* A client that half-closed after its body left nothing behind
 	   it once the body is passed on: it is gone now. */
 	if (c->rd_eof && conn_unconsumed(c) == 0 &&
@@ -1267,70 +1166,25 @@ conn_body_consume(struct conn *c, size_t n)
 int
 conn_body_complete(struct conn *c)
 {
-	struct conn_req	*q = &c->req;
-
-	if (q->body_detached)
-		return 1;
-	if (q->chunk_raw)
-		return q->chunk.done;
-	if (q->chunked)
-		return q->chunk.done && q->cbody_off == q->cbody_len;
-	return q->body_left == 0;
+	return reqbody_complete(&c->req.body);
 }
 
-/*
- * The raw bytes of a chunked body ready to pass on: from in_off up to
- * the body's end or the buffer's, found by a copy of the decoder (the
- * real one moves in conn_chunk_consume, over the bytes passed on).  A
- * malformed or too large body shows as nothing more, and fails the
- * request from the loop.
- */
-static void
-conn_chunk_peek(struct conn *c, const char **p, size_t *len)
+int
+conn_body_fd(struct conn *c)
 {
-	struct conn_req		*q = &c->req;
-	struct chunked_dec	 d = q->chunk;
-	const char		*data, *b = c->in + c->in_off;
-	size_t			 dlen, off = 0, have = conn_unconsumed(c);
-	uint64_t		 total = q->cbody_total;
-	ssize_t			 n;
-
-	*p = b;
-	*len = 0;
-	if (q->chunk_bad)
-		return;
-	while (!d.done && off < have) {
-		n = chunked_decode(&d, b + off, have - off, &data, &dlen);
-		if (n < 0 || (total += dlen) > c->m->conf->max_body) {
-			q->chunk_bad = n < 0 ? 400 : 413;
-			ev_feed_event(c->m->loop, &c->sock->rio, EV_READ);
-			break;
-		}
-		off += (size_t)n;
-	}
-	*len = off;
+	return reqbody_fd(&c->req.body);
 }
 
-/* n raw bytes of the chunked body were passed on. */
-static void
-conn_chunk_consume(struct conn *c, size_t n)
+int
+conn_body_take_fd(struct conn *c)
 {
-	struct conn_req	*q = &c->req;
-	const char	*data;
-	size_t		 dlen;
-	ssize_t		 k;
+	return reqbody_take_fd(&c->req.body);
+}
 
-	while (n > 0 && !q->chunk.done) {
-		k = chunked_decode(&q->chunk, c->in + c->in_off, n, &data,
-		    &dlen);
-		if (k <= 0)
-			break;		/* conn_chunk_peek saw it whole */
-		q->cbody_total += dlen;
-		c->in_off += (size_t)k;
-		n -= (size_t)k;
-	}
-	if (q->chunk.done)
-		q->body_done = 1;
+int
+conn_body_raw_chunked(struct conn *c)
+{
+	return reqbody_kind(&c->req.body) == REQBODY_RAW_CHUNKED;
 }
 
 /* Output queue. */
@@ -1849,15 +1703,12 @@ conn_request_reset(struct conn *c)
 	struct http1_field	*fields = q->r.fields;
 
 	route_script_free(&q->script);
-	free(q->cbody);
-	if (q->cbody_fd != -1)
-		close(q->cbody_fd);
+	reqbody_reset(&q->body);
 	free(q->rhead);
 	free(q->pend);
 	free(q->redirect);
 	memset(q, 0, sizeof(*q));
 	q->r.fields = fields;
-	q->cbody_fd = -1;
 }
 
 /* The response went out: log it, then the next request or close. */
@@ -1865,7 +1716,6 @@ static void
 conn_request_done(struct conn *c)
 {
 	struct conn_req	*q = &c->req;
-	size_t		 take;
 
 	if (c->state != CONN_DRAIN) {
 		if (q->r.method.p != NULL || q->status != 0)
@@ -1887,25 +1737,21 @@ conn_request_done(struct conn *c)
 			conn_close(c, "response done, not keeping alive");
 			return;
 		}
-		if (!q->chunked && q->body_left > 0) {
-			take = conn_unconsumed(c);
-			if (take > q->body_left)
-				take = (size_t)q->body_left;
-			c->in_off += take;
-			q->body_left -= take;
-			if (q->body_left > CONN_DRAIN_MAX) {
+		if (reqbody_unread(&q->body) > 0) {
+			c->in_off += reqbody_skip(&q->body, conn_unconsumed(c));
+			if (reqbody_unread(&q->body) > CONN_DRAIN_MAX) {
 				conn_close(c, "unread request body too large "
 				    "to drain");
 				return;
 			}
-			if (q->body_left > 0) {
+			if (reqbody_unread(&q->body) > 0) {
 				conn_set_state(c, CONN_DRAIN);
 				conn_timer_update(c, 0);
 				conn_read_update(c);
 				return;
 			}
 		}
-		if (q->chunked && !q->chunk.done) {
+		if (!reqbody_wire_done(&q->body)) {
 			conn_close(c, "unread chunked body");
 			return;
 		}
@@ -1944,7 +1790,6 @@ const char *
 conn_app_hijack(struct conn *c)
 {
 	struct conn_req	*q = &c->req;
-	off_t		 at;
 
 	if (c->state == CONN_CLOSED)
 		return FERRY_REFUSED_GONE;
@@ -1952,9 +1797,7 @@ conn_app_hijack(struct conn *c)
 		return FERRY_REFUSED_COMPLETE;
 	/* A collected body spilled to a file: its unsent rest cannot go
 	   with the socket. */
-	if (q->cbody_fd != -1 && !q->body_detached &&
-	    ((at = lseek(q->cbody_fd, 0, SEEK_CUR)) == -1 ||
-	    (uint64_t)at < q->cbody_total))
+	if (reqbody_spill_unread(&q->body))
 		return FERRY_REFUSED_SPOOLED;
 	ev_timer_stop(c->m->loop, &c->commit);
 	if (!q->rhead_done) {
@@ -1990,8 +1833,8 @@ conn_hijack_finish(struct conn *c)
 	const struct conn_app_ops *ops = c->app_ops;
 	void			*app = c->app;
 	const char		*p = NULL;
-	char			*joined = NULL;
-	size_t			 len = 0, rest;
+	char			*joined;
+	size_t			 len = 0;
 	int			 fd = c->fd;
 
 	if (app == NULL || ops->hijacked == NULL) {
@@ -2002,19 +1845,10 @@ conn_hijack_finish(struct conn *c)
 		p = c->in + c->in_off;
 		len = conn_unconsumed(c);
 	}
-	/* A collected chunked body not passed on comes first, decoded
-	   (its framing is gone). */
-	if (q->chunked && !q->body_detached && q->cbody_off < q->cbody_len) {
-		rest = q->cbody_len - q->cbody_off;
-		if ((joined = malloc(rest + len)) == NULL) {
-			conn_close(c, "out of memory");
-			return;
-		}
-		memcpy(joined, q->cbody + q->cbody_off, rest);
-		if (len > 0)
-			memcpy(joined + rest, p, len);
-		p = joined;
-		len += rest;
+	/* A collected chunked body not passed on comes first. */
+	if (reqbody_hijack_rest(&q->body, p, len, &p, &len, &joined) == -1) {
+		conn_close(c, "out of memory");
+		return;
 	}
 	log_debug("conn %d: hijacked with %zu unconsumed bytes", fd, len);
 	conn_access_log(c);

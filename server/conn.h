@@ -26,6 +26,7 @@
 #include "protocol/cgiresp.h"
 #include "protocol/http1.h"
 #include "protocol/response.h"
+#include "server/reqbody.h"
 #include "server/route.h"
 
 struct master;
@@ -89,18 +90,7 @@ struct conn_req {
 	ev_tstamp		 start;
 
 	/* body from the client */
-	uint64_t		 body_left;	/* Content-Length bytes unread */
-	struct chunked_dec	 chunk;
-	int			 chunked;	/* a chunked body */
-	int			 chunk_raw;	/* passed on raw, still chunked
-						   (to a worker that hijacks) */
-	int			 chunk_bad;	/* malformed or too large: the
-						   status to fail with */
-	char			*cbody;		/* collected chunked body */
-	size_t			 cbody_len, cbody_cap, cbody_off;
-	int			 cbody_fd;	/* spilled body, or -1 */
-	uint64_t		 cbody_total;
-	int			 body_done;	/* whole body received */
+	struct reqbody		 body;
 	int64_t			 body_len;	/* for CONTENT_LENGTH; -1 none */
 	int			 continue_sent;
 
@@ -109,7 +99,6 @@ struct conn_req {
 	struct conf_app		*app;
 	char			*redirect;
 	unsigned int		 nredirects;
-	int			 body_detached;
 	struct http1_span	 log_method, log_target;
 	struct route_script	 script;
 
@@ -182,6 +171,13 @@ void	conn_shutdown_idle(struct master *m);
 void	conn_body_peek(struct conn *c, const char **p, size_t *len);
 void	conn_body_consume(struct conn *c, size_t n);
 int	conn_body_complete(struct conn *c);
+/* The spill file of a collected chunked body (read it from where it is,
+   or hand it to a CGI as stdin), or -1: then read with conn_body_peek().
+   conn_body_take_fd() gives it to the caller to close; c forgets it. */
+int	conn_body_fd(struct conn *c);
+int	conn_body_take_fd(struct conn *c);
+/* 1 when the body is passed on raw, still chunked (the app decodes it). */
+int	conn_body_raw_chunked(struct conn *c);
 
 /* For apps: the response stream in CGI format.  conn_app_output() returns
    1 when the app may send more now, 0 when it must wait for

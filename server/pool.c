@@ -915,7 +915,7 @@ pool_params(struct worker *w, struct conn *c, struct pool_buf *b)
 	if (ext != NULL && pool_buf_add(b, FERRY_PARAM_EXTENSIONS,
 	    strlen(FERRY_PARAM_EXTENSIONS), ext, strlen(ext)) == -1)
 		return -1;
-	if (c->req.chunk_raw && pool_buf_add(b, FERRY_PARAM_CHUNKED,
+	if (conn_body_raw_chunked(c) && pool_buf_add(b, FERRY_PARAM_CHUNKED,
 	    strlen(FERRY_PARAM_CHUNKED), "1", 1) == -1)
 		return -1;
 	return 0;
@@ -956,7 +956,7 @@ worker_run(struct worker *w, struct conn *c)
 	w->errlen = 0;
 	w->answered = 0;
 	w->retries = 0;
-	w->copy_over = c->req.cbody_fd != -1 && !c->req.body_detached;
+	w->copy_over = conn_body_fd(c) != -1;
 	if ((r = pool_retry_take(a, c)) != NULL) {
 		w->retries = r->n;
 		w->replay = r->body;
@@ -1029,7 +1029,7 @@ worker_stdin_ready(struct worker *w, struct conn *c)
 
 	if (w->replay_off < w->replay_len)
 		return 1;
-	if (c->req.cbody_fd != -1 && !c->req.body_detached)
+	if (conn_body_fd(c) != -1)
 		return !w->spill_eof;
 	conn_body_peek(c, &p, &len);
 	return len > 0 || conn_body_complete(c);
@@ -1046,7 +1046,7 @@ worker_stdin_queue(struct worker *w, struct conn *c)
 	char		*buf = c->m->scratch;
 	int		 spilled;
 
-	spilled = c->req.cbody_fd != -1 && !c->req.body_detached;
+	spilled = conn_body_fd(c) != -1;
 	/* What a failed try consumed already comes first. */
 	while (w->replay_off < w->replay_len &&
 	    wchan_pending(&w->ch) < WCHAN_OUT_HIGH) {
@@ -1064,7 +1064,7 @@ worker_stdin_queue(struct worker *w, struct conn *c)
 			/* A chunked body that was spilled to a file. */
 			if (w->spill_eof)
 				break;
-			n = read(c->req.cbody_fd, buf, FCGI_MAX_LENGTH);
+			n = read(conn_body_fd(c), buf, FCGI_MAX_LENGTH);
 			if (n == -1 && errno == EINTR)
 				continue;
 			if (n <= 0) {

@@ -2,7 +2,7 @@
  * A client connection: its input buffer, the request in progress, the
  * output queue, its watchers, and the state machine that drives them.
  * Apps (server/cgi.c now, pools later) produce a CGI-format response
- * stream; conn.c parses its header block and frames the body.
+ * stream; server/respond.c parses its header block and frames the body.
  *
  * A struct conn exists only while the connection has work: a connection
  * that waits for its first or next request is a small private record of
@@ -27,6 +27,7 @@
 #include "protocol/http1.h"
 #include "protocol/response.h"
 #include "server/reqbody.h"
+#include "server/respond.h"
 #include "server/route.h"
 
 struct master;
@@ -92,7 +93,6 @@ struct conn_req {
 	/* body from the client */
 	struct reqbody		 body;
 	int64_t			 body_len;	/* for CONTENT_LENGTH; -1 none */
-	int			 continue_sent;
 
 	/* routing; a local redirect (RFC 3875 6.2.2) re-routes the request
 	   as a GET of redirect, without the client's body */
@@ -102,20 +102,9 @@ struct conn_req {
 	struct http1_span	 log_method, log_target;
 	struct route_script	 script;
 
-	/* response from the app */
-	char			*rhead;		/* script header block so far */
-	size_t			 rhead_len;
-	int			 rhead_done;
-	char			*pend;		/* body held for a Content-Length */
-	size_t			 pend_len;
-	int			 committed;	/* response head queued */
-	struct response_head	 rh;
-	int64_t			 app_length;	/* the app's Content-Length */
-	uint64_t		 body_sent;	/* body bytes queued */
-	int			 ended;		/* response complete */
-	int			 close_after;	/* close once flushed */
+	/* response from the app, or the server's own */
+	struct respond		 resp;
 	int			 pipelined_told;	/* app told of pipelining */
-	int			 status;
 };
 
 struct conn {

@@ -27,7 +27,7 @@ enum reqbody_kind {
 	REQBODY_NONE,		/* no body, or detached from the app */
 	REQBODY_LENGTH,		/* Content-Length bytes in the input buffer */
 	REQBODY_RAW_CHUNKED,	/* chunked, passed on raw from the input */
-	REQBODY_MEMORY,		/* chunked, collected (being collected) in mem */
+	REQBODY_MEMORY,		/* chunked, collected in memory (or being) */
 	REQBODY_FILE,		/* chunked, collected and spilled to fd */
 };
 

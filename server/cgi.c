@@ -229,8 +229,8 @@ cgi_start(struct conn *c)
 		return;
 	}
 	conn_body_peek(c, &body, &blen);
-	if (c->req.cbody_fd != -1) {
-		in[0] = c->req.cbody_fd;	/* spilled chunked body */
+	if (conn_body_fd(c) != -1) {
+		in[0] = conn_body_fd(c);	/* spilled chunked body */
 	} else if (blen == 0 && conn_body_complete(c) &&
 	    m->cgi->null_fd != -1) {
 		in[0] = m->cgi->null_fd;	/* no body: no pipe */
@@ -264,9 +264,8 @@ cgi_start(struct conn *c)
 		goto fail;
 	}
 	child_env_free(&env);
-	if (c->req.cbody_fd != -1) {
-		close(c->req.cbody_fd);
-		c->req.cbody_fd = -1;
+	if (conn_body_fd(c) != -1) {
+		close(conn_body_take_fd(c));
 		in[1] = -1;
 	} else if (!null_in)
 		close(in[0]);
@@ -307,7 +306,7 @@ cgi_start(struct conn *c)
 
 fail:
 	child_env_free(&env);
-	if (c->req.cbody_fd == -1 && in[0] != -1 && !null_in)
+	if (conn_body_fd(c) == -1 && in[0] != -1 && !null_in)
 		close(in[0]);
 	if (in[1] != -1)
 		close(in[1]);

@@ -108,7 +108,9 @@ static int	conn_takes_raw_chunked(struct conn *);
 static void	conn_eof(struct conn *);
 static void	conn_flush(struct conn *);
 static int	conn_out_reserve(struct conn *, size_t);
-static void	conn_out_append(struct conn *, const char *, size_t);
+static int	conn_continue(struct conn *);
+static void	conn_respond_req(struct conn *, struct respond_req *);
+static int	conn_ended(const struct conn *);
 static void	conn_respond(struct conn *, int, const char *, int);
 static void	conn_commit(struct conn *, int64_t);
 static void	conn_body_out(struct conn *, const char *, size_t);
@@ -120,8 +122,6 @@ static void	conn_local_redirect(struct conn *, const struct cgiresp *);
 static void	conn_app_release(struct conn *, const char *);
 static void	conn_tell_pipelined(struct conn *);
 static void	conn_hijack_finish(struct conn *);
-static void	conn_chunk_peek(struct conn *, const char **, size_t *);
-static void	conn_chunk_consume(struct conn *, size_t);
 
 const char *
 conn_state_name(enum conn_state s)
@@ -348,8 +348,7 @@ conn_attach(struct conn_sock *sk)
 		log_warn("conn_attach");
 		conn_idle_close(sk, "out of memory");
 		return NULL;
-	} else
-		c->req.cbody_fd = -1;
+	}
 	conn_idle_remove(m, sk);
 	sk->c = c;
 	c->sock = sk;
@@ -505,7 +504,6 @@ conn_put(struct master *m, struct conn *c)
 	}
 	memset(c, 0, sizeof(*c));
 	c->req.r.fields = fields;
-	c->req.cbody_fd = -1;
 	c->in = in;
 	c->in_cap = in_cap;
 	c->out = out;
@@ -726,13 +724,13 @@ conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		}
 		c->in_len = c->in_off = 0;
 	}
-	if (c->req.chunk_bad && c->state == CONN_DISPATCHED) {
-		/* Fed by conn_chunk_peek. */
+	if (reqbody_error(&c->req.body) && c->state == CONN_DISPATCHED) {
+		/* Fed by conn_body_peek. */
 		log_info("%s:%u: bad chunked request body", c->peer_addr,
 		    c->peer_port);
 		c->req.keep_alive = 0;
 		c->linger = !c->rd_eof;
-		conn_app_fail(c, c->req.chunk_bad);
+		conn_app_fail(c, reqbody_error(&c->req.body));
 		return;
 	}
 	if (c->rd_eof) {
@@ -826,8 +824,9 @@ conn_eof(struct conn *c)
 		/* EOF with bytes buffered (the rest of the body, pipelined
 		   requests) is a half-close: the client waits for its
 		   answers.  Otherwise it is gone (close-notify rule 4). */
-		if (conn_unconsumed(c) > 0 || (c->req.chunked &&
-		    !c->req.chunk_raw && !conn_body_complete(c)))
+		if (conn_unconsumed(c) > 0 ||
+		    (reqbody_kind(&c->req.body) == REQBODY_MEMORY &&
+		    !conn_body_complete(c)))
 			return;
 		conn_close(c, conn_body_complete(c) ? "client gone" :
 		    "client gone during the request body");
@@ -885,19 +884,11 @@ conn_advance(struct conn *c)
 		else
 			conn_tell_pipelined(c);
 		return;
-	case CONN_DRAIN: {
-		size_t	take = conn_unconsumed(c);
-
-		if (take > c->req.body_left)
-			take = (size_t)c->req.body_left;
-		c->in_off += take;
-		c->req.body_left -= take;
-		if (c->req.body_left == 0) {
-			c->req.body_done = 1;
+	case CONN_DRAIN:
+		c->in_off += reqbody_skip(&c->req.body, conn_unconsumed(c));
+		if (reqbody_unread(&c->req.body) == 0)
 			conn_request_done(c);
-		}
 		return;
-	}
 	default:
 		return;
 	}
@@ -922,7 +913,6 @@ conn_request_start(struct conn *c, size_t head_len)
 	struct conn_req	*q = &c->req;
 	struct master	*m = c->m;
 	const struct http1_request *r = &q->r;
-	size_t		 have;
 
 	q->head_len = head_len;
 	q->log_method = r->method;
@@ -930,8 +920,6 @@ conn_request_start(struct conn *c, size_t head_len)
 	c->in_off = head_len;
 	q->start = ev_now(m->loop);
 	q->body_len = -1;
-	q->app_length = -1;
-	q->cbody_fd = -1;
 	q->is_head = r->method.len == 4 && memcmp(r->method.p, "HEAD", 4) == 0;
 	if (r->minor >= 1)
 		q->keep_alive = !(r->flags & HTTP1_F_CLOSE);
@@ -942,23 +930,14 @@ conn_request_start(struct conn *c, size_t head_len)
 	c->nreq++;
 	conn_set_state(c, CONN_DISPATCHED);
 
-	switch (r->body) {
-	case HTTP1_BODY_LENGTH:
-		q->body_left = r->content_length;
+	reqbody_start(&q->body, r->body, r->content_length,
+	    m->conf->max_body, CONN_CBODY_MEM);
+	if (r->body == HTTP1_BODY_LENGTH) {
 		q->body_len = (int64_t)r->content_length;
-		q->body_done = r->content_length == 0;
 		if (r->content_length > m->conf->max_body) {
 			conn_respond(c, 413, NULL, 1);
 			return;
 		}
-		break;
-	case HTTP1_BODY_CHUNKED:
-		q->chunked = 1;
-		chunked_init(&q->chunk);
-		break;
-	default:
-		q->body_done = 1;
-		break;
 	}
 	if (r->flags & HTTP1_F_EXPECT_OTHER) {
 		conn_respond(c, 417, NULL, 1);
@@ -975,24 +954,17 @@ conn_request_start(struct conn *c, size_t head_len)
 	conn_route(c);
 	if (c->state != CONN_DISPATCHED)
 		return;		/* answered, or closed */
-	if (q->chunked && conn_takes_raw_chunked(c)) {
+	if (r->body == HTTP1_BODY_CHUNKED && conn_takes_raw_chunked(c)) {
 		/* Streamed raw: the worker decodes it, and a hijack hands
 		   the rest over exactly as the client sent it. */
-		q->chunk_raw = 1;
+		reqbody_set_raw(&q->body);
 		conn_dispatch(c);
 		return;
 	}
-	if (q->chunked) {
+	if (r->body == HTTP1_BODY_CHUNKED) {
 		conn_set_state(c, CONN_READ_BODY);
-		have = conn_unconsumed(c);
-		if ((r->flags & HTTP1_F_EXPECT_CONTINUE) && have == 0 &&
-		    r->minor >= 1) {
-			conn_out_append(c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
-			q->continue_sent = 1;
-			conn_flush(c);
-			if (c->state == CONN_CLOSED)
-				return;
-		}
+		if (conn_continue(c) && c->state == CONN_CLOSED)
+			return;
 		conn_read_chunked(c);
 		return;
 	}
@@ -1063,15 +1035,9 @@ conn_local_redirect(struct conn *c, const struct cgiresp *cr)
 		q->r.query.len = 0;
 	}
 	q->r.body = HTTP1_BODY_NONE;
-	q->body_detached = 1;
+	reqbody_detach(&q->body);
 	q->body_len = -1;
-	free(q->rhead);
-	q->rhead = NULL;
-	q->rhead_len = 0;
-	q->rhead_done = 0;
-	free(q->pend);
-	q->pend = NULL;
-	q->pend_len = 0;
+	respond_restart(&q->resp);
 	route_script_free(&q->script);
 	conn_route(c);
 	if (c->state == CONN_DISPATCHED)
@@ -1079,80 +1045,29 @@ conn_local_redirect(struct conn *c, const struct cgiresp *cr)
 }
 
 /* Collects a chunked body (CGI needs CONTENT_LENGTH), in memory up to
-   CONN_CBODY_MEM and in an unlinked temp file beyond. */
+   CONN_CBODY_MEM and in an unlinked temp file beyond; dispatches it once
+   whole. */
 static void
 conn_read_chunked(struct conn *c)
 {
 	struct conn_req	*q = &c->req;
-	const char	*data;
-	size_t		 dlen;
-	ssize_t		 n;
+	size_t		 used;
+	int		 st;
 
-	while (!q->chunk.done && conn_unconsumed(c) > 0) {
-		n = chunked_decode(&q->chunk, c->in + c->in_off,
-		    conn_unconsumed(c), &data, &dlen);
-		if (n < 0) {
+	st = reqbody_collect(&q->body, c->in + c->in_off, conn_unconsumed(c),
+	    &used);
+	c->in_off += used;
+	if (st == REQBODY_MORE)
+		return;
+	if (st != REQBODY_DONE) {
+		if (st != 500) {
 			q->keep_alive = 0;
 			c->linger = 1;
-			conn_respond(c, 400, NULL, 1);
-			return;
 		}
-		c->in_off += (size_t)n;
-		if (dlen == 0)
-			continue;
-		if (q->cbody_total + dlen > c->m->conf->max_body) {
-			q->keep_alive = 0;
-			c->linger = 1;
-			conn_respond(c, 413, NULL, 1);
-			return;
-		}
-		q->cbody_total += dlen;
-		if (q->cbody_fd == -1 && q->cbody_len + dlen > CONN_CBODY_MEM) {
-			q->cbody_fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC,
-			    0600);
-			if (q->cbody_fd == -1 ||
-			    write(q->cbody_fd, q->cbody, q->cbody_len) !=
-			    (ssize_t)q->cbody_len) {
-				log_warn("chunked body temp file");
-				conn_respond(c, 500, NULL, 1);
-				return;
-			}
-			free(q->cbody);
-			q->cbody = NULL;
-			q->cbody_len = q->cbody_cap = 0;
-		}
-		if (q->cbody_fd != -1) {
-			if (write(q->cbody_fd, data, dlen) != (ssize_t)dlen) {
-				log_warn("chunked body temp file");
-				conn_respond(c, 500, NULL, 1);
-				return;
-			}
-			continue;
-		}
-		if (q->cbody_len + dlen > q->cbody_cap) {
-			size_t	 cap = q->cbody_cap ? q->cbody_cap : 4096;
-			char	*p;
-
-			while (cap < q->cbody_len + dlen)
-				cap *= 2;
-			if ((p = realloc(q->cbody, cap)) == NULL) {
-				conn_respond(c, 500, NULL, 1);
-				return;
-			}
-			q->cbody = p;
-			q->cbody_cap = cap;
-		}
-		memcpy(q->cbody + q->cbody_len, data, dlen);
-		q->cbody_len += dlen;
-	}
-	if (!q->chunk.done)
-		return;
-	q->body_done = 1;
-	q->body_len = (int64_t)q->cbody_total;
-	if (q->cbody_fd != -1 && lseek(q->cbody_fd, 0, SEEK_SET) == -1) {
-		conn_respond(c, 500, NULL, 1);
+		conn_respond(c, st, NULL, 1);
 		return;
 	}
+	q->body_len = (int64_t)reqbody_total(&q->body);
 	conn_set_state(c, CONN_DISPATCHED);
 	conn_dispatch(c);
 }
@@ -1213,7 +1128,7 @@ conn_tell_pipelined(struct conn *c)
 	struct conn_req	*q = &c->req;
 
 	if (q->pipelined_told || c->app == NULL ||
-	    c->app_ops->pipelined == NULL || q->ended)
+	    c->app_ops->pipelined == NULL || conn_ended(c))
 		return;
 	q->pipelined_told = 1;
 	c->app_ops->pipelined(c->app);
@@ -1236,20 +1151,31 @@ conn_app_release(struct conn *c, const char *why)
 void
 conn_dispatch_ready(struct conn *c)
 {
-	const struct http1_request *r = &c->req.r;
-
 	if (c->state == CONN_QUEUED)
 		conn_set_state(c, CONN_DISPATCHED);
 	/* The wait in the queue is over: its timeout must not fire on the
 	   running request. */
 	conn_timer_update(c, 0);
-	if ((r->flags & HTTP1_F_EXPECT_CONTINUE) && r->minor >= 1 &&
-	    !c->req.continue_sent && !c->req.body_done &&
-	    conn_unconsumed(c) == 0) {
-		conn_out_append(c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
-		c->req.continue_sent = 1;
-		conn_flush(c);
-	}
+	(void)conn_continue(c);
+}
+
+/* A client that waits for 100 Continue before it sends its body gets it
+   (once), when none of the body came yet.  Returns 1 when it was sent
+   (and flushed: c may be closed). */
+static int
+conn_continue(struct conn *c)
+{
+	const struct http1_request	*r = &c->req.r;
+	struct respond_req		 x;
+
+	if (!(r->flags & HTTP1_F_EXPECT_CONTINUE) || r->minor < 1 ||
+	    c->req.resp.continued || reqbody_wire_done(&c->req.body) ||
+	    conn_unconsumed(c) > 0)
+		return 0;
+	conn_respond_req(c, &x);
+	respond_continue(&c->req.resp, &x);
+	conn_flush(c);
+	return 1;
 }
 
 /* For apps: the request now runs on a worker that can hear of
@@ -1265,47 +1191,18 @@ conn_dispatch_watch(struct conn *c)
 void
 conn_body_peek(struct conn *c, const char **p, size_t *len)
 {
-	struct conn_req	*q = &c->req;
-	size_t		 avail;
-
-	if (q->body_detached) {
-		*p = NULL;
-		*len = 0;
-		return;
-	}
-	if (q->chunk_raw) {
-		conn_chunk_peek(c, p, len);
-		return;
-	}
-	if (q->chunked) {
-		*p = q->cbody + q->cbody_off;
-		*len = q->cbody_len - q->cbody_off;
-		return;
-	}
-	avail = conn_unconsumed(c);
-	if (avail > q->body_left)
-		avail = (size_t)q->body_left;
-	*p = c->in + c->in_off;
-	*len = avail;
+	/* A raw chunked body that turned out bad fails the request from
+	   the loop (conn_read_cb). */
+	if (reqbody_peek(&c->req.body, c->in + c->in_off, conn_unconsumed(c),
+	    p, len))
+		ev_feed_event(c->m->loop, &c->sock->rio, EV_READ);
 }
 
 void
 conn_body_consume(struct conn *c, size_t n)
 {
-	struct conn_req	*q = &c->req;
-
-	if (q->chunk_raw)
-		conn_chunk_consume(c, n);
-	else if (q->chunked) {
-		q->cbody_off += n;
-		if (q->cbody_off < q->cbody_len)
-			return;
-	} else {
-		c->in_off += n;
-		q->body_left -= n;
-		if (q->body_left == 0)
-			q->body_done = 1;
-	}
+	c->in_off += reqbody_consume(&c->req.body, c->in + c->in_off,
+	    conn_unconsumed(c), n);
 	/* A client that half-closed after its body left nothing behind
 	   it once the body is passed on: it is gone now. */
 	if (c->rd_eof && conn_unconsumed(c) == 0 &&
@@ -1320,70 +1217,25 @@ conn_body_consume(struct conn *c, size_t n)
 int
 conn_body_complete(struct conn *c)
 {
-	struct conn_req	*q = &c->req;
-
-	if (q->body_detached)
-		return 1;
-	if (q->chunk_raw)
-		return q->chunk.done;
-	if (q->chunked)
-		return q->chunk.done && q->cbody_off == q->cbody_len;
-	return q->body_left == 0;
+	return reqbody_complete(&c->req.body);
 }
 
-/*
- * The raw bytes of a chunked body ready to pass on: from in_off up to
- * the body's end or the buffer's, found by a copy of the decoder (the
- * real one moves in conn_chunk_consume, over the bytes passed on).  A
- * malformed or too large body shows as nothing more, and fails the
- * request from the loop.
- */
-static void
-conn_chunk_peek(struct conn *c, const char **p, size_t *len)
+int
+conn_body_fd(struct conn *c)
 {
-	struct conn_req		*q = &c->req;
-	struct chunked_dec	 d = q->chunk;
-	const char		*data, *b = c->in + c->in_off;
-	size_t			 dlen, off = 0, have = conn_unconsumed(c);
-	uint64_t		 total = q->cbody_total;
-	ssize_t			 n;
-
-	*p = b;
-	*len = 0;
-	if (q->chunk_bad)
-		return;
-	while (!d.done && off < have) {
-		n = chunked_decode(&d, b + off, have - off, &data, &dlen);
-		if (n < 0 || (total += dlen) > c->m->conf->max_body) {
-			q->chunk_bad = n < 0 ? 400 : 413;
-			ev_feed_event(c->m->loop, &c->sock->rio, EV_READ);
-			break;
-		}
-		off += (size_t)n;
-	}
-	*len = off;
+	return reqbody_fd(&c->req.body);
 }
 
-/* n raw bytes of the chunked body were passed on. */
-static void
-conn_chunk_consume(struct conn *c, size_t n)
+int
+conn_body_take_fd(struct conn *c)
 {
-	struct conn_req	*q = &c->req;
-	const char	*data;
-	size_t		 dlen;
-	ssize_t		 k;
+	return reqbody_take_fd(&c->req.body);
+}
 
-	while (n > 0 && !q->chunk.done) {
-		k = chunked_decode(&q->chunk, c->in + c->in_off, n, &data,
-		    &dlen);
-		if (k <= 0)
-			break;		/* conn_chunk_peek saw it whole */
-		q->cbody_total += dlen;
-		c->in_off += (size_t)k;
-		n -= (size_t)k;
-	}
-	if (q->chunk.done)
-		q->body_done = 1;
+int
+conn_body_raw_chunked(struct conn *c)
+{
+	return reqbody_kind(&c->req.body) == REQBODY_RAW_CHUNKED;
 }
 
 /* Output queue. */
@@ -1414,15 +1266,56 @@ conn_out_reserve(struct conn *c, size_t n)
 	return 0;
 }
 
-static void
-conn_out_append(struct conn *c, const char *p, size_t n)
+/* The output queue as struct respond_sink. */
+static char *
+conn_sink_reserve(void *arg, size_t n, size_t *room)
 {
-	if (conn_out_reserve(c, n) == -1) {
-		c->req.close_after = 1;
-		return;
-	}
-	memcpy(c->out + c->out_len, p, n);
+	struct conn	*c = arg;
+
+	if (conn_out_reserve(c, n) == -1)
+		return NULL;
+	*room = c->out_cap - c->out_len;
+	return c->out + c->out_len;
+}
+
+static void
+conn_sink_wrote(void *arg, size_t n)
+{
+	struct conn	*c = arg;
+
 	c->out_len += n;
+}
+
+static const char *
+conn_sink_date(void *arg)
+{
+	struct conn	*c = arg;
+
+	return master_date(c->m);
+}
+
+static const struct respond_sink conn_sink = {
+	conn_sink_reserve, conn_sink_wrote, conn_sink_date
+};
+
+/* The request as respond.c sees it now. */
+static void
+conn_respond_req(struct conn *c, struct respond_req *x)
+{
+	x->sink = &conn_sink;
+	x->arg = c;
+	x->minor = c->req.r.minor;
+	x->is_head = c->req.is_head;
+	x->keep_alive = &c->req.keep_alive;
+	x->stopping = c->m->stopping;
+	x->name = c->req.script.script_name;
+}
+
+/* The response is complete (or cut): nothing more will be queued. */
+static int
+conn_ended(const struct conn *c)
+{
+	return respond_state(&c->req.resp) == RESPOND_ENDED;
 }
 
 static void
@@ -1453,7 +1346,7 @@ conn_flush(struct conn *c)
 	}
 	c->out_off = c->out_len = 0;
 	ev_io_stop(c->m->loop, &c->wio);
-	if (c->state == CONN_HIJACK || c->req.ended) {
+	if (c->state == CONN_HIJACK || conn_ended(c)) {
 		/* The request is done, but callers up the stack may still
 		   be in it: finish from the loop. */
 		ev_feed_event(c->m->loop, &c->wio, EV_WRITE);
@@ -1473,7 +1366,7 @@ conn_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 	if (pending == 0) {
 		if (c->state == CONN_HIJACK)
 			conn_hijack_finish(c);
-		else if (c->req.ended)
+		else if (conn_ended(c))
 			conn_request_done(c);
 		return;
 	}
@@ -1488,107 +1381,30 @@ static void
 conn_respond(struct conn *c, int status, const char *extra, int close)
 {
 	struct conn_req		*q = &c->req;
-	struct response_head	 h;
-	char			 body[128], hdr[512];
-	size_t			 blen, hlen;
+	struct respond_req	 x;
 
 	conn_app_release(c, "server answered");
 	if (close || !conn_body_complete(c))
 		q->keep_alive = 0;
-	if (status == 200)
-		blen = 0;
-	else
-		blen = (size_t)snprintf(body, sizeof(body), "%d %s\n", status,
-		    response_reason(status));
-	snprintf(hdr, sizeof(hdr), "%s%s",
-	    blen > 0 ? "Content-Type: text/plain; charset=utf-8\r\n" : "",
-	    extra != NULL ? extra : "");
-	memset(&h, 0, sizeof(h));
-	h.status = status;
-	h.minor = q->r.minor;
-	h.head_request = q->is_head;
-	h.keep_alive = q->keep_alive;
-	h.content_length = (int64_t)blen;
-	response_frame(&h);
-	q->keep_alive = h.keep_alive;
-	if (conn_out_reserve(c, 1024) == -1) {
+	conn_respond_req(c, &x);
+	if (respond_error(&q->resp, &x, status, extra) == RESPOND_NOMEM) {
 		conn_close(c, "out of memory");
 		return;
 	}
-	hlen = response_write_head(c->out + c->out_len, c->out_cap - c->out_len,
-	    &h, master_date(c->m), hdr, strlen(hdr));
-	c->out_len += hlen;
-	if (!q->is_head) {
-		conn_out_append(c, body, blen);
-		q->body_sent = blen;
-	}
 	if (q->start == 0)
 		q->start = ev_now(c->m->loop);
-	q->status = status;
-	q->committed = 1;
-	q->rhead_done = 1;
-	q->ended = 1;
 	conn_set_state(c, CONN_WRITE);
 	conn_flush(c);
 }
 
-/* Builds the header block to pass on from the app's fields. */
-static char *
-conn_app_fields(struct conn *c, const struct cgiresp *cr, size_t *len)
+/* Acts on what a respond_* call returned. */
+static void
+conn_respond_result(struct conn *c, int st)
 {
-	size_t	 n = 0, i;
-	char	*p, *s;
-	int	 upgrade;
-
-	for (i = 0; i < cr->nfields; i++)
-		n += cr->fields[i].name.len + cr->fields[i].value.len + 4;
-	if (cr->location.p != NULL)
-		n += cr->location.len + 12;
-	/* A 101 switches to the protocol the app names: its Upgrade and
-	   Connection fields are the switch itself (RFC 9110 15.2.2). */
-	upgrade = cr->status == 101 && cr->upgrade.p != NULL;
-	if (upgrade)
-		n += cr->upgrade.len + 11 + (cr->connection.p != NULL ?
-		    cr->connection.len : 7) + 14;
-	if ((s = p = malloc(n + 1)) == NULL)
-		return NULL;
-	for (i = 0; i < cr->nfields; i++) {
-		memcpy(p, cr->fields[i].name.p, cr->fields[i].name.len);
-		p += cr->fields[i].name.len;
-		*p++ = ':';
-		*p++ = ' ';
-		memcpy(p, cr->fields[i].value.p, cr->fields[i].value.len);
-		p += cr->fields[i].value.len;
-		*p++ = '\r';
-		*p++ = '\n';
-	}
-	if (cr->location.p != NULL) {
-		memcpy(p, "Location: ", 10);
-		p += 10;
-		memcpy(p, cr->location.p, cr->location.len);
-		p += cr->location.len;
-		*p++ = '\r';
-		*p++ = '\n';
-	}
-	if (upgrade) {
-		memcpy(p, "Upgrade: ", 9);
-		p += 9;
-		memcpy(p, cr->upgrade.p, cr->upgrade.len);
-		p += cr->upgrade.len;
-		memcpy(p, "\r\nConnection: ", 14);
-		p += 14;
-		if (cr->connection.p != NULL) {
-			memcpy(p, cr->connection.p, cr->connection.len);
-			p += cr->connection.len;
-		} else {
-			memcpy(p, "Upgrade", 7);
-			p += 7;
-		}
-		*p++ = '\r';
-		*p++ = '\n';
-	}
-	*len = (size_t)(p - s);
-	return s;
+	if (st == RESPOND_NOMEM)
+		conn_close(c, "out of memory");
+	else if (st != RESPOND_OK)
+		conn_app_fail(c, st);
 }
 
 /* Queues the response head for the app's response; length is the body
@@ -1596,182 +1412,49 @@ conn_app_fields(struct conn *c, const struct cgiresp *cr, size_t *len)
 static void
 conn_commit(struct conn *c, int64_t length)
 {
-	struct conn_req	*q = &c->req;
-	struct cgiresp	 cr;
-	struct http1_field *fields;
-	char		*extra, *pend;
-	size_t		 elen, hlen, plen;
-	ssize_t		 n;
+	struct respond_req	 x;
 
 	ev_timer_stop(c->m->loop, &c->commit);
-	fields = calloc(CGIRESP_DEFAULT_MAX_FIELDS, sizeof(*fields));
-	if (fields == NULL) {
-		conn_app_fail(c, 500);
-		return;
-	}
-	cr.fields = fields;
-	n = cgiresp_parse(q->rhead, q->rhead_len, &cr,
-	    CGIRESP_DEFAULT_MAX_FIELDS, CGIRESP_DEFAULT_MAX_HEAD);
-	if (n <= 0 || (extra = conn_app_fields(c, &cr, &elen)) == NULL) {
-		free(fields);
-		conn_app_fail(c, 502);
-		return;
-	}
-	memset(&q->rh, 0, sizeof(q->rh));
-	q->rh.status = cr.status;
-	q->rh.minor = q->r.minor;
-	q->rh.head_request = q->is_head;
-	q->rh.keep_alive = q->keep_alive && !c->m->stopping;
-	q->rh.content_length = cr.content_length >= 0 ? cr.content_length :
-	    length;
-	q->app_length = cr.content_length;
-	response_frame(&q->rh);
-	q->keep_alive = q->rh.keep_alive;
-	q->status = cr.status;
-	/* After a 101 the connection speaks another protocol: if the app
-	   does not take it over, nothing else can, so it closes. */
-	if (cr.status == 101)
-		q->close_after = 1;
-	if (conn_out_reserve(c, elen + 512) == -1) {
-		free(extra);
-		free(fields);
-		conn_close(c, "out of memory");
-		return;
-	}
-	hlen = response_write_head(c->out + c->out_len, c->out_cap - c->out_len,
-	    &q->rh, master_date(c->m), extra, elen);
-	c->out_len += hlen;
-	free(extra);
-	free(fields);
-	q->committed = 1;
-	pend = q->pend;
-	plen = q->pend_len;
-	q->pend = NULL;
-	q->pend_len = 0;
-	if (plen > 0)
-		conn_body_out(c, pend, plen);
-	free(pend);
+	conn_respond_req(c, &x);
+	conn_respond_result(c, respond_commit(&c->req.resp, &x, length));
 }
 
-/* Queues body bytes from the app, framed as the response head said. */
+/* Queues body bytes from the app, framed as the response head said, or
+   held while it is not committed. */
 static void
 conn_body_out(struct conn *c, const char *p, size_t len)
 {
-	struct conn_req	*q = &c->req;
-	char		 ch[CHUNK_HEADER_MAX];
-	size_t		 n;
+	struct respond_req	 x;
+	int			 st;
 
-	if (!q->committed) {
-		char	*np = realloc(q->pend, q->pend_len + len);
-
-		if (np == NULL) {
-			conn_app_fail(c, 500);
-			return;
-		}
-		q->pend = np;
-		memcpy(q->pend + q->pend_len, p, len);
-		q->pend_len += len;
-		if (q->pend_len > CONN_PEND_MAX)
-			conn_commit(c, -1);
-		return;
-	}
-	switch (q->rh.framing) {
-	case RESPONSE_NO_BODY:
-		q->body_sent += len;
-		return;
-	case RESPONSE_LENGTH:
-		if ((uint64_t)q->rh.content_length - q->body_sent < len) {
-			len = (size_t)((uint64_t)q->rh.content_length -
-			    q->body_sent);
-			if (!q->close_after)
-				log_warnx("%s: script wrote more than its "
-				    "Content-Length; extra bytes dropped",
-				    q->script.script_name);
-			q->close_after = 1;
-		}
-		conn_out_append(c, p, len);
-		break;
-	case RESPONSE_CHUNKED:
-		if (len == 0)
-			return;
-		n = chunk_header(ch, len);
-		conn_out_append(c, ch, n);
-		conn_out_append(c, p, len);
-		conn_out_append(c, CHUNK_TRAILER, 2);
-		break;
-	case RESPONSE_CLOSE:
-		conn_out_append(c, p, len);
-		break;
-	}
-	q->body_sent += len;
+	conn_respond_req(c, &x);
+	st = respond_body(&c->req.resp, &x, p, len);
+	if (respond_state(&c->req.resp) != RESPOND_HELD)
+		ev_timer_stop(c->m->loop, &c->commit);
+	conn_respond_result(c, st);
 }
 
 int
 conn_app_output(struct conn *c, const char *p, size_t len)
 {
 	struct conn_req	*q = &c->req;
-	struct cgiresp	 cr;
-	struct http1_field *fields;
-	ssize_t		 n;
-	size_t		 off;
+	int		 st;
 
-	if (q->ended || c->state == CONN_HIJACK)
+	if (conn_ended(c) || c->state == CONN_HIJACK)
 		return 1;
-	if (!q->rhead_done) {
-		char	*np = realloc(q->rhead, q->rhead_len + len);
-
-		if (np == NULL) {
-			conn_app_fail(c, 500);
-			return 0;
-		}
-		q->rhead = np;
-		memcpy(q->rhead + q->rhead_len, p, len);
-		q->rhead_len += len;
-		fields = calloc(CGIRESP_DEFAULT_MAX_FIELDS, sizeof(*fields));
-		if (fields == NULL) {
-			conn_app_fail(c, 500);
-			return 0;
-		}
-		cr.fields = fields;
-		n = cgiresp_parse(q->rhead, q->rhead_len, &cr,
-		    CGIRESP_DEFAULT_MAX_FIELDS, CGIRESP_DEFAULT_MAX_HEAD);
-		free(fields);
-		if (n < 0) {
-			log_warnx("%s: malformed response header block",
-			    q->script.script_name);
-			conn_app_fail(c, 502);
-			return 0;
-		}
-		if (n == 0)
+	if (respond_state(&q->resp) == RESPOND_HEAD) {
+		st = respond_head(&q->resp, p, len, q->script.script_name);
+		if (st == RESPOND_MORE)
 			return 1;
-		q->rhead_done = 1;
-		off = (size_t)n;
-		/* Keep the body bytes that came with the head apart. */
-		if (off < q->rhead_len) {
-			q->pend = malloc(q->rhead_len - off);
-			if (q->pend == NULL) {
-				conn_app_fail(c, 500);
-				return 0;
-			}
-			memcpy(q->pend, q->rhead + off, q->rhead_len - off);
-			q->pend_len = q->rhead_len - off;
-		}
-		q->rhead_len = off;
-		if (cr.kind == CGIRESP_LOCAL_REDIRECT) {
-			fields = calloc(CGIRESP_DEFAULT_MAX_FIELDS,
-			    sizeof(*fields));
-			if (fields == NULL) {
-				conn_app_fail(c, 500);
-				return 0;
-			}
-			cr.fields = fields;
-			(void)cgiresp_parse(q->rhead, q->rhead_len, &cr,
-			    CGIRESP_DEFAULT_MAX_FIELDS, CGIRESP_DEFAULT_MAX_HEAD);
-			conn_local_redirect(c, &cr);
-			free(fields);
+		if (st == RESPOND_REDIRECT) {
+			conn_local_redirect(c, respond_cgiresp(&q->resp));
 			return 0;
 		}
-		if (cr.content_length >= 0 || q->pend_len > CONN_PEND_MAX)
+		if (st != RESPOND_OK) {
+			conn_app_fail(c, st);
+			return 0;
+		}
+		if (respond_commit_due(&q->resp))
 			conn_commit(c, -1);
 	} else
 		conn_body_out(c, p, len);
@@ -1788,7 +1471,7 @@ conn_commit_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct conn	*c = container_of(w, struct conn, commit);
 
-	if (!c->req.committed && c->req.rhead_done && !c->req.ended) {
+	if (respond_state(&c->req.resp) == RESPOND_HELD) {
 		conn_commit(c, -1);
 		if (c->state != CONN_CLOSED)
 			conn_flush(c);
@@ -1798,7 +1481,7 @@ conn_commit_cb(struct ev_loop *loop, ev_timer *w, int revents)
 void
 conn_app_idle(struct conn *c)
 {
-	if (c->req.rhead_done && !c->req.committed && !c->req.ended &&
+	if (respond_state(&c->req.resp) == RESPOND_HELD &&
 	    !ev_is_active(&c->commit)) {
 		ev_timer_set(&c->commit, CONN_COMMIT_DELAY, 0);
 		ev_timer_start(c->m->loop, &c->commit);
@@ -1808,44 +1491,32 @@ conn_app_idle(struct conn *c)
 void
 conn_app_end(struct conn *c, int clean)
 {
-	struct conn_req	*q = &c->req;
+	struct conn_req		*q = &c->req;
+	struct respond_req	 x;
 
 	c->app = NULL;
-	if (q->ended)
+	switch (respond_state(&q->resp)) {
+	case RESPOND_ENDED:
 		return;
-	if (!q->rhead_done) {
+	case RESPOND_HEAD:
 		log_warnx("%s: script ended without a response header block",
 		    q->script.script_name);
 		conn_app_fail(c, 502);
 		return;
-	}
-	if (!q->committed) {
+	case RESPOND_HELD:
 		if (!clean) {
 			conn_app_fail(c, 502);
 			return;
 		}
-		conn_commit(c, (int64_t)q->pend_len);
+		conn_commit(c, (int64_t)respond_held(&q->resp));
 		if (c->state == CONN_CLOSED)
 			return;
-	}
-	switch (q->rh.framing) {
-	case RESPONSE_CHUNKED:
-		if (clean)
-			conn_out_append(c, CHUNK_LAST, 5);
-		else
-			q->close_after = 1;
-		break;
-	case RESPONSE_LENGTH:
-		if (q->body_sent < (uint64_t)q->rh.content_length)
-			q->close_after = 1;
-		break;
-	case RESPONSE_CLOSE:
-		q->close_after = 1;
 		break;
 	default:
 		break;
 	}
-	q->ended = 1;
+	conn_respond_req(c, &x);
+	respond_end(&q->resp, &x, clean);
 	conn_set_state(c, CONN_WRITE);
 	conn_flush(c);
 }
@@ -1855,19 +1526,15 @@ conn_app_fail(struct conn *c, int status)
 {
 	struct conn_req	*q = &c->req;
 
-	if (q->ended)
+	if (conn_ended(c))
 		return;
-	if (!q->committed) {
-		free(q->pend);
-		q->pend = NULL;
-		q->pend_len = 0;
+	if (respond_state(&q->resp) != RESPOND_COMMITTED) {
 		conn_respond(c, status, status == 503 ? "Retry-After: 1\r\n" :
 		    NULL, 0);
 		return;
 	}
 	conn_app_release(c, "response failed");
-	q->close_after = 1;
-	q->ended = 1;
+	respond_abort(&q->resp);
 	conn_set_state(c, CONN_WRITE);
 	conn_flush(c);
 }
@@ -1885,8 +1552,8 @@ conn_access_log(struct conn *c)
 	e.target = q->log_target.p;
 	e.target_len = q->log_target.len;
 	e.minor = q->r.minor;
-	e.status = q->status;
-	e.bytes = q->body_sent;
+	e.status = respond_status(&q->resp);
+	e.bytes = respond_bytes(&q->resp);
 	if (q->r.method.p != NULL) {
 		e.referer = conn_field(c, "Referer", &e.referer_len);
 		e.user_agent = conn_field(c, "User-Agent", &e.user_agent_len);
@@ -1902,15 +1569,11 @@ conn_request_reset(struct conn *c)
 	struct http1_field	*fields = q->r.fields;
 
 	route_script_free(&q->script);
-	free(q->cbody);
-	if (q->cbody_fd != -1)
-		close(q->cbody_fd);
-	free(q->rhead);
-	free(q->pend);
+	reqbody_reset(&q->body);
+	respond_reset(&q->resp);
 	free(q->redirect);
 	memset(q, 0, sizeof(*q));
 	q->r.fields = fields;
-	q->cbody_fd = -1;
 }
 
 /* The response went out: log it, then the next request or close. */
@@ -1918,10 +1581,9 @@ static void
 conn_request_done(struct conn *c)
 {
 	struct conn_req	*q = &c->req;
-	size_t		 take;
 
 	if (c->state != CONN_DRAIN) {
-		if (q->r.method.p != NULL || q->status != 0)
+		if (q->r.method.p != NULL || respond_status(&q->resp) != 0)
 			conn_access_log(c);
 		conn_app_release(c, "response done");
 		if (c->linger) {
@@ -1936,29 +1598,26 @@ conn_request_done(struct conn *c)
 				conn_close(c, "error sent");
 			return;
 		}
-		if (!q->keep_alive || q->close_after || c->m->stopping) {
+		if (!q->keep_alive || respond_must_close(&q->resp) ||
+		    c->m->stopping) {
 			conn_close(c, "response done, not keeping alive");
 			return;
 		}
-		if (!q->chunked && q->body_left > 0) {
-			take = conn_unconsumed(c);
-			if (take > q->body_left)
-				take = (size_t)q->body_left;
-			c->in_off += take;
-			q->body_left -= take;
-			if (q->body_left > CONN_DRAIN_MAX) {
+		if (reqbody_unread(&q->body) > 0) {
+			c->in_off += reqbody_skip(&q->body, conn_unconsumed(c));
+			if (reqbody_unread(&q->body) > CONN_DRAIN_MAX) {
 				conn_close(c, "unread request body too large "
 				    "to drain");
 				return;
 			}
-			if (q->body_left > 0) {
+			if (reqbody_unread(&q->body) > 0) {
 				conn_set_state(c, CONN_DRAIN);
 				conn_timer_update(c, 0);
 				conn_read_update(c);
 				return;
 			}
 		}
-		if (q->chunked && !q->chunk.done) {
+		if (!reqbody_wire_done(&q->body)) {
 			conn_close(c, "unread chunked body");
 			return;
 		}
@@ -1997,25 +1656,20 @@ const char *
 conn_app_hijack(struct conn *c)
 {
 	struct conn_req	*q = &c->req;
-	off_t		 at;
 
 	if (c->state == CONN_CLOSED)
 		return FERRY_REFUSED_GONE;
-	if (c->state != CONN_DISPATCHED || q->ended)
+	if (c->state != CONN_DISPATCHED || conn_ended(c))
 		return FERRY_REFUSED_COMPLETE;
 	/* A collected body spilled to a file: its unsent rest cannot go
 	   with the socket. */
-	if (q->cbody_fd != -1 && !q->body_detached &&
-	    ((at = lseek(q->cbody_fd, 0, SEEK_CUR)) == -1 ||
-	    (uint64_t)at < q->cbody_total))
+	if (reqbody_spill_unread(&q->body))
 		return FERRY_REFUSED_SPOOLED;
 	ev_timer_stop(c->m->loop, &c->commit);
-	if (!q->rhead_done) {
+	if (respond_state(&q->resp) == RESPOND_HEAD) {
 		/* Not a whole head: nothing of it was committed. */
-		free(q->rhead);
-		q->rhead = NULL;
-		q->rhead_len = 0;
-	} else if (!q->committed) {
+		respond_drop_head(&q->resp);
+	} else if (respond_state(&q->resp) == RESPOND_HELD) {
 		/* Chosen now, with no length: chunked on HTTP/1.1 (the
 		   app goes on with the chunks itself), none for a 101. */
 		conn_commit(c, -1);
@@ -2043,8 +1697,8 @@ conn_hijack_finish(struct conn *c)
 	const struct conn_app_ops *ops = c->app_ops;
 	void			*app = c->app;
 	const char		*p = NULL;
-	char			*joined = NULL;
-	size_t			 len = 0, rest;
+	char			*joined;
+	size_t			 len = 0;
 	int			 fd = c->fd;
 
 	if (app == NULL || ops->hijacked == NULL) {
@@ -2055,19 +1709,10 @@ conn_hijack_finish(struct conn *c)
 		p = c->in + c->in_off;
 		len = conn_unconsumed(c);
 	}
-	/* A collected chunked body not passed on comes first, decoded
-	   (its framing is gone). */
-	if (q->chunked && !q->body_detached && q->cbody_off < q->cbody_len) {
-		rest = q->cbody_len - q->cbody_off;
-		if ((joined = malloc(rest + len)) == NULL) {
-			conn_close(c, "out of memory");
-			return;
-		}
-		memcpy(joined, q->cbody + q->cbody_off, rest);
-		if (len > 0)
-			memcpy(joined + rest, p, len);
-		p = joined;
-		len += rest;
+	/* A collected chunked body not passed on comes first. */
+	if (reqbody_hijack_rest(&q->body, p, len, &p, &len, &joined) == -1) {
+		conn_close(c, "out of memory");
+		return;
 	}
 	log_debug("conn %d: hijacked with %zu unconsumed bytes", fd, len);
 	conn_access_log(c);

@@ -2,9 +2,9 @@
  * A client connection: its input buffer, the request in progress, the
  * output queue, its watchers, and the state machine that drives them.
  * Apps (server/cgi.c, server/pool.c) produce a CGI-format response
- * stream; conn.c parses its header block and frames the body.  conn.c
- * reaches an app only through m->app_types and struct conn_app_ops
- * (server/app.h), never by name.
+ * stream; server/respond.c parses its header block and frames the body.
+ * conn.c reaches an app only through m->app_types and struct
+ * conn_app_ops (server/app-t.h), never by name.
  *
  * A struct conn exists only while the connection has work: a connection
  * that waits for its first or next request is a small private record of
@@ -28,6 +28,8 @@
 #include "protocol/cgiresp.h"
 #include "protocol/http1.h"
 #include "protocol/response.h"
+#include "server/reqbody.h"
+#include "server/respond.h"
 #include "server/route.h"
 
 struct master;
@@ -81,44 +83,20 @@ struct conn_req {
 	ev_tstamp		 start;
 
 	/* body from the client */
-	uint64_t		 body_left;	/* Content-Length bytes unread */
-	struct chunked_dec	 chunk;
-	int			 chunked;	/* a chunked body */
-	int			 chunk_raw;	/* passed on raw, still chunked
-						   (to a worker that hijacks) */
-	int			 chunk_bad;	/* malformed or too large: the
-						   status to fail with */
-	char			*cbody;		/* collected chunked body */
-	size_t			 cbody_len, cbody_cap, cbody_off;
-	int			 cbody_fd;	/* spilled body, or -1 */
-	uint64_t		 cbody_total;
-	int			 body_done;	/* whole body received */
+	struct reqbody		 body;
 	int64_t			 body_len;	/* for CONTENT_LENGTH; -1 none */
-	int			 continue_sent;
 
 	/* routing; a local redirect (RFC 3875 6.2.2) re-routes the request
 	   as a GET of redirect, without the client's body */
 	struct conf_app		*app;
 	char			*redirect;
 	unsigned int		 nredirects;
-	int			 body_detached;
 	struct http1_span	 log_method, log_target;
 	struct route_script	 script;
 
-	/* response from the app */
-	char			*rhead;		/* script header block so far */
-	size_t			 rhead_len;
-	int			 rhead_done;
-	char			*pend;		/* body held for a Content-Length */
-	size_t			 pend_len;
-	int			 committed;	/* response head queued */
-	struct response_head	 rh;
-	int64_t			 app_length;	/* the app's Content-Length */
-	uint64_t		 body_sent;	/* body bytes queued */
-	int			 ended;		/* response complete */
-	int			 close_after;	/* close once flushed */
+	/* response from the app, or the server's own */
+	struct respond		 resp;
 	int			 pipelined_told;	/* app told of pipelining */
-	int			 status;
 };
 
 struct conn {
@@ -194,6 +172,13 @@ void	conn_dequeued(struct conn *c);
 void	conn_body_peek(struct conn *c, const char **p, size_t *len);
 void	conn_body_consume(struct conn *c, size_t n);
 int	conn_body_complete(struct conn *c);
+/* The spill file of a collected chunked body (read it from where it is,
+   or hand it to a CGI as stdin), or -1: then read with conn_body_peek().
+   conn_body_take_fd() gives it to the caller to close; c forgets it. */
+int	conn_body_fd(struct conn *c);
+int	conn_body_take_fd(struct conn *c);
+/* 1 when the body is passed on raw, still chunked (the app decodes it). */
+int	conn_body_raw_chunked(struct conn *c);
 
 /* For apps: the response stream in CGI format.  conn_app_output() returns
    1 when the app may send more now, 0 when it must wait for

@@ -187,7 +187,7 @@ fcgireq_params(struct fcgireq *req, struct conn *c, struct fcgireq_buf *b)
 	if (ext != NULL && fcgireq_buf_add(b, FERRY_PARAM_EXTENSIONS,
 	    strlen(FERRY_PARAM_EXTENSIONS), ext, strlen(ext)) == -1)
 		return -1;
-	if (c->req.chunk_raw && fcgireq_buf_add(b, FERRY_PARAM_CHUNKED,
+	if (conn_body_raw_chunked(c) && fcgireq_buf_add(b, FERRY_PARAM_CHUNKED,
 	    strlen(FERRY_PARAM_CHUNKED), "1", 1) == -1)
 		return -1;
 	return 0;
@@ -211,7 +211,7 @@ fcgireq_start(struct fcgireq *req, struct conn *c, int reused,
 	req->gone_at = 0;
 	req->answered = 0;
 	req->retries = retries;
-	req->copy_over = c->req.cbody_fd != -1 && !c->req.body_detached;
+	req->copy_over = conn_body_fd(c) != -1;
 	req->replay = replay;
 	req->replay_len = replay_len;
 	req->replay_off = 0;
@@ -268,7 +268,7 @@ fcgireq_stdin_ready(struct fcgireq *req, struct conn *c)
 
 	if (req->replay_off < req->replay_len)
 		return 1;
-	if (c->req.cbody_fd != -1 && !c->req.body_detached)
+	if (conn_body_fd(c) != -1)
 		return !req->spill_eof;
 	conn_body_peek(c, &p, &len);
 	return len > 0 || conn_body_complete(c);
@@ -285,7 +285,7 @@ fcgireq_stdin_queue(struct fcgireq *req, struct conn *c)
 	char		*buf = c->m->scratch;
 	int		 spilled;
 
-	spilled = c->req.cbody_fd != -1 && !c->req.body_detached;
+	spilled = conn_body_fd(c) != -1;
 	/* What a failed try consumed already comes first. */
 	while (req->replay_off < req->replay_len &&
 	    wchan_pending(req->ch) < WCHAN_OUT_HIGH) {
@@ -303,7 +303,7 @@ fcgireq_stdin_queue(struct fcgireq *req, struct conn *c)
 			/* A chunked body that was spilled to a file. */
 			if (req->spill_eof)
 				break;
-			n = read(c->req.cbody_fd, buf, FCGI_MAX_LENGTH);
+			n = read(conn_body_fd(c), buf, FCGI_MAX_LENGTH);
 			if (n == -1 && errno == EINTR)
 				continue;
 			if (n <= 0) {

@@ -32,6 +32,24 @@ static int	ferry_req_send(struct ferry_req *req, const void *extra,
 static size_t	ferry_status_line(char *out, size_t cap, int status);
 static void	ferry_req_failed(struct ferry_req *req);
 static int	ferry_req_writable(struct ferry_req *req, int look);
+static int	ferry_head_open(struct ferry_req *req);
+
+/* 0 while the response head may still change, else -1 with errno: EPERM
+   after a hijack, EALREADY once the head went out or the response
+   ended.  omu held. */
+static int
+ferry_head_open(struct ferry_req *req)
+{
+	if (req->hijack == FERRY_HJ_DONE) {
+		errno = EPERM;
+		return -1;
+	}
+	if (req->head_sent || req->ended) {
+		errno = EALREADY;
+		return -1;
+	}
+	return 0;
+}
 
 int
 ferry_status(struct ferry_req *req, int code)
@@ -43,13 +61,7 @@ ferry_status(struct ferry_req *req, int code)
 		return -1;
 	}
 	pthread_mutex_lock(&req->omu);
-	if (req->hijack == FERRY_HJ_DONE) {
-		errno = EPERM;
-		rc = -1;
-	} else if (req->head_sent || req->ended) {
-		errno = EALREADY;
-		rc = -1;
-	} else
+	if ((rc = ferry_head_open(req)) == 0)
 		req->status = code;
 	pthread_mutex_unlock(&req->omu);
 	return rc;
@@ -75,16 +87,8 @@ ferry_add_header(struct ferry_req *req, const char *name, const char *value)
 			return -1;
 		}
 	pthread_mutex_lock(&req->omu);
-	if (req->hijack == FERRY_HJ_DONE) {
-		errno = EPERM;
-		rc = -1;
+	if ((rc = ferry_head_open(req)) == -1)
 		goto out;
-	}
-	if (req->head_sent || req->ended) {
-		errno = EALREADY;
-		rc = -1;
-		goto out;
-	}
 	need = req->hlen + nlen + 2 + vlen + 2;
 	if (need > req->hcap) {
 		ncap = req->hcap == 0 ? 256 : req->hcap;

@@ -14,11 +14,8 @@
 #include "config.h"
 
 #include <sys/un.h>
-#include <sys/wait.h>
 
-#include <errno.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +23,6 @@
 #include <unistd.h>
 
 #include "server/app.h"
-#include "server/child.h"
 #include "server/conn.h"
 #include "server/fcgireq.h"
 #include "server/log.h"
@@ -34,7 +30,6 @@
 #include "server/pool.h"
 #include "server/pool-int.h"
 #include "server/util.h"
-#include "server/wchan.h"
 #include "server/worker.h"
 
 static void	pool_app_adjust(struct pool_app *);
@@ -125,36 +120,23 @@ pool_fini(struct master *m)
 	struct timespec	 ts = { 0, 10 * 1000 * 1000 };
 	double		 waited = 0, grace = pool_kill_grace(m);
 	size_t		 i;
-	int		 left, st;
-	pid_t		 r;
+	int		 left;
 
 	if (p == NULL)
 		return;
 	for (i = 0; i < p->napps; i++) {
 		a = &p->apps[i];
 		ev_timer_stop(m->loop, &a->respawn);
-		for (w = a->workers; w != NULL; w = w->next) {
-			ev_child_stop(m->loop, &w->child);
-			ev_timer_stop(m->loop, &w->timer);
-			wchan_close(&w->ch);
-			if (!w->exited)
-				kill(-w->pid, SIGTERM);
-		}
+		for (w = a->workers; w != NULL; w = w->next)
+			worker_fini_stop(w);
 	}
 	/* The loop has ended: reap synchronously, within the grace. */
 	for (;;) {
 		left = 0;
 		for (i = 0; i < p->napps; i++)
-			for (w = p->apps[i].workers; w != NULL; w = w->next) {
-				if (w->exited)
-					continue;
-				r = waitpid(w->pid, &st, WNOHANG);
-				if (r == w->pid || (r == -1 && errno != EINTR)) {
-					w->exited = 1;
-					kill(-w->pid, SIGKILL);
-				} else
+			for (w = p->apps[i].workers; w != NULL; w = w->next)
+				if (worker_fini_poll(w))
 					left++;
-			}
 		if (left == 0 || waited >= grace)
 			break;
 		nanosleep(&ts, NULL);
@@ -171,18 +153,7 @@ pool_fini(struct master *m)
 		}
 		while ((w = a->workers) != NULL) {
 			a->workers = w->next;
-			fcgireq_body_drop(&w->req);
-			if (!w->exited) {
-				child_kill_late(w->pid, a->conf->name);
-				while (waitpid(w->pid, &st, 0) == -1 &&
-				    errno == EINTR)
-					;
-			}
-			child_log_drain(&w->log);
-			child_log_close(&w->log);
-			wchan_free(&w->ch);
-			unlink(w->path);
-			free(w);
+			worker_fini_free(w);
 		}
 	}
 	if (p->have_dir && rmdir(p->dir) == -1)

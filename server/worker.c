@@ -25,6 +25,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -678,6 +679,55 @@ worker_free(struct worker *w)
 			break;
 		}
 	fcgireq_body_drop(&w->req);
+	wchan_free(&w->ch);
+	unlink(w->path);
+	free(w);
+}
+
+/* At the end: the loop is over. */
+
+void
+worker_fini_stop(struct worker *w)
+{
+	struct ev_loop	*loop = w->app->m->loop;
+
+	ev_child_stop(loop, &w->child);
+	ev_timer_stop(loop, &w->timer);
+	wchan_close(&w->ch);
+	if (!w->exited)
+		kill(-w->pid, SIGTERM);
+}
+
+int
+worker_fini_poll(struct worker *w)
+{
+	int	 st;
+	pid_t	 r;
+
+	if (w->exited)
+		return 0;
+	r = waitpid(w->pid, &st, WNOHANG);
+	if (r == w->pid || (r == -1 && errno != EINTR)) {
+		w->exited = 1;
+		kill(-w->pid, SIGKILL);
+		return 0;
+	}
+	return 1;
+}
+
+void
+worker_fini_free(struct worker *w)
+{
+	int	 st;
+
+	fcgireq_body_drop(&w->req);
+	if (!w->exited) {
+		child_kill_late(w->pid, w->app->conf->name);
+		while (waitpid(w->pid, &st, 0) == -1 && errno == EINTR)
+			;
+	}
+	child_log_drain(&w->log);
+	child_log_close(&w->log);
 	wchan_free(&w->ch);
 	unlink(w->path);
 	free(w);

@@ -24,4 +24,14 @@ int	worker_run(struct worker *w, struct conn *c);
    request still on it gets 502.  The exit is reaped by the worker. */
 void	worker_kill(struct worker *w, const char *why);
 
+/* pool_fini, once the loop has ended.  Stops w's watchers, closes its
+   channel and sends SIGTERM to its process group unless it exited. */
+void	worker_fini_stop(struct worker *w);
+/* Reaps w's process without waiting (SIGKILL to what it left in its
+   group).  Returns 1 while it still runs, else 0. */
+int	worker_fini_poll(struct worker *w);
+/* Kills w's process if it still runs (SIGKILL, waiting for it), drains
+   its output and frees w, which the caller took out of its app's list. */
+void	worker_fini_free(struct worker *w);
+
 #endif

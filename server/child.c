@@ -2,7 +2,7 @@
  * A child process of the master, whatever runs it: its base environment,
  * its working directory, the SIGTERM-then-SIGKILL ladder for its process
  * group, and its output logged line by line.  Used by server/cgi.c and
- * server/pool.c; reports upward only through return values and the
+ * server/worker.c; reports upward only through return values and the
  * child_log closed callback.
  */
 #include "config.h"

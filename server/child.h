@@ -1,6 +1,6 @@
 /*
  * What a child process of the master needs, shared by server/cgi.c (a
- * process per request) and server/pool.c (FastCGI workers): its base
+ * process per request) and server/worker.c (FastCGI workers): its base
  * environment, its working directory, the process-group kill ladder and
  * the logger of its output, line by line.
  *

@@ -3,7 +3,7 @@
  * BEGIN_REQUEST to END_REQUEST: PARAMS, the body as STDIN, the response
  * records, the client leaving (close-notify, or the app's on_client_gone
  * policy for workers that do not speak it) and the hijack of the client's
- * socket.  The worker's process and channel belong to server/pool.c.
+ * socket.  The worker's process and channel belong to server/worker.c.
  *
  * Retries.  libfcgi keeps the last request id across a kept connection
  * and takes a late record of that id (the empty STDIN it stopped short

@@ -5,7 +5,7 @@
  * hijack of the client's socket.  DESIGN.md, "The channel to a pool
  * worker", "Close-notify semantics" and "Hijack semantics".
  *
- * The worker's owner (server/pool.c) keeps the channel and the process;
+ * The worker's owner (server/worker.c) keeps the channel and the process;
  * it feeds the channel's records to fcgireq_record() and hears back
  * through struct fcgireq_ops.  This module never kills a process, frees
  * a worker or touches the app's queue: it says when the worker is free,

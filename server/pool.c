@@ -1,213 +1,53 @@
 /*
- * FastCGI pool apps: worker processes and their supervision (spawn,
- * GET_VALUES, back-off, idle, reap, stop) and the app's wait queue.  One
- * request on a worker's channel is server/fcgireq.c's.
+ * FastCGI pool apps: the pool's private socket directory, its start and
+ * its stop, and per app the supervision of its workers as a group (how
+ * many live, spawning what it lacks, back-off after failed starts) and
+ * its wait queue, with the retries of requests that a worker dropped
+ * unread.  One worker process is server/worker.c's; one request on a
+ * worker's channel is server/fcgireq.c's.
  *
- * Each worker gets, as its fd 0, a socket listening at a path in the
- * pool's private 0700 directory; the master connects to that path (see
- * server/wchan.c) for the GET_VALUES question at spawn, then for requests,
- * keeping a connection only while the worker reads every byte it is sent.
- *
- * A struct worker lives from the spawn until its process is reaped and
- * no request runs on its channel any more.  It is freed from the loop
- * (its own timer, state WORKER_DEAD), never inside a channel callback.
- * A worker is "doomed" when it must go after its current request
- * (isolation = request, max_requests): it no longer counts as live, so
- * that its replacement is spawned ahead of time.
- *
+ * A worker tells its app what happened to it (free again, gone, a
+ * request dropped) through struct pool_app_ops (server/pool-int.h).
  * A request that a worker dropped unread goes back to the head of the
  * queue for another try (server/fcgireq.c, "Retries").
  */
 #include "config.h"
 
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "protocol/cgienv.h"
-#include "protocol/fcgi.h"
 #include "server/app.h"
-#include "server/child.h"
 #include "server/conn.h"
 #include "server/fcgireq.h"
-#include "server/limits.h"
 #include "server/log.h"
 #include "server/master-t.h"
 #include "server/pool.h"
-#include "server/spawn.h"
+#include "server/pool-int.h"
 #include "server/util.h"
-#include "server/wchan.h"
+#include "server/worker.h"
 
-#define WORKER_EXT_HIJACK	FCGIREQ_EXT_HIJACK	/* FERRY_EXTENSIONS */
-
-enum worker_state {
-	WORKER_STARTING,	/* spawned; GET_VALUES asked */
-	WORKER_IDLE,		/* ready for a request */
-	WORKER_BUSY,		/* a request runs (its client may be gone) */
-	WORKER_ABORTING,	/* ABORT_REQUEST sent; END_REQUEST awaited */
-	WORKER_STOPPING,	/* signalled; its exit awaited */
-	WORKER_DEAD,		/* reaped; freed from the loop */
-};
-
-struct pool_app;
-
-struct worker {
-	struct pool_app		*app;
-	struct worker		*next;		/* app's list */
-	enum worker_state	 state;
-	pid_t			 pid;
-	char			 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	ev_child		 child;
-	struct child_log	 log;		/* stdout and stderr */
-	ev_timer		 timer;		/* what the state waits for */
-	struct wchan		 ch;
-	struct fcgireq		 req;		/* the request on ch; its
-						   extensions are the
-						   worker's */
-
-	ev_tstamp		 born;
-	unsigned int		 nserved;
-	int			 doomed;	/* stop after this request */
-	int			 values_known;	/* GET_VALUES was answered */
-	int			 killing;	/* SIGTERM sent */
-	int			 refused;	/* its socket refused us */
-	int			 exited;
-	int			 status;
-
-	struct child_log	 errlog;	/* FCGI_STDERR */
-};
-
-/* A request going back to the queue after a worker dropped it. */
-struct pool_retry {
-	struct pool_retry	*next;
-	struct conn		*c;
-	unsigned int		 n;		/* tries failed so far */
-	char			*body;		/* body bytes already consumed */
-	size_t			 len;
-};
-
-struct pool_app {
-	struct master		*m;
-	struct pool		*p;
-	struct conf_app		*conf;
-	struct worker		*workers;
-	struct app_queue	 queue;		/* waiting requests */
-	ev_timer		 respawn;	/* back-off after failed starts */
-	double			 backoff;
-	struct pool_retry	*retries;	/* of requests in the queue */
-	int			 extensions;	/* WORKER_EXT_* its workers
-						   announced */
-};
-
-struct pool {
-	char			 dir[PATH_MAX];	/* private socket directory */
-	int			 have_dir;
-	struct pool_app		*apps;		/* one per conf app */
-	size_t			 napps;
-	unsigned int		 serial;	/* socket names */
-	unsigned int		 ngone;		/* clients gone mid-request */
-	double			 gone_time;	/* their total time to reuse
-						   or exit of the worker */
-	void			(*on_ready)(struct master *);
-};
-
-static const char *worker_state_name(enum worker_state);
-static void	worker_set_state(struct worker *, enum worker_state);
-static void	worker_timer(struct worker *, double);
-static struct worker *worker_spawn(struct pool_app *);
-static int	worker_run(struct worker *, struct conn *);
-static void	worker_ready(struct worker *, int);
-static void	worker_after_request(struct worker *);
-static void	worker_kill(struct worker *, const char *);
-static void	worker_gone_done(struct worker *, const char *);
-static void	worker_free(struct worker *);
-static void	worker_child_cb(struct ev_loop *, ev_child *, int);
-static void	worker_timer_cb(struct ev_loop *, ev_timer *, int);
 static void	pool_app_adjust(struct pool_app *);
 static void	pool_next(struct pool_app *);
+static void	pool_backoff(struct pool_app *);
 static void	pool_respawn_cb(struct ev_loop *, ev_timer *, int);
 static struct worker *pool_idle_worker(struct pool_app *);
 static unsigned int pool_live(struct pool_app *, unsigned int *);
 static void	pool_retry(struct pool_app *, struct worker *, struct conn *);
 static struct pool_retry *pool_retry_take(struct pool_app *, struct conn *);
 
-static void	pool_ch_record(void *, uint8_t, uint16_t, const uint8_t *,
-		    size_t);
-static void	pool_ch_idle(void *);
-static void	pool_ch_drained(void *);
-static void	pool_ch_closed(void *, const char *);
-
 static void	pool_queue_left(struct app_queue *, struct conn *);
 
-static void	pool_req_errout(void *, const char *, size_t);
-static void	pool_req_served(void *);
-static void	pool_req_aborting(void *);
-static void	pool_req_kill(void *, const char *);
-static void	pool_req_lost(void *, const char *);
-static void	pool_req_retry(void *, struct conn *);
-
-static const struct wchan_ops pool_ch_ops = {
-	pool_ch_record, pool_ch_idle, pool_ch_drained, pool_ch_closed
+static const struct pool_app_ops pool_app_ops = {
+	pool_next, pool_app_adjust, pool_backoff, pool_live, pool_retry,
+	pool_retry_take
 };
 
-static const struct fcgireq_ops pool_req_ops = {
-	pool_req_errout, pool_req_served, pool_req_aborting, pool_req_kill,
-	pool_req_lost, pool_req_retry
-};
-
-static const char *
-worker_state_name(enum worker_state s)
-{
-	switch (s) {
-	case WORKER_STARTING:	return "starting";
-	case WORKER_IDLE:	return "idle";
-	case WORKER_BUSY:	return "busy";
-	case WORKER_ABORTING:	return "aborting";
-	case WORKER_STOPPING:	return "stopping";
-	case WORKER_DEAD:	return "dead";
-	}
-	return "unknown";
-}
-
-static void
-worker_set_state(struct worker *w, enum worker_state s)
-{
-	if (w->state == s)
-		return;
-	log_debug("%s[%d]: %s -> %s", w->app->conf->name, (int)w->pid,
-	    worker_state_name(w->state), worker_state_name(s));
-	w->state = s;
-}
-
-/* Arms the worker's one timer for secs (0: stops it). */
-static void
-worker_timer(struct worker *w, double secs)
-{
-	struct ev_loop	*loop = w->app->m->loop;
-
-	ev_timer_stop(loop, &w->timer);
-	if (secs <= 0)
-		return;
-	ev_timer_set(&w->timer, secs, 0);
-	ev_timer_start(loop, &w->timer);
-}
-
-static double
-pool_kill_grace(struct master *m)
-{
-	return m->conf->kill_grace;
-}
 
 int
 pool_init(struct master *m, void (*on_ready)(struct master *))
@@ -259,6 +99,7 @@ pool_init(struct master *m, void (*on_ready)(struct master *))
 		a->m = m;
 		a->p = p;
 		a->conf = &m->conf->apps[i];
+		a->ops = &pool_app_ops;
 		a->queue.left = pool_queue_left;
 		ev_init(&a->respawn, pool_respawn_cb);
 		if (a->conf->type != CONF_APP_FASTCGI)
@@ -279,36 +120,23 @@ pool_fini(struct master *m)
 	struct timespec	 ts = { 0, 10 * 1000 * 1000 };
 	double		 waited = 0, grace = pool_kill_grace(m);
 	size_t		 i;
-	int		 left, st;
-	pid_t		 r;
+	int		 left;
 
 	if (p == NULL)
 		return;
 	for (i = 0; i < p->napps; i++) {
 		a = &p->apps[i];
 		ev_timer_stop(m->loop, &a->respawn);
-		for (w = a->workers; w != NULL; w = w->next) {
-			ev_child_stop(m->loop, &w->child);
-			ev_timer_stop(m->loop, &w->timer);
-			wchan_close(&w->ch);
-			if (!w->exited)
-				kill(-w->pid, SIGTERM);
-		}
+		for (w = a->workers; w != NULL; w = w->next)
+			worker_fini_stop(w);
 	}
 	/* The loop has ended: reap synchronously, within the grace. */
 	for (;;) {
 		left = 0;
 		for (i = 0; i < p->napps; i++)
-			for (w = p->apps[i].workers; w != NULL; w = w->next) {
-				if (w->exited)
-					continue;
-				r = waitpid(w->pid, &st, WNOHANG);
-				if (r == w->pid || (r == -1 && errno != EINTR)) {
-					w->exited = 1;
-					kill(-w->pid, SIGKILL);
-				} else
+			for (w = p->apps[i].workers; w != NULL; w = w->next)
+				if (worker_fini_poll(w))
 					left++;
-			}
 		if (left == 0 || waited >= grace)
 			break;
 		nanosleep(&ts, NULL);
@@ -325,18 +153,7 @@ pool_fini(struct master *m)
 		}
 		while ((w = a->workers) != NULL) {
 			a->workers = w->next;
-			fcgireq_body_drop(&w->req);
-			if (!w->exited) {
-				child_kill_late(w->pid, a->conf->name);
-				while (waitpid(w->pid, &st, 0) == -1 &&
-				    errno == EINTR)
-					;
-			}
-			child_log_drain(&w->log);
-			child_log_close(&w->log);
-			wchan_free(&w->ch);
-			unlink(w->path);
-			free(w);
+			worker_fini_free(w);
 		}
 	}
 	if (p->have_dir && rmdir(p->dir) == -1)
@@ -535,186 +352,6 @@ pool_queue_left(struct app_queue *q, struct conn *c)
 	}
 }
 
-/* Spawning. */
-
-/* Queues the FCGI_GET_VALUES question on w's channel.  0 or -1. */
-static int
-worker_values_ask(struct worker *w)
-{
-	static const char *const names[] = {
-		FCGI_MAX_CONNS, FCGI_MPXS_CONNS, FERRY_EXTENSIONS
-	};
-	uint8_t	 body[128];
-	size_t	 len = 0, i, n;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		n = fcgi_nv_encode(body + len, sizeof(body) - len, names[i],
-		    strlen(names[i]), "", 0);
-		len += n;
-	}
-	return wchan_record(&w->ch, FCGI_GET_VALUES, FCGI_NULL_REQUEST_ID,
-	    body, len);
-}
-
-static void
-worker_ask_values(struct worker *w)
-{
-	if (wchan_connect(&w->ch, w->path) == -1 ||
-	    worker_values_ask(w) == -1) {
-		log_warn("%s[%d]: asking FCGI_GET_VALUES", w->app->conf->name,
-		    (int)w->pid);
-		wchan_close(&w->ch);
-		return;
-	}
-	wchan_send(&w->ch);
-}
-
-static struct worker *
-worker_spawn(struct pool_app *a)
-{
-	struct master		*m = a->m;
-	struct conf_app		*app = a->conf;
-	struct sockaddr_un	 sun;
-	struct spawn_req	 sr;
-	struct child_env	 env;
-	struct worker		*w;
-	char			**argv = NULL, *dir = NULL;
-	size_t			 nargs = 0, i;
-	int			 lfd = -1, out[2] = { -1, -1 }, n;
-	pid_t			 pid;
-
-	if ((w = calloc(1, sizeof(*w))) == NULL) {
-		log_warn("%s: worker", app->name);
-		pool_backoff(a);
-		return NULL;
-	}
-	child_env_init(&env);
-	w->app = a;
-	n = snprintf(w->path, sizeof(w->path), "%s/w%u", a->p->dir,
-	    ++a->p->serial);
-	if (n < 0 || (size_t)n >= sizeof(w->path)) {
-		log_warnx("%s: socket path too long", app->name);
-		free(w);
-		return NULL;
-	}
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, w->path, strlen(w->path) + 1);
-	unlink(w->path);
-	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (lfd == -1 || bind(lfd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    listen(lfd, POOL_BACKLOG) == -1) {
-		log_warn("%s: worker socket %s", app->name, w->path);
-		goto fail;
-	}
-	if (pipe2(out, O_CLOEXEC) == -1 ||
-	    fcntl(out[0], F_SETFL, O_NONBLOCK) == -1) {
-		log_warn("%s: worker output pipe", app->name);
-		goto fail;
-	}
-	for (nargs = 0; app->args != NULL && app->args[nargs] != NULL; nargs++)
-		;
-	if ((argv = calloc(nargs + 2, sizeof(*argv))) == NULL ||
-	    child_env_base(&env, app) == -1) {
-		log_warn("%s: worker", app->name);
-		goto fail;
-	}
-	argv[0] = app->command;
-	for (i = 0; i < nargs; i++)
-		argv[i + 1] = app->args[i];
-	if (app->root == NULL && (dir = child_dir(app->command)) == NULL)
-		goto fail;
-	memset(&sr, 0, sizeof(sr));
-	sr.path = app->command;
-	sr.argv = argv;
-	sr.envp = env.v;
-	sr.cwd = app->root != NULL ? app->root : dir;
-	sr.fd_in = lfd;		/* FCGI_LISTENSOCK_FILENO */
-	sr.fd_out = out[1];
-	sr.fd_err = out[1];
-	sr.new_pgrp = 1;
-	sr.set_ids = app->user != NULL || app->group != NULL;
-	sr.uid = app->uid;
-	sr.gid = app->gid;
-	/* A worker must not outlive a ferryd that was killed: it would
-	   wait in accept for good. */
-	sr.death_sig = SIGTERM;
-	pid = spawn_process(&sr);
-	if (pid == -1) {
-		log_warn("%s: cannot start %s", app->name, app->command);
-		goto fail;
-	}
-	free(argv);
-	free(dir);
-	child_env_free(&env);
-	close(lfd);		/* the worker holds it now */
-	close(out[1]);
-
-	w->pid = pid;
-	w->born = ev_now(m->loop);
-	w->state = WORKER_STARTING;
-	w->next = a->workers;
-	a->workers = w;
-	ev_child_init(&w->child, worker_child_cb, pid, 0);
-	ev_child_start(m->loop, &w->child);
-	child_log_init(&w->log, m->loop, out[0], app->name, pid, 1, NULL,
-	    NULL);
-	child_log_init(&w->errlog, m->loop, -1, app->name, pid, 1, NULL,
-	    NULL);
-	ev_init(&w->timer, worker_timer_cb);
-	wchan_init(&w->ch, m->loop, &pool_ch_ops, w);
-	fcgireq_init(&w->req, &w->ch, app, pid, &pool_req_ops, w);
-	log_info("%s[%d]: worker started", app->name, (int)pid);
-	worker_ask_values(w);
-	worker_timer(w, POOL_READY_TIMEOUT);
-	return w;
-
-fail:
-	free(argv);
-	free(dir);
-	child_env_free(&env);
-	if (lfd != -1)
-		close(lfd);
-	if (out[0] != -1) {
-		close(out[0]);
-		close(out[1]);
-	}
-	unlink(w->path);
-	free(w);
-	pool_backoff(a);
-	log_warnx("%s: next start in %.1f s", app->name, a->backoff);
-	return NULL;
-}
-
-/*
- * The worker answered GET_VALUES, refused it, or kept silent.  A silent
- * one keeps the connection (keep_channel): a late answer still arrives
- * on it, and its first request goes there (a worker serves one
- * connection at a time, so a new one would wait behind it).
- */
-static void
-worker_ready(struct worker *w, int keep_channel)
-{
-	struct pool_app	*a = w->app;
-
-	if (!keep_channel)
-		wchan_close(&w->ch);
-	worker_timer(w, 0);
-	worker_set_state(w, WORKER_IDLE);
-	log_debug("%s[%d]: ready%s%s", a->conf->name, (int)w->pid,
-	    w->req.extensions & FCGIREQ_EXT_CLOSE_NOTIFY ? ", close-notify" :
-	    "", w->req.extensions & FCGIREQ_EXT_HIJACK ? ", hijack" : "");
-	if (a->m->stopping && a->queue.head == NULL) {
-		worker_kill(w, "shutting down");
-		return;
-	}
-	if (a->conf->min_workers < a->conf->max_workers)
-		worker_timer(w, a->conf->idle_timeout);
-	pool_next(a);
-	if (a->p->on_ready != NULL)
-		a->p->on_ready(a->m);
-}
-
 unsigned int
 pool_starting(struct master *m)
 {
@@ -729,236 +366,6 @@ pool_starting(struct master *m)
 			if (w->state == WORKER_STARTING)
 				n++;
 	return n;
-}
-
-static void
-worker_values(struct worker *w, const uint8_t *body, size_t len)
-{
-	const char	*v;
-	size_t		 vlen;
-
-	if (fcgi_get_values_find(body, len, FERRY_EXTENSIONS, &v, &vlen) == 1) {
-		if (fcgi_list_has(v, vlen, FERRY_EXT_CLOSE_NOTIFY))
-			w->req.extensions |= FCGIREQ_EXT_CLOSE_NOTIFY;
-		if (fcgi_list_has(v, vlen, FERRY_EXT_HIJACK))
-			w->req.extensions |= FCGIREQ_EXT_HIJACK;
-	}
-	w->app->extensions |= w->req.extensions;
-	if (fcgi_get_values_find(body, len, FCGI_MPXS_CONNS, &v, &vlen) == 1)
-		log_debug("%s[%d]: %s=%.*s", w->app->conf->name, (int)w->pid,
-		    FCGI_MPXS_CONNS, (int)vlen, v);
-}
-
-/* Requests: their records are fcgireq.c's. */
-
-/* Starts c's request on idle worker w.  Returns 0 (also when the request
-   was answered with an error), or -1 when w cannot be reached: w is being
-   replaced and c is left as it was. */
-static int
-worker_run(struct worker *w, struct conn *c)
-{
-	struct pool_app	*a = w->app;
-	struct pool_retry *r;
-	unsigned int	 retries = 0;
-	char		*replay = NULL;
-	size_t		 replay_len = 0;
-	int		 reused;
-	double		 t;
-
-	reused = wchan_is_open(&w->ch);
-	if (!reused && wchan_connect(&w->ch, w->path) == -1) {
-		log_warn("%s[%d]: connecting to the worker", a->conf->name,
-		    (int)w->pid);
-		w->refused = 1;
-		worker_kill(w, "its socket refuses connections");
-		return -1;
-	}
-	child_log_discard(&w->errlog);
-	if ((r = pool_retry_take(a, c)) != NULL) {
-		retries = r->n;
-		replay = r->body;
-		replay_len = r->len;
-		free(r);
-	}
-	if (a->conf->isolation_request || (a->conf->max_requests > 0 &&
-	    w->nserved + 1 >= a->conf->max_requests))
-		w->doomed = 1;
-	worker_set_state(w, WORKER_BUSY);
-	t = a->conf->request_timeout;
-	worker_timer(w, t);
-	if (fcgireq_start(&w->req, c, reused, retries, replay,
-	    replay_len) == -1) {
-		worker_timer(w, 0);
-		worker_after_request(w);
-	}
-	return 0;
-}
-
-static void
-pool_ch_drained(void *arg)
-{
-	struct worker	*w = arg;
-
-	fcgireq_drained(&w->req);
-}
-
-static void
-pool_ch_idle(void *arg)
-{
-	struct worker	*w = arg;
-
-	fcgireq_idle(&w->req);
-}
-
-/* Records of no request are the worker's (GET_VALUES); the others go to
-   the request. */
-static void
-pool_ch_record(void *arg, uint8_t type, uint16_t id, const uint8_t *content,
-    size_t len)
-{
-	struct worker	*w = arg;
-
-	if (id != FCGI_NULL_REQUEST_ID || type == FERRY_HIJACK) {
-		fcgireq_record(&w->req, type, id, content, len);
-		return;
-	}
-	if (type == FCGI_GET_VALUES_RESULT) {
-		w->values_known = 1;
-		worker_values(w, content, len);
-		if (w->state == WORKER_STARTING)
-			worker_ready(w, 0);
-	} else if (type == FCGI_UNKNOWN_TYPE)
-		log_debug("%s[%d]: FCGI_UNKNOWN_TYPE", w->app->conf->name,
-		    (int)w->pid);
-}
-
-static void
-pool_req_errout(void *arg, const char *p, size_t len)
-{
-	struct worker	*w = arg;
-
-	if (len > 0) {
-		child_log_feed(&w->errlog, p, len);
-		return;
-	}
-	child_log_flush(&w->errlog);
-}
-
-/* END_REQUEST: the worker is free again. */
-static void
-pool_req_served(void *arg)
-{
-	struct worker	*w = arg;
-
-	worker_timer(w, 0);
-	w->nserved++;
-	w->app->backoff = 0;
-	if (w->req.gone_at != 0)
-		worker_gone_done(w, "reused");
-	worker_after_request(w);
-}
-
-/* A request left the worker: back to idle, or replaced. */
-static void
-worker_after_request(struct worker *w)
-{
-	struct pool_app	*a = w->app;
-	char		 why[64];
-
-	if (w->exited) {
-		wchan_close(&w->ch);
-		worker_free(w);
-		pool_next(a);
-		return;
-	}
-	if (w->state == WORKER_STOPPING)
-		return;
-	if (a->conf->isolation_request) {
-		worker_kill(w, "isolation = request: one request per worker");
-	} else if (a->conf->max_requests > 0 &&
-	    w->nserved >= a->conf->max_requests) {
-		snprintf(why, sizeof(why), "served %u requests (max_requests)",
-		    w->nserved);
-		worker_kill(w, why);
-	} else if (a->m->stopping && a->queue.head == NULL) {
-		worker_kill(w, "shutting down");
-	} else {
-		w->doomed = 0;
-		worker_set_state(w, WORKER_IDLE);
-		if (a->conf->min_workers < a->conf->max_workers)
-			worker_timer(w, a->conf->idle_timeout);
-	}
-	pool_next(a);
-}
-
-/* The channel ended without our asking. */
-static void
-pool_ch_closed(void *arg, const char *why)
-{
-	struct worker	*w = arg;
-
-	if (w->state == WORKER_STARTING) {
-		log_debug("%s[%d]: %s before answering FCGI_GET_VALUES",
-		    w->app->conf->name, (int)w->pid, why);
-		worker_ready(w, 0);
-		return;
-	}
-	if (!fcgireq_running(&w->req)) {
-		if (w->exited)
-			worker_after_request(w);
-		return;		/* the worker did not keep the connection */
-	}
-	worker_timer(w, 0);
-	fcgireq_closed(&w->req, why, w->nserved > 0);
-}
-
-/* The worker dropped the request unread: c goes back to the queue. */
-static void
-pool_req_retry(void *arg, struct conn *c)
-{
-	struct worker	*w = arg;
-
-	pool_retry(w->app, w, c);
-	if (!w->exited && !w->req.reused) {
-		/* A fresh connection dropped: the worker is broken or on its
-		   way out. */
-		worker_kill(w, "dropped a request");
-		pool_next(w->app);
-	} else
-		worker_after_request(w);
-}
-
-/* The channel failed under a request. */
-static void
-pool_req_lost(void *arg, const char *why)
-{
-	struct worker	*w = arg;
-
-	worker_timer(w, 0);
-	if (w->exited) {
-		worker_after_request(w);
-		return;
-	}
-	pool_req_kill(w, why);
-}
-
-static void
-pool_req_kill(void *arg, const char *why)
-{
-	struct worker	*w = arg;
-
-	worker_kill(w, why);
-	pool_next(w->app);
-}
-
-/* FCGI_ABORT_REQUEST went out: its END_REQUEST is awaited. */
-static void
-pool_req_aborting(void *arg)
-{
-	struct worker	*w = arg;
-
-	worker_set_state(w, WORKER_ABORTING);
-	worker_timer(w, pool_kill_grace(w->app->m));
 }
 
 /* Puts c back at the head of the queue with what it needs for another
@@ -1006,163 +413,3 @@ pool_retry_take(struct pool_app *a, struct conn *c)
 		}
 	return NULL;
 }
-
-/* Logs and counts the time from the client's leaving to the worker's
-   reuse or exit. */
-static void
-worker_gone_done(struct worker *w, const char *what)
-{
-	struct pool	*p = w->app->p;
-	double		 t = ev_now(w->app->m->loop) - w->req.gone_at;
-
-	p->ngone++;
-	p->gone_time += t;
-	log_info("%s[%d]: %s %.3f s after its client left", w->app->conf->name,
-	    (int)w->pid, what, t);
-	w->req.gone_at = 0;
-}
-
-/* SIGTERM to the worker's process group, SIGKILL after kill_grace; the
-   exit is reaped by worker_child_cb, which starts a replacement. */
-static void
-worker_kill(struct worker *w, const char *why)
-{
-	fcgireq_drop(&w->req, 502);
-	wchan_close(&w->ch);
-	if (w->exited || w->state == WORKER_DEAD)
-		return;
-	if (!child_kill(w->pid, &w->killing, w->app->conf->name, "stopping",
-	    why))
-		return;
-	worker_set_state(w, WORKER_STOPPING);
-	worker_timer(w, pool_kill_grace(w->app->m));
-}
-
-static void
-worker_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
-{
-	struct worker	*w = container_of(t, struct worker, timer);
-	struct pool_app	*a = w->app;
-
-	switch (w->state) {
-	case WORKER_STARTING:
-		log_info("%s[%d]: no answer to FCGI_GET_VALUES within %.1f s: "
-		    "a legacy worker until it answers", a->conf->name,
-		    (int)w->pid, POOL_READY_TIMEOUT);
-		worker_ready(w, 1);
-		break;
-	case WORKER_IDLE:
-		if (pool_live(a, NULL) > (unsigned int)a->conf->min_workers)
-			worker_kill(w, "idle_timeout");
-		else
-			worker_timer(w, a->conf->idle_timeout);
-		break;
-	case WORKER_BUSY:
-		log_warnx("%s[%d]: no response within the request timeout",
-		    a->conf->name, (int)w->pid);
-		fcgireq_fail(&w->req, 504);
-		worker_kill(w, "request timeout");
-		pool_next(a);
-		break;
-	case WORKER_ABORTING:
-		log_warnx("%s[%d]: FCGI_ABORT_REQUEST not answered within "
-		    "%.1f s", a->conf->name, (int)w->pid, pool_kill_grace(a->m));
-		worker_kill(w, "abort not answered");
-		pool_next(a);
-		break;
-	case WORKER_STOPPING:
-		if (w->exited) {
-			/* Exited mid-request, and its channel did not end
-			   within the request's time. */
-			log_warnx("%s[%d]: channel still open after the "
-			    "worker's exit", a->conf->name, (int)w->pid);
-			fcgireq_drop(&w->req, 504);
-			wchan_close(&w->ch);
-			worker_free(w);
-			pool_next(a);
-			break;
-		}
-		child_kill_late(w->pid, a->conf->name);
-		break;
-	case WORKER_DEAD:
-		worker_free(w);
-		break;
-	}
-}
-
-static void
-worker_child_cb(struct ev_loop *loop, ev_child *cw, int revents)
-{
-	struct worker	*w = container_of(cw, struct worker, child);
-	struct pool_app	*a = w->app;
-	struct master	*m = a->m;
-	double		 lived = ev_now(loop) - w->born;
-	int		 st = cw->rstatus, failed_start;
-
-	ev_child_stop(loop, cw);
-	w->exited = 1;
-	w->status = st;
-	kill(-w->pid, SIGKILL);		/* what it left in its group */
-	child_log_drain(&w->log);
-	child_log_close(&w->log);
-	failed_start = (!w->killing || w->refused) && w->nserved == 0 &&
-	    lived < POOL_START_FAIL;
-	if (w->killing)
-		log_info("%s[%d]: worker stopped", a->conf->name, (int)w->pid);
-	else if (WIFSIGNALED(st))
-		log_warnx("%s[%d]: worker killed by signal %d after %.2f s",
-		    a->conf->name, (int)w->pid, WTERMSIG(st), lived);
-	else
-		log_warnx("%s[%d]: worker exited with status %d after %.2f s",
-		    a->conf->name, (int)w->pid, WEXITSTATUS(st), lived);
-	if (w->req.gone_at != 0)
-		worker_gone_done(w, "exited");
-	if (failed_start && !m->stopping) {
-		pool_backoff(a);
-		log_warnx("%s: worker exited %.2f s after its start: next "
-		    "start in %.1f s", a->conf->name, lived, a->backoff);
-	} else if (lived > POOL_BACKOFF_RESET)
-		a->backoff = 0;
-	/* A request still running reads the channel to its end first. */
-	if (fcgireq_running(&w->req) && wchan_is_open(&w->ch)) {
-		worker_set_state(w, WORKER_STOPPING);
-		if (!ev_is_active(&w->timer))
-			worker_timer(w, pool_kill_grace(m));
-		pool_app_adjust(a);
-		return;
-	}
-	worker_kill(w, "exited");	/* a client still attached gets 502 */
-	worker_free(w);
-	pool_next(a);
-}
-
-/* Forgets a reaped worker.  Inside a channel callback the struct must
-   outlive the call: it is freed from the loop, by its timer. */
-static void
-worker_free(struct worker *w)
-{
-	struct pool_app	*a = w->app;
-	struct master	*m = a->m;
-	struct worker	**pp;
-
-	if (w->state != WORKER_DEAD) {
-		worker_set_state(w, WORKER_DEAD);
-		ev_child_stop(m->loop, &w->child);
-		wchan_close(&w->ch);
-		worker_timer(w, 0);
-		ev_timer_set(&w->timer, 0, 0);
-		ev_timer_start(m->loop, &w->timer);
-		return;
-	}
-	ev_timer_stop(m->loop, &w->timer);
-	for (pp = &a->workers; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == w) {
-			*pp = w->next;
-			break;
-		}
-	fcgireq_body_drop(&w->req);
-	wchan_free(&w->ch);
-	unlink(w->path);
-	free(w);
-}
-

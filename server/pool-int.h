@@ -1,0 +1,130 @@
+/*
+ * What server/pool.c and server/worker.c share: the pool, its apps and
+ * their workers (struct pool, struct pool_app, struct worker), and the
+ * ops through which a worker tells its app that it became free, died or
+ * dropped a request (struct pool_app_ops, set by pool.c).  Not for use
+ * outside those two files.
+ */
+#ifndef FERRY_SERVER_POOL_INT_H
+#define FERRY_SERVER_POOL_INT_H
+
+#include <sys/types.h>
+#include <sys/un.h>
+
+#include <limits.h>
+#include <stddef.h>
+
+#include <ev.h>
+
+#include "server/app.h"
+#include "server/child.h"
+#include "server/fcgireq.h"
+#include "server/master.h"
+#include "server/wchan.h"
+
+#define WORKER_EXT_HIJACK	FCGIREQ_EXT_HIJACK	/* FERRY_EXTENSIONS */
+
+enum worker_state {
+	WORKER_STARTING,	/* spawned; GET_VALUES asked */
+	WORKER_IDLE,		/* ready for a request */
+	WORKER_BUSY,		/* a request runs (its client may be gone) */
+	WORKER_ABORTING,	/* ABORT_REQUEST sent; END_REQUEST awaited */
+	WORKER_STOPPING,	/* signalled; its exit awaited */
+	WORKER_DEAD,		/* reaped; freed from the loop */
+};
+
+struct pool_app;
+
+struct worker {
+	struct pool_app		*app;
+	struct worker		*next;		/* app's list */
+	enum worker_state	 state;
+	pid_t			 pid;
+	char			 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	ev_child		 child;
+	struct child_log	 log;		/* stdout and stderr */
+	ev_timer		 timer;		/* what the state waits for */
+	struct wchan		 ch;
+	struct fcgireq		 req;		/* the request on ch; its
+						   extensions are the
+						   worker's */
+
+	ev_tstamp		 born;
+	unsigned int		 nserved;
+	int			 doomed;	/* stop after this request */
+	int			 values_known;	/* GET_VALUES was answered */
+	int			 killing;	/* SIGTERM sent */
+	int			 refused;	/* its socket refused us */
+	int			 exited;
+	int			 status;
+
+	struct child_log	 errlog;	/* FCGI_STDERR */
+};
+
+/* A request going back to the queue after a worker dropped it. */
+struct pool_retry {
+	struct pool_retry	*next;
+	struct conn		*c;
+	unsigned int		 n;		/* tries failed so far */
+	char			*body;		/* body bytes already consumed */
+	size_t			 len;
+};
+
+/*
+ * What a worker (server/worker.c) asks of its app (server/pool.c).
+ */
+struct pool_app_ops {
+	/* Waiting requests go to idle workers; then the app grows if
+	   needed (a worker became free, or went). */
+	void	(*next)(struct pool_app *a);
+	/* Spawns what the app lacks (min_workers, and for waiting requests
+	   more up to max_workers). */
+	void	(*adjust)(struct pool_app *a);
+	/* A start failed: the next one waits, the delay doubling
+	   (a->backoff). */
+	void	(*backoff)(struct pool_app *a);
+	/* Workers not doomed and not going; *starting (may be NULL) gets
+	   those not ready yet. */
+	unsigned int (*live)(struct pool_app *a, unsigned int *starting);
+	/* w dropped c's request unread: c goes back to the head of the
+	   queue with the body bytes consumed so far (w->req's), or 502. */
+	void	(*retry)(struct pool_app *a, struct worker *w, struct conn *c);
+	/* Takes c's retry out of the app's list, or returns NULL; the
+	   caller frees it. */
+	struct pool_retry *(*retry_take)(struct pool_app *a, struct conn *c);
+};
+
+struct pool_app {
+	struct master		*m;
+	struct pool		*p;
+	struct conf_app		*conf;
+	const struct pool_app_ops *ops;
+	struct worker		*workers;
+	struct app_queue	 queue;		/* waiting requests */
+	ev_timer		 respawn;	/* back-off after failed starts */
+	double			 backoff;
+	struct pool_retry	*retries;	/* of requests in the queue */
+	int			 extensions;	/* WORKER_EXT_* its workers
+						   announced */
+};
+
+struct pool {
+	char			 dir[PATH_MAX];	/* private socket directory */
+	int			 have_dir;
+	struct pool_app		*apps;		/* one per conf app */
+	size_t			 napps;
+	unsigned int		 serial;	/* socket names */
+	unsigned int		 ngone;		/* clients gone mid-request */
+	double			 gone_time;	/* their total time to reuse
+						   or exit of the worker */
+	void			(*on_ready)(struct master *);
+};
+
+/* The time a signalled worker gets before SIGKILL (kill_grace). */
+static inline double
+pool_kill_grace(struct master *m)
+{
+	return m->conf->kill_grace;
+}
+
+#endif

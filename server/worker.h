@@ -1,0 +1,37 @@
+/*
+ * One process of a FastCGI pool app (server/worker.c): its spawn, the
+ * GET_VALUES question, its state and timer, its channel, the request
+ * run on it, its kill, its exit and its freeing.  The app's queue,
+ * back-off and retries are server/pool.c's, reached through struct
+ * pool_app_ops (server/pool-int.h).
+ */
+#ifndef FERRY_SERVER_WORKER_H
+#define FERRY_SERVER_WORKER_H
+
+struct conn;
+struct pool_app;
+struct worker;
+
+/* Starts a worker of app a, listening on a new socket in the pool's
+   directory, and asks it FCGI_GET_VALUES.  Returns it (in a's list,
+   state starting), or NULL after logging why (and backing off). */
+struct worker *worker_spawn(struct pool_app *a);
+/* Starts c's request on idle worker w.  Returns 0 (also when the request
+   was answered with an error), or -1 when w cannot be reached: w is being
+   replaced and c is left as it was. */
+int	worker_run(struct worker *w, struct conn *c);
+/* SIGTERM to the worker's process group, SIGKILL after kill_grace; a
+   request still on it gets 502.  The exit is reaped by the worker. */
+void	worker_kill(struct worker *w, const char *why);
+
+/* pool_fini, once the loop has ended.  Stops w's watchers, closes its
+   channel and sends SIGTERM to its process group unless it exited. */
+void	worker_fini_stop(struct worker *w);
+/* Reaps w's process without waiting (SIGKILL to what it left in its
+   group).  Returns 1 while it still runs, else 0. */
+int	worker_fini_poll(struct worker *w);
+/* Kills w's process if it still runs (SIGKILL, waiting for it), drains
+   its output and frees w, which the caller took out of its app's list. */
+void	worker_fini_free(struct worker *w);
+
+#endif

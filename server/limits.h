@@ -29,5 +29,7 @@
 #define CHILD_LOG_LINE		1024		/* longest logged line of a child's
 						   output (longer: in pieces) */
 #define CGI_MAX_ENV		512		/* environment entries */
+#define POOL_READY_TIMEOUT	3.0		/* s: a new worker's wait for
+						   GET_VALUES_RESULT */
 
 #endif

@@ -15,6 +15,7 @@
 #include "server/cgi.h"
 #include "server/conn.h"
 #include "server/listen.h"
+#include "server/limits.h"
 #include "server/log.h"
 #include "server/master.h"
 #include "server/util.h"

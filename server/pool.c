@@ -7,7 +7,7 @@
  * worker's channel is server/fcgireq.c's.
  *
  * A worker tells its app what happened to it (free again, gone, a
- * request dropped) through struct pool_app_ops (server/pool-int.h).
+ * request dropped) through struct pool_app_ops (server/pool-t.h).
  * A request that a worker dropped unread goes back to the head of the
  * queue for another try (server/fcgireq.c, "Retries").
  */
@@ -28,7 +28,7 @@
 #include "server/log.h"
 #include "server/master-t.h"
 #include "server/pool.h"
-#include "server/pool-int.h"
+#include "server/pool-t.h"
 #include "server/util.h"
 #include "server/worker.h"
 

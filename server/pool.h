@@ -7,16 +7,6 @@
 #ifndef FERRY_SERVER_POOL_H
 #define FERRY_SERVER_POOL_H
 
-#define POOL_READY_TIMEOUT	3.0	/* s: wait for GET_VALUES_RESULT */
-#define POOL_BACKLOG		8	/* listen(2) backlog of a worker */
-#define POOL_START_FAIL		1.0	/* s: an exit this soon after spawn,
-					   before any request, is a failed
-					   start (back-off) */
-#define POOL_BACKOFF_MIN	0.1	/* s: first respawn delay */
-#define POOL_BACKOFF_MAX	10.0	/* s: the delay doubles up to this */
-#define POOL_BACKOFF_RESET	10.0	/* s: a worker that lived this long
-					   resets the back-off */
-
 struct master;
 struct conn;
 

@@ -37,10 +37,10 @@
 #include "server/child.h"
 #include "server/conn.h"
 #include "server/fcgireq.h"
+#include "server/limits.h"
 #include "server/log.h"
-#include "server/master.h"
-#include "server/pool.h"
-#include "server/pool-int.h"
+#include "server/master-t.h"
+#include "server/pool-t.h"
 #include "server/spawn.h"
 #include "server/util.h"
 #include "server/wchan.h"
@@ -56,26 +56,26 @@ static void	worker_free(struct worker *);
 static void	worker_child_cb(struct ev_loop *, ev_child *, int);
 static void	worker_timer_cb(struct ev_loop *, ev_timer *, int);
 
-static void	pool_ch_record(void *, uint8_t, uint16_t, const uint8_t *,
+static void	worker_ch_record(void *, uint8_t, uint16_t, const uint8_t *,
 		    size_t);
-static void	pool_ch_idle(void *);
-static void	pool_ch_drained(void *);
-static void	pool_ch_closed(void *, const char *);
+static void	worker_ch_idle(void *);
+static void	worker_ch_drained(void *);
+static void	worker_ch_closed(void *, const char *);
 
-static void	pool_req_errout(void *, const char *, size_t);
-static void	pool_req_served(void *);
-static void	pool_req_aborting(void *);
-static void	pool_req_kill(void *, const char *);
-static void	pool_req_lost(void *, const char *);
-static void	pool_req_retry(void *, struct conn *);
+static void	worker_req_errout(void *, const char *, size_t);
+static void	worker_req_served(void *);
+static void	worker_req_aborting(void *);
+static void	worker_req_kill(void *, const char *);
+static void	worker_req_lost(void *, const char *);
+static void	worker_req_retry(void *, struct conn *);
 
-static const struct wchan_ops pool_ch_ops = {
-	pool_ch_record, pool_ch_idle, pool_ch_drained, pool_ch_closed
+static const struct wchan_ops worker_ch_ops = {
+	worker_ch_record, worker_ch_idle, worker_ch_drained, worker_ch_closed
 };
 
-static const struct fcgireq_ops pool_req_ops = {
-	pool_req_errout, pool_req_served, pool_req_aborting, pool_req_kill,
-	pool_req_lost, pool_req_retry
+static const struct fcgireq_ops worker_req_ops = {
+	worker_req_errout, worker_req_served, worker_req_aborting, worker_req_kill,
+	worker_req_lost, worker_req_retry
 };
 
 static const char *
@@ -242,8 +242,8 @@ worker_spawn(struct pool_app *a)
 	child_log_init(&w->errlog, m->loop, -1, app->name, pid, 1, NULL,
 	    NULL);
 	ev_init(&w->timer, worker_timer_cb);
-	wchan_init(&w->ch, m->loop, &pool_ch_ops, w);
-	fcgireq_init(&w->req, &w->ch, app, pid, &pool_req_ops, w);
+	wchan_init(&w->ch, m->loop, &worker_ch_ops, w);
+	fcgireq_init(&w->req, &w->ch, app, pid, &worker_req_ops, w);
 	log_info("%s[%d]: worker started", app->name, (int)pid);
 	worker_ask_values(w);
 	worker_timer(w, POOL_READY_TIMEOUT);
@@ -359,7 +359,7 @@ worker_run(struct worker *w, struct conn *c)
 }
 
 static void
-pool_ch_drained(void *arg)
+worker_ch_drained(void *arg)
 {
 	struct worker	*w = arg;
 
@@ -367,7 +367,7 @@ pool_ch_drained(void *arg)
 }
 
 static void
-pool_ch_idle(void *arg)
+worker_ch_idle(void *arg)
 {
 	struct worker	*w = arg;
 
@@ -377,7 +377,7 @@ pool_ch_idle(void *arg)
 /* Records of no request are the worker's (GET_VALUES); the others go to
    the request. */
 static void
-pool_ch_record(void *arg, uint8_t type, uint16_t id, const uint8_t *content,
+worker_ch_record(void *arg, uint8_t type, uint16_t id, const uint8_t *content,
     size_t len)
 {
 	struct worker	*w = arg;
@@ -397,7 +397,7 @@ pool_ch_record(void *arg, uint8_t type, uint16_t id, const uint8_t *content,
 }
 
 static void
-pool_req_errout(void *arg, const char *p, size_t len)
+worker_req_errout(void *arg, const char *p, size_t len)
 {
 	struct worker	*w = arg;
 
@@ -410,7 +410,7 @@ pool_req_errout(void *arg, const char *p, size_t len)
 
 /* END_REQUEST: the worker is free again. */
 static void
-pool_req_served(void *arg)
+worker_req_served(void *arg)
 {
 	struct worker	*w = arg;
 
@@ -457,7 +457,7 @@ worker_after_request(struct worker *w)
 
 /* The channel ended without our asking. */
 static void
-pool_ch_closed(void *arg, const char *why)
+worker_ch_closed(void *arg, const char *why)
 {
 	struct worker	*w = arg;
 
@@ -478,7 +478,7 @@ pool_ch_closed(void *arg, const char *why)
 
 /* The worker dropped the request unread: c goes back to the queue. */
 static void
-pool_req_retry(void *arg, struct conn *c)
+worker_req_retry(void *arg, struct conn *c)
 {
 	struct worker	*w = arg;
 
@@ -494,7 +494,7 @@ pool_req_retry(void *arg, struct conn *c)
 
 /* The channel failed under a request. */
 static void
-pool_req_lost(void *arg, const char *why)
+worker_req_lost(void *arg, const char *why)
 {
 	struct worker	*w = arg;
 
@@ -503,11 +503,11 @@ pool_req_lost(void *arg, const char *why)
 		worker_after_request(w);
 		return;
 	}
-	pool_req_kill(w, why);
+	worker_req_kill(w, why);
 }
 
 static void
-pool_req_kill(void *arg, const char *why)
+worker_req_kill(void *arg, const char *why)
 {
 	struct worker	*w = arg;
 
@@ -517,7 +517,7 @@ pool_req_kill(void *arg, const char *why)
 
 /* FCGI_ABORT_REQUEST went out: its END_REQUEST is awaited. */
 static void
-pool_req_aborting(void *arg)
+worker_req_aborting(void *arg)
 {
 	struct worker	*w = arg;
 

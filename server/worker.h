@@ -3,7 +3,7 @@
  * GET_VALUES question, its state and timer, its channel, the request
  * run on it, its kill, its exit and its freeing.  The app's queue,
  * back-off and retries are server/pool.c's, reached through struct
- * pool_app_ops (server/pool-int.h).
+ * pool_app_ops (server/pool-t.h).
  */
 #ifndef FERRY_SERVER_WORKER_H
 #define FERRY_SERVER_WORKER_H

@@ -25,7 +25,7 @@
 #include "server/conf.h"
 #include "server/conn.h"
 #include "server/log.h"
-#include "server/master.h"
+#include "server/master-t.h"
 
 #define NCONN	5
 

@@ -496,7 +496,7 @@ START_TEST(pause_resume)
 	wt_spin();
 	ck_assert_int_eq(wt.nrec, 1);
 	wt.pause_at = 0;
-	/* The owner resumes from another watcher's callback, as pool.c
+	/* The owner resumes from another watcher's callback, as server/worker.c
 	   does from the client's (a resume made outside the loop would
 	   wait for the loop's next poll). */
 	ev_timer_init(&resume, wt_resume_cb, 0, 0);

@@ -2,11 +2,12 @@
  * What server/pool.c and server/worker.c share: the pool, its apps and
  * their workers (struct pool, struct pool_app, struct worker), and the
  * ops through which a worker tells its app that it became free, died or
- * dropped a request (struct pool_app_ops, set by pool.c).  Not for use
+ * dropped a request (struct pool_app_ops, set by pool.c), and the pools'
+ * fixed timings.  Types only (with one inline accessor): not for use
  * outside those two files.
  */
-#ifndef FERRY_SERVER_POOL_INT_H
-#define FERRY_SERVER_POOL_INT_H
+#ifndef FERRY_SERVER_POOL_T_H
+#define FERRY_SERVER_POOL_T_H
 
 #include <sys/types.h>
 #include <sys/un.h>
@@ -19,8 +20,17 @@
 #include "server/app.h"
 #include "server/child.h"
 #include "server/fcgireq.h"
-#include "server/master.h"
+#include "server/master-t.h"
 #include "server/wchan.h"
+
+#define POOL_BACKLOG		8	/* listen(2) backlog of a worker */
+#define POOL_START_FAIL		1.0	/* s: an exit this soon after spawn,
+					   before any request, is a failed
+					   start (back-off) */
+#define POOL_BACKOFF_MIN	0.1	/* s: first respawn delay */
+#define POOL_BACKOFF_MAX	10.0	/* s: the delay doubles up to this */
+#define POOL_BACKOFF_RESET	10.0	/* s: a worker that lived this long
+					   resets the back-off */
 
 #define WORKER_EXT_HIJACK	FCGIREQ_EXT_HIJACK	/* FERRY_EXTENSIONS */
 

@@ -1,7 +1,8 @@
 /*
  * The types of the boundary between connections and apps (see app.h):
  * conn.c dispatches through struct app_type and needs nothing else of
- * app.c, so it includes only this.
+ * app.c, so it includes only this (conn-int.h too: struct conn embeds
+ * its struct app_qlink).
  */
 #ifndef FERRY_SERVER_APP_T_H
 #define FERRY_SERVER_APP_T_H
@@ -23,6 +24,13 @@ struct app_type {
 	void		(*stop)(struct master *m);
 	/* The graceful stop's deadline passed: kill the rest (may be NULL). */
 	void		(*kill)(struct master *m);
+};
+
+/* A connection's link in an app_queue: part of the connection (reached
+   through conn_qlink()), used by server/app.c alone. */
+struct app_qlink {
+	struct conn		*next;
+	struct app_queue	*queue;		/* the one c waits in, or NULL */
 };
 
 /* A FIFO of connections waiting for an app.  left, when set, hears of

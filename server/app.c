@@ -23,10 +23,12 @@ static const struct conn_app_ops app_queue_ops = {
 void
 app_queue_push(struct app_queue *q, struct conn *c)
 {
-	c->qnext = NULL;
-	c->queue = q;
+	struct app_qlink	*l = conn_qlink(c);
+
+	l->next = NULL;
+	l->queue = q;
 	if (q->tail != NULL)
-		q->tail->qnext = c;
+		conn_qlink(q->tail)->next = c;
 	else
 		q->head = c;
 	q->tail = c;
@@ -36,8 +38,10 @@ app_queue_push(struct app_queue *q, struct conn *c)
 void
 app_queue_push_front(struct app_queue *q, struct conn *c)
 {
-	c->qnext = q->head;
-	c->queue = q;
+	struct app_qlink	*l = conn_qlink(c);
+
+	l->next = q->head;
+	l->queue = q;
 	q->head = c;
 	if (q->tail == NULL)
 		q->tail = c;
@@ -57,20 +61,22 @@ app_queue_pop(struct app_queue *q)
 void
 app_queue_remove(struct app_queue *q, struct conn *c)
 {
-	struct conn	*p, *prev = NULL;
+	struct conn		*p, *prev = NULL;
+	struct app_qlink	*l;
 
-	for (p = q->head; p != NULL; prev = p, p = p->qnext) {
+	for (p = q->head; p != NULL; prev = p, p = l->next) {
+		l = conn_qlink(p);
 		if (p != c)
 			continue;
 		if (prev != NULL)
-			prev->qnext = p->qnext;
+			conn_qlink(prev)->next = l->next;
 		else
-			q->head = p->qnext;
+			q->head = l->next;
 		if (q->tail == p)
 			q->tail = prev;
 		q->n--;
-		c->qnext = NULL;
-		c->queue = NULL;
+		l->next = NULL;
+		l->queue = NULL;
 		return;
 	}
 }
@@ -108,7 +114,7 @@ app_queue_wait_front(struct app_queue *q, struct conn *c)
 static void
 app_queue_unqueue(struct conn *c)
 {
-	struct app_queue	*q = c->queue;
+	struct app_queue	*q = conn_qlink(c)->queue;
 
 	if (q == NULL)
 		return;

@@ -8,7 +8,7 @@
  *
  * struct app_queue: the bounded FIFO of requests waiting for a process
  * or a worker of one app, linked through the connections themselves
- * (c->qnext), and the "wait or answer 503" decision, written once for
+ * (conn_qlink()), and the "wait or answer 503" decision, written once for
  * every app type.  While a request waits its connection belongs to the
  * queue (state CONN_QUEUED): when the client leaves or the queue timeout
  * fires, the connection takes itself out through the queue's ops.

@@ -184,9 +184,9 @@ cgi_build_env(struct conn *c, struct child_env *e)
 	struct cgienv_info	 info;
 
 	conn_cgienv_info(c, &info);
-	if (cgienv_build(&c->req.r, &info, child_env_add, e) == -1)
+	if (cgienv_build(conn_request(c), &info, child_env_add, e) == -1)
 		return -1;
-	return child_env_base(e, c->req.app);
+	return child_env_base(e, conn_app_conf(c));
 }
 
 static int
@@ -205,7 +205,7 @@ cgi_pipe(int fds[2], int master_end)
 static void
 cgi_start(struct conn *c)
 {
-	struct master		*m = c->m;
+	struct master		*m = conn_master(c);
 	struct cgi_app		*a = cgi_app_of(c);
 	struct cgi		*g;
 	struct child_env	 env;
@@ -240,13 +240,13 @@ cgi_start(struct conn *c)
 	if (cgi_pipe(out, 0) == -1 || cgi_pipe(err, 0) == -1)
 		goto fail;
 
-	dir = child_dir(c->req.script.script_filename);
+	dir = child_dir(conn_script(c)->script_filename);
 	if (dir == NULL)
 		goto fail;
-	argv[0] = c->req.script.script_filename;
+	argv[0] = conn_script(c)->script_filename;
 	argv[1] = NULL;
 	memset(&sr, 0, sizeof(sr));
-	sr.path = c->req.script.script_filename;
+	sr.path = conn_script(c)->script_filename;
 	sr.argv = argv;
 	sr.envp = env.v;
 	sr.cwd = dir;
@@ -260,7 +260,7 @@ cgi_start(struct conn *c)
 	pid = spawn_process(&sr);
 	free(dir);
 	if (pid == -1) {
-		log_warn("%s: spawn", c->req.script.script_filename);
+		log_warn("%s: spawn", conn_script(c)->script_filename);
 		goto fail;
 	}
 	child_env_free(&env);
@@ -276,7 +276,7 @@ cgi_start(struct conn *c)
 	g->app = a;
 	g->c = c;
 	g->pid = pid;
-	snprintf(g->name, sizeof(g->name), "%s", c->req.script.script_name);
+	snprintf(g->name, sizeof(g->name), "%s", conn_script(c)->script_name);
 	a->running++;
 	g->next = m->cgi->procs;
 	m->cgi->procs = g;

@@ -3,14 +3,16 @@
  * output queue, its watchers, and the state machine that drives them.
  * Apps (server/cgi.c, server/pool.c) produce a CGI-format response
  * stream; server/respond.c parses its header block and frames the body.
- * conn.c reaches an app only through m->app_types and struct
- * conn_app_ops (server/app-t.h), never by name.
+ * The connection reaches an app only through m->app_types and struct
+ * conn_app_ops (server/app-t.h), never by name; an app reaches the
+ * connection only through the calls below: struct conn is private to
+ * server/conn*.c (server/conn-int.h says which file owns what).
  *
  * A struct conn exists only while the connection has work: a connection
  * that waits for its first or next request is a small private record of
- * conn.c (struct conn_sock: its fd, addresses, read watcher and timer),
- * and takes a struct conn, with its buffers, from the spare list when
- * bytes arrive.  So an app never sees an idle connection, and c is
+ * connsock.c (struct conn_sock: its fd, addresses, read watcher and
+ * timer), and takes a struct conn, with its buffers, from the spare list
+ * when bytes arrive.  So an app never sees an idle connection, and c is
  * valid from dispatch until the app is detached, as before.
  */
 #ifndef FERRY_SERVER_CONN_H
@@ -20,23 +22,15 @@
 #include <sys/types.h>
 
 #include <stddef.h>
-#include <stdint.h>
 
-#include <ev.h>
-
-#include "protocol/chunked.h"
-#include "protocol/cgiresp.h"
 #include "protocol/http1.h"
-#include "protocol/response.h"
-#include "server/reqbody.h"
-#include "server/respond.h"
 #include "server/route.h"
 
 struct master;
 struct conf_app;
 struct conn;
-struct conn_sock;
 struct app_queue;
+struct app_qlink;
 
 /*
  * What an app running (or queued to run) a request offers its connection:
@@ -74,66 +68,6 @@ enum conn_state {
 };
 #define CONN_NSTATES	(CONN_CLOSED + 1)
 
-/* The request in progress; zeroed between requests. */
-struct conn_req {
-	struct http1_request	 r;
-	size_t			 head_len;	/* head bytes at c->in */
-	int			 is_head;	/* method HEAD */
-	int			 keep_alive;	/* the client allows it */
-	ev_tstamp		 start;
-
-	/* body from the client */
-	struct reqbody		 body;
-	int64_t			 body_len;	/* for CONTENT_LENGTH; -1 none */
-
-	/* routing; a local redirect (RFC 3875 6.2.2) re-routes the request
-	   as a GET of redirect, without the client's body */
-	struct conf_app		*app;
-	char			*redirect;
-	unsigned int		 nredirects;
-	struct http1_span	 log_method, log_target;
-	struct route_script	 script;
-
-	/* response from the app, or the server's own */
-	struct respond		 resp;
-	int			 pipelined_told;	/* app told of pipelining */
-};
-
-struct conn {
-	struct master		*m;
-	struct conn		*prev, *next;	/* m->conns */
-	struct conn		*qnext;		/* struct app_queue link */
-	struct app_queue	*queue;		/* the one c waits in, or NULL
-						   (both server/app.c's) */
-	enum conn_state		 state;		/* conn_set_state's alone */
-	int			 fd;
-	int			 given;		/* fd handed over by a hijack */
-	struct conn_sock	*sock;		/* read watcher and timer */
-	ev_io			 wio;
-
-	char			 peer_addr[64];	/* peer and local as text */
-	unsigned int		 peer_port;
-	char			 local_addr[64];
-	unsigned int		 local_port;
-
-	char			*in;		/* input buffer */
-	size_t			 in_len, in_off, in_cap;
-	int			 rd_eof;	/* client half-closed */
-
-	char			*out;		/* output queue */
-	size_t			 out_len, out_off, out_cap;
-
-	struct conn_req		 req;
-	const struct conn_app_ops *app_ops;	/* set by the app at dispatch */
-	void			*app;		/* the app's handle, while it
-						   runs the request */
-	unsigned int		 nreq;		/* requests served */
-	int			 tkind;		/* which timeout is armed */
-	int			 linger;	/* half-close and drain when done */
-	size_t			 lingered;
-	ev_timer		 commit;	/* CONN_COMMIT_DELAY */
-};
-
 /* Sets up m->conns, the connections' own state.  Returns 0 or -1. */
 int	conn_init(struct master *m);
 /* Takes ownership of an accepted, non-blocking fd. */
@@ -160,6 +94,12 @@ unsigned int conn_state_count(struct master *m, enum conn_state s);
    to (NULL before routing). */
 struct master *conn_master(const struct conn *c);
 struct conf_app *conn_app_conf(const struct conn *c);
+/* For apps: c's parsed request (after a local redirect, the GET it
+   became), and the script it was routed to; valid while c runs it. */
+const struct http1_request *conn_request(const struct conn *c);
+const struct route_script *conn_script(const struct conn *c);
+/* For server/app.c: c's link in the app queue it waits in. */
+struct app_qlink *conn_qlink(struct conn *c);
 /* For server/app.c: c's request now waits in its app's queue (state
    CONN_QUEUED).  For apps: c's request leaves the queue to start (state
    CONN_DISPATCHED; conn_dispatch_ready follows once it runs). */

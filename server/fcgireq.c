@@ -169,11 +169,11 @@ static int
 fcgireq_params(struct fcgireq *req, struct conn *c, struct fcgireq_buf *b)
 {
 	struct cgienv_info	 info;
-	struct conf_app		*app = c->req.app;
+	struct conf_app		*app = conn_app_conf(c);
 	const char		*ext = NULL;
 
 	conn_cgienv_info(c, &info);
-	if (cgienv_build(&c->req.r, &info, fcgireq_buf_add, b) == -1)
+	if (cgienv_build(conn_request(c), &info, fcgireq_buf_add, b) == -1)
 		return -1;
 	if (app->root != NULL &&
 	    fcgireq_buf_add(b, "REDIRECT_STATUS", 15, "200", 3) == -1)
@@ -282,7 +282,7 @@ fcgireq_stdin_queue(struct fcgireq *req, struct conn *c)
 	const char	*p;
 	size_t		 len;
 	ssize_t		 n;
-	char		*buf = c->m->scratch;
+	char		*buf = conn_master(c)->scratch;
 	int		 spilled;
 
 	spilled = conn_body_fd(c) != -1;
@@ -571,7 +571,7 @@ fcgireq_notify(struct fcgireq *req, uint8_t reason)
 	wchan_send(req->ch);
 }
 
-/* The client pipelined its next request (conn.c says so once). */
+/* The client pipelined its next request (connapp.c says so once). */
 static void
 fcgireq_pipelined(void *arg)
 {
@@ -627,7 +627,7 @@ fcgireq_hijack_refuse(struct fcgireq *req, uint16_t id, const char *why)
 		wchan_send(req->ch);
 }
 
-/* conn.c handed the socket over: it goes to the worker with the bytes
+/* connapp.c handed the socket over: it goes to the worker with the bytes
    the master read and did not pass on, as a HIJACKED stream whose first
    record carries the fd. */
 static void

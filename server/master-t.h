@@ -39,7 +39,7 @@ struct master {
 
 	/* Each module's own state, allocated and freed by it. */
 	struct listen_set	*listen;	/* server/listen.c */
-	struct conn_set		*conns;		/* server/conn.c */
+	struct conn_set		*conns;		/* server/connsock.c */
 	struct cgi_set		*cgi;		/* server/cgi.c */
 	struct pool		*pool;		/* server/pool.c */
 	/* Indexed by enum conf_app_type; filled by master_run. */

@@ -2,10 +2,11 @@
  * server/app.c: the wait queue of an app's requests.
  *
  * The queue cases link real struct conn values (zeroed: the queue uses
- * only its links).  The waiting cases run real connections: a master
- * with just a loop, settings and the connections' state, a socketpair
- * per client, and a test app type in m->app_types whose request function
- * waits in the queue, so that conn.c dispatches to it as to CGI or a pool.
+ * only their links, through conn_qlink(); conn-int.h gives their size).
+ * The waiting cases run real connections: a master with just a loop,
+ * settings and the connections' state, a socketpair per client, and a
+ * test app type in m->app_types whose request function waits in the
+ * queue, so that conn.c dispatches to it as to CGI or a pool.
  */
 #include "config.h"
 
@@ -24,6 +25,7 @@
 #include "server/app.h"
 #include "server/conf.h"
 #include "server/conn.h"
+#include "server/conn-int.h"
 #include "server/log.h"
 #include "server/master-t.h"
 
@@ -54,9 +56,9 @@ q_expect(struct app_queue *q, const int *want, unsigned int n)
 	unsigned int	 i;
 
 	ck_assert_uint_eq(q->n, n);
-	for (i = 0; i < n; i++, c = c->qnext) {
+	for (i = 0; i < n; i++, c = conn_qlink(c)->next) {
 		ck_assert_ptr_eq(c, &qc[want[i]]);
-		ck_assert_ptr_eq(c->queue, q);
+		ck_assert_ptr_eq(conn_qlink(c)->queue, q);
 	}
 	ck_assert_ptr_null(c);
 	ck_assert_ptr_eq(q->tail, n > 0 ? &qc[want[n - 1]] : NULL);
@@ -74,8 +76,8 @@ START_TEST(test_fifo)
 	q_expect(&q, all, NCONN);
 	for (i = 0; i < NCONN; i++) {
 		ck_assert_ptr_eq(app_queue_pop(&q), &qc[i]);
-		ck_assert_ptr_null(qc[i].queue);
-		ck_assert_ptr_null(qc[i].qnext);
+		ck_assert_ptr_null(conn_qlink(&qc[i])->queue);
+		ck_assert_ptr_null(conn_qlink(&qc[i])->next);
 		q_expect(&q, all + i + 1, (unsigned int)(NCONN - i - 1));
 	}
 	ck_assert_ptr_null(app_queue_pop(&q));
@@ -136,7 +138,7 @@ START_TEST(test_remove)
 	app_queue_remove(&q, &qc[rc->out]);
 	ck_assert_msg(q.n == NCONN - 1, "%s", rc->what);
 	q_expect(&q, rc->want, NCONN - 1);
-	ck_assert_ptr_null(qc[rc->out].queue);
+	ck_assert_ptr_null(conn_qlink(&qc[rc->out])->queue);
 	/* Not queued any more: nothing happens. */
 	app_queue_remove(&q, &qc[rc->out]);
 	q_expect(&q, rc->want, NCONN - 1);
@@ -417,7 +419,7 @@ START_TEST(test_client_leaves_queue)
 	ck_assert_ptr_eq(tleft, tconn[1]);
 	ck_assert_uint_eq(tq.n, 2);
 	ck_assert_ptr_eq(tq.head, tconn[0]);
-	ck_assert_ptr_eq(tq.head->qnext, tconn[2]);
+	ck_assert_ptr_eq(conn_qlink(tq.head)->next, tconn[2]);
 	ck_assert_ptr_eq(tq.tail, tconn[2]);
 	w_counts(2, 2);
 }

@@ -1,0 +1,205 @@
+/*
+ * The connection's own types and the calls between its files, private to
+ * server/conn*.c (and unit tests); everyone else uses conn.h, where
+ * struct conn is opaque.
+ *
+ *   conn.c      the driver: the one writer of c->state (conn_set_state,
+ *               with the counts by state), reading, timers, the request
+ *               from its head to its end (route, local redirect,
+ *               dispatch through the app table, done, reset)
+ *   connsock.c  the lifecycle: struct conn_sock, accept, attach and
+ *               detach of a struct conn, the spares, close, reap, stop
+ *   connout.c   the output queue: respond.c's sink, flush, the write
+ *               watcher, the server's own responses
+ *   connapp.c   the apps' side (conn.h's "For apps" calls): attach and
+ *               release, the request body, the app's output, hijack
+ */
+#ifndef FERRY_SERVER_CONN_INT_H
+#define FERRY_SERVER_CONN_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <ev.h>
+
+#include "protocol/cgiresp.h"
+#include "protocol/http1.h"
+#include "server/app-t.h"
+#include "server/conn.h"
+#include "server/reqbody.h"
+#include "server/respond.h"
+#include "server/route.h"
+
+enum conn_timeout {
+	T_NONE, T_HEADER, T_KEEPALIVE, T_BODY, T_QUEUE, T_WRITE, T_LINGER
+};
+
+/* A socket address in binary, kept while the connection is idle. */
+struct conn_addr {
+	unsigned char	 a[16];		/* IPv4 in the first 4 bytes */
+	uint16_t	 port;
+	uint16_t	 family;	/* AF_INET, AF_INET6, AF_UNSPEC: unknown,
+					   other: "unix" */
+};
+
+/* The socket of a connection, for its whole life (connsock.c); rio.data
+   and timer.data are the master. */
+struct conn_sock {
+	struct conn_sock	*prev, *next;	/* idle list, while c is NULL */
+	struct conn		*c;		/* attached while active */
+	ev_io			 rio;
+	ev_timer		 timer;
+	int			 fd;
+	unsigned int		 nreq;		/* 0: new (head timeout),
+						   else kept alive */
+	struct conn_addr	 peer, local;
+};
+
+/* The master's connections (m->conns). */
+struct conn_set {
+	struct conn		*active;	/* connections with work */
+	struct conn_sock	*idle;		/* new and kept-alive ones
+						   waiting for a request */
+	unsigned int		 n;		/* both */
+	unsigned int		 nstate[CONN_NSTATES];	/* n by state; idle
+						   ones count as CONN_IDLE */
+	struct conn		*dead;		/* closed, for the reaper */
+	struct conn		*spare;		/* for reuse, with buffers */
+	unsigned int		 nspare;	/* at most CONN_SPARE_MAX */
+	unsigned long		 nhijacked;	/* connections handed to apps */
+	ev_prepare		 reaper;	/* data: the master */
+};
+
+/* The request in progress; zeroed between requests. */
+struct conn_req {
+	struct http1_request	 r;
+	size_t			 head_len;	/* head bytes at c->in */
+	int			 is_head;	/* method HEAD */
+	int			 keep_alive;	/* the client allows it */
+	ev_tstamp		 start;
+
+	/* body from the client */
+	struct reqbody		 body;
+	int64_t			 body_len;	/* for CONTENT_LENGTH; -1 none */
+
+	/* routing; a local redirect (RFC 3875 6.2.2) re-routes the request
+	   as a GET of redirect, without the client's body */
+	struct conf_app		*app;
+	char			*redirect;
+	unsigned int		 nredirects;
+	struct http1_span	 log_method, log_target;
+	struct route_script	 script;
+
+	/* response from the app, or the server's own */
+	struct respond		 resp;
+	int			 pipelined_told;	/* app told of pipelining */
+};
+
+struct conn {
+	struct master		*m;
+	struct conn		*prev, *next;	/* m->conns */
+	struct app_qlink	 ql;		/* in an app_queue: server/app.c's,
+						   through conn_qlink() */
+	enum conn_state		 state;		/* conn_set_state's alone */
+	int			 fd;
+	int			 given;		/* fd handed over by a hijack */
+	struct conn_sock	*sock;		/* read watcher and timer */
+	ev_io			 wio;
+
+	char			 peer_addr[64];	/* peer and local as text */
+	unsigned int		 peer_port;
+	char			 local_addr[64];
+	unsigned int		 local_port;
+
+	char			*in;		/* input buffer */
+	size_t			 in_len, in_off, in_cap;
+	int			 rd_eof;	/* client half-closed */
+
+	char			*out;		/* output queue */
+	size_t			 out_len, out_off, out_cap;
+
+	struct conn_req		 req;
+	const struct conn_app_ops *app_ops;	/* set by the app at dispatch */
+	void			*app;		/* the app's handle, while it
+						   runs the request */
+	unsigned int		 nreq;		/* requests served */
+	int			 tkind;		/* which timeout is armed */
+	int			 linger;	/* half-close and drain when done */
+	size_t			 lingered;
+	ev_timer		 commit;	/* CONN_COMMIT_DELAY */
+};
+
+/* Body bytes and pipelined requests read and not consumed yet. */
+static inline size_t
+conn_unconsumed(const struct conn *c)
+{
+	return c->in_len - c->in_off;
+}
+
+/* conn.c: the driver. */
+
+/* The one writer of c->state: logs the transition, keeps the counts by
+   state (CONN_CLOSED counts in none). */
+void	conn_set_state(struct conn *c, enum conn_state s);
+/* Arms the one timer for what c waits on in its state; activity pushes
+   back a body or write timeout already armed. */
+void	conn_timer_update(struct conn *c, int activity);
+/* The watchers of a struct conn_sock (connsock.c sets them up). */
+void	conn_timer_cb(struct ev_loop *loop, ev_timer *w, int revents);
+void	conn_read_cb(struct ev_loop *loop, ev_io *w, int revents);
+/* Reading on while there is room and the client has not half-closed
+   (off while a hijack hands the socket over). */
+void	conn_read_update(struct conn *c);
+/* The app's head asks for a local redirect (RFC 3875 6.2.2): the app
+   is released and the request re-routed as a GET of cr->location. */
+void	conn_local_redirect(struct conn *c, const struct cgiresp *cr);
+/* Writes the access log line of c's request. */
+void	conn_access_log(struct conn *c);
+/* Frees and zeroes c's request (keeping its field array). */
+void	conn_request_reset(struct conn *c);
+/* The response went out: log it, then linger, drain, the next request,
+   detach or close. */
+void	conn_request_done(struct conn *c);
+
+/* connsock.c: the lifecycle. */
+
+/* Closes a connection that has no struct conn, and frees sk. */
+void	conn_idle_close(struct conn_sock *sk, const char *reason);
+/* Gives sk a struct conn (a spare or new) in state CONN_IDLE; NULL when
+   out of memory, the connection closed then. */
+struct conn *conn_attach(struct conn_sock *sk);
+/* c has nothing to do: its connection goes on idle with its struct
+   conn_sock alone, and c is retired (state CONN_CLOSED). */
+void	conn_detach(struct conn *c);
+
+/* connout.c: the output queue. */
+
+/* Fills x: the request as respond.c sees it now, writing to c's queue. */
+void	conn_respond_req(struct conn *c, struct respond_req *x);
+/* 1 when the response is complete (or cut): nothing more is queued. */
+int	conn_ended(const struct conn *c);
+/* Sends what is queued; the write watcher takes the rest.  May close c. */
+void	conn_flush(struct conn *c);
+/* The write watcher (c->wio). */
+void	conn_write_cb(struct ev_loop *loop, ev_io *w, int revents);
+/* A response of the server's own (errors, 503, OPTIONS *): releases the
+   app, queues it and flushes (state CONN_WRITE). */
+void	conn_respond(struct conn *c, int status, const char *extra,
+	    int close);
+
+/* connapp.c: the apps' side. */
+
+/* Tells the app, once, that the client pipelined its next request. */
+void	conn_tell_pipelined(struct conn *c);
+/* The connection lets go of its app (ops->detach with why), if any. */
+void	conn_app_release(struct conn *c, const char *why);
+/* Sends 100 Continue when the client waits for it; returns 1 when sent
+   (and flushed: c may be closed). */
+int	conn_continue(struct conn *c);
+/* The commit timer (c->commit, CONN_COMMIT_DELAY). */
+void	conn_commit_cb(struct ev_loop *loop, ev_timer *w, int revents);
+/* A hijack's response is out: the socket and the unconsumed bytes go
+   to the app, and c closes without closing the fd. */
+void	conn_hijack_finish(struct conn *c);
+
+#endif

@@ -134,9 +134,8 @@ conn_timer_update(struct conn *c, int activity)
 	case T_BODY:		t = cf->body_timeout; break;
 	case T_WRITE:		t = cf->write_timeout; break;
 	case T_LINGER:		t = CONN_LINGER_TIME; break;
-	case T_QUEUE:
-		t = c->req.app != NULL ? c->req.app->request_timeout :
-		    CONF_DEFAULT_REQUEST_TIMEOUT;
+	case T_QUEUE:		/* queued: routed to an app */
+		t = c->req.app->request_timeout;
 		break;
 	default:
 		t = 0;

@@ -44,8 +44,9 @@ struct conn_app_ops {
 	void	(*detach)(void *app, const char *why);
 	/* Only in state CONN_QUEUED: server/app.c's, NULL elsewhere. */
 	void	(*unqueue)(struct conn *c);
-	/* The client pipelined its next request (DESIGN.md, close-notify
-	   rule 5): called at most once per request; may be NULL. */
+	/* The client pipelined its next request (doc/ARCHITECTURE.md,
+	   close-notify rule 5): called at most once per request; may be
+	   NULL. */
 	void	(*pipelined)(void *app);
 	/* The hand-over conn_app_hijack() started is done: the app owns fd
 	   now, and p[0..len) are the client's bytes the connection read and
@@ -146,8 +147,8 @@ void	conn_cgienv_info(struct conn *c, struct cgienv_info *info);
 void	conn_dispatch_watch(struct conn *c);
 
 /*
- * For apps: hand the client socket to the app (DESIGN.md, "Hijack
- * semantics").  The response head and body the app sent so far are
+ * For apps: hand the client socket to the app (doc/ARCHITECTURE.md,
+ * "Hijack rules").  The response head and body the app sent so far are
  * committed (a head not yet complete is dropped) and written out, reading
  * stops, and then, from the loop, ops->hijacked() gets the socket and the
  * unconsumed bytes.  Returns NULL when the hand-over started, else the

@@ -527,8 +527,8 @@ fcgireq_detach(void *arg, const char *why)
 	fcgireq_body_drop(req);
 	if (req->extensions & FCGIREQ_EXT_CLOSE_NOTIFY) {
 		/* A worker that speaks close-notify hears why and stops by
-		   itself; the policies are for legacy workers (DESIGN.md,
-		   close-notify rule 7).  Its output is discarded. */
+		   itself; the policies are for legacy workers
+		   (doc/ARCHITECTURE.md, close-notify rule 7).  Its output is discarded. */
 		log_info("%s[%d]: %s: sending close-notify", req->app->name,
 		    (int)req->pid, why);
 		fcgireq_notify(req, FERRY_REASON_GONE);
@@ -583,8 +583,8 @@ fcgireq_pipelined(void *arg)
 }
 
 /*
- * The worker asks for its request's client socket (DESIGN.md, "Hijack
- * semantics").  Refused when the request is not the one running, was
+ * The worker asks for its request's client socket (doc/ARCHITECTURE.md,
+ * "Hijack rules").  Refused when the request is not the one running, was
  * hijacked already, has its response complete, or its client is gone.
  */
 static void

@@ -2,8 +2,8 @@
  * One request on the channel to a pool worker: BEGIN_REQUEST and PARAMS,
  * the body pumped as STDIN (replayed first after a failed try), the
  * records that come back, END_REQUEST, the close-notify ladder and the
- * hijack of the client's socket.  DESIGN.md, "The channel to a pool
- * worker", "Close-notify semantics" and "Hijack semantics".
+ * hijack of the client's socket.  doc/ARCHITECTURE.md, "The channel to a
+ * pool worker", "Close-notify rules" and "Hijack rules".
  *
  * The worker's owner (server/worker.c) keeps the channel and the process;
  * it feeds the channel's records to fcgireq_record() and hears back

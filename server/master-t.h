@@ -1,11 +1,11 @@
 /*
  * The master's context, as every module sees it: the loop, the settings,
  * the state every part of ferryd shares, and a handle on each module's
- * own state.  Passed explicitly, never global.  Types (STYLE.md, "x-t.h")
- * and one inline accessor: a module includes this, never master.h, so
- * nothing below master.c depends on master.c; what a module's events make due (accepting
- * again, the end of a graceful stop) master.c checks before the loop
- * blocks.
+ * own state.  Passed explicitly, never global.  Types (an "x-t.h"
+ * header) and one inline accessor: a module includes this, never
+ * master.h, so nothing below master.c depends on master.c; what a
+ * module's events make due (accepting again, the end of a graceful stop)
+ * master.c checks before the loop blocks.
  */
 #ifndef FERRY_SERVER_MASTER_T_H
 #define FERRY_SERVER_MASTER_T_H

@@ -2,7 +2,7 @@
  * FastCGI pool apps: supervised worker processes, each listening on its
  * own Unix socket in a private 0700 directory (its fd 0), one request at a
  * time per worker, a bounded FIFO per app when every worker is busy.
- * DESIGN.md, "The channel to a pool worker".
+ * doc/ARCHITECTURE.md, "The channel to a pool worker".
  */
 #ifndef FERRY_SERVER_POOL_H
 #define FERRY_SERVER_POOL_H

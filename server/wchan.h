@@ -2,7 +2,7 @@
  * The channel to one pool worker: a non-blocking Unix stream connection
  * to the worker's listening socket, FastCGI records out of an output
  * queue (written in batches), records in through fcgi_record_parse.
- * DESIGN.md, "The channel to a pool worker".
+ * doc/ARCHITECTURE.md, "The channel to a pool worker".
  *
  * Callbacks never run from inside a wchan_* call: a write error only
  * stops writing, and the reader reports the end from the loop (after

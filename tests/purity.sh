@@ -1,5 +1,5 @@
 #!/bin/sh
-# protocol/ is pure (DESIGN.md, STYLE.md): no sockets, no libev, no I/O
+# protocol/ is pure (doc/ARCHITECTURE.md, "Floors"): no sockets, no libev, no I/O
 # calls, no mutable globals.  This test fails when a file there breaks that.
 cd "${top_srcdir:-.}" || exit 99
 status=0

@@ -1,7 +1,7 @@
 /*
  * exact_cl: a libfcgi program that reads exactly CONTENT_LENGTH bytes of
  * FCGI_STDIN and never asks for more, so it never reads the empty STDIN
- * record that ends the stream (DESIGN.md, "The channel to a pool worker":
+ * record that ends the stream (doc/ARCHITECTURE.md, "The channel to a pool worker":
  * behind a server that keeps the connection anyway, such an app takes that
  * record for garbage at its next request).  Many real apps do exactly this.
  *

@@ -1,6 +1,6 @@
 /*
  * Black-box integration tests of ferryd running CGI scripts (issue 3),
- * written from RFC 3875 (CGI/1.1) and DESIGN.md: a real ferryd, real
+ * written from RFC 3875 (CGI/1.1) and doc/ARCHITECTURE.md: a real ferryd, real
  * sockets, real scripts from tests/cgi-bin.  The environment a script
  * gets, which paths run what, a script's output and stdin, redirects, and
  * what ferryd does with scripts that fail, hang, queue or lose their

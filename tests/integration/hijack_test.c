@@ -1,5 +1,5 @@
 /*
- * Hijack across the process boundary (DESIGN.md, "Hijack semantics"),
+ * Hijack across the process boundary (doc/ARCHITECTURE.md, "Hijack rules"),
  * ported from Go's serve_test.go where named, against a real ferryd and a
  * real libferry app, tests/ferry-apps/hijackapp.c (its top comment lists
  * what each path does).  The app writes its own HTTP/1.0 answers on the

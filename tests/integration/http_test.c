@@ -26,7 +26,7 @@ static Suite	*http_suite(void);
 /*
  * GETs and what their answers must be.  Date (RFC 9110 6.6.1): exactly
  * one, IMF-fixdate, now, on script responses and on ferryd's own error
- * responses.  Framing of script output (DESIGN.md): a response that ends
+ * responses.  Framing of script output: a response that ends
  * within the first buffer gets a Content-Length; a longer one without a
  * length of its own is chunked to a 1.1 client; a script's own
  * Content-Length is kept, also for a long body.

@@ -1,6 +1,6 @@
 /*
- * Close-notify across the process boundary (DESIGN.md, "Close-notify
- * semantics"), ported from Go's serve_test.go where named, against a real
+ * Close-notify across the process boundary (doc/ARCHITECTURE.md,
+ * "Close-notify rules"), ported from Go's serve_test.go where named, against a real
  * ferryd and a real libferry app: examples/longpoll, which waits for an
  * event, its timeout, or a notification, and logs what it saw to stderr
  * (ferryd's error log): "request N: client left after ...", or answers
@@ -212,7 +212,7 @@ START_TEST(test_pipelined_then_reset)
 }
 END_TEST
 
-/* DESIGN rule 5, in the handler itself: the handler that heard PIPELINED
+/* Close-notify rule 5, in the handler itself: the handler that heard PIPELINED
    keeps waiting, now for GONE, and a reset of the client reaches it (Go
    stops watching at the first pipelined byte, golang/go#37145).  (A plain
    close() here would be a FIN after pipelined data: a half-close, not
@@ -273,7 +273,7 @@ START_TEST(test_pipelined_then_fin)
 }
 END_TEST
 
-/* DESIGN rule 1, across requests on one worker: request a hears GONE
+/* Close-notify rule 1, across requests on one worker: request a hears GONE
    (its client closed); request b, the worker's next, from another
    client, hears nothing, neither at its start nor while it waits. */
 START_TEST(test_gone_not_inherited_by_next_request)
@@ -301,7 +301,7 @@ START_TEST(test_gone_not_inherited_by_next_request)
 }
 END_TEST
 
-/* DESIGN rule 1, across requests on one connection: a hears PIPELINED
+/* Close-notify rule 1, across requests on one connection: a hears PIPELINED
    (b waits behind it); b and then c, on the same kept connection and the
    same worker, hear nothing. */
 START_TEST(test_pipelined_not_inherited_on_connection)

@@ -1,6 +1,6 @@
 /*
  * Black-box integration tests of ferryd's FastCGI pools (issue 4), written
- * from the issue and DESIGN.md ("The channel to a pool worker"): a real
+ * from doc/ARCHITECTURE.md ("The channel to a pool worker"): a real
  * ferryd running real FastCGI programs as workers, the libfcgi apps of
  * tests/fcgi-apps (built by make check), php-cgi and fcgiwrap.
  *

@@ -663,7 +663,8 @@ run_workload()
 			echo "$s: $(cat "$d/why" 2>/dev/null)" >> "$RES/notes"
 			continue
 		fi
-		[ "$kind" = ret ] && [ "$s" = ferry ] && echo 404 > "$d/expect"
+		[ "$kind" = ret ] && { [ "$s" = ferry ] ||
+		    [ "$s" = ferrybase ]; } && echo 404 > "$d/expect"
 		ppath=$(cat "$d/path")
 		[ "$w" = echo-1m ] || [ "$w" = big-64m ] &&
 		    ppath=$(wl_path cgi-c)

@@ -374,13 +374,14 @@ log_vline(enum log_level lvl, int errnum, const char *fmt, va_list ap)
 	char			 msg[LOG_LINE_MAX], line[LOG_LINE_MAX];
 	struct log_buf		 b = { line, 0, sizeof(line) - 1 };
 	struct tm		 tm;
-	time_t			 now = time(NULL);
+	time_t			 now;
 	unsigned char		 ch;
 	size_t			 i;
 	int			 n;
 
 	if (lvl > log_state.level)
 		return;
+	now = time(NULL);
 	n = vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (n < 0)
 		msg[0] = '\0';

@@ -92,9 +92,12 @@ struct conf_keydef {
 					   is a value no one may write */
 };
 
-#define SRV(f)	offsetof(struct conf, f), sizeof(((struct conf *)NULL)->f)
-#define APP(f)	offsetof(struct conf_app, f), \
-		sizeof(((struct conf_app *)NULL)->f)
+/* A row designates every member it sets (and no more). */
+#define KEY(n, f, k)	.name = (n), .flags = (f), .kind = (k)
+#define SRV(f)	.off = offsetof(struct conf, f), \
+		.size = sizeof(((struct conf *)NULL)->f)
+#define APP(f)	.off = offsetof(struct conf_app, f), \
+		.size = sizeof(((struct conf_app *)NULL)->f)
 
 static const char *const conf_types[] = { "cgi", "fastcgi", NULL };
 static const char *const conf_gones[] = { "", "finish", "abort",
@@ -102,78 +105,86 @@ static const char *const conf_gones[] = { "", "finish", "abort",
 static const char *const conf_isolations[] = { "worker", "request", NULL };
 
 static const struct conf_keydef conf_keys[K_COUNT] = {
-	[K_LISTEN] = { "listen", KF_SERVER | KF_REPEAT, KIND_LISTEN,
+	[K_LISTEN] = { KEY("listen", KF_SERVER | KF_REPEAT, KIND_LISTEN),
 	    SRV(listens) },
-	[K_ACCESS_LOG] = { "access_log", KF_SERVER | KF_OFF, KIND_PATH,
+	[K_ACCESS_LOG] = { KEY("access_log", KF_SERVER | KF_OFF, KIND_PATH),
 	    SRV(access_log) },
-	[K_ERROR_LOG] = { "error_log", KF_SERVER, KIND_PATH, SRV(error_log) },
-	[K_LOG_LEVEL] = { "log_level", KF_SERVER, KIND_LEVEL, SRV(log_level),
-	    .def = LOG_LEVEL_INFO },
-	[K_MAX_CONNECTIONS] = { "max_connections", KF_SERVER, KIND_UINT,
+	[K_ERROR_LOG] = { KEY("error_log", KF_SERVER, KIND_PATH),
+	    SRV(error_log) },
+	[K_LOG_LEVEL] = { KEY("log_level", KF_SERVER, KIND_LEVEL),
+	    SRV(log_level), .def = LOG_LEVEL_INFO },
+	[K_MAX_CONNECTIONS] = { KEY("max_connections", KF_SERVER, KIND_UINT),
 	    SRV(max_conns), .min = 1, .max = CONF_MAX_CONNS_LIMIT,
 	    .def = CONF_DEFAULT_MAX_CONNS },
-	[K_MAX_BODY_SIZE] = { "max_body_size", KF_SERVER, KIND_BYTES,
+	[K_MAX_BODY_SIZE] = { KEY("max_body_size", KF_SERVER, KIND_BYTES),
 	    SRV(max_body), .max = CONF_MAX_BODY_LIMIT,
 	    .def = CONF_DEFAULT_MAX_BODY },
-	[K_MAX_TARGET_LENGTH] = { "max_target_length", KF_SERVER, KIND_BYTES,
+	[K_MAX_TARGET_LENGTH] = {
+	    KEY("max_target_length", KF_SERVER, KIND_BYTES),
 	    SRV(max_target), .min = CONF_MIN_TARGET_LIMIT,
 	    .max = CONF_MAX_HEAD_LIMIT, .def = CONF_DEFAULT_MAX_TARGET },
-	[K_MAX_HEADER_SIZE] = { "max_header_size", KF_SERVER, KIND_BYTES,
+	[K_MAX_HEADER_SIZE] = { KEY("max_header_size", KF_SERVER, KIND_BYTES),
 	    SRV(max_head), .min = CONF_MIN_HEAD_LIMIT,
 	    .max = CONF_MAX_HEAD_LIMIT, .def = CONF_DEFAULT_MAX_HEAD },
-	[K_MAX_HEADER_FIELDS] = { "max_header_fields", KF_SERVER, KIND_UINT,
+	[K_MAX_HEADER_FIELDS] = {
+	    KEY("max_header_fields", KF_SERVER, KIND_UINT),
 	    SRV(max_fields), .min = 1, .max = CONF_MAX_FIELDS_LIMIT,
 	    .def = CONF_DEFAULT_MAX_FIELDS },
-	[K_HEADER_TIMEOUT] = { "header_timeout", KF_SERVER, KIND_SECONDS,
+	[K_HEADER_TIMEOUT] = { KEY("header_timeout", KF_SERVER, KIND_SECONDS),
 	    SRV(header_timeout), .def = CONF_DEFAULT_HEADER_TIMEOUT },
-	[K_BODY_TIMEOUT] = { "body_timeout", KF_SERVER, KIND_SECONDS,
+	[K_BODY_TIMEOUT] = { KEY("body_timeout", KF_SERVER, KIND_SECONDS),
 	    SRV(body_timeout), .def = CONF_DEFAULT_BODY_TIMEOUT },
-	[K_KEEPALIVE_TIMEOUT] = { "keepalive_timeout", KF_SERVER, KIND_SECONDS,
+	[K_KEEPALIVE_TIMEOUT] = {
+	    KEY("keepalive_timeout", KF_SERVER, KIND_SECONDS),
 	    SRV(keepalive_timeout), .def = CONF_DEFAULT_KEEPALIVE_TIMEOUT },
-	[K_WRITE_TIMEOUT] = { "write_timeout", KF_SERVER, KIND_SECONDS,
+	[K_WRITE_TIMEOUT] = { KEY("write_timeout", KF_SERVER, KIND_SECONDS),
 	    SRV(write_timeout), .def = CONF_DEFAULT_WRITE_TIMEOUT },
-	[K_SHUTDOWN_TIMEOUT] = { "shutdown_timeout", KF_SERVER, KIND_SECONDS,
+	[K_SHUTDOWN_TIMEOUT] = {
+	    KEY("shutdown_timeout", KF_SERVER, KIND_SECONDS),
 	    SRV(shutdown_timeout), .def = CONF_DEFAULT_SHUTDOWN_TIMEOUT },
-	[K_KILL_GRACE] = { "kill_grace", KF_SERVER, KIND_SECONDS,
+	[K_KILL_GRACE] = { KEY("kill_grace", KF_SERVER, KIND_SECONDS),
 	    SRV(kill_grace), .def = CONF_DEFAULT_KILL_GRACE },
 
-	[K_TYPE] = { "type", KF_APP, KIND_ENUM, APP(type),
+	[K_TYPE] = { KEY("type", KF_APP, KIND_ENUM), APP(type),
 	    .def = CONF_APP_CGI, .names = conf_types },
-	[K_PREFIX] = { "prefix", KF_APP, KIND_PREFIX, APP(prefix) },
-	[K_ROOT] = { "root", KF_APP, KIND_DIR, APP(root) },
-	[K_COMMAND] = { "command", KF_APP | KF_FCGI, KIND_PROG, APP(command) },
-	[K_ARGS] = { "args", KF_APP | KF_FCGI | KF_REPEAT, KIND_WORDS,
+	[K_PREFIX] = { KEY("prefix", KF_APP, KIND_PREFIX), APP(prefix) },
+	[K_ROOT] = { KEY("root", KF_APP, KIND_DIR), APP(root) },
+	[K_COMMAND] = { KEY("command", KF_APP | KF_FCGI, KIND_PROG),
+	    APP(command) },
+	[K_ARGS] = { KEY("args", KF_APP | KF_FCGI | KF_REPEAT, KIND_WORDS),
 	    APP(args) },
-	[K_ENV] = { "env", KF_APP | KF_REPEAT | KF_NAMES, KIND_WORDS,
+	[K_ENV] = { KEY("env", KF_APP | KF_REPEAT | KF_NAMES, KIND_WORDS),
 	    APP(env) },
 	/* The worker counts left out are resolved at the section's end. */
-	[K_WORKERS] = { "workers", KF_APP | KF_FCGI, KIND_UINT, APP(workers),
+	[K_WORKERS] = { KEY("workers", KF_APP | KF_FCGI, KIND_UINT),
+	    APP(workers),
 	    .max = CONF_MAX_WORKERS_LIMIT, .def = CONF_DEFAULT_WORKERS },
-	[K_MIN_WORKERS] = { "min_workers", KF_APP | KF_FCGI, KIND_UINT,
+	[K_MIN_WORKERS] = { KEY("min_workers", KF_APP | KF_FCGI, KIND_UINT),
 	    APP(min_workers), .max = CONF_MAX_WORKERS_LIMIT,
 	    .def = CONF_DEFAULT_WORKERS },
-	[K_MAX_WORKERS] = { "max_workers", KF_APP | KF_FCGI, KIND_UINT,
+	[K_MAX_WORKERS] = { KEY("max_workers", KF_APP | KF_FCGI, KIND_UINT),
 	    APP(max_workers), .min = 1, .max = CONF_MAX_WORKERS_LIMIT,
 	    .def = CONF_DEFAULT_WORKERS },
-	[K_MAX_REQUESTS] = { "max_requests", KF_APP | KF_FCGI, KIND_UINT,
+	[K_MAX_REQUESTS] = { KEY("max_requests", KF_APP | KF_FCGI, KIND_UINT),
 	    APP(max_requests), .max = CONF_MAX_REQUESTS_LIMIT,
 	    .def = CONF_DEFAULT_MAX_REQUESTS },
-	[K_MAX_PROCESSES] = { "max_processes", KF_APP | KF_CGI, KIND_UINT,
+	[K_MAX_PROCESSES] = { KEY("max_processes", KF_APP | KF_CGI, KIND_UINT),
 	    APP(max_procs), .min = 1, .max = CONF_MAX_PROCS_LIMIT,
 	    .def = CONF_DEFAULT_MAX_PROCS },
-	[K_QUEUE] = { "queue", KF_APP, KIND_UINT, APP(queue),
+	[K_QUEUE] = { KEY("queue", KF_APP, KIND_UINT), APP(queue),
 	    .max = CONF_MAX_QUEUE_LIMIT, .def = CONF_DEFAULT_QUEUE },
-	[K_REQUEST_TIMEOUT] = { "request_timeout", KF_APP, KIND_SECONDS,
+	[K_REQUEST_TIMEOUT] = { KEY("request_timeout", KF_APP, KIND_SECONDS),
 	    APP(request_timeout), .def = CONF_DEFAULT_REQUEST_TIMEOUT },
-	[K_IDLE_TIMEOUT] = { "idle_timeout", KF_APP | KF_FCGI, KIND_SECONDS,
+	[K_IDLE_TIMEOUT] = {
+	    KEY("idle_timeout", KF_APP | KF_FCGI, KIND_SECONDS),
 	    APP(idle_timeout), .def = CONF_DEFAULT_IDLE_TIMEOUT },
 	/* CONF_GONE_DEFAULT: finish or terminate by type, at the end. */
-	[K_ON_CLIENT_GONE] = { "on_client_gone", KF_APP, KIND_ENUM,
+	[K_ON_CLIENT_GONE] = { KEY("on_client_gone", KF_APP, KIND_ENUM),
 	    APP(on_client_gone), .def = CONF_GONE_DEFAULT,
 	    .names = conf_gones },
-	[K_USER] = { "user", KF_APP, KIND_USER, APP(user) },
-	[K_GROUP] = { "group", KF_APP, KIND_GROUP, APP(group) },
-	[K_ISOLATION] = { "isolation", KF_APP | KF_FCGI, KIND_ENUM,
+	[K_USER] = { KEY("user", KF_APP, KIND_USER), APP(user) },
+	[K_GROUP] = { KEY("group", KF_APP, KIND_GROUP), APP(group) },
+	[K_ISOLATION] = { KEY("isolation", KF_APP | KF_FCGI, KIND_ENUM),
 	    APP(isolation_request), .def = 0, .names = conf_isolations },
 };
 

@@ -53,7 +53,10 @@ struct fcgireq_ops {
 	void	(*errout)(void *arg, const char *p, size_t len);
 	/* END_REQUEST came and the client heard of it: the worker served
 	   the request and is free (the channel is kept open only when the
-	   worker can take the next request on it). */
+	   worker can take the next request on it).  Its bookkeeping runs
+	   after the client was answered; that is safe because
+	   conn_app_end() never starts the connection's next request before
+	   returning (it resumes from the loop). */
 	void	(*served)(void *arg);
 	/* The client left and FCGI_ABORT_REQUEST went out (on_client_gone
 	   = abort): its END_REQUEST is awaited, within kill_grace. */

@@ -25,6 +25,8 @@
  *   exit         exit(0) after this response ends (between requests)
  *   hang         never answer (sleeps until a signal ends the process)
  *   noterm       ignore SIGTERM from now on (only SIGKILL ends it)
+ *   redirect=P   answer "Location: P" alone (a local redirect when P is a
+ *                path): the rest of the query is not run, the body unread
  *
  * An unknown command or a bad number is answered 400 before anything runs.
  */
@@ -113,6 +115,9 @@ responder_check(struct responder *r, char *query, char *err, size_t errlen)
 			continue;
 		}
 		if (strcmp(cmd, "stderr") == 0 && arg != NULL)
+			continue;
+		if (strcmp(cmd, "redirect") == 0 && arg != NULL &&
+		    arg[0] == '/')
 			continue;
 		if (arg == NULL && (strcmp(cmd, "env") == 0 ||
 		    strcmp(cmd, "fds") == 0 || strcmp(cmd, "read") == 0 ||
@@ -267,7 +272,10 @@ responder_run(struct responder *r, char *query)
 	    cmd = strtok_r(NULL, "&", &save)) {
 		if ((arg = strchr(cmd, '=')) != NULL)
 			*arg++ = '\0';
-		if (strcmp(cmd, "sleep") == 0) {
+		if (strcmp(cmd, "redirect") == 0) {
+			FCGX_FPrintF(r->req->out, "Location: %s\r\n\r\n", arg);
+			return;
+		} else if (strcmp(cmd, "sleep") == 0) {
 			responder_number(arg, 3600000, &v);
 			responder_sleep(v);
 		} else if (strcmp(cmd, "big") == 0) {

@@ -1206,6 +1206,71 @@ START_TEST(test_client_gone_finish)
 }
 END_TEST
 
+/* on_client_gone = abort, with a libfcgi worker (which does not answer
+   FCGI_ABORT_REQUEST): the request is aborted when its client leaves,
+   and the worker that does not answer within kill_grace is replaced. */
+START_TEST(test_client_gone_abort)
+{
+	struct ferryd	f;
+	struct hc	c;
+	pid_t		p1, p2;
+
+	start_app(&f, "responder", "workers = 1\n"
+	    "on_client_gone = abort\n");
+	p1 = get_pid(&f);
+	hc_open(&c, &f);
+	hc_send_get(&c, "/r?sleep=10000");
+	harness_sleep_ms(400);
+	hc_close(&c);
+	HARNESS_ASSERT(&f, harness_wait_log(&f, "aborting the request", 1,
+	    4000) == 1, "no \"aborting the request\" in the log");
+	HARNESS_ASSERT(&f, harness_wait_log(&f, "FCGI_ABORT_REQUEST not "
+	    "answered", 1, 4000) == 1, "the unanswered abort was not logged");
+	HARNESS_ASSERT(&f, harness_wait_pid_gone(p1, 4000), "worker %d "
+	    "still runs 4 s after its abort went unanswered", (int)p1);
+	p2 = get_pid(&f);
+	HARNESS_ASSERT(&f, p2 != p1, "pid %d reused", (int)p1);
+	harness_stop_ok(&f);
+}
+END_TEST
+
+/* A local redirect (RFC 3875 6.2.2) from a FastCGI app after a chunked
+   body was spilled to a file (over 1 MiB): the redirected request is a
+   GET without a body, so the CGI script it reaches reads an empty stdin,
+   not the rest of the spilled file. */
+START_TEST(test_redirect_after_spilled_body)
+{
+	struct ferryd	 f;
+	char		 file[PATH_MAX], data[PATH_MAX + 1], url[128];
+	char		*body, *out;
+	size_t		 len = 3 * MiB;
+	int		 rc;
+
+	start_app(&f, "responder", "workers = 1\n");
+	body = malloc(len);
+	ck_assert_ptr_nonnull(body);
+	harness_random_bytes(body, len, 7);
+	harness_path(file, sizeof(file), &f, "upload");
+	harness_write_file(file, body, len, 0644);
+	free(body);
+	snprintf(data, sizeof(data), "@%s", file);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/r?redirect="
+	    "/cgi-bin/stdin.sh", f.port);
+	{
+		const char *const argv[] = { "curl", "-sS", "--max-time", "20",
+		    "-H", "Transfer-Encoding: chunked", "--data-binary", data,
+		    "-w", "%{http_code}\n", url, NULL };
+
+		rc = harness_run(argv, &out, 30000);
+		HARNESS_ASSERT(&f, rc == 0 && strcmp(out, "stdin 0\n200\n") ==
+		    0, "curl exited %d, printed \"%s\", want \"stdin 0\" and "
+		    "200", rc, out);
+		free(out);
+	}
+	harness_stop_ok(&f);
+}
+END_TEST
+
 /* isolation = request: no two requests share a worker process. */
 START_TEST(test_isolation_request)
 {
@@ -1823,6 +1888,8 @@ pool_suite(void)
 	tcase_add_test(tc, test_idle_scale_down);
 	tcase_add_test(tc, test_client_gone_terminate);
 	tcase_add_test(tc, test_client_gone_finish);
+	tcase_add_test(tc, test_client_gone_abort);
+	tcase_add_test(tc, test_redirect_after_spilled_body);
 	tcase_add_test(tc, test_isolation_request);
 	suite_add_tcase(s, tc);
 

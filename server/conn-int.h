@@ -193,6 +193,9 @@ void	conn_respond(struct conn *c, int status, const char *extra,
 void	conn_tell_pipelined(struct conn *c);
 /* The connection lets go of its app (ops->detach with why), if any. */
 void	conn_app_release(struct conn *c, const char *why);
+/* c's request leaves its app's wait queue when it waits in one (client
+   gone, queue timeout, the server's own answer); nothing otherwise. */
+void	conn_unqueue(struct conn *c);
 /* Sends 100 Continue when the client waits for it; returns 1 when sent
    (and flushed: c may be closed). */
 int	conn_continue(struct conn *c);

@@ -174,8 +174,7 @@ conn_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 			conn_close(c, "request head timeout");
 		break;
 	case T_QUEUE:
-		if (c->app_ops != NULL && c->app_ops->unqueue != NULL)
-			c->app_ops->unqueue(c);
+		conn_unqueue(c);
 		log_warnx("%s:%u: waited too long for a free process of %s",
 		    c->peer_addr, c->peer_port, c->req.app != NULL ?
 		    c->req.app->name : "its app");

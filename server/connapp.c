@@ -52,10 +52,25 @@ conn_qlink(struct conn *c)
 	return &c->ql;
 }
 
+/* A queued request leaves its queue (its client left, it waited too
+   long, or the server answers it itself); nothing otherwise. */
+void
+conn_unqueue(struct conn *c)
+{
+	if (c->state == CONN_QUEUED && c->app_ops != NULL &&
+	    c->app_ops->unqueue != NULL)
+		c->app_ops->unqueue(c);
+}
+
+/* The queue's timeout replaces whatever the connection waited on: a
+   pipelined request queued from the end of the one before would
+   otherwise keep that one's header timeout, and be answered 408 while it
+   still waits in the queue. */
 void
 conn_queued(struct conn *c)
 {
 	conn_set_state(c, CONN_QUEUED);
+	conn_timer_update(c, 0);
 }
 
 void

@@ -164,6 +164,7 @@ conn_respond(struct conn *c, int status, const char *extra, int close)
 	struct conn_req		*q = &c->req;
 	struct respond_req	 x;
 
+	conn_unqueue(c);
 	conn_app_release(c, "server answered");
 	if (close || !conn_body_complete(c))
 		q->keep_alive = 0;

@@ -285,9 +285,7 @@ conn_close(struct conn *c, const char *reason)
 		return;
 	log_debug("conn %d: close from %s: %s", c->fd,
 	    conn_state_name(c->state), reason);
-	if (c->state == CONN_QUEUED && c->app_ops != NULL &&
-	    c->app_ops->unqueue != NULL)
-		c->app_ops->unqueue(c);
+	conn_unqueue(c);
 	conn_app_release(c, reason);
 	conn_set_state(c, CONN_CLOSED);
 	ev_io_stop(m->loop, &c->sock->rio);

@@ -662,6 +662,76 @@ START_TEST(test_queue_timeout_stops_when_started)
 }
 END_TEST
 
+/*
+ * A pipelined request that must wait in the queue keeps waiting there:
+ * the timer the request before it left armed (header_timeout = 1) does
+ * not answer it 408 while it is queued, and it runs once a process is
+ * free.  (It used to get the 408, stay in the queue, and be started
+ * after its connection was freed.)
+ */
+START_TEST(test_pipelined_request_queued)
+{
+	static const char conf[] =
+	    "[server]\nheader_timeout = 1\n"
+	    "[app one]\ntype = cgi\nprefix = /one/\nroot = @CGI_BIN@\n"
+	    "max_processes = 1\nqueue = 4\nrequest_timeout = 30\n";
+	struct ferryd		 f = { 0 };
+	struct hc		 a, b, c;
+	struct hc_response	 r;
+	char			 pb[512], pc[512], file[1024], req[1024];
+
+	harness_start(&f, conf, NULL);
+	harness_path(pb, sizeof(pb), &f, "b");
+	harness_path(pc, sizeof(pc), &f, "c");
+	/* b holds the only process; a's first request, then c, queue. */
+	hc_open(&b, &f);
+	snprintf(req, sizeof(req), "GET /one/late.sh?%s HTTP/1.1\r\n"
+	    "Host: t\r\n\r\n", pb);
+	hc_sendstr(&b, req);
+	snprintf(file, sizeof(file), "%s.pid", pb);
+	harness_read_pidfile(file, 5000);
+	hc_open(&a, &f);
+	hc_sendstr(&a, "GET /one/hello.sh HTTP/1.1\r\nHost: t\r\n\r\n"
+	    "GET /one/hello.sh HTTP/1.1\r\nHost: t\r\n\r\n");
+	harness_sleep_ms(300);
+	hc_open(&c, &f);
+	snprintf(req, sizeof(req), "GET /one/late.sh?%s HTTP/1.1\r\n"
+	    "Host: t\r\n\r\n", pc);
+	hc_sendstr(&c, req);
+	harness_sleep_ms(300);
+	/* b ends; a's first runs, then c takes the process, and a's second,
+	   read after its first was answered, waits behind c. */
+	snprintf(file, sizeof(file), "%s.go", pb);
+	harness_write_file(file, "", 0, 0644);
+	hc_expect_response(&b, &r, 0);
+	HARNESS_ASSERT(&f, r.status == 200, "b: status %d", r.status);
+	hc_response_free(&r);
+	hc_expect_response(&a, &r, 0);
+	HARNESS_ASSERT(&f, r.status == 200 && strcmp(r.body, "hello\n") == 0,
+	    "a's first: %d \"%s\"", r.status, r.body);
+	hc_response_free(&r);
+	snprintf(file, sizeof(file), "%s.pid", pc);
+	harness_read_pidfile(file, 5000);
+	/* Past header_timeout, a's second still waits, unanswered. */
+	HARNESS_ASSERT(&f, a.len == 0 && hc_fill(&a, 2500) == -1, "a's "
+	    "second request was answered (or its connection closed) while it "
+	    "waited in the queue: \"%.*s\"", (int)a.len, a.buf);
+	snprintf(file, sizeof(file), "%s.go", pc);
+	harness_write_file(file, "", 0, 0644);
+	hc_expect_response(&c, &r, 0);
+	HARNESS_ASSERT(&f, r.status == 200, "c: status %d", r.status);
+	hc_response_free(&r);
+	hc_expect_response(&a, &r, 0);
+	HARNESS_ASSERT(&f, r.status == 200 && strcmp(r.body, "hello\n") == 0,
+	    "a's second: %d \"%s\"", r.status, r.body);
+	hc_response_free(&r);
+	hc_close(&a);
+	hc_close(&b);
+	hc_close(&c);
+	harness_stop_ok(&f);
+}
+END_TEST
+
 /* The client goes away while the script runs: with the default policy
    (terminate) the script and its child are killed. */
 START_TEST(test_client_gone_kill)
@@ -760,6 +830,7 @@ cgi_suite(void)
 	tcase_add_test(tc, test_timeout_504);
 	tcase_add_test(tc, test_queue_full_503);
 	tcase_add_test(tc, test_queue_timeout_stops_when_started);
+	tcase_add_test(tc, test_pipelined_request_queued);
 	tcase_add_test(tc, test_client_gone_kill);
 	tcase_add_test(tc, test_client_gone_finish);
 	suite_add_tcase(s, tc);

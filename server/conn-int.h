@@ -196,6 +196,9 @@ void	conn_app_release(struct conn *c, const char *why);
 /* c's request leaves its app's wait queue when it waits in one (client
    gone, queue timeout, the server's own answer); nothing otherwise. */
 void	conn_unqueue(struct conn *c);
+/* 1 while the request's body waits on the client: more is due by its
+   framing and nothing of it is buffered for the app. */
+int	conn_body_starved(struct conn *c);
 /* Sends 100 Continue when the client waits for it; returns 1 when sent
    (and flushed: c may be closed). */
 int	conn_continue(struct conn *c);

@@ -103,9 +103,12 @@ conn_timer_update(struct conn *c, int activity)
 		kind = T_QUEUE;
 		break;
 	case CONN_DISPATCHED:
+		/* body_timeout is the client's silence while the app waits
+		   for body bytes: none while the app has some to take. */
 		if (c->out_len > c->out_off)
 			kind = T_WRITE;
-		else if (!conn_body_complete(c) && !c->rd_eof)
+		else if (!conn_body_complete(c) && !c->rd_eof &&
+		    conn_body_starved(c))
 			kind = T_BODY;
 		else
 			kind = T_NONE;	/* the app's own timeout governs */
@@ -330,9 +333,16 @@ conn_eof(struct conn *c)
 		return;
 	case CONN_QUEUED:
 	case CONN_DISPATCHED:
-		/* EOF with bytes buffered (the rest of the body, pipelined
-		   requests) is a half-close: the client waits for its
-		   answers.  Otherwise it is gone (close-notify rule 4). */
+		/* EOF before the client sent its whole body, by the body's
+		   framing, is the client gone (close-notify rule 2), whatever
+		   is buffered.  EOF after it with bytes buffered (the rest of
+		   the body, pipelined requests) is a half-close: the client
+		   waits for its answers.  Otherwise it is gone (rule 4). */
+		if (!reqbody_received(&c->req.body, c->in + c->in_off,
+		    conn_unconsumed(c))) {
+			conn_close(c, "client gone during the request body");
+			return;
+		}
 		if (conn_unconsumed(c) > 0 ||
 		    (reqbody_kind(&c->req.body) == REQBODY_MEMORY &&
 		    !conn_body_complete(c)))

@@ -202,6 +202,16 @@ conn_body_consume(struct conn *c, size_t n)
 		return;
 	}
 	conn_read_update(c);
+	/* The app took what there was: from now on the body waits on the
+	   client (body_timeout), or on nothing. */
+	conn_timer_update(c, 0);
+}
+
+int
+conn_body_starved(struct conn *c)
+{
+	return conn_unconsumed(c) == 0 && !reqbody_received(&c->req.body,
+	    c->in + c->in_off, 0);
 }
 
 int

@@ -269,6 +269,25 @@ reqbody_wire_done(const struct reqbody *b)
 }
 
 int
+reqbody_received(const struct reqbody *b, const char *in, size_t in_len)
+{
+	struct chunked_dec	 d = b->chunk;
+	const char		*data;
+	size_t			 dlen, off = 0;
+	ssize_t			 n;
+
+	if (b->left > 0)
+		return in_len >= b->left;
+	while (!d.done && off < in_len) {
+		if ((n = chunked_decode(&d, in + off, in_len - off, &data,
+		    &dlen)) < 0)
+			return 1;	/* malformed: nothing more to wait for */
+		off += (size_t)n;
+	}
+	return d.done;
+}
+
+int
 reqbody_error(const struct reqbody *b)
 {
 	return b->bad;

@@ -97,6 +97,11 @@ size_t	reqbody_consume(struct reqbody *b, const char *in, size_t in_len,
 int	reqbody_complete(const struct reqbody *b);
 /* 1 once the client sent its whole body: the input holds no more of it. */
 int	reqbody_wire_done(const struct reqbody *b);
+/* 1 once the client has sent the whole body by its framing: the part the
+   app has not taken yet is all in the unconsumed input in[0..in_len)
+   (what the client sent, not what the app read). */
+int	reqbody_received(const struct reqbody *b, const char *in,
+	    size_t in_len);
 /* The HTTP status a raw chunked body fails with, or 0. */
 int	reqbody_error(const struct reqbody *b);
 /* Decoded bytes of a chunked body so far (the whole body once done). */

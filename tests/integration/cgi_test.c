@@ -762,6 +762,66 @@ START_TEST(test_client_gone_kill)
 }
 END_TEST
 
+/* A client that sends part of a Content-Length body and then closes its
+   sending side (FIN) is gone (close-notify rule 2), even while some of
+   what it sent is still buffered for the script: the script, which reads
+   nothing, is stopped. */
+START_TEST(test_fin_mid_body_gone)
+{
+	struct ferryd		f = { 0 };
+	struct hc		c;
+	char			p[512], file[600], req[1024];
+	char			*part;
+	size_t			len = 72 * 1024;	/* a pipe, then 8 KiB
+						   buffered in ferryd */
+	pid_t			sh;
+
+	harness_start(&f, NULL, NULL);
+	harness_path(p, sizeof(p), &f, "g");
+	snprintf(req, sizeof(req), "POST /cgi-bin/sleeper.sh?%s HTTP/1.1\r\n"
+	    "Host: t\r\nContent-Length: %d\r\n\r\n", p, MiB);
+	hc_open(&c, &f);
+	hc_sendstr(&c, req);
+	snprintf(file, sizeof(file), "%s.pid", p);
+	sh = harness_read_pidfile(file, 5000);
+	part = malloc(len);
+	ck_assert_ptr_nonnull(part);
+	memset(part, 'x', len);
+	hc_send(&c, part, len);
+	free(part);
+	harness_sleep_ms(200);
+	hc_shutdown_write(&c);
+	HARNESS_ASSERT(&f, harness_wait_pid_gone(sh, 8000), "the script %d "
+	    "still runs after its client closed in the middle of the body",
+	    (int)sh);
+	hc_close(&c);
+	harness_stop_ok(&f);
+}
+END_TEST
+
+/* body_timeout is about a client that stops sending: a script that read
+   its whole body and then works longer than body_timeout is answered. */
+START_TEST(test_body_timeout_after_body)
+{
+	static const char conf[] = "[server]\nbody_timeout = 1\n";
+	struct ferryd		f = { 0 };
+	struct hc		c;
+	struct hc_response	r;
+
+	harness_start(&f, conf, NULL);
+	hc_open(&c, &f);
+	hc_sendstr(&c, "POST /cgi-bin/work.sh?2 HTTP/1.1\r\nHost: t\r\n"
+	    "Content-Length: 3\r\n\r\nabc");
+	hc_expect_response(&c, &r, 0);
+	HARNESS_ASSERT(&f, r.status == 200 && strcmp(r.body, "read 3\n") == 0,
+	    "status %d, body \"%s\"", r.status, r.body != NULL ? r.body :
+	    "");
+	hc_response_free(&r);
+	hc_close(&c);
+	harness_stop_ok(&f);
+}
+END_TEST
+
 /* on_client_gone = finish: the script runs to its end after its client
    left, and ferryd keeps serving. */
 START_TEST(test_client_gone_finish)
@@ -832,6 +892,8 @@ cgi_suite(void)
 	tcase_add_test(tc, test_queue_timeout_stops_when_started);
 	tcase_add_test(tc, test_pipelined_request_queued);
 	tcase_add_test(tc, test_client_gone_kill);
+	tcase_add_test(tc, test_fin_mid_body_gone);
+	tcase_add_test(tc, test_body_timeout_after_body);
 	tcase_add_test(tc, test_client_gone_finish);
 	suite_add_tcase(s, tc);
 	return s;

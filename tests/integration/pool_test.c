@@ -1206,6 +1206,49 @@ START_TEST(test_client_gone_finish)
 }
 END_TEST
 
+/* body_timeout is about a client that stops sending, not an app slow to
+   read: a 2 MiB POST to a worker that reads nothing for 2 s, with
+   body_timeout = 1, is answered (the client sends as fast as flow
+   control lets it). */
+START_TEST(test_body_timeout_slow_reader)
+{
+	struct ferryd		 f;
+	struct hc		 c;
+	struct hc_response	 r;
+	char			 head[256], want[64];
+	char			*body;
+	size_t			 len = 2 * MiB;
+	pid_t			 sender;
+	int			 st;
+	char			 conf[1024];
+
+	snprintf(conf, sizeof(conf), "[server]\nbody_timeout = 1\n"
+	    "[app resp]\ntype = fastcgi\nprefix = /r\n"
+	    "command = %s/responder\nworkers = 1\n", apps_dir());
+	memset(&f, 0, sizeof(f));
+	harness_start(&f, conf, NULL);
+	body = malloc(len);
+	ck_assert_ptr_nonnull(body);
+	memset(body, 'y', len);
+	hc_open(&c, &f);
+	c.timeout_ms = 30000;
+	snprintf(head, sizeof(head), "POST /r?sleep=2000&read HTTP/1.1\r\n"
+	    "Host: t\r\nContent-Length: %zu\r\n\r\n", len);
+	hc_sendstr(&c, head);
+	sender = hc_send_background(&c, body, len, 30000);
+	hc_expect_response(&c, &r, 0);
+	waitpid(sender, &st, 0);
+	snprintf(want, sizeof(want), "read %zu\n", len);
+	expect_status(&f, &r, 200);
+	HARNESS_ASSERT(&f, strcmp(r.body, want) == 0, "body \"%.200s\"",
+	    r.body);
+	hc_response_free(&r);
+	hc_close(&c);
+	free(body);
+	harness_stop_ok(&f);
+}
+END_TEST
+
 /* on_client_gone = abort, with a libfcgi worker (which does not answer
    FCGI_ABORT_REQUEST): the request is aborted when its client leaves,
    and the worker that does not answer within kill_grace is replaced. */
@@ -1889,6 +1932,7 @@ pool_suite(void)
 	tcase_add_test(tc, test_client_gone_terminate);
 	tcase_add_test(tc, test_client_gone_finish);
 	tcase_add_test(tc, test_client_gone_abort);
+	tcase_add_test(tc, test_body_timeout_slow_reader);
 	tcase_add_test(tc, test_redirect_after_spilled_body);
 	tcase_add_test(tc, test_isolation_request);
 	suite_add_tcase(s, tc);

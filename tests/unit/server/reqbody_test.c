@@ -118,6 +118,63 @@ START_TEST(length_partial)
 }
 END_TEST
 
+/* reqbody_received: has the client sent the whole body, by its framing,
+   given the unconsumed input (whatever the app took of it so far)? */
+static const struct {
+	const char	*what;
+	int		 framing;	/* HTTP1_BODY_* */
+	uint64_t	 length;
+	size_t		 taken;		/* bytes the app consumed first */
+	const char	*in;		/* the unconsumed input after that */
+	int		 want;
+} received_cases[] = {
+	{ "no body", HTTP1_BODY_NONE, 0, 0, "", 1 },
+	{ "no body, a pipelined request", HTTP1_BODY_NONE, 0, 0,
+	    "GET / HTTP/1.1\r\n", 1 },
+	{ "length, nothing yet", HTTP1_BODY_LENGTH, 10, 0, "", 0 },
+	{ "length, part buffered", HTTP1_BODY_LENGTH, 10, 0, "abcd", 0 },
+	{ "length, all buffered", HTTP1_BODY_LENGTH, 10, 0, "abcdefghij", 1 },
+	{ "length, all and more", HTTP1_BODY_LENGTH, 10, 0,
+	    "abcdefghijGET", 1 },
+	{ "length, part taken, rest buffered", HTTP1_BODY_LENGTH, 10, 4,
+	    "efghij", 1 },
+	{ "length, part taken, part buffered", HTTP1_BODY_LENGTH, 10, 4,
+	    "efg", 0 },
+	{ "length, all taken", HTTP1_BODY_LENGTH, 10, 10, "", 1 },
+	{ "chunked, in the middle", HTTP1_BODY_CHUNKED, 0, 0,
+	    "5\r\nhello\r\n6\r\n wo", 0 },
+	{ "chunked, before the last CRLF", HTTP1_BODY_CHUNKED, 0, 0,
+	    "5\r\nhello\r\n0\r\n", 0 },
+	{ "chunked, whole", HTTP1_BODY_CHUNKED, 0, 0,
+	    "5\r\nhello\r\n0\r\n\r\n", 1 },
+	{ "chunked, whole and a pipelined request", HTTP1_BODY_CHUNKED, 0, 0,
+	    "5\r\nhello\r\n0\r\n\r\nGET /", 1 },
+	{ "chunked, malformed: nothing more to wait for",
+	    HTTP1_BODY_CHUNKED, 0, 0, "zz\r\n", 1 },
+};
+
+START_TEST(received)
+{
+	struct reqbody	 b;
+	char		 taken[16];
+
+	memset(&b, 0, sizeof(b));
+	reqbody_start(&b, (enum http1_body)received_cases[_i].framing,
+	    received_cases[_i].length, MAX, 64);
+	reqbody_set_raw(&b);
+	if (received_cases[_i].taken > 0) {
+		memset(taken, 'a', sizeof(taken));
+		ck_assert_uint_eq(reqbody_consume(&b, taken,
+		    received_cases[_i].taken, received_cases[_i].taken),
+		    received_cases[_i].taken);
+	}
+	ck_assert_msg(reqbody_received(&b, received_cases[_i].in,
+	    strlen(received_cases[_i].in)) == received_cases[_i].want,
+	    "%s: want %d", received_cases[_i].what, received_cases[_i].want);
+	reqbody_reset(&b);
+}
+END_TEST
+
 static const char chunked_in[] =
     "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\nGET /next";
 
@@ -357,6 +414,8 @@ reqbody_suite(void)
 	tcase_add_test(tc, none);
 	tcase_add_test(tc, length);
 	tcase_add_test(tc, length_partial);
+	tcase_add_loop_test(tc, received, 0, (int)(sizeof(received_cases) /
+	    sizeof(received_cases[0])));
 	tcase_add_loop_test(tc, raw_chunked, 0, (int)sizeof(chunked_in));
 	tcase_add_test(tc, raw_chunked_bad);
 	tcase_add_loop_test(tc, memory, 0, (int)sizeof(chunked_in));

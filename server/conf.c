@@ -178,7 +178,7 @@ static const struct conf_keydef conf_keys[K_COUNT] = {
 	[K_IDLE_TIMEOUT] = {
 	    KEY("idle_timeout", KF_APP | KF_FCGI, KIND_SECONDS),
 	    APP(idle_timeout), .def = CONF_DEFAULT_IDLE_TIMEOUT },
-	/* CONF_GONE_DEFAULT: finish or terminate by type, at the end. */
+	/* CONF_GONE_DEFAULT: abort or terminate by type, at the end. */
 	[K_ON_CLIENT_GONE] = { KEY("on_client_gone", KF_APP, KIND_ENUM),
 	    APP(on_client_gone), .def = CONF_GONE_DEFAULT,
 	    .names = conf_gones },
@@ -389,7 +389,7 @@ conf_app_finish(struct conf_app *a, int has_w, int has_min, int has_max,
 	int	fcgi = a->type == CONF_APP_FASTCGI;
 
 	if (a->on_client_gone == CONF_GONE_DEFAULT)
-		a->on_client_gone = fcgi ? CONF_GONE_FINISH :
+		a->on_client_gone = fcgi ? CONF_GONE_ABORT :
 		    CONF_GONE_TERMINATE;
 	if (!fcgi) {
 		a->workers = a->min_workers = a->max_workers = 0;

@@ -1249,6 +1249,30 @@ START_TEST(test_body_timeout_slow_reader)
 }
 END_TEST
 
+/* With the default policy (abort for FastCGI), a libfcgi worker whose
+   client left during a long request is replaced within kill_grace
+   (0.5 s here) + 1 s, and the app serves the next request. */
+START_TEST(test_client_gone_default)
+{
+	struct ferryd	f;
+	struct hc	c;
+	pid_t		p1, p2;
+
+	start_app(&f, "responder", "workers = 1\n");
+	p1 = get_pid(&f);
+	hc_open(&c, &f);
+	hc_send_get(&c, "/r?sleep=10000");
+	harness_sleep_ms(400);
+	hc_close(&c);
+	HARNESS_ASSERT(&f, harness_wait_pid_gone(p1, 1500), "worker %d "
+	    "still runs 1.5 s after its client left (default: abort)",
+	    (int)p1);
+	p2 = get_pid(&f);
+	HARNESS_ASSERT(&f, p2 != p1, "pid %d reused", (int)p1);
+	harness_stop_ok(&f);
+}
+END_TEST
+
 /* on_client_gone = abort, with a libfcgi worker (which does not answer
    FCGI_ABORT_REQUEST): the request is aborted when its client leaves,
    and the worker that does not answer within kill_grace is replaced. */
@@ -1931,6 +1955,7 @@ pool_suite(void)
 	tcase_add_test(tc, test_idle_scale_down);
 	tcase_add_test(tc, test_client_gone_terminate);
 	tcase_add_test(tc, test_client_gone_finish);
+	tcase_add_test(tc, test_client_gone_default);
 	tcase_add_test(tc, test_client_gone_abort);
 	tcase_add_test(tc, test_body_timeout_slow_reader);
 	tcase_add_test(tc, test_redirect_after_spilled_body);

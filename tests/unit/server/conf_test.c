@@ -445,7 +445,7 @@ START_TEST(test_load_app_workers)
 		ck_assert_int_eq(c.apps[i].workers, 3);
 		ck_assert_int_eq(c.apps[i].min_workers, 3);
 		ck_assert_int_eq(c.apps[i].max_workers, 3);
-		ck_assert_int_eq(c.apps[i].on_client_gone, CONF_GONE_FINISH);
+		ck_assert_int_eq(c.apps[i].on_client_gone, CONF_GONE_ABORT);
 		ck_assert_ptr_null(c.apps[i].root);
 		ck_assert_ptr_null(c.apps[i].args[0]);
 		ck_assert_int_eq(c.apps[i].isolation_request, 0);
@@ -713,7 +713,7 @@ START_TEST(test_file_full)
 	ck_assert_int_eq(a->workers, CONF_DEFAULT_WORKERS);
 	ck_assert_int_eq(a->min_workers, CONF_DEFAULT_WORKERS);
 	ck_assert_int_eq(a->max_workers, 5);
-	ck_assert_int_eq(a->on_client_gone, CONF_GONE_FINISH);
+	ck_assert_int_eq(a->on_client_gone, CONF_GONE_ABORT);
 	ck_assert_uint_eq(a->queue, CONF_DEFAULT_QUEUE);
 	ck_assert_int_eq(a->isolation_request, 0);
 	conf_free(&c);

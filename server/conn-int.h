@@ -153,8 +153,14 @@ void	conn_read_update(struct conn *c);
 /* The app's head asks for a local redirect (RFC 3875 6.2.2): the app
    is released and the request re-routed as a GET of cr->location. */
 void	conn_local_redirect(struct conn *c, const struct cgiresp *cr);
-/* Writes the access log line of c's request. */
-void	conn_access_log(struct conn *c);
+/* Writes the access log line of c's request, with status, or (0) the
+   response's. */
+void	conn_access_log(struct conn *c, int status);
+/* The client left (EOF where it is gone, a reset, a failed write): a
+   request it left before its response was complete is logged with
+   status 499, as nginx logs it (the bytes sent, the time until it left),
+   then the connection closes with reason. */
+void	conn_gone(struct conn *c, const char *reason);
 /* Frees and zeroes c's request (keeping its field array). */
 void	conn_request_reset(struct conn *c);
 /* The response went out: log it, then linger, drain, the next request,

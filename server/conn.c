@@ -278,7 +278,7 @@ conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 				conn_detach(c);
 			return;
 		}
-		conn_close(c, errno == ECONNRESET ? "client reset" : "read error");
+		conn_gone(c, errno == ECONNRESET ? "client reset" : "read error");
 		return;
 	}
 	if (n == 0) {
@@ -322,14 +322,14 @@ conn_eof(struct conn *c)
 		return;
 	case CONN_DRAIN:
 	case CONN_READ_BODY:
-		conn_close(c, "client closed inside a request body");
+		conn_gone(c, "client closed inside a request body");
 		return;
 	case CONN_WRITE:
 		/* The response is complete and going out: a client that
 		   half-closed still reads it; close once it is sent. */
 		if (conn_body_complete(c))
 			return;
-		conn_close(c, "client gone during the request body");
+		conn_gone(c, "client gone during the request body");
 		return;
 	case CONN_QUEUED:
 	case CONN_DISPATCHED:
@@ -340,14 +340,14 @@ conn_eof(struct conn *c)
 		   waits for its answers.  Otherwise it is gone (rule 4). */
 		if (!reqbody_received(&c->req.body, c->in + c->in_off,
 		    conn_unconsumed(c))) {
-			conn_close(c, "client gone during the request body");
+			conn_gone(c, "client gone during the request body");
 			return;
 		}
 		if (conn_unconsumed(c) > 0 ||
 		    (reqbody_kind(&c->req.body) == REQBODY_MEMORY &&
 		    !conn_body_complete(c)))
 			return;
-		conn_close(c, conn_body_complete(c) ? "client gone" :
+		conn_gone(c, conn_body_complete(c) ? "client gone" :
 		    "client gone during the request body");
 		return;
 	default:
@@ -609,7 +609,7 @@ conn_takes_raw_chunked(struct conn *c)
 }
 
 void
-conn_access_log(struct conn *c)
+conn_access_log(struct conn *c, int status)
 {
 	struct conn_req		*q = &c->req;
 	struct log_access_entry	 e;
@@ -621,7 +621,7 @@ conn_access_log(struct conn *c)
 	e.target = q->log_target.p;
 	e.target_len = q->log_target.len;
 	e.minor = q->r.minor;
-	e.status = respond_status(&q->resp);
+	e.status = status != 0 ? status : respond_status(&q->resp);
 	e.bytes = respond_bytes(&q->resp);
 	if (q->r.method.p != NULL) {
 		e.referer = conn_field(c, "Referer", &e.referer_len);
@@ -629,6 +629,22 @@ conn_access_log(struct conn *c)
 	}
 	e.duration_us = (uint64_t)((ev_now(c->m->loop) - q->start) * 1e6);
 	log_access(&e);
+}
+
+void
+conn_gone(struct conn *c, const char *reason)
+{
+	switch (c->state) {
+	case CONN_READ_BODY:
+	case CONN_QUEUED:
+	case CONN_DISPATCHED:
+	case CONN_WRITE:
+		conn_access_log(c, 499);
+		break;
+	default:
+		break;
+	}
+	conn_close(c, reason);
 }
 
 void
@@ -653,7 +669,7 @@ conn_request_done(struct conn *c)
 
 	if (c->state != CONN_DRAIN) {
 		if (q->r.method.p != NULL || respond_status(&q->resp) != 0)
-			conn_access_log(c);
+			conn_access_log(c, 0);
 		conn_app_release(c, "response done");
 		if (c->linger) {
 			/* Half-close so the client reads the error instead

@@ -443,7 +443,7 @@ conn_hijack_finish(struct conn *c)
 		return;
 	}
 	log_debug("conn %d: hijacked with %zu unconsumed bytes", fd, len);
-	conn_access_log(c);
+	conn_access_log(c, 0);
 	c->app = NULL;
 	c->given = 1;
 	c->m->conns->nhijacked++;

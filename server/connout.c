@@ -113,7 +113,7 @@ conn_flush(struct conn *c)
 				continue;
 			if (errno == EAGAIN)
 				break;
-			conn_close(c, errno == EPIPE || errno == ECONNRESET ?
+			conn_gone(c, errno == EPIPE || errno == ECONNRESET ?
 			    "client gone (write)" : "write error");
 			return;
 		}

@@ -458,6 +458,42 @@ START_TEST(test_access_log)
 }
 END_TEST
 
+/* A request whose client left before its answer is logged with status
+   499 (as nginx logs it), the bytes sent (none) and the time from the
+   request to the client's leaving. */
+START_TEST(test_access_log_499)
+{
+	struct ferryd	 f = { 0 };
+	struct hc	 c;
+	char		 p[512], file[600], req[1024], want[700];
+	char		*log;
+	const char	*line;
+	long long	 us;
+
+	harness_start(&f, NULL, NULL);
+	harness_path(p, sizeof(p), &f, "g");
+	snprintf(req, sizeof(req), "GET /cgi-bin/sleeper.sh?%s HTTP/1.1\r\n"
+	    "Host: t\r\n\r\n", p);
+	hc_open(&c, &f);
+	hc_sendstr(&c, req);
+	snprintf(file, sizeof(file), "%s.pid", p);
+	harness_read_pidfile(file, 5000);
+	harness_sleep_ms(300);
+	hc_close(&c);
+	snprintf(want, sizeof(want), "\"GET /cgi-bin/sleeper.sh?%s HTTP/1.1\" "
+	    "499 0 ", p);
+	log = harness_wait_text(f.access_log, want, 5000);
+	line = log != NULL ? harness_line_of(log, want) : NULL;
+	HARNESS_ASSERT(&f, line != NULL, "no line with %s in\n%s", want,
+	    log != NULL ? log : "(no access log)");
+	us = log_duration(line);
+	HARNESS_ASSERT(&f, us >= 300000 && us < 60000000LL, "duration %lld us "
+	    "(the client left after 300 ms or more): %.300s", us, line);
+	free(log);
+	harness_stop_ok(&f);
+}
+END_TEST
+
 /* Twenty requests pipelined in one write: the access log lines (gathered
    and written together) are all there, whole and in order. */
 START_TEST(test_access_log_batch)
@@ -686,6 +722,7 @@ lifecycle_suite(void)
 	tc = tcase_create("logs");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_access_log);
+	tcase_add_test(tc, test_access_log_499);
 	tcase_add_test(tc, test_access_log_batch);
 	tcase_add_test(tc, test_access_log_off);
 	tcase_add_test(tc, test_reopen_logs);

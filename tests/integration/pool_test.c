@@ -1301,6 +1301,39 @@ START_TEST(test_client_gone_abort)
 }
 END_TEST
 
+/* on_client_gone = abort, the other rung: a worker that ends the request
+   within kill_grace after FCGI_ABORT_REQUEST (here, its sleep ends) is
+   clean, and serves the next request. */
+START_TEST(test_client_gone_abort_reused)
+{
+	struct ferryd	f;
+	struct hc	c;
+	pid_t		p1, p2;
+	char		conf[1024];
+
+	snprintf(conf, sizeof(conf), "[server]\nkill_grace = 5\n"
+	    "[app resp]\ntype = fastcgi\nprefix = /r\n"
+	    "command = %s/responder\nworkers = 1\non_client_gone = abort\n",
+	    apps_dir());
+	memset(&f, 0, sizeof(f));
+	harness_start(&f, conf, NULL);
+	p1 = get_pid(&f);
+	hc_open(&c, &f);
+	hc_send_get(&c, "/r?sleep=1500");
+	harness_sleep_ms(300);
+	hc_close(&c);
+	HARNESS_ASSERT(&f, harness_wait_log(&f, "aborting the request", 1,
+	    4000) == 1, "no \"aborting the request\" in the log");
+	p2 = get_pid(&f);
+	HARNESS_ASSERT(&f, p2 == p1, "the next request went to %d, not to "
+	    "the worker %d that ended its aborted request in time", (int)p2,
+	    (int)p1);
+	HARNESS_ASSERT(&f, harness_log_count(&f, "not answered") == 0,
+	    "the abort was taken as unanswered");
+	harness_stop_ok(&f);
+}
+END_TEST
+
 /* A local redirect (RFC 3875 6.2.2) from a FastCGI app after a chunked
    body was spilled to a file (over 1 MiB): the redirected request is a
    GET without a body, so the CGI script it reaches reads an empty stdin,
@@ -1957,6 +1990,7 @@ pool_suite(void)
 	tcase_add_test(tc, test_client_gone_finish);
 	tcase_add_test(tc, test_client_gone_default);
 	tcase_add_test(tc, test_client_gone_abort);
+	tcase_add_test(tc, test_client_gone_abort_reused);
 	tcase_add_test(tc, test_body_timeout_slow_reader);
 	tcase_add_test(tc, test_redirect_after_spilled_body);
 	tcase_add_test(tc, test_isolation_request);

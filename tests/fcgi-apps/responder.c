@@ -25,6 +25,8 @@
  *   exit         exit(0) after this response ends (between requests)
  *   hang         never answer (sleeps until a signal ends the process)
  *   noterm       ignore SIGTERM from now on (only SIGKILL ends it)
+ *   spawn=P      start a child "sleep 30" (a grandchild of ferryd, in the
+ *                worker's process group) and write its pid to P.child
  *   redirect=P   answer "Location: P" alone (a local redirect when P is a
  *                path): the rest of the query is not run, the body unread
  *
@@ -66,6 +68,7 @@ static int	responder_check(struct responder *r, char *query, char *err,
 static void	responder_run(struct responder *r, char *query);
 static void	responder_head(struct responder *r);
 static void	responder_sleep(unsigned long long ms);
+static void	responder_spawn(const char *path);
 static void	responder_big(struct responder *r, unsigned long long n);
 static void	responder_fds(struct responder *r);
 static void	responder_sockaddr(char *out, size_t outlen,
@@ -119,6 +122,8 @@ responder_check(struct responder *r, char *query, char *err, size_t errlen)
 		if (strcmp(cmd, "redirect") == 0 && arg != NULL &&
 		    arg[0] == '/')
 			continue;
+		if (strcmp(cmd, "spawn") == 0 && arg != NULL && arg[0] == '/')
+			continue;
 		if (arg == NULL && (strcmp(cmd, "env") == 0 ||
 		    strcmp(cmd, "fds") == 0 || strcmp(cmd, "read") == 0 ||
 		    strcmp(cmd, "partial") == 0 || strcmp(cmd, "crash") == 0 ||
@@ -158,6 +163,30 @@ responder_sleep(unsigned long long ms)
 	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
 	while (nanosleep(&ts, &ts) == -1)
 		continue;
+}
+
+/* A child "sleep 30"; its pid goes to path.child (written whole, then
+   renamed, so a reader never sees half of it). */
+static void
+responder_spawn(const char *path)
+{
+	char	tmp[PATH_MAX], dst[PATH_MAX];
+	FILE	*fp;
+	pid_t	 pid;
+
+	if ((pid = fork()) == -1)
+		return;
+	if (pid == 0) {
+		execlp("sleep", "sleep", "30", (char *)NULL);
+		_exit(127);
+	}
+	snprintf(tmp, sizeof(tmp), "%s.child.tmp", path);
+	snprintf(dst, sizeof(dst), "%s.child", path);
+	if ((fp = fopen(tmp, "w")) == NULL)
+		return;
+	fprintf(fp, "%ld\n", (long)pid);
+	if (fclose(fp) == 0)
+		rename(tmp, dst);
 }
 
 static void
@@ -275,6 +304,8 @@ responder_run(struct responder *r, char *query)
 		if (strcmp(cmd, "redirect") == 0) {
 			FCGX_FPrintF(r->req->out, "Location: %s\r\n\r\n", arg);
 			return;
+		} else if (strcmp(cmd, "spawn") == 0) {
+			responder_spawn(arg);
 		} else if (strcmp(cmd, "sleep") == 0) {
 			responder_number(arg, 3600000, &v);
 			responder_sleep(v);

@@ -1159,22 +1159,31 @@ START_TEST(test_idle_scale_down)
 END_TEST
 
 /* on_client_gone = terminate: a client that leaves during a slow
-   request gets its worker killed and replaced. */
+   request gets its worker killed, with the worker's own child (the
+   signals go to its process group), and replaced. */
 START_TEST(test_client_gone_terminate)
 {
 	struct ferryd	f;
 	struct hc	c;
-	pid_t		p1, p2;
+	pid_t		p1, p2, child;
+	char		p[512], file[600], req[1024];
 
 	start_app(&f, "responder", "workers = 1\n"
 	    "on_client_gone = terminate\n");
 	p1 = get_pid(&f);
+	harness_path(p, sizeof(p), &f, "t");
+	snprintf(req, sizeof(req), "/r?spawn=%s&sleep=10000", p);
 	hc_open(&c, &f);
-	hc_send_get(&c, "/r?sleep=10000");
-	harness_sleep_ms(400);
+	hc_send_get(&c, req);
+	snprintf(file, sizeof(file), "%s.child", p);
+	child = harness_read_pidfile(file, 5000);
+	harness_sleep_ms(200);
 	hc_close(&c);
 	HARNESS_ASSERT(&f, harness_wait_pid_gone(p1, 4000), "worker %d "
 	    "still runs 4 s after its client left (terminate)", (int)p1);
+	HARNESS_ASSERT(&f, harness_wait_pid_gone(child, 4000), "the worker's "
+	    "child %d still runs (the process group was not signalled)",
+	    (int)child);
 	p2 = get_pid(&f);
 	HARNESS_ASSERT(&f, p2 != p1, "pid %d reused", (int)p1);
 	harness_stop_ok(&f);

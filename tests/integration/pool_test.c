@@ -66,6 +66,9 @@ struct fdline {
 static const char *apps_dir(void);
 static void	 start_app(struct ferryd *f, const char *program,
 		    const char *settings);
+static void	 start_app_server(struct ferryd *f, const char *program,
+		    const char *server, const char *settings);
+static pid_t	 leave_during(struct ferryd *f, const char *target, int ms);
 static pid_t	 resp_pid(const struct ferryd *f, const struct hc_response *r);
 static pid_t	 get_pid(struct ferryd *f);
 static pid_t	 get_pid_on(struct ferryd *f, struct hc *c);
@@ -113,18 +116,27 @@ apps_dir(void)
 static void
 start_app(struct ferryd *f, const char *program, const char *settings)
 {
+	start_app_server(f, program, "kill_grace = 0.5\nlog_level = debug\n",
+	    settings);
+}
+
+/* start_app with server as the [server] section's lines. */
+static void
+start_app_server(struct ferryd *f, const char *program, const char *server,
+    const char *settings)
+{
 	char		 conf[4096];
 	struct hc_response r;
 
 	snprintf(conf, sizeof(conf),
 	    "[server]\n"
-	    "kill_grace = 0.5\n"
-	    "log_level = debug\n"
+	    "%s"
 	    "[app resp]\n"
 	    "type = fastcgi\n"
 	    "prefix = /r\n"
 	    "command = %s/%s\n"
-	    "%s", apps_dir(), program, settings != NULL ? settings : "");
+	    "%s", server, apps_dir(), program,
+	    settings != NULL ? settings : "");
 	memset(f, 0, sizeof(*f));
 	harness_start(f, conf, NULL);
 	if (strcmp(program, "responder") == 0) {
@@ -132,6 +144,21 @@ start_app(struct ferryd *f, const char *program, const char *settings)
 		expect_status(f, &r, 200);
 		hc_response_free(&r);
 	}
+}
+
+/* The client of a GET of target leaves after ms: returns the pid of the
+   (only) worker, which was serving it. */
+static pid_t
+leave_during(struct ferryd *f, const char *target, int ms)
+{
+	struct hc	c;
+	pid_t		pid = get_pid(f);
+
+	hc_open(&c, f);
+	hc_send_get(&c, target);
+	harness_sleep_ms(ms);
+	hc_close(&c);
+	return pid;
 }
 
 static void
@@ -1195,16 +1222,11 @@ END_TEST
 START_TEST(test_client_gone_finish)
 {
 	struct ferryd	f;
-	struct hc	c;
 	pid_t		p1, p2;
 
 	start_app(&f, "responder", "workers = 1\n"
 	    "on_client_gone = finish\n");
-	p1 = get_pid(&f);
-	hc_open(&c, &f);
-	hc_send_get(&c, "/r?sleep=1500");
-	harness_sleep_ms(300);
-	hc_close(&c);
+	p1 = leave_during(&f, "/r?sleep=1500", 300);
 	harness_sleep_ms(600);
 	HARNESS_ASSERT(&f, !harness_pid_gone(p1), "worker %d was stopped "
 	    "although on_client_gone = finish", (int)p1);
@@ -1229,13 +1251,9 @@ START_TEST(test_body_timeout_slow_reader)
 	size_t			 len = 2 * MiB;
 	pid_t			 sender;
 	int			 st;
-	char			 conf[1024];
 
-	snprintf(conf, sizeof(conf), "[server]\nbody_timeout = 1\n"
-	    "[app resp]\ntype = fastcgi\nprefix = /r\n"
-	    "command = %s/responder\nworkers = 1\n", apps_dir());
-	memset(&f, 0, sizeof(f));
-	harness_start(&f, conf, NULL);
+	start_app_server(&f, "responder", "body_timeout = 1\n",
+	    "workers = 1\n");
 	body = malloc(len);
 	ck_assert_ptr_nonnull(body);
 	memset(body, 'y', len);
@@ -1264,15 +1282,10 @@ END_TEST
 START_TEST(test_client_gone_default)
 {
 	struct ferryd	f;
-	struct hc	c;
 	pid_t		p1, p2;
 
 	start_app(&f, "responder", "workers = 1\n");
-	p1 = get_pid(&f);
-	hc_open(&c, &f);
-	hc_send_get(&c, "/r?sleep=10000");
-	harness_sleep_ms(400);
-	hc_close(&c);
+	p1 = leave_during(&f, "/r?sleep=10000", 400);
 	HARNESS_ASSERT(&f, harness_wait_pid_gone(p1, 1500), "worker %d "
 	    "still runs 1.5 s after its client left (default: abort)",
 	    (int)p1);
@@ -1288,16 +1301,11 @@ END_TEST
 START_TEST(test_client_gone_abort)
 {
 	struct ferryd	f;
-	struct hc	c;
 	pid_t		p1, p2;
 
 	start_app(&f, "responder", "workers = 1\n"
 	    "on_client_gone = abort\n");
-	p1 = get_pid(&f);
-	hc_open(&c, &f);
-	hc_send_get(&c, "/r?sleep=10000");
-	harness_sleep_ms(400);
-	hc_close(&c);
+	p1 = leave_during(&f, "/r?sleep=10000", 400);
 	HARNESS_ASSERT(&f, harness_wait_log(&f, "aborting the request", 1,
 	    4000) == 1, "no \"aborting the request\" in the log");
 	HARNESS_ASSERT(&f, harness_wait_log(&f, "FCGI_ABORT_REQUEST not "
@@ -1316,21 +1324,11 @@ END_TEST
 START_TEST(test_client_gone_abort_reused)
 {
 	struct ferryd	f;
-	struct hc	c;
 	pid_t		p1, p2;
-	char		conf[1024];
 
-	snprintf(conf, sizeof(conf), "[server]\nkill_grace = 5\n"
-	    "[app resp]\ntype = fastcgi\nprefix = /r\n"
-	    "command = %s/responder\nworkers = 1\non_client_gone = abort\n",
-	    apps_dir());
-	memset(&f, 0, sizeof(f));
-	harness_start(&f, conf, NULL);
-	p1 = get_pid(&f);
-	hc_open(&c, &f);
-	hc_send_get(&c, "/r?sleep=1500");
-	harness_sleep_ms(300);
-	hc_close(&c);
+	start_app_server(&f, "responder", "kill_grace = 5\nlog_level = debug\n",
+	    "workers = 1\non_client_gone = abort\n");
+	p1 = leave_during(&f, "/r?sleep=1500", 300);
 	HARNESS_ASSERT(&f, harness_wait_log(&f, "aborting the request", 1,
 	    4000) == 1, "no \"aborting the request\" in the log");
 	p2 = get_pid(&f);

@@ -17,7 +17,7 @@ static void	app_queue_unqueue(struct conn *);
 /* What a waiting connection offers: only leaving the queue (no app runs
    its request yet, so the other ops are never called). */
 static const struct conn_app_ops app_queue_ops = {
-	NULL, NULL, NULL, app_queue_unqueue, NULL, NULL
+	NULL, NULL, NULL, app_queue_unqueue, NULL, NULL, NULL
 };
 
 void

@@ -76,9 +76,11 @@ static void	cgi_next(struct cgi_app *);
 static void	cgi_body_ready(void *);
 static void	cgi_output_resume(void *);
 static void	cgi_detach(void *, const char *);
+static int	cgi_half_closed(void *);
 
 static const struct conn_app_ops cgi_ops = {
-	cgi_body_ready, cgi_output_resume, cgi_detach, NULL, NULL, NULL
+	cgi_body_ready, cgi_output_resume, cgi_detach, NULL, NULL, NULL,
+	cgi_half_closed
 };
 
 int
@@ -554,6 +556,15 @@ cgi_detach(void *arg, const char *why)
 	}
 	cgi_kill(g, why);
 	cgi_output_resume(g);
+}
+
+/* A script cannot be told: half_close decides. */
+static int
+cgi_half_closed(void *arg)
+{
+	struct cgi	*g = arg;
+
+	return g->app->conf->half_close_answer;
 }
 
 void

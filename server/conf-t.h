@@ -85,6 +85,9 @@ struct conf_app {
 						   one, user to ferryd's */
 	int			 isolation_request;	/* 1: one request
 							   per worker */
+	int			 half_close_answer;	/* 1: a client's
+							   half-close waits for
+							   the answer */
 };
 
 struct conf {

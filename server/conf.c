@@ -51,6 +51,7 @@ enum conf_key {
 	K_MIN_WORKERS, K_MAX_WORKERS, K_MAX_REQUESTS, K_MAX_PROCESSES, K_QUEUE,
 	K_REQUEST_TIMEOUT, K_IDLE_TIMEOUT, K_ON_CLIENT_GONE, K_USER, K_GROUP,
 	K_ISOLATION,
+	K_HALF_CLOSE,
 	K_COUNT
 };
 
@@ -103,6 +104,7 @@ static const char *const conf_types[] = { "cgi", "fastcgi", NULL };
 static const char *const conf_gones[] = { "", "finish", "abort",
 	"terminate", NULL };		/* by enum conf_gone */
 static const char *const conf_isolations[] = { "worker", "request", NULL };
+static const char *const conf_half_closes[] = { "gone", "answer", NULL };
 
 static const struct conf_keydef conf_keys[K_COUNT] = {
 	[K_LISTEN] = { KEY("listen", KF_SERVER | KF_REPEAT, KIND_LISTEN),
@@ -186,6 +188,8 @@ static const struct conf_keydef conf_keys[K_COUNT] = {
 	[K_GROUP] = { KEY("group", KF_APP, KIND_GROUP), APP(group) },
 	[K_ISOLATION] = { KEY("isolation", KF_APP | KF_FCGI, KIND_ENUM),
 	    APP(isolation_request), .def = 0, .names = conf_isolations },
+	[K_HALF_CLOSE] = { KEY("half_close", KF_APP, KIND_ENUM),
+	    APP(half_close_answer), .def = 0, .names = conf_half_closes },
 };
 
 enum conf_sect { SECT_NONE, SECT_SERVER, SECT_APP };

@@ -97,6 +97,7 @@ struct conn_req {
 	/* response from the app, or the server's own */
 	struct respond		 resp;
 	int			 pipelined_told;	/* app told of pipelining */
+	int			 half_closed;	/* conn_half_closed kept it */
 };
 
 struct conn {
@@ -212,6 +213,11 @@ void	conn_respond(struct conn *c, int status, const char *extra,
 
 /* connapp.c: the apps' side. */
 
+/* The client half-closed after its whole request, in state queued or
+   dispatched: 1 when the request goes on and is answered (the app's
+   half_close, or GONE told to a close-notify worker), then closed; 0 for
+   the client gone. */
+int	conn_half_closed(struct conn *c);
 /* Tells the app, once, that the client pipelined its next request. */
 void	conn_tell_pipelined(struct conn *c);
 /* The connection lets go of its app (ops->detach with why), if any. */

@@ -214,9 +214,9 @@ conn_read_update(struct conn *c)
 		ev_io_start(c->m->loop, &c->sock->rio);
 	else if (!want && ev_is_active(&c->sock->rio))
 		ev_io_stop(c->m->loop, &c->sock->rio);
-	/* Not reading with the client still sending: a FIN or reset is
-	   seen by the blind watch. */
-	conn_watch_set(c, !want && !c->rd_eof && c->state != CONN_HIJACK);
+	/* Not reading (a full buffer, or the client half-closed and waits
+	   for its answer): a FIN or reset is seen by the blind watch. */
+	conn_watch_set(c, !want && c->state != CONN_HIJACK);
 }
 
 void
@@ -289,6 +289,7 @@ conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		c->rd_eof = 1;
 		ev_io_stop(loop, w);
 		conn_eof(c);
+		conn_read_update(c);	/* the watch, for a reset */
 		return;
 	}
 	c->in_len += (size_t)n;
@@ -350,6 +351,10 @@ conn_eof(struct conn *c)
 		if (conn_unconsumed(c) > 0 ||
 		    (reqbody_kind(&c->req.body) == REQBODY_MEMORY &&
 		    !conn_body_complete(c)))
+			return;
+		/* A half-close after the whole request (close-notify rule
+		   4): GONE, or answered (conn_half_closed). */
+		if (conn_half_closed(c))
 			return;
 		conn_gone(c, conn_body_complete(c) ? "client gone" :
 		    "client gone during the request body");

@@ -53,6 +53,12 @@ struct conn_app_ops {
 	   did not pass on (valid during the call).  The connection is gone
 	   (detached, forgotten).  May be NULL for apps that never hijack. */
 	void	(*hijacked)(void *app, int fd, const char *p, size_t len);
+	/* The client half-closed after its whole request (a FIN, nothing
+	   more buffered): 1 when the app keeps the request and its answer
+	   goes out (the app was told GONE if it speaks close-notify, or its
+	   half_close is answer), 0 for the client gone (detach follows).
+	   May be NULL: gone. */
+	int	(*half_closed)(void *app);
 };
 
 enum conn_state {

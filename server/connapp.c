@@ -124,6 +124,27 @@ conn_tell_pipelined(struct conn *c)
 	c->app_ops->pipelined(c->app);
 }
 
+int
+conn_half_closed(struct conn *c)
+{
+	int	keep;
+
+	if (c->req.half_closed)
+		return 1;
+	if (c->state == CONN_QUEUED)
+		keep = c->req.app != NULL && c->req.app->half_close_answer;
+	else
+		keep = c->app != NULL && c->app_ops->half_closed != NULL &&
+		    c->app_ops->half_closed(c->app);
+	if (!keep)
+		return 0;
+	log_info("%s:%u: the client half-closed; its answer goes out",
+	    c->peer_addr, c->peer_port);
+	c->req.keep_alive = 0;
+	c->req.half_closed = 1;
+	return 1;
+}
+
 /* The connection lets go of its app, which applies its policy (a CGI
    script is terminated, a worker finishes or is aborted). */
 void
@@ -385,7 +406,9 @@ conn_app_hijack(struct conn *c)
 {
 	struct conn_req	*q = &c->req;
 
-	if (c->state == CONN_CLOSED)
+	/* A half-closed client was told GONE: its socket, read side
+	   closed, is kept for the answer only. */
+	if (c->state == CONN_CLOSED || q->half_closed)
 		return FERRY_REFUSED_GONE;
 	if (c->state != CONN_DISPATCHED || conn_ended(c))
 		return FERRY_REFUSED_COMPLETE;

@@ -7,7 +7,9 @@
  * client's FIN, whatever is still unread before it) and EPOLLERR/EPOLLHUP
  * (a reset), edge-triggered: data arriving wakes nobody.  The socket
  * leaves the set as soon as the connection reads again, closes, goes idle
- * or is handed over by a hijack (conn_set_state).
+ * or is handed over by a hijack (conn_set_state).  A client that
+ * half-closed and waits for its answer is not read either: it stays in the
+ * set, so that a reset is seen before a write fails.
  *
  * What a FIN means is decided as conn_eof() would decide it after reading
  * everything: the bytes still in the kernel (SIOCINQ) count as received.
@@ -119,7 +121,9 @@ conn_watch_cb(struct ev_loop *loop, ev_io *w, int revents)
 			    "read error");
 			continue;
 		}
-		if (evs[i].events & (EPOLLRDHUP | EPOLLHUP))
+		/* A FIN counts once: a half-closed client is watched on
+		   for a reset only. */
+		if ((evs[i].events & (EPOLLRDHUP | EPOLLHUP)) && !c->rd_eof)
 			conn_watch_fin(c);
 	}
 }
@@ -138,7 +142,6 @@ conn_watch_fin(struct conn *c)
 	if (inq == 0) {
 		/* Nothing unread: exactly what a read would find. */
 		c->rd_eof = 1;
-		conn_watch_set(c, 0);
 		conn_eof(c);
 		return;
 	}

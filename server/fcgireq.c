@@ -54,10 +54,11 @@ static void	fcgireq_output_resume(void *);
 static void	fcgireq_detach(void *, const char *);
 static void	fcgireq_pipelined(void *);
 static void	fcgireq_hijacked(void *, int, const char *, size_t);
+static int	fcgireq_half_closed(void *);
 
 static const struct conn_app_ops fcgireq_conn_ops = {
 	fcgireq_body_ready, fcgireq_output_resume, fcgireq_detach,
-	NULL, fcgireq_pipelined, fcgireq_hijacked
+	NULL, fcgireq_pipelined, fcgireq_hijacked, fcgireq_half_closed
 };
 
 const char *
@@ -209,6 +210,7 @@ fcgireq_start(struct fcgireq *req, struct conn *c, int reused,
 	req->notify_tail = 0;
 	req->spill_eof = 0;
 	req->gone_at = 0;
+	req->gone_told = 0;
 	req->answered = 0;
 	req->retries = retries;
 	req->copy_over = conn_body_fd(c) != -1;
@@ -528,7 +530,10 @@ fcgireq_detach(void *arg, const char *why)
 	if (req->extensions & FCGIREQ_EXT_CLOSE_NOTIFY) {
 		/* A worker that speaks close-notify hears why and stops by
 		   itself; the policies are for legacy workers
-		   (doc/ARCHITECTURE.md, close-notify rule 7).  Its output is discarded. */
+		   (doc/ARCHITECTURE.md, close-notify rule 7).  Its output is
+		   discarded.  After a half-close it heard GONE already. */
+		if (req->gone_told)
+			return;
 		log_info("%s[%d]: %s: sending close-notify", req->app->name,
 		    (int)req->pid, why);
 		fcgireq_notify(req, FERRY_REASON_GONE);
@@ -569,6 +574,26 @@ fcgireq_notify(struct fcgireq *req, uint8_t reason)
 	if (fcgireq_stdin_ended(req))
 		req->notify_tail += FERRY_CLOSE_NOTIFY_LEN;
 	wchan_send(req->ch);
+}
+
+/*
+ * The client half-closed after its whole request.  A worker that speaks
+ * close-notify hears GONE (the client may have left: as Go and nginx, we
+ * cancel) and its answer, if it gives one, still goes out, as Go's does;
+ * a legacy worker is not told, and half_close decides.
+ */
+static int
+fcgireq_half_closed(void *arg)
+{
+	struct fcgireq	*req = arg;
+
+	if (!(req->extensions & FCGIREQ_EXT_CLOSE_NOTIFY))
+		return req->app->half_close_answer;
+	log_info("%s[%d]: the client half-closed: sending close-notify",
+	    req->app->name, (int)req->pid);
+	fcgireq_notify(req, FERRY_REASON_GONE);
+	req->gone_told = 1;
+	return 1;
 }
 
 /* The client pipelined its next request (connapp.c says so once). */

@@ -96,6 +96,7 @@ struct fcgireq {
 						   no retry from now on */
 	size_t			 notify_tail;	/* CLOSE_NOTIFY bytes queued
 						   after the end of STDIN */
+	int			 gone_told;	/* GONE sent at a half-close */
 	ev_tstamp		 gone_at;	/* client left; 0: not (the
 						   owner resets it once it
 						   counted the time) */

@@ -867,6 +867,66 @@ START_TEST(test_body_timeout_after_body)
 }
 END_TEST
 
+/*
+ * A client that sends its whole request and then shutdown(SHUT_WR)
+ * (netcat, scripted clients): with half_close = answer the script runs to
+ * its end and its answer arrives, then the connection closes; with the
+ * default (gone) the script is stopped, as when the client left.
+ */
+START_TEST(test_half_close_answer)
+{
+	static const char conf[] =
+	    "[app hc]\ntype = cgi\nprefix = /hc/\nroot = @CGI_BIN@\n"
+	    "half_close = answer\n";
+	struct ferryd		f = { 0 };
+	struct hc		c;
+	struct hc_response	r;
+
+	harness_start(&f, conf, NULL);
+	hc_open(&c, &f);
+	hc_sendstr(&c, "POST /hc/work.sh?1 HTTP/1.1\r\nHost: t\r\n"
+	    "Content-Length: 3\r\n\r\nabc");
+	hc_shutdown_write(&c);
+	hc_expect_response(&c, &r, 0);
+	HARNESS_ASSERT(&f, r.status == 200 && strcmp(r.body, "read 3\n") == 0,
+	    "status %d, body \"%s\"", r.status, r.body != NULL ? r.body :
+	    "");
+	HARNESS_ASSERT(&f, hc_header_has_token(&r, "Connection", "close"),
+	    "no Connection: close on the answer to a half-closed client");
+	hc_response_free(&r);
+	HARNESS_ASSERT(&f, hc_wait_closed(&c, 5000) == 1,
+	    "the connection stayed open after the answer");
+	hc_close(&c);
+	harness_stop_ok(&f);
+}
+END_TEST
+
+START_TEST(test_half_close_gone)
+{
+	struct ferryd		f = { 0 };
+	struct hc		c;
+	char			p[512], file[600], req[1024];
+	pid_t			sh;
+
+	harness_start(&f, NULL, NULL);
+	harness_path(p, sizeof(p), &f, "h");
+	snprintf(req, sizeof(req), "GET /cgi-bin/sleeper.sh?%s HTTP/1.1\r\n"
+	    "Host: t\r\n\r\n", p);
+	hc_open(&c, &f);
+	hc_sendstr(&c, req);
+	snprintf(file, sizeof(file), "%s.pid", p);
+	sh = harness_read_pidfile(file, 5000);
+	hc_shutdown_write(&c);
+	HARNESS_ASSERT(&f, harness_wait_pid_gone(sh, 4000), "the script %d "
+	    "still runs after its client half-closed (half_close = gone)",
+	    (int)sh);
+	HARNESS_ASSERT(&f, hc_wait_closed(&c, 5000) == 1,
+	    "the connection stayed open");
+	hc_close(&c);
+	harness_stop_ok(&f);
+}
+END_TEST
+
 /* on_client_gone = finish: the script runs to its end after its client
    left, and ferryd keeps serving. */
 START_TEST(test_client_gone_finish)
@@ -940,6 +1000,8 @@ cgi_suite(void)
 	tcase_add_test(tc, test_fin_mid_body_gone);
 	tcase_add_test(tc, test_upload_then_reset);
 	tcase_add_test(tc, test_upload_then_fin);
+	tcase_add_test(tc, test_half_close_answer);
+	tcase_add_test(tc, test_half_close_gone);
 	tcase_add_test(tc, test_body_timeout_after_body);
 	tcase_add_test(tc, test_client_gone_finish);
 	suite_add_tcase(s, tc);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "tests/integration/harness.h"
+#include "worker/ferry.h"
 
 static void	notify_start(struct ferryd *);
 static void	notifyapp_start(struct ferryd *, char *, size_t);
@@ -307,6 +308,32 @@ START_TEST(test_pipelined_then_fin)
 }
 END_TEST
 
+/* A half-close after a whole request (shutdown(SHUT_WR), netcat): the
+   handler hears GONE, as Go's and nginx's cancel, and the answer it
+   gives anyway is delivered, as Go delivers it; then the connection
+   closes. */
+START_TEST(test_half_close_gone_answered)
+{
+	struct ferryd	 f;
+	struct hc	 c;
+	char		 log[512], want[64];
+
+	notifyapp_start(&f, log, sizeof(log));
+	hc_open(&c, &f);
+	hc_sendstr(&c, "GET /n/watch?tag=a&steps=g&ms=5000 HTTP/1.1\r\n"
+	    "Host: t\r\n\r\n");
+	notifyapp_wait(&f, log, "a start 0", 5000);
+	hc_shutdown_write(&c);
+	notifyapp_wait(&f, log, "a got g", 2000);
+	snprintf(want, sizeof(want), "start=0 end=%d\n", FERRY_GONE);
+	expect_body(&f, &c, "the answer after GONE", want, NULL);
+	HARNESS_ASSERT(&f, hc_wait_closed(&c, 5000) == 1,
+	    "the connection stayed open after the answer");
+	hc_close(&c);
+	harness_stop_ok(&f);
+}
+END_TEST
+
 /* Close-notify rule 1, across requests on one worker: request a hears GONE
    (its client closed); request b, the worker's next, from another
    client, hears nothing, neither at its start nor while it waits. */
@@ -377,6 +404,7 @@ notify_suite(void)
 	tcase_add_test(tc, test_pipelined_then_reset_same_handler);
 	tcase_add_test(tc, test_pipelined_40k_then_reset);
 	tcase_add_test(tc, test_pipelined_then_fin);
+	tcase_add_test(tc, test_half_close_gone_answered);
 	tcase_add_test(tc, test_gone_not_inherited_by_next_request);
 	tcase_add_test(tc, test_pipelined_not_inherited_on_connection);
 	suite_add_tcase(s, tc);

@@ -1260,6 +1260,31 @@ START_TEST(test_upload_then_fin)
 }
 END_TEST
 
+/* A libfcgi app cannot be told of a half-close: with half_close = answer
+   its request runs to its end and is answered, then the connection
+   closes. */
+START_TEST(test_half_close_answer)
+{
+	struct ferryd		f;
+	struct hc		c;
+	struct hc_response	r;
+
+	start_app(&f, "responder", "workers = 1\nhalf_close = answer\n");
+	hc_open(&c, &f);
+	hc_send_get(&c, "/r?sleep=500&pid");
+	hc_shutdown_write(&c);
+	hc_expect_response(&c, &r, 0);
+	expect_status(&f, &r, 200);
+	HARNESS_ASSERT(&f, strstr(r.body, "pid ") != NULL, "body \"%.200s\"",
+	    r.body);
+	hc_response_free(&r);
+	HARNESS_ASSERT(&f, hc_wait_closed(&c, 5000) == 1,
+	    "the connection stayed open after the answer");
+	hc_close(&c);
+	harness_stop_ok(&f);
+}
+END_TEST
+
 /* on_client_gone = finish: the worker whose client left runs on, and
    serves the next request once done. */
 START_TEST(test_client_gone_finish)
@@ -2039,6 +2064,7 @@ pool_suite(void)
 	tcase_add_test(tc, test_client_gone_terminate);
 	tcase_add_test(tc, test_upload_then_reset);
 	tcase_add_test(tc, test_upload_then_fin);
+	tcase_add_test(tc, test_half_close_answer);
 	tcase_add_test(tc, test_client_gone_finish);
 	tcase_add_test(tc, test_client_gone_default);
 	tcase_add_test(tc, test_client_gone_abort);

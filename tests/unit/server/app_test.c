@@ -222,7 +222,7 @@ t_detach(void *app, const char *why)
 }
 
 static const struct conn_app_ops t_ops = {
-	t_body_ready, t_output_resume, t_detach, NULL, NULL, NULL
+	t_body_ready, t_output_resume, t_detach, NULL, NULL, NULL, NULL
 };
 
 static void

@@ -2,7 +2,7 @@
  * notify_lat: close-notify latency, from the client's close() to the
  * worker's wake-up in ferry_wait_notify().
  *
- *   notify_lat [-n RUNS] [-r] PORT PATH LOG
+ *   notify_lat [-n RUNS] [-r] [-b BYTES] PORT PATH LOG
  *
  * Each run connects to 127.0.0.1:PORT, sends "GET PATH?wait&id=I", reads
  * until bench/notify_ferry's "waiting" arrived (the handler is about to
@@ -11,13 +11,26 @@
  * difference is the latency of that run (LOG is emptied first).  Runs
  * are sequential.  Prints one line: runs, p50, p99 and max in
  * microseconds, and runs lost (no wake-up within 5 s).
+ *
+ * With -b the client leaves from behind a full input buffer: it sends
+ * "POST PATH?wait&id=I" with a Content-Length 4 x BYTES (the body is
+ * never complete), and after "waiting" up to BYTES of it, each piece only
+ * while ferryd's receive window has room for it, until the window stays
+ * shut for LAT_STALL_MS: ferryd has stopped reading (its buffers and the
+ * worker's are full, the handler reads nothing), and every byte sent is
+ * in ferryd's hands, so the FIN that close() sends goes out at once.
  */
 #include "config.h"
 
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#ifdef __linux__
+#include <linux/sockios.h>
+#include <linux/tcp.h>
+#endif
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,12 +43,15 @@
 
 #define LAT_MAX_RUNS	100000
 #define LAT_TIMEOUT_MS	5000
+#define LAT_STALL_MS	100	/* -b: the window stays shut this long */
 
 int		main(int, char *[]);
 static long long lat_now_ns(void);
 static void	lat_sleep_ms(int);
 static int	lat_number(const char *, long long, long long *);
-static int	lat_one(int, const char *, unsigned long, int, long long *);
+static int	lat_one(int, const char *, unsigned long, int, size_t,
+		    long long *);
+static int	lat_fill(int, size_t);
 static int	lat_find(const char *, unsigned long, long long *);
 static int	lat_cmp(const void *, const void *);
 static void	lat_usage(void);
@@ -77,10 +93,61 @@ lat_number(const char *s, long long max, long long *out)
 	return 0;
 }
 
+/*
+ * Sends up to len body bytes while the peer's receive window has room for
+ * each piece, waiting for each to be acknowledged, until the window stays
+ * shut for LAT_STALL_MS.  Returns 0 once the peer stopped taking bytes,
+ * -1 when it took all len (its buffers never filled) or on an error.
+ */
+static int
+lat_fill(int fd, size_t len)
+{
+#ifdef __linux__
+	char		 buf[2048];
+	struct tcp_info	 ti;
+	socklen_t	 tl;
+	size_t		 sent = 0, piece;
+	long long	 shut = -1, deadline;
+	int		 outq;
+
+	memset(buf, 'x', sizeof(buf));
+	while (sent < len) {
+		piece = len - sent < sizeof(buf) ? len - sent : sizeof(buf);
+		tl = sizeof(ti);
+		memset(&ti, 0, sizeof(ti));
+		if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) == -1 ||
+		    ioctl(fd, SIOCOUTQ, &outq) == -1)
+			return -1;
+		if (ti.tcpi_snd_wnd < (unsigned)outq + piece + 1) {
+			if (shut == -1)
+				shut = lat_now_ns();
+			else if (lat_now_ns() - shut >= LAT_STALL_MS *
+			    1000000LL)
+				return 0;
+			lat_sleep_ms(1);
+			continue;
+		}
+		shut = -1;
+		if (send(fd, buf, piece, MSG_NOSIGNAL) != (ssize_t)piece)
+			return -1;
+		sent += piece;
+		deadline = lat_now_ns() + LAT_TIMEOUT_MS * 1000000LL;
+		while (ioctl(fd, SIOCOUTQ, &outq) == 0 && outq > 0 &&
+		    lat_now_ns() < deadline)
+			;
+	}
+	return -1;
+#else
+	(void)fd;
+	(void)len;
+	return -1;
+#endif
+}
+
 /* One run: returns 0 with *closed set to the time of close(), -1. */
 static int
 lat_one(int port, const char *path, unsigned long id, int reset,
-    long long *closed)
+    size_t body, long long *closed)
 {
 	struct sockaddr_in	 sin;
 	struct linger		 lg = { 1, 0 };
@@ -98,8 +165,13 @@ lat_one(int port, const char *path, unsigned long id, int reset,
 		return -1;
 	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
 		goto fail;
-	rl = snprintf(req, sizeof(req), "GET %s?wait&id=%lu HTTP/1.1\r\n"
-	    "Host: bench\r\n\r\n", path, id);
+	if (body > 0)
+		rl = snprintf(req, sizeof(req), "POST %s?wait&id=%lu "
+		    "HTTP/1.1\r\nHost: bench\r\nContent-Length: %zu\r\n\r\n",
+		    path, id, body * 4);
+	else
+		rl = snprintf(req, sizeof(req), "GET %s?wait&id=%lu "
+		    "HTTP/1.1\r\nHost: bench\r\n\r\n", path, id);
 	if (rl < 0 || (size_t)rl >= sizeof(req) ||
 	    send(fd, req, (size_t)rl, MSG_NOSIGNAL) != rl)
 		goto fail;
@@ -118,6 +190,8 @@ lat_one(int port, const char *path, unsigned long id, int reset,
 		if (len == sizeof(buf) - 1)
 			goto fail;
 	}
+	if (body > 0 && lat_fill(fd, body) == -1)
+		goto fail;
 	if (reset)
 		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	*closed = lat_now_ns();
@@ -175,20 +249,25 @@ lat_cmp(const void *a, const void *b)
 static void
 lat_usage(void)
 {
-	fprintf(stderr, "usage: notify_lat [-n RUNS] [-r] PORT PATH LOG\n");
+	fprintf(stderr, "usage: notify_lat [-n RUNS] [-r] [-b BYTES] PORT "
+	    "PATH LOG\n");
 	exit(2);
 }
 
 int
 main(int argc, char *argv[])
 {
-	long long	 runs = 200, port, closed, woke, *lat, deadline;
+	long long	 runs = 200, port, closed, woke, *lat, deadline, body = 0;
 	unsigned long	 i;
 	size_t		 ok = 0, lost = 0;
 	int		 reset = 0, c, found;
 
-	while ((c = getopt(argc, argv, "n:r")) != -1) {
+	while ((c = getopt(argc, argv, "n:rb:")) != -1) {
 		switch (c) {
+		case 'b':
+			if (lat_number(optarg, 1LL << 30, &body) == -1)
+				lat_usage();
+			break;
 		case 'n':
 			if (lat_number(optarg, LAT_MAX_RUNS, &runs) == -1 ||
 			    runs == 0)
@@ -211,7 +290,8 @@ main(int argc, char *argv[])
 	if ((c = open(argv[2], O_WRONLY | O_TRUNC | O_CLOEXEC)) != -1)
 		close(c);
 	for (i = 1; i <= (unsigned long)runs; i++) {
-		if (lat_one((int)port, argv[1], i, reset, &closed) == -1) {
+		if (lat_one((int)port, argv[1], i, reset, (size_t)body,
+		    &closed) == -1) {
 			lost++;
 			continue;
 		}
@@ -225,13 +305,15 @@ main(int argc, char *argv[])
 			lost++;
 	}
 	if (ok == 0) {
-		printf("close-notify %s: %lld runs, all lost\n",
-		    reset ? "RST" : "FIN", runs);
+		printf("close-notify %s%s: %lld runs, all lost\n",
+		    reset ? "RST" : "FIN", body > 0 ? " (full buffer)" : "",
+		    runs);
 		return 1;
 	}
 	qsort(lat, ok, sizeof(*lat), lat_cmp);
-	printf("close-notify %s: %zu runs, p50 %.0f us, p99 %.0f us, "
-	    "max %.0f us, lost %zu\n", reset ? "RST" : "FIN", ok,
+	printf("close-notify %s%s: %zu runs, p50 %.0f us, p99 %.0f us, "
+	    "max %.0f us, lost %zu\n", reset ? "RST" : "FIN",
+	    body > 0 ? " (full buffer)" : "", ok,
 	    lat[(ok - 1) / 2] / 1000.0, lat[(ok * 99 + 99) / 100 - 1] / 1000.0,
 	    lat[ok - 1] / 1000.0, lost);
 	free(lat);

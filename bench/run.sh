@@ -746,6 +746,15 @@ if [ "$NOTIFY_RUNS" -gt 0 ] && [ -x "$BLD/bench/notify_lat" ]; then
 			    -n "$NOTIFY_RUNS" $how "$(cat "$d/port")" /app/x \
 			    "$d/wake.log" >> "$RES/notify-lat" 2>&1
 		done
+		# The same from behind a full input buffer: 4 MiB of body
+		# offered, the handler reading none (half the runs: each
+		# fills the buffers first).
+		for how in "" -r; do
+			timeout 600 $PIN "$BLD/bench/notify_lat" \
+			    -n $(( (NOTIFY_RUNS + 1) / 2 )) -b 4194304 $how \
+			    "$(cat "$d/port")" /app/x "$d/wake.log" \
+			    >> "$RES/notify-lat" 2>&1
+		done
 	else
 		echo "close-notify latency: ferryd did not answer" \
 		    >> "$RES/notes"

@@ -85,6 +85,10 @@ struct conf_app {
 						   one, user to ferryd's */
 	int			 isolation_request;	/* 1: one request
 							   per worker */
+	double			 hijack_grace;	/* FastCGI: a retired worker
+						   holding hijacked sockets
+						   is stopped after it; 0:
+						   not set (no limit) */
 };
 
 struct conf {

@@ -51,6 +51,7 @@ enum conf_key {
 	K_MIN_WORKERS, K_MAX_WORKERS, K_MAX_REQUESTS, K_MAX_PROCESSES, K_QUEUE,
 	K_REQUEST_TIMEOUT, K_IDLE_TIMEOUT, K_ON_CLIENT_GONE, K_USER, K_GROUP,
 	K_ISOLATION,
+	K_HIJACK_GRACE,
 	K_COUNT
 };
 
@@ -186,6 +187,10 @@ static const struct conf_keydef conf_keys[K_COUNT] = {
 	[K_GROUP] = { KEY("group", KF_APP, KIND_GROUP), APP(group) },
 	[K_ISOLATION] = { KEY("isolation", KF_APP | KF_FCGI, KIND_ENUM),
 	    APP(isolation_request), .def = 0, .names = conf_isolations },
+	/* 0 (no line): no limit, and shutdown_timeout at a stop. */
+	[K_HIJACK_GRACE] = {
+	    KEY("hijack_grace", KF_APP | KF_FCGI, KIND_SECONDS),
+	    APP(hijack_grace), .def = 0 },
 };
 
 enum conf_sect { SECT_NONE, SECT_SERVER, SECT_APP };

@@ -56,6 +56,7 @@ struct tc_resp {
 static void	app_start(struct app *a, ferry_handler_fn h);
 static void	app_start_fn(struct app *a, void (*fn)(const struct app *));
 static void	app_stop(struct app *a);
+static void	app_exited(struct app *a);
 static void	app_report(const struct app *a, char *buf, size_t cap);
 static int	tc_connect(const struct app *a);
 static void	tc_send(int fd, const void *p, size_t n);
@@ -158,6 +159,19 @@ app_stop(struct app *a)
 
 	kill(a->pid, SIGKILL);
 	waitpid(a->pid, &st, 0);
+	close(a->report);
+	unlink(a->path);
+	rmdir(a->dir);
+}
+
+/* Waits for the app to exit by itself, with status 0, and cleans up. */
+static void
+app_exited(struct app *a)
+{
+	int	 st;
+
+	ck_assert_int_eq(waitpid(a->pid, &st, 0), a->pid);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	close(a->report);
 	unlink(a->path);
 	rmdir(a->dir);
@@ -1482,7 +1496,7 @@ START_TEST(test_accept_api)
 {
 	struct app	 a;
 	struct tc_resp	 r;
-	int		 fd, st;
+	int		 fd;
 
 	memset(&a, 0, sizeof(a));
 	app_start_fn(&a, app_accept_loop);
@@ -1495,11 +1509,7 @@ START_TEST(test_accept_api)
 	free(r.out);
 	ck_assert(tc_eof(fd));
 	close(fd);
-	ck_assert_int_eq(waitpid(a.pid, &st, 0), a.pid);
-	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	close(a.report);
-	unlink(a.path);
-	rmdir(a.dir);
+	app_exited(&a);
 }
 END_TEST
 
@@ -1552,7 +1562,7 @@ START_TEST(test_retire)
 	struct app	 a;
 	struct tc_resp	 r;
 	size_t		 i;
-	int		 fd, st;
+	int		 fd;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		memset(&a, 0, sizeof(a));
@@ -1578,11 +1588,7 @@ START_TEST(test_retire)
 		ck_assert_str_eq(rep, want);
 		ck_assert(tc_eof(fd));
 		close(fd);
-		ck_assert_int_eq(waitpid(a.pid, &st, 0), a.pid);
-		ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-		close(a.report);
-		unlink(a.path);
-		rmdir(a.dir);
+		app_exited(&a);
 	}
 }
 END_TEST

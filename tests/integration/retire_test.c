@@ -29,25 +29,17 @@ static pid_t	rt_pid(struct ferryd *);
 static void	rt_hold_and_stop(struct ferryd *, struct hc *, int);
 static Suite	*retire_suite(void);
 
-/* Starts ferryd with hijackapp as app "h" at /h: server lines for
+/* Starts ferryd with hijackapp at /h: server lines for
    [server], settings for its section. */
 static void
 rt_start(struct ferryd *f, const char *server, const char *settings)
 {
-	char	 conf[2048];
+	char	 srv[256];
 
-	snprintf(conf, sizeof(conf),
-	    "[server]\n"
-	    "kill_grace = 0.5\n"
-	    "%s"
-	    "[app h]\n"
-	    "type = fastcgi\n"
-	    "prefix = /h\n"
-	    "command = %s\n"
-	    "%s", server != NULL ? server : "",
+	snprintf(srv, sizeof(srv), "kill_grace = 0.5\n%s",
+	    server != NULL ? server : "");
+	harness_start_fcgi(f, srv, "/h",
 	    harness_env_path("FERRY_TEST_HIJACK_APP"), settings);
-	memset(f, 0, sizeof(*f));
-	harness_start(f, conf, NULL);
 }
 
 /* Reads until c's input starts with want (fails after 10 s or on a

@@ -751,6 +751,36 @@ START_TEST(test_ws_going_away_at_stop)
 }
 END_TEST
 
+/* hijack_grace = 30 with max_requests = 1: the retirement has a
+   deadline, so the WebSocket gets 1001 Going Away at once; once it is
+   closed the worker ends by itself, long before its grace. */
+START_TEST(test_ws_going_away_with_grace)
+{
+	struct ferryd	 f;
+	struct hc	 c;
+	uint8_t		 away[2] = { 0x03, 0xe9 };
+
+	hx_start_ws(&f, "", "workers = 1\nmax_requests = 1\n"
+	    "hijack_grace = 30\n");
+	ws_open(&c, &f);
+	ws_expect(&c, 0x8, away, 2);
+	/* After its close the server sends no data frame (RFC 6455, 5.5.1):
+	   this message is not echoed. */
+	ws_send(&c, 1, 0x1, "late", 4, 1);
+	ws_send(&c, 1, 0x8, away, 2, 1);
+	HARNESS_ASSERT(&f, hc_wait_closed(&c, 5000) == 1,
+	    "the server did not close after the close handshake");
+	HARNESS_ASSERT(&f, harness_wait_log(&f, "retired worker exited "
+	    "(status 0)", 1, 10000) == 1, "websocket-echo did not end after "
+	    "its last WebSocket closed");
+	hc_close(&c);
+	ws_open(&c, &f);		/* a new worker */
+	ws_expect(&c, 0x8, away, 2);
+	hc_close(&c);
+	harness_stop_ok(&f);
+}
+END_TEST
+
 static Suite *
 hijack_examples_suite(void)
 {
@@ -772,6 +802,7 @@ hijack_examples_suite(void)
 	tcase_add_test(ws, test_ws_python_client);
 	tcase_add_test(ws, test_ws_survives_max_requests);
 	tcase_add_test(ws, test_ws_going_away_at_stop);
+	tcase_add_test(ws, test_ws_going_away_with_grace);
 	suite_add_tcase(s, ws);
 	return s;
 }

@@ -36,13 +36,13 @@ static struct {
 	void		*arg;
 	int		 why;		/* FERRY_RETIRED_*, 0: not retired */
 	int		 grace_ms;	/* -1: no limit */
-	int		 told;		/* fn ran (or was due with none set) */
+	int		 told;		/* the app heard it (fn ran, if set) */
 } ferry_retirement = { PTHREAD_MUTEX_INITIALIZER, NULL, NULL, 0, -1, 0 };
 
 static int	ferry_listen_unix(const char *path);
-static int	ferry_retire_tell(void);
 static int	ferry_listen_inet(const char *addr);
 static const char *ferry_listen_arg(int argc, char *const argv[], int *bad);
+static int	ferry_retire_tell(void);
 
 int
 ferry_serve(ferry_handler_fn handler, void *arg)

@@ -350,3 +350,27 @@ fcgi_close_notify_decode(const uint8_t *in, size_t len, uint8_t *reason)
 	*reason = in[0];
 	return 0;
 }
+
+void
+fcgi_retire_encode(uint8_t out[FERRY_RETIRE_LEN], uint8_t reason,
+    uint32_t grace_ms)
+{
+	uint8_t	pad;
+
+	pad = fcgi_record_header(out, FERRY_RETIRE, FCGI_NULL_REQUEST_ID,
+	    FERRY_RETIRE_CONTENT);
+	out[FCGI_HEADER_LEN] = reason;
+	fcgi_put32(out + FCGI_HEADER_LEN + 1, grace_ms);
+	memcpy(out + FCGI_HEADER_LEN + FERRY_RETIRE_CONTENT, FCGI_PAD, pad);
+}
+
+int
+fcgi_retire_decode(const uint8_t *in, size_t len, uint8_t *reason,
+    uint32_t *grace_ms)
+{
+	if (len != FERRY_RETIRE_CONTENT)
+		return -1;
+	*reason = in[0];
+	*grace_ms = fcgi_get32(in + 1);
+	return 0;
+}

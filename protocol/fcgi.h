@@ -46,6 +46,10 @@
  *   HIJACKED: records of type 66 like an FCGI_STDIN stream (see
  *   fcgi_stream_chunk()), ended by an 8-byte record with no content.
  *   HIJACK_REFUSED: one record of type 67, content the reason text.
+ *   RETIRE (16 bytes, as fcgi_retire_encode() writes it; request id 0):
+ *   +----+----+----+----+----+----+----+----+--------+---------------+-------------+
+ *   | 1  | 69 | 0  | 0  | 0  | 5  | 3  | 0  | reason | grace ms (4)  | 0 (3 bytes) |
+ *   +----+----+----+----+----+----+----+----+--------+---------------+-------------+
  */
 #ifndef FERRY_PROTOCOL_FCGI_H
 #define FERRY_PROTOCOL_FCGI_H
@@ -69,14 +73,31 @@
  *                       record; the first record carries the client socket
  *                       as SCM_RIGHTS
  *  FERRY_HIJACK_REFUSED master -> worker  content: reason text (no NUL)
+ *  FERRY_RETIRE         master -> worker  request id 0; content: 1 byte
+ *                       FERRY_RETIRE_* reason, then 4 bytes big-endian:
+ *                       the milliseconds the worker has before it is
+ *                       stopped (FERRY_RETIRE_NO_LIMIT: none).  The worker
+ *                       gets no more requests: it should end once it is
+ *                       done with the client sockets it hijacked.  Sent
+ *                       once, only to a worker that announced hijack and
+ *                       was handed a socket (libferry speaks it since
+ *                       hijack_grace came; an older one answers
+ *                       FCGI_UNKNOWN_TYPE).
  */
 #define FERRY_CLOSE_NOTIFY	64
 #define FERRY_HIJACK		65
 #define FERRY_HIJACKED		66
 #define FERRY_HIJACK_REFUSED	67
+#define FERRY_RETIRE		69
 
 #define FERRY_REASON_GONE	1	/* the client went away */
 #define FERRY_REASON_PIPELINED	2	/* the client sent the next request */
+
+/* FERRY_RETIRE reasons (a worker treats others as RECYCLE). */
+#define FERRY_RETIRE_RECYCLE	1	/* max_requests, isolation = request */
+#define FERRY_RETIRE_IDLE	2	/* idle_timeout */
+#define FERRY_RETIRE_STOP	3	/* the server stops */
+#define FERRY_RETIRE_NO_LIMIT	0xffffffffU	/* grace: none */
 
 /*
  * HIJACK_REFUSED reason texts.  The word before the colon is for programs
@@ -100,6 +121,9 @@
 
 /* The whole CLOSE_NOTIFY record: header, 1 byte reason, 7 bytes padding. */
 #define FERRY_CLOSE_NOTIFY_LEN	16
+/* The whole RETIRE record: header, 5 bytes content, 3 bytes padding. */
+#define FERRY_RETIRE_LEN	16
+#define FERRY_RETIRE_CONTENT	5
 
 /* The largest record: header, FCGI_MAX_LENGTH content, 255 padding. */
 #define FCGI_RECORD_MAX_LEN	(FCGI_HEADER_LEN + FCGI_MAX_LENGTH + 255)
@@ -226,5 +250,13 @@ void	fcgi_close_notify_encode(uint8_t out[FERRY_CLOSE_NOTIFY_LEN],
 /* Decodes a CLOSE_NOTIFY content: returns 0, or -1 when len is not 1.  The
    reason is not checked: a worker ignores reasons it does not know. */
 int	fcgi_close_notify_decode(const uint8_t *in, size_t len, uint8_t *reason);
+
+/* Writes a whole RETIRE record (layout above, request id 0). */
+void	fcgi_retire_encode(uint8_t out[FERRY_RETIRE_LEN], uint8_t reason,
+	    uint32_t grace_ms);
+/* Decodes a RETIRE content: returns 0, or -1 when len is not
+   FERRY_RETIRE_CONTENT.  Neither field is checked. */
+int	fcgi_retire_decode(const uint8_t *in, size_t len, uint8_t *reason,
+	    uint32_t *grace_ms);
 
 #endif

@@ -88,6 +88,10 @@ struct conf_app {
 	int			 half_close_answer;	/* 1: a client's
 							   half-close waits for
 							   the answer */
+	double			 hijack_grace;	/* FastCGI: a retired worker
+						   holding hijacked sockets
+						   is stopped after it; 0:
+						   not set (no limit) */
 };
 
 struct conf {

@@ -52,6 +52,7 @@ enum conf_key {
 	K_REQUEST_TIMEOUT, K_IDLE_TIMEOUT, K_ON_CLIENT_GONE, K_USER, K_GROUP,
 	K_ISOLATION,
 	K_HALF_CLOSE,
+	K_HIJACK_GRACE,
 	K_COUNT
 };
 
@@ -190,6 +191,10 @@ static const struct conf_keydef conf_keys[K_COUNT] = {
 	    APP(isolation_request), .def = 0, .names = conf_isolations },
 	[K_HALF_CLOSE] = { KEY("half_close", KF_APP, KIND_ENUM),
 	    APP(half_close_answer), .def = 0, .names = conf_half_closes },
+	/* 0 (no line): no limit, and shutdown_timeout at a stop. */
+	[K_HIJACK_GRACE] = {
+	    KEY("hijack_grace", KF_APP | KF_FCGI, KIND_SECONDS),
+	    APP(hijack_grace), .def = 0 },
 };
 
 enum conf_sect { SECT_NONE, SECT_SERVER, SECT_APP };

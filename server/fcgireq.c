@@ -681,5 +681,6 @@ fcgireq_hijacked(void *arg, int fd, const char *p, size_t len)
 		req->ops->lost(req->arg, "lost its channel during a hijack");
 		return;
 	}
+	req->handed++;		/* the worker holds a client socket now */
 	wchan_send(req->ch);
 }

@@ -100,6 +100,9 @@ struct fcgireq {
 	ev_tstamp		 gone_at;	/* client left; 0: not (the
 						   owner resets it once it
 						   counted the time) */
+	unsigned int		 handed;	/* client sockets handed to
+						   the worker (HIJACKED sent),
+						   over its whole life */
 
 	unsigned int		 retries;	/* tries failed before this */
 	char			*copy;		/* body bytes sent, for a retry */

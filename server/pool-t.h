@@ -39,6 +39,9 @@ enum worker_state {
 	WORKER_IDLE,		/* ready for a request */
 	WORKER_BUSY,		/* a request runs (its client may be gone) */
 	WORKER_ABORTING,	/* ABORT_REQUEST sent; END_REQUEST awaited */
+	WORKER_RETIRING,	/* holds hijacked sockets: no more requests,
+				   told so (FERRY_RETIRE); its own exit
+				   awaited, or the end of hijack_grace */
 	WORKER_STOPPING,	/* signalled; its exit awaited */
 	WORKER_DEAD,		/* reaped; freed from the loop */
 };
@@ -62,6 +65,7 @@ struct worker {
 	ev_tstamp		 born;
 	unsigned int		 nserved;
 	int			 doomed;	/* stop after this request */
+	ev_tstamp		 retired_at;	/* state retiring since */
 	int			 values_known;	/* GET_VALUES was answered */
 	int			 killing;	/* SIGTERM sent */
 	int			 refused;	/* its socket refused us */

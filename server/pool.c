@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "protocol/fcgi.h"
 #include "server/app.h"
 #include "server/conn.h"
 #include "server/fcgireq.h"
@@ -182,7 +183,8 @@ pool_stop(struct master *m)
 			next = w->next;
 			if (w->state == WORKER_STARTING ||
 			    w->state == WORKER_IDLE)
-				worker_kill(w, "shutting down");
+				worker_retire(w, "shutting down",
+				    FERRY_RETIRE_STOP);
 		}
 	}
 }
@@ -214,7 +216,7 @@ pool_live(struct pool_app *a, unsigned int *starting)
 
 	for (w = a->workers; w != NULL; w = w->next) {
 		if (w->doomed || w->state == WORKER_STOPPING ||
-		    w->state == WORKER_DEAD)
+		    w->state == WORKER_RETIRING || w->state == WORKER_DEAD)
 			continue;
 		n++;
 		if (w->state == WORKER_STARTING)

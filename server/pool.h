@@ -22,7 +22,8 @@ int	pool_init(struct master *m, void (*on_ready)(struct master *m));
 void	pool_fini(struct master *m);
 /* Graceful stop begins: nothing is spawned any more; idle workers are
    stopped; busy ones are stopped after their request (and after the
-   requests still queued). */
+   requests still queued).  A worker holding hijacked sockets is retired
+   instead: it counts in pool_running until it exits or its grace ends. */
 void	pool_stop(struct master *m);
 /* Worker processes not reaped yet (for the end of a graceful stop). */
 unsigned int pool_running(struct master *m);

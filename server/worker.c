@@ -18,6 +18,18 @@
  * A worker is "doomed" when it must go after its current request
  * (isolation = request, max_requests): it no longer counts as live, so
  * that its replacement is spawned ahead of time.
+ *
+ * Retiring.  A libferry worker may keep the client sockets it hijacked
+ * after its handler returned (a WebSocket served by a thread).  Such a
+ * worker is never killed by supervision (max_requests, isolation =
+ * request, idle_timeout, a stop): it is retired instead (state
+ * retiring): doomed, so it gets no more requests and its replacement
+ * starts at once; told with FERRY_RETIRE, so that libferry calls the
+ * app's going-away callback and its accept loop ends; and stopped only
+ * when it exits by itself (once its sockets are closed: only the worker
+ * can know that) or when hijack_grace runs out (at a stop: hijack_grace
+ * or shutdown_timeout, the shorter).  The master counts the sockets it
+ * handed over (req.handed); it cannot see a worker close one.
  */
 #include "config.h"
 
@@ -52,6 +64,7 @@ static void	worker_timer(struct worker *, double);
 static void	worker_ready(struct worker *, int);
 static void	worker_after_request(struct worker *);
 static void	worker_gone_done(struct worker *, const char *);
+static void	worker_retire_tell(struct worker *, uint8_t, double);
 static void	worker_free(struct worker *);
 static void	worker_child_cb(struct ev_loop *, ev_child *, int);
 static void	worker_timer_cb(struct ev_loop *, ev_timer *, int);
@@ -86,6 +99,7 @@ worker_state_name(enum worker_state s)
 	case WORKER_IDLE:	return "idle";
 	case WORKER_BUSY:	return "busy";
 	case WORKER_ABORTING:	return "aborting";
+	case WORKER_RETIRING:	return "retiring";
 	case WORKER_STOPPING:	return "stopping";
 	case WORKER_DEAD:	return "dead";
 	}
@@ -438,14 +452,15 @@ worker_after_request(struct worker *w)
 	if (w->state == WORKER_STOPPING)
 		return;
 	if (a->conf->isolation_request) {
-		worker_kill(w, "isolation = request: one request per worker");
+		worker_retire(w, "isolation = request: one request per worker",
+		    FERRY_RETIRE_RECYCLE);
 	} else if (a->conf->max_requests > 0 &&
 	    w->nserved >= a->conf->max_requests) {
 		snprintf(why, sizeof(why), "served %u requests (max_requests)",
 		    w->nserved);
-		worker_kill(w, why);
+		worker_retire(w, why, FERRY_RETIRE_RECYCLE);
 	} else if (a->m->stopping && a->queue.head == NULL) {
-		worker_kill(w, "shutting down");
+		worker_retire(w, "shutting down", FERRY_RETIRE_STOP);
 	} else {
 		w->doomed = 0;
 		worker_set_state(w, WORKER_IDLE);
@@ -540,6 +555,61 @@ worker_gone_done(struct worker *w, const char *what)
 	w->req.gone_at = 0;
 }
 
+void
+worker_retire(struct worker *w, const char *why, uint8_t reason)
+{
+	struct pool_app	*a = w->app;
+	double		 grace = a->conf->hijack_grace;
+	double		 stop = a->m->conf->shutdown_timeout;
+
+	if (w->req.handed == 0 || w->exited || fcgireq_running(&w->req)) {
+		worker_kill(w, why);
+		return;
+	}
+	if (w->state == WORKER_RETIRING || w->state == WORKER_STOPPING ||
+	    w->state == WORKER_DEAD)
+		return;
+	if (reason == FERRY_RETIRE_STOP && (grace == 0 || stop < grace))
+		grace = stop;
+	w->doomed = 1;		/* its replacement starts now */
+	w->retired_at = ev_now(a->m->loop);
+	worker_set_state(w, WORKER_RETIRING);
+	worker_timer(w, grace);	/* 0: no limit */
+	if (grace > 0)
+		log_info("%s[%d]: retired (%s): it took %u client sockets; "
+		    "stopped in %.1f s unless it ends first", a->conf->name,
+		    (int)w->pid, why, w->req.handed, grace);
+	else
+		log_info("%s[%d]: retired (%s): it took %u client sockets; "
+		    "it ends when it is done with them", a->conf->name,
+		    (int)w->pid, why, w->req.handed);
+	worker_retire_tell(w, reason, grace);
+	a->ops->adjust(a);
+}
+
+/* Sends FERRY_RETIRE on w's channel (connecting it if needed).  A worker
+   that cannot be told is still retired: its grace still ends it. */
+static void
+worker_retire_tell(struct worker *w, uint8_t reason, double grace)
+{
+	uint8_t		 rec[FERRY_RETIRE_LEN];
+	uint32_t	 ms = FERRY_RETIRE_NO_LIMIT;
+
+	if (grace > 0)
+		ms = grace * 1000 >= FERRY_RETIRE_NO_LIMIT ?
+		    FERRY_RETIRE_NO_LIMIT - 1 : (uint32_t)(grace * 1000);
+	fcgi_retire_encode(rec, reason, ms);
+	/* wchan_record frames the content itself. */
+	if ((!wchan_is_open(&w->ch) && wchan_connect(&w->ch, w->path) == -1) ||
+	    wchan_record(&w->ch, FERRY_RETIRE, FCGI_NULL_REQUEST_ID,
+	    rec + FCGI_HEADER_LEN, FERRY_RETIRE_CONTENT) == -1) {
+		log_warn("%s[%d]: telling the worker it is retired",
+		    w->app->conf->name, (int)w->pid);
+		return;
+	}
+	wchan_send(&w->ch);
+}
+
 /* SIGTERM to the worker's process group, SIGKILL after kill_grace; the
    exit is reaped by worker_child_cb, which starts a replacement. */
 void
@@ -571,7 +641,7 @@ worker_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 		break;
 	case WORKER_IDLE:
 		if (a->ops->live(a, NULL) > (unsigned int)a->conf->min_workers)
-			worker_kill(w, "idle_timeout");
+			worker_retire(w, "idle_timeout", FERRY_RETIRE_IDLE);
 		else
 			worker_timer(w, a->conf->idle_timeout);
 		break;
@@ -586,6 +656,12 @@ worker_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 		log_warnx("%s[%d]: FCGI_ABORT_REQUEST not answered within "
 		    "%.1f s", a->conf->name, (int)w->pid, pool_kill_grace(a->m));
 		worker_kill(w, "abort not answered");
+		a->ops->next(a);
+		break;
+	case WORKER_RETIRING:
+		log_warnx("%s[%d]: still holds hijacked sockets at the end of "
+		    "its grace", a->conf->name, (int)w->pid);
+		worker_kill(w, "hijack_grace is over");
 		a->ops->next(a);
 		break;
 	case WORKER_STOPPING:
@@ -624,9 +700,14 @@ worker_child_cb(struct ev_loop *loop, ev_child *cw, int revents)
 	child_log_drain(&w->log);
 	child_log_close(&w->log);
 	failed_start = (!w->killing || w->refused) && w->nserved == 0 &&
-	    lived < POOL_START_FAIL;
+	    lived < POOL_START_FAIL && w->state != WORKER_RETIRING;
 	if (w->killing)
 		log_info("%s[%d]: worker stopped", a->conf->name, (int)w->pid);
+	else if (w->state == WORKER_RETIRING)
+		log_info("%s[%d]: retired worker exited (status %d) %.2f s "
+		    "after its retirement", a->conf->name, (int)w->pid,
+		    WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st),
+		    ev_now(loop) - w->retired_at);
 	else if (WIFSIGNALED(st))
 		log_warnx("%s[%d]: worker killed by signal %d after %.2f s",
 		    a->conf->name, (int)w->pid, WTERMSIG(st), lived);

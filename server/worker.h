@@ -8,6 +8,8 @@
 #ifndef FERRY_SERVER_WORKER_H
 #define FERRY_SERVER_WORKER_H
 
+#include <stdint.h>
+
 struct conn;
 struct pool_app;
 struct worker;
@@ -23,6 +25,10 @@ int	worker_run(struct worker *w, struct conn *c);
 /* SIGTERM to the worker's process group, SIGKILL after kill_grace; a
    request still on it gets 502.  The exit is reaped by the worker. */
 void	worker_kill(struct worker *w, const char *why);
+/* w must go (why; reason: FERRY_RETIRE_*): killed, unless it is idle and
+   was handed client sockets: then retired (no requests, told, replaced,
+   stopped at its own exit or after hijack_grace). */
+void	worker_retire(struct worker *w, const char *why, uint8_t reason);
 
 /* pool_fini, once the loop has ended.  Stops w's watchers, closes its
    channel and sends SIGTERM to its process group unless it exited. */

@@ -29,11 +29,13 @@
  *   req->omu  the response being built (status, headers, output buffer)
  *   conn->mu  everything the readers share (marked (mu) below)
  *   conn->wmu one whole record (or one stream's records) at a time on fd
+ * and, a leaf taken under any of them, listen.c's retirement lock.
  * conn->mu and conn->wmu are never held together: the token holder handles
  * a record under mu and sends its reply after releasing mu.
  *
  * Files, one job each:
- *   listen.c    the listening socket, ferry_serve/open/accept/finish/close
+ *   listen.c    the listening socket, ferry_serve/open/accept/finish/close,
+ *               retirement (ferry_on_retire)
  *   conn.c      the connection: the reading token, the background reader,
  *               a round of input, the writes of records and streams
  *   rec.c       each record from the server: one handler per type
@@ -217,6 +219,14 @@ int		 ferry_conn_send_record(struct ferry_conn *c, uint8_t type,
 		    uint16_t id, const void *content, size_t len);
 /* *ts = CLOCK_MONOTONIC now + ms. */
 void		 ferry_deadline(struct timespec *ts, int ms);
+
+/* listen.c */
+
+/* The server retired this process (FERRY_RETIRE: why, grace_ms): noted,
+   once; ferry_accept then returns no more requests.  Any lock held. */
+void		 ferry_retire_note(uint8_t why, uint32_t grace_ms);
+/* 1 once the process was retired.  Any lock held. */
+int		 ferry_retire_noted(void);
 
 /* rec.c */
 

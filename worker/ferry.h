@@ -17,6 +17,7 @@
  *   ECONNABORTED  the server aborted the request (FCGI_ABORT_REQUEST)
  *   EPIPE         the connection to the server is lost
  *   EPERM         body or response call after ferry_hijack()
+ *   ESHUTDOWN     ferry_accept() once the server retired the worker
  *
  * Threads: a request's calls may be made from any thread while the request
  * lives (each is serialised inside the library), so one thread may block
@@ -63,9 +64,10 @@ typedef int	(*ferry_handler_fn)(struct ferry_req *req, void *arg);
 
 /*
  * Serves FastCGI requests on fd 0 (FCGI_LISTENSOCK_FILENO), one at a time,
- * calling handler for each.  Returns -1 when it cannot go on: fd 0 is not
- * a listening socket (ENOTSOCK; it then prints to stderr how to run the app)
- * or accept fails for good.
+ * calling handler for each.  Returns 0 once ferryd retired the worker
+ * (see ferry_on_retire: sockets the app hijacked are still its own), or
+ * -1 when it cannot go on: fd 0 is not a listening socket (ENOTSOCK; it
+ * then prints to stderr how to run the app) or accept fails for good.
  */
 FERRY_API int	ferry_serve(ferry_handler_fn handler, void *arg);
 
@@ -101,7 +103,8 @@ FERRY_API struct ferry *ferry_open_args(int argc, char *const argv[]);
 /*
  * Blocks until the next request's parameters have all arrived and returns
  * it; NULL with errno set on failure (EINTR when a signal interrupted the
- * wait for a connection, EBUSY when the previous request is not finished).
+ * wait for a connection, EBUSY when the previous request is not finished,
+ * ESHUTDOWN once ferryd retired the worker: no request will come).
  */
 FERRY_API struct ferry_req *ferry_accept(struct ferry *f);
 
@@ -272,6 +275,33 @@ FERRY_API const char *ferry_hijack_error(const struct ferry_req *req);
 
 /* 1 once req was hijacked, else 0. */
 FERRY_API int	ferry_hijacked(const struct ferry_req *req);
+
+/* ---- Retirement ---- */
+
+/* Why ferryd retired the worker (ferry_on_retire, ferry_retired). */
+#define FERRY_RETIRED_RECYCLED	1	/* max_requests, isolation = request */
+#define FERRY_RETIRED_IDLE	2	/* idle_timeout */
+#define FERRY_RETIRED_STOPPING	3	/* ferryd stops */
+
+/*
+ * The app's "going away" callback: why (FERRY_RETIRED_*) and the
+ * milliseconds left before ferryd stops the process (-1: no limit).
+ */
+typedef void	(*ferry_retire_fn)(int why, int grace_ms, void *arg);
+
+/*
+ * ferryd retires, instead of stopping, a worker that took client sockets
+ * with ferry_hijack(): it sends no more requests and tells the worker,
+ * which should end once it is done with the sockets it holds (ferryd
+ * stops it after hijack_grace).  Sets the callback run then, once per
+ * process, from the thread in ferry_accept() (or ferry_serve()) before
+ * that returns "no more requests"; fn NULL: none.  Process-wide: set it
+ * before serving.
+ */
+FERRY_API void	ferry_on_retire(ferry_retire_fn fn, void *arg);
+
+/* 0 while the worker serves, else why it was retired (FERRY_RETIRED_*). */
+FERRY_API int	ferry_retired(void);
 
 #ifdef __cplusplus
 }

@@ -3,7 +3,8 @@
  * socket (fd 0 as a FastCGI server passes it, or --listen unix:PATH or
  * HOST:PORT), accepting connections one at a time, and the loop that
  * hands each request to the app: ferry_serve, ferry_open, ferry_accept,
- * ferry_finish and ferry_close.
+ * ferry_finish and ferry_close; and the end of serving when ferryd
+ * retires the process (FERRY_RETIRE): ferry_on_retire, ferry_retired.
  */
 #include "config.h"
 
@@ -13,6 +14,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -24,9 +26,23 @@
 #include "worker/ferry.h"
 #include "worker/ferry-int.h"
 
+/*
+ * Retirement, for the whole process (ferryd retires a worker process,
+ * not a connection).  mu is a leaf lock: taken under any other.
+ */
+static struct {
+	pthread_mutex_t	 mu;
+	ferry_retire_fn	 fn;
+	void		*arg;
+	int		 why;		/* FERRY_RETIRED_*, 0: not retired */
+	int		 grace_ms;	/* -1: no limit */
+	int		 told;		/* the app heard it (fn ran, if set) */
+} ferry_retirement = { PTHREAD_MUTEX_INITIALIZER, NULL, NULL, 0, -1, 0 };
+
 static int	ferry_listen_unix(const char *path);
 static int	ferry_listen_inet(const char *addr);
 static const char *ferry_listen_arg(int argc, char *const argv[], int *bad);
+static int	ferry_retire_tell(void);
 
 int
 ferry_serve(ferry_handler_fn handler, void *arg)
@@ -50,6 +66,8 @@ ferry_serve_args(int argc, char *const argv[], ferry_handler_fn handler,
 				continue;
 			saved = errno;
 			ferry_close(f);
+			if (saved == ESHUTDOWN && ferry_retired())
+				return 0;
 			errno = saved;
 			return -1;
 		}
@@ -297,6 +315,8 @@ ferry_accept(struct ferry *f)
 		return NULL;
 	}
 	for (;;) {
+		if (ferry_retire_tell())
+			return NULL;
 		if (f->conn == NULL) {
 			fd = accept4(f->lfd, NULL, NULL, SOCK_CLOEXEC);
 			if (fd == -1) {
@@ -312,7 +332,7 @@ ferry_accept(struct ferry *f)
 		pthread_mutex_lock(&c->mu);
 		/* This thread reads, unless the background reader still is. */
 		while ((c->cur == NULL || c->cur->state != FERRY_REQ_READY) &&
-		    !c->dead)
+		    !c->dead && !ferry_retire_noted())
 			(void)ferry_conn_wait(c, NULL);
 		if (c->cur != NULL && c->cur->state == FERRY_REQ_READY) {
 			req = c->cur;
@@ -324,10 +344,78 @@ ferry_accept(struct ferry *f)
 			return req;
 		}
 		pthread_mutex_unlock(&c->mu);
+		if (ferry_retire_noted())
+			continue;	/* told at the top */
 		/* The connection ended between requests: take the next one. */
 		ferry_conn_free(c, 0);
 		f->conn = NULL;
 	}
+}
+
+void
+ferry_retire_note(uint8_t why, uint32_t grace_ms)
+{
+	pthread_mutex_lock(&ferry_retirement.mu);
+	if (ferry_retirement.why == 0) {
+		ferry_retirement.why = why == FERRY_RETIRE_IDLE ?
+		    FERRY_RETIRED_IDLE : why == FERRY_RETIRE_STOP ?
+		    FERRY_RETIRED_STOPPING : FERRY_RETIRED_RECYCLED;
+		ferry_retirement.grace_ms = grace_ms > INT_MAX ? -1 :
+		    (int)grace_ms;
+	}
+	pthread_mutex_unlock(&ferry_retirement.mu);
+}
+
+int
+ferry_retire_noted(void)
+{
+	return ferry_retired() != 0;
+}
+
+/* Once retired: runs the app's callback the first time (no lock held),
+   sets errno to ESHUTDOWN and returns 1; else returns 0. */
+static int
+ferry_retire_tell(void)
+{
+	ferry_retire_fn	 fn = NULL;
+	void		*arg = NULL;
+	int		 why, grace_ms;
+
+	pthread_mutex_lock(&ferry_retirement.mu);
+	why = ferry_retirement.why;
+	grace_ms = ferry_retirement.grace_ms;
+	if (why != 0 && !ferry_retirement.told) {
+		ferry_retirement.told = 1;
+		fn = ferry_retirement.fn;
+		arg = ferry_retirement.arg;
+	}
+	pthread_mutex_unlock(&ferry_retirement.mu);
+	if (why == 0)
+		return 0;
+	if (fn != NULL)
+		fn(why, grace_ms, arg);
+	errno = ESHUTDOWN;
+	return 1;
+}
+
+void
+ferry_on_retire(ferry_retire_fn fn, void *arg)
+{
+	pthread_mutex_lock(&ferry_retirement.mu);
+	ferry_retirement.fn = fn;
+	ferry_retirement.arg = arg;
+	pthread_mutex_unlock(&ferry_retirement.mu);
+}
+
+int
+ferry_retired(void)
+{
+	int	 why;
+
+	pthread_mutex_lock(&ferry_retirement.mu);
+	why = ferry_retirement.why;
+	pthread_mutex_unlock(&ferry_retirement.mu);
+	return why;
 }
 
 int

@@ -3,7 +3,8 @@
  * (worker/conn.c) hands every complete record to ferry_rec_handle(), which
  * picks the request it is for and dispatches on its type to one small
  * handler: BEGIN_REQUEST, ABORT_REQUEST, PARAMS, STDIN, GET_VALUES and
- * ferry's extension records (close-notify, HIJACKED, HIJACK_REFUSED).
+ * ferry's extension records (close-notify, HIJACKED, HIJACK_REFUSED,
+ * RETIRE).
  * Handlers run under conn->mu and never send: a reply is built into the
  * caller's buffer and sent by it after mu is released (ferry-int.h).
  */
@@ -35,6 +36,7 @@ static ferry_rec_fn	ferry_rec_begin, ferry_rec_abort, ferry_rec_params,
 			ferry_rec_get_values, ferry_rec_close_notify,
 			ferry_rec_hijacked, ferry_rec_hijack_refused,
 			ferry_rec_unknown;
+static ferry_rec_fn	ferry_rec_retire;
 static size_t	ferry_rec_values(const uint8_t *body, size_t len, uint8_t *out,
 		    size_t cap);
 
@@ -50,6 +52,7 @@ static ferry_rec_fn *const ferry_rec_handlers[] = {
 	[FERRY_CLOSE_NOTIFY]	= ferry_rec_close_notify,
 	[FERRY_HIJACKED]	= ferry_rec_hijacked,
 	[FERRY_HIJACK_REFUSED]	= ferry_rec_hijack_refused,
+	[FERRY_RETIRE]		= ferry_rec_retire,
 };
 #define FERRY_REC_NTYPES \
 	(sizeof(ferry_rec_handlers) / sizeof(ferry_rec_handlers[0]))
@@ -373,6 +376,28 @@ ferry_rec_unknown(struct ferry_conn *c, struct ferry_req *req,
 	fcgi_unknown_type_encode(body, rec->h.type);
 	*rlen = ferry_rec_reply(reply, FERRY_REPLY_MAX, FCGI_UNKNOWN_TYPE,
 	    FCGI_NULL_REQUEST_ID, body, FCGI_UNKNOWN_TYPE_LEN);
+	return 0;
+}
+
+/* The server retires this worker (FERRY_RETIRE): it is noted for the
+   whole process, and whoever waits in ferry_accept wakes up.  A
+   malformed one is ignored. */
+static int
+ferry_rec_retire(struct ferry_conn *c, struct ferry_req *req,
+    const struct fcgi_record *rec, uint8_t *reply, size_t *rlen)
+{
+	uint8_t		 why;
+	uint32_t	 ms;
+
+	(void)req;
+	(void)reply;
+	(void)rlen;
+	if (rec->h.request_id != FCGI_NULL_REQUEST_ID ||
+	    fcgi_retire_decode(rec->content, rec->h.content_length, &why,
+	    &ms) == -1)
+		return 0;
+	ferry_retire_note(why, ms);
+	pthread_cond_broadcast(&c->cv);
 	return 0;
 }
 

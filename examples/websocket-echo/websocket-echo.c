@@ -9,6 +9,14 @@
  * close carrying the same status code.  The handler returns at once, so
  * one worker serves new handshakes while its threads hold the sockets.
  *
+ * Retirement (ferry_on_retire): when ferryd retires the worker
+ * (max_requests, idle_timeout, isolation = request, or its own stop) no
+ * handshake comes any more and ferry_serve returns; the process ends
+ * with its last WebSocket.  With no deadline the WebSockets live on
+ * until their clients close them; with one (hijack_grace, or ferryd
+ * stopping) each gets a close 1001 Going Away at once, so that its
+ * client reconnects, to a new worker.
+ *
  * What it enforces, and the close code it sends when a client breaks it:
  *   1002  an unmasked frame, RSV bits set (no extension is negotiated), an
  *         unknown opcode, a fragmented or too long (> 125) control frame,
@@ -65,14 +73,18 @@
 #define WS_OP_PONG		0xa
 
 /* Close status codes (section 7.4.1). */
+#define WS_CLOSE_GOING_AWAY	1001
 #define WS_CLOSE_PROTOCOL	1002
 #define WS_CLOSE_INVALID_DATA	1007
 #define WS_CLOSE_TOO_BIG	1009
 #define WS_CLOSE_INTERNAL	1011
 #define WS_GONE			(-1)	/* the client left: send nothing */
 
-/* One hijacked connection, owned by its thread. */
+/* One hijacked connection, owned by its thread; in ws_live's list. */
 struct ws_conn {
+	struct ws_conn	*next;		/* (ws_live.mu) */
+	pthread_mutex_t	 wmu;		/* one frame at a time on fd */
+	int		 close_sent;	/* (wmu) no data frame after it */
 	int		 fd;
 	uint8_t		*pre;		/* ferryd's buffered bytes: read first */
 	size_t		 prelen;
@@ -82,8 +94,20 @@ struct ws_conn {
 	int		 msgop;		/* its opcode; 0: no message open */
 };
 
+/* The live connections, so that a retirement reaches them and the
+   process knows when the last one ended. */
+static struct {
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;		/* a connection ended */
+	struct ws_conn	*head;
+	unsigned	 n;
+} ws_live = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL,
+	0 };
+
 int		main(int, char *[]);
 static int	ws_handler(struct ferry_req *, void *);
+static void	ws_retire(int, int, void *);
+static int	ws_send(struct ws_conn *, int, const uint8_t *, size_t);
 static int	ws_has_token(const char *, const char *);
 static int	ws_check_handshake(struct ferry_req *, const char **);
 static int	ws_key_valid(const char *);
@@ -231,19 +255,51 @@ ws_handler(struct ferry_req *req, void *arg)
 	c->fd = fd;
 	c->pre = pre;
 	c->prelen = prelen;
+	pthread_mutex_init(&c->wmu, NULL);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	/* Listed before its thread runs: the thread unlists it. */
+	pthread_mutex_lock(&ws_live.mu);
 	rv = pthread_create(&t, &attr, ws_thread, c);
+	if (rv == 0) {
+		c->next = ws_live.head;
+		ws_live.head = c;
+		ws_live.n++;
+	}
+	pthread_mutex_unlock(&ws_live.mu);
 	pthread_attr_destroy(&attr);
 	if (rv != 0) {
 		fprintf(stderr, "websocket-echo: pthread_create: %s\n",
 		    strerror(rv));
 		close(fd);
 		free(pre);
+		pthread_mutex_destroy(&c->wmu);
 		free(c);
 		return 1;
 	}
 	return 0;
+}
+
+/*
+ * ferryd retired the worker.  With a deadline, every WebSocket gets a
+ * close 1001 Going Away now (its thread ends the connection when the
+ * client answers); without one they are left to their clients.
+ */
+static void
+ws_retire(int why, int grace_ms, void *arg)
+{
+	struct ws_conn	*c;
+	uint8_t		 b[2] = { WS_CLOSE_GOING_AWAY >> 8,
+			    WS_CLOSE_GOING_AWAY & 0xff };
+
+	(void)why;
+	(void)arg;
+	if (grace_ms < 0)
+		return;
+	pthread_mutex_lock(&ws_live.mu);
+	for (c = ws_live.head; c != NULL; c = c->next)
+		(void)ws_send(c, WS_OP_CLOSE, b, sizeof(b));
+	pthread_mutex_unlock(&ws_live.mu);
 }
 
 /* ---- Framing (section 5) ---- */
@@ -341,6 +397,25 @@ ws_send_frame(int fd, int op, const uint8_t *payload, size_t len)
 }
 
 /*
+ * Sends a frame on c, unless a close went out already: then a data or
+ * control frame is dropped (section 5.5.1) and a second close is not
+ * sent.  Returns 0, or -1 when the client cannot be written to.
+ */
+static int
+ws_send(struct ws_conn *c, int op, const uint8_t *payload, size_t len)
+{
+	int	 rv = 0;
+
+	pthread_mutex_lock(&c->wmu);
+	if (!c->close_sent) {
+		c->close_sent = op == WS_OP_CLOSE;
+		rv = ws_send_frame(c->fd, op, payload, len);
+	}
+	pthread_mutex_unlock(&c->wmu);
+	return rv;
+}
+
+/*
  * Sends a close frame with code (none when 0) and ends the connection.
  * Closing at once could reset it, and the reset could destroy our close
  * frame before the client read it, when unread bytes of the client remain.
@@ -357,7 +432,7 @@ ws_close(struct ws_conn *c, int code)
 
 	b[0] = (uint8_t)(code >> 8);
 	b[1] = (uint8_t)code;
-	if (ws_send_frame(c->fd, WS_OP_CLOSE, b, code != 0 ? 2 : 0) == 0 &&
+	if (ws_send(c, WS_OP_CLOSE, b, code != 0 ? 2 : 0) == 0 &&
 	    shutdown(c->fd, SHUT_WR) == 0) {
 		pfd.fd = c->fd;
 		pfd.events = POLLIN;
@@ -490,7 +565,7 @@ ws_serve(struct ws_conn *c)
 				return WS_GONE;
 			ws_unmask(ctl, (size_t)len, key);
 			if (op == WS_OP_PING) {
-				if (ws_send_frame(c->fd, WS_OP_PONG, ctl,
+				if (ws_send(c, WS_OP_PONG, ctl,
 				    (size_t)len) == -1)
 					return WS_GONE;
 				continue;
@@ -533,7 +608,7 @@ ws_serve(struct ws_conn *c)
 		if (c->msgop == WS_OP_TEXT && !ws_utf8_valid(c->msg,
 		    c->msglen))
 			return WS_CLOSE_INVALID_DATA;
-		if (ws_send_frame(c->fd, c->msgop, c->msg, c->msglen) == -1)
+		if (ws_send(c, c->msgop, c->msg, c->msglen) == -1)
 			return WS_GONE;
 		c->msglen = 0;
 		c->msgop = 0;
@@ -543,13 +618,23 @@ ws_serve(struct ws_conn *c)
 static void *
 ws_thread(void *arg)
 {
-	struct ws_conn	*c = arg;
+	struct ws_conn	*c = arg, **pp;
 	int		 code;
 
 	if ((code = ws_serve(c)) != WS_GONE)
 		ws_close(c, code);
 	else
 		close(c->fd);
+	pthread_mutex_lock(&ws_live.mu);
+	for (pp = &ws_live.head; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	ws_live.n--;
+	pthread_cond_broadcast(&ws_live.cv);
+	pthread_mutex_unlock(&ws_live.mu);
+	pthread_mutex_destroy(&c->wmu);
 	free(c->msg);
 	free(c->pre);
 	free(c);
@@ -559,5 +644,14 @@ ws_thread(void *arg)
 int
 main(int argc, char *argv[])
 {
-	return ferry_serve_args(argc, argv, ws_handler, NULL) == -1 ? 1 : 0;
+	ferry_on_retire(ws_retire, NULL);
+	if (ferry_serve_args(argc, argv, ws_handler, NULL) == -1)
+		return 1;
+	/* Retired: no handshake comes any more; end with the last
+	   WebSocket. */
+	pthread_mutex_lock(&ws_live.mu);
+	while (ws_live.n > 0)
+		pthread_cond_wait(&ws_live.cv, &ws_live.mu);
+	pthread_mutex_unlock(&ws_live.mu);
+	return 0;
 }

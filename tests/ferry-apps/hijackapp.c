@@ -20,7 +20,10 @@
  *   /late?log=F   waits for GONE, then tries to hijack; appends the
  *                 result ("late: ENOTCONN ...") to file F
  *   /hold         hijacks and keeps the socket in a thread that echoes
- *                 lines; the handler returns at once
+ *                 lines; the handler returns at once.  When ferryd
+ *                 retires the worker, every held socket gets the line
+ *                 "retiring WHY GRACE_MS\n" (WHY: recycled, idle or
+ *                 stopping) and the app exits once the last one closed
  *   /die          hijacks, then the worker exits holding the socket
  *   /body         answers "len=CONTENT_LENGTH body=BODY" (the body read
  *                 with ferry_read; len is ferry_content_length)
@@ -49,6 +52,16 @@ static int	hj_peer_ok(struct ferry_req *, int);
 static const char *hj_query(struct ferry_req *, const char *, char *,
 		    size_t);
 static const char *hj_errname(int);
+
+/* The sockets /hold keeps, for the going-away line. */
+#define HJ_HELD_MAX	64
+static struct {
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	int		 fd[HJ_HELD_MAX];
+	int		 n;
+} hj_held = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, { 0 },
+	0 };
 
 static int
 hj_writeall(int fd, const void *p, size_t len)
@@ -140,19 +153,49 @@ hj_errname(int e)
 	}
 }
 
-/* Echoes lines on a hijacked socket until EOF, then closes it. */
+/* Echoes lines on a hijacked socket until EOF, then closes it (and
+   forgets it: the last one lets a retired worker end). */
 static void *
 hj_hold(void *arg)
 {
-	int	 fd = (int)(intptr_t)arg;
+	int	 fd = (int)(intptr_t)arg, i;
 	char	 b[4096];
 	ssize_t	 n;
 
-	while ((n = read(fd, b, sizeof(b))) > 0)
-		if (hj_writeall(fd, b, (size_t)n) == -1)
+	while ((n = read(fd, b, sizeof(b))) > 0) {
+		pthread_mutex_lock(&hj_held.mu);	/* vs the retire line */
+		n = hj_writeall(fd, b, (size_t)n);
+		pthread_mutex_unlock(&hj_held.mu);
+		if (n == -1)
 			break;
+	}
+	pthread_mutex_lock(&hj_held.mu);
+	for (i = 0; i < hj_held.n; i++)
+		if (hj_held.fd[i] == fd) {
+			hj_held.fd[i] = hj_held.fd[--hj_held.n];
+			break;
+		}
 	close(fd);
+	pthread_cond_broadcast(&hj_held.cv);
+	pthread_mutex_unlock(&hj_held.mu);
 	return NULL;
+}
+
+/* ferryd retired the worker: each held socket hears it. */
+static void
+hj_retire(int why, int grace_ms, void *arg)
+{
+	char	 line[64];
+	int	 i, n;
+
+	(void)arg;
+	n = snprintf(line, sizeof(line), "retiring %s %d\n",
+	    why == FERRY_RETIRED_IDLE ? "idle" : why == FERRY_RETIRED_STOPPING ?
+	    "stopping" : "recycled", grace_ms);
+	pthread_mutex_lock(&hj_held.mu);
+	for (i = 0; i < hj_held.n; i++)
+		(void)hj_writeall(hj_held.fd[i], line, (size_t)n);
+	pthread_mutex_unlock(&hj_held.mu);
 }
 
 static int
@@ -304,10 +347,15 @@ handle(struct ferry_req *req, void *arg)
 			(void)hj_writeall(fd, buf, len);
 		free(buf);
 		(void)hj_writeall(fd, "held\n", 5);
-		if (pthread_create(&t, NULL, hj_hold, (void *)(intptr_t)fd) != 0)
+		pthread_mutex_lock(&hj_held.mu);
+		if (hj_held.n == HJ_HELD_MAX ||
+		    pthread_create(&t, NULL, hj_hold, (void *)(intptr_t)fd) != 0)
 			close(fd);
-		else
+		else {
+			hj_held.fd[hj_held.n++] = fd;
 			pthread_detach(t);
+		}
+		pthread_mutex_unlock(&hj_held.mu);
 		return 0;
 	}
 	if (strcmp(path, "/die") == 0) {
@@ -343,5 +391,13 @@ handle(struct ferry_req *req, void *arg)
 int
 main(int argc, char *argv[])
 {
-	return ferry_serve_args(argc, argv, handle, NULL) == -1 ? 1 : 0;
+	ferry_on_retire(hj_retire, NULL);
+	if (ferry_serve_args(argc, argv, handle, NULL) == -1)
+		return 1;
+	/* Retired: done once the held sockets are. */
+	pthread_mutex_lock(&hj_held.mu);
+	while (hj_held.n > 0)
+		pthread_cond_wait(&hj_held.cv, &hj_held.mu);
+	pthread_mutex_unlock(&hj_held.mu);
+	return 0;
 }

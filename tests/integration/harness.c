@@ -414,6 +414,25 @@ harness_start_app(struct ferryd *f, const char *conf_text,
 	harness_start(f, conf_text, argv);
 }
 
+void
+harness_start_fcgi(struct ferryd *f, const char *server, const char *prefix,
+    const char *program, const char *settings)
+{
+	char	 conf[4096];
+
+	snprintf(conf, sizeof(conf),
+	    "[server]\n"
+	    "%s"
+	    "[app a]\n"
+	    "type = fastcgi\n"
+	    "prefix = %s\n"
+	    "command = %s\n"
+	    "%s", server != NULL ? server : "", prefix, program,
+	    settings != NULL ? settings : "");
+	memset(f, 0, sizeof(*f));
+	harness_start(f, conf, NULL);
+}
+
 static char *
 harness_tail(const char *path, size_t max)
 {

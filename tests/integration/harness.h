@@ -62,6 +62,12 @@ void	harness_stop_ok(struct ferryd *f);
 void	harness_start_app(struct ferryd *f, const char *conf_text,
 	    const char *prefix, const char *program, const char *listen);
 
+/* Zeroes f and starts ferryd with server (may be NULL) as its [server]
+   lines and one FastCGI app at prefix running program, with settings
+   (may be NULL) as more lines of its section. */
+void	harness_start_fcgi(struct ferryd *f, const char *server,
+	    const char *prefix, const char *program, const char *settings);
+
 /* Returns 1 once ferryd has exited (reaping it), 0 while it runs. */
 int	harness_exited(struct ferryd *f);
 

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include <check.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,7 @@ struct frame {
 };
 
 static void	hx_start(struct ferryd *, const char *, int);
+static void	hx_start_ws(struct ferryd *, const char *, const char *);
 static void	hx_check_extensions(const struct ferryd *);
 static void	hx_expect_101(struct hc *, const struct ferryd *,
 		    const char *);
@@ -52,6 +54,7 @@ static void	ws_send_raw_frame(struct hc *, int, int, const void *,
 static void	ws_read_frame(struct hc *, struct frame *);
 static void	ws_expect(struct hc *, int, const void *, size_t);
 static void	ws_expect_close(struct hc *, int);
+static void	ws_echoes(struct hc *, const char *);
 static char	*hx_find_python(const struct ferryd *);
 static Suite	*hijack_examples_suite(void);
 
@@ -73,6 +76,19 @@ hx_start(struct ferryd *f, const char *which, int hijack)
 	}
 	if (hijack)
 		hx_check_extensions(f);
+}
+
+/* Starts ferryd with websocket-echo at /ws: server lines for
+   [server], settings for its section. */
+static void
+hx_start_ws(struct ferryd *f, const char *server, const char *settings)
+{
+	char	 app[1024];
+
+	snprintf(app, sizeof(app), "%s/websocket-echo/websocket-echo",
+	    harness_env_path("FERRY_TEST_EXAMPLES"));
+	harness_start_fcgi(f, server, "/ws", app, settings);
+	hx_check_extensions(f);
 }
 
 /*
@@ -667,6 +683,104 @@ START_TEST(test_ws_python_client)
 }
 END_TEST
 
+/* ---- websocket-echo, retired ---- */
+
+/* A text message on c comes back. */
+static void
+ws_echoes(struct hc *c, const char *text)
+{
+	ws_send(c, 1, 0x1, text, strlen(text), 1);
+	ws_expect(c, 0x1, text, strlen(text));
+}
+
+/* max_requests = 2 with one worker: the second handshake retires the
+   worker, and both its WebSockets live on (issue 13: both died) while a
+   new worker takes the third; once its last WebSocket closed, the
+   retired worker ends by itself. */
+START_TEST(test_ws_survives_max_requests)
+{
+	struct ferryd	 f;
+	struct hc	 c1, c2, c3;
+	uint8_t		 bye[2] = { 0x03, 0xe8 };
+
+	hx_start_ws(&f, "", "workers = 1\nmax_requests = 2\n");
+	ws_open(&c1, &f);
+	ws_open(&c2, &f);
+	ws_open(&c3, &f);
+	ws_echoes(&c1, "one");
+	ws_echoes(&c2, "two");
+	ws_echoes(&c3, "three");
+	HARNESS_ASSERT(&f, harness_log_count(&f, "retired (served 2 "
+	    "requests (max_requests))") == 1, "no retirement logged");
+	ck_assert_int_eq(harness_log_count(&f, "retired worker exited"), 0);
+	ws_send(&c1, 1, 0x8, bye, 2, 1);
+	ws_expect_close(&c1, 1000);
+	ws_echoes(&c2, "still");
+	ws_send(&c2, 1, 0x8, bye, 2, 1);
+	ws_expect_close(&c2, 1000);
+	HARNESS_ASSERT(&f, harness_wait_log(&f, "retired worker exited "
+	    "(status 0)", 1, 10000) == 1, "websocket-echo did not end after "
+	    "its last WebSocket closed");
+	ws_echoes(&c3, "new");
+	hc_close(&c1);
+	hc_close(&c2);
+	hc_close(&c3);
+	harness_stop_ok(&f);
+}
+END_TEST
+
+/* ferryd's stop gives the worker a deadline: each WebSocket gets a close
+   1001 Going Away at once, answers it, and ferryd ends as soon as the
+   last one is closed, well before shutdown_timeout. */
+START_TEST(test_ws_going_away_at_stop)
+{
+	struct ferryd	 f;
+	struct hc	 c;
+	uint8_t		 away[2] = { 0x03, 0xe9 };
+
+	hx_start_ws(&f, "shutdown_timeout = 60\n", "workers = 1\n");
+	ws_open(&c, &f);
+	ws_echoes(&c, "hi");
+	ck_assert_int_eq(kill(f.pid, SIGTERM), 0);
+	ws_expect(&c, 0x8, away, 2);
+	ws_send(&c, 1, 0x8, away, 2, 1);
+	HARNESS_ASSERT(&f, hc_wait_closed(&c, 5000) == 1,
+	    "the server did not close after the close handshake");
+	hc_close(&c);
+	ck_assert_int_eq(harness_stop_timeout(&f, 20000), 0);
+}
+END_TEST
+
+/* hijack_grace = 30 with max_requests = 1: the retirement has a
+   deadline, so the WebSocket gets 1001 Going Away at once; once it is
+   closed the worker ends by itself, long before its grace. */
+START_TEST(test_ws_going_away_with_grace)
+{
+	struct ferryd	 f;
+	struct hc	 c;
+	uint8_t		 away[2] = { 0x03, 0xe9 };
+
+	hx_start_ws(&f, "", "workers = 1\nmax_requests = 1\n"
+	    "hijack_grace = 30\n");
+	ws_open(&c, &f);
+	ws_expect(&c, 0x8, away, 2);
+	/* After its close the server sends no data frame (RFC 6455, 5.5.1):
+	   this message is not echoed. */
+	ws_send(&c, 1, 0x1, "late", 4, 1);
+	ws_send(&c, 1, 0x8, away, 2, 1);
+	HARNESS_ASSERT(&f, hc_wait_closed(&c, 5000) == 1,
+	    "the server did not close after the close handshake");
+	HARNESS_ASSERT(&f, harness_wait_log(&f, "retired worker exited "
+	    "(status 0)", 1, 10000) == 1, "websocket-echo did not end after "
+	    "its last WebSocket closed");
+	hc_close(&c);
+	ws_open(&c, &f);		/* a new worker */
+	ws_expect(&c, 0x8, away, 2);
+	hc_close(&c);
+	harness_stop_ok(&f);
+}
+END_TEST
+
 static Suite *
 hijack_examples_suite(void)
 {
@@ -686,6 +800,9 @@ hijack_examples_suite(void)
 	tcase_add_test(ws, test_ws_protocol_errors);
 	tcase_add_test(ws, test_ws_handshake_refused);
 	tcase_add_test(ws, test_ws_python_client);
+	tcase_add_test(ws, test_ws_survives_max_requests);
+	tcase_add_test(ws, test_ws_going_away_at_stop);
+	tcase_add_test(ws, test_ws_going_away_with_grace);
 	suite_add_tcase(s, ws);
 	return s;
 }

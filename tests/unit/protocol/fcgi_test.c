@@ -1051,6 +1051,52 @@ START_TEST(test_close_notify)
 }
 END_TEST
 
+static const struct retire_case {
+	const char	*comment;
+	uint8_t		 reason;
+	uint32_t	 grace_ms;
+	uint8_t		 bytes[FERRY_RETIRE_LEN];
+} retire_cases[] = {
+	{ "recycled, no limit", FERRY_RETIRE_RECYCLE, FERRY_RETIRE_NO_LIMIT,
+	    { 1, 69, 0, 0, 0, 5, 3, 0, 1, 0xff, 0xff, 0xff, 0xff, 0, 0, 0 } },
+	{ "stopping, 30 s", FERRY_RETIRE_STOP, 30000,
+	    { 1, 69, 0, 0, 0, 5, 3, 0, 3, 0, 0, 0x75, 0x30, 0, 0, 0 } },
+	{ "idle, 0 ms", FERRY_RETIRE_IDLE, 0,
+	    { 1, 69, 0, 0, 0, 5, 3, 0, 2, 0, 0, 0, 0, 0, 0, 0 } },
+};
+
+/* The whole RETIRE record is written and parses back as itself; a
+   content of another length is refused. */
+START_TEST(test_retire)
+{
+	const struct retire_case *c = &retire_cases[_i];
+	struct guard		 g = { NULL, 0 };
+	struct fcgi_record	 rec;
+	uint8_t			 out[FERRY_RETIRE_LEN], reason = 0xee;
+	uint32_t		 grace = 0xeeeeeeee;
+	const uint8_t		*in;
+
+	memset(out, 0xee, sizeof(out));
+	fcgi_retire_encode(out, c->reason, c->grace_ms);
+	ck_assert_msg(memcmp(out, c->bytes, sizeof(out)) == 0, "%s",
+	    c->comment);
+	in = (const uint8_t *)guard_copy(&g, out, sizeof(out));
+	ck_assert_int_eq(fcgi_record_parse(in, sizeof(out), &rec),
+	    FERRY_RETIRE_LEN);
+	ck_assert_uint_eq(rec.h.type, FERRY_RETIRE);
+	ck_assert_uint_eq(rec.h.request_id, FCGI_NULL_REQUEST_ID);
+	ck_assert_int_eq(fcgi_retire_decode(rec.content,
+	    rec.h.content_length, &reason, &grace), 0);
+	ck_assert_uint_eq(reason, c->reason);
+	ck_assert_uint_eq(grace, c->grace_ms);
+	ck_assert_int_eq(fcgi_retire_decode(rec.content, 4, &reason,
+	    &grace), -1);
+	ck_assert_int_eq(fcgi_retire_decode(rec.content, 6, &reason,
+	    &grace), -1);
+	guard_free(&g);
+}
+END_TEST
+
 /*
  * GET_VALUES_RESULT lookups
  */
@@ -1238,6 +1284,7 @@ main(void)
 	add(s, "bodies encode", test_bodies_encode, 1);
 	add(s, "bodies decode", test_bodies_decode, NELEM(body_cases));
 	add(s, "close notify", test_close_notify, NELEM(close_cases));
+	add(s, "retire", test_retire, NELEM(retire_cases));
 	add(s, "get values", test_get_values_find, NELEM(find_cases));
 	add(s, "get values cut", test_get_values_truncated, 1);
 	add(s, "list", test_list_has, NELEM(list_cases));

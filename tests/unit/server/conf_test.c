@@ -637,6 +637,7 @@ START_TEST(test_file_full)
 	    "on_client_gone = abort\n"
 	    "isolation = request\n"
 	    "half_close = answer\n"
+	    "hijack_grace = 2.5\n"
 	    "\n"
 	    "[app defaults]\n"
 	    "type = fastcgi\n"
@@ -707,6 +708,7 @@ START_TEST(test_file_full)
 	ck_assert_int_eq(a->on_client_gone, CONF_GONE_ABORT);
 	ck_assert_int_eq(a->isolation_request, 1);
 	ck_assert_int_eq(a->half_close_answer, 1);
+	ck_assert_double_eq(a->hijack_grace, 2.5);
 	ck_assert_ptr_null(a->user);
 
 	/* defaults of a FastCGI app; workers stay within max_workers */
@@ -719,6 +721,7 @@ START_TEST(test_file_full)
 	ck_assert_uint_eq(a->queue, CONF_DEFAULT_QUEUE);
 	ck_assert_int_eq(a->isolation_request, 0);
 	ck_assert_int_eq(a->half_close_answer, 0);
+	ck_assert_double_eq(a->hijack_grace, 0);	/* no limit */
 	conf_free(&c);
 }
 END_TEST
@@ -853,6 +856,8 @@ static const struct file_case {
 	{ "[app a]\non_client_gone = later\n", 2, "on_client_gone: \"later\"" },
 	{ "[app a]\nisolation = none\n", 2, "isolation: \"none\"" },
 	{ "[app a]\nhalf_close = wait\n", 2, "half_close: \"wait\"" },
+	{ "[app a]\ntype = fastcgi\nhijack_grace = 0\n", 3,
+	  "hijack_grace: \"0\"" },
 	/* a duplicate key */
 	{ "[server]\nlog_level = info\n\nlog_level = warn\n", 4,
 	  "duplicate key log_level (first on line 2)" },

@@ -56,6 +56,7 @@ struct tc_resp {
 static void	app_start(struct app *a, ferry_handler_fn h);
 static void	app_start_fn(struct app *a, void (*fn)(const struct app *));
 static void	app_stop(struct app *a);
+static void	app_exited(struct app *a);
 static void	app_report(const struct app *a, char *buf, size_t cap);
 static int	tc_connect(const struct app *a);
 static void	tc_send(int fd, const void *p, size_t n);
@@ -158,6 +159,19 @@ app_stop(struct app *a)
 
 	kill(a->pid, SIGKILL);
 	waitpid(a->pid, &st, 0);
+	close(a->report);
+	unlink(a->path);
+	rmdir(a->dir);
+}
+
+/* Waits for the app to exit by itself, with status 0, and cleans up. */
+static void
+app_exited(struct app *a)
+{
+	int	 st;
+
+	ck_assert_int_eq(waitpid(a->pid, &st, 0), a->pid);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	close(a->report);
 	unlink(a->path);
 	rmdir(a->dir);
@@ -1482,7 +1496,7 @@ START_TEST(test_accept_api)
 {
 	struct app	 a;
 	struct tc_resp	 r;
-	int		 fd, st;
+	int		 fd;
 
 	memset(&a, 0, sizeof(a));
 	app_start_fn(&a, app_accept_loop);
@@ -1495,11 +1509,87 @@ START_TEST(test_accept_api)
 	free(r.out);
 	ck_assert(tc_eof(fd));
 	close(fd);
-	ck_assert_int_eq(waitpid(a.pid, &st, 0), a.pid);
-	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	close(a.report);
-	unlink(a.path);
-	rmdir(a.dir);
+	app_exited(&a);
+}
+END_TEST
+
+static void
+retire_cb(int why, int grace_ms, void *arg)
+{
+	report("retired why=%d grace=%d arg=%s retired()=%d\n", why,
+	    grace_ms, (const char *)arg, ferry_retired());
+}
+
+static int
+h_retire(struct ferry_req *req, void *arg)
+{
+	(void)arg;
+	ferry_printf(req, "retired=%d\n", ferry_retired());
+	return 0;
+}
+
+/* ferry_serve with a going-away callback: it returns 0 once retired. */
+static void
+app_retire(const struct app *a)
+{
+	int	 rc;
+
+	(void)a;
+	ferry_on_retire(retire_cb, "x");
+	rc = ferry_serve(h_retire, NULL);
+	report("serve=%d retired()=%d\n", rc, ferry_retired());
+	_exit(rc == 0 ? 0 : 2);
+}
+
+/* FERRY_RETIRE between requests: the callback runs once with the reason
+   and grace, ferry_serve returns 0; a malformed one is ignored. */
+START_TEST(test_retire)
+{
+	static const struct {
+		uint8_t		 why;
+		uint32_t	 ms;
+		const char	*want;
+	} cases[] = {
+		{ FERRY_RETIRE_RECYCLE, FERRY_RETIRE_NO_LIMIT,
+		  "retired why=1 grace=-1 arg=x retired()=1" },
+		{ FERRY_RETIRE_IDLE, 0, "retired why=2 grace=0 arg=x retired()=2" },
+		{ FERRY_RETIRE_STOP, 10000,
+		  "retired why=3 grace=10000 arg=x retired()=3" },
+		{ 77, 5, "retired why=1 grace=5 arg=x retired()=1" },
+	};
+	uint8_t		 rec[FERRY_RETIRE_LEN];
+	char		 rep[256], want[64];
+	struct app	 a;
+	struct tc_resp	 r;
+	size_t		 i;
+	int		 fd;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&a, 0, sizeof(a));
+		app_start_fn(&a, app_retire);
+		fd = tc_connect(&a);
+		tc_get(fd, 1, "", &r);
+		ck_assert_str_eq(tc_body(&r), "retired=0\n");
+		free(r.out);
+		/* Malformed: too short, or for a request. */
+		fcgi_retire_encode(rec, cases[i].why, cases[i].ms);
+		tc_record(fd, FERRY_RETIRE, 0, rec + FCGI_HEADER_LEN, 4);
+		tc_record(fd, FERRY_RETIRE, 1, rec + FCGI_HEADER_LEN,
+		    FERRY_RETIRE_CONTENT);
+		tc_get(fd, 2, "", &r);
+		ck_assert_str_eq(tc_body(&r), "retired=0\n");
+		free(r.out);
+		tc_send(fd, rec, sizeof(rec));
+		app_report(&a, rep, sizeof(rep));
+		ck_assert_str_eq(rep, cases[i].want);
+		app_report(&a, rep, sizeof(rep));
+		snprintf(want, sizeof(want), "serve=0 retired()=%c",
+		    cases[i].want[12]);
+		ck_assert_str_eq(rep, want);
+		ck_assert(tc_eof(fd));
+		close(fd);
+		app_exited(&a);
+	}
 }
 END_TEST
 
@@ -2554,6 +2644,7 @@ main(void)
 	tcase_add_test(tc, test_discard);
 	tcase_add_test(tc, test_threads);
 	tcase_add_test(tc, test_accept_api);
+	tcase_add_test(tc, test_retire);
 	tcase_add_test(tc, test_not_a_socket);
 	tcase_add_test(tc, test_listen_addr);
 	tcase_add_test(tc, test_listen_option);

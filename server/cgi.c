@@ -520,9 +520,18 @@ cgi_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	struct cgi	*g = container_of(w, struct cgi, timer);
 	struct conn	*c = g->c;
 
+	double		 left;
+
 	if (g->killing) {
 		child_kill_late(g->pid, g->name);
 		ev_timer_stop(loop, w);
+		return;
+	}
+	/* Time spent waiting on a slow client is not the script's. */
+	if (c != NULL && (left = g->app->conf->request_timeout -
+	    conn_app_time(c)) > 0.001) {
+		w->repeat = left;
+		ev_timer_again(loop, w);
 		return;
 	}
 	log_warnx("%s[%d]: no response within the request timeout",

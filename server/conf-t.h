@@ -20,6 +20,12 @@
 #define CONF_DEFAULT_QUEUE		256	/* requests waiting for a process */
 #define CONF_DEFAULT_HEADER_TIMEOUT	10.0	/* s: whole request head */
 #define CONF_DEFAULT_BODY_TIMEOUT	30.0	/* s: idle while reading a body */
+/* request_buffering: the master receives a Content-Length body whole
+   before dispatch, up to this many bytes (ON: max_body_size; 0: off);
+   AUTO, the default, is ON for CGI and legacy FastCGI apps and off for
+   apps whose workers speak ferry's extensions (libferry). */
+#define CONF_BUFFER_ON		UINT64_MAX
+#define CONF_BUFFER_AUTO	(UINT64_MAX - 1)
 #define CONF_DEFAULT_KEEPALIVE_TIMEOUT 15.0	/* s: idle between requests */
 #define CONF_DEFAULT_WRITE_TIMEOUT	30.0	/* s: client not reading */
 #define CONF_DEFAULT_REQUEST_TIMEOUT	60.0	/* s: script's response */
@@ -85,6 +91,8 @@ struct conf_app {
 						   one, user to ferryd's */
 	int			 isolation_request;	/* 1: one request
 							   per worker */
+	uint64_t		 request_buffering;	/* CONF_BUFFER_* or
+							   bytes; 0: off */
 	int			 half_close_answer;	/* 1: a client's
 							   half-close waits for
 							   the answer */
@@ -105,6 +113,8 @@ struct conf {
 	unsigned int		 max_conns;
 	uint64_t		 max_body;
 	size_t			 max_target, max_head, max_fields;
+	uint64_t		 body_min_rate;	/* bytes/s after body_timeout;
+						   0: off */
 	double			 header_timeout, body_timeout, keepalive_timeout,
 				 write_timeout, shutdown_timeout, kill_grace;
 };

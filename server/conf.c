@@ -53,6 +53,7 @@ enum conf_key {
 	K_ISOLATION,
 	K_HALF_CLOSE,
 	K_HIJACK_GRACE,
+	K_REQUEST_BUFFERING, K_BODY_MIN_RATE,
 	K_COUNT
 };
 
@@ -71,6 +72,7 @@ enum conf_kind {
 	KIND_LISTEN,	/* an address added to conf's listens */
 	KIND_USER,	/* a user name, resolved to its ids */
 	KIND_GROUP,	/* a group name, resolved to its id */
+	KIND_BUFFERING,	/* on, off (0) or a size (BYTES); default AUTO */
 	KIND_COUNT
 };
 
@@ -195,6 +197,11 @@ static const struct conf_keydef conf_keys[K_COUNT] = {
 	[K_HIJACK_GRACE] = {
 	    KEY("hijack_grace", KF_APP | KF_FCGI, KIND_SECONDS),
 	    APP(hijack_grace), .def = 0 },
+	[K_REQUEST_BUFFERING] = {
+	    KEY("request_buffering", KF_APP, KIND_BUFFERING),
+	    APP(request_buffering), .min = 1, .max = CONF_MAX_BODY_LIMIT },
+	[K_BODY_MIN_RATE] = { KEY("body_min_rate", KF_SERVER, KIND_BYTES),
+	    SRV(body_min_rate), .max = CONF_MAX_BODY_LIMIT, .def = 0 },
 };
 
 enum conf_sect { SECT_NONE, SECT_SERVER, SECT_APP };
@@ -223,7 +230,8 @@ static int	conf_workers_resolve(struct conf_app *, int, int, int,
 static conf_setter conf_set_uint, conf_set_bytes, conf_set_seconds,
 		    conf_set_enum, conf_set_level, conf_set_path, conf_set_dir,
 		    conf_set_prog, conf_set_prefix, conf_set_words,
-		    conf_set_listen, conf_set_user, conf_set_group;
+		    conf_set_listen, conf_set_user, conf_set_group,
+		    conf_set_buffering;
 static int	conf_section_end(void *, struct confread *);
 static int	conf_section_begin(void *, struct confread *, const char *,
 		    size_t);
@@ -233,6 +241,7 @@ static int	conf_key(void *, struct confread *, const char *,
 static conf_setter *const conf_setters[KIND_COUNT] = {
 	[KIND_UINT] = conf_set_uint,
 	[KIND_BYTES] = conf_set_bytes,
+	[KIND_BUFFERING] = conf_set_buffering,
 	[KIND_SECONDS] = conf_set_seconds,
 	[KIND_ENUM] = conf_set_enum,
 	[KIND_LEVEL] = conf_set_level,
@@ -443,6 +452,9 @@ conf_defaults(void *base, int where)
 		case KIND_SECONDS:
 			memcpy(field, &k->def, sizeof(k->def));
 			break;
+		case KIND_BUFFERING:
+			conf_store(field, k->size, CONF_BUFFER_AUTO);
+			break;
 		default:
 			break;		/* strings and lists: none */
 		}
@@ -473,6 +485,26 @@ conf_set_bytes(struct conf_file *f, const struct conf_keydef *k, void *base,
 		return confval_errf(err, errlen, "at least %llu bytes",
 		    (unsigned long long)k->min);
 	conf_store((char *)base + k->off, k->size, u);
+	return 0;
+}
+
+/* on, off or a size. */
+static int
+conf_set_buffering(struct conf_file *f, const struct conf_keydef *k,
+    void *base, const char *v, char *err, size_t errlen)
+{
+	char	why[256];
+
+	if (strcmp(v, "on") == 0) {
+		conf_store((char *)base + k->off, k->size, CONF_BUFFER_ON);
+		return 0;
+	}
+	if (strcmp(v, "off") == 0) {
+		conf_store((char *)base + k->off, k->size, 0);
+		return 0;
+	}
+	if (conf_set_bytes(f, k, base, v, why, sizeof(why)) == -1)
+		return confval_errf(err, errlen, "%s, or on or off", why);
 	return 0;
 }
 

@@ -33,7 +33,8 @@
 #include "server/route.h"
 
 enum conn_timeout {
-	T_NONE, T_HEADER, T_KEEPALIVE, T_BODY, T_QUEUE, T_WRITE, T_LINGER
+	T_NONE, T_HEADER, T_KEEPALIVE, T_BODY, T_QUEUE, T_WRITE, T_LINGER,
+	T_RATE		/* T_BODY's body_min_rate deadline, sooner */
 };
 
 /* A socket address in binary, kept while the connection is idle. */
@@ -81,6 +82,10 @@ struct conn_req {
 	int			 is_head;	/* method HEAD */
 	int			 keep_alive;	/* the client allows it */
 	ev_tstamp		 start;
+	ev_tstamp		 dispatched;	/* the app got it */
+	ev_tstamp		 wait_since;	/* the app waits on the client
+						   for body bytes; 0: not */
+	double			 waited;	/* ... for this long before */
 
 	/* body from the client */
 	struct reqbody		 body;

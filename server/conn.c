@@ -33,9 +33,13 @@
 static void	conn_advance(struct conn *);
 static void	conn_request_start(struct conn *, size_t);
 static void	conn_route(struct conn *);
-static void	conn_read_chunked(struct conn *);
+static void	conn_read_body(struct conn *);
 static void	conn_dispatch(struct conn *);
 static int	conn_takes_raw_chunked(struct conn *);
+static int	conn_buffers(struct conn *, uint64_t);
+static uint64_t	conn_body_got(const struct conn *);
+static void	conn_client_wait(struct conn *, int);
+static double	conn_rate_left(const struct conn *);
 
 const char *
 conn_state_name(enum conn_state s)
@@ -113,6 +117,7 @@ conn_timer_update(struct conn *c, int activity)
 			kind = T_BODY;
 		else
 			kind = T_NONE;	/* the app's own timeout governs */
+		conn_client_wait(c, kind == T_BODY);
 		break;
 	case CONN_WRITE:
 		kind = T_WRITE;
@@ -129,13 +134,23 @@ conn_timer_update(struct conn *c, int activity)
 	}
 	/* The head timeout is for the whole head; the others are idle
 	   timeouts, pushed back by activity. */
-	if (kind == c->tkind && !(activity && (kind == T_BODY || kind == T_WRITE)))
+	if ((kind == c->tkind || (kind == T_BODY && c->tkind == T_RATE)) &&
+	    !(activity && (kind == T_BODY || kind == T_WRITE)))
 		return;
 	c->tkind = kind;
 	switch (kind) {
 	case T_HEADER:		t = cf->header_timeout; break;
 	case T_KEEPALIVE:	t = cf->keepalive_timeout; break;
-	case T_BODY:		t = cf->body_timeout; break;
+	case T_BODY:
+		t = cf->body_timeout;
+		if (cf->body_min_rate > 0 && c->state != CONN_DRAIN &&
+		    conn_rate_left(c) < t) {
+			c->tkind = T_RATE;
+			t = conn_rate_left(c);
+			if (t < 0.001)
+				t = 0.001;
+		}
+		break;
 	case T_WRITE:		t = cf->write_timeout; break;
 	case T_LINGER:		t = CONN_LINGER_TIME; break;
 	case T_QUEUE:		/* queued: routed to an app */
@@ -188,6 +203,16 @@ conn_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	case T_BODY:
 		conn_close(c, "request body timeout");
 		break;
+	case T_RATE:
+		log_info("%s:%u: request body slower than body_min_rate "
+		    "(%llu bytes in %.1f s)", c->peer_addr, c->peer_port,
+		    (unsigned long long)conn_body_got(c),
+		    ev_now(loop) - c->req.start);
+		c->req.keep_alive = 0;
+		c->linger = !c->rd_eof;
+		ev_timer_stop(loop, w);
+		conn_app_fail(c, 408);
+		break;
 	case T_WRITE:
 		conn_close(c, "write timeout (client not reading)");
 		break;
@@ -195,6 +220,64 @@ conn_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		conn_close(c, "linger done");
 		break;
 	}
+}
+
+/* The app waits on the client for body bytes (on), or no longer: that
+   time is not the app's (conn_app_time). */
+static void
+conn_client_wait(struct conn *c, int on)
+{
+	struct conn_req	*q = &c->req;
+	ev_tstamp	 now = ev_now(c->m->loop);
+
+	if (on && q->wait_since == 0)
+		q->wait_since = now;
+	else if (!on && q->wait_since != 0) {
+		q->waited += now - q->wait_since;
+		q->wait_since = 0;
+	}
+}
+
+double
+conn_app_time(struct conn *c)
+{
+	const struct conn_req	*q = &c->req;
+	ev_tstamp		 now = ev_now(c->m->loop);
+
+	return now - q->dispatched - q->waited -
+	    (q->wait_since != 0 ? now - q->wait_since : 0);
+}
+
+/* Body bytes the client has sent so far (read from its socket). */
+static uint64_t
+conn_body_got(const struct conn *c)
+{
+	const struct reqbody	*b = &c->req.body;
+	uint64_t		 left = reqbody_unread(b);
+	uint64_t		 buf = conn_unconsumed(c);
+
+	switch (reqbody_kind(b)) {
+	case REQBODY_LENGTH:
+		if (buf > left)
+			buf = left;
+		return (uint64_t)c->req.body_len - left + buf;
+	case REQBODY_RAW_CHUNKED:
+		return reqbody_total(b) + buf;
+	default:
+		return reqbody_total(b);
+	}
+}
+
+/* Seconds until the body falls below body_min_rate: body_timeout from
+   the request's start, plus a second for each body_min_rate bytes that
+   came (mod_reqtimeout's MinRate). */
+static double
+conn_rate_left(const struct conn *c)
+{
+	const struct conf	*cf = c->m->conf;
+
+	return c->req.start + cf->body_timeout + (double)conn_body_got(c) /
+	    (double)cf->body_min_rate - ev_now(c->m->loop);
 }
 
 /* Reading: on while there is room in the buffer and the client has not
@@ -402,7 +485,7 @@ conn_advance(struct conn *c)
 		conn_request_start(c, (size_t)n);
 		return;
 	case CONN_READ_BODY:
-		conn_read_chunked(c);
+		conn_read_body(c);
 		return;
 	case CONN_DISPATCHED:
 		if (c->app == NULL || conn_unconsumed(c) == 0)
@@ -489,14 +572,30 @@ conn_request_start(struct conn *c, size_t head_len)
 		conn_dispatch(c);
 		return;
 	}
-	if (r->body == HTTP1_BODY_CHUNKED) {
+	if (r->body == HTTP1_BODY_LENGTH && r->content_length > 0 &&
+	    conn_buffers(c, r->content_length))
+		reqbody_set_buffered(&q->body, CONN_BUFFER_MEM);
+	if (reqbody_kind(&q->body) == REQBODY_MEMORY) {
 		conn_set_state(c, CONN_READ_BODY);
 		if (conn_continue(c) && c->state == CONN_CLOSED)
 			return;
-		conn_read_chunked(c);
+		conn_read_body(c);
 		return;
 	}
 	conn_dispatch(c);
+}
+
+/* 1 when the app's request_buffering takes a Content-Length body of len
+   bytes whole before dispatch (AUTO: unless the app's workers stream
+   bodies themselves, as libferry's do). */
+static int
+conn_buffers(struct conn *c, uint64_t len)
+{
+	uint64_t	limit = c->req.app->request_buffering;
+
+	if (limit == CONF_BUFFER_AUTO)
+		limit = conn_takes_raw_chunked(c) ? 0 : CONF_BUFFER_ON;
+	return len <= limit;
 }
 
 /* Picks the app and the script for the request's path; answers the
@@ -572,11 +671,11 @@ conn_local_redirect(struct conn *c, const struct cgiresp *cr)
 		conn_dispatch(c);
 }
 
-/* Collects a chunked body (CGI needs CONTENT_LENGTH), in memory up to
-   CONN_CBODY_MEM and in an unlinked temp file beyond; dispatches it once
-   whole. */
+/* Collects a chunked body (CGI needs CONTENT_LENGTH) or a buffered one
+   (request_buffering), in memory up to CONN_CBODY_MEM and in an unlinked
+   temp file beyond; dispatches it once whole. */
 static void
-conn_read_chunked(struct conn *c)
+conn_read_body(struct conn *c)
 {
 	struct conn_req	*q = &c->req;
 	size_t		 used;
@@ -604,6 +703,7 @@ conn_read_chunked(struct conn *c)
 static void
 conn_dispatch(struct conn *c)
 {
+	c->req.dispatched = ev_now(c->m->loop);
 	conn_set_state(c, CONN_DISPATCHED);
 	c->m->app_types[c->req.app->type]->request(c);
 }

@@ -141,6 +141,10 @@ void	conn_app_fail(struct conn *c, int status);
    now); conn_app_attach() gives the handle the ops above are called with;
    conn_app_detached() says the app let go of it by itself. */
 void	conn_dispatch_ready(struct conn *c);
+/* Seconds the app has had the request: since dispatch, less the time it
+   waited on the client for body bytes (request_timeout measures the app,
+   not the client). */
+double	conn_app_time(struct conn *c);
 void	conn_app_attach(struct conn *c, const struct conn_app_ops *ops,
 	    void *app);
 void	conn_app_detached(struct conn *c);

@@ -21,6 +21,9 @@
 						   the connection; close beyond */
 #define CONN_LINGER_TIME	1.0		/* s: drain after an error */
 #define CONN_LINGER_BYTES	(64 * 1024)
+#define CONN_BUFFER_MEM		(64 * 1024)	/* a buffered Content-Length
+						   body in memory; a temp
+						   file beyond */
 #define CONN_CBODY_MEM		(1024 * 1024)	/* chunked body kept in memory;
 						   beyond, an unlinked temp file */
 #define CONN_MAX_REDIRECTS	10		/* local redirects per request */

@@ -1,6 +1,8 @@
 /*
  * The request body store (reqbody.h): one kind at a time, the bytes of a
- * collected chunked body, and the spill file it owns.
+ * collected body (chunked, or a Content-Length body the app's
+ * request_buffering takes whole before dispatch), and the spill file it
+ * owns.
  */
 #include "config.h"
 
@@ -59,6 +61,15 @@ reqbody_set_raw(struct reqbody *b)
 }
 
 void
+reqbody_set_buffered(struct reqbody *b, size_t mem_max)
+{
+	if (b->kind == REQBODY_LENGTH && b->left > 0) {
+		b->kind = REQBODY_MEMORY;
+		b->mem_max = mem_max;
+	}
+}
+
+void
 reqbody_reset(struct reqbody *b)
 {
 	free(b->mem);
@@ -101,12 +112,12 @@ reqbody_store(struct reqbody *b, const char *data, size_t dlen)
 
 	if (b->kind == REQBODY_MEMORY && b->mem_len + dlen > b->mem_max &&
 	    reqbody_spill(b) == -1) {
-		log_warn("chunked body temp file");
+		log_warn("request body temp file");
 		return 500;
 	}
 	if (b->kind == REQBODY_FILE) {
 		if (write(b->fd, data, dlen) != (ssize_t)dlen) {
-			log_warn("chunked body temp file");
+			log_warn("request body temp file");
 			return 500;
 		}
 		return 0;
@@ -135,6 +146,17 @@ reqbody_collect(struct reqbody *b, const char *in, size_t in_len,
 	int		 st;
 
 	*used = 0;
+	if (b->left > 0) {
+		/* A Content-Length body, received whole before dispatch. */
+		dlen = in_len < b->left ? in_len : (size_t)b->left;
+		if (dlen > 0 && (st = reqbody_store(b, in, dlen)) != 0)
+			return st;
+		b->left -= dlen;
+		b->total += dlen;
+		*used = dlen;
+		if (b->left > 0)
+			return REQBODY_MORE;
+	}
 	while (!b->chunk.done && *used < in_len) {
 		n = chunked_decode(&b->chunk, in + *used, in_len - *used,
 		    &data, &dlen);

@@ -27,8 +27,9 @@ enum reqbody_kind {
 	REQBODY_NONE,		/* no body, or detached from the app */
 	REQBODY_LENGTH,		/* Content-Length bytes in the input buffer */
 	REQBODY_RAW_CHUNKED,	/* chunked, passed on raw from the input */
-	REQBODY_MEMORY,		/* chunked, collected in memory (or being) */
-	REQBODY_FILE,		/* chunked, collected and spilled to fd */
+	REQBODY_MEMORY,		/* chunked or buffered, collected in memory
+				   (or being) */
+	REQBODY_FILE,		/* the same, spilled to fd */
 };
 
 /* reqbody_collect() results besides an HTTP status to fail with. */
@@ -66,12 +67,16 @@ void	reqbody_start(struct reqbody *b, enum http1_body framing,
 	    uint64_t content_length, uint64_t max, size_t mem_max);
 /* A chunked body not collected yet is passed on raw instead. */
 void	reqbody_set_raw(struct reqbody *b);
+/* A Content-Length body (not empty) is collected whole before dispatch,
+   as a chunked one is (kind memory, then file past mem_max bytes). */
+void	reqbody_set_buffered(struct reqbody *b, size_t mem_max);
 /* Frees what b holds (memory, spill fd) and zeroes it. */
 void	reqbody_reset(struct reqbody *b);
 enum reqbody_kind reqbody_kind(const struct reqbody *b);
 
 /*
- * Collects a chunked body of kind memory from in[0..in_len): decoded
+ * Collects a body of kind memory (chunked, or a Content-Length one after
+ * reqbody_set_buffered()) from in[0..in_len): decoded
  * bytes go to memory, and past mem_max to an unlinked temp file (kind
  * file; rewound once complete).  *used is set to the input bytes taken.
  * Returns REQBODY_MORE, REQBODY_DONE, or the status to fail with: 400

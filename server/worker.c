@@ -631,6 +631,7 @@ worker_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
 	struct worker	*w = container_of(t, struct worker, timer);
 	struct pool_app	*a = w->app;
+	double		 left;
 
 	switch (w->state) {
 	case WORKER_STARTING:
@@ -646,6 +647,12 @@ worker_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 			worker_timer(w, a->conf->idle_timeout);
 		break;
 	case WORKER_BUSY:
+		/* Time spent waiting on a slow client is not the app's. */
+		if (w->req.c != NULL && (left = a->conf->request_timeout -
+		    conn_app_time(w->req.c)) > 0.001) {
+			worker_timer(w, left);
+			break;
+		}
 		log_warnx("%s[%d]: no response within the request timeout",
 		    a->conf->name, (int)w->pid);
 		fcgireq_fail(&w->req, 504);

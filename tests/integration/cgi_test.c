@@ -25,6 +25,11 @@
 
 #define MiB	(1024 * 1024)
 
+/* /s/: the CGI scripts with their bodies streamed, not buffered whole
+   before the script starts (request_buffering, on by default for CGI). */
+static const char stream_conf[] = "[app s]\ntype = cgi\nprefix = /s/\n"
+    "root = @CGI_BIN@\nrequest_buffering = off\n";
+
 /* A GET of a script and what its answer must be; some rows need more. */
 struct script_case {
 	struct hc_get_case	 get;
@@ -776,9 +781,9 @@ START_TEST(test_fin_mid_body_gone)
 						   buffered in ferryd */
 	pid_t			sh;
 
-	harness_start(&f, NULL, NULL);
+	harness_start(&f, stream_conf, NULL);
 	harness_path(p, sizeof(p), &f, "g");
-	snprintf(req, sizeof(req), "POST /cgi-bin/sleeper.sh?%s HTTP/1.1\r\n"
+	snprintf(req, sizeof(req), "POST /s/sleeper.sh?%s HTTP/1.1\r\n"
 	    "Host: t\r\nContent-Length: %d\r\n\r\n", p, MiB);
 	hc_open(&c, &f);
 	hc_sendstr(&c, req);
@@ -815,9 +820,9 @@ upload_then_leave(int rst)
 	size_t			sent;
 	pid_t			sh;
 
-	harness_start(&f, NULL, NULL);
+	harness_start(&f, stream_conf, NULL);
 	harness_path(p, sizeof(p), &f, "u");
-	snprintf(req, sizeof(req), "POST /cgi-bin/sleeper.sh?%s HTTP/1.1\r\n"
+	snprintf(req, sizeof(req), "POST /s/sleeper.sh?%s HTTP/1.1\r\n"
 	    "Host: t\r\nContent-Length: %d\r\n\r\n", p, MiB);
 	hc_open(&c, &f);
 	hc_sendstr(&c, req);
@@ -927,6 +932,153 @@ START_TEST(test_half_close_gone)
 }
 END_TEST
 
+/*
+ * request_buffering (on by default for CGI): a Content-Length body is
+ * received whole before the script starts, so a slow or vanishing client
+ * costs no process.  The script starts only once the last byte came; a
+ * client that leaves first never starts it.
+ */
+START_TEST(test_buffering_before_start)
+{
+	struct ferryd		f = { 0 };
+	struct hc		c;
+	struct hc_response	r;
+	char			p[512], file[600], req[1024], *body;
+	size_t			len = 200 * 1024;
+
+	harness_start(&f, NULL, NULL);
+	harness_path(p, sizeof(p), &f, "b");
+	snprintf(file, sizeof(file), "%s.pid", p);
+	snprintf(req, sizeof(req), "POST /cgi-bin/sleeper.sh?%s HTTP/1.1\r\n"
+	    "Host: t\r\nContent-Length: %zu\r\n\r\n", p, len);
+	body = malloc(len);
+	ck_assert_ptr_nonnull(body);
+	memset(body, 'b', len);
+	hc_open(&c, &f);
+	hc_sendstr(&c, req);
+	hc_send(&c, body, len / 2);
+	harness_sleep_ms(500);
+	HARNESS_ASSERT(&f, access(file, F_OK) == -1, "the script started "
+	    "before its body was whole");
+	hc_send(&c, body + len / 2, len - len / 2);
+	(void)harness_read_pidfile(file, 5000);
+	hc_close(&c);
+
+	/* Gone half-way: no script at all, and ferryd serves on. */
+	harness_path(p, sizeof(p), &f, "g");
+	snprintf(file, sizeof(file), "%s.pid", p);
+	snprintf(req, sizeof(req), "POST /cgi-bin/sleeper.sh?%s HTTP/1.1\r\n"
+	    "Host: t\r\nContent-Length: %zu\r\n\r\n", p, len);
+	hc_open(&c, &f);
+	hc_sendstr(&c, req);
+	hc_send(&c, body, len / 2);
+	harness_sleep_ms(200);
+	hc_reset(&c);
+	harness_sleep_ms(500);
+	HARNESS_ASSERT(&f, access(file, F_OK) == -1, "a script ran for a "
+	    "client that left before its body was whole");
+	hc_get(&f, "/cgi-bin/hello.sh", &r);
+	HARNESS_ASSERT(&f, r.status == 200, "status %d", r.status);
+	hc_response_free(&r);
+	free(body);
+	harness_stop_ok(&f);
+}
+END_TEST
+
+/* request_buffering = SIZE: bodies up to SIZE are buffered, larger ones
+   stream (the script starts with the body still coming); the script
+   sees every byte either way. */
+START_TEST(test_buffering_size)
+{
+	static const char conf[] =
+	    "[app b]\ntype = cgi\nprefix = /b/\nroot = @CGI_BIN@\n"
+	    "request_buffering = 1000\n";
+	struct ferryd		f = { 0 };
+	struct hc		c;
+	struct hc_response	r;
+	char			p[512], file[600], req[1024], body[5000];
+
+	memset(body, 's', sizeof(body));
+	harness_start(&f, conf, NULL);
+	harness_path(p, sizeof(p), &f, "s");
+	snprintf(file, sizeof(file), "%s.pid", p);
+	snprintf(req, sizeof(req), "POST /b/sleeper.sh?%s HTTP/1.1\r\n"
+	    "Host: t\r\nContent-Length: %zu\r\n\r\n", p, sizeof(body));
+	hc_open(&c, &f);
+	hc_sendstr(&c, req);
+	hc_send(&c, body, 100);
+	(void)harness_read_pidfile(file, 5000);	/* streamed: started */
+	hc_reset(&c);
+
+	harness_path(p, sizeof(p), &f, "m");
+	snprintf(file, sizeof(file), "%s.pid", p);
+	snprintf(req, sizeof(req), "POST /b/sleeper.sh?%s HTTP/1.1\r\n"
+	    "Host: t\r\nContent-Length: 1000\r\n\r\n", p);
+	hc_open(&c, &f);
+	hc_sendstr(&c, req);
+	hc_send(&c, body, 100);
+	harness_sleep_ms(500);
+	HARNESS_ASSERT(&f, access(file, F_OK) == -1, "a body within "
+	    "request_buffering was not buffered");
+	hc_reset(&c);
+
+	hc_open(&c, &f);
+	hc_sendstr(&c, "POST /b/stdin.sh HTTP/1.1\r\nHost: t\r\n"
+	    "Content-Length: 1000\r\n\r\n");
+	hc_send(&c, body, 1000);
+	hc_expect_response(&c, &r, 0);
+	HARNESS_ASSERT(&f, r.status == 200 && strcmp(r.body, "stdin 1000\n")
+	    == 0, "buffered: %d \"%s\"", r.status, r.body);
+	hc_response_free(&r);
+	hc_sendstr(&c, "POST /b/stdin.sh HTTP/1.1\r\nHost: t\r\n"
+	    "Content-Length: 5000\r\n\r\n");
+	hc_send(&c, body, 5000);
+	hc_expect_response(&c, &r, 0);
+	HARNESS_ASSERT(&f, r.status == 200 && strcmp(r.body, "stdin 5000\n")
+	    == 0, "streamed: %d \"%s\"", r.status, r.body);
+	hc_response_free(&r);
+	hc_close(&c);
+	harness_stop_ok(&f);
+}
+END_TEST
+
+/* body_min_rate: a client that sends its body slower than the rate, once
+   body_timeout has passed, gets 408 (here while its body is buffered: no
+   script ever ran for it). */
+START_TEST(test_body_min_rate)
+{
+	static const char conf[] =
+	    "[server]\nbody_timeout = 1\nbody_min_rate = 1000\n";
+	struct ferryd		f = { 0 };
+	struct hc		c;
+	struct hc_response	r;
+	long long		deadline;
+	int			got = 0;
+
+	harness_start(&f, conf, NULL);
+	hc_open(&c, &f);
+	hc_sendstr(&c, "POST /cgi-bin/stdin.sh HTTP/1.1\r\nHost: t\r\n"
+	    "Content-Length: 100000\r\n\r\n");
+	/* 50 bytes/s: never silent for body_timeout, far below the rate. */
+	deadline = harness_now_ms() + 8000;
+	while (harness_now_ms() < deadline) {
+		if (hc_try_send(&c, "xxxxx", 5) == -1 || hc_fill(&c, 100) >= 0) {
+			got = 1;
+			break;
+		}
+	}
+	HARNESS_ASSERT(&f, got, "no answer to a body at 50 bytes/s within 8 s "
+	    "(body_min_rate = 1000)");
+	hc_expect_response(&c, &r, 0);
+	HARNESS_ASSERT(&f, r.status == 408, "status %d, want 408", r.status);
+	hc_response_free(&r);
+	hc_close(&c);
+	HARNESS_ASSERT(&f, harness_wait_log(&f, "body_min_rate", 1, 2000) == 1,
+	    "the slow client was not logged");
+	harness_stop_ok(&f);
+}
+END_TEST
+
 /* on_client_gone = finish: the script runs to its end after its client
    left, and ferryd keeps serving. */
 START_TEST(test_client_gone_finish)
@@ -1002,6 +1154,9 @@ cgi_suite(void)
 	tcase_add_test(tc, test_upload_then_fin);
 	tcase_add_test(tc, test_half_close_answer);
 	tcase_add_test(tc, test_half_close_gone);
+	tcase_add_test(tc, test_buffering_before_start);
+	tcase_add_test(tc, test_buffering_size);
+	tcase_add_test(tc, test_body_min_rate);
 	tcase_add_test(tc, test_body_timeout_after_body);
 	tcase_add_test(tc, test_client_gone_finish);
 	suite_add_tcase(s, tc);

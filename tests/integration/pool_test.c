@@ -1234,7 +1234,7 @@ upload_then_leave(int rst)
 	pid_t		p1;
 
 	start_app(&f, "responder", "workers = 1\n"
-	    "on_client_gone = terminate\n");
+	    "on_client_gone = terminate\nrequest_buffering = off\n");
 	p1 = get_pid(&f);
 	snprintf(head, sizeof(head), "POST /r?sleep=20000 HTTP/1.1\r\n"
 	    "Host: t\r\nContent-Length: %d\r\n\r\n", MiB);
@@ -1281,6 +1281,90 @@ START_TEST(test_half_close_answer)
 	HARNESS_ASSERT(&f, hc_wait_closed(&c, 5000) == 1,
 	    "the connection stayed open after the answer");
 	hc_close(&c);
+	harness_stop_ok(&f);
+}
+END_TEST
+
+/*
+ * Slow request bodies do not pin the pool (request_buffering, on by
+ * default for a libfcgi app): four clients trickling POST bodies to a
+ * two-worker pool hold no worker, a normal request is answered at once,
+ * no worker is killed, and each slow POST is answered whole once its
+ * body is in.
+ */
+START_TEST(test_slow_posts_do_not_pin)
+{
+	struct ferryd		 f;
+	struct hc		 slow[4], c;
+	struct hc_response	 r;
+	long long		 t0;
+	size_t			 i;
+
+	start_app(&f, "responder", "workers = 2\nrequest_timeout = 2\n");
+	for (i = 0; i < 4; i++) {
+		hc_open(&slow[i], &f);
+		hc_sendstr(&slow[i], "POST /r?read HTTP/1.1\r\nHost: t\r\n"
+		    "Content-Length: 10\r\n\r\nx");
+	}
+	harness_sleep_ms(300);
+	t0 = harness_now_ms();
+	hc_open(&c, &f);
+	hc_send_get(&c, "/r?pid");
+	hc_expect_response(&c, &r, 0);
+	expect_status(&f, &r, 200);
+	hc_response_free(&r);
+	hc_close(&c);
+	HARNESS_ASSERT(&f, harness_now_ms() - t0 < 1000, "a normal request "
+	    "waited %lld ms behind 4 slow POSTs", harness_now_ms() - t0);
+	/* Longer than request_timeout: no worker is charged for it. */
+	for (i = 0; i < 4; i++) {
+		harness_sleep_ms(700);
+		hc_sendstr(&slow[i], "x");
+	}
+	for (i = 0; i < 4; i++) {
+		hc_sendstr(&slow[i], "xxxxxxxx");
+		hc_expect_response(&slow[i], &r, 0);
+		expect_status(&f, &r, 200);
+		HARNESS_ASSERT(&f, strstr(r.body, "read 10\n") != NULL,
+		    "slow POST %zu: \"%.200s\"", i, r.body);
+		hc_response_free(&r);
+		hc_close(&slow[i]);
+	}
+	HARNESS_ASSERT(&f, harness_log_count(&f, "request timeout") == 0 &&
+	    harness_log_count(&f, "stopping") == 0, "a worker was stopped");
+	harness_stop_ok(&f);
+}
+END_TEST
+
+/* request_timeout measures the app, not the client: a streamed body
+   (request_buffering = off) that a client sends over 3 s, to a worker
+   that reads it as it comes, with request_timeout = 1, is answered, and
+   the worker is not stopped. */
+START_TEST(test_request_timeout_not_client)
+{
+	struct ferryd		 f;
+	struct hc		 c;
+	struct hc_response	 r;
+	pid_t			 p1;
+	int			 i;
+
+	start_app(&f, "responder", "workers = 1\nrequest_timeout = 1\n"
+	    "request_buffering = off\n");
+	p1 = get_pid(&f);
+	hc_open(&c, &f);
+	hc_sendstr(&c, "POST /r?read HTTP/1.1\r\nHost: t\r\n"
+	    "Content-Length: 10\r\n\r\n");
+	for (i = 0; i < 10; i++) {
+		harness_sleep_ms(300);
+		hc_sendstr(&c, "x");
+	}
+	hc_expect_response(&c, &r, 0);
+	expect_status(&f, &r, 200);
+	HARNESS_ASSERT(&f, strstr(r.body, "read 10\n") != NULL, "body "
+	    "\"%.200s\"", r.body);
+	hc_response_free(&r);
+	hc_close(&c);
+	HARNESS_ASSERT(&f, get_pid(&f) == p1, "the worker was replaced");
 	harness_stop_ok(&f);
 }
 END_TEST
@@ -2065,6 +2149,8 @@ pool_suite(void)
 	tcase_add_test(tc, test_upload_then_reset);
 	tcase_add_test(tc, test_upload_then_fin);
 	tcase_add_test(tc, test_half_close_answer);
+	tcase_add_test(tc, test_slow_posts_do_not_pin);
+	tcase_add_test(tc, test_request_timeout_not_client);
 	tcase_add_test(tc, test_client_gone_finish);
 	tcase_add_test(tc, test_client_gone_default);
 	tcase_add_test(tc, test_client_gone_abort);

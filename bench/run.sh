@@ -305,6 +305,7 @@ EOF
 		    "$T/php" "$WORKERS" >> "$d/ferry.conf"
 		echo "env = PHP_FCGI_MAX_REQUESTS" >> "$d/ferry.conf" ;;
 	esac
+	[ -n "${APP_EXTRA:-}" ] && echo "$APP_EXTRA" >> "$d/ferry.conf"
 	PHP_FCGI_MAX_REQUESTS=0 $PIN "${FERRYD:-$BLD/ferryd}" \
 	    -c "$d/ferry.conf" --listen "127.0.0.1:$port" \
 	    > "$d/out.log" 2>&1 &
@@ -321,6 +322,19 @@ start_ferrybase()
 	fi
 	FERRYD=$BASE/ferryd start_ferry "$1" "$2"
 	echo "$(cat "$2/label") (baseline)" > "$2/label"
+}
+
+# The same server with request_buffering = off: the cost of receiving a
+# body whole before the app starts (nothing for GETs; a temp file past
+# 64 KiB for echo-1m's POSTs), as "ferry/this" of the default's rate.
+start_ferrynb()
+{
+	if [ "$1" != cgi ] && [ "$1" != fcgi ]; then
+		echo "no app to buffer bodies for" > "$2/why"
+		return 1
+	fi
+	APP_EXTRA="request_buffering = off" start_ferry "$1" "$2"
+	echo "ferry buffering off" > "$2/label"
 }
 
 # ferryd with the libferry hello app (bench/hello_ferry) as its pool.
@@ -586,9 +600,10 @@ wl_servers()
 	[ -n "$BASE" ] && b=" ferrybase"
 	case $1 in
 	noworker) echo "nginx ferry$b" ;;
-	fcgi-c) echo "ferry$b ferrylf nginx nginxnk lighttpd" ;;
+	fcgi-c) echo "ferry$b ferrynb ferrylf nginx nginxnk lighttpd" ;;
 	notify) echo "ferrynh ferrynw" ;;
 	php) echo "ferry$b nginx nginxnk lighttpd" ;;
+	cgi-c|echo-1m) echo "ferry$b ferrynb nginx lighttpd" ;;
 	*) echo "ferry$b nginx lighttpd" ;;
 	esac
 }

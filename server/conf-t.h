@@ -103,6 +103,8 @@ struct conf_app {
 };
 
 struct conf {
+	const char		*file;		/* -c FILE (argv's), or NULL */
+	int			 test;		/* -t: check, run nothing */
 	struct conf_listen	*listens;
 	size_t			 nlistens;
 	struct conf_app	*apps;

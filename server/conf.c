@@ -863,6 +863,8 @@ conf_load(struct conf *c, int argc, char *argv[])
 	    ((ar.file != NULL && confread_file(ar.file, &conf_file_ops,
 	    &f) == -1) || confargs_apply(c, &ar, &conf_args_ops) == -1))
 		rc = -1;
+	c->file = ar.file;
+	c->test = ar.test;
 	confargs_free(&ar);
 	if (rc != 0)
 		conf_free(c);

@@ -24,7 +24,7 @@ static void
 confargs_usage(FILE *fp, int full)
 {
 	fputs(
-"usage: ferryd [-c FILE] [--listen ADDR]... [--cgi PREFIX=DIR]...\n"
+"usage: ferryd [-t] [-c FILE] [--listen ADDR]... [--cgi PREFIX=DIR]...\n"
 "              [--app PREFIX=COMMAND]... [--workers N]\n"
 "              [--access-log PATH] [--error-log PATH] [--foreground]\n"
 "              [--version] [--help]\n", fp);
@@ -36,6 +36,9 @@ confargs_usage(FILE *fp, int full)
 "\n"
 "  -c, --config FILE      read settings from FILE (ferry.conf(5)); the flags\n"
 "                         below are applied after it\n"
+"  -t, --test             check the configuration (files, directories,\n"
+"                         programs, users, addresses, logs) and exit: 0 when\n"
+"                         it is ok, 2 after printing each error\n"
 "  -l, --listen ADDR      listen on HOST:PORT, [IPV6]:PORT, :PORT (0.0.0.0)\n"
 "                         or unix:PATH; repeatable, replaces the file's list\n"
 "                         (default 127.0.0.1:8080)\n"
@@ -168,6 +171,7 @@ confargs_parse(struct confargs *ar, int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "config",	required_argument,	NULL, 'c' },
+		{ "test",	no_argument,		NULL, 't' },
 		{ "listen",	required_argument,	NULL, 'l' },
 		{ "cgi",	required_argument,	NULL, 'C' },
 		{ "app",	required_argument,	NULL, 'A' },
@@ -194,7 +198,7 @@ confargs_parse(struct confargs *ar, int argc, char *argv[])
 	   ourselves.  optind = 0 makes glibc start afresh on every call. */
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+:c:l:Vh", longopts,
+	while ((ch = getopt_long(argc, argv, "+:c:l:tVh", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -206,6 +210,9 @@ confargs_parse(struct confargs *ar, int argc, char *argv[])
 			break;
 		case 'l':
 			ar->listens[ar->nlistens++] = optarg;
+			break;
+		case 't':
+			ar->test = 1;
 			break;
 		case 'C':
 		case 'A':

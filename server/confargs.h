@@ -26,6 +26,7 @@ struct confargs_ops {
 /* The options given; the strings point into argv. */
 struct confargs {
 	const char	*file;		/* -c */
+	int		 test;		/* -t: check and exit */
 	const char	**listens;
 	size_t		 nlistens;
 	const char	**apps;		/* "PREFIX=DIR" or "PREFIX=COMMAND" */

@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -141,6 +143,7 @@ int
 confread_file(const char *path, const struct confread_ops *ops, void *arg)
 {
 	struct confread	 r;
+	struct stat	 st;
 	char		*slash, *copy;
 	int		 rc;
 
@@ -158,6 +161,12 @@ confread_file(const char *path, const struct confread_ops *ops, void *arg)
 	free(copy);
 	if (r.dir == NULL || (r.fp = fopen(path, "re")) == NULL) {
 		fprintf(stderr, "ferryd: %s: %s\n", path, strerror(errno));
+		free(r.dir);
+		return -1;
+	}
+	if (fstat(fileno(r.fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "ferryd: %s: %s\n", path, strerror(EISDIR));
+		fclose(r.fp);
 		free(r.dir);
 		return -1;
 	}

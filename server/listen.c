@@ -48,7 +48,7 @@ listen_one(struct listener *l)
 
 	fd = socket(cl->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1) {
-		log_warn("%s: socket", cl->spec);
+		log_err("%s: socket", cl->spec);
 		return -1;
 	}
 	if (cl->family == AF_UNIX) {
@@ -63,12 +63,12 @@ listen_one(struct listener *l)
 		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
 		    sizeof(one));
 	if (bind(fd, (const struct sockaddr *)&cl->addr, cl->addrlen) == -1) {
-		log_warn("%s: bind", cl->spec);
+		log_err("%s: bind", cl->spec);
 		close(fd);
 		return -1;
 	}
 	if (listen(fd, 511) == -1) {
-		log_warn("%s: listen", cl->spec);
+		log_err("%s: listen", cl->spec);
 		close(fd);
 		return -1;
 	}

@@ -57,6 +57,8 @@ static const char *const log_months[] = { "Jan", "Feb", "Mar", "Apr", "May",
 static int	log_file_open(struct log_file *, const char *, int);
 static void	log_file_close(struct log_file *);
 static void	log_write(int, const char *, size_t);
+static void	log_line_err(enum log_level, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
 static void	log_vline(enum log_level, int, const char *, va_list)
 		    __attribute__((format(printf, 3, 0)));
 static void	log_buf_putc(struct log_buf *, char);
@@ -432,6 +434,33 @@ log_warn(const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vline(LOG_LEVEL_WARN, saved, fmt, ap);
 	va_end(ap);
+	errno = saved;
+}
+
+static void
+log_line_err(enum log_level lvl, int errnum, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vline(lvl, errnum, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_err(const char *fmt, ...)
+{
+	va_list	ap;
+	int	saved = errno;
+	char	msg[LOG_LINE_MAX];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_line_err(LOG_LEVEL_ERROR, saved, "%s", msg);
+	/* The one who started ferryd sees it too. */
+	if (log_state.err.fd != STDERR_FILENO)
+		fprintf(stderr, "ferryd: %s: %s\n", msg, strerror(saved));
 	errno = saved;
 }
 

@@ -48,6 +48,9 @@ int	log_level_parse(const char *s);
    stderr.  Valid until the next log_open/log_reopen/log_close. */
 int	log_error_fd(void);
 
+/* An error that stops ferryd (+ strerror(errno)): logged whatever
+   log_level says, and on stderr too when the error log is a file. */
+void	log_err(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));	/* + strerror(errno) */
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));

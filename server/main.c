@@ -1,13 +1,40 @@
 /*
- * ferryd: read the settings, open the logs, run the master.
+ * ferryd: read the settings, check them (-t stops there), open the logs,
+ * run the master.
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "server/conf.h"
 #include "server/log.h"
 #include "server/master.h"
+
+static int	main_log_check(const char *, const char *);
+
+/* The log file path (NULL: stderr, LOG_OFF: none) can be opened for
+   appending, as log_open will; 0, or -1 after a message on stderr. */
+static int
+main_log_check(const char *key, const char *path)
+{
+	int	fd;
+
+	if (path == NULL || strcmp(path, LOG_OFF) == 0)
+		return 0;
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    0644)) == -1) {
+		fprintf(stderr, "ferryd: %s %s: %s\n", key, path,
+		    strerror(errno));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
 
 int
 main(int argc, char *argv[])
@@ -23,8 +50,21 @@ main(int argc, char *argv[])
 	default:
 		return 2;
 	}
-	if (log_open(cf.error_log, cf.access_log, cf.log_level) == -1) {
-		log_warn("opening the logs");
+	rv = main_log_check("error_log", cf.error_log);
+	if (main_log_check("access_log", cf.access_log) == -1)
+		rv = -1;
+	if (cf.test) {
+		if (rv == 0)
+			printf("ferryd: configuration %s is ok\n",
+			    cf.file != NULL ? cf.file : "(command line)");
+		conf_free(&cf);
+		return rv == 0 ? 0 : 2;
+	}
+	if (rv == -1 || log_open(cf.error_log, cf.access_log,
+	    cf.log_level) == -1) {
+		if (rv == 0)
+			fprintf(stderr, "ferryd: opening the logs: %s\n",
+			    strerror(errno));
 		conf_free(&cf);
 		return 1;
 	}

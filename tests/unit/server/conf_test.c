@@ -490,7 +490,7 @@ START_TEST(test_version_help)
 	ck_assert_str_eq(out, "ferryd " PACKAGE_VERSION "\n");
 	/* --help: the usage on stdout */
 	ck_assert_int_eq(run_load(&c, h, out, err), 1);
-	ck_assert_ptr_nonnull(strstr(out, "usage: ferryd [-c FILE]"));
+	ck_assert_ptr_nonnull(strstr(out, "usage: ferryd [-t] [-c FILE]"));
 	ck_assert_ptr_nonnull(strstr(out, "--listen ADDR"));
 	ck_assert_ptr_nonnull(strstr(out, "ferry.conf(5)"));
 	ck_assert_str_eq(err, "");

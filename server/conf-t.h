@@ -62,6 +62,10 @@ struct conf_listen {
 	int			 family;	/* AF_INET, AF_INET6, AF_UNIX */
 	struct sockaddr_storage	 addr;
 	socklen_t		 addrlen;
+	/* unix:PATH options (mode=, owner=, group=): applied after bind */
+	int			 mode;		/* -1: as the umask leaves it */
+	uid_t			 uid;		/* (uid_t)-1: ferryd's */
+	gid_t			 gid;		/* (gid_t)-1: ferryd's */
 };
 
 struct conf_app {

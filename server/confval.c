@@ -27,6 +27,9 @@
 #include "server/conf-t.h"
 #include "server/confval.h"
 
+static int	confval_listen_addr(const char *, struct conf_listen *,
+		    char *, size_t);
+
 #define CONFVAL_PWBUF_MAX	(1024 * 1024)	/* getpwnam_r, getgrnam_r */
 
 int
@@ -377,8 +380,78 @@ confval_port(const char *spec, const char *s, uint16_t *port, char *err,
 	return 0;
 }
 
+/*
+ * "ADDR [OPTION...]": the address as confval_listen_addr reads it, then
+ * space-separated options: mode=OCTAL, owner=USER, group=GROUP (for
+ * unix:PATH only: the socket file's permissions, so that a front server's
+ * user can connect).
+ */
 int
 confval_listen(const char *spec, struct conf_listen *l, char *err,
+    size_t errlen)
+{
+	char		*copy, *word, *save = NULL, *end;
+	const char	*v;
+	unsigned long	 mode;
+	gid_t		 gid;
+	int		 rc;
+
+	if ((copy = strdup(spec)) == NULL)
+		return confval_errf(err, errlen, "%s", strerror(ENOMEM));
+	if ((word = strtok_r(copy, " \t", &save)) == NULL)
+		word = copy;		/* the address parser says why */
+	if (confval_listen_addr(word, l, err, errlen) == -1) {
+		free(copy);
+		return -1;
+	}
+	if (strcmp(word, spec) != 0) {
+		/* The whole entry names it in logs. */
+		free(l->spec);
+		if ((l->spec = strdup(spec)) == NULL) {
+			free(copy);
+			return confval_errf(err, errlen, "%s",
+			    strerror(ENOMEM));
+		}
+	}
+	rc = 0;
+	while (rc == 0 && (word = strtok_r(NULL, " \t", &save)) != NULL) {
+		if ((v = strchr(word, '=')) == NULL || l->family != AF_UNIX) {
+			rc = confval_errf(err, errlen, "%s: unknown option "
+			    "\"%s\" (mode=, owner= and group= are for "
+			    "unix:PATH)", l->spec, word);
+			break;
+		}
+		v++;
+		if (strncmp(word, "mode=", 5) == 0) {
+			errno = 0;
+			mode = strtoul(v, &end, 8);
+			if (*v == '\0' || *end != '\0' || errno != 0 ||
+			    mode > 07777)
+				rc = confval_errf(err, errlen, "%s: mode=%s: "
+				    "expected an octal mode", l->spec, v);
+			else
+				l->mode = (int)mode;
+		} else if (strncmp(word, "owner=", 6) == 0) {
+			if (confval_user(v, &l->uid, &gid) == -1)
+				rc = confval_ids_err(err, errlen, "owner", v);
+		} else if (strncmp(word, "group=", 6) == 0) {
+			if (confval_group(v, &l->gid) == -1)
+				rc = confval_ids_err(err, errlen, "group", v);
+		} else
+			rc = confval_errf(err, errlen, "%s: unknown option "
+			    "\"%s\"", l->spec, word);
+	}
+	free(copy);
+	if (rc == -1) {
+		free(l->spec);
+		l->spec = NULL;
+	}
+	return rc;
+}
+
+/* One address: HOST:PORT, [IPV6]:PORT, :PORT or unix:PATH. */
+static int
+confval_listen_addr(const char *spec, struct conf_listen *l, char *err,
     size_t errlen)
 {
 	struct conf_listen	 n;
@@ -392,6 +465,9 @@ confval_listen(const char *spec, struct conf_listen *l, char *err,
 	int			 rc;
 
 	memset(&n, 0, sizeof(n));
+	n.mode = -1;
+	n.uid = (uid_t)-1;
+	n.gid = (gid_t)-1;
 	if (strncmp(spec, "unix:", 5) == 0) {
 		const char	*path = spec + 5;
 

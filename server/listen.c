@@ -39,6 +39,39 @@ struct listen_set {
 static void	listen_accept_cb(struct ev_loop *, ev_io *, int);
 static void	listen_retry_cb(struct ev_loop *, ev_timer *, int);
 
+/* 1 when a server accepts connections on the Unix socket of cl. */
+static int
+listen_live(const struct conf_listen *cl)
+{
+	int	fd, live;
+
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return 0;
+	live = connect(fd, (const struct sockaddr *)&cl->addr,
+	    cl->addrlen) == 0;
+	close(fd);
+	return live;
+}
+
+/* The socket file's mode, owner and group, when the listen entry sets
+   them; -1 after logging. */
+static int
+listen_unix_perms(const struct conf_listen *cl)
+{
+	const struct sockaddr_un *sun = (const void *)&cl->addr;
+
+	if ((cl->uid != (uid_t)-1 || cl->gid != (gid_t)-1) &&
+	    chown(sun->sun_path, cl->uid, cl->gid) == -1) {
+		log_err("%s: chown", cl->spec);
+		return -1;
+	}
+	if (cl->mode != -1 && chmod(sun->sun_path, (mode_t)cl->mode) == -1) {
+		log_err("%s: chmod", cl->spec);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 listen_one(struct listener *l)
 {
@@ -54,9 +87,17 @@ listen_one(struct listener *l)
 	if (cl->family == AF_UNIX) {
 		const struct sockaddr_un *sun = (const void *)&cl->addr;
 
-		/* Replace a stale socket, never any other file. */
-		if (lstat(sun->sun_path, &st) == 0 && S_ISSOCK(st.st_mode))
+		/* Replace a stale socket, never any other file, and never
+		   one a live server answers on. */
+		if (lstat(sun->sun_path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+			if (listen_live(cl)) {
+				errno = EADDRINUSE;
+				log_err("%s: a server answers there", cl->spec);
+				close(fd);
+				return -1;
+			}
 			unlink(sun->sun_path);
+		}
 	} else
 		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (cl->family == AF_INET6)
@@ -64,6 +105,10 @@ listen_one(struct listener *l)
 		    sizeof(one));
 	if (bind(fd, (const struct sockaddr *)&cl->addr, cl->addrlen) == -1) {
 		log_err("%s: bind", cl->spec);
+		close(fd);
+		return -1;
+	}
+	if (cl->family == AF_UNIX && listen_unix_perms(cl) == -1) {
 		close(fd);
 		return -1;
 	}

@@ -16,6 +16,31 @@
 #include "server/master.h"
 
 static int	main_log_check(const char *, const char *);
+static void	main_close_inherited(void);
+
+/* Closes every fd ferryd inherited but 0-2 and the sockets systemd's
+   convention hands it (LISTEN_FDS from fd 3, when LISTEN_PID is ours):
+   nothing of whoever started ferryd reaches scripts and workers. */
+static void
+main_close_inherited(void)
+{
+	const char	*pid = getenv("LISTEN_PID"), *n = getenv("LISTEN_FDS");
+	unsigned int	 from = 3;
+	long		 v;
+	char		*end;
+
+	if (pid != NULL && n != NULL && strtol(pid, &end, 10) == getpid() &&
+	    *end == '\0' && (v = strtol(n, &end, 10)) > 0 && *end == '\0' &&
+	    v < 1024)
+		from += (unsigned int)v;
+	if (close_range(from, ~0U, 0) == -1) {
+		/* A kernel before 5.9: one by one. */
+		if ((v = sysconf(_SC_OPEN_MAX)) < 0 || v > 65536)
+			v = 65536;
+		for (; from < (unsigned int)v; from++)
+			(void)close((int)from);
+	}
+}
 
 /* The log file path (NULL: stderr, LOG_OFF: none) can be opened for
    appending, as log_open will; 0, or -1 after a message on stderr. */
@@ -42,6 +67,7 @@ main(int argc, char *argv[])
 	struct conf	cf;
 	int		rv;
 
+	main_close_inherited();
 	switch (conf_load(&cf, argc, argv)) {
 	case 0:
 		break;

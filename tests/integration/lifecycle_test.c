@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <netinet/in.h>
@@ -14,6 +15,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -652,6 +654,88 @@ START_TEST(test_no_fd_leak)
 }
 END_TEST
 
+/* An fd ferryd inherited (open in whoever started it, without
+   close-on-exec) is closed at start: it does not reach a script. */
+START_TEST(test_inherited_fd_closed)
+{
+	struct ferryd		f = { 0 };
+	struct hc_response	r;
+	int			fd;
+
+	fd = open("/dev/null", O_RDONLY);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(dup2(fd, 37), 37);	/* no FD_CLOEXEC */
+	close(fd);
+	harness_start(&f, NULL, NULL);
+	close(37);
+	hc_get(&f, "/cgi-bin/fds.sh", &r);
+	HARNESS_ASSERT(&f, r.status == 200, "status %d", r.status);
+	HARNESS_ASSERT(&f, count_fd_lines(r.body) == 4 &&
+	    strstr(r.body, " 37 -> ") == NULL, "an inherited fd reached the "
+	    "script:\n%s", r.body);
+	hc_response_free(&r);
+	harness_stop_ok(&f);
+}
+END_TEST
+
+/* unix:PATH mode=0600: the socket file gets that mode; a second ferryd on
+   the same path, while the first serves there, refuses to start (it does
+   not steal the address), and the first still serves. */
+START_TEST(test_listen_unix_mode_live)
+{
+	struct ferryd		 f = { 0 };
+	struct hc		 c;
+	struct hc_response	 r;
+	struct stat		 st;
+	char			*d, sock[512], spec[600];
+	const char		*extra[3];
+	const char		*ferryd = harness_env_path("FERRYD");
+	pid_t			 pid;
+	int			 st2 = 0, waited = 0;
+
+	d = harness_tmpdir("unixm", 0);
+	snprintf(sock, sizeof(sock), "%s/ferryd.sock", d);
+	snprintf(spec, sizeof(spec), "unix:%s mode=0600", sock);
+	extra[0] = "--listen";
+	extra[1] = spec;
+	extra[2] = NULL;
+	harness_start(&f, NULL, extra);
+	HARNESS_ASSERT(&f, stat(sock, &st) == 0 && (st.st_mode & 07777) ==
+	    0600, "socket mode %o, want 600", (unsigned)(st.st_mode & 07777));
+	if ((pid = fork()) == 0) {
+		int	null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		dup2(null, 2);
+		execl(ferryd, "ferryd", "--listen", spec,
+		    "--error-log", "/dev/null", (char *)NULL);
+		_exit(127);
+	}
+	while (waited < 5000 && waitpid(pid, &st2, WNOHANG) == 0) {
+		harness_sleep_ms(20);
+		waited += 20;
+	}
+	if (waited >= 5000) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st2, 0);
+	}
+	HARNESS_ASSERT(&f, waited < 5000 && WIFEXITED(st2) &&
+	    WEXITSTATUS(st2) != 0, "a second ferryd started on a live "
+	    "socket's path");
+	hc_open_unix(&c, &f, sock);
+	hc_sendstr(&c, "GET /cgi-bin/hello.sh HTTP/1.1\r\nHost: t\r\n\r\n");
+	hc_expect_response(&c, &r, 0);
+	HARNESS_ASSERT(&f, r.status == 200, "the first ferryd: status %d",
+	    r.status);
+	hc_response_free(&r);
+	hc_close(&c);
+	harness_stop_ok(&f);
+	unlink(sock);
+	rmdir(d);
+	free(d);
+}
+END_TEST
+
 /* --listen unix:PATH and [::1]:PORT serve like the TCP listener. */
 START_TEST(test_listen_other)
 {
@@ -731,6 +815,8 @@ lifecycle_suite(void)
 	tc = tcase_create("fds");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_no_fd_leak);
+	tcase_add_test(tc, test_inherited_fd_closed);
+	tcase_add_test(tc, test_listen_unix_mode_live);
 	tcase_add_test(tc, test_listen_other);
 	suite_add_tcase(s, tc);
 	return s;

@@ -255,7 +255,7 @@ static const struct listen_case {
 	{ "127.0.0.1:", -1, 0, NULL, 0, "bad port \"\"" },
 	/* signs and spaces are not digits */
 	{ ":+80", -1, 0, NULL, 0, "bad port \"+80\"" },
-	{ ": 80", -1, 0, NULL, 0, "bad port \" 80\"" },
+	{ ": 80", -1, 0, NULL, 0, "bad port \"\"" },
 	/* a port that overflows 64 bits */
 	{ ":99999999999999999999999", -1, 0, NULL, 0, "bad port" },
 	/* IPv6 without a port */
@@ -275,6 +275,15 @@ static const struct listen_case {
 	{ "0x7f.0.0.1:80", -1, 0, NULL, 0, "not a numeric IPv4 address" },
 	/* IPv4 octet out of range */
 	{ "256.0.0.1:80", -1, 0, NULL, 0, "not a numeric IPv4 address" },
+	/* options: for unix:PATH only, each known and well-formed */
+	{ "unix:/run/f.sock mode=0660 owner=root group=root", 0, AF_UNIX,
+	  "/run/f.sock", 0, NULL },
+	{ "unix:/run/f.sock mode=888", -1, 0, NULL, 0, "expected an octal" },
+	{ "unix:/run/f.sock mode=", -1, 0, NULL, 0, "expected an octal" },
+	{ "unix:/run/f.sock owner=no-such-user-here", -1, 0, NULL, 0,
+	  "unknown owner" },
+	{ "unix:/run/f.sock color=blue", -1, 0, NULL, 0, "unknown option" },
+	{ "127.0.0.1:80 mode=0600", -1, 0, NULL, 0, "are for unix:PATH" },
 	/* empty unix path */
 	{ "unix:", -1, 0, NULL, 0, "empty socket path" },
 	/* empty spec */

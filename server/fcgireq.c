@@ -241,6 +241,8 @@ fcgireq_start(struct fcgireq *req, struct conn *c, int reused,
 	req->replay_len = replay_len;
 	req->replay_off = 0;
 	fcgireq_set_state(req, FCGIREQ_BODY);
+	log_debug("%s[%d]: request %u on %s", req->app->name, (int)req->pid,
+	    req->reqid, reused ? "the kept connection" : "a new connection");
 	conn_app_attach(c, &fcgireq_conn_ops, req);
 	fcgi_begin_request_encode(begin, FCGI_RESPONDER, FCGI_KEEP_CONN);
 	if (fcgireq_params(req, c, &b) == -1 ||

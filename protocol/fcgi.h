@@ -115,7 +115,8 @@
 /*
  * PARAMS ferryd adds for a worker that announced FERRY_EXTENSIONS: the
  * extensions it offers for this request (same syntax as the GET_VALUES
- * answer), and, when STDIN carries the request body still in the chunked
+ * answer; "window" when it keeps this request's STDIN within the
+ * worker's window), and, when STDIN carries the request body still in the chunked
  * coding (raw, as the client sent it, so that a hijack can hand the rest
  * over exactly), FERRY_STDIN_CHUNKED=1; no CONTENT_LENGTH is sent then.
  */

@@ -11,6 +11,8 @@
  *               detach of a struct conn, the spares, close, reap, stop
  *   connout.c   the output queue: respond.c's sink, flush, the write
  *               watcher, the server's own responses
+ *   connwatch.c the blind watch: a FIN or reset seen while c does not
+ *               read (its input buffer is full)
  *   connapp.c   the apps' side (conn.h's "For apps" calls): attach and
  *               release, the request body, the app's output, hijack
  */
@@ -68,6 +70,8 @@ struct conn_set {
 	unsigned int		 nspare;	/* at most CONN_SPARE_MAX */
 	unsigned long		 nhijacked;	/* connections handed to apps */
 	ev_prepare		 reaper;	/* data: the master */
+	int			 watch_fd;	/* connwatch.c's epoll set */
+	ev_io			 watch;		/* on watch_fd; data: the master */
 };
 
 /* The request in progress; zeroed between requests. */
@@ -114,6 +118,7 @@ struct conn {
 	char			*in;		/* input buffer */
 	size_t			 in_len, in_off, in_cap;
 	int			 rd_eof;	/* client half-closed */
+	int			 watched;	/* in the blind watch (connwatch.c) */
 
 	char			*out;		/* output queue */
 	size_t			 out_len, out_off, out_cap;
@@ -161,6 +166,9 @@ void	conn_access_log(struct conn *c, int status);
    status 499, as nginx logs it (the bytes sent, the time until it left),
    then the connection closes with reason. */
 void	conn_gone(struct conn *c, const char *reason);
+/* The client closed its sending side (c->rd_eof): gone, or a half-close
+   that waits for its answers, by the state and the body's framing. */
+void	conn_eof(struct conn *c);
 /* Frees and zeroes c's request (keeping its field array). */
 void	conn_request_reset(struct conn *c);
 /* The response went out: log it, then linger, drain, the next request,
@@ -177,6 +185,15 @@ struct conn *conn_attach(struct conn_sock *sk);
 /* c has nothing to do: its connection goes on idle with its struct
    conn_sock alone, and c is retired (state CONN_CLOSED). */
 void	conn_detach(struct conn *c);
+
+/* connwatch.c: the blind watch. */
+
+/* Opens the watch's epoll set (m->conns exists); -1 on error, logged. */
+int	conn_watch_init(struct master *m);
+void	conn_watch_fini(struct master *m);
+/* Puts c's socket in the watch (on) or takes it out; c->fd must be open.
+   Out before the fd closes or is handed over (conn_set_state does it). */
+void	conn_watch_set(struct conn *c, int on);
 
 /* connout.c: the output queue. */
 

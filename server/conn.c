@@ -30,7 +30,6 @@
 #include "server/master-t.h"
 #include "server/util.h"
 
-static void	conn_eof(struct conn *);
 static void	conn_advance(struct conn *);
 static void	conn_request_start(struct conn *, size_t);
 static void	conn_route(struct conn *);
@@ -71,6 +70,8 @@ conn_set_state(struct conn *c, enum conn_state s)
 		return;
 	log_debug("conn %d: %s -> %s", c->fd, conn_state_name(c->state),
 	    conn_state_name(s));
+	if (s == CONN_CLOSED || s == CONN_HIJACK)
+		conn_watch_set(c, 0);	/* before the fd closes or goes */
 	if (c->state != CONN_CLOSED)
 		cs->nstate[c->state]--;
 	if (s != CONN_CLOSED)
@@ -213,6 +214,9 @@ conn_read_update(struct conn *c)
 		ev_io_start(c->m->loop, &c->sock->rio);
 	else if (!want && ev_is_active(&c->sock->rio))
 		ev_io_stop(c->m->loop, &c->sock->rio);
+	/* Not reading with the client still sending: a FIN or reset is
+	   seen by the blind watch. */
+	conn_watch_set(c, !want && !c->rd_eof && c->state != CONN_HIJACK);
 }
 
 void
@@ -309,7 +313,7 @@ conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 }
 
 /* The client closed its sending side. */
-static void
+void
 conn_eof(struct conn *c)
 {
 	switch (c->state) {

@@ -50,8 +50,9 @@ conn_init(struct master *m)
 	}
 	ev_prepare_init(&cs->reaper, conn_reap);
 	cs->reaper.data = m;
+	cs->watch_fd = -1;
 	m->conns = cs;
-	return 0;
+	return conn_watch_init(m);
 }
 
 unsigned int
@@ -374,6 +375,7 @@ conn_fini(struct master *m)
 		return;
 	if (cs->dead != NULL)
 		conn_reap(m->loop, &cs->reaper, 0);
+	conn_watch_fini(m);
 	while ((sk = cs->idle) != NULL) {
 		ev_io_stop(m->loop, &sk->rio);
 		ev_timer_stop(m->loop, &sk->timer);

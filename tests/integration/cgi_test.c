@@ -799,6 +799,51 @@ START_TEST(test_fin_mid_body_gone)
 }
 END_TEST
 
+/*
+ * A 1 MiB upload to a script that reads none of it, and then the client
+ * leaves: its body fills the script's pipe and ferryd's input buffer, so
+ * ferryd no longer reads the socket, yet it sees the reset (how, by
+ * rst) or the FIN (by its Content-Length, the body cannot be complete)
+ * and stops the script (on_client_gone = terminate, the default).
+ */
+static void
+upload_then_leave(int rst)
+{
+	struct ferryd		f = { 0 };
+	struct hc		c;
+	char			p[512], file[600], req[1024];
+	size_t			sent;
+	pid_t			sh;
+
+	harness_start(&f, NULL, NULL);
+	harness_path(p, sizeof(p), &f, "u");
+	snprintf(req, sizeof(req), "POST /cgi-bin/sleeper.sh?%s HTTP/1.1\r\n"
+	    "Host: t\r\nContent-Length: %d\r\n\r\n", p, MiB);
+	hc_open(&c, &f);
+	hc_sendstr(&c, req);
+	snprintf(file, sizeof(file), "%s.pid", p);
+	sh = harness_read_pidfile(file, 5000);
+	sent = hc_upload_then_leave(&f, &c, NULL, MiB, rst);
+	HARNESS_ASSERT(&f, harness_wait_pid_gone(sh, 2000), "the script %d "
+	    "still runs 2 s after its client left (%s, %zu body bytes sent)",
+	    (int)sh, rst ? "reset" : "FIN", sent);
+	if (!rst)
+		hc_close(&c);
+	harness_stop_ok(&f);
+}
+
+START_TEST(test_upload_then_reset)
+{
+	upload_then_leave(1);
+}
+END_TEST
+
+START_TEST(test_upload_then_fin)
+{
+	upload_then_leave(0);
+}
+END_TEST
+
 /* body_timeout is about a client that stops sending: a script that read
    its whole body and then works longer than body_timeout is answered. */
 START_TEST(test_body_timeout_after_body)
@@ -893,6 +938,8 @@ cgi_suite(void)
 	tcase_add_test(tc, test_pipelined_request_queued);
 	tcase_add_test(tc, test_client_gone_kill);
 	tcase_add_test(tc, test_fin_mid_body_gone);
+	tcase_add_test(tc, test_upload_then_reset);
+	tcase_add_test(tc, test_upload_then_fin);
 	tcase_add_test(tc, test_body_timeout_after_body);
 	tcase_add_test(tc, test_client_gone_finish);
 	suite_add_tcase(s, tc);

@@ -565,6 +565,43 @@ hc_close(struct hc *c)
 	c->len = c->cap = 0;
 }
 
+size_t
+hc_send_until_stuck(struct hc *c, size_t len, int stall_ms)
+{
+	char		 buf[16384];
+	struct pollfd	 pfd;
+	size_t		 sent = 0;
+	ssize_t		 n;
+
+	memset(buf, 'x', sizeof(buf));
+	while (sent < len) {
+		n = send(c->fd, buf, len - sent < sizeof(buf) ? len - sent :
+		    sizeof(buf), MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0) {
+			sent += (size_t)n;
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK)
+			break;
+		pfd.fd = c->fd;
+		pfd.events = POLLOUT;
+		if (poll(&pfd, 1, stall_ms) <= 0)
+			break;
+	}
+	return sent;
+}
+
+void
+hc_reset(struct hc *c)
+{
+	struct linger	 lg = { 1, 0 };
+
+	setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	hc_close(c);
+}
+
 int
 hc_try_send(struct hc *c, const void *data, size_t len)
 {

@@ -114,6 +114,25 @@ void	hc_send_pieces(struct hc *c, const void *data, size_t len,
 	    size_t piece, int delay_ms);
 /* shutdown(SHUT_WR): the client's half-close. */
 void	hc_shutdown_write(struct hc *c);
+/* Sends up to len filler bytes ('x') until the peer stops taking them
+   for stall_ms (its buffers full); returns the bytes sent. */
+size_t	hc_send_until_stuck(struct hc *c, size_t len, int stall_ms);
+/* Sends up to len filler bytes in pieces, each only while the peer's
+   receive window has room for it and one byte more, and each acknowledged
+   before the next: every byte sent is in the peer's hands (its kernel or
+   its process), none waits in ours, so a FIN sent next is not stuck
+   behind them.  Stops when the window stays short for stall_ms; returns
+   the bytes sent. */
+size_t	hc_send_absorbed(struct hc *c, size_t len, int stall_ms);
+/* Sends head (unless NULL) and then up to body_len filler body bytes until the
+   server's buffers are full (failing the test unless they fill first),
+   and leaves: a reset (rst: the rest of the body is stuck in our own
+   buffer) or a FIN (every byte sent is in the server's hands).  Returns
+   the body bytes sent; c stays open after a FIN. */
+size_t	hc_upload_then_leave(const struct ferryd *f, struct hc *c,
+	    const char *head, size_t body_len, int rst);
+/* An abortive close: SO_LINGER 0, so the peer gets a reset, not a FIN. */
+void	hc_reset(struct hc *c);
 
 /* Reads what is available, waiting at most timeout_ms for something.
    Returns bytes added, 0 at EOF or reset, -1 on timeout. */

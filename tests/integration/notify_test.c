@@ -261,6 +261,40 @@ START_TEST(test_pipelined_then_reset_same_handler)
 }
 END_TEST
 
+/* The same behind 40 KiB of pipelined requests, more than ferryd's
+   input buffer holds: ferryd stops reading the socket, and still sees the
+   reset (Go does not, golang/go#37145). */
+START_TEST(test_pipelined_40k_then_reset)
+{
+	struct ferryd	 f;
+	struct hc	 c;
+	char		 log[512];
+	static const char next[] = "GET /n/watch?tag=b&ms=10 HTTP/1.1\r\n"
+	    "Host: t\r\n\r\n";
+	char		*many;
+	size_t		 i, n = 40 * 1024 / (sizeof(next) - 1) + 1;
+
+	notifyapp_start(&f, log, sizeof(log));
+	hc_open(&c, &f);
+	hc_sendstr(&c, "GET /n/watch?tag=a&steps=pg&ms=5000 HTTP/1.1\r\n"
+	    "Host: t\r\n\r\n");
+	notifyapp_wait(&f, log, "a start 0", 5000);
+	many = malloc(n * (sizeof(next) - 1));
+	ck_assert_ptr_nonnull(many);
+	for (i = 0; i < n; i++)
+		memcpy(many + i * (sizeof(next) - 1), next, sizeof(next) - 1);
+	hc_send(&c, many, n * (sizeof(next) - 1));
+	free(many);
+	notifyapp_wait(&f, log, "a got p", 5000);
+	harness_sleep_ms(200);
+	hc_reset(&c);
+	notifyapp_wait(&f, log, "a got g", 1000);
+	HARNESS_ASSERT(&f, notifyapp_count(log, "a timeout g") == 0,
+	    "the handler timed out waiting for GONE");
+	harness_stop_ok(&f);
+}
+END_TEST
+
 /* Pipelined requests, then FIN (shutdown(SHUT_WR), the client of Go's
    TestServerHijackGetsBackgroundByte): a half-close.  The first handler
    hears PIPELINED (maybe already at its start: the second request came
@@ -568,6 +602,7 @@ notify_suite(void)
 	tcase_add_test(tc, test_close_notifier_pipelined);
 	tcase_add_test(tc, test_pipelined_then_reset);
 	tcase_add_test(tc, test_pipelined_then_reset_same_handler);
+	tcase_add_test(tc, test_pipelined_40k_then_reset);
 	tcase_add_test(tc, test_pipelined_then_fin);
 	tcase_add_test(tc, test_gone_not_inherited_by_next_request);
 	tcase_add_test(tc, test_pipelined_not_inherited_on_connection);

@@ -1217,6 +1217,49 @@ START_TEST(test_client_gone_terminate)
 }
 END_TEST
 
+/*
+ * A 1 MiB upload to a libfcgi worker that reads none of it, then the
+ * client leaves: the body fills the worker's channel and ferryd's input
+ * buffer, so ferryd no longer reads the socket, yet it sees the reset or
+ * the FIN (by its Content-Length, the body cannot be complete) and the
+ * worker is stopped (on_client_gone = terminate).
+ */
+static void
+upload_then_leave(int rst)
+{
+	struct ferryd	f;
+	struct hc	c;
+	char		head[256];
+	size_t		sent;
+	pid_t		p1;
+
+	start_app(&f, "responder", "workers = 1\n"
+	    "on_client_gone = terminate\n");
+	p1 = get_pid(&f);
+	snprintf(head, sizeof(head), "POST /r?sleep=20000 HTTP/1.1\r\n"
+	    "Host: t\r\nContent-Length: %d\r\n\r\n", MiB);
+	hc_open(&c, &f);
+	sent = hc_upload_then_leave(&f, &c, head, MiB, rst);
+	HARNESS_ASSERT(&f, harness_wait_pid_gone(p1, 2000), "worker %d "
+	    "still runs 2 s after its client left (%s, %zu body bytes sent)",
+	    (int)p1, rst ? "reset" : "FIN", sent);
+	if (!rst)
+		hc_close(&c);
+	harness_stop_ok(&f);
+}
+
+START_TEST(test_upload_then_reset)
+{
+	upload_then_leave(1);
+}
+END_TEST
+
+START_TEST(test_upload_then_fin)
+{
+	upload_then_leave(0);
+}
+END_TEST
+
 /* on_client_gone = finish: the worker whose client left runs on, and
    serves the next request once done. */
 START_TEST(test_client_gone_finish)
@@ -1994,6 +2037,8 @@ pool_suite(void)
 	tcase_add_test(tc, test_dies_at_start);
 	tcase_add_test(tc, test_idle_scale_down);
 	tcase_add_test(tc, test_client_gone_terminate);
+	tcase_add_test(tc, test_upload_then_reset);
+	tcase_add_test(tc, test_upload_then_fin);
 	tcase_add_test(tc, test_client_gone_finish);
 	tcase_add_test(tc, test_client_gone_default);
 	tcase_add_test(tc, test_client_gone_abort);

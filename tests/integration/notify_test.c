@@ -11,8 +11,10 @@
  */
 #include "config.h"
 
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <linux/sockios.h>
 
 #include <check.h>
 #include <errno.h>
@@ -417,13 +419,20 @@ send_for(struct hc *c, size_t len, int ms)
 
 /*
  * Issue 13, part 1: a handler that neither reads nor discards its body
- * hears GONE within 1 s when its client, in the middle of a 4 MiB upload
- * (about 1 MiB of it sent, far more than the window and libferry's
- * buffer), resets (reset = 1) or half-closes: either is GONE, the body
- * being incomplete by its Content-Length (close-notify rule 2).  Without
- * the window the CLOSE_NOTIFY sat behind STDIN that libferry had no room
- * for; the master must also notice the client behind its own full input
- * buffer.
+ * hears GONE within 1 s when its client, in the middle of a 4 MiB upload,
+ * resets (reset = 1) or half-closes: either is GONE, the body being
+ * incomplete by its Content-Length (close-notify rule 2).  Without the
+ * window the CLOSE_NOTIFY sat behind STDIN that libferry had no room for;
+ * the master must also notice the client behind its own full input
+ * buffer.  A reset goes at once, so about 1 MiB of body is sent first,
+ * and the reset waits until the server has stopped taking it in (then
+ * every buffer on the way to the handler is full, without the window
+ * libferry's too).  A
+ * FIN goes only behind every byte sent before it, and nobody reads past
+ * the window, while the server's socket takes little once its reader
+ * stops (its receive buffer does not grow): so 276 KiB, the window and the
+ * master's input buffer (20 KiB by default, the head in it) and a few
+ * bytes more, all of it taken by the server's kernel before the FIN.
  */
 static void
 sit_then(int reset)
@@ -432,22 +441,39 @@ sit_then(int reset)
 	struct hc	 c;
 	struct linger	 lg = { 1, 0 };
 	char		 log[512];
-	size_t		 sent;
+	size_t		 sent, want = reset ? MiB : 276 * 1024;
+	long long	 deadline;
+	int		 unsent = -1, last;
 
 	notifyapp_start(&f, log, sizeof(log));
 	hc_open(&c, &f);
 	hc_sendstr(&c, "POST /n/sit?tag=a&ms=10000 HTTP/1.1\r\nHost: t\r\n"
 	    "Content-Length: 4194304\r\n\r\n");
 	notifyapp_wait(&f, log, "a start 0", 5000);
-	sent = send_for(&c, MiB, 1000);
-	HARNESS_ASSERT(&f, sent > STDIN_WINDOW + 65536, "only %zu bytes of "
-	    "the body went in 1 s: the test needs more than the window",
-	    sent);
+	sent = send_for(&c, want, 1000);
+	HARNESS_ASSERT(&f, sent >= 276 * 1024, "only %zu bytes of the body "
+	    "went in 1 s: the test needs more than the window", sent);
 	if (reset) {
+		/* Settled: the bytes not taken stay as they are for 200 ms. */
+		deadline = harness_now_ms() + 5000;
+		do {
+			last = unsent;
+			harness_sleep_ms(200);
+			if (ioctl(c.fd, SIOCOUTQ, &unsent) == -1)
+				unsent = -1;
+		} while (unsent != last && harness_now_ms() < deadline);
 		setsockopt(c.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 		hc_close(&c);
-	} else
+	} else {
+		deadline = harness_now_ms() + 3000;
+		while ((ioctl(c.fd, SIOCOUTQ, &unsent) == -1 || unsent > 0) &&
+		    harness_now_ms() < deadline)
+			harness_sleep_ms(10);
+		HARNESS_ASSERT(&f, unsent == 0, "the server's socket left %d "
+		    "of %zu body bytes unacknowledged: the FIN cannot pass "
+		    "them", unsent, sent);
 		hc_shutdown_write(&c);
+	}
 	notifyapp_wait(&f, log, "a got g", 1000);
 	if (!reset)
 		hc_close(&c);

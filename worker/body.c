@@ -136,6 +136,8 @@ ferry_read(struct ferry_req *req, void *buf, size_t len)
 			rc = -1;
 			break;
 		}
+		/* Chunk framing alone may have been consumed. */
+		ferry_body_ack(req, 0);
 		(void)ferry_conn_wait(c, NULL);
 	}
 	if (rc > 0)

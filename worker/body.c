@@ -136,8 +136,10 @@ ferry_read(struct ferry_req *req, void *buf, size_t len)
 			rc = -1;
 			break;
 		}
-		/* Chunk framing alone may have been consumed. */
-		ferry_body_ack(req, 0);
+		/* Chunk framing alone may have been consumed.  An
+		   acknowledgement released mu: look again first. */
+		if (ferry_body_ack(req, 0))
+			continue;
 		(void)ferry_conn_wait(c, NULL);
 	}
 	if (rc > 0)
@@ -179,12 +181,13 @@ ferry_body_discard(struct ferry_req *req)
  * sender sends itself when it is due by then (nobody else may consume
  * again: a server waiting for the window would wait forever).
  */
-void
+int
 ferry_body_ack(struct ferry_req *req, int all)
 {
 	struct ferry_conn	*c = req->conn;
 	uint8_t			 rec[FERRY_WINDOW_LEN];
 	size_t			 n;
+	int			 sent = 0;
 
 	while (req->window && !req->wsending && !req->stdin_ended &&
 	    req->state != FERRY_REQ_ENDED && !c->dead && !c->closing &&
@@ -199,5 +202,7 @@ ferry_body_ack(struct ferry_req *req, int all)
 		pthread_mutex_lock(&c->mu);
 		req->wsending = 0;
 		pthread_cond_broadcast(&c->cv);
+		sent = 1;
 	}
+	return sent;
 }

@@ -275,9 +275,9 @@ int		 ferry_casecmp(const char *a, const char *b);
 void		 ferry_body_discard(struct ferry_req *req);
 /* Acknowledges what req's app consumed with FERRY_WINDOW records, when
    the server keeps a window and it is FERRY_WINDOW_STEP or more (all:
-   anything), until STDIN ended or the request is ENDED.  mu held,
-   released while sending. */
-void		 ferry_body_ack(struct ferry_req *req, int all);
+   anything), until STDIN ended or the request is ENDED.  mu held;
+   returns 1 when it was released meanwhile (to send), else 0. */
+int		 ferry_body_ack(struct ferry_req *req, int all);
 
 /* notify.c */
 

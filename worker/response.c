@@ -32,6 +32,7 @@ static int	ferry_req_send(struct ferry_req *req, const void *extra,
 static size_t	ferry_status_line(char *out, size_t cap, int status);
 static void	ferry_req_failed(struct ferry_req *req);
 static int	ferry_req_writable(struct ferry_req *req, int look);
+static void	ferry_end_state(struct ferry_req *req);
 static int	ferry_head_open(struct ferry_req *req);
 
 /* 0 while the response head may still change, else -1 with errno: EPERM
@@ -284,15 +285,6 @@ ferry_flush(struct ferry_req *req)
 	return rc;
 }
 
-/*
- * Ends the response.  Before END_REQUEST it skips what is left of the body
- * (up to FERRY_DRAIN_MAX bytes or FERRY_DRAIN_MS), so that the connection
- * is clean for the next request: a server such as ferryd keeps a
- * connection only when the worker consumed all it was sent.  When the
- * body did not end in time, the connection closes after this request.
- * In the common case the body has ended already, and the last STDOUT, the
- * empty STDOUT and END_REQUEST leave in one sendmsg.
- */
 /* END_REQUEST is decided: nothing more is acknowledged, and one
    acknowledgement being sent goes out before it.  mu held. */
 static void
@@ -303,6 +295,15 @@ ferry_end_state(struct ferry_req *req)
 		pthread_cond_wait(&req->conn->cv, &req->conn->mu);
 }
 
+/*
+ * Ends the response.  Before END_REQUEST it skips what is left of the body
+ * (up to FERRY_DRAIN_MAX bytes or FERRY_DRAIN_MS), so that the connection
+ * is clean for the next request: a server such as ferryd keeps a
+ * connection only when the worker consumed all it was sent.  When the
+ * body did not end in time, the connection closes after this request.
+ * In the common case the body has ended already, and the last STDOUT, the
+ * empty STDOUT and END_REQUEST leave in one sendmsg.
+ */
 int
 ferry_end(struct ferry_req *req)
 {

@@ -374,3 +374,42 @@ fcgi_retire_decode(const uint8_t *in, size_t len, uint8_t *reason,
 	*grace_ms = fcgi_get32(in + 1);
 	return 0;
 }
+
+void
+fcgi_window_encode(uint8_t out[FERRY_WINDOW_LEN], uint16_t id, uint32_t count)
+{
+	uint8_t	pad;
+
+	pad = fcgi_record_header(out, FERRY_WINDOW, id, 4);
+	fcgi_put32(out + FCGI_HEADER_LEN, count);
+	memcpy(out + FCGI_HEADER_LEN + 4, FCGI_PAD, pad);
+}
+
+int
+fcgi_window_decode(const uint8_t *in, size_t len, uint32_t *count)
+{
+	uint32_t	v;
+
+	if (len != 4 || (v = fcgi_get32(in)) == 0)
+		return -1;
+	*count = v;
+	return 0;
+}
+
+uint32_t
+fcgi_window_parse(const char *v, size_t len)
+{
+	uint32_t	n = 0;
+	size_t		i;
+
+	if (len == 0)
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return 0;
+		n = n * 10 + (uint32_t)(v[i] - '0');
+		if (n > FERRY_STDIN_WINDOW_MAX)
+			return 0;
+	}
+	return n;
+}

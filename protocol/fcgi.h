@@ -50,6 +50,10 @@
  *   +----+----+----+----+----+----+----+----+--------+---------------+-------------+
  *   | 1  | 69 | 0  | 0  | 0  | 5  | 3  | 0  | reason | grace ms (4)  | 0 (3 bytes) |
  *   +----+----+----+----+----+----+----+----+--------+---------------+-------------+
+ *   WINDOW (16 bytes, as fcgi_window_encode() writes it):
+ *   +----+----+---------+---------+----+----+----+----+-------------------+----+----+----+----+
+ *   | 1  | 68 | request id (2)    | 0  | 4  | 4  | 0  | consumed (4)      | 0  | 0  | 0  | 0  |
+ *   +----+----+---------+---------+----+----+----+----+-------------------+----+----+----+----+
  */
 #ifndef FERRY_PROTOCOL_FCGI_H
 #define FERRY_PROTOCOL_FCGI_H
@@ -83,12 +87,32 @@
  *                       was handed a socket (libferry speaks it since
  *                       hijack_grace came; an older one answers
  *                       FCGI_UNKNOWN_TYPE).
+ *  FERRY_WINDOW         worker -> master  content: 4 bytes, big-endian,
+ *                       the STDIN content bytes the app consumed (read,
+ *                       discarded or drained) since the last WINDOW of
+ *                       the request; never 0, never after END_REQUEST
+ *
+ * Flow control of STDIN (the "window" extension).  A worker that can hold
+ * a fixed number of STDIN content bytes per request ahead of its app
+ * announces FERRY_EXT_WINDOW in FERRY_EXTENSIONS and that number as
+ * FERRY_STDIN_WINDOW (decimal, 1..FERRY_STDIN_WINDOW_MAX) in the same
+ * GET_VALUES_RESULT.  When the master offers "window" in a request's
+ * FERRY_EXTENSIONS param, it keeps, for that request, the STDIN content
+ * bytes it sent minus those the worker acknowledged with WINDOW records
+ * at or below the window, and sends more as acknowledgements come (as
+ * HTTP/2's WINDOW_UPDATE).  So the worker never has to stop reading
+ * records for want of room, and a CLOSE_NOTIFY behind the body reaches it
+ * at once.  Acknowledgements are batched (libferry sends one per quarter
+ * window consumed); an empty STDIN record, padding and headers are not
+ * counted.  A worker without the extension gets STDIN unbounded, as any
+ * FastCGI app.
  */
 #define FERRY_CLOSE_NOTIFY	64
 #define FERRY_HIJACK		65
 #define FERRY_HIJACKED		66
 #define FERRY_HIJACK_REFUSED	67
 #define FERRY_RETIRE		69
+#define FERRY_WINDOW		68
 
 #define FERRY_REASON_GONE	1	/* the client went away */
 #define FERRY_REASON_PIPELINED	2	/* the client sent the next request */
@@ -112,7 +136,8 @@
 /*
  * PARAMS ferryd adds for a worker that announced FERRY_EXTENSIONS: the
  * extensions it offers for this request (same syntax as the GET_VALUES
- * answer), and, when STDIN carries the request body still in the chunked
+ * answer; "window" when it keeps this request's STDIN within the
+ * worker's window), and, when STDIN carries the request body still in the chunked
  * coding (raw, as the client sent it, so that a hijack can hand the rest
  * over exactly), FERRY_STDIN_CHUNKED=1; no CONTENT_LENGTH is sent then.
  */
@@ -124,6 +149,8 @@
 /* The whole RETIRE record: header, 5 bytes content, 3 bytes padding. */
 #define FERRY_RETIRE_LEN	16
 #define FERRY_RETIRE_CONTENT	5
+/* The whole WINDOW record: header, 4 bytes count, 4 bytes padding. */
+#define FERRY_WINDOW_LEN	16
 
 /* The largest record: header, FCGI_MAX_LENGTH content, 255 padding. */
 #define FCGI_RECORD_MAX_LEN	(FCGI_HEADER_LEN + FCGI_MAX_LENGTH + 255)
@@ -135,6 +162,10 @@
 #define FERRY_EXTENSIONS	"FERRY_EXTENSIONS"
 #define FERRY_EXT_CLOSE_NOTIFY	"close-notify"
 #define FERRY_EXT_HIJACK	"hijack"
+#define FERRY_EXT_WINDOW	"window"
+/* GET_VALUES name: the STDIN window a "window" worker grants per request. */
+#define FERRY_STDIN_WINDOW	"FERRY_STDIN_WINDOW"
+#define FERRY_STDIN_WINDOW_MAX	(64U * 1024 * 1024)
 
 struct fcgi_header {
 	uint8_t		version;
@@ -258,5 +289,16 @@ void	fcgi_retire_encode(uint8_t out[FERRY_RETIRE_LEN], uint8_t reason,
    FERRY_RETIRE_CONTENT.  Neither field is checked. */
 int	fcgi_retire_decode(const uint8_t *in, size_t len, uint8_t *reason,
 	    uint32_t *grace_ms);
+/* Writes a whole WINDOW record (layout above) for request ID
+   acknowledging count bytes. */
+void	fcgi_window_encode(uint8_t out[FERRY_WINDOW_LEN], uint16_t id,
+	    uint32_t count);
+/* Decodes a WINDOW content: returns 0, or -1 when len is not 4 or the
+   count is 0. */
+int	fcgi_window_decode(const uint8_t *in, size_t len, uint32_t *count);
+/* Parses a FERRY_STDIN_WINDOW value v[0..len): decimal digits only, no
+   sign, no spaces, 1..FERRY_STDIN_WINDOW_MAX.  Returns the window, or 0
+   when the value is not one. */
+uint32_t fcgi_window_parse(const char *v, size_t len);
 
 #endif

@@ -20,6 +20,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -42,6 +43,8 @@ static void	fcgireq_set_state(struct fcgireq *, enum fcgireq_state);
 static void	fcgireq_pump(struct fcgireq *);
 static int	fcgireq_stdin_ready(struct fcgireq *, struct conn *);
 static void	fcgireq_stdin_queue(struct fcgireq *, struct conn *);
+static size_t	fcgireq_window_room(struct fcgireq *);
+static void	fcgireq_window(struct fcgireq *, const uint8_t *, size_t);
 static void	fcgireq_body_copy(struct fcgireq *, const char *, size_t);
 static void	fcgireq_end_request(struct fcgireq *, uint8_t);
 static void	fcgireq_notify(struct fcgireq *, uint8_t);
@@ -96,6 +99,27 @@ fcgireq_init(struct fcgireq *req, struct wchan *ch, const struct conf_app *app,
 	req->ops = ops;
 	req->arg = arg;
 	req->state = FCGIREQ_IDLE;
+}
+
+void
+fcgireq_values(struct fcgireq *req, const uint8_t *body, size_t len)
+{
+	const char	*v;
+	size_t		 vlen;
+	uint32_t	 window;
+
+	if (fcgi_get_values_find(body, len, FERRY_EXTENSIONS, &v, &vlen) != 1 ||
+	    !fcgi_list_has(v, vlen, FERRY_EXT_WINDOW) ||
+	    fcgi_get_values_find(body, len, FERRY_STDIN_WINDOW, &v, &vlen) != 1)
+		return;
+	if ((window = fcgi_window_parse(v, vlen)) == 0) {
+		log_warnx("%s[%d]: %s \"%.*s\" is not a window: STDIN goes "
+		    "unbounded", req->app->name, (int)req->pid,
+		    FERRY_STDIN_WINDOW, (int)vlen, v);
+		return;
+	}
+	req->extensions |= FCGIREQ_EXT_WINDOW;
+	req->window = window;
 }
 
 int
@@ -171,7 +195,7 @@ fcgireq_params(struct fcgireq *req, struct conn *c, struct fcgireq_buf *b)
 {
 	struct cgienv_info	 info;
 	struct conf_app		*app = conn_app_conf(c);
-	const char		*ext = NULL;
+	char			 ext[64];
 
 	conn_cgienv_info(c, &info);
 	if (cgienv_build(conn_request(c), &info, fcgireq_buf_add, b) == -1)
@@ -179,14 +203,13 @@ fcgireq_params(struct fcgireq *req, struct conn *c, struct fcgireq_buf *b)
 	if (app->root != NULL &&
 	    fcgireq_buf_add(b, "REDIRECT_STATUS", 15, "200", 3) == -1)
 		return -1;
-	if (req->extensions & FCGIREQ_EXT_HIJACK)
-		ext = req->extensions & FCGIREQ_EXT_CLOSE_NOTIFY ?
-		    FERRY_EXT_CLOSE_NOTIFY "," FERRY_EXT_HIJACK :
-		    FERRY_EXT_HIJACK;
-	else if (req->extensions & FCGIREQ_EXT_CLOSE_NOTIFY)
-		ext = FERRY_EXT_CLOSE_NOTIFY;
-	if (ext != NULL && fcgireq_buf_add(b, FERRY_PARAM_EXTENSIONS,
-	    strlen(FERRY_PARAM_EXTENSIONS), ext, strlen(ext)) == -1)
+	snprintf(ext, sizeof(ext), "%s%s%s",
+	    req->extensions & FCGIREQ_EXT_CLOSE_NOTIFY ?
+	    "," FERRY_EXT_CLOSE_NOTIFY : "",
+	    req->extensions & FCGIREQ_EXT_HIJACK ? "," FERRY_EXT_HIJACK : "",
+	    req->extensions & FCGIREQ_EXT_WINDOW ? "," FERRY_EXT_WINDOW : "");
+	if (ext[0] != '\0' && fcgireq_buf_add(b, FERRY_PARAM_EXTENSIONS,
+	    strlen(FERRY_PARAM_EXTENSIONS), ext + 1, strlen(ext + 1)) == -1)
 		return -1;
 	if (conn_body_raw_chunked(c) && fcgireq_buf_add(b, FERRY_PARAM_CHUNKED,
 	    strlen(FERRY_PARAM_CHUNKED), "1", 1) == -1)
@@ -208,6 +231,8 @@ fcgireq_start(struct fcgireq *req, struct conn *c, int reused,
 	req->stdin_body = 0;
 	req->stdout_done = 0;
 	req->notify_tail = 0;
+	req->unacked = 0;
+	req->window_full = 0;
 	req->spill_eof = 0;
 	req->gone_at = 0;
 	req->gone_told = 0;
@@ -218,6 +243,8 @@ fcgireq_start(struct fcgireq *req, struct conn *c, int reused,
 	req->replay_len = replay_len;
 	req->replay_off = 0;
 	fcgireq_set_state(req, FCGIREQ_BODY);
+	log_debug("%s[%d]: request %u on %s", req->app->name, (int)req->pid,
+	    req->reqid, reused ? "the kept connection" : "a new connection");
 	conn_app_attach(c, &fcgireq_conn_ops, req);
 	fcgi_begin_request_encode(begin, FCGI_RESPONDER, FCGI_KEEP_CONN);
 	if (fcgireq_params(req, c, &b) == -1 ||
@@ -269,11 +296,51 @@ fcgireq_stdin_ready(struct fcgireq *req, struct conn *c)
 	size_t		 len;
 
 	if (req->replay_off < req->replay_len)
-		return 1;
+		return fcgireq_window_room(req) > 0;
 	if (conn_body_fd(c) != -1)
-		return !req->spill_eof;
+		return !req->spill_eof && fcgireq_window_room(req) > 0;
 	conn_body_peek(c, &p, &len);
-	return len > 0 || conn_body_complete(c);
+	return len > 0 ? fcgireq_window_room(req) > 0 : conn_body_complete(c);
+}
+
+/* STDIN content bytes the worker's window takes now (SIZE_MAX: no
+   window); a full window is logged once per stall. */
+static size_t
+fcgireq_window_room(struct fcgireq *req)
+{
+	if (!(req->extensions & FCGIREQ_EXT_WINDOW))
+		return SIZE_MAX;
+	if (req->unacked < req->window) {
+		req->window_full = 0;
+		return req->window - req->unacked;
+	}
+	if (!req->window_full)
+		log_debug("%s[%d]: request %u: STDIN window full (%zu of %u "
+		    "bytes unacknowledged)", req->app->name, (int)req->pid,
+		    req->reqid, req->unacked, req->window);
+	req->window_full = 1;
+	return 0;
+}
+
+/* A FERRY_WINDOW record: the worker consumed that much; more may go. */
+static void
+fcgireq_window(struct fcgireq *req, const uint8_t *content, size_t len)
+{
+	uint32_t	 count;
+
+	if (!(req->extensions & FCGIREQ_EXT_WINDOW))
+		return;
+	if (fcgi_window_decode(content, len, &count) == -1 ||
+	    count > req->unacked) {
+		/* Its own accounting is off: trust the window no more than
+		   it, and let what it acknowledged so far stand. */
+		log_warnx("%s[%d]: request %u: bad FERRY_WINDOW (%zu bytes "
+		    "unacknowledged)", req->app->name, (int)req->pid,
+		    req->reqid, req->unacked);
+		return;
+	}
+	req->unacked -= count;
+	fcgireq_pump(req);
 }
 
 /* Queues STDIN records up to WCHAN_OUT_HIGH, and the stream's end
@@ -286,26 +353,32 @@ fcgireq_stdin_queue(struct fcgireq *req, struct conn *c)
 	ssize_t		 n;
 	char		*buf = conn_master(c)->scratch;
 	int		 spilled;
+	size_t		 room;
 
 	spilled = conn_body_fd(c) != -1;
 	/* What a failed try consumed already comes first. */
 	while (req->replay_off < req->replay_len &&
-	    wchan_pending(req->ch) < WCHAN_OUT_HIGH) {
-		len = fcgi_stream_chunk(req->replay_len - req->replay_off);
+	    wchan_pending(req->ch) < WCHAN_OUT_HIGH &&
+	    (room = fcgireq_window_room(req)) > 0) {
+		len = req->replay_len - req->replay_off;
+		len = fcgi_stream_chunk(len < room ? len : room);
 		if (wchan_stream(req->ch, FCGI_STDIN, req->reqid,
 		    req->replay + req->replay_off, len) == -1)
 			return;
 		req->stdin_body = 1;
+		req->unacked += len;
 		req->replay_off += len;
 	}
 	if (req->replay_off < req->replay_len)
 		return;
 	while (wchan_pending(req->ch) < WCHAN_OUT_HIGH) {
+		room = fcgireq_window_room(req);
 		if (spilled) {
 			/* A chunked body that was spilled to a file. */
-			if (req->spill_eof)
+			if (req->spill_eof || room == 0)
 				break;
-			n = read(conn_body_fd(c), buf, FCGI_MAX_LENGTH);
+			n = read(conn_body_fd(c), buf, room < FCGI_MAX_LENGTH ?
+			    room : FCGI_MAX_LENGTH);
 			if (n == -1 && errno == EINTR)
 				continue;
 			if (n <= 0) {
@@ -319,14 +392,17 @@ fcgireq_stdin_queue(struct fcgireq *req, struct conn *c)
 			len = (size_t)n;
 		} else {
 			conn_body_peek(c, &p, &len);
-			if (len == 0)
+			if (len == 0 || room == 0)
 				break;
+			if (len > room)
+				len = room;
 			if (len > FCGI_MAX_LENGTH)
 				len = fcgi_stream_chunk(len);
 		}
 		if (wchan_stream(req->ch, FCGI_STDIN, req->reqid, p, len) == -1)
 			return;
 		req->stdin_body = 1;
+		req->unacked += len;
 		fcgireq_body_copy(req, p, len);
 		if (!spilled)
 			conn_body_consume(c, len);
@@ -430,6 +506,9 @@ fcgireq_record(struct fcgireq *req, uint8_t type, uint16_t id,
 		if (len > 0)
 			req->ops->errout(req->arg, (const char *)content, len);
 		return;
+	case FERRY_WINDOW:
+		fcgireq_window(req, content, len);
+		return;
 	case FCGI_END_REQUEST:
 		if (fcgi_end_request_decode(content, len, &app_status,
 		    &pstatus) == -1)
@@ -506,6 +585,7 @@ fcgireq_detach(void *arg, const char *why)
 {
 	struct fcgireq	*req = arg;
 	struct conn	*c = req->c;
+	size_t		 n;
 
 	if (c == NULL)
 		return;
@@ -520,10 +600,19 @@ fcgireq_detach(void *arg, const char *why)
 	}
 	req->gone_at = ev_now(req->ch->loop);
 	wchan_pause(req->ch, 0);	/* its output is discarded now */
-	if (req->state == FCGIREQ_BODY) {
-		/* End the body early, so that a reader sees its end. */
-		fcgireq_set_state(req, FCGIREQ_WAIT);
-		wchan_record(req->ch, FCGI_STDIN, req->reqid, NULL, 0);
+	if (req->state == FCGIREQ_BODY || req->state == FCGIREQ_WAIT) {
+		/* Nobody wants the body now: what of it still waits in the
+		   queue goes, so that the end of STDIN and the news below
+		   reach the worker at once; the end comes early, so that a
+		   reader sees it. */
+		if ((n = wchan_drop(req->ch, FCGI_STDIN, req->reqid)) > 0)
+			log_debug("%s[%d]: request %u: %zu bytes of queued "
+			    "STDIN dropped", req->app->name, (int)req->pid,
+			    req->reqid, n);
+		if (req->state == FCGIREQ_BODY) {
+			fcgireq_set_state(req, FCGIREQ_WAIT);
+			wchan_record(req->ch, FCGI_STDIN, req->reqid, NULL, 0);
+		}
 		wchan_send(req->ch);
 	}
 	fcgireq_body_drop(req);

@@ -23,6 +23,7 @@
 
 #define FCGIREQ_EXT_CLOSE_NOTIFY 0x01	/* FERRY_EXTENSIONS words */
 #define FCGIREQ_EXT_HIJACK	0x02
+#define FCGIREQ_EXT_WINDOW	0x04	/* "window" with a FERRY_STDIN_WINDOW */
 #define FCGIREQ_RETRIES		2	/* tries again of a request that a
 					   worker dropped unread */
 #define FCGIREQ_REPLAY_MAX	(64 * 1024)	/* larger bodies: no retry */
@@ -82,6 +83,8 @@ struct fcgireq {
 	int			 extensions;	/* FCGIREQ_EXT_* the worker
 						   announced (set by the
 						   owner) */
+	uint32_t		 window;	/* its FERRY_STDIN_WINDOW, with
+						   FCGIREQ_EXT_WINDOW */
 
 	enum fcgireq_state	 state;
 	enum fcgireq_state	 before_hijack;	/* BODY or WAIT */
@@ -97,6 +100,10 @@ struct fcgireq {
 	size_t			 notify_tail;	/* CLOSE_NOTIFY bytes queued
 						   after the end of STDIN */
 	int			 gone_told;	/* GONE sent at a half-close */
+	size_t			 unacked;	/* STDIN content bytes queued
+						   and not acknowledged by a
+						   FERRY_WINDOW: <= window */
+	int			 window_full;	/* said so in the log */
 	ev_tstamp		 gone_at;	/* client left; 0: not (the
 						   owner resets it once it
 						   counted the time) */
@@ -127,6 +134,10 @@ void	fcgireq_init(struct fcgireq *req, struct wchan *ch,
    not be queued: c was answered 500 and the channel closed. */
 int	fcgireq_start(struct fcgireq *req, struct conn *c, int reused,
 	    unsigned int retries, char *replay, size_t replay_len);
+/* Reads the "window" extension and its FERRY_STDIN_WINDOW from the
+   worker's GET_VALUES_RESULT body[0..len) into req's extensions and
+   window; anything else there is the owner's. */
+void	fcgireq_values(struct fcgireq *req, const uint8_t *body, size_t len);
 /* 1 while a request runs (from fcgireq_start to its end). */
 int	fcgireq_running(const struct fcgireq *req);
 

@@ -85,7 +85,7 @@ wchan_connect(struct wchan *ch, const char *path)
 	ch->paused = 0;
 	ch->wfailed = 0;
 	ch->in_len = 0;
-	ch->out_off = ch->out_len = 0;
+	ch->out_off = ch->out_len = ch->out_next = 0;
 	ev_io_set(&ch->rio, fd, EV_READ);
 	ev_io_set(&ch->wio, fd, EV_WRITE);
 	ev_io_start(ch->loop, &ch->rio);
@@ -110,7 +110,7 @@ wchan_close(struct wchan *ch)
 	ch->parsing = 0;
 	ch->wfailed = 0;
 	ch->in_len = 0;
-	ch->out_off = ch->out_len = 0;
+	ch->out_off = ch->out_len = ch->out_next = 0;
 }
 
 void
@@ -143,13 +143,14 @@ wchan_reserve(struct wchan *ch, size_t n)
 	uint8_t	*p;
 
 	if (ch->out_off == ch->out_len)
-		ch->out_off = ch->out_len = 0;
+		ch->out_off = ch->out_len = ch->out_next = 0;
 	if (ch->out_len + n <= ch->out_cap)
 		return 0;
 	if (ch->out_off > 0) {
 		memmove(ch->out, ch->out + ch->out_off,
 		    ch->out_len - ch->out_off);
 		ch->out_len -= ch->out_off;
+		ch->out_next -= ch->out_off;
 		if (ch->pass_fd != -1)
 			ch->pass_at -= ch->out_off;
 		ch->out_off = 0;
@@ -164,6 +165,50 @@ wchan_reserve(struct wchan *ch, size_t n)
 	ch->out = p;
 	ch->out_cap = cap;
 	return 0;
+}
+
+/* The size of the whole record (header, content, padding) at p. */
+static size_t
+wchan_rec_size(const uint8_t *p)
+{
+	struct fcgi_header	h;
+
+	(void)fcgi_header_decode(p, &h);
+	return FCGI_HEADER_LEN + h.content_length + h.padding_length;
+}
+
+/*
+ * The queue from out_next on is whole records, none of them started, so
+ * a record can be cut out of it; the one that out_off is inside is
+ * finished first, whatever it is (the worker would lose its framing).
+ */
+size_t
+wchan_drop(struct wchan *ch, uint8_t type, uint16_t id)
+{
+	struct fcgi_header	 h;
+	size_t			 off = ch->out_next, size, dropped = 0;
+
+	while (off < ch->out_len) {
+		(void)fcgi_header_decode(ch->out + off, &h);
+		size = FCGI_HEADER_LEN + h.content_length + h.padding_length;
+		if (h.type != type || h.request_id != id ||
+		    h.content_length == 0 || (ch->pass_fd != -1
+		    && ch->pass_at >= off && ch->pass_at < off + size)) {
+			off += size;
+			continue;
+		}
+		memmove(ch->out + off, ch->out + off + size,
+		    ch->out_len - off - size);
+		ch->out_len -= size;
+		if (ch->pass_fd != -1 && ch->pass_at > off)
+			ch->pass_at -= size;
+		dropped += h.content_length;
+	}
+	if (ch->out_off == ch->out_len) {
+		ch->out_off = ch->out_len = ch->out_next = 0;
+		ev_io_stop(ch->loop, &ch->wio);
+	}
+	return dropped;
 }
 
 /* Appends one record without writing it. */
@@ -277,7 +322,7 @@ wchan_flush(struct wchan *ch)
 			if (errno == EAGAIN)
 				break;
 			ch->wfailed = 1;
-			ch->out_off = ch->out_len = 0;
+			ch->out_off = ch->out_len = ch->out_next = 0;
 			if (ch->pass_fd != -1) {
 				close(ch->pass_fd);
 				ch->pass_fd = -1;
@@ -286,13 +331,15 @@ wchan_flush(struct wchan *ch)
 			return;
 		}
 		ch->out_off += (size_t)n;
+		while (ch->out_next < ch->out_off)
+			ch->out_next += wchan_rec_size(ch->out + ch->out_next);
 	}
 	if (ch->out_off < ch->out_len) {
 		if (!ev_is_active(&ch->wio))
 			ev_io_start(ch->loop, &ch->wio);
 		return;
 	}
-	ch->out_off = ch->out_len = 0;
+	ch->out_off = ch->out_len = ch->out_next = 0;
 	ev_io_stop(ch->loop, &ch->wio);
 }
 

@@ -50,6 +50,8 @@ struct wchan {
 	size_t			 in_len, in_cap;
 	uint8_t			*out;
 	size_t			 out_off, out_len, out_cap;
+	size_t			 out_next;	/* the first record not started:
+						   out_off <= out_next <= out_len */
 };
 
 /* Sets up a closed channel reporting to ops with arg. */
@@ -83,6 +85,11 @@ int	wchan_record_fd(struct wchan *ch, uint8_t type, uint16_t id,
 void	wchan_send(struct wchan *ch);
 /* Bytes queued and not written yet. */
 size_t	wchan_pending(const struct wchan *ch);
+/* Drops the queued records of type TYPE for request ID that carry
+   content and were not started (a record partly written is finished; an
+   empty one, a stream's end, and one carrying an fd are kept).  Returns
+   the content bytes dropped. */
+size_t	wchan_drop(struct wchan *ch, uint8_t type, uint16_t id);
 
 /* Stops (1) or resumes (0) handing over records; a resume continues
    with the records already buffered, from the loop. */

@@ -136,7 +136,8 @@ static int
 worker_values_ask(struct worker *w)
 {
 	static const char *const names[] = {
-		FCGI_MAX_CONNS, FCGI_MPXS_CONNS, FERRY_EXTENSIONS
+		FCGI_MAX_CONNS, FCGI_MPXS_CONNS, FERRY_EXTENSIONS,
+		FERRY_STDIN_WINDOW
 	};
 	uint8_t	 body[128];
 	size_t	 len = 0, i, n;
@@ -321,6 +322,7 @@ worker_values(struct worker *w, const uint8_t *body, size_t len)
 		if (fcgi_list_has(v, vlen, FERRY_EXT_HIJACK))
 			w->req.extensions |= FCGIREQ_EXT_HIJACK;
 	}
+	fcgireq_values(&w->req, body, len);
 	w->app->extensions |= w->req.extensions;
 	if (fcgi_get_values_find(body, len, FCGI_MPXS_CONNS, &v, &vlen) == 1)
 		log_debug("%s[%d]: %s=%.*s", w->app->conf->name, (int)w->pid,

@@ -40,6 +40,7 @@ ferry_body_span(struct ferry_req *req, const uint8_t **p)
 static void
 ferry_body_drop(struct ferry_req *req, size_t k)
 {
+	req->unacked += k;
 	if (req->in_len > 0) {
 		req->in_head = (req->in_head + k) % FERRY_STDIN_MAX;
 		req->in_len -= k;
@@ -135,8 +136,14 @@ ferry_read(struct ferry_req *req, void *buf, size_t len)
 			rc = -1;
 			break;
 		}
+		/* Chunk framing alone may have been consumed.  An
+		   acknowledgement released mu: look again first. */
+		if (ferry_body_ack(req, 0))
+			continue;
 		(void)ferry_conn_wait(c, NULL);
 	}
+	if (rc > 0)
+		ferry_body_ack(req, 0);
 	pthread_mutex_unlock(&c->mu);
 	return rc;
 }
@@ -147,10 +154,55 @@ ferry_discard(struct ferry_req *req)
 	struct ferry_conn	*c = req->conn;
 
 	pthread_mutex_lock(&c->mu);
-	req->discard = 1;
-	req->in_len = 0;
-	req->hjoff = req->hjlen = 0;
-	pthread_cond_broadcast(&c->cv);
+	ferry_body_discard(req);
+	ferry_body_ack(req, 0);
 	pthread_mutex_unlock(&c->mu);
 	return 0;
+}
+
+void
+ferry_body_discard(struct ferry_req *req)
+{
+	req->discard = 1;
+	req->unacked += req->in_len;
+	req->in_len = 0;
+	/* While a hijack is asked for, what is kept aside may be the
+	   client's bytes already (HIJACKED), not STDIN. */
+	if (req->hijack != FERRY_HJ_PENDING)
+		req->unacked += req->hjlen - req->hjoff;
+	req->hjoff = req->hjlen = 0;
+	pthread_cond_broadcast(&req->conn->cv);
+}
+
+/*
+ * The window's acknowledgements (ferry-int.h, "The window"): sent by the
+ * thread that consumed, outside mu (the lock order), one at a time per
+ * request; what is consumed meanwhile goes with the next, which the
+ * sender sends itself when it is due by then (nobody else may consume
+ * again: a server waiting for the window would wait forever).
+ */
+int
+ferry_body_ack(struct ferry_req *req, int all)
+{
+	struct ferry_conn	*c = req->conn;
+	uint8_t			 rec[FERRY_WINDOW_LEN];
+	size_t			 n;
+	int			 sent = 0;
+
+	while (req->window && !req->wsending && !req->stdin_ended &&
+	    req->state != FERRY_REQ_ENDED && !c->dead && !c->closing &&
+	    req->unacked > 0 && (all || req->unacked >= FERRY_WINDOW_STEP)) {
+		n = req->unacked;
+		req->unacked = 0;
+		req->wsending = 1;
+		fcgi_window_encode(rec, req->id, (uint32_t)n);
+		pthread_mutex_unlock(&c->mu);
+		(void)ferry_conn_send_stream(c, FERRY_WINDOW, req->id, NULL, 0,
+		    rec, sizeof(rec));
+		pthread_mutex_lock(&c->mu);
+		req->wsending = 0;
+		pthread_cond_broadcast(&c->cv);
+		sent = 1;
+	}
+	return sent;
 }

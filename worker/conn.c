@@ -283,6 +283,13 @@ ferry_conn_parse(struct ferry_conn *c, int *handled)
 			return FERRY_P_FULL;
 		c->roff += (size_t)r;
 		(*handled)++;
+		if (rec.h.type == FCGI_STDIN && rec.h.content_length > 0) {
+			/* Dropped on arrival (the app discards): consumed. */
+			pthread_mutex_lock(&c->mu);
+			if (c->cur != NULL && c->cur->id == rec.h.request_id)
+				ferry_body_ack(c->cur, 0);
+			pthread_mutex_unlock(&c->mu);
+		}
 		if (rlen > 0) {
 			pthread_mutex_lock(&c->wmu);
 			if (ferry_conn_sendv(c, &(struct iovec){ reply, rlen },

@@ -25,6 +25,17 @@
  * between threads.  A STDIN record that does not fit in the body buffer
  * stays in rbuf, unhandled, until ferry_read makes room.
  *
+ * The window.  To a server that offers "window" in a request's
+ * FERRY_EXTENSIONS (ferryd), STDIN comes at most FERRY_STDIN_MAX content
+ * bytes ahead of what the app consumed, so it always fits in the body
+ * buffer and the records behind it (CLOSE_NOTIFY above all) are handled
+ * at once, whoever reads.  What the app consumes (ferry_read,
+ * ferry_discard, a STDIN record dropped on arrival, the drain in
+ * ferry_end) is counted in unacked and acknowledged with FERRY_WINDOW
+ * records, FERRY_WINDOW_STEP bytes or more at a time, by the thread that
+ * consumed (ferry_body_ack).  None goes out once the request is ENDED:
+ * ferry_end waits for one being sent (wsending) before END_REQUEST.
+ *
  * Locks, always taken in this order, never the other way round:
  *   req->omu  the response being built (status, headers, output buffer)
  *   conn->mu  everything the readers share (marked (mu) below)
@@ -56,7 +67,10 @@
 #include "protocol/fcgi.h"
 
 #define FERRY_RBUF		(FCGI_RECORD_MAX_LEN + 8192) /* socket input */
-#define FERRY_STDIN_MAX		(256 * 1024)	/* body buffered ahead of ferry_read */
+#define FERRY_STDIN_MAX		(256 * 1024)	/* body buffered ahead of ferry_read,
+						   the window granted ("window") */
+#define FERRY_STDIN_MAX_STR	"262144"	/* ... as FERRY_STDIN_WINDOW */
+#define FERRY_WINDOW_STEP	(FERRY_STDIN_MAX / 4)	/* acknowledged at once */
 #define FERRY_PARAMS_MAX	(1024 * 1024)	/* all PARAMS of one request */
 #define FERRY_OUTBUF		(16 * 1024)	/* response body buffered */
 #define FERRY_DRAIN_MAX		(256 * 1024)	/* unread body skipped at the end */
@@ -145,6 +159,10 @@ struct ferry_req {
 	struct chunked_dec	 chunk;		/* its decoder, in ferry_read */
 	int			 discard;	/* drop the rest of the body */
 	size_t			 discarded;
+	int			 window;	/* the server keeps STDIN within
+						   FERRY_STDIN_MAX ("window") */
+	size_t			 unacked;	/* consumed, not acknowledged */
+	int			 wsending;	/* a FERRY_WINDOW is being sent */
 
 	/* Notifications (mu). */
 	int			 notified;	/* FERRY_GONE | FERRY_PIPELINED */
@@ -259,6 +277,17 @@ int		 ferry_req_params(struct ferry_req *req);
 int		 ferry_is_tchar(int ch);
 /* ASCII case-insensitive comparison: 0 when equal. */
 int		 ferry_casecmp(const char *a, const char *b);
+
+/* body.c */
+
+/* Drops the body buffered and whatever of it comes later (mu held):
+   ferry_discard and ferry_end.  The bytes dropped count as consumed. */
+void		 ferry_body_discard(struct ferry_req *req);
+/* Acknowledges what req's app consumed with FERRY_WINDOW records, when
+   the server keeps a window and it is FERRY_WINDOW_STEP or more (all:
+   anything), until STDIN ended or the request is ENDED.  mu held;
+   returns 1 when it was released meanwhile (to send), else 0. */
+int		 ferry_body_ack(struct ferry_req *req, int all);
 
 /* notify.c */
 

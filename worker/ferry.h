@@ -158,9 +158,11 @@ FERRY_API ssize_t ferry_read(struct ferry_req *req, void *buf, size_t len);
 
 /*
  * Drops the rest of the body without waiting: ferry_read returns 0 from
- * now on.  Call it when the body is of no interest and the handler will
- * compute for long: until the body has arrived, the library cannot see the
- * notifications the server sends after it.  Returns 0.
+ * now on.  Returns 0.  Under ferryd (STDIN flow control, "window") a
+ * handler hears notifications whether it reads its body or not; under
+ * other servers, call it when the body is of no interest and the handler
+ * will compute for long: until the body has arrived, the library cannot
+ * see the notifications the server sends after it.
  */
 FERRY_API int	ferry_discard(struct ferry_req *req);
 

@@ -65,8 +65,11 @@ static const struct {
 	{ FCGI_MAX_CONNS,	"1" },
 	{ FCGI_MAX_REQS,	"1" },
 	{ FCGI_MPXS_CONNS,	"0" },
-	{ FERRY_EXTENSIONS,	FERRY_EXT_CLOSE_NOTIFY "," FERRY_EXT_HIJACK },
+	{ FERRY_EXTENSIONS,	FERRY_EXT_CLOSE_NOTIFY "," FERRY_EXT_HIJACK ","
+				FERRY_EXT_WINDOW },
+	{ FERRY_STDIN_WINDOW,	FERRY_STDIN_MAX_STR },
 };
+_Static_assert(FERRY_STDIN_MAX == 262144, "FERRY_STDIN_MAX_STR");
 
 int
 ferry_rec_handle(struct ferry_conn *c, const struct fcgi_record *rec,
@@ -231,7 +234,9 @@ ferry_rec_stdin(struct ferry_conn *c, struct ferry_req *req,
 		return 0;
 	}
 	if (req->discard) {
+		/* Consumed: acknowledged by the reader once handled. */
 		req->discarded += n;
+		req->unacked += n;
 		pthread_cond_broadcast(&c->cv);
 		return 0;
 	}

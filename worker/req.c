@@ -213,6 +213,9 @@ ferry_req_params(struct ferry_req *req)
 	}
 	memcpy(req->path, sn, snl);
 	memcpy(req->path + snl, pi, pil + 1);
+	if ((value = ferry_param(req, FERRY_PARAM_EXTENSIONS)) != NULL &&
+	    fcgi_list_has(value, strlen(value), FERRY_EXT_WINDOW))
+		req->window = 1;
 	if ((value = ferry_param(req, FERRY_PARAM_CHUNKED)) != NULL &&
 	    strcmp(value, "1") == 0) {
 		req->raw_chunked = 1;

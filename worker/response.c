@@ -32,6 +32,7 @@ static int	ferry_req_send(struct ferry_req *req, const void *extra,
 static size_t	ferry_status_line(char *out, size_t cap, int status);
 static void	ferry_req_failed(struct ferry_req *req);
 static int	ferry_req_writable(struct ferry_req *req, int look);
+static void	ferry_end_state(struct ferry_req *req);
 static int	ferry_head_open(struct ferry_req *req);
 
 /* 0 while the response head may still change, else -1 with errno: EPERM
@@ -284,6 +285,16 @@ ferry_flush(struct ferry_req *req)
 	return rc;
 }
 
+/* END_REQUEST is decided: nothing more is acknowledged, and one
+   acknowledgement being sent goes out before it.  mu held. */
+static void
+ferry_end_state(struct ferry_req *req)
+{
+	req->state = FERRY_REQ_ENDED;
+	while (req->wsending)
+		pthread_cond_wait(&req->conn->cv, &req->conn->mu);
+}
+
 /*
  * Ends the response.  Before END_REQUEST it skips what is left of the body
  * (up to FERRY_DRAIN_MAX bytes or FERRY_DRAIN_MS), so that the connection
@@ -312,10 +323,7 @@ ferry_end(struct ferry_req *req)
 	}
 	req->ended = 1;
 	pthread_mutex_lock(&c->mu);
-	req->discard = 1;
-	req->in_len = 0;
-	req->hjoff = req->hjlen = 0;
-	pthread_cond_broadcast(&c->cv);
+	ferry_body_discard(req);
 	/* The body's end may be buffered already: handled, no read. */
 	if (!req->stdin_ended && !c->reading && !c->dead)
 		(void)ferry_conn_step(c, NULL, FERRY_STEP_PARSE);
@@ -326,7 +334,7 @@ ferry_end(struct ferry_req *req)
 	if (settled) {
 		req->keep = req->keep_conn && req->stdin_ended && !req->lost &&
 		    !c->dead;
-		req->state = FERRY_REQ_ENDED;
+		ferry_end_state(req);
 	}
 	pthread_mutex_unlock(&c->mu);
 
@@ -356,13 +364,15 @@ ferry_end(struct ferry_req *req)
 		rc = -1;
 	pthread_mutex_lock(&c->mu);
 	ferry_deadline(&deadline, FERRY_DRAIN_MS);
+	/* What was dropped above makes room for the rest. */
+	ferry_body_ack(req, 1);
 	while (!req->stdin_ended && !req->lost && !req->aborted &&
 	    !c->dead && req->discarded < FERRY_DRAIN_MAX &&
 	    ferry_conn_wait(c, &deadline) == 0)
 		;
 	req->keep = req->keep_conn && req->stdin_ended && !req->lost &&
 	    !c->dead;
-	req->state = FERRY_REQ_ENDED;
+	ferry_end_state(req);
 	pthread_mutex_unlock(&c->mu);
 
 	if (ferry_conn_send_stream(c, FCGI_STDOUT, req->id, NULL, 0,

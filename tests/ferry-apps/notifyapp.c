@@ -17,6 +17,15 @@
  *               p PIPELINED, g GONE, a any; logs "T got p" or "T timeout
  *               p" and so on; then logs "T end N" and answers
  *               "start=N end=N\n".
+ *   .../sit     ?tag=T&ms=N: neither reads nor discards its body; logs
+ *               "T start N", waits up to N ms for GONE and logs "T got g"
+ *               or "T timeout g" (the window: GONE is heard behind a
+ *               body nobody reads)
+ *   .../sum     ?ms=N: sleeps N ms, then reads the whole body; answers
+ *               "SIZE FNV1A64\n" (16 hex digits)
+ *   .../discard ?ms=N: drops its body at once, then sleeps N ms (the
+ *               library's own reader consumes the body meanwhile);
+ *               answers "discarded\n"
  *
  * Tags are letters and digits (at most 32); a tag is what the tests look
  * for in the log, so that requests never need the FastCGI request id.
@@ -30,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "worker/ferry.h"
@@ -49,6 +59,11 @@ static int	notifyapp_number(const char *, int, int);
 static int	notifyapp_hello(struct ferry_req *);
 static int	notifyapp_echo(struct ferry_req *);
 static int	notifyapp_watch(struct ferry_req *, const char *);
+static int	notifyapp_sit(struct ferry_req *, const char *);
+static int	notifyapp_sum(struct ferry_req *);
+static int	notifyapp_discard(struct ferry_req *);
+static int	notifyapp_ms(struct ferry_req *, int);
+static void	notifyapp_sleep(int);
 static int	notifyapp_handle(struct ferry_req *, void *);
 
 /* Appends one formatted line to the log (stderr when path is NULL). */
@@ -173,7 +188,7 @@ notifyapp_watch(struct ferry_req *req, const char *log)
 {
 	const char	*q = ferry_query(req);
 	char		 tag[NOTIFYAPP_MAX_TAG + 1];
-	char		 steps[NOTIFYAPP_MAX_STEPS + 1], msbuf[8];
+	char		 steps[NOTIFYAPP_MAX_STEPS + 1];
 	const char	*s;
 	int		 ms, start, mask, got;
 
@@ -181,8 +196,7 @@ notifyapp_watch(struct ferry_req *req, const char *log)
 		snprintf(tag, sizeof(tag), "r%u", ferry_request_id(req));
 	if (notifyapp_arg(q, "steps", steps, sizeof(steps)) == NULL)
 		steps[0] = '\0';
-	ms = notifyapp_number(notifyapp_arg(q, "ms", msbuf, sizeof(msbuf)),
-	    NOTIFYAPP_MAX_MS, NOTIFYAPP_DEFAULT_MS);
+	ms = notifyapp_ms(req, NOTIFYAPP_DEFAULT_MS);
 	/* A GET has no body; without this a POST would hide notifications
 	   until its body arrived. */
 	ferry_discard(req);
@@ -210,6 +224,67 @@ notifyapp_watch(struct ferry_req *req, const char *log)
 	    ferry_notified(req)) == -1 ? 1 : 0;
 }
 
+/* The request's ms=N, or def. */
+static int
+notifyapp_ms(struct ferry_req *req, int def)
+{
+	char	 msbuf[8];
+
+	return notifyapp_number(notifyapp_arg(ferry_query(req), "ms", msbuf,
+	    sizeof(msbuf)), NOTIFYAPP_MAX_MS, def);
+}
+
+static void
+notifyapp_sleep(int ms)
+{
+	struct timespec	 ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+static int
+notifyapp_sit(struct ferry_req *req, const char *log)
+{
+	char	 tag[NOTIFYAPP_MAX_TAG + 1];
+	int	 ms = notifyapp_ms(req, NOTIFYAPP_DEFAULT_MS), got;
+
+	if (notifyapp_arg(ferry_query(req), "tag", tag, sizeof(tag)) == NULL)
+		snprintf(tag, sizeof(tag), "r%u", ferry_request_id(req));
+	notifyapp_log(log, "%s start %d", tag, ferry_notified(req));
+	got = ferry_wait_notify(req, FERRY_GONE, ms);
+	notifyapp_log(log, "%s %s g", tag, got != 0 ? "got" : "timeout");
+	return ferry_printf(req, "gone=%d\n", got != 0) == -1 ? 1 : 0;
+}
+
+static int
+notifyapp_sum(struct ferry_req *req)
+{
+	uint64_t	 h = 0xcbf29ce484222325ULL;
+	uint8_t		 buf[65536];
+	size_t		 size = 0, i;
+	ssize_t		 n;
+
+	notifyapp_sleep(notifyapp_ms(req, 0));
+	while ((n = ferry_read(req, buf, sizeof(buf))) > 0) {
+		for (i = 0; i < (size_t)n; i++)
+			h = (h ^ buf[i]) * 0x100000001b3ULL;
+		size += (size_t)n;
+	}
+	if (n == -1)
+		return 1;
+	return ferry_printf(req, "%zu %016llx\n", size,
+	    (unsigned long long)h) == -1 ? 1 : 0;
+}
+
+static int
+notifyapp_discard(struct ferry_req *req)
+{
+	ferry_discard(req);
+	notifyapp_sleep(notifyapp_ms(req, 0));
+	return ferry_write(req, "discarded\n", 10) == -1 ? 1 : 0;
+}
+
 static int
 notifyapp_handle(struct ferry_req *req, void *arg)
 {
@@ -223,6 +298,12 @@ notifyapp_handle(struct ferry_req *req, void *arg)
 		return notifyapp_echo(req);
 	if (strcmp(last, "watch") == 0)
 		return notifyapp_watch(req, arg);
+	if (strcmp(last, "sit") == 0)
+		return notifyapp_sit(req, arg);
+	if (strcmp(last, "sum") == 0)
+		return notifyapp_sum(req);
+	if (strcmp(last, "discard") == 0)
+		return notifyapp_discard(req);
 	ferry_status(req, 404);
 	return ferry_printf(req, "no handler for %s\n", path) == -1 ? 1 : 0;
 }

@@ -11,9 +11,16 @@
  */
 #include "config.h"
 
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <linux/sockios.h>
 
 #include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,12 +30,18 @@
 #include "worker/ferry.h"
 
 static void	notify_start(struct ferryd *);
+static void	ferry_app_start(struct ferryd *, const char *, const char *,
+		    const char *);
 static void	notifyapp_start(struct ferryd *, char *, size_t);
 static int	notifyapp_count(const char *, const char *);
 static int	notifyapp_wait(const struct ferryd *, const char *,
 		    const char *, int);
 static void	expect_body(struct ferryd *, struct hc *, const char *,
 		    const char *, const char *);
+static size_t	send_for(struct hc *, size_t, int);
+static void	sit_then(int);
+static void	post_kept(const char *, const char *);
+static uint64_t	fnv1a64(const void *, size_t);
 static Suite	*notify_suite(void);
 
 static void
@@ -41,10 +54,11 @@ notify_start(struct ferryd *f)
 	harness_start_app(f, NULL, "/poll", app, NULL);
 }
 
-/* ferryd with one notifyapp worker at /n/, logging to f->dir/notify.log
-   (its path in log). */
+/* ferryd logging at debug level with one worker of program (in
+   tests/ferry-apps) run with args at prefix. */
 static void
-notifyapp_start(struct ferryd *f, char *log, size_t loglen)
+ferry_app_start(struct ferryd *f, const char *prefix, const char *program,
+    const char *args)
 {
 	const char	*apps = harness_env_path("FERRY_TEST_FERRY_APPS");
 	char		 conf[2048];
@@ -52,14 +66,22 @@ notifyapp_start(struct ferryd *f, char *log, size_t loglen)
 	snprintf(conf, sizeof(conf),
 	    "[server]\n"
 	    "log_level = debug\n"
-	    "[app notify]\n"
+	    "[app %s]\n"
 	    "type = fastcgi\n"
-	    "prefix = /n/\n"
-	    "command = %s/notifyapp\n"
-	    "args = --log @DIR@/notify.log\n"
-	    "workers = 1\n", apps);
+	    "prefix = %s\n"
+	    "command = %s/%s\n"
+	    "args = %s\n"
+	    "workers = 1\n", program, prefix, apps, program, args);
 	memset(f, 0, sizeof(*f));
 	harness_start(f, conf, NULL);
+}
+
+/* ferryd with one notifyapp worker at /n/, logging to f->dir/notify.log
+   (its path in log). */
+static void
+notifyapp_start(struct ferryd *f, char *log, size_t loglen)
+{
+	ferry_app_start(f, "/n/", "notifyapp", "--log @DIR@/notify.log");
 	snprintf(log, loglen, "%s/notify.log", f->dir);
 }
 
@@ -391,6 +413,237 @@ START_TEST(test_pipelined_not_inherited_on_connection)
 }
 END_TEST
 
+/* ---- The window: STDIN flow control (protocol/fcgi.h, FERRY_WINDOW) ---- */
+
+#define MiB		(1024 * 1024)
+#define STDIN_WINDOW	262144		/* libferry's FERRY_STDIN_WINDOW */
+
+/* Sends zero bytes of a body on c, never blocking, until len went or ms
+   passed; returns how many went.  c stays non-blocking. */
+static size_t
+send_for(struct hc *c, size_t len, int ms)
+{
+	static char	 zero[65536];
+	long long	 deadline = harness_now_ms() + ms, left;
+	struct pollfd	 pfd = { c->fd, POLLOUT, 0 };
+	size_t		 sent = 0, n;
+	ssize_t		 k;
+
+	(void)fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
+	while (sent < len && (left = deadline - harness_now_ms()) > 0) {
+		if (poll(&pfd, 1, (int)left) != 1)
+			continue;
+		n = len - sent < sizeof(zero) ? len - sent : sizeof(zero);
+		k = send(c->fd, zero, n, MSG_NOSIGNAL);
+		if (k == -1 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (k <= 0)
+			break;
+		sent += (size_t)k;
+	}
+	return sent;
+}
+
+/*
+ * Issue 13, part 1: a handler that neither reads nor discards its body
+ * hears GONE within 1 s when its client, in the middle of a 4 MiB upload,
+ * resets (reset = 1) or half-closes: either is GONE, the body being
+ * incomplete by its Content-Length (close-notify rule 2).  Without the
+ * window the CLOSE_NOTIFY sat behind STDIN that libferry had no room for;
+ * the master must also notice the client behind its own full input
+ * buffer.  A reset goes at once, so about 1 MiB of body is sent first,
+ * and the reset waits until the server has stopped taking it in (then
+ * every buffer on the way to the handler is full, without the window
+ * libferry's too).  A
+ * FIN goes only behind every byte sent before it, and nobody reads past
+ * the window, while the server's socket takes little once its reader
+ * stops (its receive buffer does not grow): so 276 KiB, the window and the
+ * master's input buffer (20 KiB by default, the head in it) and a few
+ * bytes more, all of it taken by the server's kernel before the FIN.
+ */
+static void
+sit_then(int reset)
+{
+	struct ferryd	 f;
+	struct hc	 c;
+	struct linger	 lg = { 1, 0 };
+	char		 log[512];
+	size_t		 sent, want = reset ? MiB : 276 * 1024;
+	long long	 deadline;
+	int		 unsent = -1, last;
+
+	notifyapp_start(&f, log, sizeof(log));
+	hc_open(&c, &f);
+	hc_sendstr(&c, "POST /n/sit?tag=a&ms=10000 HTTP/1.1\r\nHost: t\r\n"
+	    "Content-Length: 4194304\r\n\r\n");
+	notifyapp_wait(&f, log, "a start 0", 5000);
+	sent = send_for(&c, want, 1000);
+	HARNESS_ASSERT(&f, sent >= 276 * 1024, "only %zu bytes of the body "
+	    "went in 1 s: the test needs more than the window", sent);
+	if (reset) {
+		/* Settled: the bytes not taken stay as they are for 200 ms. */
+		deadline = harness_now_ms() + 5000;
+		do {
+			last = unsent;
+			harness_sleep_ms(200);
+			if (ioctl(c.fd, SIOCOUTQ, &unsent) == -1)
+				unsent = -1;
+		} while (unsent != last && harness_now_ms() < deadline);
+		setsockopt(c.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		hc_close(&c);
+	} else {
+		deadline = harness_now_ms() + 3000;
+		while ((ioctl(c.fd, SIOCOUTQ, &unsent) == -1 || unsent > 0) &&
+		    harness_now_ms() < deadline)
+			harness_sleep_ms(10);
+		HARNESS_ASSERT(&f, unsent == 0, "the server's socket left %d "
+		    "of %zu body bytes unacknowledged: the FIN cannot pass "
+		    "them", unsent, sent);
+		hc_shutdown_write(&c);
+	}
+	notifyapp_wait(&f, log, "a got g", 1000);
+	if (!reset)
+		hc_close(&c);
+	harness_stop_ok(&f);
+}
+
+START_TEST(test_window_unread_body_reset)
+{
+	sit_then(1);
+}
+END_TEST
+
+START_TEST(test_window_unread_body_fin)
+{
+	sit_then(0);
+}
+END_TEST
+
+/* FNV-1a, 64 bits: notifyapp's /sum and rawwindow answer with it. */
+static uint64_t
+fnv1a64(const void *data, size_t len)
+{
+	const uint8_t	*p = data;
+	uint64_t	 h = 0xcbf29ce484222325ULL;
+
+	while (len-- > 0)
+		h = (h ^ *p++) * 0x100000001b3ULL;
+	return h;
+}
+
+/*
+ * POSTs a 3 MiB body to notifyapp's target (its answer must be want, or
+ * the body's size and FNV-1a when want is NULL), then a GET of /n/hello
+ * on the same client connection: the worker's second request, which must
+ * go on the channel kept from the first (the window kept it clean).  The
+ * window must have been full at least once on the way.
+ */
+static void
+post_kept(const char *target, const char *want)
+{
+	struct ferryd	 f;
+	struct hc	 c;
+	char		 log[512], head[256], sum[64];
+	char		*body;
+	size_t		 len = 3 * MiB;
+	pid_t		 pid;
+	int		 st;
+
+	body = malloc(len);
+	ck_assert_ptr_nonnull(body);
+	harness_random_bytes(body, len, 13);
+	snprintf(sum, sizeof(sum), "%zu %016llx\n", len,
+	    (unsigned long long)fnv1a64(body, len));
+	notifyapp_start(&f, log, sizeof(log));
+	snprintf(head, sizeof(head), "POST %s HTTP/1.1\r\nHost: t\r\n"
+	    "Content-Length: %zu\r\n\r\n", target, len);
+	hc_open(&c, &f);
+	c.timeout_ms = 30000;
+	hc_sendstr(&c, head);
+	pid = hc_send_background(&c, body, len, 30000);
+	expect_body(&f, &c, target, want != NULL ? want : sum, NULL);
+	HARNESS_ASSERT(&f, waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+	    WEXITSTATUS(st) == 0, "the body did not go whole");
+	hc_sendstr(&c, "GET /n/hello HTTP/1.1\r\nHost: t\r\n\r\n");
+	expect_body(&f, &c, "the next request", "hello\n", NULL);
+	HARNESS_ASSERT(&f, harness_wait_log(&f,
+	    "request 2 on the kept connection", 1, 5000) == 1,
+	    "the worker's channel was not kept after a 3 MiB body");
+	HARNESS_ASSERT(&f, harness_log_count(&f, "STDIN window full") >= 1,
+	    "the STDIN window was never full");
+	hc_close(&c);
+	free(body);
+	harness_stop_ok(&f);
+}
+
+/* A handler that sleeps 1 s and then reads a 3 MiB body gets every byte,
+   in order, through the window; the channel serves on. */
+START_TEST(test_window_slow_reader)
+{
+	post_kept("/n/sum?ms=1000", NULL);
+}
+END_TEST
+
+/* A handler that discards its 3 MiB body and then computes for 1.5 s:
+   libferry's own reader drops the body as it comes and acknowledges it,
+   so the body ends within the handler's run and the channel serves on
+   (without acknowledgements the master would wait for the window, and
+   the request would end with its body unread: a closed channel). */
+START_TEST(test_window_discard)
+{
+	post_kept("/n/discard?ms=1500", "discarded\n");
+}
+END_TEST
+
+/* The master never has more STDIN bytes unacknowledged than the window a
+   worker announced: tests/ferry-apps/rawwindow, a worker on bare records
+   with a 10000-byte window, holds back its acknowledgements at every full
+   window, watches for an overshoot, and reports the most it saw. */
+START_TEST(test_window_never_exceeded)
+{
+	struct ferryd	 f;
+	struct hc	 c;
+	struct hc_response r;
+	char		 head[256], sum[32];
+	char		*body;
+	size_t		 len = 200000, got, most;
+	unsigned	 window;
+	int		 fulls, offered, st;
+	pid_t		 pid;
+
+	ferry_app_start(&f, "/w/", "rawwindow", "10000");
+	body = malloc(len);
+	ck_assert_ptr_nonnull(body);
+	harness_random_bytes(body, len, 21);
+	snprintf(head, sizeof(head), "POST /w/x HTTP/1.1\r\nHost: t\r\n"
+	    "Content-Length: %zu\r\n\r\n", len);
+	hc_open(&c, &f);
+	c.timeout_ms = 30000;
+	hc_sendstr(&c, head);
+	pid = hc_send_background(&c, body, len, 30000);
+	hc_expect_response(&c, &r, 0);
+	HARNESS_ASSERT(&f, waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+	    WEXITSTATUS(st) == 0, "the body did not go whole");
+	HARNESS_ASSERT(&f, r.status == 200 && sscanf(r.body, "body=%zu "
+	    "max=%zu window=%u fulls=%d offered=%d sum=%31s", &got, &most,
+	    &window, &fulls, &offered, sum) == 6, "%d \"%s\"", r.status,
+	    r.body);
+	HARNESS_ASSERT(&f, got == len && window == 10000 && offered == 1,
+	    "\"%s\": want the whole body, the window, and \"window\" "
+	    "offered", r.body);
+	HARNESS_ASSERT(&f, most <= window, "%zu bytes unacknowledged, "
+	    "beyond the window of %u", most, window);
+	HARNESS_ASSERT(&f, fulls >= 1, "the window was never full: \"%s\"",
+	    r.body);
+	HARNESS_ASSERT(&f, strtoull(sum, NULL, 16) == fnv1a64(body, len),
+	    "the body arrived altered: \"%s\"", r.body);
+	hc_response_free(&r);
+	hc_close(&c);
+	free(body);
+	harness_stop_ok(&f);
+}
+END_TEST
+
 static Suite *
 notify_suite(void)
 {
@@ -407,6 +660,14 @@ notify_suite(void)
 	tcase_add_test(tc, test_half_close_gone_answered);
 	tcase_add_test(tc, test_gone_not_inherited_by_next_request);
 	tcase_add_test(tc, test_pipelined_not_inherited_on_connection);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("window");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_window_unread_body_reset);
+	tcase_add_test(tc, test_window_unread_body_fin);
+	tcase_add_test(tc, test_window_slow_reader);
+	tcase_add_test(tc, test_window_discard);
+	tcase_add_test(tc, test_window_never_exceeded);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -938,7 +938,7 @@ START_TEST(test_bodies_encode)
 }
 END_TEST
 
-enum body_kind { BEGIN, END, UNKNOWN, CLOSE };
+enum body_kind { BEGIN, END, UNKNOWN, CLOSE, WINDOW };
 
 static const struct body_case {
 	const char	*comment;
@@ -974,6 +974,16 @@ static const struct body_case {
 	{ "close empty", CLOSE, S(""), -1, 0, 0 },
 	/* The padding is not content. */
 	{ "close padded", CLOSE, S("\1\0\0\0\0\0\0\0"), -1, 0, 0 },
+	{ "window one", WINDOW, S("\0\0\0\1"), 0, 1, 0 },
+	{ "window big-endian", WINDOW, S("\1\2\3\4"), 0, 0x01020304, 0 },
+	{ "window all bits", WINDOW, S("\xff\xff\xff\xff"), 0, 0xffffffff,
+	    0 },
+	/* Acknowledging nothing is a worker's bug, never sent. */
+	{ "window zero", WINDOW, S("\0\0\0\0"), -1, 0, 0 },
+	{ "window short", WINDOW, S("\0\0\1"), -1, 0, 0 },
+	{ "window empty", WINDOW, S(""), -1, 0, 0 },
+	/* The padding is not content. */
+	{ "window padded", WINDOW, S("\0\0\0\1\0\0\0\0"), -1, 0, 0 },
 };
 
 START_TEST(test_bodies_decode)
@@ -1002,6 +1012,9 @@ START_TEST(test_bodies_decode)
 	case CLOSE:
 		r = fcgi_close_notify_decode(in, c->len, &a8);
 		a = a8;
+		break;
+	case WINDOW:
+		r = fcgi_window_decode(in, c->len, &a);
 		break;
 	}
 	ck_assert_msg(r == c->result, "%s: %d", c->comment, r);
@@ -1093,6 +1106,78 @@ START_TEST(test_retire)
 	    &grace), -1);
 	ck_assert_int_eq(fcgi_retire_decode(rec.content, 6, &reason,
 	    &grace), -1);
+	guard_free(&g);
+}
+END_TEST
+
+static const struct window_case {
+	const char	*comment;
+	uint16_t	 id;
+	uint32_t	 count;
+	uint8_t		 bytes[FERRY_WINDOW_LEN];
+} window_cases[] = {
+	{ "a quarter of 256 KiB", 1, 65536,
+	    { 1, 68, 0, 1, 0, 4, 4, 0, 0, 1, 0, 0, 0, 0, 0, 0 } },
+	{ "big id, every byte differs", 0xfedc, 0x01020304,
+	    { 1, 68, 0xfe, 0xdc, 0, 4, 4, 0, 1, 2, 3, 4, 0, 0, 0, 0 } },
+};
+
+/* The whole WINDOW record is written and parses back as itself. */
+START_TEST(test_window)
+{
+	const struct window_case *c = &window_cases[_i];
+	struct guard		 g = { NULL, 0 };
+	struct fcgi_record	 rec;
+	uint8_t			 out[FERRY_WINDOW_LEN];
+	const uint8_t		*in;
+	uint32_t		 count = 0;
+
+	memset(out, 0xee, sizeof(out));
+	fcgi_window_encode(out, c->id, c->count);
+	ck_assert_msg(memcmp(out, c->bytes, sizeof(out)) == 0, "%s",
+	    c->comment);
+	in = (const uint8_t *)guard_copy(&g, out, sizeof(out));
+	ck_assert_int_eq(fcgi_record_parse(in, sizeof(out), &rec),
+	    FERRY_WINDOW_LEN);
+	ck_assert_uint_eq(rec.h.type, FERRY_WINDOW);
+	ck_assert_uint_eq(rec.h.request_id, c->id);
+	ck_assert_int_eq(fcgi_window_decode(rec.content, rec.h.content_length,
+	    &count), 0);
+	ck_assert_uint_eq(count, c->count);
+	guard_free(&g);
+}
+END_TEST
+
+static const struct window_parse_case {
+	const char	*comment;
+	const char	*in;
+	uint32_t	 want;	/* 0: not a window */
+} window_parse_cases[] = {
+	{ "libferry's", "262144", 262144 },
+	{ "one byte", "1", 1 },
+	{ "leading zeros are digits", "0008", 8 },
+	{ "the largest", "67108864", 64U * 1024 * 1024 },
+	{ "one past the largest", "67108865", 0 },
+	{ "would wrap 32 bits", "4294967297", 0 },
+	{ "zero", "0", 0 },
+	{ "empty", "", 0 },
+	{ "sign", "+8", 0 },
+	{ "minus", "-8", 0 },
+	{ "space", " 8", 0 },
+	{ "trailing space", "8 ", 0 },
+	{ "hex", "0x10", 0 },
+};
+
+/* FERRY_STDIN_WINDOW values, checked byte by byte against a guard page. */
+START_TEST(test_window_parse)
+{
+	const struct window_parse_case *c = &window_parse_cases[_i];
+	struct guard		 g = { NULL, 0 };
+	const char		*in;
+
+	in = guard_copy(&g, c->in, strlen(c->in));
+	ck_assert_msg(fcgi_window_parse(in, strlen(c->in)) == c->want,
+	    "%s: %u", c->comment, fcgi_window_parse(in, strlen(c->in)));
 	guard_free(&g);
 }
 END_TEST
@@ -1284,6 +1369,8 @@ main(void)
 	add(s, "bodies encode", test_bodies_encode, 1);
 	add(s, "bodies decode", test_bodies_decode, NELEM(body_cases));
 	add(s, "close notify", test_close_notify, NELEM(close_cases));
+	add(s, "window", test_window, NELEM(window_cases));
+	add(s, "window parse", test_window_parse, NELEM(window_parse_cases));
 	add(s, "retire", test_retire, NELEM(retire_cases));
 	add(s, "get values", test_get_values_find, NELEM(find_cases));
 	add(s, "get values cut", test_get_values_truncated, 1);

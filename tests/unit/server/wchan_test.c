@@ -27,6 +27,7 @@
 #include "server/wchan.h"
 
 #define WT_MAX_RECS	16
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define WT_TIMEOUT	2.0	/* s: a wait that never ends fails */
 
 /* One record the channel handed over. */
@@ -426,6 +427,76 @@ START_TEST(record_fd)
 }
 END_TEST
 
+/*
+ * wchan_drop: the records of one type and request that carry content and
+ * were not started go; the one partly written is finished (it was moved
+ * to the front of the queue on the way), and an empty one, one carrying
+ * an fd, other types and other requests stay, in order.
+ */
+START_TEST(drop_queued)
+{
+	static uint8_t		 big[65528], got[200000];
+	struct fcgi_record	 rec;
+	static const struct {
+		uint8_t		 type;
+		uint16_t	 id;
+		size_t		 len;
+	} want[] = {
+		{ FCGI_STDIN, 1, sizeof(big) },	/* was being written */
+		{ FCGI_PARAMS, 1, 1 },
+		{ FCGI_STDIN, 2, 5 },
+		{ FCGI_STDIN, 1, 2 },		/* carries an fd */
+		{ FCGI_STDIN, 1, 0 },		/* the stream's end */
+	};
+	size_t			 off = 0, total, first, sent;
+	ssize_t			 n;
+	int			 sndbuf = 4096, p[2], i = 0;
+
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	close(p[0]);
+	ck_assert_int_eq(setsockopt(wt.ch.fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+	    sizeof(sndbuf)), 0);
+	memset(big, 'b', sizeof(big));
+	wt.in_call = 1;
+	ck_assert_int_eq(wchan_record(&wt.ch, FCGI_STDIN, 1, big, sizeof(big)),
+	    0);
+	first = wchan_pending(&wt.ch);
+	wchan_send(&wt.ch);
+	sent = first - wchan_pending(&wt.ch);
+	ck_assert_uint_gt(sent, 0);
+	ck_assert_uint_lt(sent, first);
+	/* The next record needs room: the queue moves to the front. */
+	ck_assert_int_eq(wchan_record(&wt.ch, FCGI_STDIN, 1, big, sizeof(big)),
+	    0);
+	ck_assert_int_eq(wchan_record(&wt.ch, FCGI_PARAMS, 1, "p", 1), 0);
+	ck_assert_int_eq(wchan_record(&wt.ch, FCGI_STDIN, 1, "abc", 3), 0);
+	ck_assert_int_eq(wchan_record(&wt.ch, FCGI_STDIN, 2, "other", 5), 0);
+	ck_assert_int_eq(wchan_record_fd(&wt.ch, FCGI_STDIN, 1, "fd", 2, p[1]),
+	    0);
+	ck_assert_int_eq(wchan_record(&wt.ch, FCGI_STDIN, 1, NULL, 0), 0);
+	ck_assert_uint_eq(wchan_drop(&wt.ch, FCGI_STDIN, 1), sizeof(big) + 3);
+	ck_assert_uint_eq(wchan_drop(&wt.ch, FCGI_STDIN, 1), 0);
+	total = sent + wchan_pending(&wt.ch);
+	wchan_send(&wt.ch);
+	wt.in_call = 0;
+	/* Read with read(2): the fd that rides along is discarded. */
+	ck_assert_uint_eq(wt_peer_read(got, total), total);
+	while (off < total) {
+		n = fcgi_record_parse(got + off, total - off, &rec);
+		ck_assert_int_gt(n, 0);
+		ck_assert_int_lt(i, (int)NELEM(want));
+		ck_assert_uint_eq(rec.h.type, want[i].type);
+		ck_assert_uint_eq(rec.h.request_id, want[i].id);
+		ck_assert_uint_eq(rec.h.content_length, want[i].len);
+		off += (size_t)n;
+		i++;
+	}
+	ck_assert_int_eq(i, (int)NELEM(want));
+	ck_assert_uint_eq(wchan_pending(&wt.ch), 0);
+	ck_assert(!ev_is_active(&wt.ch.wio));
+}
+END_TEST
+
 /* A worker closing its end: the records it sent first, then closed(),
    from the loop; the channel is closed by then. */
 START_TEST(peer_close)
@@ -572,6 +643,7 @@ main(void)
 	tcase_add_test(tc, records_out);
 	tcase_add_test(tc, backpressure);
 	tcase_add_test(tc, record_fd);
+	tcase_add_test(tc, drop_queued);
 	tcase_add_test(tc, peer_close);
 	tcase_add_test(tc, write_error);
 	tcase_add_test(tc, pause_resume);

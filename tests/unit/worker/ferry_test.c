@@ -458,7 +458,9 @@ h_sum(struct ferry_req *req, void *arg)
 	return 0;
 }
 
-/* Reads 10 bytes of the body at most and returns. */
+/* Reads 10 bytes of the body at most and returns; first, with the
+   parameter WAIT, waits for PIPELINED (a test's sign that the STDIN
+   window is full). */
 static int
 h_read_some(struct ferry_req *req, void *arg)
 {
@@ -468,6 +470,8 @@ h_read_some(struct ferry_req *req, void *arg)
 	while (got < 10 && (n = ferry_read(req, buf + got,
 	    sizeof(buf) - (size_t)got)) > 0)
 		got += n;
+	if (ferry_param(req, "WAIT") != NULL)
+		(void)ferry_wait_notify(req, FERRY_PIPELINED, 5000);
 	ferry_printf(req, "got %zd\n", got);
 	return 0;
 }
@@ -2614,6 +2618,314 @@ START_TEST(test_chunked_hijack)
 }
 END_TEST
 
+/* ---- The window: STDIN flow control, the app side ---- */
+
+#define WIN_STEP	(64 * 1024)	/* libferry acknowledges at least this */
+
+/* What a server that keeps a window saw of one request. */
+struct tc_win {
+	uint32_t	 window;
+	size_t		 sent, acked;
+	size_t		 min_ack, max_ack;	/* acknowledgements */
+	int		 nacks;
+	int		 ended;		/* END_REQUEST came */
+	int		 end_sent;	/* the empty STDIN went */
+	int		 gone;		/* CLOSE_NOTIFY(GONE) after it (set
+					   by the caller) */
+	int		 pipelined;	/* CLOSE_NOTIFY(PIPELINED) once the
+					   window is full (set by the caller) */
+	struct tc_resp	 r;
+};
+
+/* Asks GET_VALUES for the window: "window" must be announced, with a
+   FERRY_STDIN_WINDOW; returns it. */
+static uint32_t
+tc_window_size(int fd)
+{
+	uint8_t			 content[FCGI_RECORD_MAX_LEN], q[128];
+	struct fcgi_header	 h;
+	const char		*v;
+	size_t			 qlen, vlen;
+	uint32_t		 w;
+
+	qlen = fcgi_nv_encode(q, sizeof(q), FERRY_EXTENSIONS,
+	    strlen(FERRY_EXTENSIONS), "", 0);
+	qlen += fcgi_nv_encode(q + qlen, sizeof(q) - qlen, FERRY_STDIN_WINDOW,
+	    strlen(FERRY_STDIN_WINDOW), "", 0);
+	tc_record(fd, FCGI_GET_VALUES, 0, q, qlen);
+	ck_assert_int_eq(tc_read_record(fd, &h, content), 1);
+	ck_assert_int_eq(h.type, FCGI_GET_VALUES_RESULT);
+	ck_assert_int_eq(fcgi_get_values_find(content, h.content_length,
+	    FERRY_EXTENSIONS, &v, &vlen), 1);
+	ck_assert(fcgi_list_has(v, vlen, FERRY_EXT_WINDOW));
+	ck_assert_int_eq(fcgi_get_values_find(content, h.content_length,
+	    FERRY_STDIN_WINDOW, &v, &vlen), 1);
+	w = fcgi_window_parse(v, vlen);
+	ck_assert_uint_gt(w, WIN_STEP);
+	return w;
+}
+
+/* One record from the app while a windowed request runs: WINDOW (never
+   more than was sent and not acknowledged, never after END_REQUEST),
+   STDOUT, or END_REQUEST. */
+static void
+tc_window_record(int fd, uint16_t id, struct tc_win *w)
+{
+	uint8_t			 content[FCGI_RECORD_MAX_LEN];
+	struct fcgi_header	 h;
+	uint32_t		 n;
+
+	ck_assert_msg(tc_read_record(fd, &h, content) == 1,
+	    "EOF before END_REQUEST");
+	ck_assert_uint_eq(h.request_id, id);
+	switch (h.type) {
+	case FERRY_WINDOW:
+		ck_assert(!w->ended);
+		ck_assert_int_eq(fcgi_window_decode(content, h.content_length,
+		    &n), 0);
+		ck_assert_uint_le(n, w->sent - w->acked);
+		w->acked += n;
+		if (w->nacks++ == 0 || n < w->min_ack)
+			w->min_ack = n;
+		if (n > w->max_ack)
+			w->max_ack = n;
+		break;
+	case FCGI_STDOUT:
+		ck_assert_uint_le(w->r.outlen + h.content_length, TC_MAX_OUT);
+		memcpy(w->r.out + w->r.outlen, content, h.content_length);
+		w->r.outlen += h.content_length;
+		w->r.out[w->r.outlen] = '\0';
+		break;
+	case FCGI_END_REQUEST:
+		w->ended = 1;
+		break;
+	default:
+		ck_abort_msg("unexpected record type %d", h.type);
+	}
+}
+
+/*
+ * A POST of body[0..n) to request id as a server that keeps the window
+ * (offered in FERRY_EXTENSIONS, with more params in nv): STDIN in records
+ * of varied sizes while sent - acknowledged stays within w->window, the
+ * app's records read in between, then to END_REQUEST (GONE after the end
+ * of STDIN when w->gone, PIPELINED at the first full window when
+ * w->pipelined).  A body that the app stops taking (it ended first) is
+ * not sent whole.
+ */
+static void
+tc_window_post(int fd, uint16_t id, const char *const *nv, const void *body,
+    size_t n, struct tc_win *w)
+{
+	static const size_t	 sizes[] = { 1, 100, FCGI_MAX_LENGTH, 7, 4096 };
+	const char		*all[16];
+	const uint8_t		*b = body;
+	size_t			 k, i = 0;
+
+	w->sent = w->acked = w->min_ack = w->max_ack = 0;
+	w->nacks = w->ended = w->end_sent = 0;
+	memset(&w->r, 0, sizeof(w->r));
+	w->r.out = malloc(TC_MAX_OUT + 1);
+	ck_assert_ptr_nonnull(w->r.out);
+	w->r.out[0] = '\0';
+	for (k = 0; nv[k] != NULL; k++) {
+		ck_assert_uint_lt(k, 12);
+		all[k] = nv[k];
+	}
+	all[k++] = FERRY_PARAM_EXTENSIONS;
+	all[k++] = FERRY_EXT_CLOSE_NOTIFY "," FERRY_EXT_HIJACK ","
+	    FERRY_EXT_WINDOW;
+	all[k] = NULL;
+	tc_begin(fd, id, FCGI_RESPONDER, FCGI_KEEP_CONN);
+	tc_params(fd, id, all);
+	while (!w->ended) {
+		while (w->sent < n && w->sent - w->acked < w->window) {
+			k = sizes[i++ % 5];
+			if (k > n - w->sent)
+				k = n - w->sent;
+			if (k > w->window - (w->sent - w->acked))
+				k = w->window - (w->sent - w->acked);
+			tc_record(fd, FCGI_STDIN, id, b + w->sent, k);
+			w->sent += k;
+		}
+		if (w->pipelined && w->sent - w->acked == w->window) {
+			tc_notify(fd, id, FERRY_REASON_PIPELINED);
+			w->pipelined = 0;
+		}
+		if (w->sent == n && !w->end_sent) {
+			tc_record(fd, FCGI_STDIN, id, NULL, 0);
+			if (w->gone)
+				tc_notify(fd, id, FERRY_REASON_GONE);
+			w->end_sent = 1;
+		}
+		tc_window_record(fd, id, w);
+	}
+}
+
+static const char *const POST_NV[] = { "REQUEST_METHOD", "POST", NULL };
+
+/* Starts an app serving with h, connects, and asks for its window into a
+   zeroed *w.  Returns the connection. */
+static int
+tc_window_start(struct app *a, ferry_handler_fn h, struct tc_win *w)
+{
+	int	 fd;
+
+	app_start(a, h);
+	fd = tc_connect(a);
+	memset(w, 0, sizeof(*w));
+	w->window = tc_window_size(fd);
+	return fd;
+}
+
+/* A body of three windows and some, read in pieces: every byte arrives,
+   the app acknowledges a quarter window or more at a time (and enough
+   for the body to go whole), and the connection serves on. */
+START_TEST(test_window_read)
+{
+	struct app	 a;
+	struct tc_win	 w;
+	struct tc_resp	 r;
+	uint8_t		*body;
+	size_t		 n, i;
+	unsigned	 sum = 0;
+	char		 want[128];
+	int		 fd;
+
+	fd = tc_window_start(&a, h_sum, &w);
+	n = 3 * (size_t)w.window + 12345;
+	body = malloc(n);
+	for (i = 0; i < n; i++) {
+		body[i] = (uint8_t)(i * 13 + i / 509);
+		sum = sum * 31 + body[i];
+	}
+	tc_window_post(fd, 1, POST_NV, body, n, &w);
+	snprintf(want, sizeof(want), "n=%zu sum=%u rc=0 cl=-1\n", n, sum);
+	ck_assert_str_eq(tc_body(&w.r), want);
+	ck_assert_uint_eq(w.sent, n);
+	ck_assert_int_ge(w.nacks, 3);
+	ck_assert_uint_ge(w.min_ack, WIN_STEP);
+	free(w.r.out);
+	/* No acknowledgement of request 1 follows its END_REQUEST. */
+	tc_get(fd, 2, "", &r);
+	ck_assert_str_eq(tc_body(&r), "n=0 sum=0 rc=0 cl=-1\n");
+	free(r.out);
+	close(fd);
+	free(body);
+	app_stop(&a);
+}
+END_TEST
+
+/* A raw chunked body of small chunks read 7 bytes at a time: the framing
+   the app consumes counts too, or the window would run dry. */
+START_TEST(test_window_chunked)
+{
+	static const char *const nv[] = {
+		"REQUEST_METHOD", "POST", "QUERY_STRING", "rs=7",
+		FERRY_PARAM_CHUNKED, "1", NULL
+	};
+	struct app	 a;
+	struct tc_win	 w;
+	uint8_t		*raw, *want;
+	size_t		 i, len = 0, wlen = 0, nchunks = 30000;
+	int		 fd;
+
+	raw = malloc(nchunks * 22 + 5);
+	want = malloc(nchunks * 16);
+	for (i = 0; i < nchunks; i++) {
+		memcpy(raw + len, "10\r\n", 4);
+		memset(raw + len + 4, 'a' + (int)(i % 26), 16);
+		memcpy(raw + len + 20, "\r\n", 2);
+		memset(want + wlen, 'a' + (int)(i % 26), 16);
+		len += 22;
+		wlen += 16;
+	}
+	memcpy(raw + len, "0\r\n\r\n", 5);
+	len += 5;
+	fd = tc_window_start(&a, h_chunked, &w);
+	ck_assert_uint_gt(len, 2 * (size_t)w.window);
+	tc_window_post(fd, 1, nv, raw, len, &w);
+	chunked_check(&w.r, 0, (const char *)want, wlen, "small chunks");
+	ck_assert_uint_eq(w.sent, len);
+	free(w.r.out);
+	close(fd);
+	free(raw);
+	free(want);
+	app_stop(&a);
+}
+END_TEST
+
+/* A handler that discards its body and waits for GONE: the library's
+   reader drops four windows as they come and acknowledges them, the end
+   of STDIN and then the GONE behind it are seen. */
+START_TEST(test_window_discard)
+{
+	struct app	 a;
+	struct tc_win	 w;
+	uint8_t		*body;
+	size_t		 n;
+	int		 fd;
+
+	fd = tc_window_start(&a, h_discard, &w);
+	n = 4 * (size_t)w.window;
+	body = calloc(1, n);
+	w.gone = 1;	/* the handler answers once GONE came */
+	tc_window_post(fd, 1, POST_NV, body, n, &w);
+	ck_assert_str_eq(tc_body(&w.r), "waiting\nr=1 read=0\n");
+	ck_assert_uint_eq(w.sent, n);
+	ck_assert_uint_ge(w.min_ack, WIN_STEP);
+	free(w.r.out);
+	close(fd);
+	free(body);
+	app_stop(&a);
+}
+END_TEST
+
+/*
+ * A handler that reads 10 bytes of a full window and returns: ferry_end
+ * drops the buffered body and acknowledges it at once, so that the rest
+ * can come, and drains the rest.  A rest within the drain keeps the
+ * connection; a longer one ends it after END_REQUEST, with no
+ * acknowledgement after that.
+ */
+START_TEST(test_window_drain)
+{
+	static const char *const nv[] = {
+		"REQUEST_METHOD", "POST", "WAIT", "1", NULL
+	};
+	struct app	 a;
+	struct tc_win	 w;
+	struct tc_resp	 r;
+	uint8_t		*body;
+	size_t		 n;
+	int		 fd;
+
+	fd = tc_window_start(&a, h_read_some, &w);
+	n = (size_t)w.window + w.window / 2;
+	body = calloc(1, 8 * (size_t)w.window);
+	w.pipelined = 1;
+	tc_window_post(fd, 1, nv, body, n, &w);
+	ck_assert_str_eq(tc_body(&w.r), "got 10\n");
+	ck_assert_uint_eq(w.sent, n);
+	/* The window less the 10 bytes read, and those: at once. */
+	ck_assert_uint_eq(w.max_ack, w.window);
+	free(w.r.out);
+	tc_get(fd, 2, "", &r);
+	ck_assert_str_eq(tc_body(&r), "got 0\n");
+	free(r.out);
+	/* Eight windows: more than the drain takes. */
+	w.pipelined = 1;
+	tc_window_post(fd, 3, nv, body, 8 * (size_t)w.window, &w);
+	ck_assert_str_eq(tc_body(&w.r), "got 10\n");
+	ck_assert_uint_lt(w.sent, 8 * (size_t)w.window);
+	free(w.r.out);
+	ck_assert(tc_eof(fd));
+	close(fd);
+	free(body);
+	app_stop(&a);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -2655,6 +2967,10 @@ main(void)
 	tcase_add_test(tc, test_chunked_body);
 	tcase_add_test(tc, test_chunked_big);
 	tcase_add_test(tc, test_chunked_hijack);
+	tcase_add_test(tc, test_window_read);
+	tcase_add_test(tc, test_window_chunked);
+	tcase_add_test(tc, test_window_discard);
+	tcase_add_test(tc, test_window_drain);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -44,6 +44,7 @@
 #define LAT_MAX_RUNS	100000
 #define LAT_TIMEOUT_MS	5000
 #define LAT_STALL_MS	100	/* -b: the window stays shut this long */
+#define LAT_MIN_PIECE	4096	/* -b: a window below this is shut */
 
 int		main(int, char *[]);
 static long long lat_now_ns(void);
@@ -103,40 +104,56 @@ static int
 lat_fill(int fd, size_t len)
 {
 #ifdef __linux__
-	char		 buf[2048];
+	static char	 buf[65536];
 	struct tcp_info	 ti;
 	socklen_t	 tl;
 	size_t		 sent = 0, piece;
 	long long	 shut = -1, deadline;
 	int		 outq;
+	ssize_t		 n;
 
 	memset(buf, 'x', sizeof(buf));
 	while (sent < len) {
-		piece = len - sent < sizeof(buf) ? len - sent : sizeof(buf);
 		tl = sizeof(ti);
 		memset(&ti, 0, sizeof(ti));
 		if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) == -1 ||
 		    ioctl(fd, SIOCOUTQ, &outq) == -1)
 			return -1;
-		if (ti.tcpi_snd_wnd < (unsigned)outq + piece + 1) {
+		/* Room in the window for a piece and the FIN after it. */
+		piece = ti.tcpi_snd_wnd > (unsigned)outq + 1 ?
+		    ti.tcpi_snd_wnd - (unsigned)outq - 1 : 0;
+		if (piece > sizeof(buf))
+			piece = sizeof(buf);
+		if (piece > len - sent)
+			piece = len - sent;
+		/* A receiver that stopped reading opens its window only by
+		   the odd segment: that is shut too. */
+		if (piece < LAT_MIN_PIECE && piece < len - sent) {
 			if (shut == -1)
 				shut = lat_now_ns();
 			else if (lat_now_ns() - shut >= LAT_STALL_MS *
 			    1000000LL)
-				return 0;
+				break;
 			lat_sleep_ms(1);
 			continue;
 		}
 		shut = -1;
-		if (send(fd, buf, piece, MSG_NOSIGNAL) != (ssize_t)piece)
+		if ((n = send(fd, buf, piece, MSG_NOSIGNAL | MSG_DONTWAIT)) ==
+		    -1 && errno != EAGAIN && errno != EINTR)
 			return -1;
-		sent += piece;
-		deadline = lat_now_ns() + LAT_TIMEOUT_MS * 1000000LL;
-		while (ioctl(fd, SIOCOUTQ, &outq) == 0 && outq > 0 &&
-		    lat_now_ns() < deadline)
-			;
+		if (n > 0)
+			sent += (size_t)n;
 	}
-	return -1;
+	if (sent == len)
+		return -1;
+	/* Everything sent is acknowledged: the FIN goes out at once. */
+	deadline = lat_now_ns() + LAT_TIMEOUT_MS * 1000000LL;
+	while (ioctl(fd, SIOCOUTQ, &outq) == 0 && outq > 0) {
+		if (lat_now_ns() >= deadline)
+			return -1;
+		lat_sleep_ms(1);
+	}
+	return 0;
 #else
 	(void)fd;
 	(void)len;

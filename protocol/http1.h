@@ -20,7 +20,8 @@
 
 struct http1_limits {
 	size_t		max_target;	/* request-target bytes */
-	size_t		max_head;	/* whole head: request line to CRLFCRLF */
+	size_t		max_head;	/* whole head: request line to CRLFCRLF,
+					   the request-target not counted */
 	size_t		max_fields;	/* header fields; also the capacity of
 					   the caller's field array */
 };
@@ -103,7 +104,9 @@ struct http1_request {
  * never returned once max_head bytes are in without a complete head, except
  * while the request-target is still being read: the target is bounded by
  * max_target alone, so that an overlong target is 414 even in a head that is
- * also too long (431).  Leading empty lines count toward max_head.  Only
+ * also too long (431), and its bytes do not count toward max_head (a head
+ * may be max_head plus the target's length).  Leading empty lines count
+ * toward max_head.  Only
  * "Transfer-Encoding: chunked" (one field, one coding) is accepted; any other
  * Transfer-Encoding is 501, one together with Content-Length or in an HTTP/1.0
  * request 400.  lim must not be NULL; after a return <= 0, *req (but for

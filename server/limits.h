@@ -28,6 +28,9 @@
 #define ACCEPT_BATCH		64		/* accepts per wake-up */
 #define CHILD_LOG_LINE		1024		/* longest logged line of a child's
 						   output (longer: in pieces) */
+#define CHILD_LOG_BURST		100		/* lines a child may log at once */
+#define CHILD_LOG_RATE		10		/* then lines per second; the
+						   rest is dropped and counted */
 #define CGI_MAX_ENV		512		/* environment entries */
 #define POOL_READY_TIMEOUT	3.0		/* s: a new worker's wait for
 						   GET_VALUES_RESULT */

@@ -51,9 +51,9 @@ fuzz_step(struct chunked_dec *d, const char *buf, size_t n, struct run *r,
 
 	for (;;) {
 		got = chunked_decode(d, buf + pos, n - pos, &span, &slen);
-		if (got == -400) {
+		if (got == -400 || got == -413) {
 			fuzz_check(chunked_decode(d, buf, n, &span, &slen) ==
-			    -400);
+			    got);
 			return -1;
 		}
 		fuzz_check(got >= 0 && (size_t)got <= n - pos);

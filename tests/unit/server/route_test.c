@@ -430,8 +430,16 @@ static const struct match_case match_cases[] = {
 	{ "admin without slash", "/cgi-bin/admin", 0, 1 },
 	/* Byte compare: "adminx" is a script in /cgi-bin/. */
 	{ "adminx", "/cgi-bin/adminx", 0, 1 },
-	/* A prefix without a slash matches inside a name (conf's concern). */
-	{ "app glued", "/apple", 0, 3 },
+	/* A prefix without a slash matches on a segment boundary only:
+	   "/apple" and "/appXYZ/q" are not under "/app" (issue 14 F). */
+	{ "app glued", "/apple", 0, 0 },
+	{ "app glued, deeper", "/appXYZ/q", 0, 0 },
+	/* "/app" itself, and what is below it. */
+	{ "app itself", "/app", 0, 3 },
+	{ "app below", "/app/x", 0, 3 },
+	{ "app slash", "/app/", 0, 3 },
+	/* len bounds it: "/app" of "/apple" is "/app" itself. */
+	{ "app len", "/apple", 4, 3 },
 	/* len bounds the path: only "/cgi-bin" of "/cgi-bin/x" is seen. */
 	{ "len", "/cgi-bin/x", 8, 0 },
 	/* Matching is case-sensitive. */

@@ -11,6 +11,9 @@
 						   reuse with their buffers */
 #define CONN_OUT_KEEP		(16 * 1024)	/* a spare keeps an output
 						   buffer up to this */
+#define CONN_TRIM_IDLE		5.0		/* s after the last connection went
+						   idle or closed: spares freed,
+						   the heap trimmed */
 #define CONN_OUT_HIGH		(64 * 1024)	/* stop reading the app above */
 #define CONN_OUT_LOW		(16 * 1024)	/* resume below */
 #define CONN_PEND_MAX		(32 * 1024)	/* app output held to give a

@@ -257,6 +257,32 @@ START_TEST(test_chunk_size_413)
 }
 END_TEST
 
+/* The same for a chunked body passed on raw to a libferry worker (which
+   decodes it itself): the master still judges the size lines. */
+START_TEST(test_chunk_size_413_raw)
+{
+	static const char huge[] = "POST /n/echo HTTP/1.1\r\n"
+	    "Host: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+	    "5\r\nhello\r\nffffffffffffffff\r\n";
+	struct ferryd	f;
+	char		conf[2048];
+
+	snprintf(conf, sizeof(conf),
+	    "[server]\n"
+	    "body_timeout = 60\n"
+	    "[app notify]\n"
+	    "type = fastcgi\n"
+	    "prefix = /n/\n"
+	    "command = %s/notifyapp\n"
+	    "args = --log @DIR@/notify.log\n"
+	    "workers = 1\n", harness_env_path("FERRY_TEST_FERRY_APPS"));
+	memset(&f, 0, sizeof(f));
+	harness_start(&f, conf, NULL);
+	hc_expect_error_close(&f, huge, sizeof(huge) - 1, 413);
+	harness_stop_ok(&f);
+}
+END_TEST
+
 /* ---- app responses ---- */
 
 /* A local redirect (RFC 3875 6.2.2) is followed only to a local-pathquery:
@@ -393,6 +419,7 @@ edges_suite(void)
 	tcase_add_test(tc, test_fragment_400);
 	tcase_add_test(tc, test_413_lingers);
 	tcase_add_test(tc, test_chunk_size_413);
+	tcase_add_test(tc, test_chunk_size_413_raw);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("apps");

@@ -50,12 +50,11 @@ void	chunked_set_max(struct chunked_dec *d, uint64_t max);
  * (data included), which is less than len only when data was found or the
  * body ended (d->done), -400 on malformed input, or -413 as soon as a
  * chunk-size digit makes the sizes announced so far exceed the max set
- * with chunked_set_max() (before
- * the line ends, before any of that chunk's data).  Call again with the
- * rest of the input.  After an error every call returns the same error;
- * after done every call returns 0 and the bytes that follow belong to the
- * next request.
- * Trailer fields are checked and skipped, not returned.
+ * with chunked_set_max() (before the line ends, before any of that
+ * chunk's data).  Call again with the rest of the input.  After an error
+ * every call returns the same error; after done every call returns 0 and
+ * the bytes that follow belong to the next request.  Trailer fields are
+ * checked and skipped, not returned.
  */
 ssize_t	chunked_decode(struct chunked_dec *d, const char *buf, size_t len,
 	    const char **data, size_t *data_len);

@@ -46,6 +46,7 @@ enum chunked_state {
 	CHUNKED_S_END_LF,	/* LF of the final empty line */
 	CHUNKED_S_DONE,		/* body ended */
 	CHUNKED_S_ERROR,	/* malformed: every call fails */
+	CHUNKED_S_TOO_LARGE,	/* over d->max: every call fails (413) */
 };
 
 static void	chunked_set_state(struct chunked_dec *, enum chunked_state);
@@ -58,6 +59,13 @@ chunked_init(struct chunked_dec *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->state = CHUNKED_S_SIZE;
+}
+
+void
+chunked_set_max(struct chunked_dec *d, uint64_t max)
+{
+	d->limited = 1;
+	d->max = max;
 }
 
 const char *
@@ -83,6 +91,7 @@ chunked_state_name(int state)
 	case CHUNKED_S_END_LF:		return "end-lf";
 	case CHUNKED_S_DONE:		return "done";
 	case CHUNKED_S_ERROR:		return "error";
+	case CHUNKED_S_TOO_LARGE:	return "too-large";
 	}
 	return "unknown";
 }
@@ -111,8 +120,9 @@ chunked_isfieldvchar(unsigned char c)
 }
 
 /*
- * Feeds one framing byte c (any state but DATA, DONE, ERROR).  Returns 0,
- * or -1 when c is not allowed there.
+ * Feeds one framing byte c (any state but DATA, DONE, ERROR, TOO_LARGE).
+ * Returns 0, -1 when c is not allowed there, or -2 when it makes the body
+ * announce more than its max data bytes.
  */
 static int
 chunked_byte(struct chunked_dec *d, unsigned char c)
@@ -127,6 +137,9 @@ chunked_byte(struct chunked_dec *d, unsigned char c)
 				return -1;
 			d->remaining = (d->remaining << 4) | (uint64_t)v;
 			d->count++;
+			/* More digits only make it larger: judge it now. */
+			if (d->limited && d->remaining > d->max - d->announced)
+				return -2;
 			return 0;
 		}
 		if (d->count == 0)
@@ -212,6 +225,8 @@ chunked_byte(struct chunked_dec *d, unsigned char c)
 		if (c != '\n')
 			return -1;
 		d->count = 0;
+		if (d->limited)
+			d->announced += d->remaining;	/* <= max: checked */
 		if (d->remaining == 0)
 			chunked_set_state(d, CHUNKED_S_TR_LINE);
 		else
@@ -284,6 +299,7 @@ chunked_decode(struct chunked_dec *d, const char *buf, size_t len,
     const char **data, size_t *data_len)
 {
 	size_t	 i, n;
+	int	 r;
 
 	*data = NULL;
 	*data_len = 0;
@@ -295,6 +311,8 @@ chunked_decode(struct chunked_dec *d, const char *buf, size_t len,
 			return (ssize_t)i;
 		case CHUNKED_S_ERROR:
 			return -400;
+		case CHUNKED_S_TOO_LARGE:
+			return -413;
 		case CHUNKED_S_DATA:
 			n = len - i;
 			if (d->remaining < n)
@@ -306,7 +324,11 @@ chunked_decode(struct chunked_dec *d, const char *buf, size_t len,
 			*data_len = n;
 			return (ssize_t)(i + n);
 		default:
-			if (chunked_byte(d, (unsigned char)buf[i]) == -1) {
+			if ((r = chunked_byte(d, (unsigned char)buf[i])) == -2) {
+				chunked_set_state(d, CHUNKED_S_TOO_LARGE);
+				return -413;
+			}
+			if (r == -1) {
 				chunked_set_state(d, CHUNKED_S_ERROR);
 				return -400;
 			}
@@ -315,5 +337,7 @@ chunked_decode(struct chunked_dec *d, const char *buf, size_t len,
 	}
 	if (d->state == CHUNKED_S_ERROR)
 		return -400;
+	if (d->state == CHUNKED_S_TOO_LARGE)
+		return -413;
 	return (ssize_t)len;
 }

@@ -10,7 +10,9 @@
  * gets, and a buffer that already proves the head too long is never told
  * to wait.  The request-target alone is exempt from the max_head check and
  * bounded by max_target instead (414), so that an overlong target is
- * answered 414 even when the head is also over its limit.
+ * answered 414 even when the head is also over its limit; its bytes do
+ * not count toward max_head either, so a target within max_target never
+ * makes a head too long, whichever of the two limits is larger.
  *
  * The target form is judged as soon as the request line is complete, each
  * field (Host, Content-Length, Transfer-Encoding) as soon as its line is,
@@ -34,6 +36,8 @@ struct http1_scan {
 	const unsigned char		*buf;
 	size_t				 len;
 	const struct http1_limits	*lim;
+	size_t				 exempt;	/* target bytes, once
+							   read: not counted */
 };
 
 /* What the fields seen so far say about Host and the body. */
@@ -52,7 +56,7 @@ static int	http1_is_hex(int);
 static int	http1_lower(int);
 static int	http1_eq_ci(const char *, size_t, const char *);
 static void	http1_trim(const char **, const char **);
-static ssize_t	http1_request_line(const struct http1_scan *, size_t,
+static ssize_t	http1_request_line(struct http1_scan *, size_t,
 		    struct http1_request *);
 static ssize_t	http1_fields(const struct http1_scan *, size_t,
 		    struct http1_request *, struct http1_framing *);
@@ -73,12 +77,13 @@ static int	http1_framing(struct http1_request *,
 
 /*
  * Returns the byte at position i, -431 when a byte at i would make the head
- * longer than max_head (whether or not it has arrived yet), or HTTP1_NEED.
+ * longer than max_head (whether or not it has arrived yet; the target's
+ * bytes not counted), or HTTP1_NEED.
  */
 static int
 http1_at(const struct http1_scan *s, size_t i)
 {
-	if (i >= s->lim->max_head)
+	if (i >= s->exempt && i - s->exempt >= s->lim->max_head)
 		return -431;
 	if (i >= s->len)
 		return HTTP1_NEED;
@@ -197,7 +202,7 @@ http1_find_field(const struct http1_request *req, const char *name)
  * Returns the position after its CRLF, 0 or -STATUS.
  */
 static ssize_t
-http1_request_line(const struct http1_scan *s, size_t i,
+http1_request_line(struct http1_scan *s, size_t i,
     struct http1_request *req)
 {
 	static const char	 version[] = "HTTP/d.d";
@@ -232,7 +237,9 @@ http1_request_line(const struct http1_scan *s, size_t i,
 		c = s->buf[i];
 		if (c == ' ')
 			break;
-		if (c <= 0x20 || c >= 0x7f)
+		/* A fragment is no part of a request-target (RFC 9112
+		   3.2): '#' is 400, not a path byte. */
+		if (c <= 0x20 || c >= 0x7f || c == '#')
 			return -400;
 		if (i - start >= s->lim->max_target)
 			return -414;
@@ -242,6 +249,7 @@ http1_request_line(const struct http1_scan *s, size_t i,
 		return -400;
 	req->target.p = (const char *)s->buf + start;
 	req->target.len = i - start;
+	s->exempt = req->target.len;
 	i++;
 
 	/* HTTP-version = "HTTP/" DIGIT "." DIGIT, case-sensitive */
@@ -660,6 +668,7 @@ http1_parse_request(const char *buf, size_t len, struct http1_request *req,
 	s.buf = (const unsigned char *)buf;
 	s.len = len;
 	s.lim = lim;
+	s.exempt = 0;
 
 	/* RFC 9112 section 2.2: skip empty lines before the request line */
 	for (;;) {

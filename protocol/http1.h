@@ -20,7 +20,8 @@
 
 struct http1_limits {
 	size_t		max_target;	/* request-target bytes */
-	size_t		max_head;	/* whole head: request line to CRLFCRLF */
+	size_t		max_head;	/* whole head: request line to CRLFCRLF,
+					   the request-target not counted */
 	size_t		max_fields;	/* header fields; also the capacity of
 					   the caller's field array */
 };
@@ -100,14 +101,16 @@ struct http1_request {
  * and req->body, req->content_length and req->flags are set.
  *
  * A prefix of an input gets 0 or the answer of the whole input, and 0 is
- * never returned once max_head bytes are in without a complete head, except
- * while the request-target is still being read: the target is bounded by
- * max_target alone, so that an overlong target is 414 even in a head that is
- * also too long (431).  Leading empty lines count toward max_head.  Only
- * "Transfer-Encoding: chunked" (one field, one coding) is accepted; any other
- * Transfer-Encoding is 501, one together with Content-Length or in an HTTP/1.0
- * request 400.  lim must not be NULL; after a return <= 0, *req (but for
- * req->fields, the pointer) holds no meaningful values.
+ * never returned once max_head bytes besides the request-target are in
+ * without a complete head.  The target is bounded by max_target alone, so
+ * that an overlong target is 414 even in a head that is also too long
+ * (431), and its bytes do not count toward max_head (a head may be
+ * max_head plus the target's length).  Leading empty lines count toward
+ * max_head.  Only "Transfer-Encoding: chunked" (one field, one coding) is
+ * accepted; any other Transfer-Encoding is 501, one together with
+ * Content-Length or in an HTTP/1.0 request 400.  A '#' in the target is
+ * 400 (RFC 9112 3.2).  lim must not be NULL; after a return <= 0, *req
+ * (but for req->fields, the pointer) holds no meaningful values.
  */
 ssize_t	http1_parse_request(const char *buf, size_t len, struct http1_request *req,
 	    const struct http1_limits *lim);

@@ -23,6 +23,7 @@
 
 static void	child_log_cb(struct ev_loop *, ev_io *, int);
 static void	child_log_line(struct child_log *, size_t);
+static void	child_log_dropped(struct child_log *);
 
 void
 child_env_init(struct child_env *e)
@@ -126,14 +127,43 @@ child_log_init(struct child_log *lg, struct ev_loop *loop, int fd,
 	lg->closed = closed;
 	lg->arg = arg;
 	lg->len = 0;
+	lg->tokens = CHILD_LOG_BURST;
+	lg->refilled = ev_now(loop);
+	lg->dropped = 0;
 	ev_io_init(&lg->io, child_log_cb, fd, EV_READ);
 	if (fd != -1)
 		ev_io_start(loop, &lg->io);
 }
 
+/* Says how many lines were dropped since it was last said, if any. */
+static void
+child_log_dropped(struct child_log *lg)
+{
+	if (lg->dropped == 0)
+		return;
+	log_warnx("%s[%d]: ... dropped %lu lines", lg->name, (int)lg->pid,
+	    lg->dropped);
+	lg->dropped = 0;
+}
+
+/* Logs line[0..len), or drops it when the child is over its rate. */
 static void
 child_log_line(struct child_log *lg, size_t len)
 {
+	ev_tstamp	now = ev_now(lg->loop);
+
+	if (now > lg->refilled) {
+		lg->tokens += (now - lg->refilled) * CHILD_LOG_RATE;
+		if (lg->tokens > CHILD_LOG_BURST)
+			lg->tokens = CHILD_LOG_BURST;
+	}
+	lg->refilled = now;
+	if (lg->tokens < 1) {
+		lg->dropped++;
+		return;
+	}
+	lg->tokens -= 1;
+	child_log_dropped(lg);
 	if (lg->strip_cr && len > 0 && lg->line[len - 1] == '\r')
 		len--;
 	log_warnx("%s[%d]: %.*s", lg->name, (int)lg->pid, (int)len, lg->line);
@@ -161,6 +191,7 @@ child_log_flush(struct child_log *lg)
 	if (lg->len > 0)
 		child_log_line(lg, lg->len);
 	lg->len = 0;
+	child_log_dropped(lg);
 }
 
 void

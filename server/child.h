@@ -60,6 +60,11 @@ void	child_kill_late(pid_t pid, const char *name);
  * line.  A line longer than CHILD_LOG_LINE is logged in pieces of that
  * size.  With an fd, a watcher reads it; without (fd -1), the owner feeds
  * bytes in (FastCGI's STDERR records).
+ *
+ * Rate-limited per child: CHILD_LOG_BURST lines at once, then
+ * CHILD_LOG_RATE lines a second (a token bucket on the loop's clock).
+ * Lines over that are dropped and counted; "name[pid]: ... dropped N
+ * lines" is logged before the next line that passes, and at a flush.
  */
 struct child_log {
 	ev_io		 io;		/* the pipe's read end; fd -1: none */
@@ -70,6 +75,9 @@ struct child_log {
 	void		(*closed)(void *);
 	void		*arg;
 	size_t		 len;		/* of the partial line held */
+	double		 tokens;	/* lines that may pass now */
+	ev_tstamp	 refilled;	/* when tokens was last topped up */
+	unsigned long	 dropped;	/* lines dropped since last said */
 	char		 line[CHILD_LOG_LINE];
 };
 
@@ -82,7 +90,8 @@ void	child_log_init(struct child_log *lg, struct ev_loop *loop, int fd,
 	    void *arg);
 /* Logs the complete lines of p[0..len), holds the rest. */
 void	child_log_feed(struct child_log *lg, const char *p, size_t len);
-/* Logs the partial line held, if any. */
+/* Logs the partial line held, if any, and the count of lines dropped
+   since it was last said. */
 void	child_log_flush(struct child_log *lg);
 /* Forgets the partial line held. */
 void	child_log_discard(struct child_log *lg);

@@ -69,6 +69,9 @@ struct conn_set {
 	struct conn		*dead;		/* closed, for the reaper */
 	struct conn		*spare;		/* for reuse, with buffers */
 	unsigned int		 nspare;	/* at most CONN_SPARE_MAX */
+	ev_timer		 trim;		/* CONN_TRIM_IDLE after a struct
+						   conn came back: spares freed,
+						   heap trimmed; data: master */
 	unsigned long		 nhijacked;	/* connections handed to apps */
 	ev_prepare		 reaper;	/* data: the master */
 	int			 watch_fd;	/* connwatch.c's epoll set */

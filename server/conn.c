@@ -314,7 +314,10 @@ conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	if (c->state == CONN_CLOSED)
 		return;
 	if (c->in == NULL) {
-		c->in_cap = c->m->limits.max_head + 4096;
+		/* Room for a whole head: max_head bytes besides a target
+		   of up to max_target (http1.h). */
+		c->in_cap = c->m->limits.max_head +
+		    c->m->limits.max_target + 4096;
 		if (c->in_cap < CONN_IN_MIN)
 			c->in_cap = CONN_IN_MIN;
 		if ((c->in = malloc(c->in_cap)) == NULL) {
@@ -382,7 +385,7 @@ conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	    memchr(c->in + c->in_len - n, '\n', (size_t)n) == NULL &&
 	    !(c->in_len - n <= c->m->limits.max_target &&
 	    c->in_len > c->m->limits.max_target) &&
-	    c->in_len < c->m->limits.max_head) {
+	    c->in_len < c->m->limits.max_head + c->m->limits.max_target) {
 		/* The parser reads the whole head again on each call: call
 		   it only when a line ended or a limit was crossed, so a
 		   client sending a byte at a time costs linear work. */
@@ -546,6 +549,11 @@ conn_request_start(struct conn *c, size_t head_len)
 	if (r->body == HTTP1_BODY_LENGTH) {
 		q->body_len = (int64_t)r->content_length;
 		if (r->content_length > m->conf->max_body) {
+			/* Linger as after a 400: the client is likely still
+			   sending the body, and a close with it unread would
+			   reset the connection before the 413 is read. */
+			q->keep_alive = 0;
+			c->linger = 1;
 			conn_respond(c, 413, NULL, 1);
 			return;
 		}
@@ -638,6 +646,13 @@ conn_local_redirect(struct conn *c, const struct cgiresp *cr)
 		log_warnx("%s: more than %d local redirects",
 		    q->script.script_name, CONN_MAX_REDIRECTS);
 		conn_app_fail(c, 500);
+		return;
+	}
+	if (!route_local_location_valid(cr->location.p, cr->location.len)) {
+		log_warnx("%s: bad local redirect Location \"%.*s\"",
+		    q->script.script_name, (int)cr->location.len,
+		    cr->location.p);
+		conn_app_fail(c, 502);
 		return;
 	}
 	free(q->redirect);

@@ -14,6 +14,9 @@
  * follows the connections active at one time, not the open ones, no
  * buffer is malloc'd and freed per connection (glibc would trim and grow
  * the heap top each time), and the watchers never move (no epoll_ctl).
+ * After a burst, memory goes back: CONN_TRIM_IDLE seconds after the last
+ * struct conn was given back, the spares are freed and the heap trimmed
+ * (glibc keeps freed memory otherwise).
  */
 #include "config.h"
 
@@ -23,6 +26,9 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +44,8 @@ static void	conn_idle_remove(struct master *, struct conn_sock *);
 static void	conn_retire(struct conn *);
 static void	conn_reap(struct ev_loop *, ev_prepare *, int);
 static void	conn_put(struct master *, struct conn *);
+static void	conn_spares_free(struct conn_set *);
+static void	conn_trim_cb(struct ev_loop *, ev_timer *, int);
 
 int
 conn_init(struct master *m)
@@ -50,6 +58,9 @@ conn_init(struct master *m)
 	}
 	ev_prepare_init(&cs->reaper, conn_reap);
 	cs->reaper.data = m;
+	ev_init(&cs->trim, conn_trim_cb);
+	cs->trim.repeat = CONN_TRIM_IDLE;
+	cs->trim.data = m;
 	cs->watch_fd = -1;
 	m->conns = cs;
 	return conn_watch_init(m);
@@ -341,6 +352,8 @@ conn_put(struct master *m, struct conn *c)
 	in_cap = c->in_cap;
 	out = c->out;
 	out_cap = c->out_cap;
+	if (!m->stopping)
+		ev_timer_again(m->loop, &cs->trim);
 	if (cs->nspare >= CONN_SPARE_MAX || m->stopping) {
 		free(fields);
 		free(in);
@@ -364,17 +377,50 @@ conn_put(struct master *m, struct conn *c)
 	cs->nspare++;
 }
 
+/* Frees the spare list. */
+static void
+conn_spares_free(struct conn_set *cs)
+{
+	struct conn	*c;
+
+	while ((c = cs->spare) != NULL) {
+		cs->spare = c->next;
+		free(c->req.r.fields);
+		free(c->in);
+		free(c->out);
+		free(c);
+	}
+	cs->nspare = 0;
+}
+
+/* Frees the spares and gives the heap's free memory back. */
+static void
+conn_trim_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct master	*m = w->data;
+	struct conn_set	*cs = m->conns;
+	unsigned int	 n = cs->nspare;
+
+	(void)revents;
+	ev_timer_stop(loop, w);
+	conn_spares_free(cs);
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+	log_debug("idle: %u spare connections released, heap trimmed", n);
+}
+
 void
 conn_fini(struct master *m)
 {
 	struct conn_set		*cs = m->conns;
 	struct conn_sock	*sk;
-	struct conn		*c;
 
 	if (cs == NULL)
 		return;
 	if (cs->dead != NULL)
 		conn_reap(m->loop, &cs->reaper, 0);
+	ev_timer_stop(m->loop, &cs->trim);
 	conn_watch_fini(m);
 	while ((sk = cs->idle) != NULL) {
 		ev_io_stop(m->loop, &sk->rio);
@@ -385,13 +431,7 @@ conn_fini(struct master *m)
 		cs->n--;
 		cs->nstate[CONN_IDLE]--;
 	}
-	while ((c = cs->spare) != NULL) {
-		cs->spare = c->next;
-		free(c->req.r.fields);
-		free(c->in);
-		free(c->out);
-		free(c);
-	}
+	conn_spares_free(cs);
 	free(cs);
 	m->conns = NULL;
 }

@@ -11,6 +11,9 @@
 						   reuse with their buffers */
 #define CONN_OUT_KEEP		(16 * 1024)	/* a spare keeps an output
 						   buffer up to this */
+#define CONN_TRIM_IDLE		5.0		/* s after the last connection went
+						   idle or closed: spares freed,
+						   the heap trimmed */
 #define CONN_OUT_HIGH		(64 * 1024)	/* stop reading the app above */
 #define CONN_OUT_LOW		(16 * 1024)	/* resume below */
 #define CONN_PEND_MAX		(32 * 1024)	/* app output held to give a
@@ -31,6 +34,9 @@
 #define ACCEPT_BATCH		64		/* accepts per wake-up */
 #define CHILD_LOG_LINE		1024		/* longest logged line of a child's
 						   output (longer: in pieces) */
+#define CHILD_LOG_BURST		100		/* lines a child may log at once */
+#define CHILD_LOG_RATE		10		/* then lines per second; the
+						   rest is dropped and counted */
 #define CGI_MAX_ENV		512		/* environment entries */
 #define POOL_READY_TIMEOUT	3.0		/* s: a new worker's wait for
 						   GET_VALUES_RESULT */

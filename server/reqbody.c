@@ -45,6 +45,7 @@ reqbody_start(struct reqbody *b, enum http1_body framing,
 	case HTTP1_BODY_CHUNKED:
 		b->kind = REQBODY_MEMORY;
 		chunked_init(&b->chunk);
+		chunked_set_max(&b->chunk, max);	/* a size over it: 413 */
 		break;
 	default:
 		b->kind = REQBODY_NONE;
@@ -161,7 +162,7 @@ reqbody_collect(struct reqbody *b, const char *in, size_t in_len,
 		n = chunked_decode(&b->chunk, in + *used, in_len - *used,
 		    &data, &dlen);
 		if (n < 0)
-			return 400;
+			return (int)-n;		/* 400, or 413 */
 		*used += (size_t)n;
 		if (dlen == 0)
 			continue;
@@ -202,7 +203,7 @@ reqbody_raw_peek(struct reqbody *b, const char *in, size_t in_len,
 	while (!d.done && off < in_len) {
 		n = chunked_decode(&d, in + off, in_len - off, &data, &dlen);
 		if (n < 0 || (total += dlen) > b->max) {
-			b->bad = n < 0 ? 400 : 413;
+			b->bad = n < 0 ? (int)-n : 413;
 			turned = 1;
 			break;
 		}

@@ -60,7 +60,8 @@ const char *reqbody_kind_name(enum reqbody_kind k);
 /*
  * Starts a request's body as its head frames it (HTTP1_BODY_*): chunked
  * (kind memory until reqbody_set_raw()), content_length bytes, or none.
- * max bounds the decoded bytes of a chunked body; a collected body stays
+ * max bounds the decoded bytes of a chunked body (a chunk-size line that
+ * would pass it fails at once, before its data); a collected body stays
  * in memory up to mem_max bytes.  b must be zeroed or reset.
  */
 void	reqbody_start(struct reqbody *b, enum http1_body framing,

@@ -19,6 +19,24 @@ static char	*route_concat(const char *a, size_t alen, const char *b,
 		    size_t blen, const char *c, size_t clen);
 static int	route_check_file(const char *root, size_t rootlen,
 		    const char *seg, size_t seglen, int flags, char **resolved);
+static int	route_prefix_covers(const char *prefix, size_t plen,
+		    const char *path, size_t len);
+
+/*
+ * 1 when path[0..len) is under prefix[0..plen) on a segment boundary: a
+ * prefix ending in '/' covers what starts with it, one without ("/app")
+ * covers "/app" itself and "/app/..." but not "/apple" (RFC 3875 4.1.5:
+ * PATH_INFO, the rest, starts with '/').
+ */
+static int
+route_prefix_covers(const char *prefix, size_t plen, const char *path,
+    size_t len)
+{
+	if (plen > len || memcmp(path, prefix, plen) != 0)
+		return 0;
+	return plen == len || (plen > 0 && prefix[plen - 1] == '/') ||
+	    path[plen] == '/';
+}
 
 struct conf_app *
 route_match(struct conf_app *apps, size_t napps, const char *path,
@@ -31,7 +49,7 @@ route_match(struct conf_app *apps, size_t napps, const char *path,
 		if (apps[i].prefix == NULL)
 			continue;
 		plen = strlen(apps[i].prefix);
-		if (plen > len || memcmp(path, apps[i].prefix, plen) != 0)
+		if (!route_prefix_covers(apps[i].prefix, plen, path, len))
 			continue;
 		if (best == NULL || plen > bestlen) {
 			best = &apps[i];
@@ -246,7 +264,7 @@ route_app_paths(const char *prefix, const char *command, const char *path,
 
 	memset(out, 0, sizeof(*out));
 	plen = strlen(prefix);
-	if (plen > len || memcmp(path, prefix, plen) != 0)
+	if (!route_prefix_covers(prefix, plen, path, len))
 		return 404;
 	namelen = plen;
 	if (namelen > 0 && prefix[namelen - 1] == '/')
@@ -275,4 +293,47 @@ route_app_paths(const char *prefix, const char *command, const char *path,
 		return 500;
 	}
 	return 0;
+}
+
+/*
+ * A local redirect's Location (RFC 3875 6.2.2) is a local-pathquery:
+ *
+ *	local-pathquery = abs-path [ "?" query-string ]
+ *	abs-path        = "/" path-segments      (pchar and "/")
+ *	pchar           = unreserved | escaped | ":" "@" "&" "=" "+" "$" ","
+ *	query-string    = *uric                  (pchar, "/", "?", ";", "[", "]")
+ *
+ * Also allowed, as RFC 3986 does: ";" in the path.  No space, no '#', no
+ * CTL, no byte over 0x7e, and each '%' with two hex digits.
+ */
+int
+route_local_location_valid(const char *p, size_t len)
+{
+	static const char	 path_extra[] = "-_.!~*'():@&=+$,;/";
+	static const char	 query_extra[] = "?[]";
+	size_t			 i;
+	int			 query = 0;
+	unsigned char		 c;
+
+	if (len == 0 || p[0] != '/')
+		return 0;
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)p[i];
+		if (c == '%') {
+			if (len - i < 3 || http1_hexval((unsigned char)p[i + 1])
+			    < 0 || http1_hexval((unsigned char)p[i + 2]) < 0)
+				return 0;
+			i += 2;
+			continue;
+		}
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9'))
+			continue;
+		if (c == '?')
+			query = 1;
+		if (c == '\0' || (strchr(path_extra, c) == NULL &&
+		    (!query || strchr(query_extra, c) == NULL)))
+			return 0;
+	}
+	return 1;
 }

@@ -9,8 +9,9 @@
 
 #include "server/conf.h"
 
-/* Returns the app whose prefix is the longest that path starts with, or
-   NULL. path is the raw (not decoded) path of the request. */
+/* Returns the app with the longest prefix that path is under, or NULL:
+   on a segment boundary, so "/app" takes "/app" and "/app/x", not
+   "/apple".  path is the raw (not decoded) path of the request. */
 struct conf_app *route_match(struct conf_app *apps, size_t napps,
 	    const char *path, size_t len);
 
@@ -40,11 +41,17 @@ int	route_script_resolve(const char *root, const char *prefix,
  * For a FastCGI app without a root: SCRIPT_NAME is the prefix (without its
  * trailing slash), SCRIPT_FILENAME the program, PATH_INFO the decoded rest
  * of the path ("/" and below), with the checks of route_script_resolve.
- * Returns 0, or 400 (bad encoding, NUL), 403 ("." or ".." segment), 404
- * (path outside prefix, encoded slash), 500 (out of memory).
+ * PATH_INFO is "" or starts with '/' (RFC 3875 4.1.5).  Returns 0, or 400
+ * (bad encoding, NUL), 403 ("." or ".." segment), 404 (path not under
+ * prefix on a segment boundary, encoded slash), 500 (out of memory).
  */
 int	route_app_paths(const char *prefix, const char *command,
 	    const char *path, size_t len, struct route_script *out);
 void	route_script_free(struct route_script *s);
+
+/* 1 when p[0..len) is a local-pathquery of RFC 3875 6.2.2 ("/path" and
+   an optional "?query", URI characters only: no space, no '#'), the only
+   Location a local redirect follows; else 0. */
+int	route_local_location_valid(const char *p, size_t len);
 
 #endif

@@ -11,7 +11,10 @@
  * Input: one byte choosing the split point, then the chunked body.  The
  * body is decoded whole, split in two at that point (the first piece in a
  * buffer of its exact size, so ASan sees a read past it), and byte by byte.
- * Every feeding must decode the same bytes and end the same way.
+ * Every feeding must decode the same bytes and end the same way.  A body
+ * that ends is decoded again with chunked_set_max() at its size (the same
+ * result) and one byte under it (an error, after a prefix of the bytes
+ * within the limit).
  */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -27,7 +30,7 @@ static void	fuzz_check(int);
 static int	fuzz_step(struct chunked_dec *, const char *, size_t,
 		    struct run *, size_t *);
 static void	fuzz_feed(const char *, size_t, const size_t *, size_t,
-		    struct run *);
+		    const uint64_t *, struct run *);
 static void	fuzz_same(const struct run *, const struct run *);
 
 static void
@@ -51,9 +54,9 @@ fuzz_step(struct chunked_dec *d, const char *buf, size_t n, struct run *r,
 
 	for (;;) {
 		got = chunked_decode(d, buf + pos, n - pos, &span, &slen);
-		if (got == -400) {
+		if (got == -400 || got == -413) {
 			fuzz_check(chunked_decode(d, buf, n, &span, &slen) ==
-			    -400);
+			    got);
 			return -1;
 		}
 		fuzz_check(got >= 0 && (size_t)got <= n - pos);
@@ -83,13 +86,15 @@ fuzz_step(struct chunked_dec *d, const char *buf, size_t n, struct run *r,
  */
 static void
 fuzz_feed(const char *buf, size_t len, const size_t *ends, size_t nends,
-    struct run *r)
+    const uint64_t *max, struct run *r)
 {
 	struct chunked_dec	 d;
 	char			*win;
 	size_t			 pos = 0, used, e, n;
 
 	chunked_init(&d);
+	if (max != NULL)
+		chunked_set_max(&d, *max);
 	r->out = malloc(len + 1);
 	fuzz_check(r->out != NULL);
 	r->outlen = 0;
@@ -122,9 +127,10 @@ fuzz_same(const struct run *a, const struct run *b)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct run	 whole, split, bytes;
+	struct run	 whole, split, bytes, lim;
 	const char	*buf;
 	size_t		 len, ends[2], *each, i;
+	uint64_t	 max;
 
 	if (size < 1)
 		return 0;
@@ -132,19 +138,33 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	len = size - 1;
 
 	ends[0] = len;
-	fuzz_feed(buf, len, ends, 1, &whole);
+	fuzz_feed(buf, len, ends, 1, NULL, &whole);
 
 	ends[0] = data[0] % (len + 1);
 	ends[1] = len;
-	fuzz_feed(buf, len, ends, 2, &split);
+	fuzz_feed(buf, len, ends, 2, NULL, &split);
 	fuzz_same(&whole, &split);
+
+	if (whole.result == 1) {
+		max = whole.outlen;
+		fuzz_feed(buf, len, ends, 2, &max, &lim);
+		fuzz_same(&whole, &lim);
+		free(lim.out);
+		if (max > 0) {
+			max--;
+			fuzz_feed(buf, len, ends, 2, &max, &lim);
+			fuzz_check(lim.result == -1 && lim.outlen <= max &&
+			    memcmp(lim.out, whole.out, lim.outlen) == 0);
+			free(lim.out);
+		}
+	}
 
 	if (len <= 4096) {
 		each = malloc((len + 1) * sizeof(*each));
 		fuzz_check(each != NULL);
 		for (i = 0; i < len; i++)
 			each[i] = i + 1;
-		fuzz_feed(buf, len, each, len, &bytes);
+		fuzz_feed(buf, len, each, len, NULL, &bytes);
 		fuzz_same(&whole, &bytes);
 		free(each);
 		free(bytes.out);

@@ -12,6 +12,7 @@
 #define S(x)	(x), (sizeof(x) - 1)
 
 #define ERR	(-400)
+#define TOO	(-413)
 
 struct ccase {
 	const char	*name;
@@ -207,6 +208,46 @@ static const struct ccase cases[] = {
 
 #define NCASES	(sizeof(cases) / sizeof(cases[0]))
 
+/* Cases with chunked_set_max(): the body's size is judged on the size
+   line, digit by digit, before any data of the chunk. */
+struct mcase {
+	const char	*name;
+	uint64_t	 max;
+	const char	*in;
+	size_t		 inlen;
+	const char	*body;
+	size_t		 bodylen;
+	ssize_t		 consumed;	/* total consumed, ERR or TOO */
+	int		 done;
+};
+
+static const struct mcase mcases[] = {
+	/* A body of exactly max bytes. */
+	{ "max met", 8, S("3\r\nabc\r\n5\r\ndefgh\r\n0\r\n\r\n"),
+	    S("abcdefgh"), 23, 1 },
+	/* One chunk over max: 413 on its size digit, no data taken. */
+	{ "one chunk over", 4, S("5\r\nhello\r\n0\r\n\r\n"), S(""), TOO, 0 },
+	/* The second chunk passes max: the first one's data was given. */
+	{ "second chunk over", 8, S("3\r\nabc\r\n6\r\ndefghi\r\n0\r\n\r\n"),
+	    S("abc"), TOO, 0 },
+	/* issue 14 F: a huge size is refused on its size line, here on its
+	   second digit (0xff > 64), without waiting for its data. */
+	{ "ffffffffffffffff", 64, S("ffffffffffffffff\r\n"), S(""), TOO, 0 },
+	/* Leading zeros do not count. */
+	{ "zeros then size", 5, S("0000005\r\nhello\r\n0\r\n\r\n"),
+	    S("hello"), 21, 1 },
+	/* max 0: only an empty body. */
+	{ "max 0, empty", 0, S("0\r\n\r\n"), S(""), 5, 1 },
+	{ "max 0, one byte", 0, S("1\r\na\r\n0\r\n\r\n"), S(""), TOO, 0 },
+	/* A malformed line before the limit is passed is still 400. */
+	{ "bad before max", 4, S("x5\r\n"), S(""), ERR, 0 },
+	/* The largest max: 16 digits of f fit, a second chunk does not. */
+	{ "max UINT64_MAX", UINT64_MAX,
+	    S("ffffffffffffffff\r\nab"), S("ab"), 20, 0 },
+};
+
+#define NMCASES	(sizeof(mcases) / sizeof(mcases[0]))
+
 /*
  * Feeds in[0..len) the way a connection would receive it: the bytes
  * available grow to ends[0], ends[1], ... (the last is len).  Every call
@@ -216,7 +257,7 @@ static const struct ccase cases[] = {
  */
 static void
 feed(const char *name, const char *in, size_t len, char *end,
-    const size_t *ends, size_t nends, struct outcome *o)
+    const size_t *ends, size_t nends, const uint64_t *max, struct outcome *o)
 {
 	struct chunked_dec	 d;
 	const char		*data;
@@ -225,6 +266,8 @@ feed(const char *name, const char *in, size_t len, char *end,
 	ssize_t			 r;
 
 	chunked_init(&d);
+	if (max != NULL)
+		chunked_set_max(&d, *max);
 	o->body = malloc(len + 1);
 	ck_assert_ptr_nonnull(o->body);
 	o->bodylen = 0;
@@ -237,12 +280,15 @@ feed(const char *name, const char *in, size_t len, char *end,
 			if (n > 0)
 				memcpy(p, in + pos, n);
 			r = chunked_decode(&d, p, n, &data, &dlen);
-			if (r == ERR) {
+			if (r == ERR || r == TOO) {
 				/* Errors stick. */
+				o->consumed = r;
 				r = chunked_decode(&d, p, n, &data, &dlen);
-				ck_assert_msg(r == ERR, "%s: error not sticky",
-				    name);
-				o->consumed = ERR;
+				ck_assert_msg(r == o->consumed,
+				    "%s: error not sticky", name);
+				r = chunked_decode(&d, NULL, 0, &data, &dlen);
+				ck_assert_msg(r == o->consumed,
+				    "%s: error not sticky", name);
 				return;
 			}
 			ck_assert_msg(r >= 0 && (size_t)r <= n,
@@ -290,10 +336,11 @@ expect(const char *name, const char *how, const struct outcome *o,
 	    bodylen);
 }
 
-/* Runs one case whole, byte by byte, and split in two at every point. */
+/* Runs one case whole, byte by byte, and split in two at every point;
+   max: NULL, or the decoder's chunked_set_max(). */
 static void
-run_case(const char *name, const char *in, size_t len, const char *body,
-    size_t bodylen, ssize_t consumed, int done)
+run_case_max(const char *name, const uint64_t *max, const char *in,
+    size_t len, const char *body, size_t bodylen, ssize_t consumed, int done)
 {
 	struct outcome	 o;
 	struct guard	 g = { NULL, 0 };
@@ -302,7 +349,7 @@ run_case(const char *name, const char *in, size_t len, const char *body,
 
 	end = guard_copy(&g, in, len) + len;
 	two[0] = len;
-	feed(name, in, len, end, two, 1, &o);
+	feed(name, in, len, end, two, 1, max, &o);
 	expect(name, "whole", &o, body, bodylen, consumed, done);
 	free(o.body);
 
@@ -310,7 +357,7 @@ run_case(const char *name, const char *in, size_t len, const char *body,
 	ck_assert_ptr_nonnull(ends);
 	for (i = 0; i < len; i++)
 		ends[i] = i + 1;
-	feed(name, in, len, end, ends, len, &o);
+	feed(name, in, len, end, ends, len, max, &o);
 	expect(name, "bytewise", &o, body, bodylen, consumed, done);
 	free(o.body);
 	free(ends);
@@ -318,12 +365,45 @@ run_case(const char *name, const char *in, size_t len, const char *body,
 	for (i = 0; i <= len; i++) {
 		two[0] = i;
 		two[1] = len;
-		feed(name, in, len, end, two, 2, &o);
+		feed(name, in, len, end, two, 2, max, &o);
 		expect(name, "split", &o, body, bodylen, consumed, done);
 		free(o.body);
 	}
 	guard_free(&g);
 }
+
+static void
+run_case(const char *name, const char *in, size_t len, const char *body,
+    size_t bodylen, ssize_t consumed, int done)
+{
+	run_case_max(name, NULL, in, len, body, bodylen, consumed, done);
+}
+
+START_TEST(test_max_table)
+{
+	const struct mcase	*c = &mcases[_i];
+
+	run_case_max(c->name, &c->max, c->in, c->inlen, c->body, c->bodylen,
+	    c->consumed, c->done);
+}
+END_TEST
+
+/* The decoder stops at the digit that passes max: "ff" of a 64-byte
+   max fails with the second f as the last byte fed. */
+START_TEST(test_max_at_digit)
+{
+	struct chunked_dec	 d;
+	const char		*data;
+	size_t			 dlen;
+
+	chunked_init(&d);
+	chunked_set_max(&d, 64);
+	ck_assert_int_eq(chunked_decode(&d, S("f"), &data, &dlen), 1);
+	ck_assert_int_eq(chunked_decode(&d, S("f"), &data, &dlen), TOO);
+	ck_assert_str_eq(chunked_state_name(d.state), "too-large");
+	ck_assert_int_eq(chunked_decode(&d, S("\r\n"), &data, &dlen), TOO);
+}
+END_TEST
 
 START_TEST(test_table)
 {
@@ -461,6 +541,8 @@ main(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_table, 0, (int)NCASES);
+	tcase_add_loop_test(tc, test_max_table, 0, (int)NMCASES);
+	tcase_add_test(tc, test_max_at_digit);
 	tcase_add_test(tc, test_ext_limit);
 	tcase_add_test(tc, test_trailer_limit);
 	tcase_add_test(tc, test_big_chunk);

@@ -273,10 +273,28 @@ static const struct tcase cases[] = {
 	{ GOOD_GET("head of max_head",
 	  GET11 HOSTA "X: 01234567890123456789012345678901\r\n\r\n", 2),
 	  .lim = &small },
-	/* max_target above max_head: the target is bounded by max_target. */
+	/* max_head bytes besides the target's one byte: the target does
+	   not count toward max_head. */
+	{ GOOD_GET("head of max_head besides the target",
+	  GET11 HOSTA "X: 012345678901234567890123456789012\r\n\r\n", 2),
+	  .lim = &small },
+	/* max_target above max_head: a target within max_target never makes
+	   the head too long (issue 14 F: was 431 at byte 34). */
 	{ .what = "wide: target over max_head",
-	  .in = "GET /2345678901234567890123456789 HTTP/1.1\r\n",
-	  .lim = &wide, .want = -431, .errat = 34 },
+	  .in = "GET /2345678901234567890123456789 HTTP/1.1\r\nHost: a\r\n\r\n",
+	  .lim = &wide, .want = 55, .method = "GET",
+	  .target = "/2345678901234567890123456789",
+	  .form = HTTP1_TARGET_ORIGIN, .authority = "a",
+	  .path = "/2345678901234567890123456789", .minor = 1, .nfields = 1 },
+	/* A target of exactly max_target, four times max_head. */
+	{ .what = "wide: target of max_target",
+	  .in = "GET /234567890123456789012345678901234567890123456789012345678"
+	  "901234 HTTP/1.1\r\nHost: a\r\n\r\n",
+	  .lim = &wide, .want = 90, .method = "GET",
+	  .target = "/234567890123456789012345678901234567890123456789012345678"
+	  "901234", .form = HTTP1_TARGET_ORIGIN, .authority = "a",
+	  .path = "/234567890123456789012345678901234567890123456789012345678"
+	  "901234", .minor = 1, .nfields = 1 },
 
 	/* Smuggling vectors and other framing errors. */
 	/* CL with TE. */
@@ -465,6 +483,11 @@ static const struct tcase cases[] = {
 	{ BAD("leading SP", " GET / HTTP/1.1\r\n" HOSTA "\r\n", 400) },
 	/* Non-token method. */
 	{ BAD("method with /", "G/T / HTTP/1.1\r\n" HOSTA "\r\n", 400) },
+	/* A fragment in the target (RFC 9112 3.2: no part of it). */
+	{ BAD("# in target", "GET /a#b HTTP/1.1\r\n" HOSTA "\r\n", 400),
+	  .errat = 7 },
+	{ BAD("# in query", "GET /a?q#b HTTP/1.1\r\n" HOSTA "\r\n", 400),
+	  .errat = 9 },
 	/* DEL in the target. */
 	{ BAD("DEL in target", "GET /\x7f HTTP/1.1\r\n" HOSTA "\r\n", 400) },
 	/* Byte >= 0x80 in the target. */
@@ -510,9 +533,10 @@ static const struct tcase cases[] = {
 	{ BAD("414 before 431", "GET /23456789012345678901234567890 HTTP/1.1"
 	  "\r\n" HOSTA "X: 01234567890123456789012345678901234567890\r\n\r\n",
 	  414), .lim = &small, .errat = 21 },
-	/* A short target in an overlong head: 431 at max_head bytes. */
-	{ BAD("431 head", GET11 HOSTA "X: 012345678901234567890123456789012\r\n"
-	  "\r\n", 431), .lim = &small, .errat = 64 },
+	/* A short target in an overlong head: 431 at max_head bytes and
+	   the target's one. */
+	{ BAD("431 head", GET11 HOSTA "X: 0123456789012345678901234567890123\r\n"
+	  "\r\n", 431), .lim = &small, .errat = 65 },
 	/* The request line itself over max_head (long method). */
 	{ BAD("431 long method", "ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOPQ"
 	  "RSTUVWXYZABCDEFGHIJKLMNOPQRSTUVWXYZ / HTTP/1.1\r\n\r\n", 431),
@@ -528,6 +552,11 @@ static const struct tcase cases[] = {
 	/* max_target above max_head: 414 still wins for a long target. */
 	{ BAD("wide: 414", "GET /23456789012345678901234567890123456789012345"
 	  "67890123456789012345", 414), .lim = &wide, .errat = 69 },
+	/* A long target, then fields over max_head without it: 431 at
+	   max_head bytes besides the target (29 + 32). */
+	{ BAD("wide: 431 besides the target", "GET /234567890123456789012345"
+	  "6789 HTTP/1.1\r\nHost: a\r\nX: 0123456\r\n\r\n", 431),
+	  .lim = &wide, .errat = 61 },
 };
 
 static size_t
@@ -771,18 +800,20 @@ slice(const char *in, size_t off, size_t n)
 	return s;
 }
 
-/* Default limits with generated heads, prefixes and splits included. */
-START_TEST(test_default_limits)
+/* A generated GET of a tlen-byte target, good under lim (NULL: the
+   defaults), run as every case is. */
+static void
+run_good_target(const char *what, size_t tlen, const struct http1_limits *lim)
 {
 	struct tcase	 t;
 	char		*in, *target;
 	size_t		 len;
 
-	/* A target of exactly HTTP1_DEFAULT_MAX_TARGET bytes is fine. */
-	in = build(HTTP1_DEFAULT_MAX_TARGET, 0, 0, &len);
-	target = slice(in, 4, HTTP1_DEFAULT_MAX_TARGET);
+	in = build(tlen, 0, 0, &len);
+	target = slice(in, 4, tlen);
 	memset(&t, 0, sizeof(t));
-	t.what = "default max_target";
+	t.what = what;
+	t.lim = lim;
 	t.want = (ssize_t)len;
 	t.method = "GET";
 	t.target = t.path = target;
@@ -793,6 +824,19 @@ START_TEST(test_default_limits)
 	run_case(&t, in, len);
 	free(target);
 	free(in);
+}
+
+/* Default limits with generated heads, prefixes and splits included. */
+START_TEST(test_default_limits)
+{
+	struct http1_limits lim32k = { 0, HTTP1_DEFAULT_MAX_HEAD,
+			    HTTP1_DEFAULT_MAX_FIELDS };
+	struct tcase	 t;
+	char		*in;
+	size_t		 len;
+
+	/* A target of exactly HTTP1_DEFAULT_MAX_TARGET bytes is fine. */
+	run_good_target("default max_target", HTTP1_DEFAULT_MAX_TARGET, NULL);
 
 	/* One byte more is 414, on the first byte over. */
 	in = build(HTTP1_DEFAULT_MAX_TARGET + 1, 0, 0, &len);
@@ -826,9 +870,10 @@ START_TEST(test_default_limits)
 	run_case(&t, in, len);
 	free(in);
 
-	/* A head of exactly max_head bytes is fine. */
-	in = build(1, 0, HTTP1_DEFAULT_MAX_HEAD - 27 - 5, &len);
-	ck_assert_uint_eq(len, HTTP1_DEFAULT_MAX_HEAD);
+	/* A head of exactly max_head bytes and its 1-byte target is fine
+	   (the target does not count). */
+	in = build(1, 0, HTTP1_DEFAULT_MAX_HEAD - 27 - 5 + 1, &len);
+	ck_assert_uint_eq(len, HTTP1_DEFAULT_MAX_HEAD + 1);
 	memset(&t, 0, sizeof(t));
 	t.what = "default max_head";
 	t.want = (ssize_t)len;
@@ -841,14 +886,20 @@ START_TEST(test_default_limits)
 	run_case(&t, in, len);
 	free(in);
 
-	/* One more byte is 431, as soon as max_head bytes are in. */
-	in = build(1, 0, HTTP1_DEFAULT_MAX_HEAD - 27 - 5 + 1, &len);
+	/* One more byte is 431, as soon as max_head bytes besides the
+	   target are in. */
+	in = build(1, 0, HTTP1_DEFAULT_MAX_HEAD - 27 - 5 + 2, &len);
 	memset(&t, 0, sizeof(t));
 	t.what = "default max_head + 1";
 	t.want = -431;
-	t.errat = HTTP1_DEFAULT_MAX_HEAD;
+	t.errat = HTTP1_DEFAULT_MAX_HEAD + 1;
 	run_case(&t, in, len);
 	free(in);
+
+	/* max_target above max_head (issue 14 F): a 17,000-byte target
+	   with max_target 32K and the default max_head is fine. */
+	lim32k.max_target = 32 * 1024;
+	run_good_target("17000-byte target, max_target 32K", 17000, &lim32k);
 }
 END_TEST
 

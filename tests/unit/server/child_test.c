@@ -373,6 +373,60 @@ START_TEST(test_log_feed)
 }
 END_TEST
 
+/* issue 14 F: a child's flood of lines is rate-limited, and the lines
+   dropped are counted.  The loop's clock stands still (no ev_run), so
+   the bucket refills only when the test moves lg.refilled back. */
+START_TEST(test_log_rate)
+{
+	struct child_log	 lg;
+	char			 line[32];
+	int			 i, n;
+
+	ct_log_setup();
+	child_log_init(&lg, ev_default_loop(0), -1, "f", 9, 0, NULL, NULL);
+	/* The burst passes, the rest is dropped. */
+	for (i = 0; i < CHILD_LOG_BURST + 50; i++) {
+		n = snprintf(line, sizeof(line), "l%d\n", i);
+		child_log_feed(&lg, line, (size_t)n);
+	}
+	ct_expect("f[9]: l", CHILD_LOG_BURST);
+	ct_expect("dropped", 0);
+	/* A flush says how many were dropped, once. */
+	child_log_flush(&lg);
+	ct_expect("f[9]: ... dropped 50 lines\n", 1);
+	child_log_flush(&lg);
+	ct_expect("dropped", 1);
+	/* A second later CHILD_LOG_RATE more lines pass. */
+	lg.refilled -= 1.0;
+	for (i = 0; i < 2 * CHILD_LOG_RATE; i++)
+		child_log_feed(&lg, "m\n", 2);
+	ct_expect("f[9]: m\n", CHILD_LOG_RATE);
+	/* The count of those dropped is said before the next line that
+	   passes. */
+	lg.refilled -= 1.0;
+	child_log_feed(&lg, "n\n", 2);
+	{
+		char		*t = ct_log_text();
+		const char	*d = strstr(t,
+				    "f[9]: ... dropped 10 lines\n");
+
+		ck_assert_ptr_nonnull(d);
+		ck_assert_ptr_nonnull(strstr(d, "f[9]: n\n"));
+		free(t);
+	}
+	/* The bucket holds no more than the burst, however long it was
+	   quiet. */
+	lg.refilled -= 3600.0;
+	for (i = 0; i < CHILD_LOG_BURST + 1; i++)
+		child_log_feed(&lg, "o\n", 2);
+	child_log_flush(&lg);
+	ct_expect("f[9]: o\n", CHILD_LOG_BURST);
+	ct_expect("f[9]: ... dropped 1 lines\n", 1);
+	child_log_close(&lg);
+	ct_log_teardown();
+}
+END_TEST
+
 /* The kill ladder, driven as cgi.c and pool.c drive it: the caller arms
    its grace timer, whose expiry calls child_kill_late. */
 
@@ -535,6 +589,7 @@ main(void)
 	tcase_add_test(tc, test_log_strip_cr);
 	tcase_add_test(tc, test_log_drain);
 	tcase_add_test(tc, test_log_feed);
+	tcase_add_test(tc, test_log_rate);
 	tcase_add_test(tc, test_kill_ignores_term);
 	tcase_add_test(tc, test_kill_exits_on_term);
 	tcase_add_test(tc, test_kill_again);

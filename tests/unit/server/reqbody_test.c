@@ -271,6 +271,24 @@ START_TEST(collect_errors)
 	ck_assert_int_eq(reqbody_collect(&b, chunked_in,
 	    sizeof(chunked_in) - 1, &used), 413);
 	reqbody_reset(&b);
+	/* issue 14 F: a size line over max is 413 before its data: the
+	   size line alone is enough, its digits used up to the one over. */
+	reqbody_start(&b, HTTP1_BODY_CHUNKED, 0, 1000, 64);
+	ck_assert_int_eq(reqbody_collect(&b, "ffffffffffffffff\r\n", 18,
+	    &used), 413);
+	reqbody_reset(&b);
+	reqbody_start(&b, HTTP1_BODY_CHUNKED, 0, 1000, 64);
+	reqbody_set_raw(&b);
+	{
+		const char	*p;
+		size_t		 len;
+
+		ck_assert_int_eq(reqbody_peek(&b, "3\r\nabc\r\n3e6\r\n", 13,
+		    &p, &len), 1);
+		ck_assert_uint_eq(len, 6);	/* "3\r\nabc": up to that line */
+		ck_assert_int_eq(reqbody_error(&b), 413);
+	}
+	reqbody_reset(&b);
 }
 END_TEST
 

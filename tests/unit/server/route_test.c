@@ -430,8 +430,16 @@ static const struct match_case match_cases[] = {
 	{ "admin without slash", "/cgi-bin/admin", 0, 1 },
 	/* Byte compare: "adminx" is a script in /cgi-bin/. */
 	{ "adminx", "/cgi-bin/adminx", 0, 1 },
-	/* A prefix without a slash matches inside a name (conf's concern). */
-	{ "app glued", "/apple", 0, 3 },
+	/* A prefix without a slash matches on a segment boundary only:
+	   "/apple" and "/appXYZ/q" are not under "/app" (issue 14 F). */
+	{ "app glued", "/apple", 0, 0 },
+	{ "app glued, deeper", "/appXYZ/q", 0, 0 },
+	/* "/app" itself, and what is below it. */
+	{ "app itself", "/app", 0, 3 },
+	{ "app below", "/app/x", 0, 3 },
+	{ "app slash", "/app/", 0, 3 },
+	/* len bounds it: "/app" of "/apple" is "/app" itself. */
+	{ "app len", "/apple", 4, 3 },
 	/* len bounds the path: only "/cgi-bin" of "/cgi-bin/x" is seen. */
 	{ "len", "/cgi-bin/x", 8, 0 },
 	/* Matching is case-sensitive. */
@@ -481,6 +489,111 @@ START_TEST(test_match)
 }
 END_TEST
 
+/* route_app_paths: PATH_INFO is "" or starts with '/'. */
+struct app_case {
+	const char	*comment;
+	const char	*prefix;
+	const char	*path;
+	int		 want;		/* 0 or the status */
+	const char	*script_name;
+	const char	*path_info;
+};
+
+static const struct app_case app_cases[] = {
+	/* The prefix itself: no PATH_INFO. */
+	{ "itself", "/app", "/app", 0, "/app", "" },
+	/* Below it: PATH_INFO from the slash on. */
+	{ "below", "/app", "/app/x/y", 0, "/app", "/x/y" },
+	/* A prefix with its slash keeps it in PATH_INFO. */
+	{ "slashed", "/app/", "/app/x", 0, "/app", "/x" },
+	{ "slashed itself", "/app/", "/app/", 0, "/app", "/" },
+	/* issue 14 F: "/appXYZ/q" is not under "/app" (was PATH_INFO
+	   "XYZ/q"). */
+	{ "glued", "/app", "/appXYZ/q", 404, NULL, NULL },
+	{ "glued short", "/app", "/apps", 404, NULL, NULL },
+	/* Decoded, checked. */
+	{ "decoded", "/app", "/app/a%20b", 0, "/app", "/a b" },
+	{ "dots", "/app", "/app/../x", 403, NULL, NULL },
+};
+
+START_TEST(test_app_paths)
+{
+	const struct app_case	*c = &app_cases[_i];
+	struct route_script	 s;
+	struct rt_guard		 g = { NULL, 0 };
+	const char		*p;
+	int			 st;
+
+	p = rt_guard_copy(&g, c->path, strlen(c->path));
+	st = route_app_paths(c->prefix, "/bin/app", p, strlen(c->path), &s);
+	ck_assert_msg(st == c->want, "%s: %d, want %d", c->comment, st,
+	    c->want);
+	if (st == 0) {
+		ck_assert_str_eq(s.script_name, c->script_name);
+		ck_assert_str_eq(s.script_filename, "/bin/app");
+		ck_assert_str_eq(s.path_info, c->path_info);
+		route_script_free(&s);
+	} else
+		ck_assert_ptr_null(s.path_info);
+	rt_guard_free(&g);
+}
+END_TEST
+
+/* route_local_location_valid: RFC 3875 6.2.2's local-pathquery. */
+struct loc_case {
+	const char	*loc;
+	int		 want;
+};
+
+static const struct loc_case loc_cases[] = {
+	{ "/", 1 },
+	{ "/cgi-bin/query.sh?from-redirect", 1 },
+	{ "/a/b;c/d%20e?x=1&y=[2]/?z", 1 },
+	{ "/-_.!~*'():@&=+$,", 1 },
+	/* issue 14 F: a space is no URI character (was followed). */
+	{ "/a b", 0 },
+	{ "/a?b c", 0 },
+	/* A fragment is not in the grammar. */
+	{ "/a#b", 0 },
+	/* Brackets only in the query. */
+	{ "/a[1]", 0 },
+	/* Bad escapes. */
+	{ "/a%2", 0 },
+	{ "/a%zz", 0 },
+	/* Not an abs-path. */
+	{ "a/b", 0 },
+	{ "", 0 },
+	/* CTLs, DEL, quotes, backslash, non-ASCII. */
+	{ "/a\tb", 0 },
+	{ "/a\x7f", 0 },
+	{ "/a\"b", 0 },
+	{ "/a\\b", 0 },
+	{ "/a<b>", 0 },
+	{ "/\xc3\xa9", 0 },
+};
+
+START_TEST(test_local_location)
+{
+	const struct loc_case	*c = &loc_cases[_i];
+	struct rt_guard		 g = { NULL, 0 };
+	const char		*p;
+	size_t			 len = strlen(c->loc);
+
+	p = rt_guard_copy(&g, c->loc, len);
+	ck_assert_msg(route_local_location_valid(p, len) == c->want,
+	    "\"%s\": want %d", c->loc, c->want);
+	/* A NUL inside is no URI character either. */
+	if (c->want && len > 1) {
+		char	*q = strdup(c->loc);
+
+		q[len - 1] = '\0';
+		ck_assert(!route_local_location_valid(q, len));
+		free(q);
+	}
+	rt_guard_free(&g);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -498,6 +611,15 @@ main(void)
 	    (int)(sizeof(match_cases) / sizeof(match_cases[0])));
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, tm);
+	{
+		TCase	*ta = tcase_create("app_paths");
+
+		tcase_add_loop_test(ta, test_app_paths, 0,
+		    (int)(sizeof(app_cases) / sizeof(app_cases[0])));
+		tcase_add_loop_test(ta, test_local_location, 0,
+		    (int)(sizeof(loc_cases) / sizeof(loc_cases[0])));
+		suite_add_tcase(s, ta);
+	}
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

@@ -277,6 +277,10 @@ conn_commit(struct conn *c, int64_t length)
 	struct respond_req	 x;
 
 	ev_timer_stop(c->m->loop, &c->commit);
+	/* An app that ended reads no more of the body: when what it left
+	   will close the connection, the head says so (RFC 9112 9.6). */
+	if (c->app == NULL && conn_body_blocks_keep(c) != NULL)
+		c->req.keep_alive = 0;
 	conn_respond_req(c, &x);
 	conn_respond_result(c, respond_commit(&c->req.resp, &x, length));
 }

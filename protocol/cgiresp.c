@@ -285,6 +285,28 @@ cgiresp_listed(const struct http1_span *list, const struct http1_span *name)
 	return 0;
 }
 
+int
+cgiresp_upgrade_offered(const struct http1_span *offer,
+    const struct http1_span *answer)
+{
+	const char		*p = answer->p, *end = p + answer->len, *b, *e;
+	struct http1_span	 proto;
+	int			 n = 0;
+
+	if (answer->p == NULL)
+		return 0;
+	while (cgiresp_element(&p, end, &b, &e)) {
+		if (b == e)
+			continue;
+		proto.p = b;
+		proto.len = (size_t)(e - b);
+		if (offer->p == NULL || !cgiresp_listed(offer, &proto))
+			return 0;
+		n++;
+	}
+	return n > 0;
+}
+
 /*
  * RFC 9110 section 7.6.1: the fields a Connection field names are about
  * this hop only.  Drops them from r->fields, for every Connection field of

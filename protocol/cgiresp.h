@@ -98,4 +98,14 @@ enum cgiresp_class cgiresp_class(const struct cgiresp *r);
 /* The class's name, for log lines and tests. */
 const char *cgiresp_class_name(enum cgiresp_class c);
 
+/*
+ * 1 when every protocol of answer (a 101's Upgrade) is one the client
+ * offered in offer (its request's Upgrade), compared ASCII
+ * case-insensitively, version included (RFC 9110 section 7.8: a server
+ * switches only to a protocol the client indicated); 0 otherwise, and
+ * for an answer with no protocol.
+ */
+int	cgiresp_upgrade_offered(const struct http1_span *offer,
+	    const struct http1_span *answer);
+
 #endif

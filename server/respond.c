@@ -122,6 +122,20 @@ respond_interim(struct respond *r, const struct respond_req *x,
 	return RESPOND_OK;
 }
 
+/* 1 when the request asked to switch (Connection: upgrade) to every
+   protocol of the app's Upgrade, answer. */
+static int
+respond_switch_asked(const struct respond_req *x,
+    const struct http1_span *answer)
+{
+	const struct http1_field	*f;
+
+	if (x->request == NULL || !(x->request->flags & HTTP1_F_UPGRADE) ||
+	    (f = http1_find_field(x->request, "Upgrade")) == NULL)
+		return 0;
+	return cgiresp_upgrade_offered(&f->value, answer);
+}
+
 /*
  * Parses the block at the start of r->head.  Interim blocks are dealt
  * with and taken out of r->head as they complete, until the final one.
@@ -149,11 +163,16 @@ respond_parse(struct respond *r, const struct respond_req *x)
 		case CGIRESP_FINAL:
 			return n;
 		case CGIRESP_SWITCH:
-			/* Nor is a 101 for one (RFC 9110 section 15.2). */
-			if (x->minor >= 1)
+			/* Nor is a 101 for one (RFC 9110 section 15.2), and
+			   it switches to a protocol the client asked for
+			   (section 7.8): another would leave the client
+			   waiting for a final response. */
+			if (x->minor >= 1 && respond_switch_asked(x,
+			    &r->cr.upgrade))
 				return n;
-			log_warnx("%s: status 101 to an HTTP/1.0 client",
-			    x->name);
+			log_warnx("%s: status 101 %s", x->name, x->minor < 1 ?
+			    "to an HTTP/1.0 client" : "to a protocol the "
+			    "client did not ask for");
 			return -502;
 		case CGIRESP_BAD_STATUS:
 			log_warnx("%s: status %d %s", x->name, r->cr.status,

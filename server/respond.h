@@ -67,6 +67,8 @@ struct respond_req {
 	int		 stopping;	/* the server is stopping: no keep-alive
 					   for an app's response */
 	const char	*name;		/* the app's script, for log lines */
+	const struct http1_request *request; /* parsed, for its Upgrade
+					   (NULL: none) */
 };
 
 struct respond {
@@ -97,7 +99,8 @@ void	respond_reset(struct respond *r);
  * may have been queued), RESPOND_OK (state HELD; body bytes that came with
  * the block are held), RESPOND_REDIRECT (a local redirect, state HELD), or
  * 500/502 to fail with (502: a malformed block, a status that may not come
- * from an app, a 101 to an HTTP/1.0 client, too many interim blocks).
+ * from an app, a 101 to an HTTP/1.0 client or for a protocol the request
+ * did not ask to switch to, too many interim blocks).
  */
 int	respond_head(struct respond *r, const struct respond_req *x,
 	    const char *p, size_t len);

@@ -25,6 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void	fuzz_span(const struct http1_span *, const char *, size_t, int);
 static void	fuzz_check(const char *, size_t, size_t, size_t);
 static void	fuzz_class(const struct cgiresp *);
+static void	fuzz_offered(const char *, size_t);
 
 /* Traps unless sp lies in buf[0..n); absent spans may be NULL. */
 static void
@@ -75,6 +76,28 @@ fuzz_class(const struct cgiresp *r)
 		__builtin_trap();
 	}
 	if (cgiresp_class_name(c)[0] == 'u')
+		__builtin_trap();
+}
+
+/*
+ * cgiresp_upgrade_offered() on the two halves of the input as the offer
+ * and the answer: no read outside them, and a list offers itself exactly
+ * when it names a protocol (an element other than commas and OWS).
+ */
+static void
+fuzz_offered(const char *buf, size_t len)
+{
+	struct http1_span	 a = { buf, len / 2 }, b = { buf + len / 2,
+				    len - len / 2 };
+	size_t			 i;
+	int			 named = 0;
+
+	(void)cgiresp_upgrade_offered(&a, &b);
+	(void)cgiresp_upgrade_offered(&b, &a);
+	for (i = 0; i < b.len; i++)
+		if (b.p[i] != ',' && b.p[i] != ' ' && b.p[i] != '\t')
+			named = 1;
+	if (cgiresp_upgrade_offered(&b, &b) != named)
 		__builtin_trap();
 }
 
@@ -169,6 +192,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    CGIRESP_DEFAULT_MAX_HEAD);
 	fuzz_check(buf, size, 3, 64);
 	fuzz_check(buf, size, 0, 16);
+	fuzz_offered(buf, size);
 	free(buf);
 	return 0;
 }

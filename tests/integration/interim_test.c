@@ -200,6 +200,9 @@ static const struct interim_case interim_cases[] = {
 	{ "199 is 502", "199", 502 },
 	/* A 101 without Upgrade (RFC 9110 15.2.2). */
 	{ "101 without Upgrade is 502", "101", 502 },
+	/* A 101 to a protocol the client did not ask for (RFC 9110 7.8):
+	   it would take it for an interim response and wait on. */
+	{ "101 not asked for is 502", "101u", 502 },
 };
 
 /* Each interim case pipelined with a second request on one connection:
@@ -224,6 +227,33 @@ START_TEST(test_cgi_interim)
 	if (t->status == 502)
 		HARNESS_ASSERT(&f, harness_wait_log(&f, "interim.sh: status",
 		    1, 5000) == 1, "%s: the 502 is not logged", t->what);
+	harness_stop_ok(&f);
+}
+END_TEST
+
+/* A script's 101 with Upgrade, to a client that asked for that protocol:
+   the 101 goes out, and as no app takes the connection over, it closes
+   (the bytes after the request are the new protocol's, never a
+   request). */
+START_TEST(test_cgi_101_asked)
+{
+	struct ferryd		 f = { 0 };
+	struct hc		 c;
+	struct hc_response	 r;
+
+	harness_start(&f, NULL, NULL);
+	hc_open(&c, &f);
+	hc_sendstr(&c, "GET /cgi-bin/interim.sh?101u HTTP/1.1\r\nHost: t\r\n"
+	    "Connection: Upgrade\r\nUpgrade: RAW\r\n\r\nhello\r\n\r\n");
+	hc_expect_response(&c, &r, HC_INTERIM);
+	HARNESS_ASSERT(&f, r.status == 101 && hc_header(&r, "Upgrade") != NULL &&
+	    strcmp(hc_header(&r, "Upgrade"), "raw") == 0 &&
+	    hc_header_has_token(&r, "Connection", "upgrade"),
+	    "status %d Upgrade %s", r.status, hc_header(&r, "Upgrade"));
+	hc_response_free(&r);
+	HARNESS_ASSERT(&f, hc_wait_closed(&c, 5000) == 1, "not closed, or "
+	    "more came: \"%.*s\"", (int)c.len, c.buf);
+	hc_close(&c);
 	harness_stop_ok(&f);
 }
 END_TEST
@@ -418,6 +448,7 @@ interim_suite(void)
 	tcase_add_test(tc, test_cgi_103_curl);
 	tcase_add_loop_test(tc, test_cgi_interim, 0,
 	    (int)(sizeof(interim_cases) / sizeof(interim_cases[0])));
+	tcase_add_test(tc, test_cgi_101_asked);
 	tcase_add_test(tc, test_fcgi_103_pipelined);
 	tcase_add_test(tc, test_fcgi_interim);
 	suite_add_tcase(s, tc);

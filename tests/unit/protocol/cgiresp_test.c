@@ -653,6 +653,56 @@ START_TEST(test_default_max_fields)
 }
 END_TEST
 
+/* cgiresp_upgrade_offered(): a 101's Upgrade against the request's. */
+static const struct {
+	const char	*what;
+	const char	*offer;		/* NULL: the request has none */
+	const char	*answer;
+	int		 want;
+} offers[] = {
+	{ "the one offered", "websocket", "websocket", 1 },
+	{ "case-insensitive", "WebSocket", "websocket", 1 },
+	{ "one of a list, OWS", "h2c ,\tHTTP/2.0, websocket", "HTTP/2.0", 1 },
+	{ "several, all offered", "a, b/1, c", "c, a", 1 },
+	{ "empty elements skipped", ", raw,", " ,raw , ", 1 },
+	{ "not offered", "h2c", "websocket", 0 },
+	{ "one of two not offered", "h2c", "h2c, websocket", 0 },
+	{ "the version counts", "HTTP/2.0", "HTTP/3.0", 0 },
+	{ "a version not offered", "HTTP", "HTTP/2.0", 0 },
+	{ "a prefix is not the name", "websockets", "websocket", 0 },
+	{ "nothing offered", NULL, "websocket", 0 },
+	{ "an empty offer", "", "websocket", 0 },
+	{ "no protocol in the answer", "websocket", " , ", 0 },
+};
+
+START_TEST(test_upgrade_offered)
+{
+	struct guard		 g1 = { NULL, 0 }, g2 = { NULL, 0 };
+	struct http1_span	 offer, answer;
+
+	offer.len = offers[_i].offer != NULL ? strlen(offers[_i].offer) : 0;
+	offer.p = offers[_i].offer != NULL ? guard_copy(&g1, offers[_i].offer,
+	    offer.len) : NULL;
+	answer.len = strlen(offers[_i].answer);
+	answer.p = guard_copy(&g2, offers[_i].answer, answer.len);
+	ck_assert_msg(cgiresp_upgrade_offered(&offer, &answer) ==
+	    offers[_i].want, "%s: not %d", offers[_i].what, offers[_i].want);
+	guard_free(&g1);
+	guard_free(&g2);
+}
+END_TEST
+
+/* Every class has a name. */
+START_TEST(test_class_names)
+{
+	ck_assert_str_eq(cgiresp_class_name(CGIRESP_FINAL), "final");
+	ck_assert_str_eq(cgiresp_class_name(CGIRESP_SWITCH), "switch");
+	ck_assert_str_eq(cgiresp_class_name(CGIRESP_HINTS), "hints");
+	ck_assert_str_eq(cgiresp_class_name(CGIRESP_DROPPED), "dropped");
+	ck_assert_str_eq(cgiresp_class_name(CGIRESP_BAD_STATUS), "bad status");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -664,6 +714,9 @@ main(void)
 	tcase_add_loop_test(tc, test_cases, 0, (int)NCASES);
 	tcase_add_test(tc, test_default_max_head);
 	tcase_add_test(tc, test_default_max_fields);
+	tcase_add_loop_test(tc, test_upgrade_offered, 0,
+	    (int)(sizeof(offers) / sizeof(offers[0])));
+	tcase_add_test(tc, test_class_names);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

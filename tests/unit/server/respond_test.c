@@ -66,7 +66,24 @@ struct rt {
 	struct respond_req	 x;
 	int			 keep_alive;
 	int			 redirected;
+	struct http1_request	 req;		/* for its Upgrade */
+	struct http1_field	 upgrade;
 };
+
+/* The request asks to switch to the protocols of offer (Connection:
+   upgrade and Upgrade: offer). */
+static void
+rt_offer(struct rt *t, const char *offer)
+{
+	t->upgrade.name.p = "Upgrade";
+	t->upgrade.name.len = 7;
+	t->upgrade.value.p = offer;
+	t->upgrade.value.len = strlen(offer);
+	t->req.fields = &t->upgrade;
+	t->req.nfields = 1;
+	t->req.flags = HTTP1_F_UPGRADE;
+	t->x.request = &t->req;
+}
 
 static void
 rt_init(struct rt *t, int minor, int is_head, int keep_alive)
@@ -242,10 +259,6 @@ static const struct tcase cases[] = {
 	  "Location: http://example.com/\r\n\r\n", -1, 1,
 	  "HTTP/1.1 302 Found\r\nDate: " D "\r\nContent-Length: 0\r\n"
 	  "Location: http://example.com/\r\n\r\n", 1, 302 },
-	{ "101 with Upgrade: the switch, then closed", 1, 0,
-	  "Status: 101\r\nUpgrade: websocket\r\n\r\n", -1, 1,
-	  "HTTP/1.1 101 Switching Protocols\r\nDate: " D "\r\n"
-	  "Upgrade: websocket\r\nConnection: Upgrade\r\n\r\n", 0, 101 },
 	{ "hop-by-hop fields of the app dropped", 1, 0,
 	  "Transfer-Encoding: chunked\r\nConnection: close\r\nX-A: b\r\n"
 	  "\r\nhi", -1, 1,
@@ -337,45 +350,82 @@ static const struct tcase cases[] = {
 	{ "17 interim blocks: 502", 1, 0,
 	  R16("Status: 102\n\n") "Status: 100\n\nX-A: b\n\nhi", -1, 1,
 	  E502, 1, 502 },
+};
 
+/* Cases of a 101, with the protocols the request asks for (NULL: it asks
+   for none; else Connection: upgrade and Upgrade: offer). */
+struct scase {
+	struct tcase	 c;
+	const char	*offer;
+};
+
+static const struct scase switches[] = {
+	{ { "101 with Upgrade: the switch, then closed", 1, 0,
+	  "Status: 101\r\nUpgrade: websocket\r\n\r\n", -1, 1,
+	  "HTTP/1.1 101 Switching Protocols\r\nDate: " D "\r\n"
+	  "Upgrade: websocket\r\nConnection: Upgrade\r\n\r\n", 0, 101 },
+	  "websocket" },
 	/* RFC 9110 15.2.2: a 101 names its protocol in Upgrade. */
-	{ "101 without Upgrade: 502", 1, 0,
+	{ { "101 without Upgrade: 502", 1, 0,
 	  "Status: 101\r\nConnection: Upgrade\r\n\r\n", -1, 1,
 	  E502, 1, 502 },
-	{ "101 with an empty Upgrade: 502", 1, 0,
+	  "websocket" },
+	{ { "101 with an empty Upgrade: 502", 1, 0,
 	  "Status: 101\r\nUpgrade: , \r\n\r\n", -1, 1, E502, 1, 502 },
-	{ "101 with a bad Upgrade: 502", 1, 0,
+	  "x" },
+	{ { "101 with a bad Upgrade: 502", 1, 0,
 	  "Status: 101\r\nUpgrade: web socket\r\n\r\n", -1, 1,
 	  E502, 1, 502 },
-	{ "101 with a bad protocol version: 502", 1, 0,
+	  "web socket" },
+	{ { "101 with a bad protocol version: 502", 1, 0,
 	  "Status: 101\r\nUpgrade: h2c/\r\n\r\n", -1, 1, E502, 1, 502 },
-	{ "101 with Content-Length: 502", 1, 0,
+	  "h2c/" },
+	{ { "101 with Content-Length: 502", 1, 0,
 	  "Status: 101\r\nUpgrade: raw\r\nContent-Length: 0\r\n\r\n", -1, 1,
 	  E502, 1, 502 },
+	  "raw" },
 	/* Nor a 101 to an HTTP/1.0 client (RFC 9110 15.2). */
-	{ "101 to HTTP/1.0: 502", 0, 0,
+	{ { "101 to HTTP/1.0: 502", 0, 0,
 	  "Status: 101\r\nUpgrade: raw\r\n\r\n", -1, 1,
 	  "HTTP/1.1 502 Bad Gateway\r\nDate: " D "\r\nContent-Length: 16\r\n"
 	  "Connection: keep-alive\r\n"
 	  "Content-Type: text/plain; charset=utf-8\r\n"
 	  "\r\n502 Bad Gateway\n", 1, 502 },
+	  "raw" },
 	/* A list of protocols, one with a version, empty elements. */
-	{ "101 with a list in Upgrade", 1, 0,
+	{ { "101 with a list in Upgrade", 1, 0,
 	  "Status: 101\r\nUpgrade: , HTTP/2.0 ,websocket\r\n\r\n", -1, 1,
 	  "HTTP/1.1 101 Switching Protocols\r\nDate: " D "\r\n"
 	  "Upgrade: , HTTP/2.0 ,websocket\r\nConnection: Upgrade\r\n\r\n",
 	  0, 101 },
+	  "WebSocket, h2c, http/2.0" },
+	/* RFC 9110 7.8: only to a protocol the client asked for. */
+	{ { "101 when the client asked for no upgrade: 502", 1, 0,
+	  "Status: 101\r\nUpgrade: websocket\r\n\r\n", -1, 1,
+	  E502, 1, 502 },
+	  NULL },
+	{ { "101 to another protocol than asked: 502", 1, 0,
+	  "Status: 101\r\nUpgrade: websocket\r\n\r\n", -1, 1,
+	  E502, 1, 502 },
+	  "h2c" },
+	{ { "101 to one protocol asked and one not: 502", 1, 0,
+	  "Status: 101\r\nUpgrade: h2c, websocket\r\n\r\n", -1, 1,
+	  E502, 1, 502 },
+	  "h2c" },
 };
 
 /* Feeds t's case: out[0..len) in pieces of at most piece bytes (0:
    whole), the first ending at split when it is not 0.  What follows a
    commit by the timer goes whole (each piece would be a chunk). */
 static void
-rt_run(struct rt *t, const struct tcase *c, size_t piece, size_t split)
+rt_run(struct rt *t, const struct tcase *c, const char *offer, size_t piece,
+    size_t split)
 {
 	size_t	len = strlen(c->out), at = 0, n, stop;
 
 	rt_init(t, c->minor, c->is_head, 1);
+	if (offer != NULL)
+		rt_offer(t, offer);
 	while (at < len) {
 		stop = c->timer_at >= 0 && at < (size_t)c->timer_at ?
 		    (size_t)c->timer_at : len;
@@ -408,19 +458,19 @@ rt_check(const struct rt *t, const struct tcase *c, const char *how)
 	ck_assert_int_eq(respond_status(&t->r), c->status);
 }
 
-/* Each case fed whole, byte by byte, and split in two at every point. */
-START_TEST(output)
+/* A case fed whole, byte by byte, and split in two at every point. */
+static void
+rt_case(const struct tcase *c, const char *offer)
 {
-	const struct tcase	*c = &cases[_i];
 	struct rt		 t;
 	size_t			 k, len = strlen(c->out);
 	char			 how[32];
 
 	for (k = 0; k <= len; k++) {
 		if (k == len)
-			rt_run(&t, c, 1, 0);
+			rt_run(&t, c, offer, 1, 0);
 		else
-			rt_run(&t, c, 0, k);
+			rt_run(&t, c, offer, 0, k);
 		if (k == len)
 			snprintf(how, sizeof(how), "byte by byte");
 		else if (k == 0)
@@ -430,6 +480,17 @@ START_TEST(output)
 		rt_check(&t, c, how);
 		rt_free(&t);
 	}
+}
+
+START_TEST(output)
+{
+	rt_case(&cases[_i], NULL);
+}
+END_TEST
+
+START_TEST(switching)
+{
+	rt_case(&switches[_i].c, switches[_i].offer);
 }
 END_TEST
 
@@ -701,6 +762,8 @@ respond_suite(void)
 	int	 n = (int)(sizeof(cases) / sizeof(cases[0]));
 
 	tcase_add_loop_test(tc, output, 0, n);
+	tcase_add_loop_test(tc, switching, 0,
+	    (int)(sizeof(switches) / sizeof(switches[0])));
 	tcase_add_test(tc, bytes_counted);
 	tcase_add_test(tc, overrun_content_length);
 	tcase_add_test(tc, local_redirect);

@@ -90,9 +90,12 @@ respond_write_head(const struct respond_req *x, const struct response_head *h,
 /*
  * An app's interim block, parsed in r->cr: a 103 goes to the client with
  * its fields, an HTTP/1.1 client only (RFC 9110 section 15.2: none to an
- * HTTP/1.0 one); 100 and 102 go nowhere.  An interim response is advisory:
- * one the queue has no room for is left out.  Returns RESPOND_OK, or 502
- * past RESPOND_INTERIM_MAX blocks.
+ * HTTP/1.0 one).  100 and 102 go nowhere rather than failing the request:
+ * an app that sends them goes on to answer, and the client loses nothing
+ * (100 Continue is the server's to send, once, to a client that asked;
+ * 102 Processing is obsolete and only says "wait").  An interim response
+ * is advisory: one the queue has no room for is left out.  Returns
+ * RESPOND_OK, or 502 past RESPOND_INTERIM_MAX blocks.
  */
 static int
 respond_interim(struct respond *r, const struct respond_req *x,

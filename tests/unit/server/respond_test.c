@@ -616,6 +616,28 @@ START_TEST(overrun_content_length)
 }
 END_TEST
 
+/* A 103 the queue has no room for is left out (it is advisory); the
+   response after it goes out as usual. */
+START_TEST(interim_no_room)
+{
+	struct rt	 t;
+	const char	*hints = "Status: 103\r\nLink: <x>\r\n\r\n";
+
+	rt_init(&t, 1, 0, 1);
+	t.o.fail = 1;
+	ck_assert_int_eq(respond_head(&t.r, &t.x, hints, strlen(hints)),
+	    RESPOND_MORE);
+	ck_assert_int_eq(respond_state(&t.r), RESPOND_HEAD);
+	ck_assert_uint_eq(t.o.len, 0);
+	t.o.fail = 0;
+	rt_output(&t, "X-A: b\r\n\r\nhi", 12);
+	rt_end(&t, 1);
+	rt_expect(&t, "HTTP/1.1 200 OK\r\nDate: " D "\r\nContent-Length: 2\r\n"
+	    "X-A: b\r\n\r\nhi");
+	rt_free(&t);
+}
+END_TEST
+
 /* The server's own responses. */
 struct ecase {
 	const char	*what;
@@ -766,6 +788,7 @@ respond_suite(void)
 	    (int)(sizeof(switches) / sizeof(switches[0])));
 	tcase_add_test(tc, bytes_counted);
 	tcase_add_test(tc, overrun_content_length);
+	tcase_add_test(tc, interim_no_room);
 	tcase_add_test(tc, local_redirect);
 	tcase_add_test(tc, held_too_much);
 	tcase_add_loop_test(tc, error_response, 0,

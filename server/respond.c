@@ -182,7 +182,7 @@ respond_parse(struct respond *r, const struct respond_req *x)
 			    r->cr.status == 101 ? "without a valid Upgrade" :
 			    r->cr.content_length != -1 ||
 			    r->cr.location.p != NULL ? "with Content-Length or "
-			    "Location" : "is not a response ferry forwards");
+			    "Location" : "is no status an app may send");
 			return -502;
 		case CGIRESP_HINTS:
 		case CGIRESP_DROPPED:

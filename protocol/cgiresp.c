@@ -47,10 +47,14 @@ static int	cgiresp_line(const struct cgiresp_scan *, size_t *,
 static int	cgiresp_status(const struct http1_span *, struct cgiresp *);
 static int	cgiresp_length(const struct http1_span *, int64_t *);
 static int	cgiresp_hop_by_hop(const struct http1_span *);
+static int	cgiresp_element(const char **, const char *, const char **,
+		    const char **);
 static int	cgiresp_listed(const struct http1_span *,
 		    const struct http1_span *);
 static void	cgiresp_drop_listed(const struct cgiresp_scan *,
 		    struct cgiresp *);
+static int	cgiresp_token(const char *, const char *);
+static int	cgiresp_upgrade_ok(const struct http1_span *);
 
 /*
  * Returns the byte at pos, CGIRESP_LONG when pos cannot belong to a block
@@ -239,6 +243,28 @@ cgiresp_hop_by_hop(const struct http1_span *n)
 	    cgiresp_name_is(n, "proxy-connection");
 }
 
+/*
+ * Steps through a comma-separated list at *p (up to end): sets [*b, *e)
+ * to the next element, OWS trimmed (it may be empty), and moves *p past
+ * it.  Returns 0 once the list is done.
+ */
+static int
+cgiresp_element(const char **p, const char *end, const char **b,
+    const char **e)
+{
+	if (*p >= end)
+		return 0;
+	for (*e = *p; *e < end && **e != ','; (*e)++)
+		continue;
+	*b = *p;
+	*p = *e < end ? *e + 1 : *e;
+	while (*b < *e && cgiresp_is_ws((unsigned char)**b))
+		(*b)++;
+	while (*e > *b && cgiresp_is_ws((unsigned char)(*e)[-1]))
+		(*e)--;
+	return 1;
+}
+
 /* 1 when name is one of the comma-separated options of list. */
 static int
 cgiresp_listed(const struct http1_span *list, const struct http1_span *name)
@@ -246,15 +272,7 @@ cgiresp_listed(const struct http1_span *list, const struct http1_span *name)
 	const char	*p = list->p, *end = p + list->len, *b, *e;
 	size_t		 i;
 
-	while (p < end) {
-		for (e = p; e < end && *e != ','; e++)
-			continue;
-		b = p;
-		p = e < end ? e + 1 : e;
-		while (b < e && cgiresp_is_ws((unsigned char)*b))
-			b++;
-		while (e > b && cgiresp_is_ws((unsigned char)e[-1]))
-			e--;
+	while (cgiresp_element(&p, end, &b, &e)) {
 		if ((size_t)(e - b) != name->len)
 			continue;
 		for (i = 0; i < name->len; i++)
@@ -265,6 +283,28 @@ cgiresp_listed(const struct http1_span *list, const struct http1_span *name)
 			return 1;
 	}
 	return 0;
+}
+
+int
+cgiresp_upgrade_offered(const struct http1_span *offer,
+    const struct http1_span *answer)
+{
+	const char		*p = answer->p, *end = p + answer->len, *b, *e;
+	struct http1_span	 proto;
+	int			 n = 0;
+
+	if (answer->p == NULL)
+		return 0;
+	while (cgiresp_element(&p, end, &b, &e)) {
+		if (b == e)
+			continue;
+		proto.p = b;
+		proto.len = (size_t)(e - b);
+		if (offer->p == NULL || !cgiresp_listed(offer, &proto))
+			return 0;
+		n++;
+	}
+	return n > 0;
 }
 
 /*
@@ -360,4 +400,81 @@ cgiresp_parse(const char *buf, size_t len, struct cgiresp *r,
 		}
 	}
 	return (ssize_t)pos;
+}
+
+/* 1 when [b, e) is a non-empty token. */
+static int
+cgiresp_token(const char *b, const char *e)
+{
+	if (b == e)
+		return 0;
+	for (; b < e; b++)
+		if (!http1_is_tchar((unsigned char)*b))
+			return 0;
+	return 1;
+}
+
+/*
+ * Upgrade = #protocol, protocol = protocol-name ["/" protocol-version],
+ * both tokens (RFC 9110 section 7.8).  Empty list elements are allowed
+ * (section 5.6.1), but one protocol at least is needed.
+ */
+static int
+cgiresp_upgrade_ok(const struct http1_span *v)
+{
+	const char	*p = v->p, *end = p + v->len, *b, *e, *slash;
+	int		 n = 0;
+
+	while (cgiresp_element(&p, end, &b, &e)) {
+		if (b == e)
+			continue;
+		for (slash = b; slash < e && *slash != '/'; slash++)
+			continue;
+		if (!cgiresp_token(b, slash) ||
+		    (slash < e && !cgiresp_token(slash + 1, e)))
+			return 0;
+		n++;
+	}
+	return n > 0;
+}
+
+enum cgiresp_class
+cgiresp_class(const struct cgiresp *r)
+{
+	if (r->status >= 200)
+		return CGIRESP_FINAL;
+	/* A 1xx has no content (RFC 9110 section 8.6: no Content-Length),
+	   and a Location means nothing on it: an app that sends either
+	   expects something else of the block than an interim response,
+	   and the bytes after it would be read wrongly. */
+	if (r->content_length != -1 || r->location.p != NULL)
+		return CGIRESP_BAD_STATUS;
+	switch (r->status) {
+	case 101:
+		/* RFC 9110 section 15.2.2: a 101 names the protocol the
+		   connection switches to. */
+		if (r->upgrade.p == NULL || !cgiresp_upgrade_ok(&r->upgrade))
+			return CGIRESP_BAD_STATUS;
+		return CGIRESP_SWITCH;
+	case 103:
+		return CGIRESP_HINTS;
+	case 100:
+	case 102:
+		return CGIRESP_DROPPED;
+	default:
+		return CGIRESP_BAD_STATUS;
+	}
+}
+
+const char *
+cgiresp_class_name(enum cgiresp_class c)
+{
+	switch (c) {
+	case CGIRESP_FINAL:		return "final";
+	case CGIRESP_SWITCH:		return "switch";
+	case CGIRESP_HINTS:		return "hints";
+	case CGIRESP_DROPPED:		return "dropped";
+	case CGIRESP_BAD_STATUS:	return "bad status";
+	}
+	return "unknown";
 }

@@ -72,4 +72,40 @@ struct cgiresp {
 ssize_t	cgiresp_parse(const char *buf, size_t len, struct cgiresp *r,
 	    size_t max_fields, size_t max_head);
 
+/*
+ * What a parsed block's status makes of it (RFC 9110 section 15.2).  An
+ * app may precede its response with interim (1xx) blocks; the server
+ * passes on a 103, drops a 100 or 102, and reads on for the final block.
+ */
+enum cgiresp_class {
+	CGIRESP_FINAL,		/* 200 to 599: the response */
+	CGIRESP_SWITCH,		/* 101 with a well-formed Upgrade: the
+				   response, the last on the connection */
+	CGIRESP_HINTS,		/* 103 Early Hints: an interim response with
+				   fields (Link...), to pass on */
+	CGIRESP_DROPPED,	/* 100 or 102: an interim response the server
+				   drops (100 Continue is the server's own,
+				   102 Processing is obsolete) */
+	CGIRESP_BAD_STATUS,	/* any other 1xx; a 101 without an Upgrade
+				   that is a non-empty list of protocol
+				   (token ["/" token]); a 1xx with
+				   Content-Length or Location: the server
+				   answers 502 */
+};
+
+/* Classifies a block cgiresp_parse() accepted (returned > 0). */
+enum cgiresp_class cgiresp_class(const struct cgiresp *r);
+/* The class's name, for log lines and tests. */
+const char *cgiresp_class_name(enum cgiresp_class c);
+
+/*
+ * 1 when every protocol of answer (a 101's Upgrade) is one the client
+ * offered in offer (its request's Upgrade), compared ASCII
+ * case-insensitively, version included (RFC 9110 section 7.8: a server
+ * switches only to a protocol the client indicated); 0 otherwise, and
+ * for an answer with no protocol.
+ */
+int	cgiresp_upgrade_offered(const struct http1_span *offer,
+	    const struct http1_span *answer);
+
 #endif

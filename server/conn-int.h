@@ -180,6 +180,10 @@ void	conn_gone(struct conn *c, const char *reason);
 void	conn_eof(struct conn *c);
 /* Frees and zeroes c's request (keeping its field array). */
 void	conn_request_reset(struct conn *c);
+/* Why the connection cannot stay after this request by its body alone
+   (the rest the app left is over CONN_DRAIN_MAX, or a chunked body was
+   not read to its end), or NULL. */
+const char *conn_body_blocks_keep(const struct conn *c);
 /* The response went out: log it, then linger, drain, the next request,
    detach or close. */
 void	conn_request_done(struct conn *c);

@@ -785,50 +785,85 @@ conn_request_reset(struct conn *c)
 	q->r.fields = fields;
 }
 
+const char *
+conn_body_blocks_keep(const struct conn *c)
+{
+	uint64_t	left = reqbody_unread(&c->req.body);
+	size_t		have = conn_unconsumed(c);
+
+	if (left > have && left - have > CONN_DRAIN_MAX)
+		return "unread request body too large to drain";
+	if (left == 0 && !reqbody_wire_done(&c->req.body))
+		return "unread chunked body";
+	return NULL;
+}
+
+/*
+ * The connection ends after its response, for why.  A request the client
+ * pipelined behind this one goes unanswered: it is logged, as the client
+ * may not have been told (a close decided after the head went out), and
+ * has to retry it (RFC 9112 section 9.3.2).  A client that may still be
+ * sending gets a lingering close (section 9.6), so that it reads the
+ * response rather than a reset.
+ */
+static void
+conn_close_after(struct conn *c, const char *why)
+{
+	struct conn_req	*q = &c->req;
+	uint64_t	 left = reqbody_unread(&q->body);
+	size_t		 have = conn_unconsumed(c);
+
+	/* After a 101 the bytes are the new protocol's, not a request. */
+	if (have > left && (left > 0 || reqbody_wire_done(&q->body)) &&
+	    respond_status(&q->resp) != 101)
+		log_info("%s:%u: %zu bytes of a pipelined request left "
+		    "unanswered: %s", c->peer_addr, c->peer_port,
+		    have - (size_t)left, why);
+	if (!c->linger && !c->m->stopping && (have > 0 ||
+	    !reqbody_received(&q->body, c->in + c->in_off, have)))
+		c->linger = 1;
+	if (!c->linger || c->rd_eof) {
+		conn_close(c, why);
+		return;
+	}
+	/* Half-close so the client reads the response instead of a
+	   reset, then drain briefly. */
+	shutdown(c->fd, SHUT_WR);
+	conn_set_state(c, CONN_LINGER);
+	conn_timer_update(c, 0);
+	conn_read_update(c);
+}
+
 /* The response went out: log it, then the next request or close. */
 void
 conn_request_done(struct conn *c)
 {
 	struct conn_req	*q = &c->req;
+	const char	*why = NULL;
 
 	if (c->state != CONN_DRAIN) {
 		if (q->r.method.p != NULL || respond_status(&q->resp) != 0)
 			conn_access_log(c, 0);
 		conn_app_release(c, "response done");
-		if (c->linger) {
-			/* Half-close so the client reads the error instead
-			   of a reset, then drain briefly. */
-			shutdown(c->fd, SHUT_WR);
-			conn_set_state(c, CONN_LINGER);
-			conn_timer_update(c, 0);
-			if (!c->rd_eof)
-				conn_read_update(c);
-			else
-				conn_close(c, "error sent");
-			return;
-		}
-		if (!q->keep_alive || respond_must_close(&q->resp) ||
-		    c->m->stopping) {
-			conn_close(c, "response done, not keeping alive");
+		if (c->linger)
+			why = "error sent";
+		else if (!q->keep_alive || respond_must_close(&q->resp) ||
+		    c->m->stopping)
+			why = "response done, not keeping alive";
+		else
+			why = conn_body_blocks_keep(c);
+		if (why != NULL) {
+			conn_close_after(c, why);
 			return;
 		}
 		if (reqbody_unread(&q->body) > 0) {
 			c->in_off += reqbody_skip(&q->body, conn_unconsumed(c));
-			if (reqbody_unread(&q->body) > CONN_DRAIN_MAX) {
-				conn_close(c, "unread request body too large "
-				    "to drain");
-				return;
-			}
 			if (reqbody_unread(&q->body) > 0) {
 				conn_set_state(c, CONN_DRAIN);
 				conn_timer_update(c, 0);
 				conn_read_update(c);
 				return;
 			}
-		}
-		if (!reqbody_wire_done(&q->body)) {
-			conn_close(c, "unread chunked body");
-			return;
 		}
 	}
 	/* Move what is left (pipelined requests) to the buffer's start. */

@@ -277,6 +277,10 @@ conn_commit(struct conn *c, int64_t length)
 	struct respond_req	 x;
 
 	ev_timer_stop(c->m->loop, &c->commit);
+	/* An app that ended reads no more of the body: when what it left
+	   will close the connection, the head says so (RFC 9112 9.6). */
+	if (c->app == NULL && conn_body_blocks_keep(c) != NULL)
+		c->req.keep_alive = 0;
 	conn_respond_req(c, &x);
 	conn_respond_result(c, respond_commit(&c->req.resp, &x, length));
 }
@@ -299,24 +303,27 @@ conn_body_out(struct conn *c, const char *p, size_t len)
 int
 conn_app_output(struct conn *c, const char *p, size_t len)
 {
-	struct conn_req	*q = &c->req;
-	int		 st;
+	struct conn_req		*q = &c->req;
+	struct respond_req	 x;
+	int			 st;
 
 	if (conn_ended(c) || c->state == CONN_HIJACK)
 		return 1;
 	if (respond_state(&q->resp) == RESPOND_HEAD) {
-		st = respond_head(&q->resp, p, len, q->script.script_name);
-		if (st == RESPOND_MORE)
+		conn_respond_req(c, &x);
+		st = respond_head(&q->resp, &x, p, len);
+		/* An interim response (103) queued goes out at once. */
+		if (st == RESPOND_MORE && c->out_off == c->out_len)
 			return 1;
 		if (st == RESPOND_REDIRECT) {
 			conn_local_redirect(c, respond_cgiresp(&q->resp));
 			return 0;
 		}
-		if (st != RESPOND_OK) {
+		if (st != RESPOND_OK && st != RESPOND_MORE) {
 			conn_app_fail(c, st);
 			return 0;
 		}
-		if (respond_commit_due(&q->resp))
+		if (st == RESPOND_OK && respond_commit_due(&q->resp))
 			conn_commit(c, -1);
 	} else
 		conn_body_out(c, p, len);

@@ -90,6 +90,7 @@ conn_respond_req(struct conn *c, struct respond_req *x)
 	x->keep_alive = &c->req.keep_alive;
 	x->stopping = c->m->stopping;
 	x->name = c->req.script.script_name;
+	x->request = &c->req.r;
 }
 
 /* The response is complete (or cut): nothing more will be queued. */

@@ -18,6 +18,8 @@
 #define CONN_OUT_LOW		(16 * 1024)	/* resume below */
 #define CONN_PEND_MAX		(32 * 1024)	/* app output held to give a
 						   short response a length */
+#define RESPOND_INTERIM_MAX	16		/* interim (1xx) blocks from an
+						   app before its response */
 #define CONN_COMMIT_DELAY	0.05		/* s: wait for the end of output before
 						   choosing chunked framing */
 #define CONN_DRAIN_MAX		(256 * 1024)	/* unread body discarded to keep

@@ -14,6 +14,8 @@
 
 #define RESPOND_CONTINUE	"HTTP/1.1 100 Continue\r\n\r\n"
 
+static char	*respond_fields(const struct cgiresp *, size_t *);
+
 const char *
 respond_state_name(enum respond_state s)
 {
@@ -69,10 +71,11 @@ respond_append(struct respond *r, const struct respond_req *x,
 }
 
 /* Writes head h with the header lines extra[0..elen) into the queue,
-   asking for reserve bytes of room.  -1 when out of memory. */
+   asking for reserve bytes of room; with a Date field unless the
+   response is interim.  -1 when out of memory. */
 static int
 respond_write_head(const struct respond_req *x, const struct response_head *h,
-    const char *extra, size_t elen, size_t reserve)
+    int interim, const char *extra, size_t elen, size_t reserve)
 {
 	char	*w;
 	size_t	 room;
@@ -80,12 +83,121 @@ respond_write_head(const struct respond_req *x, const struct response_head *h,
 	if ((w = x->sink->reserve(x->arg, reserve, &room)) == NULL)
 		return -1;
 	x->sink->wrote(x->arg, response_write_head(w, room, h,
-	    x->sink->date(x->arg), extra, elen));
+	    interim ? NULL : x->sink->date(x->arg), extra, elen));
 	return 0;
 }
 
+/*
+ * An app's interim block, parsed in r->cr: a 103 goes to the client with
+ * its fields, an HTTP/1.1 client only (RFC 9110 section 15.2: none to an
+ * HTTP/1.0 one).  100 and 102 go nowhere rather than failing the request:
+ * an app that sends them goes on to answer, and the client loses nothing
+ * (100 Continue is the server's to send, once, to a client that asked;
+ * 102 Processing is obsolete and only says "wait").  An interim response
+ * is advisory: one the queue has no room for is left out.  Returns
+ * RESPOND_OK, or 502 past RESPOND_INTERIM_MAX blocks.
+ */
+static int
+respond_interim(struct respond *r, const struct respond_req *x,
+    enum cgiresp_class cls)
+{
+	struct response_head	 h;
+	char			*extra;
+	size_t			 elen;
+
+	if (++r->ninterim > RESPOND_INTERIM_MAX) {
+		log_warnx("%s: more than %d interim responses", x->name,
+		    RESPOND_INTERIM_MAX);
+		return 502;
+	}
+	if (cls != CGIRESP_HINTS || x->minor < 1)
+		return RESPOND_OK;
+	if ((extra = respond_fields(&r->cr, &elen)) == NULL)
+		return RESPOND_OK;
+	memset(&h, 0, sizeof(h));
+	h.status = r->cr.status;
+	h.minor = x->minor;
+	h.keep_alive = 1;
+	h.content_length = -1;
+	response_frame(&h);
+	(void)respond_write_head(x, &h, 1, extra, elen, elen + 64);
+	free(extra);
+	return RESPOND_OK;
+}
+
+/* 1 when the request asked to switch (Connection: upgrade) to every
+   protocol of the app's Upgrade, answer. */
+static int
+respond_switch_asked(const struct respond_req *x,
+    const struct http1_span *answer)
+{
+	const struct http1_field	*f;
+
+	if (x->request == NULL || !(x->request->flags & HTTP1_F_UPGRADE) ||
+	    (f = http1_find_field(x->request, "Upgrade")) == NULL)
+		return 0;
+	return cgiresp_upgrade_offered(&f->value, answer);
+}
+
+/*
+ * Parses the block at the start of r->head.  Interim blocks are dealt
+ * with and taken out of r->head as they complete, until the final one.
+ * Returns the final block's length, 0 when it is not whole yet, or the
+ * status to fail with.
+ */
+static ssize_t
+respond_parse(struct respond *r, const struct respond_req *x)
+{
+	enum cgiresp_class	 cls;
+	ssize_t			 n;
+	int			 st;
+
+	for (;;) {
+		n = cgiresp_parse(r->head, r->head_len, &r->cr,
+		    CGIRESP_DEFAULT_MAX_FIELDS, CGIRESP_DEFAULT_MAX_HEAD);
+		if (n < 0) {
+			log_warnx("%s: malformed response header block",
+			    x->name);
+			return -502;
+		}
+		if (n == 0)
+			return 0;
+		switch ((cls = cgiresp_class(&r->cr))) {
+		case CGIRESP_FINAL:
+			return n;
+		case CGIRESP_SWITCH:
+			/* Nor is a 101 for one (RFC 9110 section 15.2), and
+			   it switches to a protocol the client asked for
+			   (section 7.8): another would leave the client
+			   waiting for a final response. */
+			if (x->minor >= 1 && respond_switch_asked(x,
+			    &r->cr.upgrade))
+				return n;
+			log_warnx("%s: status 101 %s", x->name, x->minor < 1 ?
+			    "to an HTTP/1.0 client" : "to a protocol the "
+			    "client did not ask for");
+			return -502;
+		case CGIRESP_BAD_STATUS:
+			log_warnx("%s: status %d %s", x->name, r->cr.status,
+			    r->cr.status == 101 ? "without a valid Upgrade" :
+			    r->cr.content_length != -1 ||
+			    r->cr.location.p != NULL ? "with Content-Length or "
+			    "Location" : "is no status an app may send");
+			return -502;
+		case CGIRESP_HINTS:
+		case CGIRESP_DROPPED:
+			if ((st = respond_interim(r, x, cls)) != RESPOND_OK)
+				return -st;
+			r->head_len -= (size_t)n;
+			memmove(r->head, r->head + n, r->head_len);
+			break;
+		}
+	}
+}
+
 int
-respond_head(struct respond *r, const char *p, size_t len, const char *name)
+respond_head(struct respond *r, const struct respond_req *x, const char *p,
+    size_t len)
 {
 	char	*np;
 	ssize_t	 n;
@@ -102,12 +214,8 @@ respond_head(struct respond *r, const char *p, size_t len, const char *name)
 	/* The parser judges each line as it completes, and a bad one at
 	   once: so it runs on every piece until the block is whole, and its
 	   result is kept from then on. */
-	n = cgiresp_parse(r->head, r->head_len, &r->cr,
-	    CGIRESP_DEFAULT_MAX_FIELDS, CGIRESP_DEFAULT_MAX_HEAD);
-	if (n < 0) {
-		log_warnx("%s: malformed response header block", name);
-		return 502;
-	}
+	if ((n = respond_parse(r, x)) < 0)
+		return (int)-n;
 	if (n == 0)
 		return RESPOND_MORE;
 	respond_set_state(r, RESPOND_HELD);
@@ -279,13 +387,19 @@ respond_commit(struct respond *r, const struct respond_req *x,
 	r->rh.content_length = cr->content_length >= 0 ? cr->content_length :
 	    length;
 	response_frame(&r->rh);
+	/* Output past the app's Content-Length is cut and the connection
+	   closed after it (respond_frame): when the held body shows it
+	   already, the head says so (RFC 9112 section 9.6). */
+	if (r->rh.framing == RESPONSE_LENGTH &&
+	    (uint64_t)r->pend_len > (uint64_t)r->rh.content_length)
+		r->rh.keep_alive = 0;
 	*x->keep_alive = r->rh.keep_alive;
 	r->status = cr->status;
 	/* After a 101 the connection speaks another protocol: if the app
 	   does not take it over, nothing else can, so it closes. */
 	if (cr->status == 101)
 		r->close_after = 1;
-	if (respond_write_head(x, &r->rh, extra, elen, elen + 512) == -1) {
+	if (respond_write_head(x, &r->rh, 0, extra, elen, elen + 512) == -1) {
 		free(extra);
 		return RESPOND_NOMEM;
 	}
@@ -380,7 +494,7 @@ respond_error(struct respond *r, const struct respond_req *x, int status,
 	h.content_length = (int64_t)blen;
 	response_frame(&h);
 	*x->keep_alive = h.keep_alive;
-	if (respond_write_head(x, &h, hdr, strlen(hdr), 1024) == -1)
+	if (respond_write_head(x, &h, 0, hdr, strlen(hdr), 1024) == -1)
 		return RESPOND_NOMEM;
 	if (!x->is_head) {
 		respond_append(r, x, body, blen);

@@ -1,11 +1,13 @@
 /*
  * The response to one request: an app's CGI-format output (RFC 3875
  * section 6) turned into the HTTP response head and body framing, the
- * server's own responses (errors, 503, OPTIONS *), and 100 Continue.
+ * server's own responses (errors, 503, OPTIONS *), 100 Continue, and the
+ * app's interim responses (a 103 passed on, RFC 9110 section 15.2).
  *
  * A response goes through four states, each only forward:
  *
- *	HEAD		reading the app's header block
+ *	HEAD		reading the app's header block (interim blocks
+ *			before it are passed on or dropped as they come)
  *	HELD		block complete and parsed (once); its body is held back
  *			so a short response can get a Content-Length
  *	COMMITTED	the HTTP head is queued; the body is framed as it says
@@ -65,6 +67,8 @@ struct respond_req {
 	int		 stopping;	/* the server is stopping: no keep-alive
 					   for an app's response */
 	const char	*name;		/* the app's script, for log lines */
+	const struct http1_request *request; /* parsed, for its Upgrade
+					   (NULL: none) */
 };
 
 struct respond {
@@ -78,6 +82,7 @@ struct respond {
 	uint64_t		 body_sent;	/* body bytes queued */
 	int			 close_after;	/* close once flushed */
 	int			 continued;	/* 100 Continue sent */
+	int			 ninterim;	/* interim blocks from the app */
 	int			 status;	/* for the access log */
 };
 
@@ -88,12 +93,17 @@ void	respond_reset(struct respond *r);
 
 /*
  * State HEAD: appends the app's output p[0..len) to the header block and
- * parses it.  Returns RESPOND_MORE (incomplete), RESPOND_OK (state HELD;
- * body bytes that came with the block are held), RESPOND_REDIRECT (a
- * local redirect, state HELD), or 500/502 to fail with.
+ * parses it.  Interim (1xx) blocks before the final one are taken out as
+ * they complete: a 103 is queued for an HTTP/1.1 client, 100 and 102 are
+ * dropped (cgiresp_class()).  Returns RESPOND_MORE (incomplete; something
+ * may have been queued), RESPOND_OK (state HELD; body bytes that came with
+ * the block are held), RESPOND_REDIRECT (a local redirect, state HELD), or
+ * 500/502 to fail with (502: a malformed block, a status that may not come
+ * from an app, a 101 to an HTTP/1.0 client or for a protocol the request
+ * did not ask to switch to, too many interim blocks).
  */
-int	respond_head(struct respond *r, const char *p, size_t len,
-	    const char *name);
+int	respond_head(struct respond *r, const struct respond_req *x,
+	    const char *p, size_t len);
 /* State HELD: the parsed block (spans valid until the next reset). */
 const struct cgiresp *respond_cgiresp(const struct respond *r);
 /* State HELD: 1 when the head should be committed now (the app gave a

@@ -8,6 +8,9 @@
  *
  *   sleep=MS     sleep MS milliseconds
  *   status=NNN   answer with status NNN (give it before any body output)
+ *   interim=NNN  write an interim block "Status: NNN" with the field
+ *                "Link: </hint.css>; rel=preload" at once (flushed),
+ *                before the response head (give it before any body output)
  *   pid          field "X-Pid: PID" and body line "pid PID"
  *   env          body lines "NAME=VALUE", one per FastCGI parameter
  *   fds          body lines, one per open fd (the listing's own fd left
@@ -117,6 +120,9 @@ responder_check(struct responder *r, char *query, char *err, size_t errlen)
 			r->status = (int)v;
 			continue;
 		}
+		if (strcmp(cmd, "interim") == 0 && arg != NULL &&
+		    responder_number(arg, 999, &v) == 0 && v >= 100)
+			continue;
 		if (strcmp(cmd, "stderr") == 0 && arg != NULL)
 			continue;
 		if (strcmp(cmd, "redirect") == 0 && arg != NULL &&
@@ -312,6 +318,10 @@ responder_run(struct responder *r, char *query)
 		} else if (strcmp(cmd, "big") == 0) {
 			responder_number(arg, 1ULL << 40, &v);
 			responder_big(r, v);
+		} else if (strcmp(cmd, "interim") == 0) {
+			FCGX_FPrintF(r->req->out, "Status: %s\r\nLink: "
+			    "</hint.css>; rel=preload\r\n\r\n", arg);
+			FCGX_FFlush(r->req->out);
 		} else if (strcmp(cmd, "stderr") == 0) {
 			FCGX_FPrintF(r->req->err, "%s\n", arg);
 			FCGX_FFlush(r->req->err);

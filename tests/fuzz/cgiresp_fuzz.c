@@ -4,7 +4,11 @@
  * consumed length fits the input, every span lies inside the block, the
  * kind agrees with the fields, and the stateless re-parse is consistent
  * (the block alone gives the same answer, one byte less needs more, and
- * every prefix needs more or is malformed, never another length).
+ * every prefix needs more or is malformed, never another length).  The
+ * status class of an accepted block (cgiresp_class()) is checked against
+ * what RFC 9110 section 15.2 allows an app: only 200 to 599 is final, a
+ * 101 switches only with an Upgrade, a 103 is passed on, 100 and 102 are
+ * dropped, and no 1xx goes on with a Content-Length or a Location.
  */
 #include "config.h"
 
@@ -20,6 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void	fuzz_span(const struct http1_span *, const char *, size_t, int);
 static void	fuzz_check(const char *, size_t, size_t, size_t);
+static void	fuzz_class(const struct cgiresp *);
+static void	fuzz_offered(const char *, size_t);
 
 /* Traps unless sp lies in buf[0..n); absent spans may be NULL. */
 static void
@@ -32,6 +38,66 @@ fuzz_span(const struct http1_span *sp, const char *buf, size_t n,
 		return;
 	}
 	if (sp->p < buf || sp->len > n || (size_t)(sp->p - buf) > n - sp->len)
+		__builtin_trap();
+}
+
+/* Traps unless r's class is what its status and fields allow. */
+static void
+fuzz_class(const struct cgiresp *r)
+{
+	enum cgiresp_class	 c = cgiresp_class(r);
+	int			 interim_ok;
+
+	interim_ok = r->content_length == -1 && r->location.p == NULL;
+	switch (c) {
+	case CGIRESP_FINAL:
+		if (r->status < 200)
+			__builtin_trap();
+		break;
+	case CGIRESP_SWITCH:
+		if (r->status != 101 || !interim_ok || r->upgrade.p == NULL ||
+		    r->upgrade.len == 0)
+			__builtin_trap();
+		break;
+	case CGIRESP_HINTS:
+		if (r->status != 103 || !interim_ok)
+			__builtin_trap();
+		break;
+	case CGIRESP_DROPPED:
+		if ((r->status != 100 && r->status != 102) || !interim_ok)
+			__builtin_trap();
+		break;
+	case CGIRESP_BAD_STATUS:
+		if (r->status >= 200 || (interim_ok && (r->status == 100 ||
+		    r->status == 102 || r->status == 103)))
+			__builtin_trap();
+		break;
+	default:
+		__builtin_trap();
+	}
+	if (cgiresp_class_name(c)[0] == 'u')
+		__builtin_trap();
+}
+
+/*
+ * cgiresp_upgrade_offered() on the two halves of the input as the offer
+ * and the answer: no read outside them, and a list offers itself exactly
+ * when it names a protocol (an element other than commas and OWS).
+ */
+static void
+fuzz_offered(const char *buf, size_t len)
+{
+	struct http1_span	 a = { buf, len / 2 }, b = { buf + len / 2,
+				    len - len / 2 };
+	size_t			 i;
+	int			 named = 0;
+
+	(void)cgiresp_upgrade_offered(&a, &b);
+	(void)cgiresp_upgrade_offered(&b, &a);
+	for (i = 0; i < b.len; i++)
+		if (b.p[i] != ',' && b.p[i] != ' ' && b.p[i] != '\t')
+			named = 1;
+	if (cgiresp_upgrade_offered(&b, &b) != named)
 		__builtin_trap();
 }
 
@@ -92,6 +158,8 @@ fuzz_check(const char *buf, size_t len, size_t max_fields, size_t max_head)
 		__builtin_trap();
 	}
 
+	fuzz_class(&r);
+
 	/* The block alone gives the very same answer. */
 	r2.fields = f2;
 	m = cgiresp_parse(buf, (size_t)n, &r2, max_fields, max_head);
@@ -99,7 +167,8 @@ fuzz_check(const char *buf, size_t len, size_t max_fields, size_t max_head)
 	    r2.nfields != r.nfields || r2.content_length != r.content_length ||
 	    r2.location.p != r.location.p || r2.location.len != r.location.len ||
 	    r2.reason.p != r.reason.p || r2.reason.len != r.reason.len ||
-	    memcmp(f2, fields, r.nfields * sizeof(fields[0])) != 0)
+	    memcmp(f2, fields, r.nfields * sizeof(fields[0])) != 0 ||
+	    cgiresp_class(&r2) != cgiresp_class(&r))
 		__builtin_trap();
 	/* One byte less (and any split point before it) needs more. */
 	if (cgiresp_parse(buf, (size_t)n - 1, &r2, max_fields, max_head) != 0)
@@ -123,6 +192,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    CGIRESP_DEFAULT_MAX_HEAD);
 	fuzz_check(buf, size, 3, 64);
 	fuzz_check(buf, size, 0, 16);
+	fuzz_offered(buf, size);
 	free(buf);
 	return 0;
 }

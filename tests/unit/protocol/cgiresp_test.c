@@ -35,6 +35,7 @@ struct tcase {
 	int			 has_cl;
 	int64_t			 cl;
 	const char * const	*fv;
+	enum cgiresp_class	 cls;		/* cgiresp_class(); 0: final */
 };
 
 #define LEN(s)		(sizeof(s) - 1)
@@ -91,7 +92,7 @@ static const struct tcase cases[] = {
 	  .status = 500, .reason = "Oops", .fv = FV("X", "y") },
 	/* The limits of the code range are accepted. */
 	{ OK("Status 100", "Status: 100 Continue\n\n"),
-	  .status = 100, .reason = "Continue" },
+	  .status = 100, .reason = "Continue", .cls = CGIRESP_DROPPED },
 	{ OK("Status 599", "Status: 599\n\n"), .status = 599 },
 	/* obs-text is allowed in the reason phrase. */
 	{ OK("Status obs-text reason", "Status: 200 \xc3\xa9t\xc3\xa9\n\n"),
@@ -115,6 +116,85 @@ static const struct tcase cases[] = {
 	{ BAD("Status +20", "Status: +20\n\n") },
 	/* Two Status fields, even with the same value. */
 	{ BAD("two Status", "Status: 200 OK\nstatus: 200 OK\n\n") },
+
+	/*
+	 * Status classes (cgiresp_class(), RFC 9110 15.2): which 1xx an app
+	 * may send before its response, and the 101 that needs an Upgrade.
+	 */
+	/* 103 Early Hints with its Link fields: passed on. */
+	{ OKB("103 early hints",
+	  "Status: 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n"
+	  "Link: </a.js>; rel=preload\r\n\r\n", "Status: 200\r\n\r\n"),
+	  .status = 103, .reason = "Early Hints", .cls = CGIRESP_HINTS,
+	  .fv = FV("Link", "</s.css>; rel=preload", "Link",
+	  "</a.js>; rel=preload") },
+	/* A 103's hop-by-hop fields go as any block's do. */
+	{ OK("103 with hop-by-hop fields",
+	  "Status: 103\nConnection: X-H\nX-H: 1\nUpgrade: x\nLink: <y>\n\n"),
+	  .status = 103, .cls = CGIRESP_HINTS, .upgrade = "x",
+	  .connection = "X-H", .fv = FV("Link", "<y>") },
+	/* 102 Processing: dropped. */
+	{ OK("102 processing", "Status: 102\n\n"), .status = 102,
+	  .cls = CGIRESP_DROPPED },
+	/* Other 1xx codes, known or not: 502. */
+	{ OK("104", "Status: 104 Upload Resumption Supported\n\n"),
+	  .status = 104, .reason = "Upload Resumption Supported",
+	  .cls = CGIRESP_BAD_STATUS },
+	{ OK("199", "Status: 199\nX: y\n\n"), .status = 199,
+	  .fv = FV("X", "y"), .cls = CGIRESP_BAD_STATUS },
+	/* The first final code. */
+	{ OK("200 is final", "Status: 200\n\n"), .status = 200 },
+	/* A 1xx with Content-Length (RFC 9110 8.6) or a Location. */
+	{ OK("103 with Content-Length", "Status: 103\nContent-Length: 0\n\n"),
+	  .status = 103, CL(0), .cls = CGIRESP_BAD_STATUS },
+	{ OK("100 with Content-Length", "Status: 100\nContent-Length: 4\n\n"),
+	  .status = 100, CL(4), .cls = CGIRESP_BAD_STATUS },
+	{ OK("103 with Location", "Status: 103\nLocation: /x\n\n"),
+	  .kind = CGIRESP_CLIENT_REDIRECT, .status = 103, .location = "/x",
+	  .cls = CGIRESP_BAD_STATUS },
+	{ OK("101 with Location",
+	  "Status: 101\nUpgrade: raw\nLocation: http://h/\n\n"),
+	  .kind = CGIRESP_CLIENT_REDIRECT, .status = 101, .upgrade = "raw",
+	  .location = "http://h/", .cls = CGIRESP_BAD_STATUS },
+	/* 101: Upgrade = #protocol, protocol = token ["/" token]. */
+	{ OK("101 without Upgrade", "Status: 101\nConnection: upgrade\n\n"),
+	  .status = 101, .connection = "upgrade", .cls = CGIRESP_BAD_STATUS },
+	{ OK("101 with an empty Upgrade", "Status: 101\nUpgrade:\n\n"),
+	  .status = 101, .upgrade = "", .cls = CGIRESP_BAD_STATUS },
+	{ OK("101 with an Upgrade of empty elements",
+	  "Status: 101\nUpgrade: , ,\t,\n\n"),
+	  .status = 101, .upgrade = ", ,\t,", .cls = CGIRESP_BAD_STATUS },
+	{ OK("101 with a space inside a protocol",
+	  "Status: 101\nUpgrade: web socket\n\n"),
+	  .status = 101, .upgrade = "web socket", .cls = CGIRESP_BAD_STATUS },
+	{ OK("101 with a bad byte", "Status: 101\nUpgrade: ws;v=1\n\n"),
+	  .status = 101, .upgrade = "ws;v=1", .cls = CGIRESP_BAD_STATUS },
+	{ OK("101 with an empty version", "Status: 101\nUpgrade: h2c/\n\n"),
+	  .status = 101, .upgrade = "h2c/", .cls = CGIRESP_BAD_STATUS },
+	{ OK("101 with an empty name", "Status: 101\nUpgrade: /1.0\n\n"),
+	  .status = 101, .upgrade = "/1.0", .cls = CGIRESP_BAD_STATUS },
+	{ OK("101 with two slashes", "Status: 101\nUpgrade: a/b/c\n\n"),
+	  .status = 101, .upgrade = "a/b/c", .cls = CGIRESP_BAD_STATUS },
+	{ OK("101, one bad protocol in a list",
+	  "Status: 101\nUpgrade: websocket, x y\n\n"),
+	  .status = 101, .upgrade = "websocket, x y", .cls = CGIRESP_BAD_STATUS },
+	{ OK("101 with Content-Length",
+	  "Status: 101\nUpgrade: raw\nContent-Length: 0\n\n"),
+	  .status = 101, .upgrade = "raw", CL(0), .cls = CGIRESP_BAD_STATUS },
+	/* Good ones: a version, a list with empty elements and OWS. */
+	{ OK("101 with a versioned protocol", "Status: 101\nUpgrade: HTTP/2.0\n\n"),
+	  .status = 101, .upgrade = "HTTP/2.0", .cls = CGIRESP_SWITCH },
+	{ OK("101 with a list",
+	  "Status: 101\nUpgrade: ,websocket , \tRTA/x11,\n\n"),
+	  .status = 101, .upgrade = ",websocket , \tRTA/x11,",
+	  .cls = CGIRESP_SWITCH },
+	/* Only the first Upgrade counts (the one the server passes on). */
+	{ OK("101, the first Upgrade bad",
+	  "Status: 101\nUpgrade: x y\nUpgrade: raw\n\n"),
+	  .status = 101, .upgrade = "x y", .cls = CGIRESP_BAD_STATUS },
+	/* An Upgrade on a final response changes nothing. */
+	{ OK("200 with a bad Upgrade", "Status: 200\nUpgrade: x y\n\n"),
+	  .status = 200, .upgrade = "x y" },
 
 	/* Local redirect: exactly one Location line with a path. */
 	{ OK("local redirect", "Location: /other/page?x=1&y=2\n\n"),
@@ -210,7 +290,7 @@ static const struct tcase cases[] = {
 	  "connection: keep-alive\n\n"),
 	  .status = 101, .reason = "Switching Protocols",
 	  .upgrade = "websocket", .connection = "Upgrade",
-	  .fv = FV("Sec-WebSocket-Accept", "x") },
+	  .fv = FV("Sec-WebSocket-Accept", "x"), .cls = CGIRESP_SWITCH },
 	/* A block of dropped fields only is an (empty) document. */
 	{ OK("only dropped fields", "Connection: close\n\n"), .status = 200,
 	  .connection = "close" },
@@ -370,6 +450,9 @@ check_result(const struct tcase *tc, const char *buf, ssize_t got,
 	check_span(tc, buf, (size_t)got, &r->upgrade, tc->upgrade, "upgrade");
 	check_span(tc, buf, (size_t)got, &r->connection, tc->connection,
 	    "connection");
+	ck_assert_msg(cgiresp_class(r) == tc->cls, "%s: class %s, want %s",
+	    tc->what, cgiresp_class_name(cgiresp_class(r)),
+	    cgiresp_class_name(tc->cls));
 	ck_assert_msg(r->content_length == (tc->has_cl ? tc->cl : -1),
 	    "%s: content_length %lld", tc->what,
 	    (long long)r->content_length);
@@ -570,6 +653,56 @@ START_TEST(test_default_max_fields)
 }
 END_TEST
 
+/* cgiresp_upgrade_offered(): a 101's Upgrade against the request's. */
+static const struct {
+	const char	*what;
+	const char	*offer;		/* NULL: the request has none */
+	const char	*answer;
+	int		 want;
+} offers[] = {
+	{ "the one offered", "websocket", "websocket", 1 },
+	{ "case-insensitive", "WebSocket", "websocket", 1 },
+	{ "one of a list, OWS", "h2c ,\tHTTP/2.0, websocket", "HTTP/2.0", 1 },
+	{ "several, all offered", "a, b/1, c", "c, a", 1 },
+	{ "empty elements skipped", ", raw,", " ,raw , ", 1 },
+	{ "not offered", "h2c", "websocket", 0 },
+	{ "one of two not offered", "h2c", "h2c, websocket", 0 },
+	{ "the version counts", "HTTP/2.0", "HTTP/3.0", 0 },
+	{ "a version not offered", "HTTP", "HTTP/2.0", 0 },
+	{ "a prefix is not the name", "websockets", "websocket", 0 },
+	{ "nothing offered", NULL, "websocket", 0 },
+	{ "an empty offer", "", "websocket", 0 },
+	{ "no protocol in the answer", "websocket", " , ", 0 },
+};
+
+START_TEST(test_upgrade_offered)
+{
+	struct guard		 g1 = { NULL, 0 }, g2 = { NULL, 0 };
+	struct http1_span	 offer, answer;
+
+	offer.len = offers[_i].offer != NULL ? strlen(offers[_i].offer) : 0;
+	offer.p = offers[_i].offer != NULL ? guard_copy(&g1, offers[_i].offer,
+	    offer.len) : NULL;
+	answer.len = strlen(offers[_i].answer);
+	answer.p = guard_copy(&g2, offers[_i].answer, answer.len);
+	ck_assert_msg(cgiresp_upgrade_offered(&offer, &answer) ==
+	    offers[_i].want, "%s: not %d", offers[_i].what, offers[_i].want);
+	guard_free(&g1);
+	guard_free(&g2);
+}
+END_TEST
+
+/* Every class has a name. */
+START_TEST(test_class_names)
+{
+	ck_assert_str_eq(cgiresp_class_name(CGIRESP_FINAL), "final");
+	ck_assert_str_eq(cgiresp_class_name(CGIRESP_SWITCH), "switch");
+	ck_assert_str_eq(cgiresp_class_name(CGIRESP_HINTS), "hints");
+	ck_assert_str_eq(cgiresp_class_name(CGIRESP_DROPPED), "dropped");
+	ck_assert_str_eq(cgiresp_class_name(CGIRESP_BAD_STATUS), "bad status");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -581,6 +714,9 @@ main(void)
 	tcase_add_loop_test(tc, test_cases, 0, (int)NCASES);
 	tcase_add_test(tc, test_default_max_head);
 	tcase_add_test(tc, test_default_max_fields);
+	tcase_add_loop_test(tc, test_upgrade_offered, 0,
+	    (int)(sizeof(offers) / sizeof(offers[0])));
+	tcase_add_test(tc, test_class_names);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

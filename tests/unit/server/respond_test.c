@@ -66,7 +66,24 @@ struct rt {
 	struct respond_req	 x;
 	int			 keep_alive;
 	int			 redirected;
+	struct http1_request	 req;		/* for its Upgrade */
+	struct http1_field	 upgrade;
 };
+
+/* The request asks to switch to the protocols of offer (Connection:
+   upgrade and Upgrade: offer). */
+static void
+rt_offer(struct rt *t, const char *offer)
+{
+	t->upgrade.name.p = "Upgrade";
+	t->upgrade.name.len = 7;
+	t->upgrade.value.p = offer;
+	t->upgrade.value.len = strlen(offer);
+	t->req.fields = &t->upgrade;
+	t->req.nfields = 1;
+	t->req.flags = HTTP1_F_UPGRADE;
+	t->x.request = &t->req;
+}
 
 static void
 rt_init(struct rt *t, int minor, int is_head, int keep_alive)
@@ -122,7 +139,7 @@ rt_output(struct rt *t, const char *p, size_t len)
 		rt_result(t, respond_body(&t->r, &t->x, p, len));
 		return;
 	}
-	st = respond_head(&t->r, p, len, t->x.name);
+	st = respond_head(&t->r, &t->x, p, len);
 	if (st == RESPOND_MORE)
 		return;
 	if (st == RESPOND_REDIRECT) {
@@ -169,6 +186,14 @@ rt_end(struct rt *t, int clean)
 	respond_end(&t->r, &t->x, clean);
 }
 
+/* The server's 502, kept alive. */
+#define E502	"HTTP/1.1 502 Bad Gateway\r\nDate: " D			\
+		"\r\nContent-Length: 16\r\n"				\
+		"Content-Type: text/plain; charset=utf-8\r\n"		\
+		"\r\n502 Bad Gateway\n"
+#define R4(x)	x x x x
+#define R16(x)	R4(R4(x))
+
 struct tcase {
 	const char	*what;
 	int		 minor, is_head;
@@ -194,10 +219,6 @@ static const struct tcase cases[] = {
 	  "Content-Length: 5\r\nX-A: b\r\n\r\nhello", -1, 1,
 	  "HTTP/1.1 200 OK\r\nDate: " D "\r\nContent-Length: 5\r\n"
 	  "X-A: b\r\n\r\nhello", 1, 200 },
-	{ "more than its Content-Length: cut, then closed", 1, 0,
-	  "Content-Length: 3\r\n\r\nhello", -1, 1,
-	  "HTTP/1.1 200 OK\r\nDate: " D "\r\nContent-Length: 3\r\n"
-	  "\r\nhel", 0, 200 },
 	{ "less than its Content-Length: closed", 1, 0,
 	  "Content-Length: 9\r\n\r\nhello", -1, 1,
 	  "HTTP/1.1 200 OK\r\nDate: " D "\r\nContent-Length: 9\r\n"
@@ -238,10 +259,6 @@ static const struct tcase cases[] = {
 	  "Location: http://example.com/\r\n\r\n", -1, 1,
 	  "HTTP/1.1 302 Found\r\nDate: " D "\r\nContent-Length: 0\r\n"
 	  "Location: http://example.com/\r\n\r\n", 1, 302 },
-	{ "101 with Upgrade: the switch, then closed", 1, 0,
-	  "Status: 101\r\nUpgrade: websocket\r\n\r\n", -1, 1,
-	  "HTTP/1.1 101 Switching Protocols\r\nDate: " D "\r\n"
-	  "Upgrade: websocket\r\nConnection: Upgrade\r\n\r\n", 0, 101 },
 	{ "hop-by-hop fields of the app dropped", 1, 0,
 	  "Transfer-Encoding: chunked\r\nConnection: close\r\nX-A: b\r\n"
 	  "\r\nhi", -1, 1,
@@ -262,17 +279,153 @@ static const struct tcase cases[] = {
 	  "HTTP/1.1 502 Bad Gateway\r\nDate: " D "\r\nContent-Length: 16\r\n"
 	  "Content-Type: text/plain; charset=utf-8\r\n"
 	  "\r\n502 Bad Gateway\n", 1, 502 },
+
+	/* Interim responses (RFC 9110 15.2, RFC 8297): a 103 goes out with
+	   its fields and no Date, the final response follows it. */
+	{ "103 Early Hints, then the response", 1, 0,
+	  "Status: 103\r\nLink: </s.css>; rel=preload\r\n\r\n"
+	  "Content-Type: text/plain\r\n\r\nhello", -1, 1,
+	  "HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\n"
+	  "HTTP/1.1 200 OK\r\nDate: " D "\r\nContent-Length: 5\r\n"
+	  "Content-Type: text/plain\r\n\r\nhello", 1, 200 },
+	/* Two of them, LF line ends, the app's reason phrase replaced, its
+	   hop-by-hop fields dropped. */
+	{ "two 103s, then a 404", 1, 0,
+	  "Status: 103 Hints\nLink: </a.js>\nConnection: close\n\n"
+	  "Status: 103\nLink: </b.js>\n\n"
+	  "Status: 404\n\nno", -1, 1,
+	  "HTTP/1.1 103 Early Hints\r\nLink: </a.js>\r\n\r\n"
+	  "HTTP/1.1 103 Early Hints\r\nLink: </b.js>\r\n\r\n"
+	  "HTTP/1.1 404 Not Found\r\nDate: " D "\r\nContent-Length: 2\r\n"
+	  "\r\nno", 1, 404 },
+	/* An HTTP/1.0 client gets no 1xx at all. */
+	{ "103 to HTTP/1.0: left out", 0, 0,
+	  "Status: 103\r\nLink: </s.css>\r\n\r\nX-A: b\r\n\r\nhello", -1, 1,
+	  "HTTP/1.1 200 OK\r\nDate: " D "\r\nContent-Length: 5\r\n"
+	  "Connection: keep-alive\r\nX-A: b\r\n\r\nhello", 1, 200 },
+	/* HEAD: the 103 all the same. */
+	{ "103 to HEAD", 1, 1,
+	  "Status: 103\r\nLink: </s.css>\r\n\r\nX-A: b\r\n\r\nhello", -1, 1,
+	  "HTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\n"
+	  "HTTP/1.1 200 OK\r\nDate: " D "\r\nContent-Length: 5\r\n"
+	  "X-A: b\r\n\r\n", 1, 200 },
+	/* 100 and 102 are dropped, whatever they hold. */
+	{ "100 and 102 dropped", 1, 0,
+	  "Status: 100 Continue\r\n\r\nStatus: 102\r\nX-P: 1\r\n\r\n"
+	  "X-A: b\r\n\r\nhello", -1, 1,
+	  "HTTP/1.1 200 OK\r\nDate: " D "\r\nContent-Length: 5\r\n"
+	  "X-A: b\r\n\r\nhello", 1, 200 },
+	/* The final block comes after the interim ones at any pace. */
+	{ "103, the response by the timer", 1, 0,
+	  "Status: 103\r\nLink: <x>\r\n\r\nX-A: b\r\n\r\nhello", 36, 1,
+	  "HTTP/1.1 103 Early Hints\r\nLink: <x>\r\n\r\n"
+	  "HTTP/1.1 200 OK\r\nDate: " D "\r\nTransfer-Encoding: chunked\r\n"
+	  "X-A: b\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 1, 200 },
+	/* Any other 1xx is 502, after the 103 that went out before it. */
+	{ "104: 502", 1, 0,
+	  "Status: 104\r\n\r\nX-A: b\r\n\r\nhello", -1, 1, E502, 1, 502 },
+	{ "103, then 199: 502 after the 103", 1, 0,
+	  "Status: 103\r\nLink: <x>\r\n\r\nStatus: 199\r\n\r\n", -1, 1,
+	  "HTTP/1.1 103 Early Hints\r\nLink: <x>\r\n\r\n" E502, 1, 502 },
+	/* A 1xx has no Content-Length (RFC 9110 8.6) and no Location. */
+	{ "103 with Content-Length: 502", 1, 0,
+	  "Status: 103\r\nContent-Length: 5\r\n\r\nhello", -1, 1,
+	  E502, 1, 502 },
+	{ "102 with Location: 502", 1, 0,
+	  "Status: 102\r\nLocation: /x\r\n\r\nX-A: b\r\n\r\n", -1, 1,
+	  E502, 1, 502 },
+	/* The app ends after interim blocks only. */
+	{ "103 only, then the end: 502", 1, 0,
+	  "Status: 103\r\nLink: <x>\r\n\r\n", -1, 1,
+	  "HTTP/1.1 103 Early Hints\r\nLink: <x>\r\n\r\n" E502, 1, 502 },
+	/* A malformed block after a 103. */
+	{ "103, then a malformed block: 502", 1, 0,
+	  "Status: 103\r\nLink: <x>\r\n\r\nBad Field: y\r\n\r\n", -1, 1,
+	  "HTTP/1.1 103 Early Hints\r\nLink: <x>\r\n\r\n" E502, 1, 502 },
+	/* RESPOND_INTERIM_MAX interim blocks pass, one more does not. */
+	{ "16 interim blocks", 1, 0,
+	  R16("Status: 102\n\n") "X-A: b\n\nhi", -1, 1,
+	  "HTTP/1.1 200 OK\r\nDate: " D "\r\nContent-Length: 2\r\n"
+	  "X-A: b\r\n\r\nhi", 1, 200 },
+	{ "17 interim blocks: 502", 1, 0,
+	  R16("Status: 102\n\n") "Status: 100\n\nX-A: b\n\nhi", -1, 1,
+	  E502, 1, 502 },
+};
+
+/* Cases of a 101, with the protocols the request asks for (NULL: it asks
+   for none; else Connection: upgrade and Upgrade: offer). */
+struct scase {
+	struct tcase	 c;
+	const char	*offer;
+};
+
+static const struct scase switches[] = {
+	{ { "101 with Upgrade: the switch, then closed", 1, 0,
+	  "Status: 101\r\nUpgrade: websocket\r\n\r\n", -1, 1,
+	  "HTTP/1.1 101 Switching Protocols\r\nDate: " D "\r\n"
+	  "Upgrade: websocket\r\nConnection: Upgrade\r\n\r\n", 0, 101 },
+	  "websocket" },
+	/* RFC 9110 15.2.2: a 101 names its protocol in Upgrade. */
+	{ { "101 without Upgrade: 502", 1, 0,
+	  "Status: 101\r\nConnection: Upgrade\r\n\r\n", -1, 1,
+	  E502, 1, 502 },
+	  "websocket" },
+	{ { "101 with an empty Upgrade: 502", 1, 0,
+	  "Status: 101\r\nUpgrade: , \r\n\r\n", -1, 1, E502, 1, 502 },
+	  "x" },
+	{ { "101 with a bad Upgrade: 502", 1, 0,
+	  "Status: 101\r\nUpgrade: web socket\r\n\r\n", -1, 1,
+	  E502, 1, 502 },
+	  "web socket" },
+	{ { "101 with a bad protocol version: 502", 1, 0,
+	  "Status: 101\r\nUpgrade: h2c/\r\n\r\n", -1, 1, E502, 1, 502 },
+	  "h2c/" },
+	{ { "101 with Content-Length: 502", 1, 0,
+	  "Status: 101\r\nUpgrade: raw\r\nContent-Length: 0\r\n\r\n", -1, 1,
+	  E502, 1, 502 },
+	  "raw" },
+	/* Nor a 101 to an HTTP/1.0 client (RFC 9110 15.2). */
+	{ { "101 to HTTP/1.0: 502", 0, 0,
+	  "Status: 101\r\nUpgrade: raw\r\n\r\n", -1, 1,
+	  "HTTP/1.1 502 Bad Gateway\r\nDate: " D "\r\nContent-Length: 16\r\n"
+	  "Connection: keep-alive\r\n"
+	  "Content-Type: text/plain; charset=utf-8\r\n"
+	  "\r\n502 Bad Gateway\n", 1, 502 },
+	  "raw" },
+	/* A list of protocols, one with a version, empty elements. */
+	{ { "101 with a list in Upgrade", 1, 0,
+	  "Status: 101\r\nUpgrade: , HTTP/2.0 ,websocket\r\n\r\n", -1, 1,
+	  "HTTP/1.1 101 Switching Protocols\r\nDate: " D "\r\n"
+	  "Upgrade: , HTTP/2.0 ,websocket\r\nConnection: Upgrade\r\n\r\n",
+	  0, 101 },
+	  "WebSocket, h2c, http/2.0" },
+	/* RFC 9110 7.8: only to a protocol the client asked for. */
+	{ { "101 when the client asked for no upgrade: 502", 1, 0,
+	  "Status: 101\r\nUpgrade: websocket\r\n\r\n", -1, 1,
+	  E502, 1, 502 },
+	  NULL },
+	{ { "101 to another protocol than asked: 502", 1, 0,
+	  "Status: 101\r\nUpgrade: websocket\r\n\r\n", -1, 1,
+	  E502, 1, 502 },
+	  "h2c" },
+	{ { "101 to one protocol asked and one not: 502", 1, 0,
+	  "Status: 101\r\nUpgrade: h2c, websocket\r\n\r\n", -1, 1,
+	  E502, 1, 502 },
+	  "h2c" },
 };
 
 /* Feeds t's case: out[0..len) in pieces of at most piece bytes (0:
    whole), the first ending at split when it is not 0.  What follows a
    commit by the timer goes whole (each piece would be a chunk). */
 static void
-rt_run(struct rt *t, const struct tcase *c, size_t piece, size_t split)
+rt_run(struct rt *t, const struct tcase *c, const char *offer, size_t piece,
+    size_t split)
 {
 	size_t	len = strlen(c->out), at = 0, n, stop;
 
 	rt_init(t, c->minor, c->is_head, 1);
+	if (offer != NULL)
+		rt_offer(t, offer);
 	while (at < len) {
 		stop = c->timer_at >= 0 && at < (size_t)c->timer_at ?
 		    (size_t)c->timer_at : len;
@@ -305,19 +458,19 @@ rt_check(const struct rt *t, const struct tcase *c, const char *how)
 	ck_assert_int_eq(respond_status(&t->r), c->status);
 }
 
-/* Each case fed whole, byte by byte, and split in two at every point. */
-START_TEST(output)
+/* A case fed whole, byte by byte, and split in two at every point. */
+static void
+rt_case(const struct tcase *c, const char *offer)
 {
-	const struct tcase	*c = &cases[_i];
 	struct rt		 t;
 	size_t			 k, len = strlen(c->out);
 	char			 how[32];
 
 	for (k = 0; k <= len; k++) {
 		if (k == len)
-			rt_run(&t, c, 1, 0);
+			rt_run(&t, c, offer, 1, 0);
 		else
-			rt_run(&t, c, 0, k);
+			rt_run(&t, c, offer, 0, k);
 		if (k == len)
 			snprintf(how, sizeof(how), "byte by byte");
 		else if (k == 0)
@@ -327,6 +480,17 @@ START_TEST(output)
 		rt_check(&t, c, how);
 		rt_free(&t);
 	}
+}
+
+START_TEST(output)
+{
+	rt_case(&cases[_i], NULL);
+}
+END_TEST
+
+START_TEST(switching)
+{
+	rt_case(&switches[_i].c, switches[_i].offer);
 }
 END_TEST
 
@@ -360,8 +524,8 @@ START_TEST(local_redirect)
 	const struct cgiresp	*cr;
 
 	rt_init(&t, 1, 0, 1);
-	ck_assert_int_eq(respond_head(&t.r, "Location: /other?q=1\r\n\r\nbody",
-	    28, "t"), RESPOND_REDIRECT);
+	ck_assert_int_eq(respond_head(&t.r, &t.x,
+	    "Location: /other?q=1\r\n\r\nbody", 28), RESPOND_REDIRECT);
 	cr = respond_cgiresp(&t.r);
 	ck_assert_int_eq(cr->kind, CGIRESP_LOCAL_REDIRECT);
 	ck_assert_uint_eq(cr->location.len, 10);
@@ -370,7 +534,7 @@ START_TEST(local_redirect)
 	respond_restart(&t.r);
 	ck_assert_int_eq(respond_state(&t.r), RESPOND_HEAD);
 	ck_assert_uint_eq(respond_held(&t.r), 0);
-	ck_assert_int_eq(respond_head(&t.r, "X-A: b\r\n\r\n", 10, "t"),
+	ck_assert_int_eq(respond_head(&t.r, &t.x, "X-A: b\r\n\r\n", 10),
 	    RESPOND_OK);
 	ck_assert_int_eq(respond_state(&t.r), RESPOND_HELD);
 	rt_free(&t);
@@ -399,6 +563,78 @@ START_TEST(held_too_much)
 	ck_assert_ptr_nonnull(memmem(t.o.p, t.o.len, want, strlen(want)));
 	rt_free(&t);
 	free(big);
+}
+END_TEST
+
+/* Fails unless the queue holds exactly want. */
+static void
+rt_expect(const struct rt *t, const char *want)
+{
+	if (t->o.len != strlen(want) || memcmp(t->o.p, want, t->o.len) != 0)
+		ck_abort_msg("got \"%.*s\", want \"%s\"", (int)t->o.len,
+		    t->o.p, want);
+}
+
+/*
+ * More output than the app's Content-Length: the excess is cut and the
+ * connection closes.  When the held body shows it before the head is
+ * committed, the head says Connection: close; when it comes after, it
+ * cannot, and only the close tells.
+ */
+START_TEST(overrun_content_length)
+{
+	struct rt	 t;
+	const char	*head = "Content-Length: 3\r\n\r\n";
+
+	rt_init(&t, 1, 0, 1);
+	rt_output(&t, "Content-Length: 3\r\n\r\nhello", 26);
+	rt_end(&t, 1);
+	rt_expect(&t, "HTTP/1.1 200 OK\r\nDate: " D "\r\nContent-Length: 3\r\n"
+	    "Connection: close\r\n\r\nhel");
+	ck_assert(!t.keep_alive);
+	ck_assert(respond_must_close(&t.r));
+	ck_assert_int_eq(respond_status(&t.r), 200);
+	rt_free(&t);
+
+	rt_init(&t, 1, 0, 1);
+	rt_output(&t, head, strlen(head));
+	ck_assert_int_eq(respond_state(&t.r), RESPOND_COMMITTED);
+	rt_output(&t, "hello", 5);
+	rt_end(&t, 1);
+	rt_expect(&t, "HTTP/1.1 200 OK\r\nDate: " D "\r\nContent-Length: 3\r\n"
+	    "\r\nhel");
+	ck_assert(t.keep_alive);
+	ck_assert(respond_must_close(&t.r));
+	rt_free(&t);
+
+	/* Exactly the length: nothing to cut, kept alive. */
+	rt_init(&t, 1, 0, 1);
+	rt_output(&t, "Content-Length: 5\r\n\r\nhello", 26);
+	rt_end(&t, 1);
+	ck_assert(t.keep_alive && !respond_must_close(&t.r));
+	rt_free(&t);
+}
+END_TEST
+
+/* A 103 the queue has no room for is left out (it is advisory); the
+   response after it goes out as usual. */
+START_TEST(interim_no_room)
+{
+	struct rt	 t;
+	const char	*hints = "Status: 103\r\nLink: <x>\r\n\r\n";
+
+	rt_init(&t, 1, 0, 1);
+	t.o.fail = 1;
+	ck_assert_int_eq(respond_head(&t.r, &t.x, hints, strlen(hints)),
+	    RESPOND_MORE);
+	ck_assert_int_eq(respond_state(&t.r), RESPOND_HEAD);
+	ck_assert_uint_eq(t.o.len, 0);
+	t.o.fail = 0;
+	rt_output(&t, "X-A: b\r\n\r\nhi", 12);
+	rt_end(&t, 1);
+	rt_expect(&t, "HTTP/1.1 200 OK\r\nDate: " D "\r\nContent-Length: 2\r\n"
+	    "X-A: b\r\n\r\nhi");
+	rt_free(&t);
 }
 END_TEST
 
@@ -478,7 +714,7 @@ START_TEST(error_cases)
 	rt_free(&t);
 
 	rt_init(&t, 1, 0, 1);
-	ck_assert_int_eq(respond_head(&t.r, "X-A: b\r\n\r\n", 10, "t"),
+	ck_assert_int_eq(respond_head(&t.r, &t.x, "X-A: b\r\n\r\n", 10),
 	    RESPOND_OK);
 	t.o.fail = 1;
 	ck_assert_int_eq(respond_commit(&t.r, &t.x, -1), RESPOND_NOMEM);
@@ -548,7 +784,11 @@ respond_suite(void)
 	int	 n = (int)(sizeof(cases) / sizeof(cases[0]));
 
 	tcase_add_loop_test(tc, output, 0, n);
+	tcase_add_loop_test(tc, switching, 0,
+	    (int)(sizeof(switches) / sizeof(switches[0])));
 	tcase_add_test(tc, bytes_counted);
+	tcase_add_test(tc, overrun_content_length);
+	tcase_add_test(tc, interim_no_room);
 	tcase_add_test(tc, local_redirect);
 	tcase_add_test(tc, held_too_much);
 	tcase_add_loop_test(tc, error_response, 0,

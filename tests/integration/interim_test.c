@@ -418,8 +418,11 @@ START_TEST(test_drain_too_large_cgi)
 {
 	struct ferryd	 f = { 0 };
 
-	harness_start(&f, NULL, NULL);
-	drain_too_large(&f, "/cgi-bin/hello.sh", "hello\n", 1);
+	/* Streamed: buffered (the default for CGI), the script would
+	   start only once the whole body came. */
+	harness_start(&f, "[app s]\ntype = cgi\nprefix = /s/\n"
+	    "root = @CGI_BIN@\nrequest_buffering = off\n", NULL);
+	drain_too_large(&f, "/s/hello.sh", "hello\n", 1);
 	harness_stop_ok(&f);
 }
 END_TEST

@@ -10,9 +10,12 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <systemd/sd-daemon.h>
 
 #include "server/conn.h"
 #include "server/limits.h"
@@ -26,6 +29,8 @@ struct listener {
 	struct master		*m;
 	const struct conf_listen *cl;
 	int			 fd;
+	int			 passed;	/* by systemd: not ours to
+						   unlink */
 };
 
 /* The master's listeners (m->listen). */
@@ -38,6 +43,9 @@ struct listen_set {
 
 static void	listen_accept_cb(struct ev_loop *, ev_io *, int);
 static void	listen_retry_cb(struct ev_loop *, ev_timer *, int);
+static int	listen_passed(struct listen_set *);
+static int	listen_same(const struct conf_listen *,
+		    const struct sockaddr_storage *);
 
 /* 1 when a server accepts connections on the Unix socket of cl. */
 static int
@@ -140,10 +148,101 @@ listen_open(struct master *m)
 		ls->l[i].m = m;
 		ls->l[i].cl = &m->conf->listens[i];
 		ls->l[i].fd = -1;
-		ls->n = i + 1;
+	}
+	ls->n = m->conf->nlistens;
+	if (listen_passed(ls) == -1)
+		return -1;
+	for (i = 0; i < ls->n; i++) {
+		if (ls->l[i].passed) {
+			log_info("listening on %s (a socket passed to ferryd)",
+			    ls->l[i].cl->spec);
+			continue;
+		}
 		if (listen_one(&ls->l[i]) == -1)
 			return -1;
 		log_info("listening on %s", m->conf->listens[i].spec);
+	}
+	return 0;
+}
+
+/* 1 when the bound address sa is the listen entry cl's. */
+static int
+listen_same(const struct conf_listen *cl, const struct sockaddr_storage *sa)
+{
+	const struct sockaddr_in	*a4 = (const void *)&cl->addr,
+					*b4 = (const void *)sa;
+	const struct sockaddr_in6	*a6 = (const void *)&cl->addr,
+					*b6 = (const void *)sa;
+	const struct sockaddr_un	*au = (const void *)&cl->addr,
+					*bu = (const void *)sa;
+
+	if (sa->ss_family != cl->family)
+		return 0;
+	switch (cl->family) {
+	case AF_INET:
+		return a4->sin_port == b4->sin_port &&
+		    a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	case AF_INET6:
+		return a6->sin6_port == b6->sin6_port &&
+		    memcmp(&a6->sin6_addr, &b6->sin6_addr,
+		    sizeof(a6->sin6_addr)) == 0;
+	case AF_UNIX:
+		return strncmp(au->sun_path, bu->sun_path,
+		    sizeof(au->sun_path)) == 0;
+	}
+	return 0;
+}
+
+/*
+ * The listening sockets passed by systemd's convention (LISTEN_FDS and
+ * LISTEN_PID: socket activation, or an old ferryd handing over): each
+ * goes to the listen entry with its address.  A passed socket that no
+ * entry names is an error: it would be a port nobody serves.
+ */
+static int
+listen_passed(struct listen_set *ls)
+{
+	struct sockaddr_storage	 sa;
+	socklen_t		 len;
+	size_t			 i;
+	int			 n, fd, fl;
+
+	if ((n = sd_listen_fds(1)) <= 0) {
+		if (n < 0) {
+			errno = -n;
+			log_err("LISTEN_FDS");
+			return -1;
+		}
+		return 0;
+	}
+	for (fd = SD_LISTEN_FDS_START; fd < SD_LISTEN_FDS_START + n; fd++) {
+		len = sizeof(sa);
+		memset(&sa, 0, sizeof(sa));
+		if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) <= 0 ||
+		    getsockname(fd, (struct sockaddr *)&sa, &len) == -1) {
+			errno = ENOTSOCK;
+			log_err("passed fd %d: not a listening stream socket",
+			    fd);
+			return -1;
+		}
+		for (i = 0; i < ls->n; i++)
+			if (!ls->l[i].passed && listen_same(ls->l[i].cl, &sa))
+				break;
+		if (i == ls->n) {
+			errno = EADDRNOTAVAIL;
+			log_err("passed fd %d: no listen entry has its address",
+			    fd);
+			return -1;
+		}
+		if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+		    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1 ||
+		    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1) {
+			log_err("passed fd %d", fd);
+			return -1;
+		}
+		ls->l[i].fd = fd;
+		ls->l[i].passed = 1;
+		ev_io_init(&ls->l[i].io, listen_accept_cb, fd, EV_READ);
 	}
 	return 0;
 }
@@ -198,7 +297,7 @@ listen_close(struct master *m)
 		ev_io_stop(m->loop, &l->io);
 		close(l->fd);
 		l->fd = -1;
-		if (l->cl->family == AF_UNIX)
+		if (l->cl->family == AF_UNIX && !l->passed)
 			unlink(((const struct sockaddr_un *)(const void *)
 			    &l->cl->addr)->sun_path);
 	}

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <systemd/sd-daemon.h>
+
 #include "server/app.h"
 #include "server/cgi.h"
 #include "server/conn.h"
@@ -82,6 +84,7 @@ master_pools_ready(struct master *m)
 	if (!m->stopping)
 		listen_resume(m);
 	log_info("ferryd %s ready", PACKAGE_VERSION);
+	(void)sd_notify(0, "READY=1\nSTATUS=serving");
 }
 
 static void
@@ -142,6 +145,7 @@ master_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		    w->signum == SIGTERM ? "SIGTERM" : "SIGINT", conn_count(m),
 		    m->app_types[CONF_APP_CGI]->running(m));
 		m->stopping = 1;
+		(void)sd_notify(0, "STOPPING=1\nSTATUS=stopping");
 		listen_close(m);
 		conn_shutdown_idle(m);
 		for (i = 0; i < MASTER_APP_TYPES; i++)

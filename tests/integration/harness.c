@@ -40,7 +40,6 @@
 #define LOG_TAIL	2500		/* bytes of each log in a failure */
 
 static const char *harness_tmp_base(void);
-static int	harness_free_port(void);
 static char	*harness_subst(const char *text, const struct ferryd *f);
 static pid_t	harness_spawn(struct ferryd *f, const char *const extra[]);
 static int	harness_wait_ready(struct ferryd *f);
@@ -99,7 +98,7 @@ harness_tmp_base(void)
 	return "/tmp";
 }
 
-static int
+int
 harness_free_port(void)
 {
 	struct sockaddr_in	 sin;

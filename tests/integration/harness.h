@@ -103,6 +103,8 @@ void	hc_open(struct hc *c, const struct ferryd *f);
 void	hc_open_unix(struct hc *c, const struct ferryd *f, const char *path);
 void	hc_open_ipv6(struct hc *c, const struct ferryd *f, int port);
 /* A free port on ::1, or -1 when this host has no IPv6 loopback. */
+/* A free 127.0.0.1 TCP port (free when asked: bind it soon). */
+int	harness_free_port(void);
 int	harness_free_port6(void);
 /* Wraps an already connected socket (the harness's own tests). */
 void	hc_init_fd(struct hc *c, int fd);

@@ -8,6 +8,7 @@
 
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <netinet/in.h>
@@ -16,6 +17,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -736,6 +738,148 @@ START_TEST(test_listen_unix_mode_live)
 }
 END_TEST
 
+/* Reads one datagram from the notify socket fd within ms; "" on none. */
+static void
+sd_recv(int fd, char *buf, size_t len, int ms)
+{
+	struct pollfd	pfd = { fd, POLLIN, 0 };
+	ssize_t		n;
+
+	buf[0] = '\0';
+	if (poll(&pfd, 1, ms) != 1 || (n = recv(fd, buf, len - 1, 0)) < 0)
+		return;
+	buf[n] = '\0';
+}
+
+/* Connects to 127.0.0.1:port within 5 s; the fd, or -1. */
+static int
+sd_connect(int port)
+{
+	struct sockaddr_in	sin;
+	long long		deadline = harness_now_ms() + 5000;
+	int			fd;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	while (harness_now_ms() < deadline) {
+		if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+			return -1;
+		if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0)
+			return fd;
+		close(fd);
+		harness_sleep_ms(20);
+	}
+	return -1;
+}
+
+/* Starts ferryd under systemd-socket-activate, which binds 127.0.0.1:port
+   and passes it as fd 3, with NOTIFY_SOCKET set; f is filled enough for
+   hc_* and harness_stop.  Returns once the port takes connections (the
+   first one, held open as *first, makes systemd-socket-activate start
+   ferryd). */
+static void
+sd_start(struct ferryd *f, int port, const char *listen, const char *notify,
+    int *first)
+{
+	char	lspec[64], cgi[600];
+
+	memset(f, 0, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "%s", notify);
+	*strrchr(f->dir, '/') = '\0';
+	snprintf(f->error_log, sizeof(f->error_log), "%s/error.log", f->dir);
+	snprintf(f->stderr_log, sizeof(f->stderr_log), "%s/stderr.log",
+	    f->dir);
+	snprintf(f->access_log, sizeof(f->access_log), "%s/access.log",
+	    f->dir);
+	snprintf(lspec, sizeof(lspec), "127.0.0.1:%d", port);
+	snprintf(cgi, sizeof(cgi), "/cgi-bin/=%s",
+	    harness_env_path("FERRY_TEST_CGI_BIN"));
+	f->port = port;
+	if ((f->pid = fork()) == 0) {
+		int	fd = open(f->stderr_log, O_WRONLY | O_CREAT | O_TRUNC,
+			    0644);
+
+		dup2(fd, 1);
+		dup2(fd, 2);
+		setenv("NOTIFY_SOCKET", notify, 1);
+		execlp("systemd-socket-activate", "systemd-socket-activate",
+		    "-l", lspec, "-E", "NOTIFY_SOCKET",
+		    harness_env_path("FERRYD"), "--listen",
+		    listen, "--cgi", cgi, "--error-log", f->error_log,
+		    "--access-log", f->access_log, (char *)NULL);
+		_exit(127);
+	}
+	*first = sd_connect(port);
+}
+
+/*
+ * systemd: ferryd started by systemd-socket-activate serves on the socket
+ * it is passed (fd 3, LISTEN_FDS) and tells NOTIFY_SOCKET READY=1 once
+ * serving and STOPPING=1 at SIGTERM; a passed socket that no listen entry
+ * names stops the start.
+ */
+START_TEST(test_socket_activation)
+{
+	struct ferryd		 f;
+	struct hc_response	 r;
+	struct sockaddr_un	 sun;
+	char			*d, notify[512], msg[512], other[64];
+	int			 nfd, nfd2 = -1, st = 0;
+	int			 port = harness_free_port();
+	long long		 deadline;
+
+	d = harness_tmpdir("sd", 0);
+	snprintf(notify, sizeof(notify), "%s/notify", d);
+	nfd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ne(nfd, -1);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	ck_assert_uint_lt(strlen(notify), sizeof(sun.sun_path));
+	memcpy(sun.sun_path, notify, strlen(notify) + 1);
+	ck_assert_int_eq(bind(nfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+
+	snprintf(other, sizeof(other), "127.0.0.1:%d", port);
+	sd_start(&f, port, other, notify, &nfd2);
+	HARNESS_ASSERT(&f, nfd2 != -1, "systemd-socket-activate did not "
+	    "listen on port %d", port);
+	close(nfd2);
+	hc_get(&f, "/cgi-bin/hello.sh", &r);
+	HARNESS_ASSERT(&f, r.status == 200 && strcmp(r.body, "hello\n") == 0,
+	    "on the passed socket: %d \"%s\"", r.status, r.body);
+	hc_response_free(&r);
+	sd_recv(nfd, msg, sizeof(msg), 10000);
+	HARNESS_ASSERT(&f, strstr(msg, "READY=1") != NULL, "no READY=1 on "
+	    "NOTIFY_SOCKET (got \"%s\")", msg);
+	HARNESS_ASSERT(&f, harness_wait_log(&f, "a socket passed to ferryd",
+	    1, 1000) == 1, "the passed socket was not logged");
+	kill(f.pid, SIGTERM);
+	sd_recv(nfd, msg, sizeof(msg), 5000);
+	HARNESS_ASSERT(&f, strstr(msg, "STOPPING=1") != NULL, "no STOPPING=1 "
+	    "at SIGTERM (got \"%s\")", msg);
+	harness_stop_ok(&f);
+
+	/* A passed socket no listen entry names: no start. */
+	snprintf(other, sizeof(other), "127.0.0.1:%d", harness_free_port());
+	sd_start(&f, port, other, notify, &nfd2);
+	deadline = harness_now_ms() + 10000;
+	while (waitpid(f.pid, &st, WNOHANG) == 0 &&
+	    harness_now_ms() < deadline)
+		harness_sleep_ms(20);
+	f.reaped = 1;
+	HARNESS_ASSERT(&f, WIFEXITED(st) && WEXITSTATUS(st) != 0,
+	    "ferryd started with a passed socket it has no listen entry for");
+	HARNESS_ASSERT(&f, harness_log_count(&f, "no listen entry") >= 1,
+	    "the unmatched socket was not named");
+	if (nfd2 != -1)
+		close(nfd2);
+	close(nfd);
+	unlink(notify);
+	free(d);
+}
+END_TEST
+
 /* --listen unix:PATH and [::1]:PORT serve like the TCP listener. */
 START_TEST(test_listen_other)
 {
@@ -817,6 +961,7 @@ lifecycle_suite(void)
 	tcase_add_test(tc, test_no_fd_leak);
 	tcase_add_test(tc, test_inherited_fd_closed);
 	tcase_add_test(tc, test_listen_unix_mode_live);
+	tcase_add_test(tc, test_socket_activation);
 	tcase_add_test(tc, test_listen_other);
 	suite_add_tcase(s, tc);
 	return s;

@@ -69,6 +69,9 @@ struct worker {
 	int			 values_known;	/* GET_VALUES was answered */
 	int			 killing;	/* SIGTERM sent */
 	int			 refused;	/* its socket refused us */
+	int			 verdict;	/* its exit decides whether
+						   the request on it is
+						   replayed (worker_fate) */
 	int			 exited;
 	int			 status;
 

@@ -3,7 +3,9 @@
  * the per-app process limit and wait queue.
  *
  * A struct cgi lives from the spawn until the process is reaped and its
- * stdout is closed.  While attached to a connection it feeds it; once
+ * stdout is closed (by then, or at the request timeout, whichever comes
+ * first once the script has exited: a process that left its group may
+ * hold a copy).  While attached to a connection it feeds it; once
  * detached (the client left, the response failed) it only waits for the
  * process to go, killing it first when the policy says so.
  */
@@ -65,7 +67,6 @@ struct cgi {
 static void	cgi_start(struct conn *);
 static void	cgi_in_cb(struct ev_loop *, ev_io *, int);
 static void	cgi_out_cb(struct ev_loop *, ev_io *, int);
-static void	cgi_err_closed(void *);
 static void	cgi_child_cb(struct ev_loop *, ev_child *, int);
 static void	cgi_timer_cb(struct ev_loop *, ev_timer *, int);
 static void	cgi_kill(struct cgi *, const char *);
@@ -289,8 +290,8 @@ cgi_start(struct conn *c)
 	ev_child_start(m->loop, &g->child);
 	ev_io_init(&g->out_r, cgi_out_cb, out[0], EV_READ);
 	ev_io_start(m->loop, &g->out_r);
-	child_log_init(&g->err, m->loop, err[0], g->name, pid, 0,
-	    cgi_err_closed, g);
+	child_log_init(&g->err, m->loop, err[0], g->name, pid, 0, NULL,
+	    NULL);
 	ev_io_init(&g->in_w, cgi_in_cb, in[1], EV_WRITE);
 	if (in[1] == -1 || conn_body_complete(c)) {
 		g->in_done = 1;
@@ -442,13 +443,6 @@ cgi_output_resume(void *arg)
 		ev_io_start(g->m->loop, &g->out_r);
 }
 
-/* stderr was logged to its end. */
-static void
-cgi_err_closed(void *arg)
-{
-	cgi_maybe_done(arg);
-}
-
 static void
 cgi_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 {
@@ -469,8 +463,12 @@ cgi_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 	cgi_maybe_done(g);
 }
 
-/* The response ends when the script has exited and its stdout is closed;
-   the process is forgotten when its stderr is closed too. */
+/*
+ * The response ends, and the process is forgotten (its slot freed), when
+ * the script has exited and its stdout is closed.  Its stderr is read to
+ * what it holds then: a process that is still writing to it left the
+ * script's process group (setsid), and must not hold the slot.
+ */
 static void
 cgi_maybe_done(struct cgi *g)
 {
@@ -487,8 +485,10 @@ cgi_maybe_done(struct cgi *g)
 		conn_app_detached(c);
 		conn_app_end(c, WIFEXITED(g->status));
 	}
-	if (child_log_is_open(&g->err))
-		return;
+	if (child_log_is_open(&g->err)) {
+		child_log_drain(&g->err);
+		child_log_close(&g->err);
+	}
 	cgi_close_in(g);
 	ev_timer_stop(g->m->loop, &g->timer);
 	for (pp = &m->cgi->procs; *pp != NULL; pp = &(*pp)->next)
@@ -520,6 +520,21 @@ cgi_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	struct cgi	*g = container_of(w, struct cgi, timer);
 	struct conn	*c = g->c;
 
+	if (g->exited) {
+		/* The script is gone, and a process that left its group
+		   (setsid) still holds its stdout: stop waiting for it. */
+		log_warnx("%s[%d]: stdout still open after the script's "
+		    "exit: closed", g->name, (int)g->pid);
+		if (c != NULL) {
+			g->c = NULL;
+			conn_app_detached(c);
+			conn_app_fail(c, 504);
+		}
+		g->out_eof = 1;
+		cgi_close_io(g, &g->out_r);
+		cgi_maybe_done(g);
+		return;
+	}
 	if (g->killing) {
 		child_kill_late(g->pid, g->name);
 		ev_timer_stop(loop, w);

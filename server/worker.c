@@ -332,8 +332,9 @@ worker_values(struct worker *w, const uint8_t *body, size_t len)
 /* Requests: their records are fcgireq.c's. */
 
 /* Starts c's request on idle worker w.  Returns 0 (also when the request
-   was answered with an error), or -1 when w cannot be reached: w is being
-   replaced and c is left as it was. */
+   was answered with an error), -1 when w cannot be reached (w is being
+   replaced), or WORKER_RUN_SHORT when the master lacks an fd or memory to
+   reach it (w stays); c is left as it was in both. */
 int
 worker_run(struct worker *w, struct conn *c)
 {
@@ -347,6 +348,13 @@ worker_run(struct worker *w, struct conn *c)
 
 	reused = wchan_is_open(&w->ch);
 	if (!reused && wchan_connect(&w->ch, w->path) == -1) {
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+		    errno == ENOMEM) {
+			/* Our shortage, not the worker's fault. */
+			log_debug("%s[%d]: connecting to the worker: %s",
+			    a->conf->name, (int)w->pid, strerror(errno));
+			return WORKER_RUN_SHORT;
+		}
 		log_warn("%s[%d]: connecting to the worker", a->conf->name,
 		    (int)w->pid);
 		w->refused = 1;

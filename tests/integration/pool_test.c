@@ -2027,6 +2027,65 @@ START_TEST(test_ids_startup_fails)
 }
 END_TEST
 
+/* ---- out of fds (issue 14, item C) ---- */
+
+/* ferryd runs out of fds (its soft RLIMIT_NOFILE lowered to its lowest
+   free fd) with two idle workers, one of them reached over a kept
+   connection, and two requests come: the one that needs a new connection
+   to a worker cannot have it.  That is ferryd's shortage, not the
+   worker's fault: both requests wait, both workers stay (the same pids),
+   and once fds are free again each request is answered once. */
+START_TEST(test_out_of_fds_workers_stay)
+{
+	struct ferryd		 f;
+	struct hc		 c[2];
+	struct hc_response	 r;
+	pid_t			 before[4], after[4];
+	size_t			 n, m, i, j;
+	long			 old;
+	int			 low, base, k;
+
+	start_app(&f, "responder", "workers = 2\nqueue = 8\n");
+	for (i = 0; i < 100 && (n = workers_of(&f, before, 4)) < 2; i++)
+		harness_sleep_ms(20);
+	HARNESS_ASSERT(&f, n == 2, "%zu workers, not 2", n);
+	/* Both clients accepted before the fds run out. */
+	base = harness_lowest_free_fd(f.pid);
+	for (k = 0; k < 2; k++)
+		hc_open(&c[k], &f);
+	for (i = 0; i < 150 && harness_lowest_free_fd(f.pid) < base + 2; i++)
+		harness_sleep_ms(20);
+	low = harness_lowest_free_fd(f.pid);
+	HARNESS_ASSERT(&f, low >= base + 2, "the clients were not accepted");
+	old = harness_set_nofile(&f, low);
+	hc_send_get(&c[0], "/r?pid&sleep=300");
+	hc_send_get(&c[1], "/r?pid&sleep=300");
+	harness_sleep_ms(500);
+	(void)harness_set_nofile(&f, old);
+	for (k = 0; k < 2; k++) {
+		c[k].timeout_ms = 15000;
+		hc_expect_response(&c[k], &r, 0);
+		expect_status(&f, &r, 200);
+		hc_response_free(&r);
+		HARNESS_ASSERT(&f, hc_quiet(&c[k], 200), "request %d answered "
+		    "twice", k);
+		hc_close(&c[k]);
+	}
+	m = workers_of(&f, after, 4);
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < m && after[j] != before[i]; j++)
+			;
+		HARNESS_ASSERT(&f, j < m, "worker %d is gone",
+		    (int)before[i]);
+	}
+	HARNESS_ASSERT(&f, m == 2, "%zu workers, not 2", m);
+	HARNESS_ASSERT(&f, harness_log_count(&f, "out of fds to reach a "
+	    "worker") == 1, "the shortage was not met, or logged more than "
+	    "once");
+	harness_stop_ok(&f);
+}
+END_TEST
+
 /* ---- replays (issue 14, item D) ---- */
 
 /* Each request crashes the worker it runs on, sent on a kept connection
@@ -2167,6 +2226,7 @@ pool_suite(void)
 	tcase_add_loop_test(tc, test_crash_not_replayed, 0,
 	    (int)(sizeof(crash_cases) / sizeof(crash_cases[0])));
 	tcase_add_test(tc, test_post_replayed_after_clean_exit);
+	tcase_add_test(tc, test_out_of_fds_workers_stay);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("big");

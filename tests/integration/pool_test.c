@@ -2060,7 +2060,9 @@ START_TEST(test_out_of_fds_workers_stay)
 	old = harness_set_nofile(&f, low);
 	hc_send_get(&c[0], "/r?pid&sleep=300");
 	hc_send_get(&c[1], "/r?pid&sleep=300");
-	harness_sleep_ms(500);
+	/* Asserted below, once the workers were checked. */
+	(void)harness_wait_log(&f, "out of fds to reach a worker", 1, 5000);
+	harness_sleep_ms(200);
 	(void)harness_set_nofile(&f, old);
 	for (k = 0; k < 2; k++) {
 		c[k].timeout_ms = 15000;

@@ -733,6 +733,15 @@ worker_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 			a->ops->next(a);
 			break;
 		}
+		if (w->verdict && !w->killing) {
+			/* Its socket went, its exit did not come. */
+			log_warnx("%s[%d]: no exit within %.1f s of its socket "
+			    "closing: SIGKILL", a->conf->name, (int)w->pid,
+			    pool_kill_grace(a->m));
+			w->killing = 1;
+			kill(-w->pid, SIGKILL);
+			break;
+		}
 		child_kill_late(w->pid, a->conf->name);
 		break;
 	case WORKER_DEAD:

@@ -33,10 +33,15 @@
 #include "server/util.h"
 
 struct cgi_app {
+	struct master		*m;
 	struct conf_app		*conf;
 	unsigned int		 running;
 	struct app_queue	 queue;		/* waiting requests */
+	struct app_short	 shortage;	/* out of fds: the queue
+						   waits */
 };
+
+#define CGI_START_SHORT	(-1)	/* cgi_start: out of fds, c untouched */
 
 /* The master's CGI apps and processes (m->cgi). */
 struct cgi_set {
@@ -64,7 +69,8 @@ struct cgi {
 	int		 in_done;
 };
 
-static void	cgi_start(struct conn *);
+static int	cgi_start(struct conn *, int);
+static void	cgi_short_retry(void *);
 static void	cgi_in_cb(struct ev_loop *, ev_io *, int);
 static void	cgi_out_cb(struct ev_loop *, ev_io *, int);
 static void	cgi_child_cb(struct ev_loop *, ev_child *, int);
@@ -109,8 +115,13 @@ cgi_init(struct master *m)
 	/* Without it, such a request gets an empty pipe, as one with a
 	   body does. */
 	s->null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		s->apps[i].m = m;
 		s->apps[i].conf = &m->conf->apps[i];
+		app_short_init(&s->apps[i].shortage, m->loop,
+		    s->apps[i].conf->name, "start a script", cgi_short_retry,
+		    &s->apps[i]);
+	}
 	return 0;
 }
 
@@ -119,9 +130,12 @@ cgi_fini(struct master *m)
 {
 	struct cgi_set	*s = m->cgi;
 	struct cgi	*g;
+	size_t		 i;
 
 	if (s == NULL)
 		return;
+	for (i = 0; s->apps != NULL && i < m->conf->napps; i++)
+		app_short_stop(&s->apps[i].shortage);
 	/* Processes still running at exit were killed; forget them. */
 	while ((g = s->procs) != NULL) {
 		s->procs = g->next;
@@ -159,9 +173,10 @@ cgi_request(struct conn *c)
 	struct cgi_app	*a = cgi_app_of(c);
 	unsigned int	 maxp = a->conf->max_procs;
 
-	if (a->running < maxp) {
-		cgi_start(c);
-		return;
+	if (a->running < maxp && !app_short_active(&a->shortage)) {
+		if (cgi_start(c, 0) == 0)
+			return;
+		app_short_hit(&a->shortage);
 	}
 	(void)app_queue_wait(&a->queue, a->conf->queue, c,
 	    "%s: %u processes running and %u waiting: 503", a->conf->name,
@@ -174,10 +189,21 @@ cgi_next(struct cgi_app *a)
 	struct conn	*c;
 	unsigned int	 maxp = a->conf->max_procs;
 
-	while (a->running < maxp && (c = app_queue_pop(&a->queue)) != NULL) {
-		conn_dequeued(c);
-		cgi_start(c);
-	}
+	while (a->running < maxp && !app_short_active(&a->shortage) &&
+	    (c = app_queue_pop(&a->queue)) != NULL)
+		if (cgi_start(c, 1) == CGI_START_SHORT) {
+			/* Still queued: it keeps its place. */
+			app_queue_push_front(&a->queue, c);
+			app_short_hit(&a->shortage);
+		}
+}
+
+/* Out of fds (or memory) to start a script: ferryd's shortage.  The
+   queue is tried again. */
+static void
+cgi_short_retry(void *arg)
+{
+	cgi_next(arg);
 }
 
 /* The request's CGI meta-variables, then the app's base environment. */
@@ -205,8 +231,11 @@ cgi_pipe(int fds[2], int master_end)
 	return 0;
 }
 
-static void
-cgi_start(struct conn *c)
+/* Starts c's script (queued: c waits in the app's queue, popped).
+   Returns 0 when it runs or c was answered (500), or CGI_START_SHORT when
+   fds or memory ran out: c is left as it was. */
+static int
+cgi_start(struct conn *c, int queued)
 {
 	struct master		*m = conn_master(c);
 	struct cgi_app		*a = cgi_app_of(c);
@@ -217,19 +246,19 @@ cgi_start(struct conn *c)
 	const char		*body;
 	size_t			 blen;
 	int			 in[2] = { -1, -1 }, out[2] = { -1, -1 },
-				 err[2] = { -1, -1 }, null_in = 0;
+				 err[2] = { -1, -1 }, null_in = 0, error;
 	pid_t			 pid;
 
-	if ((g = calloc(1, sizeof(*g))) == NULL) {
-		conn_app_fail(c, 500);
-		return;
-	}
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		return CGI_START_SHORT;
 	child_env_init(&env);
 	if (cgi_build_env(c, &env) == -1) {
 		free(g);
 		child_env_free(&env);
+		if (queued)
+			conn_dequeued(c);
 		conn_app_fail(c, 500);
-		return;
+		return 0;
 	}
 	conn_body_peek(c, &body, &blen);
 	if (conn_body_fd(c) != -1) {
@@ -263,7 +292,10 @@ cgi_start(struct conn *c)
 	pid = spawn_process(&sr);
 	free(dir);
 	if (pid == -1) {
-		log_warn("%s: spawn", conn_script(c)->script_filename);
+		error = errno;
+		if (!util_short(error))
+			log_warn("%s: spawn", conn_script(c)->script_filename);
+		errno = error;
 		goto fail;
 	}
 	child_env_free(&env);
@@ -274,6 +306,8 @@ cgi_start(struct conn *c)
 		close(in[0]);
 	close(out[1]);
 	close(err[1]);
+	if (queued)
+		conn_dequeued(c);
 
 	g->m = m;
 	g->app = a;
@@ -305,9 +339,10 @@ cgi_start(struct conn *c)
 	ev_timer_again(m->loop, &g->timer);
 	log_debug("%s: started pid %d", g->name, (int)pid);
 	conn_dispatch_ready(c);
-	return;
+	return 0;
 
 fail:
+	error = errno;
 	child_env_free(&env);
 	if (conn_body_fd(c) == -1 && in[0] != -1 && !null_in)
 		close(in[0]);
@@ -322,7 +357,12 @@ fail:
 		close(err[1]);
 	}
 	free(g);
+	if (util_short(error))
+		return CGI_START_SHORT;
+	if (queued)
+		conn_dequeued(c);
 	conn_app_fail(c, 500);
+	return 0;
 }
 
 static void

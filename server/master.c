@@ -7,7 +7,6 @@
 
 #include <sys/resource.h>
 
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>

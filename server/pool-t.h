@@ -119,9 +119,8 @@ struct pool_app {
 	struct worker		*workers;
 	struct app_queue	 queue;		/* waiting requests */
 	ev_timer		 respawn;	/* back-off after failed starts */
-	ev_timer		 short_retry;	/* out of fds to reach a worker:
-						   the queue waits (pool_short) */
-	int			 short_logged;	/* the shortage was logged */
+	struct app_short	 shortage;	/* out of fds to reach a
+						   worker: the queue waits */
 	double			 backoff;
 	struct pool_retry	*retries;	/* of requests in the queue */
 	int			 extensions;	/* WORKER_EXT_* its workers

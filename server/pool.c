@@ -38,8 +38,7 @@ static void	pool_app_adjust(struct pool_app *);
 static void	pool_next(struct pool_app *);
 static void	pool_backoff(struct pool_app *);
 static void	pool_respawn_cb(struct ev_loop *, ev_timer *, int);
-static void	pool_short(struct pool_app *);
-static void	pool_short_cb(struct ev_loop *, ev_timer *, int);
+static void	pool_short_retry(void *);
 static struct worker *pool_idle_worker(struct pool_app *);
 static unsigned int pool_live(struct pool_app *, unsigned int *);
 static void	pool_retry(struct pool_app *, struct worker *, struct conn *);
@@ -106,7 +105,8 @@ pool_init(struct master *m, void (*on_ready)(struct master *))
 		a->ops = &pool_app_ops;
 		a->queue.left = pool_queue_left;
 		ev_init(&a->respawn, pool_respawn_cb);
-		ev_init(&a->short_retry, pool_short_cb);
+		app_short_init(&a->shortage, m->loop, a->conf->name,
+		    "reach a worker", pool_short_retry, a);
 		if (a->conf->type != CONF_APP_FASTCGI)
 			continue;
 		for (j = 0; j < a->conf->workers; j++)
@@ -132,7 +132,7 @@ pool_fini(struct master *m)
 	for (i = 0; i < p->napps; i++) {
 		a = &p->apps[i];
 		ev_timer_stop(m->loop, &a->respawn);
-		ev_timer_stop(m->loop, &a->short_retry);
+		app_short_stop(&a->shortage);
 		for (w = a->workers; w != NULL; w = w->next)
 			worker_fini_stop(w);
 	}
@@ -257,7 +257,7 @@ pool_app_adjust(struct pool_app *a)
 		/* Short of fds, waiting requests spawn nothing more: the
 		   workers are not what they wait for. */
 		if (live < (unsigned int)a->conf->min_workers ||
-		    (a->queue.n > starting && !ev_is_active(&a->short_retry) &&
+		    (a->queue.n > starting && !app_short_active(&a->shortage) &&
 		    live < (unsigned int)a->conf->max_workers)) {
 			if (worker_spawn(a) == NULL)
 				return;
@@ -289,7 +289,7 @@ pool_backoff(struct pool_app *a)
 }
 
 /* Waiting requests go to idle workers; then the pool grows if needed.
-   Short of fds to reach a worker, they wait for pool_short_cb. */
+   Short of fds to reach a worker, they wait for pool_short_retry. */
 static void
 pool_next(struct pool_app *a)
 {
@@ -297,7 +297,7 @@ pool_next(struct pool_app *a)
 	struct conn	*c;
 	int		 r;
 
-	while (a->queue.head != NULL && !ev_is_active(&a->short_retry) &&
+	while (a->queue.head != NULL && !app_short_active(&a->shortage) &&
 	    (w = pool_idle_worker(a)) != NULL) {
 		c = app_queue_pop(&a->queue);
 		if ((r = worker_run(w, c)) != 0) {
@@ -305,42 +305,18 @@ pool_next(struct pool_app *a)
 			   c keeps its place. */
 			app_queue_push_front(&a->queue, c);
 			if (r == WORKER_RUN_SHORT)
-				pool_short(a);
+				app_short_hit(&a->shortage);
 		}
 	}
 	pool_app_adjust(a);
 }
 
-/*
- * The master ran out of fds (or memory) connecting to a worker: a local
- * shortage, not the worker's fault.  The workers stay; waiting requests
- * stay in the queue (its timeout answers them 503) and are tried again
- * every CONNECT_RETRY.
- */
+/* Out of fds (or memory) to reach a worker: the master's shortage, not
+   the worker's fault.  The workers stay; the queue is tried again. */
 static void
-pool_short(struct pool_app *a)
+pool_short_retry(void *arg)
 {
-	if (ev_is_active(&a->short_retry))
-		return;
-	if (!a->short_logged) {
-		log_warnx("%s: out of fds to reach a worker: requests wait in "
-		    "the queue", a->conf->name);
-		a->short_logged = 1;
-	}
-	ev_timer_set(&a->short_retry, CONNECT_RETRY, 0);
-	ev_timer_start(a->m->loop, &a->short_retry);
-}
-
-static void
-pool_short_cb(struct ev_loop *loop, ev_timer *t, int revents)
-{
-	struct pool_app	*a = container_of(t, struct pool_app, short_retry);
-
-	pool_next(a);
-	if (!ev_is_active(&a->short_retry) && a->short_logged) {
-		log_info("%s: fds to reach the workers again", a->conf->name);
-		a->short_logged = 0;
-	}
+	pool_next(arg);
 }
 
 static struct pool_app *
@@ -364,14 +340,14 @@ pool_request(struct conn *c)
 		conn_app_fail(c, 502);
 		return;
 	}
-	while (!ev_is_active(&a->short_retry) &&
+	while (!app_short_active(&a->shortage) &&
 	    (w = pool_idle_worker(a)) != NULL) {
 		if ((r = worker_run(w, c)) == 0) {
 			pool_app_adjust(a);
 			return;
 		}
 		if (r == WORKER_RUN_SHORT)
-			pool_short(a);
+			app_short_hit(&a->shortage);
 	}
 	(void)app_queue_wait(&a->queue, a->conf->queue, c,
 	    "%s: every worker busy and %u requests waiting: 503",

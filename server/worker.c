@@ -348,8 +348,7 @@ worker_run(struct worker *w, struct conn *c)
 
 	reused = wchan_is_open(&w->ch);
 	if (!reused && wchan_connect(&w->ch, w->path) == -1) {
-		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-		    errno == ENOMEM) {
+		if (util_short(errno)) {
 			/* Our shortage, not the worker's fault. */
 			log_debug("%s[%d]: connecting to the worker: %s",
 			    a->conf->name, (int)w->pid, strerror(errno));

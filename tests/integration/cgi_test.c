@@ -962,6 +962,42 @@ START_TEST(test_client_gone_finish)
 }
 END_TEST
 
+/* ---- out of fds (issue 14, item C) ---- */
+
+/* ferryd runs out of fds (its soft RLIMIT_NOFILE lowered to its lowest
+   free fd) when a request for a script comes: the pipes cannot be made.
+   That is ferryd's shortage: the request waits in the queue instead of a
+   500, and is answered once fds are free again. */
+START_TEST(test_out_of_fds_waits)
+{
+	struct ferryd		 f = { 0 };
+	struct hc		 c;
+	struct hc_response	 r;
+	long			 old;
+	int			 base, i;
+
+	harness_start(&f, NULL, NULL);
+	base = harness_lowest_free_fd(f.pid);
+	hc_open(&c, &f);
+	for (i = 0; i < 150 && harness_lowest_free_fd(f.pid) <= base; i++)
+		harness_sleep_ms(20);
+	old = harness_set_nofile(&f, harness_lowest_free_fd(f.pid));
+	hc_send_get(&c, "/cgi-bin/hello.sh");
+	(void)harness_wait_log(&f, "out of fds to start a script", 1, 5000);
+	harness_sleep_ms(200);
+	(void)harness_set_nofile(&f, old);
+	hc_expect_response(&c, &r, 0);
+	HARNESS_ASSERT(&f, r.status == 200 && strcmp(r.body, "hello\n") == 0,
+	    "status %d, want 200", r.status);
+	hc_response_free(&r);
+	HARNESS_ASSERT(&f, harness_log_count(&f, "out of fds to start a "
+	    "script") == 1, "the shortage was not met, or logged more than "
+	    "once");
+	hc_close(&c);
+	harness_stop_ok(&f);
+}
+END_TEST
+
 /* ---- a daemonised grandchild (issue 14, item E) ---- */
 
 /* A script starts `setsid sleep 12 &` (it leaves the script's process
@@ -1070,6 +1106,7 @@ cgi_suite(void)
 	tcase_add_test(tc, test_half_close_gone);
 	tcase_add_test(tc, test_body_timeout_after_body);
 	tcase_add_test(tc, test_client_gone_finish);
+	tcase_add_test(tc, test_out_of_fds_waits);
 	tcase_add_loop_test(tc, test_daemonised_grandchild, 0,
 	    (int)(sizeof(daemon_cases) / sizeof(daemon_cases[0])));
 	suite_add_tcase(s, tc);

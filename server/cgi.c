@@ -33,7 +33,6 @@
 #include "server/util.h"
 
 struct cgi_app {
-	struct master		*m;
 	struct conf_app		*conf;
 	unsigned int		 running;
 	struct app_queue	 queue;		/* waiting requests */
@@ -77,6 +76,7 @@ static void	cgi_child_cb(struct ev_loop *, ev_child *, int);
 static void	cgi_timer_cb(struct ev_loop *, ev_timer *, int);
 static void	cgi_kill(struct cgi *, const char *);
 static void	cgi_maybe_done(struct cgi *);
+static void	cgi_err_finish(struct cgi *);
 static void	cgi_close_in(struct cgi *);
 static void	cgi_close_io(struct cgi *, ev_io *);
 static void	cgi_next(struct cgi_app *);
@@ -116,7 +116,6 @@ cgi_init(struct master *m)
 	   body does. */
 	s->null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	for (i = 0; i < n; i++) {
-		s->apps[i].m = m;
 		s->apps[i].conf = &m->conf->apps[i];
 		app_short_init(&s->apps[i].shortage, m->loop,
 		    s->apps[i].conf->name, "start a script", cgi_short_retry,
@@ -525,10 +524,7 @@ cgi_maybe_done(struct cgi *g)
 		conn_app_detached(c);
 		conn_app_end(c, WIFEXITED(g->status));
 	}
-	if (child_log_is_open(&g->err)) {
-		child_log_drain(&g->err);
-		child_log_close(&g->err);
-	}
+	cgi_err_finish(g);
 	cgi_close_in(g);
 	ev_timer_stop(g->m->loop, &g->timer);
 	for (pp = &m->cgi->procs; *pp != NULL; pp = &(*pp)->next)
@@ -541,6 +537,27 @@ cgi_maybe_done(struct cgi *g)
 	a->running--;
 	free(g);
 	cgi_next(a);
+}
+
+/* Logs what the script's stderr holds now, CGI_ERR_TAIL bytes at most
+   (a process that left the group may write there without end), and
+   closes it. */
+static void
+cgi_err_finish(struct cgi *g)
+{
+	char	*buf = g->m->scratch;
+	size_t	 left = CGI_ERR_TAIL;
+	ssize_t	 n;
+
+	if (!child_log_is_open(&g->err))
+		return;
+	while (left > 0 && (n = read(g->err.io.fd, buf,
+	    left < sizeof(g->m->scratch) ? left : sizeof(g->m->scratch))) > 0) {
+		child_log_feed(&g->err, buf, (size_t)n);
+		left -= (size_t)n;
+	}
+	child_log_flush(&g->err);
+	child_log_close(&g->err);
 }
 
 static void

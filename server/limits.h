@@ -38,6 +38,9 @@
 #define CHILD_LOG_LINE		1024		/* longest logged line of a child's
 						   output (longer: in pieces) */
 #define CGI_MAX_ENV		512		/* environment entries */
+#define CGI_ERR_TAIL		(256 * 1024)	/* stderr read once a script
+						   exited (a daemonised child
+						   may hold it: no more) */
 #define POOL_READY_TIMEOUT	3.0		/* s: a new worker's wait for
 						   GET_VALUES_RESULT */
 

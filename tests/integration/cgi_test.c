@@ -1005,7 +1005,7 @@ END_TEST
    and no queue, the slot must be free once the script exited and its
    stdout ended: the next request gets 200, not 503.  The sleep keeps the
    script's stderr (row 0), or its stdout too (row 1: the slot is freed at
-   the request timeout, where the answer ends).  In neither case does a
+   the request timeout, where the answer ends), or floods stderr (row 2).  In neither case does a
    timer fire again for a request already answered. */
 static const struct daemon_case {
 	const char	*what;
@@ -1014,6 +1014,8 @@ static const struct daemon_case {
 } daemon_cases[] = {
 	{ "stderr held", "", 0 },
 	{ "stdout held", "/stdout", 1 },
+	/* Its stderr is read for a bounded time after the script's exit. */
+	{ "stderr flooded", "/noisy", 0 },
 };
 
 START_TEST(test_daemonised_grandchild)

@@ -10,7 +10,9 @@
 
 #include "server/app.h"
 #include "server/conn.h"
+#include "server/limits.h"
 #include "server/log.h"
+#include "server/util.h"
 
 static void	app_queue_unqueue(struct conn *);
 
@@ -121,4 +123,56 @@ app_queue_unqueue(struct conn *c)
 	app_queue_remove(q, c);
 	if (q->left != NULL)
 		q->left(q, c);
+}
+
+static void
+app_short_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct app_short	*s = container_of(t, struct app_short, timer);
+
+	s->retry(s->arg);
+	if (!ev_is_active(&s->timer) && s->logged) {
+		log_info("%s: fds to %s again", s->name, s->what);
+		s->logged = 0;
+	}
+}
+
+void
+app_short_init(struct app_short *s, struct ev_loop *loop, const char *name,
+    const char *what, void (*retry)(void *), void *arg)
+{
+	s->loop = loop;
+	s->name = name;
+	s->what = what;
+	s->retry = retry;
+	s->arg = arg;
+	s->logged = 0;
+	ev_init(&s->timer, app_short_cb);
+}
+
+void
+app_short_hit(struct app_short *s)
+{
+	if (ev_is_active(&s->timer))
+		return;
+	if (!s->logged) {
+		log_warnx("%s: out of fds to %s: requests wait in the queue",
+		    s->name, s->what);
+		s->logged = 1;
+	}
+	ev_timer_set(&s->timer, CONNECT_RETRY, 0);
+	ev_timer_start(s->loop, &s->timer);
+}
+
+int
+app_short_active(const struct app_short *s)
+{
+	return ev_is_active(&s->timer);
+}
+
+void
+app_short_stop(struct app_short *s)
+{
+	if (s->loop != NULL)
+		ev_timer_stop(s->loop, &s->timer);
 }

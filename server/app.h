@@ -16,6 +16,8 @@
 #ifndef FERRY_SERVER_APP_H
 #define FERRY_SERVER_APP_H
 
+#include <ev.h>
+
 #include "server/app-t.h"
 
 void	app_queue_push(struct app_queue *q, struct conn *c);
@@ -37,5 +39,33 @@ int	app_queue_wait(struct app_queue *q, unsigned int max, struct conn *c,
 /* c's request, taken out of q to run and dropped unread, waits again at
    the head of q (a retry), whatever q holds. */
 void	app_queue_wait_front(struct app_queue *q, struct conn *c);
+
+/*
+ * ferryd's own shortage of fds or memory (util_short) while an app starts
+ * a request: not the fault of a worker or a script.  The app leaves its
+ * requests waiting in its queue (whose timeout answers them 503) and
+ * calls app_short_hit(); retry(arg) then runs every CONNECT_RETRY, from
+ * the loop, until a run calls app_short_hit() no more.  The start of a
+ * shortage and its end are logged once each ("name: out of fds to
+ * what").
+ */
+struct app_short {
+	ev_timer	 timer;
+	struct ev_loop	*loop;
+	const char	*name, *what;
+	void		(*retry)(void *arg);
+	void		*arg;
+	int		 logged;
+};
+
+void	app_short_init(struct app_short *s, struct ev_loop *loop,
+	    const char *name, const char *what, void (*retry)(void *),
+	    void *arg);
+/* A start failed short: retry from the timer (a no-op while it runs). */
+void	app_short_hit(struct app_short *s);
+/* 1 while a shortage lasts: start nothing, queue. */
+int	app_short_active(const struct app_short *s);
+/* Stops the timer (at the end). */
+void	app_short_stop(struct app_short *s);
 
 #endif

@@ -3,7 +3,9 @@
  * the per-app process limit and wait queue.
  *
  * A struct cgi lives from the spawn until the process is reaped and its
- * stdout is closed.  While attached to a connection it feeds it; once
+ * stdout is closed (by then, or at the request timeout, whichever comes
+ * first once the script has exited: a process that left its group may
+ * hold a copy).  While attached to a connection it feeds it; once
  * detached (the client left, the response failed) it only waits for the
  * process to go, killing it first when the policy says so.
  */
@@ -34,7 +36,11 @@ struct cgi_app {
 	struct conf_app		*conf;
 	unsigned int		 running;
 	struct app_queue	 queue;		/* waiting requests */
+	struct app_short	 shortage;	/* out of fds: the queue
+						   waits */
 };
+
+#define CGI_START_SHORT	(-1)	/* cgi_start: out of fds, c untouched */
 
 /* The master's CGI apps and processes (m->cgi). */
 struct cgi_set {
@@ -62,14 +68,15 @@ struct cgi {
 	int		 in_done;
 };
 
-static void	cgi_start(struct conn *);
+static int	cgi_start(struct conn *, int);
+static void	cgi_short_retry(void *);
 static void	cgi_in_cb(struct ev_loop *, ev_io *, int);
 static void	cgi_out_cb(struct ev_loop *, ev_io *, int);
-static void	cgi_err_closed(void *);
 static void	cgi_child_cb(struct ev_loop *, ev_child *, int);
 static void	cgi_timer_cb(struct ev_loop *, ev_timer *, int);
 static void	cgi_kill(struct cgi *, const char *);
 static void	cgi_maybe_done(struct cgi *);
+static void	cgi_err_finish(struct cgi *);
 static void	cgi_close_in(struct cgi *);
 static void	cgi_close_io(struct cgi *, ev_io *);
 static void	cgi_next(struct cgi_app *);
@@ -108,8 +115,12 @@ cgi_init(struct master *m)
 	/* Without it, such a request gets an empty pipe, as one with a
 	   body does. */
 	s->null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		s->apps[i].conf = &m->conf->apps[i];
+		app_short_init(&s->apps[i].shortage, m->loop,
+		    s->apps[i].conf->name, "start a script", cgi_short_retry,
+		    &s->apps[i]);
+	}
 	return 0;
 }
 
@@ -118,9 +129,12 @@ cgi_fini(struct master *m)
 {
 	struct cgi_set	*s = m->cgi;
 	struct cgi	*g;
+	size_t		 i;
 
 	if (s == NULL)
 		return;
+	for (i = 0; s->apps != NULL && i < m->conf->napps; i++)
+		app_short_stop(&s->apps[i].shortage);
 	/* Processes still running at exit were killed; forget them. */
 	while ((g = s->procs) != NULL) {
 		s->procs = g->next;
@@ -158,9 +172,10 @@ cgi_request(struct conn *c)
 	struct cgi_app	*a = cgi_app_of(c);
 	unsigned int	 maxp = a->conf->max_procs;
 
-	if (a->running < maxp) {
-		cgi_start(c);
-		return;
+	if (a->running < maxp && !app_short_active(&a->shortage)) {
+		if (cgi_start(c, 0) == 0)
+			return;
+		app_short_hit(&a->shortage);
 	}
 	(void)app_queue_wait(&a->queue, a->conf->queue, c,
 	    "%s: %u processes running and %u waiting: 503", a->conf->name,
@@ -173,10 +188,21 @@ cgi_next(struct cgi_app *a)
 	struct conn	*c;
 	unsigned int	 maxp = a->conf->max_procs;
 
-	while (a->running < maxp && (c = app_queue_pop(&a->queue)) != NULL) {
-		conn_dequeued(c);
-		cgi_start(c);
-	}
+	while (a->running < maxp && !app_short_active(&a->shortage) &&
+	    (c = app_queue_pop(&a->queue)) != NULL)
+		if (cgi_start(c, 1) == CGI_START_SHORT) {
+			/* Still queued: it keeps its place. */
+			app_queue_push_front(&a->queue, c);
+			app_short_hit(&a->shortage);
+		}
+}
+
+/* Out of fds (or memory) to start a script: ferryd's shortage.  The
+   queue is tried again. */
+static void
+cgi_short_retry(void *arg)
+{
+	cgi_next(arg);
 }
 
 /* The request's CGI meta-variables, then the app's base environment. */
@@ -204,8 +230,11 @@ cgi_pipe(int fds[2], int master_end)
 	return 0;
 }
 
-static void
-cgi_start(struct conn *c)
+/* Starts c's script (queued: c waits in the app's queue, popped).
+   Returns 0 when it runs or c was answered (500), or CGI_START_SHORT when
+   fds or memory ran out: c is left as it was. */
+static int
+cgi_start(struct conn *c, int queued)
 {
 	struct master		*m = conn_master(c);
 	struct cgi_app		*a = cgi_app_of(c);
@@ -216,19 +245,19 @@ cgi_start(struct conn *c)
 	const char		*body;
 	size_t			 blen;
 	int			 in[2] = { -1, -1 }, out[2] = { -1, -1 },
-				 err[2] = { -1, -1 }, null_in = 0;
+				 err[2] = { -1, -1 }, null_in = 0, error;
 	pid_t			 pid;
 
-	if ((g = calloc(1, sizeof(*g))) == NULL) {
-		conn_app_fail(c, 500);
-		return;
-	}
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		return CGI_START_SHORT;
 	child_env_init(&env);
 	if (cgi_build_env(c, &env) == -1) {
 		free(g);
 		child_env_free(&env);
+		if (queued)
+			conn_dequeued(c);
 		conn_app_fail(c, 500);
-		return;
+		return 0;
 	}
 	conn_body_peek(c, &body, &blen);
 	if (conn_body_fd(c) != -1) {
@@ -262,7 +291,10 @@ cgi_start(struct conn *c)
 	pid = spawn_process(&sr);
 	free(dir);
 	if (pid == -1) {
-		log_warn("%s: spawn", conn_script(c)->script_filename);
+		error = errno;
+		if (!util_short(error))
+			log_warn("%s: spawn", conn_script(c)->script_filename);
+		errno = error;
 		goto fail;
 	}
 	child_env_free(&env);
@@ -273,6 +305,8 @@ cgi_start(struct conn *c)
 		close(in[0]);
 	close(out[1]);
 	close(err[1]);
+	if (queued)
+		conn_dequeued(c);
 
 	g->m = m;
 	g->app = a;
@@ -289,8 +323,8 @@ cgi_start(struct conn *c)
 	ev_child_start(m->loop, &g->child);
 	ev_io_init(&g->out_r, cgi_out_cb, out[0], EV_READ);
 	ev_io_start(m->loop, &g->out_r);
-	child_log_init(&g->err, m->loop, err[0], g->name, pid, 0,
-	    cgi_err_closed, g);
+	child_log_init(&g->err, m->loop, err[0], g->name, pid, 0, NULL,
+	    NULL);
 	ev_io_init(&g->in_w, cgi_in_cb, in[1], EV_WRITE);
 	if (in[1] == -1 || conn_body_complete(c)) {
 		g->in_done = 1;
@@ -304,9 +338,10 @@ cgi_start(struct conn *c)
 	ev_timer_again(m->loop, &g->timer);
 	log_debug("%s: started pid %d", g->name, (int)pid);
 	conn_dispatch_ready(c);
-	return;
+	return 0;
 
 fail:
+	error = errno;
 	child_env_free(&env);
 	if (conn_body_fd(c) == -1 && in[0] != -1 && !null_in)
 		close(in[0]);
@@ -321,7 +356,12 @@ fail:
 		close(err[1]);
 	}
 	free(g);
+	if (util_short(error))
+		return CGI_START_SHORT;
+	if (queued)
+		conn_dequeued(c);
 	conn_app_fail(c, 500);
+	return 0;
 }
 
 static void
@@ -442,13 +482,6 @@ cgi_output_resume(void *arg)
 		ev_io_start(g->m->loop, &g->out_r);
 }
 
-/* stderr was logged to its end. */
-static void
-cgi_err_closed(void *arg)
-{
-	cgi_maybe_done(arg);
-}
-
 static void
 cgi_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 {
@@ -469,8 +502,12 @@ cgi_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 	cgi_maybe_done(g);
 }
 
-/* The response ends when the script has exited and its stdout is closed;
-   the process is forgotten when its stderr is closed too. */
+/*
+ * The response ends, and the process is forgotten (its slot freed), when
+ * the script has exited and its stdout is closed.  Its stderr is read to
+ * what it holds then: a process that is still writing to it left the
+ * script's process group (setsid), and must not hold the slot.
+ */
 static void
 cgi_maybe_done(struct cgi *g)
 {
@@ -487,8 +524,7 @@ cgi_maybe_done(struct cgi *g)
 		conn_app_detached(c);
 		conn_app_end(c, WIFEXITED(g->status));
 	}
-	if (child_log_is_open(&g->err))
-		return;
+	cgi_err_finish(g);
 	cgi_close_in(g);
 	ev_timer_stop(g->m->loop, &g->timer);
 	for (pp = &m->cgi->procs; *pp != NULL; pp = &(*pp)->next)
@@ -501,6 +537,27 @@ cgi_maybe_done(struct cgi *g)
 	a->running--;
 	free(g);
 	cgi_next(a);
+}
+
+/* Logs what the script's stderr holds now, CGI_ERR_TAIL bytes at most
+   (a process that left the group may write there without end), and
+   closes it. */
+static void
+cgi_err_finish(struct cgi *g)
+{
+	char	*buf = g->m->scratch;
+	size_t	 left = CGI_ERR_TAIL;
+	ssize_t	 n;
+
+	if (!child_log_is_open(&g->err))
+		return;
+	while (left > 0 && (n = read(g->err.io.fd, buf,
+	    left < sizeof(g->m->scratch) ? left : sizeof(g->m->scratch))) > 0) {
+		child_log_feed(&g->err, buf, (size_t)n);
+		left -= (size_t)n;
+	}
+	child_log_flush(&g->err);
+	child_log_close(&g->err);
 }
 
 static void
@@ -522,6 +579,21 @@ cgi_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	double		 left;
 
+	if (g->exited) {
+		/* The script is gone, and a process that left its group
+		   (setsid) still holds its stdout: stop waiting for it. */
+		log_warnx("%s[%d]: stdout still open after the script's "
+		    "exit: closed", g->name, (int)g->pid);
+		if (c != NULL) {
+			g->c = NULL;
+			conn_app_detached(c);
+			conn_app_fail(c, 504);
+		}
+		g->out_eof = 1;
+		cgi_close_io(g, &g->out_r);
+		cgi_maybe_done(g);
+		return;
+	}
 	if (g->killing) {
 		child_kill_late(g->pid, g->name);
 		ev_timer_stop(loop, w);

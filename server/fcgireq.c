@@ -12,10 +12,17 @@
  * cannot tell this apart from a clean read (the worker may read the
  * record right after END_REQUEST), and a worker exiting between
  * requests (max requests of php-cgi) does the same.  So a request that a
- * worker dropped before sending anything back, on a reused connection
- * or from a worker that had served before, goes back to the head of the
- * queue, at most FCGIREQ_RETRIES times, its body replayed from a copy
- * (bodies up to FCGIREQ_REPLAY_MAX only).
+ * worker dropped before sending anything back may go back to the head
+ * of the queue, at most FCGIREQ_RETRIES times, its body replayed from a
+ * copy (bodies up to FCGIREQ_REPLAY_MAX only), but only what RFC 9112
+ * 9.3.1 lets a client replay: a request sent on a reused connection; an
+ * idempotent one (GET, HEAD, OPTIONS without a body) to a worker that
+ * had served before; any other request to a worker that had served
+ * before only when that worker then exited by itself with status 0 (it
+ * was on its way out, as php-cgi after its max requests).  Never a
+ * request that killed its worker (the owner tells: the worker died of a
+ * signal or exited non-zero while it ran): that one is answered 502, so
+ * that it can neither take down a second worker nor run twice.
  */
 #include "config.h"
 
@@ -27,6 +34,7 @@
 
 #include "protocol/cgienv.h"
 #include "protocol/fcgi.h"
+#include "protocol/http1.h"
 #include "server/conn.h"
 #include "server/fcgireq.h"
 #include "server/log.h"
@@ -555,14 +563,47 @@ fcgireq_end_request(struct fcgireq *req, uint8_t pstatus)
 	req->ops->served(req->arg);
 }
 
+/* 1 for GET, HEAD and OPTIONS without a body: safe to send again. */
+static int
+fcgireq_idempotent(struct conn *c)
+{
+	const struct http1_request *r = conn_request(c);
+	static const char *const safe[] = { "GET", "HEAD", "OPTIONS" };
+	size_t		 i;
+
+	if (r->body == HTTP1_BODY_CHUNKED ||
+	    (r->body == HTTP1_BODY_LENGTH && r->content_length > 0))
+		return 0;
+	for (i = 0; i < sizeof(safe) / sizeof(safe[0]); i++)
+		if (r->method.len == strlen(safe[i]) &&
+		    memcmp(r->method.p, safe[i], r->method.len) == 0)
+			return 1;
+	return 0;
+}
+
+int
+fcgireq_replayable(const struct fcgireq *req, int served_before)
+{
+	if (req->c == NULL || req->answered || req->copy_over ||
+	    req->retries >= FCGIREQ_RETRIES)
+		return FCGIREQ_REPLAY_NO;
+	if (req->reused || (served_before && fcgireq_idempotent(req->c)))
+		return FCGIREQ_REPLAY_YES;
+	return served_before ? FCGIREQ_REPLAY_IF_EXITED : FCGIREQ_REPLAY_NO;
+}
+
 void
-fcgireq_closed(struct fcgireq *req, const char *why, int served_before)
+fcgireq_closed(struct fcgireq *req, const char *why, int served_before,
+    enum fcgireq_worker fate)
 {
 	struct conn	*c = req->c;
+	int		 replay;
 
+	replay = fcgireq_replayable(req, served_before);
 	fcgireq_set_state(req, FCGIREQ_IDLE);
-	if (c != NULL && !req->answered && !req->copy_over &&
-	    (req->reused || served_before) && req->retries < FCGIREQ_RETRIES) {
+	if ((replay == FCGIREQ_REPLAY_YES && fate != FCGIREQ_WORKER_DIED) ||
+	    (replay == FCGIREQ_REPLAY_IF_EXITED &&
+	    fate == FCGIREQ_WORKER_EXITED)) {
 		/* Dropped unread (see the top of this file): again. */
 		log_info("%s[%d]: %s before answering; the request goes back "
 		    "to the queue", req->app->name, (int)req->pid, why);
@@ -571,8 +612,13 @@ fcgireq_closed(struct fcgireq *req, const char *why, int served_before)
 		req->ops->retry(req->arg, c);
 		return;
 	}
-	log_warnx("%s[%d]: %s in the middle of a request", req->app->name,
-	    (int)req->pid, why);
+	if (fate == FCGIREQ_WORKER_DIED && c != NULL && !req->answered)
+		log_warnx("%s[%d]: %s: the worker died of the request, which "
+		    "is not given to another one", req->app->name,
+		    (int)req->pid, why);
+	else
+		log_warnx("%s[%d]: %s in the middle of a request",
+		    req->app->name, (int)req->pid, why);
 	fcgireq_body_drop(req);
 	fcgireq_fail(req, 502);
 	req->ops->lost(req->arg, "lost its channel mid-request");
@@ -593,6 +639,11 @@ fcgireq_detach(void *arg, const char *why)
 	conn_app_detached(c);
 	if (!fcgireq_running(req))
 		return;
+	if (!wchan_is_open(req->ch)) {
+		/* The worker went; its owner awaits its exit. */
+		fcgireq_body_drop(req);
+		return;
+	}
 	if (req->state == FCGIREQ_HIJACKING) {
 		/* The client failed while its response was flushed. */
 		fcgireq_set_state(req, req->before_hijack);

@@ -32,6 +32,18 @@ struct conn;
 struct conf_app;
 struct wchan;
 
+#define FCGIREQ_REPLAY_NO	0	/* fcgireq_replayable() */
+#define FCGIREQ_REPLAY_YES	1
+#define FCGIREQ_REPLAY_IF_EXITED 2
+
+/* What became of a worker whose channel closed under a request. */
+enum fcgireq_worker {
+	FCGIREQ_WORKER_LIVES,	/* it runs (or its end is not known) */
+	FCGIREQ_WORKER_EXITED,	/* it exited by itself with status 0 */
+	FCGIREQ_WORKER_DIED,	/* a signal or a non-zero exit (or we
+				   stopped it): the request may be why */
+};
+
 enum fcgireq_state {
 	FCGIREQ_IDLE,		/* no request runs on the channel */
 	FCGIREQ_BODY,		/* running: the body goes out as STDIN */
@@ -148,13 +160,20 @@ void	fcgireq_record(struct fcgireq *req, uint8_t type, uint16_t id,
 	    const uint8_t *content, size_t len);
 void	fcgireq_idle(struct fcgireq *req);
 void	fcgireq_drained(struct fcgireq *req);
-/* The channel closed under the running request (why).  A request that
-   can go again (nothing came back, its body copy complete, tries left,
-   and a kept connection or served_before) goes to ops->retry; otherwise
-   its client gets 502 and ops->lost is told. */
+/* Whether the running request may go again if its worker dropped it now
+   (RFC 9112 9.3.1; the top of server/fcgireq.c, "Retries"): NO when its
+   client left, something came back, its body copy is incomplete or no
+   tries are left; YES, unless the worker died of it, when it went on a
+   kept connection, or is idempotent (GET, HEAD, OPTIONS without a body)
+   and the worker had served before; IF_EXITED for another request to a
+   worker that had served before: only when that worker exited with 0. */
+int	fcgireq_replayable(const struct fcgireq *req, int served_before);
+/* The channel closed under the running request (why), its worker's fate
+   as its owner knows it.  A request that fcgireq_replayable() lets go
+   again for that fate goes to ops->retry; otherwise its client gets 502
+   and ops->lost is told. */
 void	fcgireq_closed(struct fcgireq *req, const char *why,
-	    int served_before);
-
+	    int served_before, enum fcgireq_worker fate);
 /* The client, if still attached, is let go and answered status (a
    connection that sent part of a response closes). */
 void	fcgireq_fail(struct fcgireq *req, int status);

@@ -33,6 +33,15 @@
 						   beyond, an unlinked temp file */
 #define CONN_MAX_REDIRECTS	10		/* local redirects per request */
 #define ACCEPT_RETRY		0.5		/* s: retry after EMFILE */
+#define CONNECT_RETRY		0.1		/* s: a request waiting for
+						   an fd to reach a worker
+						   tries again */
+/* The master's fds, checked against RLIMIT_NOFILE at start. */
+#define FD_RESERVE		64	/* logs, the loop, spawns in flight,
+					   bodies spilled to files */
+#define FD_PER_CONN		1	/* a client's socket */
+#define FD_PER_WORKER		2	/* its channel and its output pipe */
+#define FD_PER_CGI		3	/* a script's stdin, stdout, stderr */
 #define ACCEPT_BATCH		64		/* accepts per wake-up */
 #define CHILD_LOG_LINE		1024		/* longest logged line of a child's
 						   output (longer: in pieces) */
@@ -40,6 +49,9 @@
 #define CHILD_LOG_RATE		10		/* then lines per second; the
 						   rest is dropped and counted */
 #define CGI_MAX_ENV		512		/* environment entries */
+#define CGI_ERR_TAIL		(256 * 1024)	/* stderr read once a script
+						   exited (a daemonised child
+						   may hold it: no more) */
 #define POOL_READY_TIMEOUT	3.0		/* s: a new worker's wait for
 						   GET_VALUES_RESULT */
 

@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include <sys/resource.h>
+
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,6 +173,65 @@ master_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	}
 }
 
+/*
+ * Raises RLIMIT_NOFILE's soft limit to the hard one (children keep the
+ * limit ferryd had: spawn_nofile_note) and checks that max_connections,
+ * the listening sockets and the apps' processes fit in it, so that a
+ * shortage of fds cannot be what ends requests or workers later.
+ * Returns 0, or -1 after logging the numbers.
+ */
+static int
+master_nofile(struct conf *cf)
+{
+	struct rlimit		 rl, up;
+	unsigned long long	 need, workers = 0, procs = 0;
+	size_t			 i;
+
+	for (i = 0; i < cf->napps; i++) {
+		if (cf->apps[i].type == CONF_APP_FASTCGI)
+			workers += (unsigned int)cf->apps[i].max_workers;
+		else
+			procs += cf->apps[i].max_procs;
+	}
+	need = FD_RESERVE + cf->nlistens +
+	    (unsigned long long)cf->max_conns * FD_PER_CONN +
+	    workers * FD_PER_WORKER + procs * FD_PER_CGI;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		log_warn("getrlimit");
+		return -1;
+	}
+	spawn_nofile_note(&rl);
+	up = rl;
+	if (rl.rlim_cur < rl.rlim_max) {
+		up.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &up) == -1) {
+			/* An unlimited hard limit is beyond what the kernel
+			   takes (fs.nr_open): then what is needed. */
+			up.rlim_cur = need < rl.rlim_max ? need : rl.rlim_max;
+			if (up.rlim_cur <= rl.rlim_cur ||
+			    setrlimit(RLIMIT_NOFILE, &up) == -1)
+				up.rlim_cur = rl.rlim_cur;
+		}
+	}
+	if (up.rlim_cur != RLIM_INFINITY && up.rlim_cur < need) {
+		log_warnx("RLIMIT_NOFILE is %llu (hard limit %llu), but %llu "
+		    "fds are needed: %u for max_connections, %zu for listening, "
+		    "%llu for %llu FastCGI workers (max_workers), %llu for %llu "
+		    "CGI processes (max_processes), %d spare: lower those or "
+		    "raise the limit", (unsigned long long)up.rlim_cur,
+		    (unsigned long long)rl.rlim_max, need,
+		    cf->max_conns * FD_PER_CONN, cf->nlistens,
+		    workers * FD_PER_WORKER, workers, procs * FD_PER_CGI, procs,
+		    FD_RESERVE);
+		return -1;
+	}
+	if (up.rlim_cur != rl.rlim_cur)
+		log_debug("RLIMIT_NOFILE raised from %llu to %llu (%llu needed)",
+		    (unsigned long long)rl.rlim_cur,
+		    (unsigned long long)up.rlim_cur, need);
+	return 0;
+}
+
 int
 master_run(struct conf *cf)
 {
@@ -205,6 +266,8 @@ master_run(struct conf *cf)
 	ev_signal_start(m->loop, &m->sigusr1);
 	ev_signal_start(m->loop, &m->sighup);
 	spawn_signals_note();	/* before the first child */
+	if (master_nofile(cf) == -1)
+		return 1;
 
 	if (conn_init(m) == -1 || cgi_init(m) == -1 || listen_open(m) == -1 ||
 	    pool_init(m, master_worker_ready) == -1) {

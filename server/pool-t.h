@@ -69,6 +69,9 @@ struct worker {
 	int			 values_known;	/* GET_VALUES was answered */
 	int			 killing;	/* SIGTERM sent */
 	int			 refused;	/* its socket refused us */
+	int			 verdict;	/* its exit decides whether
+						   the request on it is
+						   replayed (worker_fate) */
 	int			 exited;
 	int			 status;
 
@@ -116,6 +119,8 @@ struct pool_app {
 	struct worker		*workers;
 	struct app_queue	 queue;		/* waiting requests */
 	ev_timer		 respawn;	/* back-off after failed starts */
+	struct app_short	 shortage;	/* out of fds to reach a
+						   worker: the queue waits */
 	double			 backoff;
 	struct pool_retry	*retries;	/* of requests in the queue */
 	int			 extensions;	/* WORKER_EXT_* its workers

@@ -26,6 +26,7 @@
 #include "server/app.h"
 #include "server/conn.h"
 #include "server/fcgireq.h"
+#include "server/limits.h"
 #include "server/log.h"
 #include "server/master-t.h"
 #include "server/pool.h"
@@ -37,6 +38,7 @@ static void	pool_app_adjust(struct pool_app *);
 static void	pool_next(struct pool_app *);
 static void	pool_backoff(struct pool_app *);
 static void	pool_respawn_cb(struct ev_loop *, ev_timer *, int);
+static void	pool_short_retry(void *);
 static struct worker *pool_idle_worker(struct pool_app *);
 static unsigned int pool_live(struct pool_app *, unsigned int *);
 static void	pool_retry(struct pool_app *, struct worker *, struct conn *);
@@ -103,6 +105,8 @@ pool_init(struct master *m, void (*on_ready)(struct master *))
 		a->ops = &pool_app_ops;
 		a->queue.left = pool_queue_left;
 		ev_init(&a->respawn, pool_respawn_cb);
+		app_short_init(&a->shortage, m->loop, a->conf->name,
+		    "reach a worker", pool_short_retry, a);
 		if (a->conf->type != CONF_APP_FASTCGI)
 			continue;
 		for (j = 0; j < a->conf->workers; j++)
@@ -128,6 +132,7 @@ pool_fini(struct master *m)
 	for (i = 0; i < p->napps; i++) {
 		a = &p->apps[i];
 		ev_timer_stop(m->loop, &a->respawn);
+		app_short_stop(&a->shortage);
 		for (w = a->workers; w != NULL; w = w->next)
 			worker_fini_stop(w);
 	}
@@ -249,8 +254,10 @@ pool_app_adjust(struct pool_app *a)
 		return;
 	for (;;) {
 		live = pool_live(a, &starting);
+		/* Short of fds, waiting requests spawn nothing more: the
+		   workers are not what they wait for. */
 		if (live < (unsigned int)a->conf->min_workers ||
-		    (a->queue.n > starting &&
+		    (a->queue.n > starting && !app_short_active(&a->shortage) &&
 		    live < (unsigned int)a->conf->max_workers)) {
 			if (worker_spawn(a) == NULL)
 				return;
@@ -281,20 +288,35 @@ pool_backoff(struct pool_app *a)
 	ev_timer_start(a->m->loop, &a->respawn);
 }
 
-/* Waiting requests go to idle workers; then the pool grows if needed. */
+/* Waiting requests go to idle workers; then the pool grows if needed.
+   Short of fds to reach a worker, they wait for pool_short_retry. */
 static void
 pool_next(struct pool_app *a)
 {
 	struct worker	*w;
 	struct conn	*c;
+	int		 r;
 
-	while (a->queue.head != NULL && (w = pool_idle_worker(a)) != NULL) {
+	while (a->queue.head != NULL && !app_short_active(&a->shortage) &&
+	    (w = pool_idle_worker(a)) != NULL) {
 		c = app_queue_pop(&a->queue);
-		if (worker_run(w, c) == -1)
-			/* That worker is being replaced: c keeps its place. */
+		if ((r = worker_run(w, c)) != 0) {
+			/* That worker is being replaced, or we are short:
+			   c keeps its place. */
 			app_queue_push_front(&a->queue, c);
+			if (r == WORKER_RUN_SHORT)
+				app_short_hit(&a->shortage);
+		}
 	}
 	pool_app_adjust(a);
+}
+
+/* Out of fds (or memory) to reach a worker: the master's shortage, not
+   the worker's fault.  The workers stay; the queue is tried again. */
+static void
+pool_short_retry(void *arg)
+{
+	pool_next(arg);
 }
 
 static struct pool_app *
@@ -312,16 +334,21 @@ pool_request(struct conn *c)
 {
 	struct pool_app	*a = pool_app_of(c);
 	struct worker	*w;
+	int		 r;
 
 	if (a == NULL) {
 		conn_app_fail(c, 502);
 		return;
 	}
-	while ((w = pool_idle_worker(a)) != NULL)
-		if (worker_run(w, c) == 0) {
+	while (!app_short_active(&a->shortage) &&
+	    (w = pool_idle_worker(a)) != NULL) {
+		if ((r = worker_run(w, c)) == 0) {
 			pool_app_adjust(a);
 			return;
 		}
+		if (r == WORKER_RUN_SHORT)
+			app_short_hit(&a->shortage);
+	}
 	(void)app_queue_wait(&a->queue, a->conf->queue, c,
 	    "%s: every worker busy and %u requests waiting: 503",
 	    a->conf->name, a->queue.n);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #endif
 
 #include "server/spawn.h"
@@ -27,6 +28,10 @@ struct spawn_plan {
 	int		 n;
 	pid_t		 parent;	/* the spawning process */
 };
+
+/* The RLIMIT_NOFILE a child gets (spawn_nofile_note). */
+static struct rlimit	spawn_nofile;
+static int	spawn_nofile_known;
 
 /* The signals whose disposition is not the default (spawn_signals_note). */
 static sigset_t	spawn_nondefault;
@@ -145,6 +150,9 @@ spawn_child(const struct spawn_req *r, const struct spawn_plan *p, int ids,
 #endif
 	if (r->cwd != NULL && chdir(r->cwd) == -1)
 		goto fail;
+	/* Lowering a soft limit cannot fail: a refusal is left alone. */
+	if (spawn_nofile_known)
+		(void)setrlimit(RLIMIT_NOFILE, &spawn_nofile);
 	sigemptyset(&set);
 	if (sigprocmask(SIG_SETMASK, &set, NULL) == -1)
 		goto fail;
@@ -278,6 +286,13 @@ spawn_signals_note(void)
 		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL)
 			sigaddset(&spawn_nondefault, sig);
 	spawn_nondefault_known = 1;
+}
+
+void
+spawn_nofile_note(const struct rlimit *rl)
+{
+	spawn_nofile = *rl;
+	spawn_nofile_known = 1;
 }
 
 pid_t

@@ -2,7 +2,8 @@
  * The one helper that starts every child process (CGI scripts, pool
  * workers): signal mask and dispositions reset, stdio from the given fds,
  * a new process group, the app's user and group, a working directory,
- * exactly the given environment.
+ * ferryd's RLIMIT_NOFILE as it was at start, exactly the given
+ * environment.
  */
 #ifndef FERRY_SERVER_SPAWN_H
 #define FERRY_SERVER_SPAWN_H
@@ -45,5 +46,13 @@ pid_t	spawn_process(const struct spawn_req *r);
  * after any change; until the first call every signal is reset.
  */
 void	spawn_signals_note(void);
+
+/*
+ * The RLIMIT_NOFILE every child gets from now on (ferryd's own, as it was
+ * before the master raised its soft limit): a child is not handed a
+ * limit it did not ask for.  Until the first call it inherits ferryd's.
+ */
+struct rlimit;
+void	spawn_nofile_note(const struct rlimit *rl);
 
 #endif

@@ -66,6 +66,8 @@ static void	worker_after_request(struct worker *);
 static void	worker_gone_done(struct worker *, const char *);
 static void	worker_retire_tell(struct worker *, uint8_t, double);
 static void	worker_free(struct worker *);
+static int	worker_listening(struct worker *);
+static enum fcgireq_worker worker_fate(struct worker *);
 static void	worker_child_cb(struct ev_loop *, ev_child *, int);
 static void	worker_timer_cb(struct ev_loop *, ev_timer *, int);
 
@@ -332,8 +334,9 @@ worker_values(struct worker *w, const uint8_t *body, size_t len)
 /* Requests: their records are fcgireq.c's. */
 
 /* Starts c's request on idle worker w.  Returns 0 (also when the request
-   was answered with an error), or -1 when w cannot be reached: w is being
-   replaced and c is left as it was. */
+   was answered with an error), -1 when w cannot be reached (w is being
+   replaced), or WORKER_RUN_SHORT when the master lacks an fd or memory to
+   reach it (w stays); c is left as it was in both. */
 int
 worker_run(struct worker *w, struct conn *c)
 {
@@ -347,6 +350,12 @@ worker_run(struct worker *w, struct conn *c)
 
 	reused = wchan_is_open(&w->ch);
 	if (!reused && wchan_connect(&w->ch, w->path) == -1) {
+		if (util_short(errno)) {
+			/* Our shortage, not the worker's fault. */
+			log_debug("%s[%d]: connecting to the worker: %s",
+			    a->conf->name, (int)w->pid, strerror(errno));
+			return WORKER_RUN_SHORT;
+		}
 		log_warn("%s[%d]: connecting to the worker", a->conf->name,
 		    (int)w->pid);
 		w->refused = 1;
@@ -477,6 +486,7 @@ static void
 worker_ch_closed(void *arg, const char *why)
 {
 	struct worker	*w = arg;
+	int		 replay;
 
 	if (w->state == WORKER_STARTING) {
 		log_debug("%s[%d]: %s before answering FCGI_GET_VALUES",
@@ -490,7 +500,53 @@ worker_ch_closed(void *arg, const char *why)
 		return;		/* the worker did not keep the connection */
 	}
 	worker_timer(w, 0);
-	fcgireq_closed(&w->req, why, w->nserved > 0);
+	replay = fcgireq_replayable(&w->req, w->nserved > 0);
+	if (!w->exited && replay != FCGIREQ_REPLAY_NO && !worker_listening(w)) {
+		/* Its socket is gone: the process is ending.  Whether the
+		   request may go again, its exit status tells: wait. */
+		log_debug("%s[%d]: %s; awaiting its exit before replaying",
+		    w->app->conf->name, (int)w->pid, why);
+		w->verdict = 1;
+		worker_set_state(w, WORKER_STOPPING);
+		worker_timer(w, pool_kill_grace(w->app->m));
+		w->app->ops->adjust(w->app);
+		return;
+	}
+	fcgireq_closed(&w->req, why, w->nserved > 0, worker_fate(w));
+}
+
+/* 1 unless w's listening socket is known gone (connecting is refused):
+   then its process is ending.  A probe that cannot be made says 1. */
+static int
+worker_listening(struct worker *w)
+{
+	struct sockaddr_un	 sun;
+	int			 fd, r;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, w->path, strlen(w->path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return 1;
+	r = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	if (r == -1 && (errno == ECONNREFUSED || errno == ENOENT)) {
+		close(fd);
+		return 0;
+	}
+	close(fd);
+	return 1;
+}
+
+/* What became of w, for a request its channel dropped. */
+static enum fcgireq_worker
+worker_fate(struct worker *w)
+{
+	if (!w->exited)
+		return FCGIREQ_WORKER_LIVES;
+	if (w->killing || !WIFEXITED(w->status) || WEXITSTATUS(w->status) != 0)
+		return FCGIREQ_WORKER_DIED;
+	return FCGIREQ_WORKER_EXITED;
 }
 
 /* The worker dropped the request unread: c goes back to the queue. */
@@ -685,6 +741,15 @@ worker_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 			a->ops->next(a);
 			break;
 		}
+		if (w->verdict && !w->killing) {
+			/* Its socket went, its exit did not come. */
+			log_warnx("%s[%d]: no exit within %.1f s of its socket "
+			    "closing: SIGKILL", a->conf->name, (int)w->pid,
+			    pool_kill_grace(a->m));
+			w->killing = 1;
+			kill(-w->pid, SIGKILL);
+			break;
+		}
 		child_kill_late(w->pid, a->conf->name);
 		break;
 	case WORKER_DEAD:
@@ -731,6 +796,14 @@ worker_child_cb(struct ev_loop *loop, ev_child *cw, int revents)
 		    "start in %.1f s", a->conf->name, lived, a->backoff);
 	} else if (lived > POOL_BACKOFF_RESET)
 		a->backoff = 0;
+	if (w->verdict) {
+		/* Its channel closed under a request that may go again,
+		   unless this exit says the request killed it. */
+		w->verdict = 0;
+		fcgireq_closed(&w->req, "exited", w->nserved > 0,
+		    worker_fate(w));
+		return;
+	}
 	/* A request still running reads the channel to its end first. */
 	if (fcgireq_running(&w->req) && wchan_is_open(&w->ch)) {
 		worker_set_state(w, WORKER_STOPPING);

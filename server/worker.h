@@ -18,9 +18,13 @@ struct worker;
    directory, and asks it FCGI_GET_VALUES.  Returns it (in a's list,
    state starting), or NULL after logging why (and backing off). */
 struct worker *worker_spawn(struct pool_app *a);
+#define WORKER_RUN_SHORT	(-2)	/* worker_run: out of fds here */
+
 /* Starts c's request on idle worker w.  Returns 0 (also when the request
-   was answered with an error), or -1 when w cannot be reached: w is being
-   replaced and c is left as it was. */
+   was answered with an error), -1 when w cannot be reached (w is being
+   replaced), or WORKER_RUN_SHORT when the master lacks an fd or memory to
+   connect (EMFILE, ENFILE, ENOBUFS, ENOMEM: w stays idle and fine); c is
+   left as it was in both. */
 int	worker_run(struct worker *w, struct conn *c);
 /* SIGTERM to the worker's process group, SIGKILL after kill_grace; a
    request still on it gets 502.  The exit is reaped by the worker. */

@@ -24,7 +24,8 @@
  *   big=N        N bytes of body, byte i being (i % 251), in 64 KiB writes
  *   partial      the head, body line "partial", 256 KiB of the big=
  *                pattern, a flush, then 300 ms for the server to pass it on
- *   crash        abort() at once: with partial before it, mid-response
+ *   crash        "responder PID: crash" to stderr, then abort() at once:
+ *                with partial before it, mid-response
  *   exit         exit(0) after this response ends (between requests)
  *   hang         never answer (sleeps until a signal ends the process)
  *   noterm       ignore SIGTERM from now on (only SIGKILL ends it)
@@ -349,6 +350,8 @@ responder_run(struct responder *r, char *query)
 			FCGX_FFlush(r->req->out);
 			responder_sleep(300);
 		} else if (strcmp(cmd, "crash") == 0) {
+			/* Counted by the tests: a crash runs once. */
+			fprintf(stderr, "responder %d: crash\n", (int)getpid());
 			abort();
 		} else if (strcmp(cmd, "exit") == 0) {
 			r->exit_after = 1;

@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 
 #include <check.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1113,6 +1114,109 @@ START_TEST(test_client_gone_finish)
 }
 END_TEST
 
+/* ---- out of fds (issue 14, item C) ---- */
+
+/* ferryd runs out of fds (its soft RLIMIT_NOFILE lowered to its lowest
+   free fd) when a request for a script comes: the pipes cannot be made.
+   That is ferryd's shortage: the request waits in the queue instead of a
+   500, and is answered once fds are free again. */
+START_TEST(test_out_of_fds_waits)
+{
+	struct ferryd		 f = { 0 };
+	struct hc		 c;
+	struct hc_response	 r;
+	long			 old;
+	int			 base, i;
+
+	harness_start(&f, NULL, NULL);
+	base = harness_lowest_free_fd(f.pid);
+	hc_open(&c, &f);
+	for (i = 0; i < 150 && harness_lowest_free_fd(f.pid) <= base; i++)
+		harness_sleep_ms(20);
+	old = harness_set_nofile(&f, harness_lowest_free_fd(f.pid));
+	hc_send_get(&c, "/cgi-bin/hello.sh");
+	(void)harness_wait_log(&f, "out of fds to start a script", 1, 5000);
+	harness_sleep_ms(200);
+	(void)harness_set_nofile(&f, old);
+	hc_expect_response(&c, &r, 0);
+	HARNESS_ASSERT(&f, r.status == 200 && strcmp(r.body, "hello\n") == 0,
+	    "status %d, want 200", r.status);
+	hc_response_free(&r);
+	HARNESS_ASSERT(&f, harness_log_count(&f, "out of fds to start a "
+	    "script") == 1, "the shortage was not met, or logged more than "
+	    "once");
+	hc_close(&c);
+	harness_stop_ok(&f);
+}
+END_TEST
+
+/* ---- a daemonised grandchild (issue 14, item E) ---- */
+
+/* A script starts `setsid sleep 12 &` (it leaves the script's process
+   group, so ferryd cannot kill it) and answers.  With max_processes = 1
+   and no queue, the slot must be free once the script exited and its
+   stdout ended: the next request gets 200, not 503.  The sleep keeps the
+   script's stderr (row 0), or its stdout too (row 1: the slot is freed at
+   the request timeout, where the answer ends), or floods stderr (row 2).  In neither case does a
+   timer fire again for a request already answered. */
+static const struct daemon_case {
+	const char	*what;
+	const char	*path;		/* after /one/daemon.sh */
+	int		 held_out;	/* the sleep holds stdout */
+} daemon_cases[] = {
+	{ "stderr held", "", 0 },
+	{ "stdout held", "/stdout", 1 },
+	/* Its stderr is read for a bounded time after the script's exit. */
+	{ "stderr flooded", "/noisy", 0 },
+};
+
+START_TEST(test_daemonised_grandchild)
+{
+	static const char conf[] =
+	    "[app one]\ntype = cgi\nprefix = /one/\nroot = @CGI_BIN@\n"
+	    "max_processes = 1\nqueue = 0\nrequest_timeout = 1\n";
+	const struct daemon_case *t = &daemon_cases[_i];
+	struct ferryd		 f = { 0 };
+	struct hc		 c;
+	struct hc_response	 r;
+	char			 p[512], file[600], req[1024];
+	pid_t			 child;
+	int			 rc;
+
+	harness_start(&f, conf, NULL);
+	harness_path(p, sizeof(p), &f, "d");
+	snprintf(req, sizeof(req), "GET /one/daemon.sh%s?%s HTTP/1.1\r\n"
+	    "Host: t\r\n\r\n", t->path, p);
+	hc_open(&c, &f);
+	hc_sendstr(&c, req);
+	snprintf(file, sizeof(file), "%s.child", p);
+	child = harness_read_pidfile(file, 5000);
+	HARNESS_ASSERT(&f, child > 0, "%s: no pid of the sleep", t->what);
+	/* Held open, the answer ends at the request timeout (cut or not:
+	   the script's output was whole). */
+	rc = hc_read_response(&c, &r, 0);
+	HARNESS_ASSERT(&f, (rc == 0 || t->held_out) && r.status == 200 &&
+	    r.body != NULL && strcmp(r.body, "started\n") == 0, "%s: %d %s",
+	    t->what, r.status, rc == 0 ? r.body : r.error);
+	hc_response_free(&r);
+	hc_close(&c);
+	/* Over two request timeouts: the slot is free, and no timer fires
+	   for the request answered. */
+	harness_sleep_ms(t->held_out ? 2500 : 2000);
+	hc_get(&f, "/one/hello.sh", &r);
+	HARNESS_ASSERT(&f, r.status == 200, "%s: the next request: %d, want "
+	    "200", t->what, r.status);
+	hc_response_free(&r);
+	HARNESS_ASSERT(&f, harness_log_count(&f, "no response within") == 0,
+	    "%s: a request timeout fired for an answered request", t->what);
+	HARNESS_ASSERT(&f, harness_log_count(&f, "stdout still open") ==
+	    t->held_out, "%s: stdout closed %d times", t->what,
+	    harness_log_count(&f, "stdout still open"));
+	kill(child, SIGKILL);
+	harness_stop_ok(&f);
+}
+END_TEST
+
 static Suite *
 cgi_suite(void)
 {
@@ -1159,6 +1263,9 @@ cgi_suite(void)
 	tcase_add_test(tc, test_body_min_rate);
 	tcase_add_test(tc, test_body_timeout_after_body);
 	tcase_add_test(tc, test_client_gone_finish);
+	tcase_add_test(tc, test_out_of_fds_waits);
+	tcase_add_loop_test(tc, test_daemonised_grandchild, 0,
+	    (int)(sizeof(daemon_cases) / sizeof(daemon_cases[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -220,6 +220,8 @@ harness_spawn(struct ferryd *f, const char *const extra[])
 		struct rlimit	rl;
 
 		rl.rlim_cur = rl.rlim_max = (rlim_t)f->nofile;
+		if (f->nofile_soft > 0)
+			rl.rlim_cur = (rlim_t)f->nofile_soft;
 		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
 			_exit(125);
 	}
@@ -1965,4 +1967,44 @@ harness_cpu_ticks(pid_t pid)
 	}
 	free(s);
 	return (long long)sum;
+}
+
+int
+harness_lowest_free_fd(pid_t pid)
+{
+	char		 path[64];
+	DIR		*d;
+	struct dirent	*de;
+	unsigned char	 used[4096];
+	unsigned long long v;
+	int		 i;
+
+	memset(used, 0, sizeof(used));
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	if ((d = opendir(path)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		if (hc_parse_ulong(de->d_name, strlen(de->d_name), 10,
+		    sizeof(used) - 1, &v) == 0)
+			used[v] = 1;
+	closedir(d);
+	for (i = 0; i < (int)sizeof(used) && used[i]; i++)
+		;
+	return i;
+}
+
+long
+harness_set_nofile(const struct ferryd *f, long soft)
+{
+	struct rlimit	 old, rl;
+
+	if (prlimit(f->pid, RLIMIT_NOFILE, NULL, &old) == -1)
+		harness_fail(f, __FILE__, __LINE__, "prlimit: %s",
+		    strerror(errno));
+	rl = old;
+	rl.rlim_cur = (rlim_t)soft;
+	if (prlimit(f->pid, RLIMIT_NOFILE, &rl, NULL) == -1)
+		harness_fail(f, __FILE__, __LINE__, "prlimit %ld: %s", soft,
+		    strerror(errno));
+	return (long)old.rlim_cur;
 }

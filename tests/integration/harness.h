@@ -24,6 +24,8 @@ struct ferryd {
 	/* Optional input: zero the struct, then set before harness_start. */
 	const char	*cgi_dir;	/* NULL: $FERRY_TEST_CGI_BIN */
 	int		 nofile;	/* > 0: ferryd's RLIMIT_NOFILE */
+	int		 nofile_soft;	/* > 0: with nofile, a lower soft
+					   limit (ferryd may raise it) */
 
 	/* Filled by harness_start. */
 	pid_t		 pid;
@@ -334,5 +336,12 @@ char	*harness_wait_text(const char *path, const char *needle,
 long	harness_rss_kib(pid_t pid);
 /* CPU time (utime + stime) in clock ticks, or -1. */
 long long harness_cpu_ticks(pid_t pid);
+/* The lowest fd number that pid has free (from /proc/PID/fd); -1 when
+   it cannot be read. */
+int	harness_lowest_free_fd(pid_t pid);
+/* Sets the running ferryd's soft RLIMIT_NOFILE (prlimit), its hard limit
+   unchanged, so that it runs out of fds at will; returns the soft limit
+   it had.  Fails the test when it cannot. */
+long	harness_set_nofile(const struct ferryd *f, long soft);
 
 #endif

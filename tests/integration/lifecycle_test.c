@@ -337,7 +337,9 @@ START_TEST(test_max_connections)
 END_TEST
 
 /* Out of fds (RLIMIT_NOFILE 64 and 100 idle clients): ferryd pauses
-   accepting instead of spinning, and serves again once fds are free. */
+   accepting instead of spinning, and serves again once fds are free.
+   Such a limit does not fit max_connections = 1000 at start (see
+   test_nofile_too_low): it is lowered once ferryd runs. */
 START_TEST(test_out_of_fds)
 {
 	static const char conf[] = "[server]\nmax_connections = 1000\n";
@@ -347,8 +349,8 @@ START_TEST(test_out_of_fds)
 	long long		 t0, t1, hz = sysconf(_SC_CLK_TCK);
 	int			 i;
 
-	f.nofile = 64;
 	harness_start(&f, conf, NULL);
+	(void)harness_set_nofile(&f, 64);
 	for (i = 0; i < 100; i++)
 		hc_open(&c[i], &f);
 	harness_sleep_ms(500);
@@ -367,6 +369,63 @@ START_TEST(test_out_of_fds)
 	HARNESS_ASSERT(&f, r.status == 200, "status %d", r.status);
 	hc_response_free(&r);
 	hc_close(&n);
+	harness_stop_ok(&f);
+}
+END_TEST
+
+/* ---- RLIMIT_NOFILE at start (issue 14, item C) ---- */
+
+/* A limit that max_connections does not fit in: ferryd does not start,
+   and says with which numbers. */
+START_TEST(test_nofile_too_low)
+{
+	static const char text[] = "[server]\nlisten = 127.0.0.1:1\n"
+	    "max_connections = 1000\n";
+	char		*dir, conf[512], *out = NULL;
+	const char	*argv[] = { "/bin/sh", "-c",
+	    "ulimit -n 64 && exec \"$0\" -c \"$1\" 2>&1", NULL, conf, NULL };
+	int		 rc;
+
+	argv[3] = harness_env_path("FERRYD");
+	dir = harness_tmpdir("nofile", 0);
+	snprintf(conf, sizeof(conf), "%s/ferry.conf", dir);
+	harness_write_file(conf, text, strlen(text), 0644);
+	rc = harness_run(argv, &out, 10000);
+	HARNESS_ASSERT(NULL, rc == 1 && out != NULL &&
+	    strstr(out, "RLIMIT_NOFILE is 64 (hard limit 64)") != NULL &&
+	    strstr(out, "1000 for max_connections") != NULL, "exit %d, "
+	    "output: %s", rc, out != NULL ? out : "(none)");
+	free(out);
+	harness_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+/* A soft limit of 64 under a hard one of 4096: ferryd raises its own to
+   fit max_connections = 1000 and serves 100 idle clients and a request
+   beside them; a script still gets the soft limit ferryd had. */
+START_TEST(test_nofile_raised)
+{
+	static const char conf[] = "[server]\nmax_connections = 1000\n";
+	struct ferryd		 f = { 0 };
+	struct hc		 c[100], n;
+	struct hc_response	 r;
+	int			 i;
+
+	f.nofile = 4096;
+	f.nofile_soft = 64;
+	harness_start(&f, conf, NULL);
+	for (i = 0; i < 100; i++)
+		hc_open(&c[i], &f);
+	hc_open(&n, &f);
+	hc_sendstr(&n, "GET /cgi-bin/nofile.sh HTTP/1.1\r\nHost: t\r\n\r\n");
+	hc_expect_response(&n, &r, 0);
+	HARNESS_ASSERT(&f, r.status == 200 && strcmp(r.body, "64 4096\n") ==
+	    0, "status %d, the script's limits: %s", r.status, r.body);
+	hc_response_free(&r);
+	hc_close(&n);
+	for (i = 0; i < 100; i++)
+		hc_close(&c[i]);
 	harness_stop_ok(&f);
 }
 END_TEST
@@ -944,6 +1003,8 @@ lifecycle_suite(void)
 	tcase_add_test(tc, test_body_timeout);
 	tcase_add_test(tc, test_write_timeout);
 	tcase_add_test(tc, test_max_connections);
+	tcase_add_test(tc, test_nofile_too_low);
+	tcase_add_test(tc, test_nofile_raised);
 	tcase_add_test(tc, test_out_of_fds);
 	suite_add_tcase(s, tc);
 

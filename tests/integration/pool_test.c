@@ -2111,6 +2111,159 @@ START_TEST(test_ids_startup_fails)
 }
 END_TEST
 
+/* ---- out of fds (issue 14, item C) ---- */
+
+/* ferryd runs out of fds (its soft RLIMIT_NOFILE lowered to its lowest
+   free fd) with two idle workers, one of them reached over a kept
+   connection, and two requests come: the one that needs a new connection
+   to a worker cannot have it.  That is ferryd's shortage, not the
+   worker's fault: both requests wait, both workers stay (the same pids),
+   and once fds are free again each request is answered once. */
+START_TEST(test_out_of_fds_workers_stay)
+{
+	struct ferryd		 f;
+	struct hc		 c[2];
+	struct hc_response	 r;
+	pid_t			 before[4], after[4];
+	size_t			 n, m, i, j;
+	long			 old;
+	int			 low, base, k;
+
+	start_app(&f, "responder", "workers = 2\nqueue = 8\n");
+	for (i = 0; i < 100 && (n = workers_of(&f, before, 4)) < 2; i++)
+		harness_sleep_ms(20);
+	HARNESS_ASSERT(&f, n == 2, "%zu workers, not 2", n);
+	/* Both clients accepted before the fds run out. */
+	base = harness_lowest_free_fd(f.pid);
+	for (k = 0; k < 2; k++)
+		hc_open(&c[k], &f);
+	for (i = 0; i < 150 && harness_lowest_free_fd(f.pid) < base + 2; i++)
+		harness_sleep_ms(20);
+	low = harness_lowest_free_fd(f.pid);
+	HARNESS_ASSERT(&f, low >= base + 2, "the clients were not accepted");
+	old = harness_set_nofile(&f, low);
+	hc_send_get(&c[0], "/r?pid&sleep=300");
+	hc_send_get(&c[1], "/r?pid&sleep=300");
+	/* Asserted below, once the workers were checked. */
+	(void)harness_wait_log(&f, "out of fds to reach a worker", 1, 5000);
+	harness_sleep_ms(200);
+	(void)harness_set_nofile(&f, old);
+	for (k = 0; k < 2; k++) {
+		c[k].timeout_ms = 15000;
+		hc_expect_response(&c[k], &r, 0);
+		expect_status(&f, &r, 200);
+		hc_response_free(&r);
+		HARNESS_ASSERT(&f, hc_quiet(&c[k], 200), "request %d answered "
+		    "twice", k);
+		hc_close(&c[k]);
+	}
+	m = workers_of(&f, after, 4);
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < m && after[j] != before[i]; j++)
+			;
+		HARNESS_ASSERT(&f, j < m, "worker %d is gone",
+		    (int)before[i]);
+	}
+	HARNESS_ASSERT(&f, m == 2, "%zu workers, not 2", m);
+	HARNESS_ASSERT(&f, harness_log_count(&f, "out of fds to reach a "
+	    "worker") == 1, "the shortage was not met, or logged more than "
+	    "once");
+	harness_stop_ok(&f);
+}
+END_TEST
+
+/* ---- replays (issue 14, item D) ---- */
+
+/* Each request crashes the worker it runs on, sent on a kept connection
+   to a worker that served before (the case a replay would be tried in).
+   RFC 9112 9.3.1 lets a GET be replayed, but a request that killed a
+   worker would kill the next one too: each is answered 502 once, and of
+   the two workers only the one that ran it goes. */
+static const struct crash_case {
+	const char	*what;
+	const char	*raw;
+} crash_cases[] = {
+	{ "a POST with a body", "POST /r?read&crash HTTP/1.1\r\nHost: h\r\n"
+	    "Content-Length: 3\r\n\r\nabc" },
+	{ "an idempotent GET", "GET /r?crash HTTP/1.1\r\nHost: h\r\n\r\n" },
+};
+
+START_TEST(test_crash_not_replayed)
+{
+	const struct crash_case	*t = &crash_cases[_i];
+	struct ferryd		 f;
+	struct hc		 c;
+	struct hc_response	 r;
+	pid_t			 before[4], after[4], a;
+	size_t			 n, m, i;
+	int			 seen;
+
+	start_app(&f, "responder", "workers = 2\n");
+	for (i = 0; i < 100 && (n = workers_of(&f, before, 4)) < 2; i++)
+		harness_sleep_ms(20);
+	HARNESS_ASSERT(&f, n == 2, "%s: %zu workers, not 2", t->what, n);
+	hc_open(&c, &f);
+	a = get_pid_on(&f, &c);		/* the channel to a is kept */
+	hc_sendstr(&c, t->raw);
+	hc_expect_response(&c, &r, 0);
+	expect_status(&f, &r, 502);
+	hc_response_free(&r);
+	hc_close(&c);
+	HARNESS_ASSERT(&f, harness_wait_pid_gone(a, 3000), "%s: crashed "
+	    "worker %d still there", t->what, (int)a);
+	/* The replacement has started when two workers run again. */
+	for (i = 0; i < 150 && workers_of(&f, after, 4) < 2; i++)
+		harness_sleep_ms(20);
+	m = workers_of(&f, after, 4);
+	for (seen = 0, i = 0; i < m; i++)
+		if (after[i] == (before[0] == a ? before[1] : before[0]))
+			seen = 1;
+	HARNESS_ASSERT(&f, seen, "%s: the worker that did not run the "
+	    "request is gone", t->what);
+	HARNESS_ASSERT(&f, harness_log_count(&f, ": crash") == 1, "%s: the "
+	    "request ran %d times", t->what, harness_log_count(&f, ": crash"));
+	HARNESS_ASSERT(&f, harness_log_count(&f, "died of the request") == 1,
+	    "%s: the request's death not logged once", t->what);
+	harness_stop_ok(&f);
+}
+END_TEST
+
+/* A worker that exits by itself (status 0) after a response, with the
+   channel to it kept: a POST pipelined behind that response goes on that
+   channel and is never read, so it is replayed on another worker and
+   answered 200, its body whole.  Five rounds, to meet the race with the
+   exit. */
+START_TEST(test_post_replayed_after_clean_exit)
+{
+	struct ferryd		 f;
+	struct hc		 c;
+	struct hc_response	 r[2];
+	pid_t			 pid[2];
+	int			 i, j;
+
+	start_app(&f, "responder", "workers = 1\n");
+	hc_open(&c, &f);
+	for (i = 0; i < 5; i++) {
+		hc_sendstr(&c, "GET /r?pid&exit HTTP/1.1\r\nHost: h\r\n\r\n"
+		    "POST /r?pid&read HTTP/1.1\r\nHost: h\r\n"
+		    "Content-Length: 5\r\n\r\nhello");
+		for (j = 0; j < 2; j++) {
+			hc_expect_response(&c, &r[j], 0);
+			expect_status(&f, &r[j], 200);
+			pid[j] = resp_pid(&f, &r[j]);
+		}
+		HARNESS_ASSERT(&f, strstr(r[1].body, "read 5\n") != NULL &&
+		    pid[1] != pid[0], "round %d: the POST after the exit of "
+		    "%d: pid %d, body %s", i, (int)pid[0], (int)pid[1],
+		    r[1].body);
+		hc_response_free(&r[0]);
+		hc_response_free(&r[1]);
+	}
+	hc_close(&c);
+	harness_stop_ok(&f);
+}
+END_TEST
+
 static Suite *
 pool_suite(void)
 {
@@ -2158,6 +2311,10 @@ pool_suite(void)
 	tcase_add_test(tc, test_body_timeout_slow_reader);
 	tcase_add_test(tc, test_redirect_after_spilled_body);
 	tcase_add_test(tc, test_isolation_request);
+	tcase_add_loop_test(tc, test_crash_not_replayed, 0,
+	    (int)(sizeof(crash_cases) / sizeof(crash_cases[0])));
+	tcase_add_test(tc, test_post_replayed_after_clean_exit);
+	tcase_add_test(tc, test_out_of_fds_workers_stay);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("big");

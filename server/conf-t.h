@@ -115,6 +115,7 @@ struct conf {
 	size_t			 napps;
 	char			*access_log;	/* NULL: stderr */
 	char			*error_log;	/* NULL: stderr */
+	char			*pid_file;	/* NULL: none */
 	int			 log_level;	/* enum log_level */
 	unsigned int		 max_conns;
 	uint64_t		 max_body;

@@ -53,7 +53,7 @@ enum conf_key {
 	K_ISOLATION,
 	K_HALF_CLOSE,
 	K_HIJACK_GRACE,
-	K_REQUEST_BUFFERING, K_BODY_MIN_RATE,
+	K_REQUEST_BUFFERING, K_BODY_MIN_RATE, K_PID_FILE,
 	K_COUNT
 };
 
@@ -202,6 +202,8 @@ static const struct conf_keydef conf_keys[K_COUNT] = {
 	    APP(request_buffering), .min = 1, .max = CONF_MAX_BODY_LIMIT },
 	[K_BODY_MIN_RATE] = { KEY("body_min_rate", KF_SERVER, KIND_BYTES),
 	    SRV(body_min_rate), .max = CONF_MAX_BODY_LIMIT, .def = 0 },
+	[K_PID_FILE] = { KEY("pid_file", KF_SERVER, KIND_PATH),
+	    SRV(pid_file) },
 };
 
 enum conf_sect { SECT_NONE, SECT_SERVER, SECT_APP };
@@ -321,6 +323,7 @@ conf_free(struct conf *c)
 	free(c->apps);
 	free(c->access_log);
 	free(c->error_log);
+	free(c->pid_file);
 	memset(c, 0, sizeof(*c));
 }
 

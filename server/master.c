@@ -7,11 +7,14 @@
 
 #include <sys/resource.h>
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <limits.h>
 
 #include <systemd/sd-daemon.h>
 
@@ -25,6 +28,8 @@
 #include "server/util.h"
 #include "server/pool.h"
 #include "server/spawn.h"
+
+static int	master_pid_file(const char *, int);
 
 static const struct app_type master_cgi_type = {
 	cgi_request, NULL, cgi_running, NULL, cgi_kill_all
@@ -270,9 +275,11 @@ master_run(struct conf *cf)
 		return 1;
 
 	if (conn_init(m) == -1 || cgi_init(m) == -1 || listen_open(m) == -1 ||
+	    master_pid_file(cf->pid_file, 1) == -1 ||
 	    pool_init(m, master_worker_ready) == -1) {
 		listen_close(m);
 		pool_fini(m);
+		master_pid_file(cf->pid_file, 0);
 		return 1;
 	}
 	ev_prepare_init(&m->logflush, master_logflush_cb);
@@ -301,6 +308,46 @@ master_run(struct conf *cf)
 	listen_fini(m);
 	pool_fini(m);
 	cgi_fini(m);
+	master_pid_file(cf->pid_file, 0);
 	log_info("stopped");
+	return 0;
+}
+
+/* Writes ferryd's pid to path (write) or removes the file (once it is
+   ours); nothing when path is NULL.  -1 after logging. */
+static int
+master_pid_file(const char *path, int write)
+{
+	char	 tmp[PATH_MAX], buf[32];
+	FILE	*fp;
+	int	 ok;
+
+	if (path == NULL)
+		return 0;
+	if (!write) {
+		if ((fp = fopen(path, "re")) != NULL) {
+			if (fgets(buf, sizeof(buf), fp) != NULL &&
+			    strtol(buf, NULL, 10) == (long)getpid())
+				unlink(path);
+			fclose(fp);
+		}
+		return 0;
+	}
+	/* Whole or not at all: a reader never sees half a pid. */
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		log_err("pid_file %s", path);
+		return -1;
+	}
+	if ((fp = fopen(tmp, "we")) == NULL) {
+		log_err("pid_file %s", tmp);
+		return -1;
+	}
+	ok = fprintf(fp, "%ld\n", (long)getpid()) > 0;
+	if (fclose(fp) == EOF || !ok || rename(tmp, path) == -1) {
+		log_err("pid_file %s", path);
+		unlink(tmp);
+		return -1;
+	}
 	return 0;
 }

@@ -939,6 +939,26 @@ START_TEST(test_socket_activation)
 }
 END_TEST
 
+/* pid_file: written with ferryd's pid once it listens, removed at its
+   stop. */
+START_TEST(test_pid_file)
+{
+	struct ferryd	 f = { 0 };
+	char		 path[400], *pid;
+
+	harness_start(&f, "[server]\npid_file = @DIR@/ferryd.pid\n", NULL);
+	snprintf(path, sizeof(path), "%s/ferryd.pid", f.dir);
+	pid = harness_read_file(path, NULL);
+	HARNESS_ASSERT(&f, pid != NULL && strtol(pid, NULL, 10) == f.pid,
+	    "pid_file holds \"%s\", want %d", pid != NULL ? pid : "(none)",
+	    (int)f.pid);
+	free(pid);
+	harness_stop_ok(&f);
+	HARNESS_ASSERT(&f, access(path, F_OK) == -1, "the pid file is still "
+	    "there after the stop");
+}
+END_TEST
+
 /* --listen unix:PATH and [::1]:PORT serve like the TCP listener. */
 START_TEST(test_listen_other)
 {
@@ -1023,6 +1043,7 @@ lifecycle_suite(void)
 	tcase_add_test(tc, test_inherited_fd_closed);
 	tcase_add_test(tc, test_listen_unix_mode_live);
 	tcase_add_test(tc, test_socket_activation);
+	tcase_add_test(tc, test_pid_file);
 	tcase_add_test(tc, test_listen_other);
 	suite_add_tcase(s, tc);
 	return s;

@@ -165,7 +165,7 @@ app_short_hit(struct app_short *s)
 }
 
 int
-app_short_active(const struct app_short *s)
+app_short_active(struct app_short *s)
 {
 	return ev_is_active(&s->timer);
 }

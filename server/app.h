@@ -64,7 +64,7 @@ void	app_short_init(struct app_short *s, struct ev_loop *loop,
 /* A start failed short: retry from the timer (a no-op while it runs). */
 void	app_short_hit(struct app_short *s);
 /* 1 while a shortage lasts: start nothing, queue. */
-int	app_short_active(const struct app_short *s);
+int	app_short_active(struct app_short *s);
 /* Stops the timer (at the end). */
 void	app_short_stop(struct app_short *s);
 

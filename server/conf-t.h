@@ -24,6 +24,7 @@
    before dispatch, up to this many bytes (ON: max_body_size; 0: off);
    AUTO, the default, is ON for CGI and legacy FastCGI apps and off for
    apps whose workers speak ferry's extensions (libferry). */
+#define CONF_INCLUDE_DEPTH	8	/* include inside include, at most */
 #define CONF_BUFFER_ON		UINT64_MAX
 #define CONF_BUFFER_AUTO	(UINT64_MAX - 1)
 #define CONF_DEFAULT_KEEPALIVE_TIMEOUT 15.0	/* s: idle between requests */

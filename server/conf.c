@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <glob.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,6 +218,7 @@ struct conf_file {
 	size_t		 app;		/* index of the current app */
 	int		 seen[K_COUNT];	/* line of each key in this section */
 	int		 server_line;	/* line of [server], 0 before it */
+	int		 depth;		/* include nesting */
 };
 
 /* Sets the field of key k in base (the section's struct) from v: 0, or -1
@@ -235,6 +237,8 @@ static conf_setter conf_set_uint, conf_set_bytes, conf_set_seconds,
 		    conf_set_listen, conf_set_user, conf_set_group,
 		    conf_set_buffering;
 static int	conf_section_end(void *, struct confread *);
+static int	conf_include(struct conf_file *, struct confread *,
+		    const char *);
 static int	conf_section_begin(void *, struct confread *, const char *,
 		    size_t);
 static int	conf_key(void *, struct confread *, const char *,
@@ -685,6 +689,61 @@ conf_set_group(struct conf_file *f, const struct conf_keydef *k,
 
 /* A key's line: finds its row in the current section, refuses a repeated
    one, and calls the row's setter. */
+/*
+ * include = PATTERN: the current section ends, and the files the glob
+ * PATTERN names (relative to this file's directory), in order, are read
+ * where the line stands, each with its own sections; what follows needs
+ * a section header again.  No match is fine for a pattern with a
+ * wildcard (an empty conf.d/), an error for a plain path.
+ */
+static int
+conf_include(struct conf_file *f, struct confread *r, const char *value)
+{
+	glob_t		 g;
+	char		*pat;
+	size_t		 i;
+	int		 rc, line = confread_line(r);
+
+	if (f->depth >= CONF_INCLUDE_DEPTH) {
+		confread_error(r, line, "include nested deeper than %d (a "
+		    "loop?)", CONF_INCLUDE_DEPTH);
+		return -1;
+	}
+	if (conf_section_end(f, r) == -1)
+		return -1;
+	f->sect = SECT_NONE;
+	if ((pat = confval_abspath(confread_dir(r), value)) == NULL) {
+		confread_error(r, line, "include: %s", strerror(errno));
+		return -1;
+	}
+	rc = glob(pat, 0, NULL, &g);
+	if (rc == GLOB_NOMATCH && strpbrk(value, "*?[") != NULL) {
+		free(pat);
+		return 0;
+	}
+	if (rc != 0) {
+		confread_error(r, line, "include %s: %s", value,
+		    rc == GLOB_NOMATCH ? strerror(ENOENT) : "cannot read");
+		free(pat);
+		return -1;
+	}
+	free(pat);
+	f->depth++;
+	for (i = 0; i < g.gl_pathc; i++) {
+		f->sect = SECT_NONE;
+		memset(f->seen, 0, sizeof(f->seen));
+		if (confread_file(g.gl_pathv[i], &conf_file_ops, f) == -1) {
+			confread_error(r, line, "in the file included here");
+			break;
+		}
+	}
+	rc = i == g.gl_pathc ? 0 : -1;
+	f->depth--;
+	f->sect = SECT_NONE;
+	globfree(&g);
+	return rc;
+}
+
 static int
 conf_key(void *arg, struct confread *r, const char *name, const char *value)
 {
@@ -693,6 +752,8 @@ conf_key(void *arg, struct confread *r, const char *name, const char *value)
 	char			 err[CONF_ERR_MAX];
 	int			 k, want, line = confread_line(r);
 
+	if (strcmp(name, "include") == 0)
+		return conf_include(f, r, value);
 	if (f->sect == SECT_NONE) {
 		confread_error(r, line, "%s outside of a section "
 		    "([server] or [app NAME])", name);

@@ -32,6 +32,8 @@ sed -e "s|^command = \.\./_build/release/examples/|command = $examples/|" \
     -e "s|^root = cgi-bin|root = $src/examples/cgi-bin|" \
     "$src/examples/ferry.conf" > "$d/example.conf"
 ok "$d/example.conf"
+# The default configuration make install ships.
+ok "$src/contrib/ferry.conf"
 
 # A configuration that sets every kind of key.
 cat > "$d/all.conf" <<CONF

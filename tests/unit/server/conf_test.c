@@ -735,6 +735,70 @@ START_TEST(test_file_full)
 }
 END_TEST
 
+/* include = PATTERN: the files a glob names, relative to the including
+   file, are read where the line stands, in order, each with its own
+   sections (relative paths against their own directory); an empty glob
+   is fine, a missing plain path and a loop are errors. */
+START_TEST(test_file_include)
+{
+	struct conf	 c;
+	char		 out[OUT_MAX], err[OUT_MAX], path[PATH_MAX + 32],
+			 d[PATH_MAX + 32], f[PATH_MAX + 64];
+	const char	*args[] = { "ferryd", "-c", path, NULL };
+
+	make_tmpdir();
+	snprintf(path, sizeof(path), "%s/ferry.conf", tmpdir);
+	snprintf(d, sizeof(d), "%s/conf.d", tmpdir);
+	ck_assert_int_eq(mkdir(d, 0755), 0);
+	snprintf(f, sizeof(f), "%s/20-b.conf", d);
+	write_file(f, "[app b]\ntype = cgi\nprefix = /b/\nroot = ../cgi\n");
+	snprintf(f, sizeof(f), "%s/10-a.conf", d);
+	write_file(f, "[app a]\ntype = cgi\nprefix = /a/\nroot = ../cgi\n");
+	write_file(path,
+	    "[server]\n"
+	    "listen = :8001\n"
+	    "include = conf.d/*.conf\n"
+	    "include = empty.d/*.conf\n"
+	    "[app z]\n"
+	    "type = cgi\n"
+	    "prefix = /z/\n"
+	    "root = cgi\n");
+	ck_assert_int_eq(run_load(&c, args, out, err), 0);
+	ck_assert_str_eq(err, "");
+	ck_assert_uint_eq(c.napps, 3);
+	ck_assert_str_eq(c.apps[0].name, "a");
+	ck_assert_str_eq(c.apps[1].name, "b");
+	ck_assert_str_eq(c.apps[2].name, "z");
+	ck_assert_str_eq(c.apps[0].root + strlen(tmpdir), "/cgi");
+	conf_free(&c);
+
+	/* a key after an include needs a section header again */
+	write_file(path, "[server]\ninclude = conf.d/*.conf\nlisten = :1\n");
+	ck_assert_int_eq(run_load(&c, args, out, err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "ferry.conf:3: listen outside of"));
+
+	/* a plain path that is not there */
+	write_file(path, "[server]\ninclude = nothere.conf\n");
+	ck_assert_int_eq(run_load(&c, args, out, err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "ferry.conf:2: include nothere.conf"));
+
+	/* an error in an included file names that file, then the include */
+	snprintf(f, sizeof(f), "%s/30-bad.conf", d);
+	write_file(f, "[app c]\nno_such_key = 1\n");
+	write_file(path, "include = conf.d/*.conf\n");
+	ck_assert_int_eq(run_load(&c, args, out, err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "30-bad.conf:2: unknown key"));
+	ck_assert_ptr_nonnull(strstr(err, "ferry.conf:1: in the file "
+	    "included here"));
+	unlink(f);
+
+	/* a file that includes itself */
+	write_file(path, "include = ferry.conf\n");
+	ck_assert_int_eq(run_load(&c, args, out, err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "include nested deeper than"));
+}
+END_TEST
+
 START_TEST(test_file_flags_override)
 {
 	struct conf	 c;
@@ -1159,6 +1223,7 @@ conf_suite(void)
 	tc = tcase_create("file");
 	tcase_add_checked_fixture(tc, NULL, rm_tmpdir);
 	tcase_add_test(tc, test_file_full);
+	tcase_add_test(tc, test_file_include);
 	tcase_add_test(tc, test_file_flags_override);
 	tcase_add_test(tc, test_file_edges);
 	tcase_add_loop_test(tc, test_bad_file, 0,

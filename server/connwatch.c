@@ -16,8 +16,11 @@
  * A Content-Length body they cannot complete is the client gone (rule 2);
  * a FIN behind a complete body (its rest and pipelined requests unread) is
  * a half-close, seen for what it is once those bytes are read.  A chunked
- * body's end cannot be told without decoding unread bytes: it waits for
- * the read too.  Without epoll (not Linux) there is no blind watch.
+ * body's end is decoded ahead, in a copy of its decoder, over the bytes
+ * peeked from the kernel (up to CONN_WATCH_PEEK_MAX of them, more than a
+ * socket's receive buffer holds by default; beyond, the FIN waits for the
+ * read).  Without epoll (not Linux) there is no blind
+ * watch.
  */
 #include "config.h"
 
@@ -40,6 +43,8 @@
 #ifdef __linux__
 
 #define CONN_WATCH_EVENTS	32	/* epoll events taken per wake-up */
+#define CONN_WATCH_PEEK_MAX	(8 * 1024 * 1024)	/* kernel bytes peeked
+						   for a chunked body's end */
 
 static void	conn_watch_cb(struct ev_loop *, ev_io *, int);
 static void	conn_watch_fin(struct conn *);
@@ -133,7 +138,9 @@ static void
 conn_watch_fin(struct conn *c)
 {
 	struct reqbody	*b = &c->req.body;
+	char		*peek = c->m->scratch;
 	int		 inq = 0;
+	ssize_t		 n;
 
 	if (ioctl(c->fd, FIONREAD, &inq) == -1 || inq < 0)
 		inq = 0;
@@ -150,12 +157,29 @@ conn_watch_fin(struct conn *c)
 	case CONN_QUEUED:
 	case CONN_DISPATCHED:
 	case CONN_WRITE:
-		if (reqbody_unread(b) > conn_unconsumed(c) + (uint64_t)inq)
-			conn_gone(c, "client gone during the request body");
 		break;
 	default:
-		break;
+		return;
 	}
+	if (reqbody_unread(b) > 0) {
+		/* Content-Length: the counts say it. */
+		if (reqbody_unread(b) > conn_unconsumed(c) + (uint64_t)inq)
+			conn_gone(c, "client gone during the request body");
+		return;
+	}
+	/* A chunked body: its end is decoded ahead in a copy, over what is
+	   buffered and then what the kernel holds (peeked, when it fits). */
+	if (reqbody_wire_done(b) || (size_t)inq > CONN_WATCH_PEEK_MAX)
+		return;
+	if ((size_t)inq > MASTER_SCRATCH && (peek = malloc((size_t)inq)) ==
+	    NULL)
+		return;
+	n = recv(c->fd, peek, (size_t)inq, MSG_PEEK | MSG_DONTWAIT);
+	if (n == inq && !reqbody_received2(b, c->in + c->in_off,
+	    conn_unconsumed(c), peek, (size_t)n))
+		conn_gone(c, "client gone during the request body");
+	if (peek != c->m->scratch)
+		free(peek);
 }
 
 #else	/* !__linux__ */

@@ -294,20 +294,37 @@ reqbody_wire_done(const struct reqbody *b)
 int
 reqbody_received(const struct reqbody *b, const char *in, size_t in_len)
 {
-	struct chunked_dec	 d = b->chunk;
-	const char		*data;
-	size_t			 dlen, off = 0;
-	ssize_t			 n;
+	return reqbody_received2(b, in, in_len, NULL, 0);
+}
 
-	if (b->left > 0)
-		return in_len >= b->left;
-	while (!d.done && off < in_len) {
-		if ((n = chunked_decode(&d, in + off, in_len - off, &data,
+/* Feeds in[0..len) to the decoder d; 1 once the body ended (or turned
+   out malformed: nothing more to wait for), else 0. */
+static int
+reqbody_decode_end(struct chunked_dec *d, const char *in, size_t len)
+{
+	const char	*data;
+	size_t		 dlen, off = 0;
+	ssize_t		 n;
+
+	while (!d->done && off < len) {
+		if ((n = chunked_decode(d, in + off, len - off, &data,
 		    &dlen)) < 0)
-			return 1;	/* malformed: nothing more to wait for */
+			return 1;
 		off += (size_t)n;
 	}
-	return d.done;
+	return d->done;
+}
+
+int
+reqbody_received2(const struct reqbody *b, const char *in, size_t in_len,
+    const char *more, size_t more_len)
+{
+	struct chunked_dec	 d = b->chunk;
+
+	if (b->left > 0)
+		return in_len + more_len >= b->left;
+	return reqbody_decode_end(&d, in, in_len) ||
+	    reqbody_decode_end(&d, more, more_len);
 }
 
 int

@@ -108,6 +108,10 @@ int	reqbody_wire_done(const struct reqbody *b);
    (what the client sent, not what the app read). */
 int	reqbody_received(const struct reqbody *b, const char *in,
 	    size_t in_len);
+/* The same with more[0..more_len) following in (bytes still in the
+   kernel, peeked). */
+int	reqbody_received2(const struct reqbody *b, const char *in,
+	    size_t in_len, const char *more, size_t more_len);
 /* The HTTP status a raw chunked body fails with, or 0. */
 int	reqbody_error(const struct reqbody *b);
 /* Decoded bytes of a chunked body so far (the whole body once done). */

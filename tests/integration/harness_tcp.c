@@ -19,7 +19,7 @@
 size_t
 hc_send_absorbed(struct hc *c, size_t len, int stall_ms)
 {
-	char		 buf[2048];
+	static char	 buf[65536];
 	struct tcp_info	 ti;
 	socklen_t	 tl;
 	size_t		 sent = 0, piece;
@@ -29,18 +29,26 @@ hc_send_absorbed(struct hc *c, size_t len, int stall_ms)
 
 	memset(buf, 'x', sizeof(buf));
 	while (sent < len) {
-		piece = len - sent < sizeof(buf) ? len - sent : sizeof(buf);
 		tl = sizeof(ti);
 		memset(&ti, 0, sizeof(ti));
 		if (getsockopt(c->fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) == -1 ||
 		    ioctl(c->fd, SIOCOUTQ, &outq) == -1)
 			break;
-		if (ti.tcpi_snd_wnd < (unsigned)outq + piece + 1) {
+		/* Room in the window for a piece and one byte more (the
+		   FIN); a window that opens only by the odd segment is a
+		   receiver that stopped reading: shut. */
+		piece = ti.tcpi_snd_wnd > (unsigned)outq + 1 ?
+		    ti.tcpi_snd_wnd - (unsigned)outq - 1 : 0;
+		if (piece > sizeof(buf))
+			piece = sizeof(buf);
+		if (piece > len - sent)
+			piece = len - sent;
+		if (piece < 4096 && piece < len - sent) {
 			if (short_since == -1)
 				short_since = harness_now_ms();
 			else if (harness_now_ms() - short_since >= stall_ms)
 				break;
-			harness_sleep_ms(5);
+			harness_sleep_ms(2);
 			continue;
 		}
 		short_since = -1;
@@ -50,11 +58,12 @@ hc_send_absorbed(struct hc *c, size_t len, int stall_ms)
 		if (n <= 0)
 			break;
 		sent += (size_t)n;
-		deadline = harness_now_ms() + 1000;
-		while (ioctl(c->fd, SIOCOUTQ, &outq) == 0 && outq > 0 &&
-		    harness_now_ms() < deadline)
-			harness_sleep_ms(1);
 	}
+	/* Everything sent is acknowledged: in the peer's hands. */
+	deadline = harness_now_ms() + 5000;
+	while (ioctl(c->fd, SIOCOUTQ, &outq) == 0 && outq > 0 &&
+	    harness_now_ms() < deadline)
+		harness_sleep_ms(1);
 	return sent;
 }
 

@@ -519,6 +519,34 @@ START_TEST(test_window_unread_body_fin)
 }
 END_TEST
 
+/* The same FIN in the middle of a chunked body (passed raw to the
+   worker): the master, no longer reading, decodes the body's end ahead
+   over what its buffer and the kernel hold, finds none, and the client
+   is gone. */
+START_TEST(test_window_unread_chunked_fin)
+{
+	struct ferryd	 f;
+	struct hc	 c;
+	char		 log[512];
+	size_t		 sent;
+
+	notifyapp_start(&f, log, sizeof(log));
+	hc_open(&c, &f);
+	hc_sendstr(&c, "POST /n/sit?tag=a&ms=10000 HTTP/1.1\r\nHost: t\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n");
+	notifyapp_wait(&f, log, "a start 0", 5000);
+	/* One 4 MiB chunk, never finished. */
+	hc_sendstr(&c, "400000\r\n");
+	sent = hc_send_absorbed(&c, 4 * MiB, 300);
+	HARNESS_ASSERT(&f, sent >= 276 * 1024 && sent < 4 * MiB, "%zu bytes "
+	    "of the chunk went: the buffers did not fill", sent);
+	hc_shutdown_write(&c);
+	notifyapp_wait(&f, log, "a got g", 1000);
+	hc_close(&c);
+	harness_stop_ok(&f);
+}
+END_TEST
+
 /* FNV-1a, 64 bits: notifyapp's /sum and rawwindow answer with it. */
 static uint64_t
 fnv1a64(const void *data, size_t len)
@@ -665,6 +693,7 @@ notify_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_window_unread_body_reset);
 	tcase_add_test(tc, test_window_unread_body_fin);
+	tcase_add_test(tc, test_window_unread_chunked_fin);
 	tcase_add_test(tc, test_window_slow_reader);
 	tcase_add_test(tc, test_window_discard);
 	tcase_add_test(tc, test_window_never_exceeded);

@@ -50,8 +50,12 @@ if "$top/configure" -q --enable-werror --enable-sanitizers && make -s -j"$jobs";
 	make -j"$jobs" check >check.out 2>&1
 	grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP):' check.out
 	count $(find tests -name '*.trs')
-	for log in $(grep -lE '^(FAIL|ERROR)' $(find tests -name '*.trs') 2>/dev/null); do
-		echo "---- ${log%.trs}.log"; tail -n 60 "${log%.trs}.log"
+	# each failing program: its failed checks, then the end of its log
+	for trs in $(grep -lE '^:test-result: (FAIL|ERROR)' $(find tests -name '*.trs') 2>/dev/null); do
+		log=${trs%.trs}.log
+		echo "---- $log"
+		grep -E ':[FE]:' "$log" | head -n 20
+		echo "---- end of $log"; tail -n 40 "$log"
 	done
 else
 	echo "build failed"; failed=$((failed + 1))

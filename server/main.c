@@ -94,7 +94,7 @@ main(int argc, char *argv[])
 		conf_free(&cf);
 		return 1;
 	}
-	rv = master_run(&cf);
+	rv = master_run(&cf, argc, argv);
 	log_close();
 	conf_free(&cf);
 	return rv;

@@ -36,6 +36,8 @@ struct master {
 	struct response_date	 date;
 	char			 software[32];	/* "ferry/VERSION" */
 	int			 stopping;	/* graceful stop begun */
+	int			 argc;		/* main's */
+	char			**argv;
 
 	/* Each module's own state, allocated and freed by it. */
 	struct listen_set	*listen;	/* server/listen.c */

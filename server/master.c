@@ -238,13 +238,15 @@ master_nofile(struct conf *cf)
 }
 
 int
-master_run(struct conf *cf)
+master_run(struct conf *cf, int argc, char *argv[])
 {
 	static struct master	 master;	/* large: its scratch buffer */
 	struct master		*m = &master;
 
 	memset(m, 0, sizeof(*m));
 	m->conf = cf;
+	m->argc = argc;
+	m->argv = argv;
 	m->app_types[CONF_APP_CGI] = &master_cgi_type;
 	m->app_types[CONF_APP_FASTCGI] = &master_pool_type;
 	m->loop = ev_default_loop(EVFLAG_AUTO);

@@ -9,7 +9,9 @@
 
 struct conf;
 
-/* Runs ferryd with settings cf until a stop; returns the exit status. */
-int	master_run(struct conf *cf);
+/* Runs ferryd with settings cf until a stop; returns the exit status.
+   argc and argv are main's: a reload reads them again, an upgrade
+   starts ferryd with them. */
+int	master_run(struct conf *cf, int argc, char *argv[]);
 
 #endif

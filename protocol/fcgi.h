@@ -121,6 +121,7 @@
 #define FERRY_RETIRE_RECYCLE	1	/* max_requests, isolation = request */
 #define FERRY_RETIRE_IDLE	2	/* idle_timeout */
 #define FERRY_RETIRE_STOP	3	/* the server stops */
+#define FERRY_RETIRE_RELOAD	4	/* a reload replaced the app's pool */
 #define FERRY_RETIRE_NO_LIMIT	0xffffffffU	/* grace: none */
 
 /*

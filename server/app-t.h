@@ -7,6 +7,8 @@
 #ifndef FERRY_SERVER_APP_T_H
 #define FERRY_SERVER_APP_T_H
 
+struct conf;
+struct conf_app;
 struct conn;
 struct master;
 struct app_queue;
@@ -24,6 +26,26 @@ struct app_type {
 	void		(*stop)(struct master *m);
 	/* The graceful stop's deadline passed: kill the rest (may be NULL). */
 	void		(*kill)(struct master *m);
+
+	/*
+	 * A configuration's apps of this type get their state (app->rt),
+	 * in two steps.  install: an app kept from the current
+	 * configuration shares its state, a new one (or one whose
+	 * processes change) gets a new state, not started; nothing
+	 * running changes, and a failure (-1, logged) is undone by
+	 * release.  commit: cf is now m->conf: kept states take its
+	 * settings, new ones start, states it does not use drain (no new
+	 * requests come to them; their processes end after the requests
+	 * they hold); -1 when a new app's first process could not start
+	 * (logged: the start fails; after a reload the app retries).
+	 */
+	int		(*install)(struct master *m, struct conf *cf);
+	int		(*commit)(struct master *m, struct conf *cf);
+	/* A configuration that used app is freed (confgen_put). */
+	void		(*release)(struct master *m, struct conf_app *app);
+	/* Frees the drained states that nothing uses any more: called
+	   before the loop blocks, never from inside a state's callback. */
+	void		(*collect)(struct master *m);
 };
 
 /* A connection's link in an app_queue: part of the connection (reached

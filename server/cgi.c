@@ -32,8 +32,13 @@
 #include "server/spawn.h"
 #include "server/util.h"
 
+/* A CGI app's state: kept by name across reloads (cgi_install). */
 struct cgi_app {
-	struct conf_app		*conf;
+	struct cgi_app		*next;		/* m->cgi's */
+	struct conf_app		*conf;		/* its own copy of the newest
+						   settings */
+	unsigned int		 gens;		/* configurations using it */
+	int			 current;	/* m->conf uses it */
 	unsigned int		 running;
 	struct app_queue	 queue;		/* waiting requests */
 	struct app_short	 shortage;	/* out of fds: the queue
@@ -44,7 +49,7 @@ struct cgi_app {
 
 /* The master's CGI apps and processes (m->cgi). */
 struct cgi_set {
-	struct cgi_app		*apps;		/* one per app of conf */
+	struct cgi_app		*apps;		/* every CGI app's state */
 	struct cgi		*procs;		/* live CGI processes */
 	unsigned int		 nprocs;
 	int			 null_fd;	/* /dev/null: stdin of a
@@ -66,6 +71,10 @@ struct cgi {
 	int		 out_eof;
 	int		 killing;	/* SIGTERM sent */
 	int		 in_done;
+	/* the settings it started with (a reload changes later ones) */
+	double		 timeout;
+	int		 finish_gone;	/* on_client_gone = finish */
+	int		 half_close;	/* half_close = answer */
 };
 
 static int	cgi_start(struct conn *, int);
@@ -94,34 +103,107 @@ int
 cgi_init(struct master *m)
 {
 	struct cgi_set	*s;
-	size_t		 i, n = m->conf->napps;
-	char		 err[256];
 
-	for (i = 0; i < n; i++) {
-		if (m->conf->apps[i].type == CONF_APP_CGI &&
-		    conf_app_ids_check(&m->conf->apps[i], err,
-		    sizeof(err)) == -1) {
-			log_warnx("%s", err);
-			return -1;
-		}
-	}
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return -1;
-	s->null_fd = -1;
 	m->cgi = s;
-	s->apps = calloc(n + 1, sizeof(struct cgi_app));
-	if (s->apps == NULL)
-		return -1;
 	/* Without it, such a request gets an empty pipe, as one with a
 	   body does. */
 	s->null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	for (i = 0; i < n; i++) {
-		s->apps[i].conf = &m->conf->apps[i];
-		app_short_init(&s->apps[i].shortage, m->loop,
-		    s->apps[i].conf->name, "start a script", cgi_short_retry,
-		    &s->apps[i]);
+	return 0;
+}
+
+static void
+cgi_app_free(struct cgi_app *a)
+{
+	app_short_stop(&a->shortage);
+	conf_app_destroy(a->conf);
+	free(a);
+}
+
+int
+cgi_install(struct master *m, struct conf *cf)
+{
+	struct cgi_set	*s = m->cgi;
+	struct conf_app	*app;
+	struct cgi_app	*a;
+	char		 err[256];
+	size_t		 i;
+
+	for (i = 0; i < cf->napps; i++) {
+		app = &cf->apps[i];
+		if (app->type != CONF_APP_CGI)
+			continue;
+		if (conf_app_ids_check(app, err, sizeof(err)) == -1) {
+			log_warnx("%s", err);
+			return -1;
+		}
+		/* A script has no process to restart: the app of the same
+		   name keeps its processes, queue and count. */
+		for (a = s->apps; a != NULL; a = a->next)
+			if (a->current && strcmp(a->conf->name, app->name) == 0)
+				break;
+		if (a == NULL) {
+			if ((a = calloc(1, sizeof(*a))) == NULL ||
+			    (a->conf = conf_app_dup(app)) == NULL) {
+				free(a);
+				log_warn("%s", app->name);
+				return -1;
+			}
+			app_short_init(&a->shortage, m->loop, a->conf->name,
+			    "start a script", cgi_short_retry, a);
+			a->next = s->apps;
+			s->apps = a;
+		}
+		a->gens++;
+		app->rt = a;
 	}
 	return 0;
+}
+
+int
+cgi_commit(struct master *m, struct conf *cf)
+{
+	struct cgi_app	*a;
+	size_t		 i;
+
+	for (a = m->cgi->apps; a != NULL; a = a->next)
+		a->current = 0;
+	for (i = 0; i < cf->napps; i++) {
+		if (cf->apps[i].type != CONF_APP_CGI)
+			continue;
+		a = cf->apps[i].rt;
+		a->current = 1;
+		if (conf_app_update(a->conf, &cf->apps[i]) == -1)
+			log_warn("%s: keeping its settings", a->conf->name);
+		cgi_next(a);	/* max_processes may have grown */
+	}
+	return 0;
+}
+
+void
+cgi_release(struct master *m, struct conf_app *app)
+{
+	struct cgi_app	*a = app->rt;
+
+	if (m->cgi != NULL)	/* else cgi_fini freed a */
+		a->gens--;
+}
+
+void
+cgi_collect(struct master *m)
+{
+	struct cgi_app	**pp, *a;
+
+	if (m->cgi == NULL)
+		return;
+	for (pp = &m->cgi->apps; (a = *pp) != NULL;) {
+		if (a->gens == 0 && a->running == 0 && a->queue.n == 0) {
+			*pp = a->next;
+			cgi_app_free(a);
+		} else
+			pp = &a->next;
+	}
 }
 
 void
@@ -129,12 +211,14 @@ cgi_fini(struct master *m)
 {
 	struct cgi_set	*s = m->cgi;
 	struct cgi	*g;
-	size_t		 i;
+	struct cgi_app	*a;
 
 	if (s == NULL)
 		return;
-	for (i = 0; s->apps != NULL && i < m->conf->napps; i++)
-		app_short_stop(&s->apps[i].shortage);
+	while ((a = s->apps) != NULL) {
+		s->apps = a->next;
+		cgi_app_free(a);
+	}
 	/* Processes still running at exit were killed; forget them. */
 	while ((g = s->procs) != NULL) {
 		s->procs = g->next;
@@ -145,7 +229,6 @@ cgi_fini(struct master *m)
 		child_log_close(&g->err);
 		free(g);
 	}
-	free(s->apps);
 	if (s->null_fd != -1)
 		close(s->null_fd);
 	free(s);
@@ -158,12 +241,11 @@ cgi_running(struct master *m)
 	return m->cgi != NULL ? m->cgi->nprocs : 0;
 }
 
+/* The state of c's app in the configuration that routed c. */
 static struct cgi_app *
 cgi_app_of(struct conn *c)
 {
-	struct master	*m = conn_master(c);
-
-	return &m->cgi->apps[conn_app_conf(c) - m->conf->apps];
+	return conn_app_conf(c)->rt;
 }
 
 void
@@ -238,6 +320,7 @@ cgi_start(struct conn *c, int queued)
 {
 	struct master		*m = conn_master(c);
 	struct cgi_app		*a = cgi_app_of(c);
+	const struct conf_app	*app = conn_app_conf(c);
 	struct cgi		*g;
 	struct child_env	 env;
 	struct spawn_req	 sr;
@@ -285,9 +368,9 @@ cgi_start(struct conn *c, int queued)
 	sr.fd_out = out[1];
 	sr.fd_err = err[1];
 	sr.new_pgrp = 1;
-	sr.set_ids = a->conf->user != NULL || a->conf->group != NULL;
-	sr.uid = a->conf->uid;
-	sr.gid = a->conf->gid;
+	sr.set_ids = app->user != NULL || app->group != NULL;
+	sr.uid = app->uid;
+	sr.gid = app->gid;
 	pid = spawn_process(&sr);
 	free(dir);
 	if (pid == -1) {
@@ -311,6 +394,9 @@ cgi_start(struct conn *c, int queued)
 	g->m = m;
 	g->app = a;
 	g->c = c;
+	g->timeout = app->request_timeout;
+	g->finish_gone = app->on_client_gone == CONF_GONE_FINISH;
+	g->half_close = app->half_close_answer;
 	g->pid = pid;
 	snprintf(g->name, sizeof(g->name), "%s", conn_script(c)->script_name);
 	a->running++;
@@ -334,7 +420,7 @@ cgi_start(struct conn *c, int queued)
 	} else
 		ev_io_start(m->loop, &g->in_w);
 	ev_init(&g->timer, cgi_timer_cb);
-	g->timer.repeat = a->conf->request_timeout;
+	g->timer.repeat = g->timeout;
 	ev_timer_again(m->loop, &g->timer);
 	log_debug("%s: started pid %d", g->name, (int)pid);
 	conn_dispatch_ready(c);
@@ -600,7 +686,7 @@ cgi_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		return;
 	}
 	/* Time spent waiting on a slow client is not the script's. */
-	if (c != NULL && (left = g->app->conf->request_timeout -
+	if (c != NULL && (left = g->timeout -
 	    conn_app_time(c)) > 0.001) {
 		w->repeat = left;
 		ev_timer_again(loop, w);
@@ -630,7 +716,7 @@ cgi_detach(void *arg, const char *why)
 	cgi_close_in(g);
 	if (g->exited)
 		return;
-	if (g->app->conf->on_client_gone == CONF_GONE_FINISH) {
+	if (g->finish_gone) {
 		/* Let it run; its output is discarded. */
 		cgi_output_resume(g);
 		return;
@@ -645,7 +731,7 @@ cgi_half_closed(void *arg)
 {
 	struct cgi	*g = arg;
 
-	return g->app->conf->half_close_answer;
+	return g->half_close;
 }
 
 void

@@ -7,12 +7,21 @@
 #ifndef FERRY_SERVER_CGI_H
 #define FERRY_SERVER_CGI_H
 
-struct master;
+struct conf;
+struct conf_app;
 struct conn;
+struct master;
 
-/* Sets up m->cgi, its apps from the settings.  Returns 0 or -1. */
+/* Sets up m->cgi (its apps come with cgi_install).  Returns 0 or -1. */
 int	cgi_init(struct master *m);
 void	cgi_fini(struct master *m);
+/* struct app_type's install, commit, release and collect (app-t.h):
+   an app keeps its state by name across reloads; one no configuration
+   uses is freed once its processes and queue are done. */
+int	cgi_install(struct master *m, struct conf *cf);
+int	cgi_commit(struct master *m, struct conf *cf);
+void	cgi_release(struct master *m, struct conf_app *app);
+void	cgi_collect(struct master *m);
 
 /* Runs c's request (routed to a CGI app, script resolved) now or queues
    it; answers 503 itself when the queue is full. */

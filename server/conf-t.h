@@ -105,9 +105,22 @@ struct conf_app {
 						   holding hijacked sockets
 						   is stopped after it; 0:
 						   not set (no limit) */
+
+	/* Not a setting: the app type's state for this app while ferryd
+	   runs this struct conf (server/cgi.c's struct cgi_app,
+	   server/pool.c's struct pool_app), which may serve the same app
+	   in an older or newer configuration too. */
+	void			*rt;
 };
 
 struct conf {
+	/* Not settings: while ferryd runs, which configuration this is
+	   (1 at start, one more at each reload) and how many hold it
+	   (server/app.c: the master while it is the current one, and each
+	   request routed by it until the request ends). */
+	unsigned int		 generation;
+	unsigned int		 refs;
+
 	const char		*file;		/* -c FILE (argv's), or NULL */
 	int			 test;		/* -t: check, run nothing */
 	struct conf_listen	*listens;

@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <limits.h>
 #include <stdio.h>
@@ -287,6 +288,133 @@ conf_app_free(struct conf_app *a)
 	memset(a, 0, sizeof(*a));
 }
 
+/* A NULL-ended copy of the NULL-ended list v (NULL stays NULL); 0, or -1
+   when out of memory. */
+static int
+conf_words_dup(char ***dst, char **v)
+{
+	size_t	n = 0, i;
+
+	*dst = NULL;
+	if (v == NULL)
+		return 0;
+	while (v[n] != NULL)
+		n++;
+	if ((*dst = calloc(n + 1, sizeof(char *))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (((*dst)[i] = strdup(v[i])) == NULL)
+			return -1;
+	return 0;
+}
+
+/* NULL stays NULL; 0, or -1 when out of memory. */
+static int
+conf_str_dup(char **dst, const char *s)
+{
+	*dst = s != NULL ? strdup(s) : NULL;
+	return s != NULL && *dst == NULL ? -1 : 0;
+}
+
+struct conf_app *
+conf_app_dup(const struct conf_app *a)
+{
+	struct conf_app	*d;
+
+	if ((d = malloc(sizeof(*d))) == NULL)
+		return NULL;
+	*d = *a;
+	d->rt = NULL;
+	/* Each copy below fails alone: every pointer is its own or NULL,
+	   so conf_app_free frees exactly what was copied. */
+	d->prefix = d->root = d->command = d->user = d->group = NULL;
+	d->args = d->env = NULL;
+	if (conf_str_dup(&d->name, a->name) == -1 ||
+	    conf_str_dup(&d->prefix, a->prefix) == -1 ||
+	    conf_str_dup(&d->root, a->root) == -1 ||
+	    conf_str_dup(&d->command, a->command) == -1 ||
+	    conf_str_dup(&d->user, a->user) == -1 ||
+	    conf_str_dup(&d->group, a->group) == -1 ||
+	    conf_words_dup(&d->args, a->args) == -1 ||
+	    conf_words_dup(&d->env, a->env) == -1) {
+		conf_app_destroy(d);
+		return NULL;
+	}
+	return d;
+}
+
+void
+conf_app_destroy(struct conf_app *a)
+{
+	if (a == NULL)
+		return;
+	conf_app_free(a);
+	free(a);
+}
+
+int
+conf_app_update(struct conf_app *dst, const struct conf_app *src)
+{
+	struct conf_app	*d;
+	char		*name;
+
+	if ((d = conf_app_dup(src)) == NULL)
+		return -1;
+	name = dst->name;
+	dst->name = NULL;
+	conf_app_free(dst);
+	free(d->name);
+	*dst = *d;
+	dst->name = name;
+	free(d);
+	return 0;
+}
+
+/* 1 when both lists hold the same words (NULL is empty). */
+static int
+conf_words_same(char **a, char **b)
+{
+	for (; a != NULL && *a != NULL; a++, b++)
+		if (b == NULL || *b == NULL || strcmp(*a, *b) != 0)
+			return 0;
+	return b == NULL || *b == NULL;
+}
+
+static int
+conf_str_same(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+int
+conf_app_same_process(const struct conf_app *a, const struct conf_app *b)
+{
+	return a->type == b->type && conf_str_same(a->command, b->command) &&
+	    conf_str_same(a->root, b->root) &&
+	    conf_str_same(a->user, b->user) &&
+	    conf_str_same(a->group, b->group) && a->uid == b->uid &&
+	    a->gid == b->gid && conf_words_same(a->args, b->args) &&
+	    conf_words_same(a->env, b->env);
+}
+
+int
+conf_app_same(const struct conf_app *a, const struct conf_app *b)
+{
+	return conf_app_same_process(a, b) &&
+	    conf_str_same(a->prefix, b->prefix) && a->workers == b->workers &&
+	    a->min_workers == b->min_workers &&
+	    a->max_workers == b->max_workers &&
+	    a->max_requests == b->max_requests &&
+	    a->max_procs == b->max_procs && a->queue == b->queue &&
+	    a->request_timeout == b->request_timeout &&
+	    a->idle_timeout == b->idle_timeout &&
+	    a->on_client_gone == b->on_client_gone &&
+	    a->isolation_request == b->isolation_request &&
+	    a->request_buffering == b->request_buffering &&
+	    a->half_close_answer == b->half_close_answer &&
+	    a->hijack_grace == b->hijack_grace;
+}
+
 /* Appends an app of type type named name (copied), with the defaults of
    conf_keys and empty args and env lists.  Returns it, or NULL when out
    of memory. */
@@ -312,6 +440,34 @@ conf_app_add(struct conf *c, const char *name, enum conf_app_type type)
 	a->type = type;
 	c->napps++;
 	return a;
+}
+
+/* The log file path (NULL: stderr, LOG_OFF: none) can be opened for
+   appending, as log_open will; 0, or -1 after a message. */
+static int
+conf_log_check(const char *key, const char *path)
+{
+	int	fd;
+
+	if (path == NULL || strcmp(path, LOG_OFF) == 0)
+		return 0;
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    0644)) == -1) {
+		confval_report("%s %s: %s", key, path, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int
+conf_logs_check(const struct conf *c)
+{
+	int	rv = conf_log_check("error_log", c->error_log);
+
+	if (conf_log_check("access_log", c->access_log) == -1)
+		rv = -1;
+	return rv;
 }
 
 void

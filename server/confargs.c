@@ -73,7 +73,7 @@ confargs_set(struct conf *c, const struct confargs *ar,
 		for (i = 0; i < ar->nlistens; i++) {
 			if (confval_listen_add(&ls, &n, ar->listens[i], err,
 			    sizeof(err)) == -1) {
-				fprintf(stderr, "ferryd: --listen %s\n", err);
+				confval_report("--listen %s", err);
 				goto fail;
 			}
 		}
@@ -86,28 +86,28 @@ confargs_set(struct conf *c, const struct confargs *ar,
 	}
 	if (c->nlistens == 0 && confval_listen_add(&c->listens, &c->nlistens,
 	    CONF_DEFAULT_LISTEN, err, sizeof(err)) == -1) {
-		fprintf(stderr, "ferryd: %s\n", err);
+		confval_report("%s", err);
 		return -1;
 	}
 	if ((ar->access_log != NULL &&
 	    confval_str(&c->access_log, ar->access_log) == -1) ||
 	    (ar->error_log != NULL &&
 	    confval_str(&c->error_log, ar->error_log) == -1)) {
-		fprintf(stderr, "ferryd: %s\n", strerror(errno));
+		confval_report("%s", strerror(errno));
 		return -1;
 	}
 	if (ar->workers != NULL) {
 		if (confval_u64(ar->workers, 1, CONF_MAX_WORKERS_LIMIT,
 		    &workers, err, sizeof(err)) == -1) {
-			fprintf(stderr, "ferryd: --workers %s\n", err);
+			confval_report("--workers %s", err);
 			return -1;
 		}
 		for (i = 0; i < ar->napps; i++)
 			if (ar->app_types[i] == CONF_APP_FASTCGI)
 				break;
 		if (i == ar->napps) {
-			fprintf(stderr, "ferryd: --workers sizes the --app "
-			    "pools, and no --app was given\n");
+			confval_report("--workers sizes the --app "
+			    "pools, and no --app was given");
 			return -1;
 		}
 	}
@@ -116,26 +116,26 @@ confargs_set(struct conf *c, const struct confargs *ar,
 		    "--cgi" : "--app";
 
 		if ((eq = strchr(ar->apps[i], '=')) == NULL) {
-			fprintf(stderr, "ferryd: %s %s: expected %s\n", opt,
+			confval_report("%s %s: expected %s", opt,
 			    ar->apps[i], ar->app_types[i] == CONF_APP_CGI ?
 			    "PREFIX=DIR" : "PREFIX=COMMAND");
 			return -1;
 		}
 		if ((prefix = strndup(ar->apps[i], (size_t)(eq -
 		    ar->apps[i]))) == NULL) {
-			fprintf(stderr, "ferryd: %s\n", strerror(errno));
+			confval_report("%s", strerror(errno));
 			return -1;
 		}
 		if (ops->check_prefix(c, (size_t)-1, prefix, err,
 		    sizeof(err)) == -1) {
-			fprintf(stderr, "ferryd: %s %s: %s\n", opt, ar->apps[i],
+			confval_report("%s %s: %s", opt, ar->apps[i],
 			    err);
 			free(prefix);
 			return -1;
 		}
 		if ((a = ops->app_add(c, prefix,
 		    (enum conf_app_type)ar->app_types[i])) == NULL) {
-			fprintf(stderr, "ferryd: %s\n", strerror(errno));
+			confval_report("%s", strerror(errno));
 			free(prefix);
 			return -1;
 		}
@@ -144,7 +144,7 @@ confargs_set(struct conf *c, const struct confargs *ar,
 		    confval_dir(&a->root, NULL, eq + 1, err, sizeof(err)) :
 		    confval_prog(&a->command, NULL, eq + 1, err,
 		    sizeof(err))) == -1) {
-			fprintf(stderr, "ferryd: %s %s: %s\n", opt, ar->apps[i],
+			confval_report("%s %s: %s", opt, ar->apps[i],
 			    err);
 			return -1;
 		}
@@ -153,7 +153,7 @@ confargs_set(struct conf *c, const struct confargs *ar,
 			    (int)workers;
 		if (ops->app_finish(a, workers != 0, workers != 0,
 		    workers != 0, err, sizeof(err)) == -1) {
-			fprintf(stderr, "ferryd: %s %s: %s\n", opt, ar->apps[i],
+			confval_report("%s %s: %s", opt, ar->apps[i],
 			    err);
 			return -1;
 		}
@@ -190,7 +190,7 @@ confargs_parse(struct confargs *ar, int argc, char *argv[])
 	ar->apps = calloc((size_t)argc + 1, sizeof(*ar->apps));
 	ar->app_types = calloc((size_t)argc + 1, sizeof(*ar->app_types));
 	if (ar->listens == NULL || ar->apps == NULL || ar->app_types == NULL) {
-		fprintf(stderr, "ferryd: %s\n", strerror(errno));
+		confval_report("%s", strerror(errno));
 		return -1;
 	}
 
@@ -203,7 +203,7 @@ confargs_parse(struct confargs *ar, int argc, char *argv[])
 		switch (ch) {
 		case 'c':
 			if (ar->file != NULL) {
-				fprintf(stderr, "ferryd: -c given twice\n");
+				confval_report("-c given twice");
 				goto usage;
 			}
 			ar->file = optarg;
@@ -238,21 +238,21 @@ confargs_parse(struct confargs *ar, int argc, char *argv[])
 			confargs_usage(stdout, 1);
 			return 1;
 		case ':':
-			fprintf(stderr, "ferryd: option %s needs an argument\n",
+			confval_report("option %s needs an argument",
 			    argv[optind - 1]);
 			goto usage;
 		default:
 			if (optopt != 0)
-				fprintf(stderr, "ferryd: unknown option -%c\n",
+				confval_report("unknown option -%c",
 				    optopt);
 			else
-				fprintf(stderr, "ferryd: unknown option %s\n",
+				confval_report("unknown option %s",
 				    argv[optind - 1]);
 			goto usage;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "ferryd: unexpected argument: %s\n",
+		confval_report("unexpected argument: %s",
 		    argv[optind]);
 		goto usage;
 	}

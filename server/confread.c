@@ -17,6 +17,7 @@
 #include <ini.h>
 
 #include "server/confread.h"
+#include "server/confval.h"
 
 /* The state of reading one file. */
 struct confread {
@@ -152,7 +153,7 @@ confread_file(const char *path, const struct confread_ops *ops, void *arg)
 	r.arg = arg;
 	r.path = path;
 	if ((copy = strdup(path)) == NULL) {
-		fprintf(stderr, "ferryd: %s: %s\n", path, strerror(errno));
+		confval_report("%s: %s", path, strerror(errno));
 		return -1;
 	}
 	if ((slash = strrchr(copy, '/')) != NULL)
@@ -160,12 +161,12 @@ confread_file(const char *path, const struct confread_ops *ops, void *arg)
 	r.dir = realpath(slash != NULL ? copy : ".", NULL);
 	free(copy);
 	if (r.dir == NULL || (r.fp = fopen(path, "re")) == NULL) {
-		fprintf(stderr, "ferryd: %s: %s\n", path, strerror(errno));
+		confval_report("%s: %s", path, strerror(errno));
 		free(r.dir);
 		return -1;
 	}
 	if (fstat(fileno(r.fp), &st) == 0 && S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "ferryd: %s: %s\n", path, strerror(EISDIR));
+		confval_report("%s: %s", path, strerror(EISDIR));
 		fclose(r.fp);
 		free(r.dir);
 		return -1;
@@ -175,13 +176,13 @@ confread_file(const char *path, const struct confread_ops *ops, void *arg)
 	fclose(r.fp);
 	free(r.dir);
 	if (rc > 0 && (r.errline == 0 || rc < r.errline))
-		fprintf(stderr, "ferryd: %s:%d: syntax error: expected "
-		    "[SECTION], NAME = VALUE or a comment\n", path, rc);
+		confval_report("%s:%d: syntax error: expected "
+		    "[SECTION], NAME = VALUE or a comment", path, rc);
 	else if (r.errline != 0)
-		fprintf(stderr, "ferryd: %s:%d: %s\n", path, r.errline,
+		confval_report("%s:%d: %s", path, r.errline,
 		    r.errmsg);
 	else if (rc != 0)
-		fprintf(stderr, "ferryd: %s: cannot parse (%d)\n", path, rc);
+		confval_report("%s: cannot parse (%d)", path, rc);
 	else
 		return 0;
 	return -1;

@@ -32,6 +32,30 @@ static int	confval_listen_addr(const char *, struct conf_listen *,
 
 #define CONFVAL_PWBUF_MAX	(1024 * 1024)	/* getpwnam_r, getgrnam_r */
 
+/* Where confval_report goes: NULL, stderr. */
+static void	(*confval_sink)(const char *);
+
+void
+confval_report_to(void (*sink)(const char *))
+{
+	confval_sink = sink;
+}
+
+void
+confval_report(const char *fmt, ...)
+{
+	char	msg[1024];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (confval_sink != NULL)
+		confval_sink(msg);
+	else
+		fprintf(stderr, "ferryd: %s\n", msg);
+}
+
 int
 confval_errf(char *err, size_t errlen, const char *fmt, ...)
 {

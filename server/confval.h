@@ -15,6 +15,12 @@
 
 #include "server/conf-t.h"
 
+/* A message about the settings: "ferryd: MESSAGE" on stderr, or to the
+   sink confval_report_to set (a reload logs it; NULL: stderr again). */
+void	confval_report(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
+void	confval_report_to(void (*sink)(const char *msg));
+
 /* snprintf into err; returns -1, so that a failure reads
    "return confval_errf(err, errlen, ...)". */
 int	confval_errf(char *err, size_t errlen, const char *fmt, ...)

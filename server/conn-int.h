@@ -97,6 +97,9 @@ struct conn_req {
 	/* routing; a local redirect (RFC 3875 6.2.2) re-routes the request
 	   as a GET of redirect, without the client's body */
 	struct conf_app		*app;
+	struct conf		*cf;		/* app's configuration, held
+						   (confgen.h) until the
+						   request ends */
 	char			*redirect;
 	unsigned int		 nredirects;
 	struct http1_span	 log_method, log_target;

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "server/app-t.h"
+#include "server/confgen.h"
 #include "server/conn-int.h"
 #include "server/limits.h"
 #include "server/log.h"
@@ -615,6 +616,12 @@ conn_route(struct conn *c)
 	struct master	*m = c->m;
 	int		 st;
 
+	/* A local redirect routes again, by the configuration now. */
+	if (q->cf != m->conf) {
+		confgen_put(m, q->cf);
+		q->cf = m->conf;
+		confgen_hold(q->cf);
+	}
 	q->app = route_match(m->conf->apps, m->conf->napps, q->r.path.p,
 	    q->r.path.len);
 	if (q->app == NULL) {
@@ -778,6 +785,7 @@ conn_request_reset(struct conn *c)
 	struct http1_field	*fields = q->r.fields;
 
 	route_script_free(&q->script);
+	confgen_put(c->m, q->cf);
 	reqbody_reset(&q->body);
 	respond_reset(&q->resp);
 	free(q->redirect);

@@ -31,6 +31,7 @@ struct listener {
 	int			 fd;
 	int			 passed;	/* by systemd: not ours to
 						   unlink */
+	int			 kept;		/* a reload keeps its socket */
 };
 
 /* The master's listeners (m->listen). */
@@ -39,6 +40,8 @@ struct listen_set {
 	size_t			 n;
 	int			 paused;	/* max_conns or out of fds */
 	ev_timer		 retry;		/* EMFILE back-off; data: m */
+	struct listener		*next;		/* a reload's, prepared */
+	size_t			 next_n;
 };
 
 static void	listen_accept_cb(struct ev_loop *, ev_io *, int);
@@ -165,6 +168,115 @@ listen_open(struct master *m)
 	return 0;
 }
 
+/* Closes l's socket (unlinking a Unix socket path that is ours). */
+static void
+listen_close_one(struct master *m, struct listener *l)
+{
+	if (l->fd == -1)
+		return;
+	ev_io_stop(m->loop, &l->io);
+	close(l->fd);
+	l->fd = -1;
+	if (l->cl->family == AF_UNIX && !l->passed)
+		unlink(((const struct sockaddr_un *)(const void *)
+		    &l->cl->addr)->sun_path);
+}
+
+int
+listen_prepare(struct master *m, const struct conf *cf)
+{
+	struct listen_set	*ls = m->listen;
+	struct listener		*nl, *old;
+	size_t			 i, j;
+
+	listen_abort(m);
+	if ((nl = calloc(cf->nlistens + 1, sizeof(*nl))) == NULL) {
+		log_warn("listen");
+		return -1;
+	}
+	for (j = 0; j < ls->n; j++)
+		ls->l[j].kept = 0;
+	for (i = 0; i < cf->nlistens; i++) {
+		nl[i].m = m;
+		nl[i].cl = &cf->listens[i];
+		nl[i].fd = -1;
+		for (j = 0, old = NULL; j < ls->n && old == NULL; j++)
+			if (ls->l[j].fd != -1 && !ls->l[j].kept &&
+			    listen_same(nl[i].cl, &ls->l[j].cl->addr))
+				old = &ls->l[j];
+		if (old != NULL) {
+			/* Never closed and opened again: not one
+			   connection refused. */
+			old->kept = 1;
+			nl[i].fd = old->fd;
+			nl[i].passed = old->passed;
+			nl[i].kept = 1;
+		} else if (listen_one(&nl[i]) == -1) {
+			ls->next = nl;
+			ls->next_n = i;
+			listen_abort(m);
+			return -1;
+		}
+	}
+	ls->next = nl;
+	ls->next_n = cf->nlistens;
+	return 0;
+}
+
+void
+listen_abort(struct master *m)
+{
+	struct listen_set	*ls = m->listen;
+	size_t			 i;
+
+	if (ls == NULL || ls->next == NULL)
+		return;
+	for (i = 0; i < ls->next_n; i++)
+		if (!ls->next[i].kept)
+			listen_close_one(m, &ls->next[i]);
+	free(ls->next);
+	ls->next = NULL;
+	ls->next_n = 0;
+}
+
+void
+listen_commit(struct master *m)
+{
+	struct listen_set	*ls = m->listen;
+	struct listener		*l;
+	size_t			 i;
+
+	if (ls->next == NULL)
+		return;
+	for (i = 0; i < ls->n; i++) {
+		l = &ls->l[i];
+		if (l->kept) {
+			ev_io_stop(m->loop, &l->io);
+			continue;
+		}
+		if (l->fd != -1)
+			log_info("reload: no longer listening on %s",
+			    l->cl->spec);
+		listen_close_one(m, l);
+	}
+	free(ls->l);
+	ls->l = ls->next;
+	ls->n = ls->next_n;
+	ls->next = NULL;
+	ls->next_n = 0;
+	for (i = 0; i < ls->n; i++) {
+		l = &ls->l[i];
+		if (l->kept && l->cl->family == AF_UNIX)
+			(void)listen_unix_perms(l->cl);
+		if (!l->kept)
+			log_info("reload: listening on %s", l->cl->spec);
+		l->kept = 0;
+		ev_io_init(&l->io, listen_accept_cb, l->fd, EV_READ);
+		if (!ls->paused && !m->stopping)
+			ev_io_start(m->loop, &l->io);
+	}
+}
+
 /* 1 when the bound address sa is the listen entry cl's. */
 static int
 listen_same(const struct conf_listen *cl, const struct sockaddr_storage *sa)
@@ -289,18 +401,9 @@ listen_close(struct master *m)
 	if (ls == NULL)
 		return;
 	ev_timer_stop(m->loop, &ls->retry);
-	for (i = 0; i < ls->n; i++) {
-		struct listener	*l = &ls->l[i];
-
-		if (l->fd == -1)
-			continue;
-		ev_io_stop(m->loop, &l->io);
-		close(l->fd);
-		l->fd = -1;
-		if (l->cl->family == AF_UNIX && !l->passed)
-			unlink(((const struct sockaddr_un *)(const void *)
-			    &l->cl->addr)->sun_path);
-	}
+	listen_abort(m);
+	for (i = 0; i < ls->n; i++)
+		listen_close_one(m, &ls->l[i]);
 	ls->paused = 1;
 }
 

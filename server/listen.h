@@ -21,6 +21,17 @@ void	listen_pause(struct master *m);
 /* Accepting paused at max_connections resumes once fewer connections
    are open (not while backing off after running out of fds). */
 void	listen_refill(struct master *m);
+/*
+ * A reload's listeners, in two steps.  listen_prepare opens those of cf
+ * that are new (a listener whose address cf still names keeps its
+ * socket); -1 after logging when one cannot be opened, and nothing
+ * changed.  listen_commit (once cf is m->conf) switches to them: the
+ * ones cf no longer names are closed, the new ones accept.  listen_abort
+ * drops what listen_prepare opened.
+ */
+int	listen_prepare(struct master *m, const struct conf *cf);
+void	listen_commit(struct master *m);
+void	listen_abort(struct master *m);
 /* Closes every listener (and unlinks Unix socket paths). */
 void	listen_close(struct master *m);
 /* Frees what listen_open allocated (after listen_close). */

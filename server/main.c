@@ -15,7 +15,6 @@
 #include "server/log.h"
 #include "server/master.h"
 
-static int	main_log_check(const char *, const char *);
 static void	main_close_inherited(void);
 
 /* Closes every fd ferryd inherited but 0-2 and the sockets systemd's
@@ -42,60 +41,47 @@ main_close_inherited(void)
 	}
 }
 
-/* The log file path (NULL: stderr, LOG_OFF: none) can be opened for
-   appending, as log_open will; 0, or -1 after a message on stderr. */
-static int
-main_log_check(const char *key, const char *path)
-{
-	int	fd;
-
-	if (path == NULL || strcmp(path, LOG_OFF) == 0)
-		return 0;
-	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-	    0644)) == -1) {
-		fprintf(stderr, "ferryd: %s %s: %s\n", key, path,
-		    strerror(errno));
-		return -1;
-	}
-	close(fd);
-	return 0;
-}
-
 int
 main(int argc, char *argv[])
 {
-	struct conf	cf;
-	int		rv;
+	struct conf	*cf;
+	int		 rv;
 
 	main_close_inherited();
-	switch (conf_load(&cf, argc, argv)) {
+	if ((cf = calloc(1, sizeof(*cf))) == NULL) {
+		perror("ferryd");
+		return 1;
+	}
+	switch (conf_load(cf, argc, argv)) {
 	case 0:
 		break;
 	case 1:
+		free(cf);
 		return 0;	/* --help, --version */
 	default:
+		free(cf);
 		return 2;
 	}
-	rv = main_log_check("error_log", cf.error_log);
-	if (main_log_check("access_log", cf.access_log) == -1)
-		rv = -1;
-	if (cf.test) {
+	rv = conf_logs_check(cf);
+	if (cf->test) {
 		if (rv == 0)
 			printf("ferryd: configuration %s is ok\n",
-			    cf.file != NULL ? cf.file : "(command line)");
-		conf_free(&cf);
+			    cf->file != NULL ? cf->file : "(command line)");
+		conf_free(cf);
+		free(cf);
 		return rv == 0 ? 0 : 2;
 	}
-	if (rv == -1 || log_open(cf.error_log, cf.access_log,
-	    cf.log_level) == -1) {
+	if (rv == -1 || log_open(cf->error_log, cf->access_log,
+	    cf->log_level) == -1) {
 		if (rv == 0)
 			fprintf(stderr, "ferryd: opening the logs: %s\n",
 			    strerror(errno));
-		conf_free(&cf);
+		conf_free(cf);
+		free(cf);
 		return 1;
 	}
-	rv = master_run(&cf, argc, argv);
+	/* The master owns cf from here (a reload replaces it). */
+	rv = master_run(cf, argc, argv);
 	log_close();
-	conf_free(&cf);
 	return rv;
 }

@@ -20,6 +20,8 @@
 
 #include "server/app.h"
 #include "server/cgi.h"
+#include "server/confgen.h"
+#include "server/confval.h"
 #include "server/conn.h"
 #include "server/listen.h"
 #include "server/limits.h"
@@ -30,12 +32,16 @@
 #include "server/spawn.h"
 
 static int	master_pid_file(const char *, int);
+static int	master_nofile(struct conf *);
+static void	master_pools_timer_cb(struct ev_loop *, ev_timer *, int);
 
 static const struct app_type master_cgi_type = {
-	cgi_request, NULL, cgi_running, NULL, cgi_kill_all
+	cgi_request, NULL, cgi_running, NULL, cgi_kill_all,
+	cgi_install, cgi_commit, cgi_release, cgi_collect
 };
 static const struct app_type master_pool_type = {
-	pool_request, pool_takes_raw_chunked, pool_running, pool_stop, NULL
+	pool_request, pool_takes_raw_chunked, pool_running, pool_stop, NULL,
+	pool_install, pool_commit, pool_release, pool_collect
 };
 
 /* Processes of every app type not reaped yet. */
@@ -67,8 +73,11 @@ static void
 master_settle_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 {
 	struct master	*m = container_of(w, struct master, settle);
+	size_t		 i;
 
 	(void)revents;
+	for (i = 0; i < MASTER_APP_TYPES; i++)
+		m->app_types[i]->collect(m);
 	if (m->stopping) {
 		if (master_stopped(m))
 			ev_break(loop, EVBREAK_ALL);
@@ -87,11 +96,34 @@ master_pools_ready(struct master *m)
 		ev_timer_stop(m->loop, &m->pools_timer);
 	} else if (m->ready)
 		return;
-	m->ready = 1;
+	if (m->ready)
+		log_info("reload: configuration %u ready",
+		    m->conf->generation);
+	else {
+		m->ready = 1;
+		if (!m->stopping)
+			listen_resume(m);
+		log_info("ferryd %s ready", PACKAGE_VERSION);
+	}
 	if (!m->stopping)
-		listen_resume(m);
-	log_info("ferryd %s ready", PACKAGE_VERSION);
-	(void)sd_notify(0, "READY=1\nSTATUS=serving");
+		(void)sd_notify(0, "READY=1\nSTATUS=serving");
+}
+
+/* Accepting (or a reload's READY=1) waits until the new workers have
+   said which extensions they speak (how a chunked body goes to them
+   depends on it), a second at most. */
+static void
+master_pools_wait(struct master *m)
+{
+	if (pool_starting(m) == 0) {
+		master_pools_ready(m);
+		return;
+	}
+	m->waiting_pools = 1;
+	ev_timer_stop(m->loop, &m->pools_timer);
+	ev_timer_init(&m->pools_timer, master_pools_timer_cb,
+	    POOL_READY_TIMEOUT + 1.0, 0);
+	ev_timer_start(m->loop, &m->pools_timer);
 }
 
 static void
@@ -137,6 +169,167 @@ master_stop_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
+/* The HTTP parser's limits, from m->conf. */
+static void
+master_limits(struct master *m)
+{
+	http1_limits_default(&m->limits);
+	if (m->conf->max_target)
+		m->limits.max_target = m->conf->max_target;
+	if (m->conf->max_head)
+		m->limits.max_head = m->conf->max_head;
+	if (m->conf->max_fields)
+		m->limits.max_fields = m->conf->max_fields;
+}
+
+/* A reload's configuration errors go to the error log. */
+static void
+master_reload_report(const char *msg)
+{
+	log_warnx("reload: %s", msg);
+}
+
+/* Gives cf's apps their state, every app type's or none: 0, or -1
+   after logging (the states given are released with cf). */
+static int
+master_install(struct master *m, struct conf *cf)
+{
+	size_t	i;
+
+	for (i = 0; i < MASTER_APP_TYPES; i++)
+		if (m->app_types[i]->install(m, cf) == -1)
+			return -1;
+	return 0;
+}
+
+/* cf (now m->conf) starts: -1 when a new app's first process did not. */
+static int
+master_commit(struct master *m, struct conf *cf)
+{
+	size_t	i;
+	int	rc = 0;
+
+	for (i = 0; i < MASTER_APP_TYPES; i++)
+		if (m->app_types[i]->commit(m, cf) == -1)
+			rc = -1;
+	return rc;
+}
+
+/* The error log says what a reload changed in the apps. */
+static void
+master_reload_apps(const struct conf *old, const struct conf *cf)
+{
+	const struct conf_app	*a, *b;
+	size_t			 i, j;
+
+	for (i = 0; i < cf->napps; i++) {
+		a = &cf->apps[i];
+		for (j = 0, b = NULL; j < old->napps && b == NULL; j++)
+			if (strcmp(old->apps[j].name, a->name) == 0)
+				b = &old->apps[j];
+		if (b == NULL)
+			log_info("reload: [app %s] added", a->name);
+		else if (b->rt != a->rt)
+			log_info("reload: [app %s]: new workers (the settings "
+			    "of its processes changed); the old ones finish "
+			    "their requests", a->name);
+		else if (!conf_app_same(a, b))
+			log_info("reload: [app %s]: settings changed",
+			    a->name);
+	}
+	for (j = 0; j < old->napps; j++) {
+		for (i = 0; i < cf->napps; i++)
+			if (strcmp(old->apps[j].name, cf->apps[i].name) == 0)
+				break;
+		if (i == cf->napps)
+			log_info("reload: [app %s] removed%s", old->apps[j].name,
+			    old->apps[j].type == CONF_APP_FASTCGI ?
+			    ": its workers finish their requests" : "");
+	}
+}
+
+/* The pid file moves when pid_file changed. */
+static void
+master_reload_pid_file(const char *old, const char *path)
+{
+	if (old != NULL && path != NULL && strcmp(old, path) == 0)
+		return;
+	master_pid_file(old, 0);
+	if (master_pid_file(path, 1) == -1)
+		log_warnx("reload: no pid file");
+}
+
+/*
+ * SIGHUP: reads the configuration again.  Invalid (or a new listener
+ * cannot be opened, or the fds would not suffice): each error is
+ * logged, and the configuration running stays.  Else it becomes m->conf
+ * at once: new connections and new requests use it, listeners are
+ * added and removed, apps keep their processes or get new ones, the
+ * logs are opened again; requests routed before finish with the old
+ * one, which is freed after them (confgen.h).
+ */
+static void
+master_reload(struct master *m)
+{
+	struct conf	*cf, *old = m->conf;
+	struct timespec	 ts;
+	char		 msg[96];
+	int		 rc;
+
+	if (m->stopping)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu\n"
+	    "STATUS=reloading", (unsigned long long)ts.tv_sec * 1000000 +
+	    (unsigned long long)ts.tv_nsec / 1000);
+	(void)sd_notify(0, msg);
+	log_info("SIGHUP: reloading %s", old->file != NULL ? old->file :
+	    "the command line");
+	if ((cf = calloc(1, sizeof(*cf))) == NULL) {
+		log_warn("reload");
+		goto keep;
+	}
+	confval_report_to(master_reload_report);
+	rc = conf_load(cf, m->argc, m->argv);
+	if (rc == 0 && conf_logs_check(cf) == -1)
+		rc = -1;
+	confval_report_to(NULL);
+	if (rc != 0) {
+		conf_free(cf);
+		free(cf);
+		goto keep;
+	}
+	cf->generation = old->generation + 1;
+	cf->refs = 1;
+	if (master_nofile(cf) == -1 || listen_prepare(m, cf) == -1) {
+		confgen_put(m, cf);
+		goto keep;
+	}
+	if (master_install(m, cf) == -1) {
+		listen_abort(m);
+		confgen_put(m, cf);
+		goto keep;
+	}
+
+	m->conf = cf;
+	master_limits(m);
+	listen_commit(m);
+	(void)master_commit(m, cf);
+	master_reload_apps(old, cf);
+	if (log_open(cf->error_log, cf->access_log, cf->log_level) == -1)
+		log_warn("reload: opening the logs again");
+	master_reload_pid_file(old->pid_file, cf->pid_file);
+	log_info("reload: configuration %u in use", cf->generation);
+	confgen_put(m, old);
+	master_pools_wait(m);
+	return;
+keep:
+	log_warnx("reload failed: configuration %u stays in use",
+	    old->generation);
+	(void)sd_notify(0, "READY=1\nSTATUS=serving (the last reload "
+	    "failed)");
+}
+
 static void
 master_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
@@ -173,7 +366,7 @@ master_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 			log_info("SIGUSR1: logs reopened");
 		break;
 	case SIGHUP:
-		log_info("SIGHUP: reload is not supported yet; ignored");
+		master_reload(m);
 		break;
 	}
 }
@@ -249,18 +442,15 @@ master_run(struct conf *cf, int argc, char *argv[])
 	m->argv = argv;
 	m->app_types[CONF_APP_CGI] = &master_cgi_type;
 	m->app_types[CONF_APP_FASTCGI] = &master_pool_type;
+	cf->generation = 1;
+	cf->refs = 1;
 	m->loop = ev_default_loop(EVFLAG_AUTO);
 	if (m->loop == NULL) {
 		log_warnx("cannot start the event loop");
+		confgen_put(m, cf);
 		return 1;
 	}
-	http1_limits_default(&m->limits);
-	if (cf->max_target)
-		m->limits.max_target = cf->max_target;
-	if (cf->max_head)
-		m->limits.max_head = cf->max_head;
-	if (cf->max_fields)
-		m->limits.max_fields = cf->max_fields;
+	master_limits(m);
 	snprintf(m->software, sizeof(m->software), "ferry/%s", PACKAGE_VERSION);
 	signal(SIGPIPE, SIG_IGN);
 	ev_signal_init(&m->sigterm, master_signal_cb, SIGTERM);
@@ -273,15 +463,17 @@ master_run(struct conf *cf, int argc, char *argv[])
 	ev_signal_start(m->loop, &m->sigusr1);
 	ev_signal_start(m->loop, &m->sighup);
 	spawn_signals_note();	/* before the first child */
-	if (master_nofile(cf) == -1)
-		return 1;
-
-	if (conn_init(m) == -1 || cgi_init(m) == -1 || listen_open(m) == -1 ||
+	if (master_nofile(cf) == -1 || conn_init(m) == -1 ||
+	    cgi_init(m) == -1 || listen_open(m) == -1 ||
 	    master_pid_file(cf->pid_file, 1) == -1 ||
-	    pool_init(m, master_worker_ready) == -1) {
+	    pool_init(m, master_worker_ready) == -1 ||
+	    master_install(m, cf) == -1 || master_commit(m, cf) == -1) {
 		listen_close(m);
+		listen_fini(m);
 		pool_fini(m);
+		cgi_fini(m);
 		master_pid_file(cf->pid_file, 0);
+		confgen_put(m, cf);
 		return 1;
 	}
 	ev_prepare_init(&m->logflush, master_logflush_cb);
@@ -289,18 +481,8 @@ master_run(struct conf *cf, int argc, char *argv[])
 	ev_prepare_init(&m->settle, master_settle_cb);
 	ev_prepare_start(m->loop, &m->settle);
 	log_buffer(1);
-	/*
-	 * Connections wait in the listen backlog until the pools' first
-	 * workers have said which extensions they speak (how a chunked
-	 * body goes to them depends on it), a second at most.
-	 */
-	if (pool_starting(m) > 0) {
-		m->waiting_pools = 1;
-		ev_timer_init(&m->pools_timer, master_pools_timer_cb,
-		    POOL_READY_TIMEOUT + 1.0, 0);
-		ev_timer_start(m->loop, &m->pools_timer);
-	} else
-		master_pools_ready(m);
+	/* Connections wait in the listen backlog meanwhile. */
+	master_pools_wait(m);
 
 	ev_run(m->loop, 0);
 	log_buffer(0);
@@ -310,8 +492,9 @@ master_run(struct conf *cf, int argc, char *argv[])
 	listen_fini(m);
 	pool_fini(m);
 	cgi_fini(m);
-	master_pid_file(cf->pid_file, 0);
+	master_pid_file(m->conf->pid_file, 0);
 	log_info("stopped");
+	confgen_put(m, m->conf);
 	return 0;
 }
 

@@ -112,9 +112,19 @@ struct pool_app_ops {
 };
 
 struct pool_app {
+	struct pool_app		*next;		/* the pool's */
 	struct master		*m;
 	struct pool		*p;
-	struct conf_app		*conf;
+	struct conf_app		*conf;		/* its own copy of the newest
+						   settings, at one address */
+	unsigned int		 gens;		/* configurations using it */
+	int			 current;	/* m->conf uses it */
+	int			 fresh;		/* installed, not started */
+	const char		*leaving;	/* why its workers go once the
+						   queue is empty (a stop, or a
+						   reload that replaced it);
+						   NULL: they stay */
+	uint8_t			 leave_reason;	/* FERRY_RETIRE_* */
 	const struct pool_app_ops *ops;
 	struct worker		*workers;
 	struct app_queue	 queue;		/* waiting requests */
@@ -130,8 +140,7 @@ struct pool_app {
 struct pool {
 	char			 dir[PATH_MAX];	/* private socket directory */
 	int			 have_dir;
-	struct pool_app		*apps;		/* one per conf app */
-	size_t			 napps;
+	struct pool_app		*apps;		/* every FastCGI app's state */
 	unsigned int		 serial;	/* socket names */
 	unsigned int		 ngone;		/* clients gone mid-request */
 	double			 gone_time;	/* their total time to reuse

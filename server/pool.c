@@ -56,33 +56,26 @@ int
 pool_init(struct master *m, void (*on_ready)(struct master *))
 {
 	struct pool	*p;
-	struct pool_app	*a;
-	const char	*tmp;
-	char		 err[256];
-	size_t		 i, nfcgi = 0;
-	int		 j, n;
 
-	for (i = 0; i < m->conf->napps; i++) {
-		if (m->conf->apps[i].type != CONF_APP_FASTCGI)
-			continue;
-		nfcgi++;
-		if (conf_app_ids_check(&m->conf->apps[i], err,
-		    sizeof(err)) == -1) {
-			log_warnx("%s", err);
-			return -1;
-		}
-	}
-	if (nfcgi == 0)
-		return 0;
-	if ((p = calloc(1, sizeof(*p))) == NULL ||
-	    (p->apps = calloc(m->conf->napps, sizeof(*p->apps))) == NULL) {
-		free(p);
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
 		log_warn("pool");
 		return -1;
 	}
-	p->napps = m->conf->napps;
 	p->on_ready = on_ready;
 	m->pool = p;
+	return 0;
+}
+
+/* The private socket directory, made when the first FastCGI app comes:
+   0, or -1 after logging. */
+static int
+pool_dir(struct pool *p)
+{
+	const char	*tmp;
+	int		 n;
+
+	if (p->have_dir)
+		return 0;
 	if ((tmp = getenv("TMPDIR")) == NULL || *tmp != '/')
 		tmp = "/tmp";
 	n = snprintf(p->dir, sizeof(p->dir), "%s/ferry-XXXXXX", tmp);
@@ -97,23 +90,190 @@ pool_init(struct master *m, void (*on_ready)(struct master *))
 	}
 	p->have_dir = 1;
 	log_debug("worker sockets in %s", p->dir);
-	for (i = 0; i < p->napps; i++) {
-		a = &p->apps[i];
-		a->m = m;
-		a->p = p;
-		a->conf = &m->conf->apps[i];
-		a->ops = &pool_app_ops;
-		a->queue.left = pool_queue_left;
-		ev_init(&a->respawn, pool_respawn_cb);
-		app_short_init(&a->shortage, m->loop, a->conf->name,
-		    "reach a worker", pool_short_retry, a);
-		if (a->conf->type != CONF_APP_FASTCGI)
+	return 0;
+}
+
+/* The state of a current app named app->name that starts the same
+   processes, or NULL. */
+static struct pool_app *
+pool_app_find(struct pool *p, const struct conf_app *app, int same)
+{
+	struct pool_app	*a;
+
+	for (a = p->apps; a != NULL; a = a->next)
+		if (a->current && strcmp(a->conf->name, app->name) == 0 &&
+		    (!same || conf_app_same_process(a->conf, app)))
+			return a;
+	return NULL;
+}
+
+static struct pool_app *
+pool_app_new(struct master *m, const struct conf_app *app)
+{
+	struct pool	*p = m->pool;
+	struct pool_app	*a, *old;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL ||
+	    (a->conf = conf_app_dup(app)) == NULL) {
+		free(a);
+		log_warn("%s", app->name);
+		return NULL;
+	}
+	a->m = m;
+	a->p = p;
+	a->ops = &pool_app_ops;
+	a->queue.left = pool_queue_left;
+	ev_init(&a->respawn, pool_respawn_cb);
+	app_short_init(&a->shortage, m->loop, a->conf->name, "reach a worker",
+	    pool_short_retry, a);
+	/* The same program likely speaks what its workers spoke, until the
+	   new ones say. */
+	if ((old = pool_app_find(p, app, 0)) != NULL &&
+	    strcmp(old->conf->command, app->command) == 0)
+		a->extensions = old->extensions;
+	a->fresh = 1;
+	a->next = p->apps;
+	p->apps = a;
+	return a;
+}
+
+int
+pool_install(struct master *m, struct conf *cf)
+{
+	struct conf_app	*app;
+	struct pool_app	*a;
+	char		 err[256];
+	size_t		 i;
+
+	for (i = 0; i < cf->napps; i++) {
+		app = &cf->apps[i];
+		if (app->type != CONF_APP_FASTCGI)
 			continue;
-		for (j = 0; j < a->conf->workers; j++)
-			if (worker_spawn(a) == NULL)
-				return -1;
+		if (conf_app_ids_check(app, err, sizeof(err)) == -1) {
+			log_warnx("%s", err);
+			return -1;
+		}
+		if (pool_dir(m->pool) == -1)
+			return -1;
+		/* Its processes' settings unchanged: it keeps its workers. */
+		if ((a = pool_app_find(m->pool, app, 1)) == NULL &&
+		    (a = pool_app_new(m, app)) == NULL)
+			return -1;
+		a->gens++;
+		app->rt = a;
 	}
 	return 0;
+}
+
+/* A reload replaced or removed a: no request comes to it any more; its
+   workers go once its queue is empty. */
+static void
+pool_app_drain(struct pool_app *a)
+{
+	struct worker	*w, *next;
+
+	a->leaving = "reloaded";
+	a->leave_reason = FERRY_RETIRE_RELOAD;
+	ev_timer_stop(a->m->loop, &a->respawn);
+	if (a->queue.head != NULL)
+		return;
+	for (w = a->workers; w != NULL; w = next) {
+		next = w->next;
+		if (w->state == WORKER_STARTING || w->state == WORKER_IDLE)
+			worker_retire(w, a->leaving, a->leave_reason);
+	}
+}
+
+int
+pool_commit(struct master *m, struct conf *cf)
+{
+	struct pool_app	*a;
+	struct worker	*w, *next;
+	size_t		 i;
+	int		 j, was, rc = 0;
+
+	for (a = m->pool->apps; a != NULL; a = a->next) {
+		was = a->current;
+		a->current = 0;
+		for (i = 0; i < cf->napps; i++)
+			if (cf->apps[i].rt == a)
+				a->current = 1;
+		if (was && !a->current)
+			pool_app_drain(a);
+	}
+	for (i = 0; i < cf->napps; i++) {
+		if (cf->apps[i].type != CONF_APP_FASTCGI)
+			continue;
+		a = cf->apps[i].rt;
+		if (a->fresh) {
+			a->fresh = 0;
+			for (j = 0; j < a->conf->workers; j++)
+				if (worker_spawn(a) == NULL) {
+					rc = -1;
+					break;
+				}
+			continue;
+		}
+		if (conf_app_update(a->conf, &cf->apps[i]) == -1)
+			log_warn("%s: keeping its settings", a->conf->name);
+		/* Fewer workers allowed: idle ones beyond go now. */
+		for (w = a->workers; w != NULL &&
+		    pool_live(a, NULL) > (unsigned int)a->conf->max_workers;
+		    w = next) {
+			next = w->next;
+			if (w->state == WORKER_IDLE)
+				worker_retire(w, "max_workers lowered",
+				    FERRY_RETIRE_RECYCLE);
+		}
+		pool_next(a);
+	}
+	return rc;
+}
+
+void
+pool_release(struct master *m, struct conf_app *app)
+{
+	struct pool_app	*a = app->rt;
+
+	if (m->pool != NULL)	/* else pool_fini freed a */
+		a->gens--;
+}
+
+static void
+pool_app_free(struct pool_app *a)
+{
+	struct pool_retry	*rt;
+	struct worker		*w;
+
+	ev_timer_stop(a->m->loop, &a->respawn);
+	app_short_stop(&a->shortage);
+	while ((rt = a->retries) != NULL) {
+		a->retries = rt->next;
+		free(rt->body);
+		free(rt);
+	}
+	while ((w = a->workers) != NULL) {
+		a->workers = w->next;
+		worker_fini_free(w);
+	}
+	conf_app_destroy(a->conf);
+	free(a);
+}
+
+void
+pool_collect(struct master *m)
+{
+	struct pool_app	**pp, *a;
+
+	if (m->pool == NULL)
+		return;
+	for (pp = &m->pool->apps; (a = *pp) != NULL;) {
+		if (a->gens == 0 && a->workers == NULL) {
+			*pp = a->next;
+			pool_app_free(a);
+		} else
+			pp = &a->next;
+	}
 }
 
 void
@@ -124,13 +284,11 @@ pool_fini(struct master *m)
 	struct worker	*w;
 	struct timespec	 ts = { 0, 10 * 1000 * 1000 };
 	double		 waited = 0, grace = pool_kill_grace(m);
-	size_t		 i;
 	int		 left;
 
 	if (p == NULL)
 		return;
-	for (i = 0; i < p->napps; i++) {
-		a = &p->apps[i];
+	for (a = p->apps; a != NULL; a = a->next) {
 		ev_timer_stop(m->loop, &a->respawn);
 		app_short_stop(&a->shortage);
 		for (w = a->workers; w != NULL; w = w->next)
@@ -139,8 +297,8 @@ pool_fini(struct master *m)
 	/* The loop has ended: reap synchronously, within the grace. */
 	for (;;) {
 		left = 0;
-		for (i = 0; i < p->napps; i++)
-			for (w = p->apps[i].workers; w != NULL; w = w->next)
+		for (a = p->apps; a != NULL; a = a->next)
+			for (w = a->workers; w != NULL; w = w->next)
 				if (worker_fini_poll(w))
 					left++;
 		if (left == 0 || waited >= grace)
@@ -148,19 +306,9 @@ pool_fini(struct master *m)
 		nanosleep(&ts, NULL);
 		waited += 0.01;
 	}
-	for (i = 0; i < p->napps; i++) {
-		struct pool_retry	*rt;
-
-		a = &p->apps[i];
-		while ((rt = a->retries) != NULL) {
-			a->retries = rt->next;
-			free(rt->body);
-			free(rt);
-		}
-		while ((w = a->workers) != NULL) {
-			a->workers = w->next;
-			worker_fini_free(w);
-		}
+	while ((a = p->apps) != NULL) {
+		p->apps = a->next;
+		pool_app_free(a);
 	}
 	if (p->have_dir && rmdir(p->dir) == -1)
 		log_warn("%s", p->dir);
@@ -168,7 +316,6 @@ pool_fini(struct master *m)
 		log_info("pool: %u requests lost their client; %.3f s on "
 		    "average until the worker was free", p->ngone,
 		    p->gone_time / p->ngone);
-	free(p->apps);
 	free(p);
 	m->pool = NULL;
 }
@@ -177,19 +324,20 @@ void
 pool_stop(struct master *m)
 {
 	struct pool	*p = m->pool;
+	struct pool_app	*a;
 	struct worker	*w, *next;
-	size_t		 i;
 
 	if (p == NULL)
 		return;
-	for (i = 0; i < p->napps; i++) {
-		ev_timer_stop(m->loop, &p->apps[i].respawn);
-		for (w = p->apps[i].workers; w != NULL; w = next) {
+	for (a = p->apps; a != NULL; a = a->next) {
+		ev_timer_stop(m->loop, &a->respawn);
+		a->leaving = "shutting down";
+		a->leave_reason = FERRY_RETIRE_STOP;
+		for (w = a->workers; w != NULL; w = next) {
 			next = w->next;
 			if (w->state == WORKER_STARTING ||
 			    w->state == WORKER_IDLE)
-				worker_retire(w, "shutting down",
-				    FERRY_RETIRE_STOP);
+				worker_retire(w, a->leaving, a->leave_reason);
 		}
 	}
 }
@@ -198,14 +346,14 @@ unsigned int
 pool_running(struct master *m)
 {
 	struct pool	*p = m->pool;
+	struct pool_app	*a;
 	struct worker	*w;
 	unsigned int	 n = 0;
-	size_t		 i;
 
 	if (p == NULL)
 		return 0;
-	for (i = 0; i < p->napps; i++)
-		for (w = p->apps[i].workers; w != NULL; w = w->next)
+	for (a = p->apps; a != NULL; a = a->next)
+		for (w = a->workers; w != NULL; w = w->next)
 			if (w->state != WORKER_DEAD)
 				n++;
 	return n;
@@ -244,7 +392,9 @@ pool_idle_worker(struct pool_app *a)
 }
 
 /* Spawns what the app lacks: min_workers, and for waiting requests more
-   up to max_workers; nothing while stopping or backing off. */
+   up to max_workers; nothing while stopping or backing off.  An app a
+   reload replaced serves the requests routed to it before: one worker
+   at most, while some wait. */
 static void
 pool_app_adjust(struct pool_app *a)
 {
@@ -252,6 +402,11 @@ pool_app_adjust(struct pool_app *a)
 
 	if (a->m->stopping || ev_is_active(&a->respawn))
 		return;
+	if (a->leaving != NULL) {
+		if (a->queue.head != NULL && pool_live(a, NULL) == 0)
+			(void)worker_spawn(a);
+		return;
+	}
 	for (;;) {
 		live = pool_live(a, &starting);
 		/* Short of fds, waiting requests spawn nothing more: the
@@ -319,14 +474,11 @@ pool_short_retry(void *arg)
 	pool_next(arg);
 }
 
+/* The state of c's app in the configuration that routed c. */
 static struct pool_app *
 pool_app_of(struct conn *c)
 {
-	struct master	*m = conn_master(c);
-
-	if (m->pool == NULL)
-		return NULL;
-	return &m->pool->apps[conn_app_conf(c) - m->conf->apps];
+	return conn_app_conf(c)->rt;
 }
 
 void
@@ -384,14 +536,14 @@ pool_queue_left(struct app_queue *q, struct conn *c)
 unsigned int
 pool_starting(struct master *m)
 {
+	struct pool_app	*a;
 	struct worker	*w;
 	unsigned int	 n = 0;
-	size_t		 i;
 
 	if (m->pool == NULL)
 		return 0;
-	for (i = 0; i < m->pool->napps; i++)
-		for (w = m->pool->apps[i].workers; w != NULL; w = w->next)
+	for (a = m->pool->apps; a != NULL; a = a->next)
+		for (w = a->workers; w != NULL; w = w->next)
 			if (w->state == WORKER_STARTING)
 				n++;
 	return n;

@@ -7,12 +7,13 @@
 #ifndef FERRY_SERVER_POOL_H
 #define FERRY_SERVER_POOL_H
 
-struct master;
+struct conf;
+struct conf_app;
 struct conn;
+struct master;
 
-/* Creates the private socket directory and starts every FastCGI app's
-   initial workers.  Returns 0, or -1 after logging why (also when an app
-   sets user or group: dropping privileges is not implemented).
+/* Sets up m->pool (its apps come with pool_install, which makes the
+   private socket directory).  Returns 0, or -1 after logging why.
    on_ready (may be NULL) is called each time a new worker has
    answered FCGI_GET_VALUES, or its wait for the answer ended. */
 int	pool_init(struct master *m, void (*on_ready)(struct master *m));
@@ -20,6 +21,16 @@ int	pool_init(struct master *m, void (*on_ready)(struct master *m));
    for them synchronously, and removes the socket directory.  Called once
    the loop has ended (or after pool_init failed). */
 void	pool_fini(struct master *m);
+/* struct app_type's install, commit, release and collect (app-t.h): a
+   FastCGI app keeps its workers across a reload while the settings of
+   its processes (command, args, env, root, user, group) are unchanged,
+   other settings applying at once; else its new workers start and the
+   old ones finish the requests they hold, then go (retired, when they
+   hold hijacked sockets). */
+int	pool_install(struct master *m, struct conf *cf);
+int	pool_commit(struct master *m, struct conf *cf);
+void	pool_release(struct master *m, struct conf_app *app);
+void	pool_collect(struct master *m);
 /* Graceful stop begins: nothing is spawned any more; idle workers are
    stopped; busy ones are stopped after their request (and after the
    requests still queued).  A worker holding hijacked sockets is retired

@@ -301,13 +301,13 @@ worker_ready(struct worker *w, int keep_channel)
 	log_debug("%s[%d]: ready%s%s", a->conf->name, (int)w->pid,
 	    w->req.extensions & FCGIREQ_EXT_CLOSE_NOTIFY ? ", close-notify" :
 	    "", w->req.extensions & FCGIREQ_EXT_HIJACK ? ", hijack" : "");
-	if (a->m->stopping && a->queue.head == NULL) {
-		worker_kill(w, "shutting down");
-		return;
+	if (a->leaving != NULL && a->queue.head == NULL)
+		worker_kill(w, a->leaving);
+	else {
+		if (a->conf->min_workers < a->conf->max_workers)
+			worker_timer(w, a->conf->idle_timeout);
+		a->ops->next(a);
 	}
-	if (a->conf->min_workers < a->conf->max_workers)
-		worker_timer(w, a->conf->idle_timeout);
-	a->ops->next(a);
 	if (a->p->on_ready != NULL)
 		a->p->on_ready(a->m);
 }
@@ -470,8 +470,8 @@ worker_after_request(struct worker *w)
 		snprintf(why, sizeof(why), "served %u requests (max_requests)",
 		    w->nserved);
 		worker_retire(w, why, FERRY_RETIRE_RECYCLE);
-	} else if (a->m->stopping && a->queue.head == NULL) {
-		worker_retire(w, "shutting down", FERRY_RETIRE_STOP);
+	} else if (a->leaving != NULL && a->queue.head == NULL) {
+		worker_retire(w, a->leaving, a->leave_reason);
 	} else {
 		w->doomed = 0;
 		worker_set_state(w, WORKER_IDLE);

@@ -284,6 +284,7 @@ FERRY_API int	ferry_hijacked(const struct ferry_req *req);
 #define FERRY_RETIRED_RECYCLED	1	/* max_requests, isolation = request */
 #define FERRY_RETIRED_IDLE	2	/* idle_timeout */
 #define FERRY_RETIRED_STOPPING	3	/* ferryd stops */
+#define FERRY_RETIRED_RELOADED	4	/* a reload replaced the pool */
 
 /*
  * The app's "going away" callback: why (FERRY_RETIRED_*) and the

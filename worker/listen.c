@@ -359,7 +359,8 @@ ferry_retire_note(uint8_t why, uint32_t grace_ms)
 	if (ferry_retirement.why == 0) {
 		ferry_retirement.why = why == FERRY_RETIRE_IDLE ?
 		    FERRY_RETIRED_IDLE : why == FERRY_RETIRE_STOP ?
-		    FERRY_RETIRED_STOPPING : FERRY_RETIRED_RECYCLED;
+		    FERRY_RETIRED_STOPPING : why == FERRY_RETIRE_RELOAD ?
+		    FERRY_RETIRED_RELOADED : FERRY_RETIRED_RECYCLED;
 		ferry_retirement.grace_ms = grace_ms > INT_MAX ? -1 :
 		    (int)grace_ms;
 	}

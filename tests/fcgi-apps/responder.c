@@ -12,6 +12,8 @@
  *                "Link: </hint.css>; rel=preload" at once (flushed),
  *                before the response head (give it before any body output)
  *   pid          field "X-Pid: PID" and body line "pid PID"
+ *   arg          body line "arg ARG", ARG the worker's first argument
+ *                ("-" without one): which configuration started it
  *   env          body lines "NAME=VALUE", one per FastCGI parameter
  *   fds          body lines, one per open fd (the listing's own fd left
  *                out): "fd N TARGET", TARGET as readlink(2) of
@@ -64,7 +66,10 @@ struct responder {
 	int		 exit_after;
 };
 
-int		main(void);
+int		main(int, char *[]);
+/* The worker's first argument (the "arg" command). */
+static const char	*responder_arg = "-";
+
 static int	responder_number(const char *s, unsigned long long max,
 		    unsigned long long *out);
 static int	responder_check(struct responder *r, char *query, char *err,
@@ -135,7 +140,7 @@ responder_check(struct responder *r, char *query, char *err, size_t errlen)
 		    strcmp(cmd, "fds") == 0 || strcmp(cmd, "read") == 0 ||
 		    strcmp(cmd, "partial") == 0 || strcmp(cmd, "crash") == 0 ||
 		    strcmp(cmd, "exit") == 0 || strcmp(cmd, "hang") == 0 ||
-		    strcmp(cmd, "noterm") == 0))
+		    strcmp(cmd, "noterm") == 0 || strcmp(cmd, "arg") == 0))
 			continue;
 		if (arg == NULL && strcmp(cmd, "pid") == 0) {
 			r->want_pid = 1;
@@ -330,6 +335,9 @@ responder_run(struct responder *r, char *query)
 			responder_head(r);
 			FCGX_FPrintF(r->req->out, "pid %ld\n",
 			    (long)getpid());
+		} else if (strcmp(cmd, "arg") == 0) {
+			responder_head(r);
+			FCGX_FPrintF(r->req->out, "arg %s\n", responder_arg);
 		} else if (strcmp(cmd, "env") == 0) {
 			responder_head(r);
 			for (e = r->req->envp; *e != NULL; e++)
@@ -366,7 +374,7 @@ responder_run(struct responder *r, char *query)
 }
 
 int
-main(void)
+main(int argc, char *argv[])
 {
 	FCGX_Request	 req;
 	struct responder r;
@@ -374,6 +382,8 @@ main(void)
 	char		 query[RESPONDER_MAX_QUERY], check[RESPONDER_MAX_QUERY];
 	char		 err[256];
 
+	if (argc > 1)
+		responder_arg = argv[1];
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&req, 0, 0) != 0)
 		return EXIT_FAILURE;
 	while (FCGX_Accept_r(&req) >= 0) {

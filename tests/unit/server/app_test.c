@@ -194,7 +194,7 @@ t_running(struct master *m)
 }
 
 static const struct app_type t_type = {
-	t_request, NULL, t_running, NULL, NULL
+	t_request, NULL, t_running, NULL, NULL, NULL, NULL, NULL, NULL
 };
 
 static void
@@ -252,6 +252,7 @@ w_setup(void)
 	tapp.request_timeout = 0;	/* waits without a timeout */
 	tcf.apps = &tapp;
 	tcf.napps = 1;
+	tcf.refs = 1;		/* the test's: never freed */
 	tcf.max_conns = 100;
 	tcf.max_body = 1 << 20;
 	tm.loop = ev_loop_new(EVFLAG_AUTO);

@@ -312,12 +312,13 @@ master_reload(struct master *m)
 	}
 
 	m->conf = cf;
+	/* What changed goes to the new logs. */
+	if (log_open(cf->error_log, cf->access_log, cf->log_level) == -1)
+		log_warn("reload: opening the logs again");
 	master_limits(m);
 	listen_commit(m);
 	(void)master_commit(m, cf);
 	master_reload_apps(old, cf);
-	if (log_open(cf->error_log, cf->access_log, cf->log_level) == -1)
-		log_warn("reload: opening the logs again");
 	master_reload_pid_file(old->pid_file, cf->pid_file);
 	log_info("reload: configuration %u in use", cf->generation);
 	confgen_put(m, old);

@@ -22,8 +22,9 @@
  *   /hold         hijacks and keeps the socket in a thread that echoes
  *                 lines; the handler returns at once.  When ferryd
  *                 retires the worker, every held socket gets the line
- *                 "retiring WHY GRACE_MS\n" (WHY: recycled, idle or
- *                 stopping) and the app exits once the last one closed
+ *                 "retiring WHY GRACE_MS\n" (WHY: recycled, idle,
+ *                 reloaded or stopping) and the app exits once the last
+ *                 one closed
  *   /die          hijacks, then the worker exits holding the socket
  *   /body         answers "len=CONTENT_LENGTH body=BODY" (the body read
  *                 with ferry_read; len is ferry_content_length)
@@ -191,7 +192,8 @@ hj_retire(int why, int grace_ms, void *arg)
 	(void)arg;
 	n = snprintf(line, sizeof(line), "retiring %s %d\n",
 	    why == FERRY_RETIRED_IDLE ? "idle" : why == FERRY_RETIRED_STOPPING ?
-	    "stopping" : "recycled", grace_ms);
+	    "stopping" : why == FERRY_RETIRED_RELOADED ? "reloaded" :
+	    "recycled", grace_ms);
 	pthread_mutex_lock(&hj_held.mu);
 	for (i = 0; i < hj_held.n; i++)
 		(void)hj_writeall(hj_held.fd[i], line, (size_t)n);

@@ -120,13 +120,14 @@ harness_free_port(void)
 	return port;
 }
 
-/* Replaces @CGI_BIN@ and @DIR@ in text. */
+/* Replaces @CGI_BIN@, @DIR@ and @PORT@ in text. */
 static char *
 harness_subst(const char *text, const struct ferryd *f)
 {
 	size_t		 cap = strlen(text) * 2 + 4096, n = 0;
 	char		*out = malloc(cap);
 	const char	*p, *rep;
+	char		 port[16];
 	size_t		 skip, rl;
 
 	if (out == NULL)
@@ -140,6 +141,10 @@ harness_subst(const char *text, const struct ferryd *f)
 		} else if (strncmp(p, "@DIR@", 5) == 0) {
 			rep = f->dir;
 			skip = 5;
+		} else if (strncmp(p, "@PORT@", 6) == 0) {
+			snprintf(port, sizeof(port), "%d", f->port);
+			rep = port;
+			skip = 6;
 		}
 		rl = rep != NULL ? strlen(rep) : 1;
 		if (n + rl + 1 > cap) {
@@ -175,8 +180,10 @@ harness_spawn(struct ferryd *f, const char *const extra[])
 		argv[n++] = "-c";
 		argv[n++] = f->conf_path;
 	}
-	argv[n++] = "--listen";
-	argv[n++] = listen;
+	if (!f->listen_in_conf) {
+		argv[n++] = "--listen";
+		argv[n++] = listen;
+	}
 	argv[n++] = "--cgi";
 	argv[n++] = cgi;
 	argv[n++] = "--error-log";
@@ -266,11 +273,25 @@ harness_wait_ready(struct ferryd *f)
 }
 
 void
+harness_write_conf(const struct ferryd *f, const char *conf_text)
+{
+	char	*conf = harness_subst(conf_text, f);
+	char	 tmp[sizeof(f->conf_path) + 8];
+
+	/* Whole or not at all: a reload never reads half a file. */
+	snprintf(tmp, sizeof(tmp), "%s.tmp", f->conf_path);
+	harness_write_file(tmp, conf, strlen(conf), 0644);
+	if (rename(tmp, f->conf_path) == -1)
+		harness_fail(f, __FILE__, __LINE__, "rename %s: %s", tmp,
+		    strerror(errno));
+	free(conf);
+}
+
+void
 harness_start(struct ferryd *f, const char *conf_text,
     const char *const extra_argv[])
 {
 	const char	*cgi = f->cgi_dir;
-	char		*conf;
 	int		 attempt, rc;
 
 	if (getenv("FERRYD") == NULL)
@@ -291,16 +312,14 @@ harness_start(struct ferryd *f, const char *conf_text,
 	snprintf(f->stderr_log, sizeof(f->stderr_log), "%s/stderr.log",
 	    f->dir);
 	f->conf_path[0] = '\0';
-	if (conf_text != NULL) {
+	if (conf_text != NULL)
 		snprintf(f->conf_path, sizeof(f->conf_path), "%s/ferry.conf",
 		    f->dir);
-		conf = harness_subst(conf_text, f);
-		harness_write_file(f->conf_path, conf, strlen(conf), 0644);
-		free(conf);
-	}
 
 	for (attempt = 0; attempt < 5; attempt++) {
 		f->port = harness_free_port();
+		if (conf_text != NULL)
+			harness_write_conf(f, conf_text);
 		f->reaped = 0;
 		f->wstatus = 0;
 		f->pid = harness_spawn(f, extra_argv);

@@ -26,6 +26,9 @@ struct ferryd {
 	int		 nofile;	/* > 0: ferryd's RLIMIT_NOFILE */
 	int		 nofile_soft;	/* > 0: with nofile, a lower soft
 					   limit (ferryd may raise it) */
+	int		 listen_in_conf;	/* no --listen: conf_text's
+						   listen entries name
+						   127.0.0.1:@PORT@ */
 
 	/* Filled by harness_start. */
 	pid_t		 pid;
@@ -43,12 +46,17 @@ struct ferryd {
 /*
  * Starts ferryd on a free 127.0.0.1 port serving /cgi-bin/ from the CGI
  * directory, with conf_text (may be NULL) as its ferry.conf, in which
- * "@CGI_BIN@" stands for the CGI directory and "@DIR@" for f->dir.  Returns
+ * "@CGI_BIN@" stands for the CGI directory, "@DIR@" for f->dir and "@PORT@"
+ * for the port (see listen_in_conf).  Returns
  * when the port accepts connections; fails the test if ferryd exits first
  * or is not ready within 10 s.  ferryd dies with the test process.
  */
 void	harness_start(struct ferryd *f, const char *conf_text,
 	    const char *const extra_argv[]);
+
+/* Writes conf_text (substituted as harness_start does) to f->conf_path,
+   replacing the file at once (rename): for a reload (SIGHUP). */
+void	harness_write_conf(const struct ferryd *f, const char *conf_text);
 
 /* SIGTERM, then waits up to timeout_ms (SIGKILL and fail after that).
    Returns the exit code, or 128 + the signal that ended ferryd. */

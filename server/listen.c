@@ -272,7 +272,7 @@ listen_commit(struct master *m)
 			log_info("reload: listening on %s", l->cl->spec);
 		l->kept = 0;
 		ev_io_init(&l->io, listen_accept_cb, l->fd, EV_READ);
-		if (!ls->paused && !m->stopping)
+		if (!ls->paused && m->ready && !m->stopping)
 			ev_io_start(m->loop, &l->io);
 	}
 }

@@ -165,8 +165,8 @@ pool_install(struct master *m, struct conf *cf)
 	return 0;
 }
 
-/* A reload replaced or removed a: no request comes to it any more; its
-   workers go once its queue is empty. */
+/* A reload replaced or removed a: no request comes to it any more.  Its
+   idle workers go now, busy ones once they found the queue empty. */
 static void
 pool_app_drain(struct pool_app *a)
 {
@@ -175,8 +175,6 @@ pool_app_drain(struct pool_app *a)
 	a->leaving = "reloaded";
 	a->leave_reason = FERRY_RETIRE_RELOAD;
 	ev_timer_stop(a->m->loop, &a->respawn);
-	if (a->queue.head != NULL)
-		return;
 	for (w = a->workers; w != NULL; w = next) {
 		next = w->next;
 		if (w->state == WORKER_STARTING || w->state == WORKER_IDLE)

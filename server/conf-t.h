@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "protocol/http1.h"
 
@@ -76,6 +77,9 @@ struct conf_app {
 	char			*prefix;	/* URL path prefix, e.g. "/cgi-bin/" */
 	char			*root;		/* CGI: script directory (realpath) */
 	char			*command;	/* FastCGI: program */
+	dev_t			 command_dev;	/* FastCGI: the program file */
+	ino_t			 command_ino;	/* as it was when read: a */
+	struct timespec		 command_mtime;	/* new one is a new program */
 	char			**args;		/* FastCGI: argv[1..], NULL-ended */
 	char			**env;		/* names passed through from
 						   ferryd's environment, NULL-ended */

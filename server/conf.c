@@ -13,6 +13,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
@@ -390,6 +392,10 @@ int
 conf_app_same_process(const struct conf_app *a, const struct conf_app *b)
 {
 	return a->type == b->type && conf_str_same(a->command, b->command) &&
+	    a->command_dev == b->command_dev &&
+	    a->command_ino == b->command_ino &&
+	    a->command_mtime.tv_sec == b->command_mtime.tv_sec &&
+	    a->command_mtime.tv_nsec == b->command_mtime.tv_nsec &&
 	    conf_str_same(a->root, b->root) &&
 	    conf_str_same(a->user, b->user) &&
 	    conf_str_same(a->group, b->group) && a->uid == b->uid &&
@@ -567,14 +573,21 @@ static int
 conf_app_finish(struct conf_app *a, int has_w, int has_min, int has_max,
     char *err, size_t errlen)
 {
-	int	fcgi = a->type == CONF_APP_FASTCGI;
+	int		fcgi = a->type == CONF_APP_FASTCGI;
 
 	if (a->on_client_gone == CONF_GONE_DEFAULT)
 		a->on_client_gone = fcgi ? CONF_GONE_ABORT :
 		    CONF_GONE_TERMINATE;
+	struct stat	st;
+
 	if (!fcgi) {
 		a->workers = a->min_workers = a->max_workers = 0;
 		return 0;
+	}
+	if (a->command != NULL && stat(a->command, &st) == 0) {
+		a->command_dev = st.st_dev;
+		a->command_ino = st.st_ino;
+		a->command_mtime = st.st_mtim;
 	}
 	return conf_workers_resolve(a, has_w, has_min, has_max, err, errlen);
 }

@@ -23,7 +23,8 @@ int	pool_init(struct master *m, void (*on_ready)(struct master *m));
 void	pool_fini(struct master *m);
 /* struct app_type's install, commit, release and collect (app-t.h): a
    FastCGI app keeps its workers across a reload while the settings of
-   its processes (command, args, env, root, user, group) are unchanged,
+   its processes (command, args, env, root, user, group) and its program
+   file are unchanged,
    other settings applying at once; else its new workers start and the
    old ones finish the requests they hold, then go (retired, when they
    hold hijacked sockets). */

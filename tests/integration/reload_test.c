@@ -643,6 +643,109 @@ START_TEST(test_reload_cgi_and_logs)
 }
 END_TEST
 
+/* The pid of the worker that answers /P?pid (P the app's prefix). */
+static long
+rl_pid(const struct ferryd *f, const char *prefix)
+{
+	struct hc_response	 r;
+	char			 target[64];
+	const char		*p;
+	long			 pid = -1;
+
+	snprintf(target, sizeof(target), "%s?pid", prefix);
+	hc_get(f, target, &r);
+	if (r.status == 200 && (p = strstr(r.body, "pid ")) != NULL)
+		pid = atol(p + 4);
+	hc_response_free(&r);
+	HARNESS_ASSERT(f, pid > 0, "%s: status %d", target, r.status);
+	return pid;
+}
+
+/* A pool app at prefix /P running prog with one worker, and settings. */
+static void
+rl_app(char *buf, size_t len, const char *name, const char *prog,
+    const char *settings)
+{
+	snprintf(buf, len, "[app %s]\ntype = fastcgi\nprefix = /%s\n"
+	    "command = %s\nworkers = 1\n%s", name, name, prog, settings);
+}
+
+/*
+ * Which reloads keep a pool's worker: one that changes only settings
+ * that need no new process (queue, max_requests, request_timeout) keeps
+ * it; one that replaces its program file (a new version installed at
+ * the same path) starts a new one; an app removed stops answering and
+ * its worker ends.
+ */
+START_TEST(test_reload_keeps_or_replaces)
+{
+	struct ferryd	 f;
+	struct hc_response r;
+	char		 conf[4096], a[1024], b[1024], prog[400], tmp[420];
+	char		*bytes, *dir;
+	size_t		 len;
+	long		 pa, pb;
+
+	dir = harness_tmpdir("rl-prog", 0);
+	snprintf(prog, sizeof(prog), "%s/responder", dir);
+	snprintf(tmp, sizeof(tmp), "%s.new", prog);
+	snprintf(a, sizeof(a), "%s/responder",
+	    harness_env_path("FERRY_TEST_FCGI_APPS"));
+	bytes = harness_read_file(a, &len);
+	ck_assert_ptr_nonnull(bytes);
+	harness_write_file(prog, bytes, len, 0755);
+
+	rl_app(a, sizeof(a), "a", prog, "");
+	rl_app(b, sizeof(b), "b", prog, "");
+	snprintf(conf, sizeof(conf), "[server]\nlisten = 127.0.0.1:@PORT@\n"
+	    "kill_grace = 0.5\n%s%s", a, b);
+	memset(&f, 0, sizeof(f));
+	f.listen_in_conf = 1;
+	harness_start(&f, conf, NULL);
+	pa = rl_pid(&f, "/a");
+	pb = rl_pid(&f, "/b");
+
+	/* Settings that need no new process. */
+	rl_app(a, sizeof(a), "a", prog, "queue = 7\nmax_requests = 1000\n"
+	    "request_timeout = 20\n");
+	snprintf(conf, sizeof(conf), "[server]\nlisten = 127.0.0.1:@PORT@\n"
+	    "kill_grace = 0.5\n%s%s", a, b);
+	harness_write_conf(&f, conf);
+	kill(f.pid, SIGHUP);
+	HARNESS_ASSERT(&f, harness_wait_log(&f, "reload: configuration 2 "
+	    "in use", 1, 5000) == 1, "the first reload was not applied");
+	HARNESS_ASSERT(&f, harness_log_count(&f, "reload: [app a]: settings "
+	    "changed") == 1, "the change was not logged");
+	ck_assert_int_eq(rl_pid(&f, "/a"), pa);
+	ck_assert_int_eq(rl_pid(&f, "/b"), pb);
+
+	/* A new version of the program at the same path, and app b gone. */
+	harness_write_file(tmp, bytes, len, 0755);
+	ck_assert_int_eq(rename(tmp, prog), 0);
+	snprintf(conf, sizeof(conf), "[server]\nlisten = 127.0.0.1:@PORT@\n"
+	    "kill_grace = 0.5\n%s", a);
+	harness_write_conf(&f, conf);
+	kill(f.pid, SIGHUP);
+	HARNESS_ASSERT(&f, harness_wait_log(&f, "reload: configuration 3 "
+	    "in use", 1, 5000) == 1, "the second reload was not applied");
+	HARNESS_ASSERT(&f, harness_log_count(&f, "reload: [app a]: new "
+	    "workers") == 1 && harness_log_count(&f, "reload: [app b] "
+	    "removed") == 1, "the changes were not logged");
+	HARNESS_ASSERT(&f, rl_pid(&f, "/a") != pa, "the replaced program's "
+	    "old worker still answers");
+	hc_get(&f, "/b?pid", &r);
+	HARNESS_ASSERT(&f, r.status == 404, "the removed app: %d", r.status);
+	hc_response_free(&r);
+	HARNESS_ASSERT(&f, harness_wait_pid_gone((pid_t)pa, 5000) &&
+	    harness_wait_pid_gone((pid_t)pb, 5000), "an old worker still "
+	    "runs");
+	harness_stop_ok(&f);
+	free(bytes);
+	harness_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 static Suite *
 reload_suite(void)
 {
@@ -656,6 +759,7 @@ reload_suite(void)
 	tcase_add_test(tc, test_reload_hijacked_survives);
 	tcase_add_test(tc, test_reload_sd_notify);
 	tcase_add_test(tc, test_reload_cgi_and_logs);
+	tcase_add_test(tc, test_reload_keeps_or_replaces);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -53,6 +53,7 @@ struct app_type {
 struct app_qlink {
 	struct conn		*next;
 	struct app_queue	*queue;		/* the one c waits in, or NULL */
+	double			 since;		/* ev_now when it came in */
 };
 
 /* A FIFO of connections waiting for an app.  left, when set, hears of

@@ -12,6 +12,7 @@
 #include "server/conn.h"
 #include "server/limits.h"
 #include "server/log.h"
+#include "server/master-t.h"
 #include "server/util.h"
 
 static void	app_queue_unqueue(struct conn *);
@@ -22,6 +23,25 @@ static const struct conn_app_ops app_queue_ops = {
 	NULL, NULL, NULL, app_queue_unqueue, NULL, NULL, NULL
 };
 
+/* The status page's gauges of c's app: one more waits (from now), or
+   one fewer. */
+static void
+app_queue_count(struct conn *c, int more)
+{
+	struct conf_app		*app = conn_app_conf(c);
+	struct stats_app	*st = app != NULL ? app->stats : NULL;
+
+	if (st == NULL)
+		return;
+	if (!more) {
+		st->queued--;
+		return;
+	}
+	conn_qlink(c)->since = ev_now(conn_master(c)->loop);
+	if (++st->queued > st->queue_peak)
+		st->queue_peak = st->queued;
+}
+
 void
 app_queue_push(struct app_queue *q, struct conn *c)
 {
@@ -29,6 +49,7 @@ app_queue_push(struct app_queue *q, struct conn *c)
 
 	l->next = NULL;
 	l->queue = q;
+	app_queue_count(c, 1);
 	if (q->tail != NULL)
 		conn_qlink(q->tail)->next = c;
 	else
@@ -44,6 +65,7 @@ app_queue_push_front(struct app_queue *q, struct conn *c)
 
 	l->next = q->head;
 	l->queue = q;
+	app_queue_count(c, 1);
 	q->head = c;
 	if (q->tail == NULL)
 		q->tail = c;
@@ -53,10 +75,15 @@ app_queue_push_front(struct app_queue *q, struct conn *c)
 struct conn *
 app_queue_pop(struct app_queue *q)
 {
-	struct conn	*c = q->head;
+	struct conn		*c = q->head;
+	struct stats_app	*st;
 
-	if (c != NULL)
-		app_queue_remove(q, c);		/* found at once */
+	if (c == NULL)
+		return NULL;
+	if (conn_app_conf(c) != NULL && (st = conn_app_conf(c)->stats) != NULL)
+		stats_observe(&st->queue_wait, ev_now(conn_master(c)->loop) -
+		    conn_qlink(c)->since);
+	app_queue_remove(q, c);		/* found at once */
 	return c;
 }
 
@@ -79,6 +106,7 @@ app_queue_remove(struct app_queue *q, struct conn *c)
 		q->n--;
 		l->next = NULL;
 		l->queue = NULL;
+		app_queue_count(c, 0);
 		return;
 	}
 }
@@ -91,6 +119,8 @@ app_queue_wait(struct app_queue *q, unsigned int max, struct conn *c,
 	va_list	ap;
 
 	if (q->n >= max) {
+		if (conn_app_conf(c) != NULL && conn_app_conf(c)->stats != NULL)
+			conn_app_conf(c)->stats->queue_full++;
 		va_start(ap, fmt);
 		vsnprintf(line, sizeof(line), fmt, ap);
 		va_end(ap);

@@ -400,6 +400,8 @@ cgi_start(struct conn *c, int queued)
 	g->pid = pid;
 	snprintf(g->name, sizeof(g->name), "%s", conn_script(c)->script_name);
 	a->running++;
+	if (app->stats != NULL)
+		app->stats->cgi_running++;
 	g->next = m->cgi->procs;
 	m->cgi->procs = g;
 	m->cgi->nprocs++;
@@ -621,6 +623,8 @@ cgi_maybe_done(struct cgi *g)
 	m->cgi->nprocs--;
 	a = g->app;
 	a->running--;
+	if (a->conf->stats != NULL)
+		a->conf->stats->cgi_running--;
 	free(g);
 	cgi_next(a);
 }
@@ -716,6 +720,9 @@ cgi_detach(void *arg, const char *why)
 	cgi_close_in(g);
 	if (g->exited)
 		return;
+	if (g->app->conf->stats != NULL)
+		g->app->conf->stats->rungs[g->finish_gone ? STATS_RUNG_FINISH :
+		    STATS_RUNG_KILL]++;
 	if (g->finish_gone) {
 		/* Let it run; its output is discarded. */
 		cgi_output_resume(g);

@@ -55,9 +55,24 @@
 #define CONF_MAX_NAME			64	/* app name in [app NAME] */
 #define CONF_MAX_PREFIX		1024
 
-enum conf_app_type { CONF_APP_CGI, CONF_APP_FASTCGI };
+/* CONF_APP_STATUS: ferryd's own pages (status_path, health_path), as apps
+   conf_load adds itself, named CONF_STATUS_APP and CONF_HEALTH_APP. */
+enum conf_app_type { CONF_APP_CGI, CONF_APP_FASTCGI, CONF_APP_STATUS };
+#define CONF_STATUS_APP		"(status)"
+#define CONF_HEALTH_APP		"(health)"
+#define CONF_DEFAULT_STATUS_ALLOW	"127.0.0.0/8 ::1 unix"
 enum conf_gone { CONF_GONE_DEFAULT, CONF_GONE_FINISH, CONF_GONE_ABORT,
 	CONF_GONE_TERMINATE };
+
+/* An address range of status_allow: family AF_INET or AF_INET6, the
+   address's first bits bits; AF_UNIX: any client of a Unix socket. */
+struct stats_app;
+
+struct conf_cidr {
+	int			 family;
+	uint8_t			 addr[16];
+	unsigned int		 bits;
+};
 
 struct conf_listen {
 	char			*spec;		/* as given, for logs */
@@ -115,6 +130,8 @@ struct conf_app {
 	   server/pool.c's struct pool_app), which may serve the same app
 	   in an older or newer configuration too. */
 	void			*rt;
+	/* Not a setting: its counters (server/stats.c), by name. */
+	struct stats_app	*stats;
 };
 
 struct conf {
@@ -134,6 +151,10 @@ struct conf {
 	char			*access_log;	/* NULL: stderr */
 	char			*error_log;	/* NULL: stderr */
 	char			*pid_file;	/* NULL: none */
+	char			*status_path;	/* NULL: no status page */
+	char			*health_path;	/* NULL: no health page */
+	struct conf_cidr	*status_allow;	/* who may read the status */
+	size_t			 nstatus_allow;
 	int			 log_level;	/* enum log_level */
 	unsigned int		 max_conns;
 	uint64_t		 max_body;

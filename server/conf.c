@@ -16,7 +16,6 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <glob.h>
 #include <limits.h>
 #include <stdio.h>
@@ -36,12 +35,10 @@ static struct conf_app *conf_app_add(struct conf *, const char *,
 		    enum conf_app_type);
 static int	conf_app_finish(struct conf_app *, int, int, int, char *,
 		    size_t);
-static int	conf_check_prefix(const struct conf *, size_t, const char *,
-		    char *, size_t);
 
 /* What confargs_apply adds the apps of --cgi and --app with. */
 static const struct confargs_ops conf_args_ops = {
-	conf_check_prefix, conf_app_add, conf_app_finish
+	confval_prefix, conf_app_add, conf_app_finish
 };
 
 enum conf_key {
@@ -58,6 +55,7 @@ enum conf_key {
 	K_HALF_CLOSE,
 	K_HIJACK_GRACE,
 	K_REQUEST_BUFFERING, K_BODY_MIN_RATE, K_PID_FILE,
+	K_STATUS_PATH, K_STATUS_ALLOW, K_HEALTH_PATH,
 	K_COUNT
 };
 
@@ -77,6 +75,8 @@ enum conf_kind {
 	KIND_USER,	/* a user name, resolved to its ids */
 	KIND_GROUP,	/* a group name, resolved to its id */
 	KIND_BUFFERING,	/* on, off (0) or a size (BYTES); default AUTO */
+	KIND_URLPATH,	/* a URL path ferryd answers itself */
+	KIND_CIDRS,	/* address ranges added to status_allow */
 	KIND_COUNT
 };
 
@@ -107,7 +107,7 @@ struct conf_keydef {
 #define APP(f)	.off = offsetof(struct conf_app, f), \
 		.size = sizeof(((struct conf_app *)NULL)->f)
 
-static const char *const conf_types[] = { "cgi", "fastcgi", NULL };
+static const char *const conf_types[] = { "cgi", "fastcgi", "", NULL };
 static const char *const conf_gones[] = { "", "finish", "abort",
 	"terminate", NULL };		/* by enum conf_gone */
 static const char *const conf_isolations[] = { "worker", "request", NULL };
@@ -208,6 +208,13 @@ static const struct conf_keydef conf_keys[K_COUNT] = {
 	    SRV(body_min_rate), .max = CONF_MAX_BODY_LIMIT, .def = 0 },
 	[K_PID_FILE] = { KEY("pid_file", KF_SERVER, KIND_PATH),
 	    SRV(pid_file) },
+	[K_STATUS_PATH] = { KEY("status_path", KF_SERVER, KIND_URLPATH),
+	    SRV(status_path) },
+	[K_STATUS_ALLOW] = {
+	    KEY("status_allow", KF_SERVER | KF_REPEAT, KIND_CIDRS),
+	    SRV(status_allow) },
+	[K_HEALTH_PATH] = { KEY("health_path", KF_SERVER, KIND_URLPATH),
+	    SRV(health_path) },
 };
 
 enum conf_sect { SECT_NONE, SECT_SERVER, SECT_APP };
@@ -231,14 +238,13 @@ typedef int conf_setter(struct conf_file *f, const struct conf_keydef *k,
 
 static void	conf_store(void *, size_t, uint64_t);
 static void	conf_defaults(void *, int);
-static void	conf_app_free(struct conf_app *);
 static int	conf_workers_resolve(struct conf_app *, int, int, int,
 		    char *, size_t);
 static conf_setter conf_set_uint, conf_set_bytes, conf_set_seconds,
 		    conf_set_enum, conf_set_level, conf_set_path, conf_set_dir,
 		    conf_set_prog, conf_set_prefix, conf_set_words,
 		    conf_set_listen, conf_set_user, conf_set_group,
-		    conf_set_buffering;
+		    conf_set_buffering, conf_set_urlpath, conf_set_cidrs;
 static int	conf_section_end(void *, struct confread *);
 static int	conf_include(struct conf_file *, struct confread *,
 		    const char *);
@@ -251,6 +257,8 @@ static conf_setter *const conf_setters[KIND_COUNT] = {
 	[KIND_UINT] = conf_set_uint,
 	[KIND_BYTES] = conf_set_bytes,
 	[KIND_BUFFERING] = conf_set_buffering,
+	[KIND_URLPATH] = conf_set_urlpath,
+	[KIND_CIDRS] = conf_set_cidrs,
 	[KIND_SECONDS] = conf_set_seconds,
 	[KIND_ENUM] = conf_set_enum,
 	[KIND_LEVEL] = conf_set_level,
@@ -267,159 +275,6 @@ static conf_setter *const conf_setters[KIND_COUNT] = {
 static const struct confread_ops conf_file_ops = {
 	conf_section_begin, conf_section_end, conf_key
 };
-
-static void
-conf_app_free(struct conf_app *a)
-{
-	char	**p;
-
-	free(a->name);
-	free(a->prefix);
-	free(a->root);
-	free(a->command);
-	if (a->args != NULL)
-		for (p = a->args; *p != NULL; p++)
-			free(*p);
-	free(a->args);
-	if (a->env != NULL)
-		for (p = a->env; *p != NULL; p++)
-			free(*p);
-	free(a->env);
-	free(a->user);
-	free(a->group);
-	memset(a, 0, sizeof(*a));
-}
-
-/* A NULL-ended copy of the NULL-ended list v (NULL stays NULL); 0, or -1
-   when out of memory. */
-static int
-conf_words_dup(char ***dst, char **v)
-{
-	size_t	n = 0, i;
-
-	*dst = NULL;
-	if (v == NULL)
-		return 0;
-	while (v[n] != NULL)
-		n++;
-	if ((*dst = calloc(n + 1, sizeof(char *))) == NULL)
-		return -1;
-	for (i = 0; i < n; i++)
-		if (((*dst)[i] = strdup(v[i])) == NULL)
-			return -1;
-	return 0;
-}
-
-/* NULL stays NULL; 0, or -1 when out of memory. */
-static int
-conf_str_dup(char **dst, const char *s)
-{
-	*dst = s != NULL ? strdup(s) : NULL;
-	return s != NULL && *dst == NULL ? -1 : 0;
-}
-
-struct conf_app *
-conf_app_dup(const struct conf_app *a)
-{
-	struct conf_app	*d;
-
-	if ((d = malloc(sizeof(*d))) == NULL)
-		return NULL;
-	*d = *a;
-	d->rt = NULL;
-	/* Each copy below fails alone: every pointer is its own or NULL,
-	   so conf_app_free frees exactly what was copied. */
-	d->prefix = d->root = d->command = d->user = d->group = NULL;
-	d->args = d->env = NULL;
-	if (conf_str_dup(&d->name, a->name) == -1 ||
-	    conf_str_dup(&d->prefix, a->prefix) == -1 ||
-	    conf_str_dup(&d->root, a->root) == -1 ||
-	    conf_str_dup(&d->command, a->command) == -1 ||
-	    conf_str_dup(&d->user, a->user) == -1 ||
-	    conf_str_dup(&d->group, a->group) == -1 ||
-	    conf_words_dup(&d->args, a->args) == -1 ||
-	    conf_words_dup(&d->env, a->env) == -1) {
-		conf_app_destroy(d);
-		return NULL;
-	}
-	return d;
-}
-
-void
-conf_app_destroy(struct conf_app *a)
-{
-	if (a == NULL)
-		return;
-	conf_app_free(a);
-	free(a);
-}
-
-int
-conf_app_update(struct conf_app *dst, const struct conf_app *src)
-{
-	struct conf_app	*d;
-	char		*name;
-
-	if ((d = conf_app_dup(src)) == NULL)
-		return -1;
-	name = dst->name;
-	dst->name = NULL;
-	conf_app_free(dst);
-	free(d->name);
-	*dst = *d;
-	dst->name = name;
-	free(d);
-	return 0;
-}
-
-/* 1 when both lists hold the same words (NULL is empty). */
-static int
-conf_words_same(char **a, char **b)
-{
-	for (; a != NULL && *a != NULL; a++, b++)
-		if (b == NULL || *b == NULL || strcmp(*a, *b) != 0)
-			return 0;
-	return b == NULL || *b == NULL;
-}
-
-static int
-conf_str_same(const char *a, const char *b)
-{
-	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
-
-int
-conf_app_same_process(const struct conf_app *a, const struct conf_app *b)
-{
-	return a->type == b->type && conf_str_same(a->command, b->command) &&
-	    a->command_dev == b->command_dev &&
-	    a->command_ino == b->command_ino &&
-	    a->command_mtime.tv_sec == b->command_mtime.tv_sec &&
-	    a->command_mtime.tv_nsec == b->command_mtime.tv_nsec &&
-	    conf_str_same(a->root, b->root) &&
-	    conf_str_same(a->user, b->user) &&
-	    conf_str_same(a->group, b->group) && a->uid == b->uid &&
-	    a->gid == b->gid && conf_words_same(a->args, b->args) &&
-	    conf_words_same(a->env, b->env);
-}
-
-int
-conf_app_same(const struct conf_app *a, const struct conf_app *b)
-{
-	return conf_app_same_process(a, b) &&
-	    conf_str_same(a->prefix, b->prefix) && a->workers == b->workers &&
-	    a->min_workers == b->min_workers &&
-	    a->max_workers == b->max_workers &&
-	    a->max_requests == b->max_requests &&
-	    a->max_procs == b->max_procs && a->queue == b->queue &&
-	    a->request_timeout == b->request_timeout &&
-	    a->idle_timeout == b->idle_timeout &&
-	    a->on_client_gone == b->on_client_gone &&
-	    a->isolation_request == b->isolation_request &&
-	    a->request_buffering == b->request_buffering &&
-	    a->half_close_answer == b->half_close_answer &&
-	    a->hijack_grace == b->hijack_grace;
-}
 
 /* Appends an app of type type named name (copied), with the defaults of
    conf_keys and empty args and env lists.  Returns it, or NULL when out
@@ -448,34 +303,6 @@ conf_app_add(struct conf *c, const char *name, enum conf_app_type type)
 	return a;
 }
 
-/* The log file path (NULL: stderr, LOG_OFF: none) can be opened for
-   appending, as log_open will; 0, or -1 after a message. */
-static int
-conf_log_check(const char *key, const char *path)
-{
-	int	fd;
-
-	if (path == NULL || strcmp(path, LOG_OFF) == 0)
-		return 0;
-	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-	    0644)) == -1) {
-		confval_report("%s %s: %s", key, path, strerror(errno));
-		return -1;
-	}
-	close(fd);
-	return 0;
-}
-
-int
-conf_logs_check(const struct conf *c)
-{
-	int	rv = conf_log_check("error_log", c->error_log);
-
-	if (conf_log_check("access_log", c->access_log) == -1)
-		rv = -1;
-	return rv;
-}
-
 void
 conf_free(struct conf *c)
 {
@@ -490,34 +317,10 @@ conf_free(struct conf *c)
 	free(c->access_log);
 	free(c->error_log);
 	free(c->pid_file);
+	free(c->status_path);
+	free(c->health_path);
+	free(c->status_allow);
 	memset(c, 0, sizeof(*c));
-}
-
-/* A URL path prefix: '/' first, printable ASCII without space, '?', '#';
-   not used by another app than apps[self]. */
-static int
-conf_check_prefix(const struct conf *c, size_t self, const char *p,
-    char *err, size_t errlen)
-{
-	size_t	i, len = strlen(p);
-
-	if (p[0] != '/')
-		return confval_errf(err, errlen,
-		    "prefix \"%s\" must start with "
-		    "'/'", p);
-	if (len > CONF_MAX_PREFIX)
-		return confval_errf(err, errlen, "prefix longer than %d bytes",
-		    CONF_MAX_PREFIX);
-	for (i = 0; i < len; i++)
-		if (p[i] <= 0x20 || p[i] >= 0x7f || p[i] == '?' || p[i] == '#')
-			return confval_errf(err, errlen, "prefix \"%s\": only "
-			    "printable ASCII without space, '?' and '#'", p);
-	for (i = 0; i < c->napps; i++)
-		if (i != self && c->apps[i].prefix != NULL &&
-		    strcmp(c->apps[i].prefix, p) == 0)
-			return confval_errf(err, errlen, "duplicate prefix %s "
-			    "(app %s has it)", p, c->apps[i].name);
-	return 0;
 }
 
 int
@@ -664,6 +467,72 @@ conf_set_bytes(struct conf_file *f, const struct conf_keydef *k, void *base,
 	return 0;
 }
 
+/* A path as a prefix must be written (the apps are checked at the end:
+   conf_pages). */
+static int
+conf_set_urlpath(struct conf_file *f, const struct conf_keydef *k,
+    void *base, const char *v, char *err, size_t errlen)
+{
+	struct conf	empty;
+
+	memset(&empty, 0, sizeof(empty));
+	(void)f;
+	if (confval_prefix(&empty, 0, v, err, errlen) == -1)
+		return -1;
+	if (confval_str((char **)(void *)((char *)base + k->off), v) == -1)
+		return confval_errf(err, errlen, "%s", strerror(errno));
+	return 0;
+}
+
+static int
+conf_set_cidrs(struct conf_file *f, const struct conf_keydef *k,
+    void *base, const char *v, char *err, size_t errlen)
+{
+	(void)k;
+	(void)base;
+	return confval_cidrs(&f->c->status_allow, &f->c->nstatus_allow, v, err,
+	    errlen);
+}
+
+/*
+ * After the file and the command line: ferryd's own pages become apps
+ * (CONF_APP_STATUS) at their paths, which no app may have; status_allow
+ * gets its default.  0, or -1 after a message.
+ */
+static int
+conf_pages(struct conf *c)
+{
+	const char	*paths[2] = { c->status_path, c->health_path };
+	const char	*names[2] = { CONF_STATUS_APP, CONF_HEALTH_APP };
+	char		 err[256];
+	struct conf_app	*a;
+	size_t		 i;
+
+	if (c->nstatus_allow == 0 && confval_cidrs(&c->status_allow,
+	    &c->nstatus_allow, CONF_DEFAULT_STATUS_ALLOW, err,
+	    sizeof(err)) == -1) {
+		confval_report("status_allow: %s", err);
+		return -1;
+	}
+	for (i = 0; i < 2; i++) {
+		if (paths[i] == NULL)
+			continue;
+		if (confval_prefix(c, (size_t)-1, paths[i], err,
+		    sizeof(err)) == -1) {
+			confval_report("%s: %s", i == 0 ? "status_path" :
+			    "health_path", err);
+			return -1;
+		}
+		if ((a = conf_app_add(c, names[i], CONF_APP_STATUS)) == NULL ||
+		    confval_str(&a->prefix, paths[i]) == -1) {
+			confval_report("%s", strerror(errno));
+			return -1;
+		}
+		a->queue = 0;
+	}
+	return 0;
+}
+
 /* on, off or a size. */
 static int
 conf_set_buffering(struct conf_file *f, const struct conf_keydef *k,
@@ -703,7 +572,7 @@ conf_set_enum(struct conf_file *f, const struct conf_keydef *k, void *base,
     const char *v, char *err, size_t errlen)
 {
 	char	list[CONF_ERR_MAX];
-	size_t	i, n, len = 0;
+	size_t	i, n, last, len = 0;
 
 	for (n = 0; k->names[n] != NULL; n++) {
 		if (k->names[n][0] != '\0' && strcmp(v, k->names[n]) == 0) {
@@ -712,11 +581,13 @@ conf_set_enum(struct conf_file *f, const struct conf_keydef *k, void *base,
 		}
 	}
 	list[0] = '\0';
+	for (last = n; last > 0 && k->names[last - 1][0] == '\0'; last--)
+		continue;
 	for (i = 0; i < n; i++) {
 		if (k->names[i][0] == '\0')
 			continue;
 		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
-		    len == 0 ? "" : i == n - 1 ? " or " : ", ", k->names[i]);
+		    len == 0 ? "" : i == last - 1 ? " or " : ", ", k->names[i]);
 		if (len >= sizeof(list))
 			break;
 	}
@@ -775,7 +646,7 @@ static int
 conf_set_prefix(struct conf_file *f, const struct conf_keydef *k,
     void *base, const char *v, char *err, size_t errlen)
 {
-	if (conf_check_prefix(f->c, f->app, v, err, errlen) == -1)
+	if (confval_prefix(f->c, f->app, v, err, errlen) == -1)
 		return -1;
 	if (confval_str((char **)(void *)((char *)base + k->off), v) == -1)
 		return confval_errf(err, errlen, "%s", strerror(errno));
@@ -1094,7 +965,8 @@ conf_load(struct conf *c, int argc, char *argv[])
 	f.c = c;
 	if ((rc = confargs_parse(&ar, argc, argv)) == 0 &&
 	    ((ar.file != NULL && confread_file(ar.file, &conf_file_ops,
-	    &f) == -1) || confargs_apply(c, &ar, &conf_args_ops) == -1))
+	    &f) == -1) || confargs_apply(c, &ar, &conf_args_ops) == -1 ||
+	    conf_pages(c) == -1))
 		rc = -1;
 	c->file = ar.file;
 	c->test = ar.test;

@@ -26,6 +26,8 @@ int	conf_load(struct conf *c, int argc, char *argv[]);
    else -1 with "[app NAME]: user = X needs ferryd to run as root" in err. */
 int	conf_app_ids_check(const struct conf_app *a, char *err, size_t errlen);
 
+/* server/confapp.c: frees what a holds and zeroes it. */
+void	conf_app_free(struct conf_app *a);
 /* A copy of a that owns its own strings (rt is NULL); NULL when out of
    memory.  conf_app_destroy frees it. */
 struct conf_app *conf_app_dup(const struct conf_app *a);
@@ -40,9 +42,6 @@ int	conf_app_update(struct conf_app *dst, const struct conf_app *src);
 int	conf_app_same_process(const struct conf_app *a,
 	    const struct conf_app *b);
 
-/* Both log files of c can be opened for appending (created if need be):
-   0, or -1 after reporting each that cannot (confval_report). */
-int	conf_logs_check(const struct conf *c);
 /* 1 when every setting of a and b is equal (the names aside). */
 int	conf_app_same(const struct conf_app *a, const struct conf_app *b);
 

@@ -12,7 +12,7 @@
 
 /* What conf.c lends confargs_apply to add the apps of --cgi and --app:
    check a prefix, add an app with its defaults, finish it (see conf.c's
-   conf_check_prefix, conf_app_add, conf_app_finish). */
+   confval_prefix, conf_app_add, conf_app_finish). */
 struct confargs_ops {
 	int		 (*check_prefix)(const struct conf *c, size_t self,
 			    const char *p, char *err, size_t errlen);

@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <netdb.h>
@@ -26,6 +27,7 @@
 
 #include "server/conf-t.h"
 #include "server/confval.h"
+#include "server/log.h"
 
 static int	confval_listen_addr(const char *, struct conf_listen *,
 		    char *, size_t);
@@ -295,6 +297,104 @@ confval_words(char ***list, const char *v, int names, char *err,
 		l[n] = NULL;
 		*list = l;
 	}
+}
+
+/* One range of confval_cidrs: 0, or -1 with a message in err. */
+static int
+confval_cidr(const char *w, size_t len, struct conf_cidr *c, char *err,
+    size_t errlen)
+{
+	char		 text[INET6_ADDRSTRLEN + 8], *slash, *end;
+	unsigned long	 bits;
+	unsigned int	 max;
+
+	memset(c, 0, sizeof(*c));
+	if (len == 4 && strncmp(w, "unix", 4) == 0) {
+		c->family = AF_UNIX;
+		return 0;
+	}
+	if (len >= sizeof(text))
+		return confval_errf(err, errlen, "\"%.*s\": not an address "
+		    "range", (int)len, w);
+	memcpy(text, w, len);
+	text[len] = '\0';
+	if ((slash = strchr(text, '/')) != NULL)
+		*slash = '\0';
+	if (inet_pton(AF_INET, text, c->addr) == 1) {
+		c->family = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, text, c->addr) == 1) {
+		c->family = AF_INET6;
+		max = 128;
+	} else
+		return confval_errf(err, errlen, "\"%s\": not a numeric "
+		    "address (ADDR/BITS, ADDR or unix)", text);
+	c->bits = max;
+	if (slash != NULL) {
+		errno = 0;
+		bits = strtoul(slash + 1, &end, 10);
+		if (slash[1] < '0' || slash[1] > '9' || *end != '\0' ||
+		    errno != 0 || bits > max)
+			return confval_errf(err, errlen, "\"%.*s\": the bits "
+			    "after '/' must be 0 to %u", (int)len, w, max);
+		c->bits = (unsigned int)bits;
+	}
+	return 0;
+}
+
+int
+confval_cidrs(struct conf_cidr **list, size_t *n, const char *v, char *err,
+    size_t errlen)
+{
+	struct conf_cidr	 c, *l;
+	const char		*p = v, *w;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			return 0;
+		for (w = p; *p != '\0' && *p != ' ' && *p != '\t'; p++)
+			continue;
+		if (confval_cidr(w, (size_t)(p - w), &c, err, errlen) == -1)
+			return -1;
+		if ((l = realloc(*list, (*n + 1) * sizeof(*l))) == NULL)
+			return confval_errf(err, errlen, "%s", strerror(errno));
+		l[(*n)++] = c;
+		*list = l;
+	}
+}
+
+int
+confval_cidr_match(const struct conf_cidr *list, size_t n, const char *addr)
+{
+	uint8_t		a[16];
+	int		family;
+	size_t		i;
+	unsigned int	b, whole;
+
+	if (strcmp(addr, "unix") == 0)
+		family = AF_UNIX;
+	else if (inet_pton(AF_INET, addr, a) == 1)
+		family = AF_INET;
+	else if (inet_pton(AF_INET6, addr, a) == 1)
+		family = AF_INET6;
+	else
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (list[i].family != family)
+			continue;
+		if (family == AF_UNIX)
+			return 1;
+		b = list[i].bits;
+		whole = b / 8;
+		if (memcmp(list[i].addr, a, whole) != 0)
+			continue;
+		if (b % 8 == 0 || ((list[i].addr[whole] ^ a[whole]) &
+		    (0xff << (8 - b % 8))) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 /* One getpwnam_r or getgrnam_r call: ent is its struct, *found its
@@ -592,5 +692,60 @@ confval_listen_add(struct conf_listen **ls, size_t *n, const char *spec,
 	}
 	a[(*n)++] = l;
 	*ls = a;
+	return 0;
+}
+
+/* The log file path (NULL: stderr, LOG_OFF: none) can be opened for
+   appending, as log_open will; 0, or -1 after a message. */
+static int
+confval_log_check(const char *key, const char *path)
+{
+	int	fd;
+
+	if (path == NULL || strcmp(path, LOG_OFF) == 0)
+		return 0;
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    0644)) == -1) {
+		confval_report("%s %s: %s", key, path, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int
+confval_logs(const struct conf *c)
+{
+	int	rv = confval_log_check("error_log", c->error_log);
+
+	if (confval_log_check("access_log", c->access_log) == -1)
+		rv = -1;
+	return rv;
+}
+
+/* A URL path prefix: '/' first, printable ASCII without space, '?', '#';
+   not used by another app than apps[self]. */
+int
+confval_prefix(const struct conf *c, size_t self, const char *p,
+    char *err, size_t errlen)
+{
+	size_t	i, len = strlen(p);
+
+	if (p[0] != '/')
+		return confval_errf(err, errlen,
+		    "prefix \"%s\" must start with "
+		    "'/'", p);
+	if (len > CONF_MAX_PREFIX)
+		return confval_errf(err, errlen, "prefix longer than %d bytes",
+		    CONF_MAX_PREFIX);
+	for (i = 0; i < len; i++)
+		if (p[i] <= 0x20 || p[i] >= 0x7f || p[i] == '?' || p[i] == '#')
+			return confval_errf(err, errlen, "prefix \"%s\": only "
+			    "printable ASCII without space, '?' and '#'", p);
+	for (i = 0; i < c->napps; i++)
+		if (i != self && c->apps[i].prefix != NULL &&
+		    strcmp(c->apps[i].prefix, p) == 0)
+			return confval_errf(err, errlen, "duplicate prefix %s "
+			    "(app %s has it)", p, c->apps[i].name);
 	return 0;
 }

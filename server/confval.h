@@ -57,6 +57,26 @@ int	confval_prog(char **dst, const char *dir, const char *path, char *err,
 int	confval_words(char ***list, const char *v, int names, char *err,
 	    size_t errlen);
 
+/* A URL path prefix: '/' first, printable ASCII without space, '?' and
+   '#'; not the prefix of an app of c other than apps[self]: 0, or -1 with
+   a message in err. */
+int	confval_prefix(const struct conf *c, size_t self, const char *p,
+	    char *err, size_t errlen);
+
+/* Both log files of c can be opened for appending (created if need be):
+   0, or -1 after reporting each that cannot (confval_report). */
+int	confval_logs(const struct conf *c);
+
+/* Appends the space-separated address ranges of v to the array *list of
+   *n: "ADDR/BITS", "ADDR" (all its bits), or "unix" (clients of Unix
+   sockets).  0, or -1 with a message in err. */
+int	confval_cidrs(struct conf_cidr **list, size_t *n, const char *v,
+	    char *err, size_t errlen);
+/* 1 when the address text addr ("unix" for a Unix socket's client, else
+   numeric IPv4 or IPv6) is in one of the n ranges of list. */
+int	confval_cidr_match(const struct conf_cidr *list, size_t n,
+	    const char *addr);
+
 /* The uid and primary gid of the user called name.  0, or -1 with errno 0
    when there is no such user, else the lookup's error. */
 int	confval_user(const char *name, uid_t *uid, gid_t *gid);

@@ -223,6 +223,11 @@ void	conn_flush(struct conn *c);
 void	conn_write_cb(struct ev_loop *loop, ev_io *w, int revents);
 /* A response of the server's own (errors, 503, OPTIONS *): releases the
    app, queues it and flushes (state CONN_WRITE). */
+/* conn.c's: picks the app and script for the request's path (or answers
+   it); hands the routed request to its app (a local redirect does both
+   again, connapp.c). */
+void	conn_route(struct conn *c);
+void	conn_dispatch(struct conn *c);
 void	conn_respond(struct conn *c, int status, const char *extra,
 	    int close);
 

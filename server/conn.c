@@ -33,9 +33,7 @@
 
 static void	conn_advance(struct conn *);
 static void	conn_request_start(struct conn *, size_t);
-static void	conn_route(struct conn *);
 static void	conn_read_body(struct conn *);
-static void	conn_dispatch(struct conn *);
 static int	conn_takes_raw_chunked(struct conn *);
 static int	conn_buffers(struct conn *, uint64_t);
 static uint64_t	conn_body_got(const struct conn *);
@@ -609,7 +607,7 @@ conn_buffers(struct conn *c, uint64_t len)
 
 /* Picks the app and the script for the request's path; answers the
    request itself when there is none. */
-static void
+void
 conn_route(struct conn *c)
 {
 	struct conn_req	*q = &c->req;
@@ -628,7 +626,10 @@ conn_route(struct conn *c)
 		conn_respond(c, 404, NULL, 0);
 		return;
 	}
-	if (q->app->type == CONF_APP_CGI)
+	if (q->app->type == CONF_APP_STATUS)	/* ferryd's own page */
+		st = route_app_paths(q->app->prefix, q->app->name,
+		    q->r.path.p, q->r.path.len, &q->script);
+	else if (q->app->type == CONF_APP_CGI)
 		st = route_script_resolve(q->app->root, q->app->prefix,
 		    q->r.path.p, q->r.path.len, ROUTE_EXEC, &q->script);
 	else if (q->app->root != NULL)	/* php-cgi, fcgiwrap */
@@ -639,58 +640,6 @@ conn_route(struct conn *c)
 		    q->r.path.p, q->r.path.len, &q->script);
 	if (st != 0)
 		conn_respond(c, st, NULL, 0);
-}
-
-/* RFC 3875 6.2.2: the server answers as for a GET of the new path. */
-void
-conn_local_redirect(struct conn *c, const struct cgiresp *cr)
-{
-	struct conn_req	*q = &c->req;
-	char		*qm;
-
-	conn_app_release(c, "local redirect");
-	if (++q->nredirects > CONN_MAX_REDIRECTS) {
-		log_warnx("%s: more than %d local redirects",
-		    q->script.script_name, CONN_MAX_REDIRECTS);
-		conn_app_fail(c, 500);
-		return;
-	}
-	if (!route_local_location_valid(cr->location.p, cr->location.len)) {
-		log_warnx("%s: bad local redirect Location \"%.*s\"",
-		    q->script.script_name, (int)cr->location.len,
-		    cr->location.p);
-		conn_app_fail(c, 502);
-		return;
-	}
-	free(q->redirect);
-	if ((q->redirect = strndup(cr->location.p, cr->location.len)) == NULL) {
-		conn_app_fail(c, 500);
-		return;
-	}
-	log_debug("%s: local redirect to %s", q->script.script_name,
-	    q->redirect);
-	q->r.method.p = "GET";
-	q->r.method.len = 3;
-	q->r.target.p = q->redirect;
-	q->r.target.len = cr->location.len;
-	q->r.path.p = q->redirect;
-	if ((qm = strchr(q->redirect, '?')) != NULL) {
-		q->r.path.len = (size_t)(qm - q->redirect);
-		q->r.query.p = qm + 1;
-		q->r.query.len = strlen(qm + 1);
-	} else {
-		q->r.path.len = cr->location.len;
-		q->r.query.p = NULL;
-		q->r.query.len = 0;
-	}
-	q->r.body = HTTP1_BODY_NONE;
-	reqbody_detach(&q->body);
-	q->body_len = -1;
-	respond_restart(&q->resp);
-	route_script_free(&q->script);
-	conn_route(c);
-	if (c->state == CONN_DISPATCHED)
-		conn_dispatch(c);
 }
 
 /* Collects a chunked body (CGI needs CONTENT_LENGTH) or a buffered one
@@ -722,7 +671,7 @@ conn_read_body(struct conn *c)
 }
 
 /* The routed request goes to its app, through the app type table. */
-static void
+void
 conn_dispatch(struct conn *c)
 {
 	c->req.dispatched = ev_now(c->m->loop);
@@ -737,6 +686,25 @@ conn_takes_raw_chunked(struct conn *c)
 	const struct app_type	*t = c->m->app_types[c->req.app->type];
 
 	return t->takes_raw_chunked != NULL && t->takes_raw_chunked(c);
+}
+
+/* The status page's counters of a request that ended. */
+static void
+conn_count_request(struct conn *c, int status, double seconds)
+{
+	struct stats		*s = &c->m->stats;
+	struct stats_app	*a;
+	int			 k = stats_class(status);
+
+	s->requests++;
+	s->status[k]++;
+	if (c->req.app == NULL || (a = c->req.app->stats) == NULL)
+		return;
+	a->requests++;
+	a->status[k]++;
+	if (status == 504)
+		a->timeouts++;
+	stats_observe(&a->duration, seconds);
 }
 
 void
@@ -760,6 +728,7 @@ conn_access_log(struct conn *c, int status)
 	}
 	e.duration_us = (uint64_t)((ev_now(c->m->loop) - q->start) * 1e6);
 	log_access(&e);
+	conn_count_request(c, e.status, ev_now(c->m->loop) - q->start);
 }
 
 void

@@ -481,3 +481,55 @@ conn_hijack_finish(struct conn *c)
 	ops->hijacked(app, fd, p, len);
 	free(joined);
 }
+
+/* RFC 3875 6.2.2: the server answers as for a GET of the new path. */
+void
+conn_local_redirect(struct conn *c, const struct cgiresp *cr)
+{
+	struct conn_req	*q = &c->req;
+	char		*qm;
+
+	conn_app_release(c, "local redirect");
+	if (++q->nredirects > CONN_MAX_REDIRECTS) {
+		log_warnx("%s: more than %d local redirects",
+		    q->script.script_name, CONN_MAX_REDIRECTS);
+		conn_app_fail(c, 500);
+		return;
+	}
+	if (!route_local_location_valid(cr->location.p, cr->location.len)) {
+		log_warnx("%s: bad local redirect Location \"%.*s\"",
+		    q->script.script_name, (int)cr->location.len,
+		    cr->location.p);
+		conn_app_fail(c, 502);
+		return;
+	}
+	free(q->redirect);
+	if ((q->redirect = strndup(cr->location.p, cr->location.len)) == NULL) {
+		conn_app_fail(c, 500);
+		return;
+	}
+	log_debug("%s: local redirect to %s", q->script.script_name,
+	    q->redirect);
+	q->r.method.p = "GET";
+	q->r.method.len = 3;
+	q->r.target.p = q->redirect;
+	q->r.target.len = cr->location.len;
+	q->r.path.p = q->redirect;
+	if ((qm = strchr(q->redirect, '?')) != NULL) {
+		q->r.path.len = (size_t)(qm - q->redirect);
+		q->r.query.p = qm + 1;
+		q->r.query.len = strlen(qm + 1);
+	} else {
+		q->r.path.len = cr->location.len;
+		q->r.query.p = NULL;
+		q->r.query.len = 0;
+	}
+	q->r.body = HTTP1_BODY_NONE;
+	reqbody_detach(&q->body);
+	q->body_len = -1;
+	respond_restart(&q->resp);
+	route_script_free(&q->script);
+	conn_route(c);
+	if (c->state == CONN_DISPATCHED)
+		conn_dispatch(c);
+}

@@ -56,6 +56,7 @@ static void	fcgireq_window(struct fcgireq *, const uint8_t *, size_t);
 static void	fcgireq_body_copy(struct fcgireq *, const char *, size_t);
 static void	fcgireq_end_request(struct fcgireq *, uint8_t);
 static void	fcgireq_notify(struct fcgireq *, uint8_t);
+static void	fcgireq_rung(struct fcgireq *, enum stats_rung);
 static void	fcgireq_hijack(struct fcgireq *, uint16_t);
 static void	fcgireq_hijack_refuse(struct fcgireq *, uint16_t,
 		    const char *);
@@ -674,6 +675,7 @@ fcgireq_detach(void *arg, const char *why)
 		   discarded.  After a half-close it heard GONE already. */
 		if (req->gone_told)
 			return;
+		fcgireq_rung(req, STATS_RUNG_NOTIFY);
 		log_info("%s[%d]: %s: sending close-notify", req->app->name,
 		    (int)req->pid, why);
 		fcgireq_notify(req, FERRY_REASON_GONE);
@@ -681,6 +683,7 @@ fcgireq_detach(void *arg, const char *why)
 	}
 	switch (req->app->on_client_gone) {
 	case CONF_GONE_ABORT:
+		fcgireq_rung(req, STATS_RUNG_ABORT);
 		log_info("%s[%d]: %s: aborting the request", req->app->name,
 		    (int)req->pid, why);
 		wchan_record(req->ch, FCGI_ABORT_REQUEST, req->reqid, NULL, 0);
@@ -688,14 +691,24 @@ fcgireq_detach(void *arg, const char *why)
 		req->ops->aborting(req->arg);
 		break;
 	case CONF_GONE_TERMINATE:
+		fcgireq_rung(req, STATS_RUNG_KILL);
 		fcgireq_set_state(req, FCGIREQ_IDLE);
 		req->ops->kill(req->arg, why);
 		break;
 	default:
+		fcgireq_rung(req, STATS_RUNG_FINISH);
 		log_info("%s[%d]: %s: letting the request finish",
 		    req->app->name, (int)req->pid, why);
 		break;
 	}
+}
+
+/* The status page counts the on_client_gone rung a request took. */
+static void
+fcgireq_rung(struct fcgireq *req, enum stats_rung rung)
+{
+	if (req->app->stats != NULL)
+		req->app->stats->rungs[rung]++;
 }
 
 /* One CLOSE_NOTIFY record for the running request, never blocking: the
@@ -703,12 +716,21 @@ fcgireq_detach(void *arg, const char *why)
 static void
 fcgireq_notify(struct fcgireq *req, uint8_t reason)
 {
+	struct stats_app	*st;
+
 	if (!fcgireq_running(req) || req->state == FCGIREQ_HIJACKED ||
 	    !(req->extensions & FCGIREQ_EXT_CLOSE_NOTIFY))
 		return;
 	if (wchan_record(req->ch, FERRY_CLOSE_NOTIFY, req->reqid, &reason,
 	    1) == -1)
 		return;
+	if ((st = req->app->stats) != NULL && reason == FERRY_REASON_GONE) {
+		st->notify_gone++;
+		if (req->gone_at != 0)
+			stats_observe(&st->gone_notify,
+			    ev_now(req->ch->loop) - req->gone_at);
+	} else if (st != NULL)
+		st->notify_pipelined++;
 	/* After the end of STDIN nothing else goes to this worker for the
 	   request: these records are the stream's tail. */
 	if (fcgireq_stdin_ended(req))
@@ -786,6 +808,15 @@ fcgireq_hijack(struct fcgireq *req, uint16_t id)
 static void
 fcgireq_hijack_refuse(struct fcgireq *req, uint16_t id, const char *why)
 {
+	static const char *const reasons[STATS_REFUSALS] = {
+		FERRY_REFUSED_GONE, FERRY_REFUSED_TWICE, FERRY_REFUSED_STALE,
+		FERRY_REFUSED_COMPLETE, FERRY_REFUSED_SPOOLED
+	};
+	size_t	i;
+
+	for (i = 0; i < STATS_REFUSALS; i++)
+		if (why == reasons[i] && req->app->stats != NULL)
+			req->app->stats->refusals[i]++;
 	req->notify_tail = 0;		/* not a close-notify at the end */
 	if (wchan_record(req->ch, FERRY_HIJACK_REFUSED, id, why,
 	    strlen(why)) == 0)
@@ -822,5 +853,9 @@ fcgireq_hijacked(void *arg, int fd, const char *p, size_t len)
 		return;
 	}
 	req->handed++;		/* the worker holds a client socket now */
+	if (req->app->stats != NULL) {
+		req->app->stats->hijacks++;
+		req->app->stats->hijacked_held++;
+	}
 	wchan_send(req->ch);
 }

@@ -448,6 +448,7 @@ listen_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 			case ENOBUFS:
 			case ENOMEM:
 				/* Out of resources: retry from a timer. */
+				m->stats.accept_errors++;
 				log_warn("accept");
 				listen_pause(m);
 				ev_timer_set(&ls->retry, ACCEPT_RETRY, 0);
@@ -458,6 +459,7 @@ listen_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 				return;
 			}
 		}
+		m->stats.accepted++;
 		conn_accept(m, fd, (struct sockaddr *)&ss, len);
 	}
 }

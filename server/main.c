@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "server/conf.h"
+#include "server/confval.h"
 #include "server/log.h"
 #include "server/master.h"
 
@@ -62,7 +63,7 @@ main(int argc, char *argv[])
 		free(cf);
 		return 2;
 	}
-	rv = conf_logs_check(cf);
+	rv = confval_logs(cf);
 	if (cf->test) {
 		if (rv == 0)
 			printf("ferryd: configuration %s is ok\n",

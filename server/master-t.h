@@ -18,9 +18,10 @@
 
 #include "protocol/response.h"
 #include "server/conf.h"
+#include "server/stats.h"
 #include "server/util.h"
 
-#define MASTER_APP_TYPES	(CONF_APP_FASTCGI + 1)
+#define MASTER_APP_TYPES	(CONF_APP_STATUS + 1)
 #define MASTER_SCRATCH		(64 * 1024)
 
 struct app_type;
@@ -36,6 +37,7 @@ struct master {
 	struct response_date	 date;
 	char			 software[32];	/* "ferry/VERSION" */
 	int			 stopping;	/* graceful stop begun */
+	struct stats		 stats;		/* for the status page */
 	int			 argc;		/* main's */
 	char			**argv;
 

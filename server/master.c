@@ -30,6 +30,7 @@
 #include "server/util.h"
 #include "server/pool.h"
 #include "server/spawn.h"
+#include "server/status.h"
 
 static int	master_pid_file(const char *, int);
 static int	master_nofile(struct conf *);
@@ -42,6 +43,10 @@ static const struct app_type master_cgi_type = {
 static const struct app_type master_pool_type = {
 	pool_request, pool_takes_raw_chunked, pool_running, pool_stop, NULL,
 	pool_install, pool_commit, pool_release, pool_collect
+};
+static const struct app_type master_status_type = {
+	status_request, NULL, status_running, NULL, NULL,
+	status_install, status_commit, NULL, status_collect
 };
 
 /* Processes of every app type not reaped yet. */
@@ -196,6 +201,9 @@ master_install(struct master *m, struct conf *cf)
 {
 	size_t	i;
 
+	for (i = 0; i < cf->napps; i++)
+		cf->apps[i].stats = stats_app(&m->stats, cf->apps[i].name,
+		    (int)cf->apps[i].type);
 	for (i = 0; i < MASTER_APP_TYPES; i++)
 		if (m->app_types[i]->install(m, cf) == -1)
 			return -1;
@@ -291,7 +299,7 @@ master_reload(struct master *m)
 	}
 	confval_report_to(master_reload_report);
 	rc = conf_load(cf, m->argc, m->argv);
-	if (rc == 0 && conf_logs_check(cf) == -1)
+	if (rc == 0 && confval_logs(cf) == -1)
 		rc = -1;
 	confval_report_to(NULL);
 	if (rc != 0) {
@@ -321,10 +329,12 @@ master_reload(struct master *m)
 	master_reload_apps(old, cf);
 	master_reload_pid_file(old->pid_file, cf->pid_file);
 	log_info("reload: configuration %u in use", cf->generation);
+	m->stats.reloads++;
 	confgen_put(m, old);
 	master_pools_wait(m);
 	return;
 keep:
+	m->stats.reloads_failed++;
 	log_warnx("reload failed: configuration %u stays in use",
 	    old->generation);
 	(void)sd_notify(0, "READY=1\nSTATUS=serving (the last reload "
@@ -443,6 +453,7 @@ master_run(struct conf *cf, int argc, char *argv[])
 	m->argv = argv;
 	m->app_types[CONF_APP_CGI] = &master_cgi_type;
 	m->app_types[CONF_APP_FASTCGI] = &master_pool_type;
+	m->app_types[CONF_APP_STATUS] = &master_status_type;
 	cf->generation = 1;
 	cf->refs = 1;
 	m->loop = ev_default_loop(EVFLAG_AUTO);
@@ -452,6 +463,7 @@ master_run(struct conf *cf, int argc, char *argv[])
 		return 1;
 	}
 	master_limits(m);
+	m->stats.started = ev_now(m->loop);
 	snprintf(m->software, sizeof(m->software), "ferry/%s", PACKAGE_VERSION);
 	signal(SIGPIPE, SIG_IGN);
 	ev_signal_init(&m->sigterm, master_signal_cb, SIGTERM);
@@ -496,6 +508,7 @@ master_run(struct conf *cf, int argc, char *argv[])
 	master_pid_file(m->conf->pid_file, 0);
 	log_info("stopped");
 	confgen_put(m, m->conf);
+	stats_free(&m->stats);
 	return 0;
 }
 

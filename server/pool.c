@@ -14,8 +14,11 @@
 #include "config.h"
 
 #include <sys/un.h>
+#include <sys/wait.h>
 
+#include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,6 +240,59 @@ pool_release(struct master *m, struct conf_app *app)
 		a->gens--;
 }
 
+/* At the end, the loop over: stops w's watchers, closes its channel
+   and sends SIGTERM to its process group unless it exited. */
+static void
+pool_worker_stop(struct worker *w)
+{
+	struct ev_loop	*loop = w->app->m->loop;
+
+	ev_child_stop(loop, &w->child);
+	ev_timer_stop(loop, &w->timer);
+	wchan_close(&w->ch);
+	if (!w->exited)
+		kill(-w->pid, SIGTERM);
+}
+
+/* Reaps w without waiting (SIGKILL to what it left in its group): 1
+   while it still runs, else 0. */
+static int
+pool_worker_poll(struct worker *w)
+{
+	int	 st;
+	pid_t	 r;
+
+	if (w->exited)
+		return 0;
+	r = waitpid(w->pid, &st, WNOHANG);
+	if (r == w->pid || (r == -1 && errno != EINTR)) {
+		w->exited = 1;
+		kill(-w->pid, SIGKILL);
+		return 0;
+	}
+	return 1;
+}
+
+/* Kills w if it still runs (SIGKILL, waiting for it), drains its output
+   and frees w, which the caller took out of its app's list. */
+static void
+pool_worker_free(struct worker *w)
+{
+	int	 st;
+
+	fcgireq_body_drop(&w->req);
+	if (!w->exited) {
+		child_kill_late(w->pid, w->app->conf->name);
+		while (waitpid(w->pid, &st, 0) == -1 && errno == EINTR)
+			;
+	}
+	child_log_drain(&w->log);
+	child_log_close(&w->log);
+	wchan_free(&w->ch);
+	unlink(w->path);
+	free(w);
+}
+
 static void
 pool_app_free(struct pool_app *a)
 {
@@ -252,7 +308,7 @@ pool_app_free(struct pool_app *a)
 	}
 	while ((w = a->workers) != NULL) {
 		a->workers = w->next;
-		worker_fini_free(w);
+		pool_worker_free(w);
 	}
 	conf_app_destroy(a->conf);
 	free(a);
@@ -290,14 +346,14 @@ pool_fini(struct master *m)
 		ev_timer_stop(m->loop, &a->respawn);
 		app_short_stop(&a->shortage);
 		for (w = a->workers; w != NULL; w = w->next)
-			worker_fini_stop(w);
+			pool_worker_stop(w);
 	}
 	/* The loop has ended: reap synchronously, within the grace. */
 	for (;;) {
 		left = 0;
 		for (a = p->apps; a != NULL; a = a->next)
 			for (w = a->workers; w != NULL; w = w->next)
-				if (worker_fini_poll(w))
+				if (pool_worker_poll(w))
 					left++;
 		if (left == 0 || waited >= grace)
 			break;
@@ -425,6 +481,8 @@ pool_respawn_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct pool_app	*a = container_of(w, struct pool_app, respawn);
 
+	if (a->conf->stats != NULL)
+		a->conf->stats->backoff = 0;	/* waited */
 	pool_app_adjust(a);
 	pool_next(a);
 }
@@ -436,6 +494,8 @@ pool_backoff(struct pool_app *a)
 	a->backoff = a->backoff == 0 ? POOL_BACKOFF_MIN : a->backoff * 2;
 	if (a->backoff > POOL_BACKOFF_MAX)
 		a->backoff = POOL_BACKOFF_MAX;
+	if (a->conf->stats != NULL)
+		a->conf->stats->backoff = a->backoff;
 	ev_timer_stop(a->m->loop, &a->respawn);
 	ev_timer_set(&a->respawn, a->backoff, 0);
 	ev_timer_start(a->m->loop, &a->respawn);

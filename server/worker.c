@@ -111,10 +111,16 @@ worker_state_name(enum worker_state s)
 static void
 worker_set_state(struct worker *w, enum worker_state s)
 {
+	struct stats_app	*st = w->app->conf->stats;
+
 	if (w->state == s)
 		return;
 	log_debug("%s[%d]: %s -> %s", w->app->conf->name, (int)w->pid,
 	    worker_state_name(w->state), worker_state_name(s));
+	if (st != NULL) {
+		st->workers[w->state]--;
+		st->workers[s]++;
+	}
 	w->state = s;
 }
 
@@ -250,6 +256,10 @@ worker_spawn(struct pool_app *a)
 	w->pid = pid;
 	w->born = ev_now(m->loop);
 	w->state = WORKER_STARTING;
+	if (app->stats != NULL) {
+		app->stats->spawns++;
+		app->stats->workers[WORKER_STARTING]++;
+	}
 	w->next = a->workers;
 	a->workers = w;
 	ev_child_init(&w->child, worker_child_cb, pid, 0);
@@ -608,6 +618,8 @@ worker_gone_done(struct worker *w, const char *what)
 
 	p->ngone++;
 	p->gone_time += t;
+	if (w->app->conf->stats != NULL)
+		stats_observe(&w->app->conf->stats->gone_free, t);
 	log_info("%s[%d]: %s %.3f s after its client left", w->app->conf->name,
 	    (int)w->pid, what, t);
 	w->req.gone_at = 0;
@@ -775,6 +787,13 @@ worker_child_cb(struct ev_loop *loop, ev_child *cw, int revents)
 	child_log_close(&w->log);
 	failed_start = (!w->killing || w->refused) && w->nserved == 0 &&
 	    lived < POOL_START_FAIL && w->state != WORKER_RETIRING;
+	if (a->conf->stats != NULL) {
+		a->conf->stats->exits++;
+		a->conf->stats->crashes += !w->killing &&
+		    w->state != WORKER_RETIRING && (WIFSIGNALED(st) ||
+		    WEXITSTATUS(st) != 0);
+		a->conf->stats->hijacked_held -= w->req.handed;
+	}
 	if (w->killing)
 		log_info("%s[%d]: worker stopped", a->conf->name, (int)w->pid);
 	else if (w->state == WORKER_RETIRING)
@@ -842,55 +861,6 @@ worker_free(struct worker *w)
 			break;
 		}
 	fcgireq_body_drop(&w->req);
-	wchan_free(&w->ch);
-	unlink(w->path);
-	free(w);
-}
-
-/* At the end: the loop is over. */
-
-void
-worker_fini_stop(struct worker *w)
-{
-	struct ev_loop	*loop = w->app->m->loop;
-
-	ev_child_stop(loop, &w->child);
-	ev_timer_stop(loop, &w->timer);
-	wchan_close(&w->ch);
-	if (!w->exited)
-		kill(-w->pid, SIGTERM);
-}
-
-int
-worker_fini_poll(struct worker *w)
-{
-	int	 st;
-	pid_t	 r;
-
-	if (w->exited)
-		return 0;
-	r = waitpid(w->pid, &st, WNOHANG);
-	if (r == w->pid || (r == -1 && errno != EINTR)) {
-		w->exited = 1;
-		kill(-w->pid, SIGKILL);
-		return 0;
-	}
-	return 1;
-}
-
-void
-worker_fini_free(struct worker *w)
-{
-	int	 st;
-
-	fcgireq_body_drop(&w->req);
-	if (!w->exited) {
-		child_kill_late(w->pid, w->app->conf->name);
-		while (waitpid(w->pid, &st, 0) == -1 && errno == EINTR)
-			;
-	}
-	child_log_drain(&w->log);
-	child_log_close(&w->log);
 	wchan_free(&w->ch);
 	unlink(w->path);
 	free(w);

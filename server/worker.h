@@ -34,14 +34,4 @@ void	worker_kill(struct worker *w, const char *why);
    stopped at its own exit or after hijack_grace). */
 void	worker_retire(struct worker *w, const char *why, uint8_t reason);
 
-/* pool_fini, once the loop has ended.  Stops w's watchers, closes its
-   channel and sends SIGTERM to its process group unless it exited. */
-void	worker_fini_stop(struct worker *w);
-/* Reaps w's process without waiting (SIGKILL to what it left in its
-   group).  Returns 1 while it still runs, else 0. */
-int	worker_fini_poll(struct worker *w);
-/* Kills w's process if it still runs (SIGKILL, waiting for it), drains
-   its output and frees w, which the caller took out of its app's list. */
-void	worker_fini_free(struct worker *w);
-
 #endif

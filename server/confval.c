@@ -259,6 +259,23 @@ confval_prog(char **dst, const char *dir, const char *path, char *err,
 
 /* Appends the space-separated words of v to the NULL-ended *list;
    names = 1 checks each is an environment variable name. */
+/* The next space-separated word at *p (its length in *len), *p moved
+   past it; NULL at the end. */
+static const char *
+confval_word(const char **p, size_t *len)
+{
+	const char	*w;
+
+	while (**p == ' ' || **p == '\t')
+		(*p)++;
+	if (**p == '\0')
+		return NULL;
+	for (w = *p; **p != '\0' && **p != ' ' && **p != '\t'; (*p)++)
+		continue;
+	*len = (size_t)(*p - w);
+	return w;
+}
+
 int
 confval_words(char ***list, const char *v, int names, char *err,
     size_t errlen)
@@ -269,14 +286,7 @@ confval_words(char ***list, const char *v, int names, char *err,
 
 	for (n = 0; (*list)[n] != NULL; n++)
 		continue;
-	for (;;) {
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p == '\0')
-			return 0;
-		for (w = p; *p != '\0' && *p != ' ' && *p != '\t'; p++)
-			continue;
-		len = (size_t)(p - w);
+	while ((w = confval_word(&p, &len)) != NULL) {
 		if (names) {
 			for (i = 0; i < len; i++)
 				if (!(w[i] == '_' || (w[i] >= 'A' && w[i] <= 'Z') ||
@@ -297,6 +307,7 @@ confval_words(char ***list, const char *v, int names, char *err,
 		l[n] = NULL;
 		*list = l;
 	}
+	return 0;
 }
 
 /* One range of confval_cidrs: 0, or -1 with a message in err. */
@@ -348,21 +359,17 @@ confval_cidrs(struct conf_cidr **list, size_t *n, const char *v, char *err,
 {
 	struct conf_cidr	 c, *l;
 	const char		*p = v, *w;
+	size_t			 len;
 
-	for (;;) {
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p == '\0')
-			return 0;
-		for (w = p; *p != '\0' && *p != ' ' && *p != '\t'; p++)
-			continue;
-		if (confval_cidr(w, (size_t)(p - w), &c, err, errlen) == -1)
+	while ((w = confval_word(&p, &len)) != NULL) {
+		if (confval_cidr(w, len, &c, err, errlen) == -1)
 			return -1;
 		if ((l = realloc(*list, (*n + 1) * sizeof(*l))) == NULL)
 			return confval_errf(err, errlen, "%s", strerror(errno));
 		l[(*n)++] = c;
 		*list = l;
 	}
+	return 0;
 }
 
 int

@@ -257,8 +257,6 @@ confval_prog(char **dst, const char *dir, const char *path, char *err,
 	return 0;
 }
 
-/* Appends the space-separated words of v to the NULL-ended *list;
-   names = 1 checks each is an environment variable name. */
 /* The next space-separated word at *p (its length in *len), *p moved
    past it; NULL at the end. */
 static const char *
@@ -276,6 +274,8 @@ confval_word(const char **p, size_t *len)
 	return w;
 }
 
+/* Appends the space-separated words of v to the NULL-ended *list;
+   names = 1 checks each is an environment variable name. */
 int
 confval_words(char ***list, const char *v, int names, char *err,
     size_t errlen)

@@ -478,6 +478,7 @@ conn_hijack_finish(struct conn *c)
 	c->given = 1;
 	c->m->conns->nhijacked++;
 	conn_close(c, "hijacked");
+	c->m->stats.hijacks++;
 	ops->hijacked(app, fd, p, len);
 	free(joined);
 }

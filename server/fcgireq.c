@@ -724,11 +724,11 @@ fcgireq_notify(struct fcgireq *req, uint8_t reason)
 	if (wchan_record(req->ch, FERRY_CLOSE_NOTIFY, req->reqid, &reason,
 	    1) == -1)
 		return;
+	/* From the client's leaving (its half-close: now) to the record. */
 	if ((st = req->app->stats) != NULL && reason == FERRY_REASON_GONE) {
 		st->notify_gone++;
-		if (req->gone_at != 0)
-			stats_observe(&st->gone_notify,
-			    ev_now(req->ch->loop) - req->gone_at);
+		stats_observe(&st->gone_notify, req->gone_at == 0 ? 0 :
+		    ev_now(req->ch->loop) - req->gone_at);
 	} else if (st != NULL)
 		st->notify_pipelined++;
 	/* After the end of STDIN nothing else goes to this worker for the
@@ -753,6 +753,7 @@ fcgireq_half_closed(void *arg)
 		return req->app->half_close_answer;
 	log_info("%s[%d]: the client half-closed: sending close-notify",
 	    req->app->name, (int)req->pid);
+	fcgireq_rung(req, STATS_RUNG_NOTIFY);
 	fcgireq_notify(req, FERRY_REASON_GONE);
 	req->gone_told = 1;
 	return 1;

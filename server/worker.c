@@ -789,9 +789,11 @@ worker_child_cb(struct ev_loop *loop, ev_child *cw, int revents)
 	    lived < POOL_START_FAIL && w->state != WORKER_RETIRING;
 	if (a->conf->stats != NULL) {
 		a->conf->stats->exits++;
-		a->conf->stats->crashes += !w->killing &&
-		    w->state != WORKER_RETIRING && (WIFSIGNALED(st) ||
-		    WEXITSTATUS(st) != 0);
+		/* A crash: a signal not ours, or a failure unasked. */
+		a->conf->stats->crashes += WIFSIGNALED(st) ?
+		    (WTERMSIG(st) != SIGTERM && WTERMSIG(st) != SIGKILL) ||
+		    !w->killing : WEXITSTATUS(st) != 0 && !w->killing &&
+		    w->state != WORKER_RETIRING;
 		a->conf->stats->hijacked_held -= w->req.handed;
 	}
 	if (w->killing)

@@ -1126,13 +1126,14 @@ START_TEST(test_out_of_fds_waits)
 	struct hc		 c;
 	struct hc_response	 r;
 	long			 old;
-	int			 base, i;
+	int			 i;
 
 	harness_start(&f, NULL, NULL);
-	base = harness_lowest_free_fd(f.pid);
 	hc_open(&c, &f);
-	for (i = 0; i < 150 && harness_lowest_free_fd(f.pid) <= base; i++)
+	for (i = 0; i < 500 && !harness_holds_only(&f, &c, 1); i++)
 		harness_sleep_ms(20);
+	HARNESS_ASSERT(&f, harness_holds_only(&f, &c, 1), "the client was "
+	    "not accepted");
 	old = harness_set_nofile(&f, harness_lowest_free_fd(f.pid));
 	hc_send_get(&c, "/cgi-bin/hello.sh");
 	(void)harness_wait_log(&f, "out of fds to start a script", 1, 5000);

@@ -339,6 +339,11 @@ long long harness_cpu_ticks(pid_t pid);
 /* The lowest fd number that pid has free (from /proc/PID/fd); -1 when
    it cannot be read. */
 int	harness_lowest_free_fd(pid_t pid);
+/* 1 when the client connections (TCP, to f->port) ferryd holds open are
+   exactly the server ends of the n connections cs[0..n-1]: each one
+   accepted, and every other one closed on ferryd's side. */
+int	harness_holds_only(const struct ferryd *f, const struct hc *cs,
+	    size_t n);
 /* Sets the running ferryd's soft RLIMIT_NOFILE (prlimit), its hard limit
    unchanged, so that it runs out of fds at will; returns the soft limit
    it had.  Fails the test when it cannot. */

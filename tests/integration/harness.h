@@ -134,8 +134,16 @@ size_t	hc_send_until_stuck(struct hc *c, size_t len, int stall_ms);
    behind them.  Stops when the window stays short for stall_ms; returns
    the bytes sent. */
 size_t	hc_send_absorbed(struct hc *c, size_t len, int stall_ms);
+/* A body length that no server on this host can take in without reading
+   it: over the largest receive buffer a TCP socket may have (autotuning
+   grows it up to tcp_rmem's maximum while the server reads, whenever it
+   reads fast: how far depends on scheduling; SO_RCVBUF up to twice
+   rmem_max), and 8 MiB over, for what the server itself buffers. */
+size_t	hc_unabsorbable_len(void);
 /* Sends head (unless NULL) and then up to body_len filler body bytes until the
-   server's buffers are full (failing the test unless they fill first),
+   server's buffers are full (failing the test unless they fill first:
+   body_len is hc_unabsorbable_len(), or a server's grown receive buffer
+   may take it all),
    and leaves: a reset (rst: the rest of the body is stuck in our own
    buffer) or a FIN (every byte sent is in the server's hands).  Returns
    the body bytes sent; c stays open after a FIN. */

@@ -1218,28 +1218,32 @@ START_TEST(test_client_gone_terminate)
 END_TEST
 
 /*
- * A 1 MiB upload to a libfcgi worker that reads none of it, then the
- * client leaves: the body fills the worker's channel and ferryd's input
- * buffer, so ferryd no longer reads the socket, yet it sees the reset or
- * the FIN (by its Content-Length, the body cannot be complete) and the
- * worker is stopped (on_client_gone = terminate).
+ * An upload to a libfcgi worker that reads none of it, then the client
+ * leaves: the body fills the worker's channel, ferryd's input buffer and
+ * its socket's, so ferryd no longer reads the socket, yet it sees the
+ * reset or the FIN (by its Content-Length, the body cannot be complete)
+ * and the worker is stopped (on_client_gone = terminate).  The body is
+ * longer than any receive buffer can grow (1 MiB was not, when ferryd
+ * read fast under load).
  */
 static void
 upload_then_leave(int rst)
 {
 	struct ferryd	f;
 	struct hc	c;
-	char		head[256];
-	size_t		sent;
+	char		head[256], server[256];
+	size_t		sent, len = hc_unabsorbable_len();
 	pid_t		p1;
 
-	start_app(&f, "responder", "workers = 1\n"
+	snprintf(server, sizeof(server), "kill_grace = 0.5\n"
+	    "log_level = debug\nmax_body_size = %zu\n", len);
+	start_app_server(&f, "responder", server, "workers = 1\n"
 	    "on_client_gone = terminate\nrequest_buffering = off\n");
 	p1 = get_pid(&f);
 	snprintf(head, sizeof(head), "POST /r?sleep=20000 HTTP/1.1\r\n"
-	    "Host: t\r\nContent-Length: %d\r\n\r\n", MiB);
+	    "Host: t\r\nContent-Length: %zu\r\n\r\n", len);
 	hc_open(&c, &f);
-	sent = hc_upload_then_leave(&f, &c, head, MiB, rst);
+	sent = hc_upload_then_leave(&f, &c, head, len, rst);
 	HARNESS_ASSERT(&f, harness_wait_pid_gone(p1, 2000), "worker %d "
 	    "still runs 2 s after its client left (%s, %zu body bytes sent)",
 	    (int)p1, rst ? "reset" : "FIN", sent);

@@ -806,30 +806,33 @@ START_TEST(test_fin_mid_body_gone)
 END_TEST
 
 /*
- * A 1 MiB upload to a script that reads none of it, and then the client
- * leaves: its body fills the script's pipe and ferryd's input buffer, so
- * ferryd no longer reads the socket, yet it sees the reset (how, by
- * rst) or the FIN (by its Content-Length, the body cannot be complete)
- * and stops the script (on_client_gone = terminate, the default).
+ * An upload to a script that reads none of it, and then the client
+ * leaves: its body fills the script's pipe, ferryd's input buffer and its
+ * socket's, so ferryd no longer reads the socket, yet it sees the reset
+ * (how, by rst) or the FIN (by its Content-Length, the body cannot be
+ * complete) and stops the script (on_client_gone = terminate, the
+ * default).  The body is longer than any receive buffer can grow.
  */
 static void
 upload_then_leave(int rst)
 {
 	struct ferryd		f = { 0 };
 	struct hc		c;
-	char			p[512], file[600], req[1024];
-	size_t			sent;
+	char			p[512], file[600], req[1024], conf[512];
+	size_t			sent, len = hc_unabsorbable_len();
 	pid_t			sh;
 
-	harness_start(&f, stream_conf, NULL);
+	snprintf(conf, sizeof(conf), "[server]\nmax_body_size = %zu\n%s",
+	    len, stream_conf);
+	harness_start(&f, conf, NULL);
 	harness_path(p, sizeof(p), &f, "u");
 	snprintf(req, sizeof(req), "POST /s/sleeper.sh?%s HTTP/1.1\r\n"
-	    "Host: t\r\nContent-Length: %d\r\n\r\n", p, MiB);
+	    "Host: t\r\nContent-Length: %zu\r\n\r\n", p, len);
 	hc_open(&c, &f);
 	hc_sendstr(&c, req);
 	snprintf(file, sizeof(file), "%s.pid", p);
 	sh = harness_read_pidfile(file, 5000);
-	sent = hc_upload_then_leave(&f, &c, NULL, MiB, rst);
+	sent = hc_upload_then_leave(&f, &c, NULL, len, rst);
 	HARNESS_ASSERT(&f, harness_wait_pid_gone(sh, 2000), "the script %d "
 	    "still runs 2 s after its client left (%s, %zu body bytes sent)",
 	    (int)sh, rst ? "reset" : "FIN", sent);
@@ -1126,13 +1129,14 @@ START_TEST(test_out_of_fds_waits)
 	struct hc		 c;
 	struct hc_response	 r;
 	long			 old;
-	int			 base, i;
+	int			 i;
 
 	harness_start(&f, NULL, NULL);
-	base = harness_lowest_free_fd(f.pid);
 	hc_open(&c, &f);
-	for (i = 0; i < 150 && harness_lowest_free_fd(f.pid) <= base; i++)
+	for (i = 0; i < 500 && !harness_holds_only(&f, &c, 1); i++)
 		harness_sleep_ms(20);
+	HARNESS_ASSERT(&f, harness_holds_only(&f, &c, 1), "the client was "
+	    "not accepted");
 	old = harness_set_nofile(&f, harness_lowest_free_fd(f.pid));
 	hc_send_get(&c, "/cgi-bin/hello.sh");
 	(void)harness_wait_log(&f, "out of fds to start a script", 1, 5000);

@@ -2012,6 +2012,87 @@ harness_lowest_free_fd(pid_t pid)
 	return i;
 }
 
+/* The port of a TCP socket's address (IPv4 or IPv6), host order. */
+static unsigned int
+harness_sa_port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+	return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+}
+
+int
+harness_holds_only(const struct ferryd *f, const struct hc *cs, size_t n)
+{
+	static const char *const tables[] = { "/proc/net/tcp",
+	    "/proc/net/tcp6" };
+	struct {
+		unsigned long	 inode;
+		int		 ours;
+	}			 conns[64];
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl;
+	unsigned int		 mine[8], lport, rport, st;
+	unsigned long		 inode;
+	size_t			 i, j, nconns = 0, held = 0, ours = 0;
+	char			 path[64], link[64], line[512];
+	struct dirent		*de;
+	FILE			*fp;
+	DIR			*d;
+	ssize_t			 len;
+
+	if (n > sizeof(mine) / sizeof(mine[0]))
+		return 0;
+	for (i = 0; i < n; i++) {
+		sl = sizeof(ss);
+		if (getsockname(cs[i].fd, (struct sockaddr *)&ss, &sl) == -1)
+			return 0;
+		mine[i] = harness_sa_port(&ss);
+	}
+	/* The connections to f->port that have a socket (one still in the
+	   listen queue has none: inode 0), the listener aside. */
+	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		if ((fp = fopen(tables[i], "re")) == NULL)
+			continue;
+		while (fgets(line, sizeof(line), fp) != NULL) {
+			if (sscanf(line, " %*u: %*[0-9A-Fa-f]:%x "
+			    "%*[0-9A-Fa-f]:%x %x %*x:%*x %*x:%*x %*x %*u "
+			    "%*u %lu", &lport, &rport, &st, &inode) != 4 ||
+			    lport != (unsigned int)f->port || st == 0x0A ||
+			    inode == 0 || nconns == sizeof(conns) /
+			    sizeof(conns[0]))
+				continue;
+			conns[nconns].inode = inode;
+			conns[nconns].ours = 0;
+			for (j = 0; j < n; j++)
+				if (rport == mine[j])
+					conns[nconns].ours = 1;
+			nconns++;
+		}
+		fclose(fp);
+	}
+	/* Those of them in ferryd's hands. */
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)f->pid);
+	if ((d = opendir(path)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		snprintf(path, sizeof(path), "/proc/%d/fd/%.20s", (int)f->pid,
+		    de->d_name);
+		if ((len = readlink(path, link, sizeof(link) - 1)) <= 0)
+			continue;
+		link[len] = '\0';
+		if (sscanf(link, "socket:[%lu]", &inode) != 1)
+			continue;
+		for (j = 0; j < nconns; j++)
+			if (conns[j].inode == inode) {
+				held++;
+				ours += conns[j].ours;
+			}
+	}
+	closedir(d);
+	return held == n && ours == n;
+}
+
 long
 harness_set_nofile(const struct ferryd *f, long soft)
 {

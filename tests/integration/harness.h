@@ -142,8 +142,16 @@ size_t	hc_send_until_stuck(struct hc *c, size_t len, int stall_ms);
    behind them.  Stops when the window stays short for stall_ms; returns
    the bytes sent. */
 size_t	hc_send_absorbed(struct hc *c, size_t len, int stall_ms);
+/* A body length that no server on this host can take in without reading
+   it: over the largest receive buffer a TCP socket may have (autotuning
+   grows it up to tcp_rmem's maximum while the server reads, whenever it
+   reads fast: how far depends on scheduling; SO_RCVBUF up to twice
+   rmem_max), and 8 MiB over, for what the server itself buffers. */
+size_t	hc_unabsorbable_len(void);
 /* Sends head (unless NULL) and then up to body_len filler body bytes until the
-   server's buffers are full (failing the test unless they fill first),
+   server's buffers are full (failing the test unless they fill first:
+   body_len is hc_unabsorbable_len(), or a server's grown receive buffer
+   may take it all),
    and leaves: a reset (rst: the rest of the body is stuck in our own
    buffer) or a FIN (every byte sent is in the server's hands).  Returns
    the body bytes sent; c stays open after a FIN. */
@@ -347,6 +355,11 @@ long long harness_cpu_ticks(pid_t pid);
 /* The lowest fd number that pid has free (from /proc/PID/fd); -1 when
    it cannot be read. */
 int	harness_lowest_free_fd(pid_t pid);
+/* 1 when the client connections (TCP, to f->port) ferryd holds open are
+   exactly the server ends of the n connections cs[0..n-1]: each one
+   accepted, and every other one closed on ferryd's side. */
+int	harness_holds_only(const struct ferryd *f, const struct hc *cs,
+	    size_t n);
 /* Sets the running ferryd's soft RLIMIT_NOFILE (prlimit), its hard limit
    unchanged, so that it runs out of fds at will; returns the soft limit
    it had.  Fails the test when it cannot. */

@@ -12,6 +12,8 @@
 #include <linux/tcp.h>
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tests/integration/harness.h"
@@ -65,6 +67,31 @@ hc_send_absorbed(struct hc *c, size_t len, int stall_ms)
 	    harness_now_ms() < deadline)
 		harness_sleep_ms(1);
 	return sent;
+}
+
+size_t
+hc_unabsorbable_len(void)
+{
+	unsigned long long	 tcp_max = 0, core_max = 0;
+	char			*s;
+
+	if ((s = harness_read_file("/proc/sys/net/ipv4/tcp_rmem",
+	    NULL)) != NULL) {
+		if (sscanf(s, "%*u %*u %llu", &tcp_max) != 1)
+			tcp_max = 0;
+		free(s);
+	}
+	if ((s = harness_read_file("/proc/sys/net/core/rmem_max",
+	    NULL)) != NULL) {
+		if (sscanf(s, "%llu", &core_max) != 1)
+			core_max = 0;
+		free(s);
+	}
+	if (tcp_max == 0 && core_max == 0)
+		tcp_max = 64ULL << 20;		/* not Linux's /proc: plenty */
+	if (tcp_max < 2 * core_max)
+		tcp_max = 2 * core_max;
+	return (size_t)tcp_max + (8 << 20);
 }
 
 size_t

@@ -8,6 +8,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <check.h>
 #include <stdio.h>
@@ -225,6 +227,49 @@ START_TEST(test_harness_helpers)
 }
 END_TEST
 
+/* harness_holds_only, against a listener of this process standing in for
+   ferryd: a connection in the listen queue is not held, an accepted one
+   is, and one held besides those asked about spoils the answer. */
+START_TEST(test_harness_holds_only)
+{
+	struct ferryd		 f;
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof(sin);
+	struct hc		 c[2];
+	int			 lfd, a0, a1;
+
+	memset(&f, 0, sizeof(f));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_ne(lfd = socket(AF_INET, SOCK_STREAM, 0), -1);
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(listen(lfd, 8), 0);
+	ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&sin, &len), 0);
+	f.pid = getpid();
+	f.port = ntohs(sin.sin_port);
+	ck_assert_int_eq(harness_holds_only(&f, c, 0), 1);
+	hc_open(&c[0], &f);
+	hc_open(&c[1], &f);
+	ck_assert_int_eq(harness_holds_only(&f, c, 2), 0);	/* queued */
+	ck_assert_int_eq(harness_holds_only(&f, c, 0), 1);
+	ck_assert_int_ne(a0 = accept(lfd, NULL, NULL), -1);	/* c[0] */
+	ck_assert_int_eq(harness_holds_only(&f, c, 1), 1);
+	ck_assert_int_eq(harness_holds_only(&f, c, 2), 0);
+	ck_assert_int_eq(harness_holds_only(&f, &c[1], 1), 0);
+	ck_assert_int_ne(a1 = accept(lfd, NULL, NULL), -1);
+	ck_assert_int_eq(harness_holds_only(&f, c, 2), 1);
+	ck_assert_int_eq(harness_holds_only(&f, c, 1), 0);	/* c[1] too */
+	close(a0);
+	ck_assert_int_eq(harness_holds_only(&f, &c[1], 1), 1);
+	close(a1);
+	ck_assert_int_eq(harness_holds_only(&f, c, 0), 1);
+	hc_close(&c[0]);
+	hc_close(&c[1]);
+	close(lfd);
+}
+END_TEST
+
 /* hc_check passes a response that is as wanted; the text, environment
    dump and directory helpers do what harness.h says. */
 START_TEST(test_harness_check)
@@ -301,6 +346,7 @@ harness_suite(void)
 	    (int)(sizeof(canned) / sizeof(canned[0])));
 	tcase_add_test(tc, test_harness_timeout);
 	tcase_add_test(tc, test_harness_helpers);
+	tcase_add_test(tc, test_harness_holds_only);
 	tcase_add_test(tc, test_harness_check);
 	suite_add_tcase(s, tc);
 	return s;

@@ -232,6 +232,8 @@ master_reload_apps(const struct conf *old, const struct conf *cf)
 
 	for (i = 0; i < cf->napps; i++) {
 		a = &cf->apps[i];
+		if (a->type == CONF_APP_STATUS)
+			continue;	/* ferryd's own pages */
 		for (j = 0, b = NULL; j < old->napps && b == NULL; j++)
 			if (strcmp(old->apps[j].name, a->name) == 0)
 				b = &old->apps[j];
@@ -246,6 +248,8 @@ master_reload_apps(const struct conf *old, const struct conf *cf)
 			    a->name);
 	}
 	for (j = 0; j < old->napps; j++) {
+		if (old->apps[j].type == CONF_APP_STATUS)
+			continue;
 		for (i = 0; i < cf->napps; i++)
 			if (strcmp(old->apps[j].name, cf->apps[i].name) == 0)
 				break;
@@ -399,7 +403,7 @@ master_nofile(struct conf *cf)
 	for (i = 0; i < cf->napps; i++) {
 		if (cf->apps[i].type == CONF_APP_FASTCGI)
 			workers += (unsigned int)cf->apps[i].max_workers;
-		else
+		else if (cf->apps[i].type == CONF_APP_CGI)
 			procs += cf->apps[i].max_procs;
 	}
 	need = FD_RESERVE + cf->nlistens +

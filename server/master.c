@@ -305,11 +305,13 @@ master_run(struct conf *cf, int argc, char *argv[])
 	ev_signal_start(m->loop, &m->sighup);
 	ev_signal_start(m->loop, &m->sigusr2);
 	spawn_signals_note();	/* before the first child */
-	if (master_nofile(cf) == -1)
-		return 1;
-
 	if (upgrade_init(m, master_upgrade_end) == -1 ||
-	    conn_init(m) == -1 || cgi_init(m) == -1 || listen_open(m) == -1 ||
+	    master_nofile(cf) == -1) {
+		upgrade_fini(m);
+		return 1;
+	}
+
+	if (conn_init(m) == -1 || cgi_init(m) == -1 || listen_open(m) == -1 ||
 	    master_pid_file(cf->pid_file, 1) == -1 ||
 	    pool_init(m, master_worker_ready) == -1) {
 		listen_close(m);

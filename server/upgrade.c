@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -41,6 +42,8 @@ struct upgrade {
 					   not found, no upgrade */
 	int		 tell_fd;	/* new side: the pipe to the old
 					   master, until ready; else -1 */
+	struct rlimit	 nofile;	/* RLIMIT_NOFILE before the master
+					   raised it: the new master's */
 
 	/* Old side, while a new master starts (pid > 0). */
 	pid_t		 pid;
@@ -54,6 +57,7 @@ struct upgrade {
 /* What the child needs, prepared before the fork: it may only make
    async-signal-safe calls. */
 struct upgrade_plan {
+	const struct rlimit *nofile;
 	const char	*exe;
 	char *const	*argv;
 	char		**envp;
@@ -146,6 +150,10 @@ upgrade_init(struct master *m, upgrade_end_cb end)
 	u->m = m;
 	u->end = end;
 	u->tell_fd = -1;
+	if (getrlimit(RLIMIT_NOFILE, &u->nofile) == -1) {
+		log_warn("getrlimit");
+		return -1;
+	}
 	if ((u->exe = upgrade_exe(m->argc > 0 ? m->argv[0] : NULL)) == NULL)
 		log_warnx("upgrade: ferryd's own path (%s) not found: "
 		    "SIGUSR2 will not upgrade", m->argc > 0 ? m->argv[0] : "");
@@ -154,9 +162,11 @@ upgrade_init(struct master *m, upgrade_end_cb end)
 		if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode) &&
 		    fcntl(fd, F_SETFD, FD_CLOEXEC) == 0)
 			u->tell_fd = fd;
-		else
+		else {
 			log_warnx("upgrade: %s=%d is not a pipe: ignored",
 			    UPGRADE_ENV, fd);
+			close(fd);
+		}
 	}
 	unsetenv(UPGRADE_ENV);
 	ev_io_init(&u->ready, upgrade_ready_cb, -1, EV_READ);
@@ -316,6 +326,8 @@ upgrade_child(const struct upgrade_plan *p)
 	while ((pid /= 10) > 0);
 	memmove(p->pid_value, d, (size_t)(p->pid_value + UPGRADE_PID_DIGITS -
 	    d) + 1);
+	/* Lowering a soft limit cannot fail: a refusal is left alone. */
+	(void)setrlimit(RLIMIT_NOFILE, p->nofile);
 	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &none, NULL) == -1)
 		goto fail;
@@ -387,6 +399,7 @@ upgrade_start(struct master *m)
 		goto out;
 	}
 	fds[n] = pfd[1];
+	plan.nofile = &u->nofile;
 	plan.exe = u->exe;
 	plan.argv = m->argv;
 	plan.from = fds;

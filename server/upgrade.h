@@ -18,9 +18,10 @@ struct master;
    one), 0 when it failed (the old one serves on, and may try again). */
 typedef void	(*upgrade_end_cb)(struct master *m, int handed);
 
-/* Before anything of the master starts: ferryd's own path from
-   m->argv[0] (made absolute now), and the hand-over pipe when this
-   ferryd was started by an upgrade.  0, or -1 when memory ran out. */
+/* Before anything of the master starts (RLIMIT_NOFILE not raised yet:
+   the new master gets it as it was): ferryd's own path from m->argv[0]
+   (made absolute now), and the hand-over pipe when this ferryd was
+   started by an upgrade.  0, or -1 after logging. */
 int	upgrade_init(struct master *m, upgrade_end_cb end);
 /* SIGUSR2: starts the new master (logged and ignored while an upgrade is
    under way, before ready, or during a stop).  end runs later, from the

@@ -469,28 +469,38 @@ upgrade_handed(struct upgrade *u)
 	u->end(m, 1);
 }
 
+/* Reads what the new master wrote on the pipe (the caller knows it is
+   readable, or the writer gone): 1 when it said it is ready; else 0,
+   with a failed exec's errno noted, and the pipe closed at its end. */
+static int
+upgrade_pipe_read(struct upgrade *u)
+{
+	char	 msg[1 + sizeof(int)];
+	ssize_t	 n;
+
+	n = read(u->ready.fd, msg, sizeof(msg));
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n >= 1 && msg[0] == UPGRADE_READY)
+		return 1;
+	if (n == (ssize_t)sizeof(msg) && msg[0] == UPGRADE_EXEC_FAILED)
+		memcpy(&u->exec_errno, msg + 1, sizeof(int));
+	/* EOF or a failure: its exit (upgrade_child_cb) says the rest. */
+	ev_io_stop(u->m->loop, &u->ready);
+	close(u->ready.fd);
+	ev_io_set(&u->ready, -1, EV_READ);
+	return 0;
+}
+
 static void
 upgrade_ready_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct upgrade	*u = container_of(w, struct upgrade, ready);
-	char		 msg[1 + sizeof(int)];
-	ssize_t		 n;
 
 	(void)loop;
 	(void)revents;
-	n = read(w->fd, msg, sizeof(msg));
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n >= 1 && msg[0] == UPGRADE_READY) {
+	if (upgrade_pipe_read(u))
 		upgrade_handed(u);
-		return;
-	}
-	if (n == (ssize_t)sizeof(msg) && msg[0] == UPGRADE_EXEC_FAILED)
-		memcpy(&u->exec_errno, msg + 1, sizeof(int));
-	/* EOF or a failure: its exit (upgrade_child_cb) says the rest. */
-	ev_io_stop(u->m->loop, w);
-	close(w->fd);
-	ev_io_set(w, -1, EV_READ);
 }
 
 static void
@@ -502,6 +512,10 @@ upgrade_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 
 	(void)revents;
 	ev_child_stop(loop, w);
+	/* Its exit may come before what it wrote: a failed exec's errno.
+	   Ready or not, a new master that is gone failed. */
+	if (u->ready.fd >= 0)
+		(void)upgrade_pipe_read(u);
 	upgrade_unwatch(u);
 	if (WIFEXITED(st))
 		snprintf(how, sizeof(how), "exited with status %d",

@@ -688,6 +688,66 @@ START_TEST(test_upgrade_nofile)
 }
 END_TEST
 
+/*
+ * The new master is the binary at the path ferryd was started from as it
+ * is at the upgrade (what make install put there), not the running file:
+ * with nothing at the path the upgrade fails, the exec's error logged, and
+ * the old master serves on; a new file there is what starts, with the
+ * same arguments.
+ */
+START_TEST(test_upgrade_path)
+{
+	struct ferryd	 f = { 0 };
+	char		*d, *real, *data, bin[400], marker[400], pidfile[400];
+	char		 text[1200];
+	size_t		 len;
+	pid_t		 newpid;
+
+	up_setup();
+	real = strdup(harness_env_path("FERRYD"));
+	d = harness_tmpdir("upbin", 0);
+	snprintf(bin, sizeof(bin), "%s/ferryd", d);
+	snprintf(marker, sizeof(marker), "%s/started", d);
+	data = harness_read_file(real, &len);
+	UP_ASSERT(NULL, real != NULL && data != NULL, "cannot read %s", real);
+	harness_write_file(bin, data, len, 0755);
+	free(data);
+	setenv("FERRYD", bin, 1);
+	up_start(&f, up_responder(), NULL, NULL);
+	harness_path(pidfile, sizeof(pidfile), &f, "ferryd.pid");
+
+	UP_ASSERT(&f, unlink(bin) == 0, "unlink %s: %s", bin, strerror(errno));
+	UP_ASSERT(&f, kill(f.pid, SIGUSR2) == 0, "kill: %s", strerror(errno));
+	UP_ASSERT(&f, harness_wait_log(&f, "could not be started: No such "
+	    "file or directory; still serving", 1, 10000) == 1, "the failed "
+	    "exec was not logged");
+	up_get(&f, NULL, "/cgi-bin/hello.sh", "hello\n");
+
+	/* The new binary: a script that notes its arguments, then runs
+	   ferryd in its own process. */
+	snprintf(text, sizeof(text), "#!/bin/sh\necho \"$@\" > %s\n"
+	    "exec %s \"$@\"\n", marker, real);
+	harness_write_file(bin, text, strlen(text), 0755);
+	UP_ASSERT(&f, kill(f.pid, SIGUSR2) == 0, "kill: %s", strerror(errno));
+	newpid = up_new_pid(&f, pidfile, f.pid);
+	UP_ASSERT(&f, up_wait_exit(&f, 10000) == 0, "the old master did not "
+	    "exit 0 after the hand-over");
+	data = harness_read_file(marker, NULL);
+	UP_ASSERT(&f, data != NULL && strstr(data, "-c ") != NULL &&
+	    strstr(data, f.conf_path) != NULL && strstr(data, f.error_log) !=
+	    NULL, "the new binary ran with \"%s\"", data != NULL ? data :
+	    "(it did not run)");
+	free(data);
+	up_get(&f, NULL, "/cgi-bin/hello.sh", "hello\n");
+	UP_ASSERT(&f, up_stop(newpid, 10000) == 0, "the new master did not "
+	    "stop with 0 at SIGTERM");
+	setenv("FERRYD", real, 1);
+	free(real);
+	harness_rmtree(d);
+	free(d);
+}
+END_TEST
+
 static Suite *
 upgrade_suite(void)
 {
@@ -700,6 +760,7 @@ upgrade_suite(void)
 	tcase_add_test(tc, test_upgrade_failed_then_fixed);
 	tcase_add_test(tc, test_upgrade_notify);
 	tcase_add_test(tc, test_upgrade_nofile);
+	tcase_add_test(tc, test_upgrade_path);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -66,6 +66,7 @@ static void	up_fail(const struct ferryd *, const char *, int,
 		    const char *, ...)
 		    __attribute__((noreturn, format(printf, 4, 5)));
 static pid_t	up_new_pid(struct ferryd *, const char *, pid_t);
+static void	up_check_handover(struct ferryd *, pid_t, const char *);
 static int	up_stop(pid_t, int);
 static int	up_wait_exit(struct ferryd *, int);
 static void	up_get(struct ferryd *, const char *, const char *,
@@ -194,6 +195,80 @@ up_wait_exit(struct ferryd *f, int timeout_ms)
 			harness_sleep_ms(10);
 	return WIFEXITED(f->wstatus) ? WEXITSTATUS(f->wstatus) : 128 +
 	    WTERMSIG(f->wstatus);
+}
+
+/* 1 when the environment pid was started with holds the entry want
+   ("NAME=value"). */
+static int
+up_environ_has(pid_t pid, const char *want)
+{
+	char	 path[64], *env, *p;
+	size_t	 len;
+	int	 found = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/environ", (long)pid);
+	if ((env = harness_read_file(path, &len)) == NULL)
+		return 0;
+	for (p = env; p < env + len; p += strlen(p) + 1)
+		if (strcmp(p, want) == 0)
+			found = 1;
+	free(env);
+	return found;
+}
+
+/* What pid's fd n is (readlink of /proc/PID/fd/N) in buf; "" when it is
+   not open. */
+static void
+up_fd_target(pid_t pid, int n, char *buf, size_t len)
+{
+	char	path[64];
+	ssize_t	r;
+
+	snprintf(path, sizeof(path), "/proc/%ld/fd/%d", (long)pid, n);
+	if ((r = readlink(path, buf, len - 1)) < 0)
+		r = 0;
+	buf[r] = '\0';
+}
+
+/*
+ * The hand-over by systemd's convention, as the new master (pid) was
+ * started: LISTEN_FDS, LISTEN_PID its own, LISTEN_FDNAMES the listen
+ * specs (':' and blanks as '_'), the pipe named by FERRY_UPGRADE_FD;
+ * sockets at fds 3 and 4, the pipe closed once it told the old master;
+ * a session of its own.
+ */
+static void
+up_check_handover(struct ferryd *f, pid_t pid, const char *sock)
+{
+	char	 want[600], got[256], path[64], *stat, *p;
+	long	 sid = 0;
+	int	 i;
+
+	snprintf(want, sizeof(want), "LISTEN_PID=%ld", (long)pid);
+	UP_ASSERT(f, up_environ_has(pid, "LISTEN_FDS=2") &&
+	    up_environ_has(pid, want) &&
+	    up_environ_has(pid, "FERRY_UPGRADE_FD=5"), "the new master's "
+	    "environment lacks LISTEN_FDS=2, %s or FERRY_UPGRADE_FD=5", want);
+	snprintf(want, sizeof(want), "LISTEN_FDNAMES=127.0.0.1_%d:unix_%s",
+	    f->port, sock);
+	UP_ASSERT(f, up_environ_has(pid, want), "the new master's environment "
+	    "lacks %s", want);
+	for (i = 3; i <= 4; i++) {
+		up_fd_target(pid, i, got, sizeof(got));
+		UP_ASSERT(f, strncmp(got, "socket:", 7) == 0, "the new master's "
+		    "fd %d is \"%s\", not a socket", i, got);
+	}
+	up_fd_target(pid, 5, got, sizeof(got));
+	UP_ASSERT(f, strncmp(got, "pipe:", 5) != 0, "the new master still "
+	    "holds the hand-over pipe at fd 5");
+	/* /proc/PID/stat: "pid (comm) state ppid pgrp session ..." */
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	stat = harness_read_file(path, NULL);
+	if (stat != NULL && (p = strrchr(stat, ')')) != NULL)
+		(void)sscanf(p + 1, " %*c %*d %*d %ld", &sid);
+	free(stat);
+	UP_ASSERT(f, sid == (long)pid, "the new master's session is %ld, not "
+	    "its own", sid);
 }
 
 /* Connects to the Unix socket at unix_path, or to 127.0.0.1:port when
@@ -482,6 +557,7 @@ START_TEST(test_upgrade_under_load)
 	    "removed");
 	UP_ASSERT(&f, harness_log_count(&f, "told the old master") == 1,
 	    "the new master did not log telling the old one");
+	up_check_handover(&f, newpid, sock);
 	UP_ASSERT(&f, up_stop(newpid, 10000) == 0, "the new master did not "
 	    "stop with 0 at SIGTERM");
 	UP_ASSERT(&f, access(pidfile, F_OK) == -1, "the new master left its "

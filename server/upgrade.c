@@ -198,8 +198,8 @@ upgrade_ready(struct master *m)
 	return n == 1;
 }
 
-/* A listen spec as an LISTEN_FDNAMES name: printable, no ':', at most
-   255 bytes. */
+/* A listen spec as a LISTEN_FDNAMES name: printable, no blank or ':',
+   at most 255 bytes. */
 static void
 upgrade_fdname(char *out, size_t size, const char *spec)
 {

@@ -52,6 +52,8 @@
 #define CGI_ERR_TAIL		(256 * 1024)	/* stderr read once a script
 						   exited (a daemonised child
 						   may hold it: no more) */
+#define UPGRADE_TIMEOUT		60.0		/* s: a new master (SIGUSR2)
+						   not ready by then is killed */
 #define POOL_READY_TIMEOUT	3.0		/* s: a new worker's wait for
 						   GET_VALUES_RESULT */
 

@@ -472,3 +472,31 @@ listen_retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	if (!m->stopping)
 		listen_resume(m);
 }
+
+size_t
+listen_fds(struct master *m, int *fds, const char **specs, size_t max)
+{
+	struct listen_set	*ls = m->listen;
+	size_t			 i, n = 0;
+
+	for (i = 0; ls != NULL && i < ls->n; i++) {
+		if (ls->l[i].fd == -1)
+			continue;
+		if (n < max) {
+			fds[n] = ls->l[i].fd;
+			specs[n] = ls->l[i].cl->spec;
+		}
+		n++;
+	}
+	return n;
+}
+
+void
+listen_handed(struct master *m)
+{
+	struct listen_set	*ls = m->listen;
+	size_t			 i;
+
+	for (i = 0; ls != NULL && i < ls->n; i++)
+		ls->l[i].passed = 1;
+}

@@ -32,9 +32,16 @@ void	listen_refill(struct master *m);
 int	listen_prepare(struct master *m, const struct conf *cf);
 void	listen_commit(struct master *m);
 void	listen_abort(struct master *m);
-/* Closes every listener (and unlinks Unix socket paths). */
+/* Closes every listener (and unlinks Unix socket paths it bound). */
 void	listen_close(struct master *m);
 /* Frees what listen_open allocated (after listen_close). */
 void	listen_fini(struct master *m);
+/* The open listening sockets and their listen specs, up to max of each
+   (still the listeners'); returns how many are open. */
+size_t	listen_fds(struct master *m, int *fds, const char **specs,
+	    size_t max);
+/* The sockets were handed to a new master: listen_close will not unlink
+   their Unix socket paths. */
+void	listen_handed(struct master *m);
 
 #endif

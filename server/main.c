@@ -15,12 +15,14 @@
 #include "server/confval.h"
 #include "server/log.h"
 #include "server/master.h"
+#include "server/upgrade.h"
 
 static void	main_close_inherited(void);
 
-/* Closes every fd ferryd inherited but 0-2 and the sockets systemd's
-   convention hands it (LISTEN_FDS from fd 3, when LISTEN_PID is ours):
-   nothing of whoever started ferryd reaches scripts and workers. */
+/* Closes every fd ferryd inherited but 0-2, the sockets systemd's
+   convention hands it (LISTEN_FDS from fd 3, when LISTEN_PID is ours) and
+   an upgrading master's pipe right after them (FERRY_UPGRADE_FD): nothing
+   of whoever started ferryd reaches scripts and workers. */
 static void
 main_close_inherited(void)
 {
@@ -33,6 +35,8 @@ main_close_inherited(void)
 	    *end == '\0' && (v = strtol(n, &end, 10)) > 0 && *end == '\0' &&
 	    v < 1024)
 		from += (unsigned int)v;
+	if (upgrade_env_fd() == (int)from)
+		from++;
 	if (close_range(from, ~0U, 0) == -1) {
 		/* A kernel before 5.9: one by one. */
 		if ((v = sysconf(_SC_OPEN_MAX)) < 0 || v > 65536)

@@ -29,6 +29,7 @@ struct cgi_set;
 struct conn_set;
 struct listen_set;
 struct pool;
+struct upgrade;
 
 struct master {
 	struct ev_loop		*loop;
@@ -46,6 +47,7 @@ struct master {
 	struct conn_set		*conns;		/* server/connsock.c */
 	struct cgi_set		*cgi;		/* server/cgi.c */
 	struct pool		*pool;		/* server/pool.c */
+	struct upgrade		*upgrade;	/* server/upgrade.c */
 	/* Indexed by enum conf_app_type; filled by master_run. */
 	const struct app_type	*app_types[MASTER_APP_TYPES];
 
@@ -58,6 +60,7 @@ struct master {
 	ev_prepare		 logflush;	/* access log, before waiting */
 	ev_prepare		 settle;	/* what events made due */
 	ev_signal		 sigterm, sigint, sigusr1, sighup;
+	ev_signal		 sigusr2;
 	ev_timer		 shutdown_timer;
 
 	/* Per-callback I/O buffer, shared by every module: valid only

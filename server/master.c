@@ -31,6 +31,7 @@
 #include "server/pool.h"
 #include "server/spawn.h"
 #include "server/status.h"
+#include "server/upgrade.h"
 
 static int	master_pid_file(const char *, int);
 static int	master_nofile(struct conf *);
@@ -109,6 +110,8 @@ master_pools_ready(struct master *m)
 		if (!m->stopping)
 			listen_resume(m);
 		log_info("ferryd %s ready", PACKAGE_VERSION);
+		if (upgrade_ready(m))	/* the old master names us */
+			return;
 	}
 	if (!m->stopping)
 		(void)sd_notify(0, "READY=1\nSTATUS=serving");
@@ -345,34 +348,61 @@ keep:
 	    "failed)");
 }
 
+/* The graceful stop begins (why: its cause, for the log): accepting
+   ends, requests in flight may finish within shutdown_timeout.  notify:
+   tell systemd STOPPING=1 (not after an upgrade: the unit goes on). */
+static void
+master_stop_begin(struct master *m, const char *why, int notify)
+{
+	size_t	i;
+
+	if (m->stopping)
+		return;
+	log_info("%s: stopping: %u connections, %u CGI processes", why,
+	    conn_count(m), m->app_types[CONF_APP_CGI]->running(m));
+	m->stopping = 1;
+	if (notify)
+		(void)sd_notify(0, "STOPPING=1\nSTATUS=stopping");
+	upgrade_abort(m);
+	listen_close(m);
+	conn_shutdown_idle(m);
+	for (i = 0; i < MASTER_APP_TYPES; i++)
+		if (m->app_types[i]->stop != NULL)
+			m->app_types[i]->stop(m);
+	if (master_stopped(m)) {
+		ev_break(m->loop, EVBREAK_ALL);
+		return;
+	}
+	ev_timer_init(&m->shutdown_timer, master_stop_cb,
+	    m->conf->shutdown_timeout, 0);
+	ev_timer_start(m->loop, &m->shutdown_timer);
+}
+
+/* An upgrade ended: the new master took over (drain and exit), or it
+   failed (the pid file is ours again). */
+static void
+master_upgrade_end(struct master *m, int handed)
+{
+	if (handed)
+		master_stop_begin(m, "upgrade", 0);
+	else
+		(void)master_pid_file(m->conf->pid_file, 1);
+}
+
 static void
 master_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	struct master	*m = w->data;
-	size_t		 i;
 
+	(void)loop;
 	switch (w->signum) {
 	case SIGTERM:
 	case SIGINT:
-		if (m->stopping)
-			return;
-		log_info("%s: stopping: %u connections, %u CGI processes",
-		    w->signum == SIGTERM ? "SIGTERM" : "SIGINT", conn_count(m),
-		    m->app_types[CONF_APP_CGI]->running(m));
-		m->stopping = 1;
-		(void)sd_notify(0, "STOPPING=1\nSTATUS=stopping");
-		listen_close(m);
-		conn_shutdown_idle(m);
-		for (i = 0; i < MASTER_APP_TYPES; i++)
-			if (m->app_types[i]->stop != NULL)
-				m->app_types[i]->stop(m);
-		if (master_stopped(m)) {
-			ev_break(loop, EVBREAK_ALL);
-			return;
-		}
-		ev_timer_init(&m->shutdown_timer, master_stop_cb,
-		    m->conf->shutdown_timeout, 0);
-		ev_timer_start(loop, &m->shutdown_timer);
+		master_stop_begin(m, w->signum == SIGTERM ? "SIGTERM" :
+		    "SIGINT", 1);
+		break;
+	case SIGUSR2:
+		upgrade_start(m);
 		break;
 	case SIGUSR1:
 		if (log_reopen() == -1)
@@ -474,14 +504,22 @@ master_run(struct conf *cf, int argc, char *argv[])
 	ev_signal_init(&m->sigint, master_signal_cb, SIGINT);
 	ev_signal_init(&m->sigusr1, master_signal_cb, SIGUSR1);
 	ev_signal_init(&m->sighup, master_signal_cb, SIGHUP);
+	ev_signal_init(&m->sigusr2, master_signal_cb, SIGUSR2);
 	m->sigterm.data = m->sigint.data = m->sigusr1.data = m->sighup.data = m;
+	m->sigusr2.data = m;
 	ev_signal_start(m->loop, &m->sigterm);
 	ev_signal_start(m->loop, &m->sigint);
 	ev_signal_start(m->loop, &m->sigusr1);
 	ev_signal_start(m->loop, &m->sighup);
+	ev_signal_start(m->loop, &m->sigusr2);
 	spawn_signals_note();	/* before the first child */
-	if (master_nofile(cf) == -1 || conn_init(m) == -1 ||
-	    cgi_init(m) == -1 || listen_open(m) == -1 ||
+	if (upgrade_init(m, master_upgrade_end) == -1 ||
+	    master_nofile(cf) == -1) {
+		upgrade_fini(m);
+		confgen_put(m, cf);
+		return 1;
+	}
+	if (conn_init(m) == -1 || cgi_init(m) == -1 || listen_open(m) == -1 ||
 	    master_pid_file(cf->pid_file, 1) == -1 ||
 	    pool_init(m, master_worker_ready) == -1 ||
 	    master_install(m, cf) == -1 || master_commit(m, cf) == -1) {
@@ -489,6 +527,7 @@ master_run(struct conf *cf, int argc, char *argv[])
 		listen_fini(m);
 		pool_fini(m);
 		cgi_fini(m);
+		upgrade_fini(m);
 		master_pid_file(cf->pid_file, 0);
 		confgen_put(m, cf);
 		return 1;
@@ -509,6 +548,7 @@ master_run(struct conf *cf, int argc, char *argv[])
 	listen_fini(m);
 	pool_fini(m);
 	cgi_fini(m);
+	upgrade_fini(m);
 	master_pid_file(m->conf->pid_file, 0);
 	log_info("stopped");
 	confgen_put(m, m->conf);

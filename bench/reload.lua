@@ -17,8 +17,8 @@
 -- clock the SIGHUP times of run.sh are read from), LAT_US the time since
 -- its request was written (-1 when the answer names no request of this
 -- thread), TARGET MARKER PID the first three words of the body ("pool v1
--- 1234", "cgi a -"; "-" when missing).  The file is flushed every 100 ms:
--- wrk never closes a thread's script, so the last ones may be lost.
+-- 1234", "cgi a -"; "-" when missing).  The file is flushed every 100 ms
+-- (a wrk stopped by a signal loses only the last ones) and when wrk exits.
 
 local ffi = require("ffi")
 ffi.cdef [[

@@ -117,12 +117,23 @@ FNR == 1 {
 	if (!(fileno in tmax) || t > tmax[fileno])
 		tmax[fileno] = t
 	total[mode]++
-	if ($3 != 200 || $2 < 0 || $4 != target) {
+	# The configuration in use when t falls after SIGHUP i (new), and
+	# the one before it (old): an answer names one of the two.
+	i = interval(t)
+	if (target == "pool") {
+		new = i > 0 ? rpool[i] : pool0
+		old = i > 1 ? rpool[i - 1] : pool0
+	} else {
+		new = i > 0 ? rcgi[i] : cgi0
+		old = i > 1 ? rcgi[i - 1] : cgi0
+	}
+	if ($3 != 200 || $2 < 0 || $4 != target ||
+	    ($5 != new && $5 != old)) {
 		bad++
 		if ($3 != 200)
 			non200++
 		else
-			unmatched++
+			wrong++
 		next
 	}
 	w = nw > 0 ? window(t) : 0
@@ -138,17 +149,9 @@ FNR == 1 {
 		cnt[w, g]++
 		hist[w, g, b]++
 	}
-	i = interval(t)
 	if (i > 0) {
 		# The first answer of the new configuration, and the last of
 		# the old one, after each SIGHUP.
-		if (target == "pool") {
-			new = rpool[i]
-			old = i > 1 ? rpool[i - 1] : pool0
-		} else {
-			new = rcgi[i]
-			old = i > 1 ? rcgi[i - 1] : cgi0
-		}
 		if ($5 == new && (!((i, target) in first) ||
 		    t - hup[i] < first[i, target]))
 			first[i, target] = t - hup[i]
@@ -242,13 +245,12 @@ END {
 		}
 	}
 	print ""
-	print "SIGHUP to the first answer of the new configuration, and to" \
-	    " the last answer"
-	print "of the old one (requests routed before the reload), median /" \
-	    " max over the reloads:"
+	print "SIGHUP to the first answer of the new configuration (new), and" \
+	    " to the last"
+	print "answer of the old one (old: requests routed before the" \
+	    " reload), median / max:"
 	for (ki = 1; ki <= 2; ki++) {
 		kind = kinds[ki]
-		line = sprintf("  %-8s", kind)
 		for (ti = 1; ti <= 2; ti++) {
 			target = ti == 1 ? "pool" : "cgi"
 			# A kept pool answers as before: nothing new to see.
@@ -272,20 +274,22 @@ END {
 				if (nl == 1 || vl[nl] > mxl)
 					mxl = vl[nl]
 			}
-			if (n == 0) {
-				line = line sprintf("  %s: never", target)
-				continue
-			}
-			line = line sprintf("  %s new %.1f / %.1f ms, old %.1f /" \
-			    " %.1f ms", target, median(v, n), mx,
-			    median(vl, nl), mxl)
+			line = sprintf("  %-8s %-5s", kind, target)
+			if (n == 0)
+				line = line " new: never"
+			else
+				line = line sprintf(" new %6.1f / %6.1f ms   old" \
+				    " %6.1f / %6.1f ms", median(v, n), mx,
+				    median(vl, nl), mxl)
 			if (never > 0)
-				line = line sprintf(" (%d never new)", never)
+				line = line sprintf("   never new after %d of" \
+				    " %d", never, never + n)
 			if (late[kind, target] > 0)
-				line = line sprintf(" (%d old answers to requests" \
-				    " written after the SIGHUP)", late[kind, target])
+				line = line sprintf("   old answers to requests" \
+				    " written after the SIGHUP: %d",
+				    late[kind, target])
+			print line
 		}
-		print line
 	}
 	# The longest pause between two answers of the pool to one wrk
 	# thread (a loop that stops answering shows here), per window.
@@ -334,7 +338,7 @@ END {
 	all = 0
 	for (m in total)
 		all += total[m]
-	printf "failed requests: %d of %d (non-200 %d, unmatched %d, wrk" \
-	    " socket errors %d)%s\n", bad + sockerr, all, non200, unmatched,
+	printf "failed requests: %d of %d (non-200 %d, wrong answers %d, wrk" \
+	    " socket errors %d)%s\n", bad + sockerr, all, non200, wrong,
 	    sockerr, (bad + sockerr > 0 ? "  <-- must be 0" : "")
 }

@@ -899,18 +899,24 @@ if wl_on reload && [ -x "$BLD/bench/reload_app" ] &&
 		# One process sends every SIGHUP on a fixed schedule and
 		# notes its CLOCK_MONOTONIC time (the clock reload.lua reads):
 		# no process starts around a reload but ferryd's own.
+		# It stays until the last steady window is over (its exit is
+		# work on the cores too).
 		$PIN $PY -c 'import os, signal, sys, time
 pid, every, d = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
 start = time.monotonic()
+n = 0
 with open(d + "/reloads", "w") as out:
-    for n, line in enumerate(open(d + "/plan")):
+    for line in open(d + "/plan"):
         i, kind, pool, cgi = line.split()
-        time.sleep(max(0, start + (n + 1) * every - time.monotonic()))
+        n += 1
+        time.sleep(max(0, start + n * every - time.monotonic()))
         os.replace(d + "/conf." + i, d + "/ferry.conf")
         t = time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000
         os.kill(pid, signal.SIGHUP)
         out.write("%s %s %d %s %s\n" % (i, kind, t, pool, cgi))
-        out.flush()' "$fpid" "$RELOAD_EVERY" "$d"
+        out.flush()
+time.sleep(max(0, start + (n + 1) * every - time.monotonic()))' \
+		    "$fpid" "$RELOAD_EVERY" "$d"
 		wait $wpids
 		sockerr=$(cat "$d/wrk.ka" "$d/wrk.close" | awk '
 		    /Socket errors:/ { gsub(/,/, ""); e += $4 + $6 + $8 + $10 }

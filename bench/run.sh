@@ -884,6 +884,8 @@ if wl_on reload && [ -x "$BLD/bench/reload_app" ] &&
 			i=$((i + 1))
 		done
 		secs=$(( (RELOADS + 1) * RELOAD_EVERY + 1 ))
+		rss0=$(sum_status VmRSS "$fpid")
+		fds0=$(ls "/proc/$fpid/fd" | wc -l)
 		wpids=
 		for mode in ka close; do
 			set -- -t2 -c$(( CONNS < 4 ? 2 : CONNS / 2 )) \
@@ -918,6 +920,9 @@ with open(d + "/reloads", "w") as out:
 time.sleep(max(0, start + (n + 1) * every - time.monotonic()))' \
 		    "$fpid" "$RELOAD_EVERY" "$d"
 		wait $wpids
+		sleep 1		# ferryd sees wrk's connections close
+		rss1=$(sum_status VmRSS "$fpid")
+		fds1=$(ls "/proc/$fpid/fd" | wc -l)
 		sockerr=$(cat "$d/wrk.ka" "$d/wrk.close" | awk '
 		    /Socket errors:/ { gsub(/,/, ""); e += $4 + $6 + $8 + $10 }
 		    END { print e + 0 }')
@@ -929,8 +934,9 @@ time.sleep(max(0, start + (n + 1) * every - time.monotonic()))' \
 			used=$(grep -c 'reload: configuration [0-9]* in use' \
 			    "$d/error.log")
 			echo "ferryd: $used of $RELOADS reloads in use," \
-			    "$(grep -c 'reload failed' "$d/error.log") failed" \
-			    >> "$RES/reload"
+			    "$(grep -c 'reload failed' "$d/error.log") failed;" \
+			    "RSS $rss0 KiB before the load, $rss1 KiB after;" \
+			    "open fds $fds0 before, $fds1 after" >> "$RES/reload"
 		fi
 	else
 		echo "reload: ferryd with bench/reload_app did not answer" \

@@ -16,7 +16,9 @@
 # Windows of 1 s: one around each SIGHUP (from 0.5 s before to 0.5 s
 # after), and the steady ones half-way between two SIGHUPs (and as far
 # before the first and after the last); those not wholly inside the
-# responses' span are left out.  Latency goes into histograms of 1 %
+# responses' span are left out.  Each kind of window is compared with the
+# steady ones, the steady ones too (the spread of a window without a
+# reload).  Latency goes into histograms of 1 %
 # wide buckets, from which the p99s are read.
 
 function bucket(us) { return us < 1 ? 0 : int(log(us) / LOGB) }
@@ -205,7 +207,9 @@ END {
 	    "reload", "conn", "target", "windows", "req/s steady",
 	    "req/s reload", "ratio", "worst", "p99 steady", "p99 reload",
 	    "ratio", "worst"
-	for (ki = 1; ki <= 2; ki++) {
+	# The steady row compares each steady window with them all: its
+	# "worst" columns are the spread that noise alone gives.
+	for (ki = 1; ki <= 3; ki++) {
 		kind = kinds[ki]
 		for (mi = 1; mi <= 2; mi++) {
 			mode = mi == 1 ? "ka" : "close"

@@ -70,6 +70,8 @@ RELOAD_EVERY=${BENCH_RELOAD_EVERY:-3}
 RELOAD_CGI_WAIT=${BENCH_RELOAD_CGI_WAIT:-20}
 THREADS=${BENCH_THREADS:-1}
 CONNS=${BENCH_CONNS:-16}
+# The reload workload's two wrk runs (-t2 each) share the connections.
+RELOAD_CONNS=$(( CONNS < 4 ? 2 : CONNS / 2 ))
 WORKERS=${BENCH_WORKERS:-2}
 FCGIWRAP_N=${BENCH_FCGIWRAP:-2}
 BUDGET=${BENCH_BUDGET:-660}
@@ -888,8 +890,8 @@ if wl_on reload && [ -x "$BLD/bench/reload_app" ] &&
 		fds0=$(ls "/proc/$fpid/fd" | wc -l)
 		wpids=
 		for mode in ka close; do
-			set -- -t2 -c$(( CONNS < 4 ? 2 : CONNS / 2 )) \
-			    -d"${secs}s" --timeout 10s -s "$SRC/bench/reload.lua"
+			set -- -t2 -c"$RELOAD_CONNS" -d"${secs}s" --timeout 10s \
+			    -s "$SRC/bench/reload.lua"
 			[ "$mode" = close ] && set -- "$@" -H "Connection: close"
 			timeout $((secs + 30)) $PIN wrk "$@" \
 			    "http://127.0.0.1:$port/" -- "$d/log.$mode" \
@@ -937,6 +939,8 @@ time.sleep(max(0, start + (n + 1) * every - time.monotonic()))' \
 			    "$(grep -c 'reload failed' "$d/error.log") failed;" \
 			    "RSS $rss0 KiB before the load, $rss1 KiB after;" \
 			    "open fds $fds0 before, $fds1 after" >> "$RES/reload"
+		else
+			echo "reload: no SIGHUP was sent" >> "$RES/notes"
 		fi
 	else
 		echo "reload: ferryd with bench/reload_app did not answer" \
@@ -1119,10 +1123,10 @@ if [ -s "$RES/hijack" ]; then
 fi
 if [ -s "$RES/reload" ]; then
 	echo "== reload under load: ferryd, FastCGI pool (bench/reload_app," \
-	    "$WORKERS workers) + the same as CGI; wrk -t2 -c$(( CONNS < 4 ? \
-	    2 : CONNS / 2 )) keep-alive + the same with Connection: close" \
-	    "(thread 1 on the pool, thread 2 on the CGI, waiting" \
-	    "${RELOAD_CGI_WAIT} ms before each request); $RELOADS SIGHUPs" \
+	    "$WORKERS workers) + the same as CGI; wrk -t2 -c$RELOAD_CONNS" \
+	    "keep-alive + the same with Connection: close (thread 1 on the" \
+	    "pool, thread 2 on the CGI, waiting ${RELOAD_CGI_WAIT} ms on" \
+	    "average before each request); $RELOADS SIGHUPs" \
 	    "every ${RELOAD_EVERY}s, replace (new pool args and CGI root) and" \
 	    "keep (CGI root only) in turn; windows of 1 s around each SIGHUP" \
 	    "against the steady ones between"

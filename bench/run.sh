@@ -20,7 +20,9 @@
 # commit: its ferryd runs beside this one in every ferry workload, and the
 # table's last column gives this/baseline).  BENCH_WORKLOADS also names
 # "hijack" (hijacks per second and echo round trips on a hijacked socket,
-# after the load).  See bench/README.md.
+# after the load) and "reload" (SIGHUP reloads under load: BENCH_RELOADS,
+# default 8, one every BENCH_RELOAD_EVERY seconds, default 3).  See
+# bench/README.md.
 
 set -u
 
@@ -54,6 +56,7 @@ if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	SPAWN_SECS=1
 	IDLE_N=${BENCH_IDLE_CONNS:-2000}
 	NOTIFY_RUNS=${BENCH_NOTIFY_RUNS:-50}
+	RELOADS=${BENCH_RELOADS:-4}
 else
 	ROUNDS=${BENCH_ROUNDS:-3}
 	DUR=${BENCH_DURATION:-3}
@@ -61,13 +64,18 @@ else
 	SPAWN_SECS=3
 	IDLE_N=${BENCH_IDLE_CONNS:-10000}
 	NOTIFY_RUNS=${BENCH_NOTIFY_RUNS:-200}
+	RELOADS=${BENCH_RELOADS:-8}
 fi
+RELOAD_EVERY=${BENCH_RELOAD_EVERY:-3}
+RELOAD_CGI_WAIT=${BENCH_RELOAD_CGI_WAIT:-20}
 THREADS=${BENCH_THREADS:-1}
 CONNS=${BENCH_CONNS:-16}
+# The reload workload's two wrk runs (-t2 each) share the connections.
+RELOAD_CONNS=$(( CONNS < 4 ? 2 : CONNS / 2 ))
 WORKERS=${BENCH_WORKERS:-2}
 FCGIWRAP_N=${BENCH_FCGIWRAP:-2}
 BUDGET=${BENCH_BUDGET:-660}
-WORKLOADS=${BENCH_WORKLOADS:-"noworker cgi-c cgi-sh fcgi-c notify php echo-1m big-64m hijack"}
+WORKLOADS=${BENCH_WORKLOADS:-"noworker cgi-c cgi-sh fcgi-c notify php echo-1m big-64m hijack reload"}
 HIJACK_SECS=$((DUR * 2))
 
 PY=python3
@@ -274,19 +282,26 @@ FCGI_PARAMS='
 		fastcgi_param SERVER_NAME $server_name;
 		fastcgi_param REDIRECT_STATUS 200;'
 
+# The [server] section of every ferryd of the bench: access log off, the
+# error log $1 at level $2.
+ferry_server_conf()
+{
+	cat <<EOF
+[server]
+access_log = off
+error_log = $1
+log_level = $2
+max_connections = $MAXCONN
+keepalive_timeout = 120
+EOF
+}
+
 start_ferry()
 {
 	kind=$1 d=$2
 	port=$(free_port)
 	echo "$port" > "$d/port"
-	cat > "$d/ferry.conf" <<EOF
-[server]
-access_log = off
-error_log = $d/error.log
-log_level = error
-max_connections = $MAXCONN
-keepalive_timeout = 120
-EOF
+	ferry_server_conf "$d/error.log" error > "$d/ferry.conf"
 	case $kind in
 	ret)	echo "ferry 404 (no app)" > "$d/label"
 		echo /none > "$d/path" ;;
@@ -367,13 +382,8 @@ start_ferrynotify()
 	echo "$port" > "$2/port"
 	echo "/app/x?$1" > "$2/path"
 	echo "$3" > "$2/label"
-	cat > "$2/ferry.conf" <<EOF
-[server]
-access_log = off
-error_log = $2/error.log
-log_level = error
-max_connections = $MAXCONN
-keepalive_timeout = 120
+	ferry_server_conf "$2/error.log" error > "$2/ferry.conf"
+	cat >> "$2/ferry.conf" <<EOF
 [app notify]
 type = fastcgi
 prefix = /app/
@@ -553,7 +563,8 @@ EOF
 
 # ---------------------------------------------------------------- workloads
 
-# Whether the part $1 (a workload, or hijack) is in BENCH_WORKLOADS.
+# Whether the part $1 (a workload, hijack or reload) is in
+# BENCH_WORKLOADS.
 wl_on()
 {
 	case " $WORKLOADS " in
@@ -562,11 +573,15 @@ wl_on()
 	return 1
 }
 
-# The wrk workloads of BENCH_WORKLOADS (hijack is not one).
+# The wrk workloads of the table in BENCH_WORKLOADS (hijack and reload
+# have their own parts).
 wl_load()
 {
 	for w in $WORKLOADS; do
-		[ "$w" = hijack ] || echo "$w"
+		case $w in
+		hijack|reload) ;;
+		*) echo "$w" ;;
+		esac
 	done
 }
 
@@ -810,6 +825,130 @@ if wl_on hijack && [ -x "$BLD/bench/hijack_app" ] &&
 	stop_roots "$d/roots"
 fi
 
+# ---------------------------------------------------------------- reload
+
+# The configuration of the reload workload: the pool (bench/reload_app,
+# answering "pool ARGS PID ...") started with args $1, the same program as
+# a CGI from root $2 (answering "cgi a" or "cgi b").  $3: the directory.
+reload_conf()
+{
+	ferry_server_conf "$3/error.log" info
+	cat <<EOF
+[app pool]
+type = fastcgi
+prefix = /app/
+command = $3/pool_app
+args = $1
+workers = $WORKERS
+[app cgi]
+type = cgi
+prefix = /cgi-bin/
+root = $3/$2
+EOF
+}
+
+# ferryd with a FastCGI pool and a CGI app under two wrk runs (keep-alive
+# and Connection: close, each one thread on the pool and one on the CGI,
+# every response logged by bench/reload.lua), RELOADS SIGHUPs one every
+# RELOAD_EVERY seconds, alternating two kinds: "replace" changes the
+# pool's args (new workers) and the CGI root, "keep" only the CGI root
+# (the pool keeps its workers).  bench/reload.awk makes the report.
+if wl_on reload && [ -x "$BLD/bench/reload_app" ] &&
+    command -v wrk >/dev/null 2>&1; then
+	echo "running reload ..." >&2
+	d=$T/run/reload
+	mkdir -p "$d/a" "$d/b"
+	: > "$d/roots"
+	: > "$d/reloads"
+	cp "$BLD/bench/reload_app" "$d/pool_app"
+	cp "$BLD/bench/reload_app" "$d/a/app"
+	cp "$BLD/bench/reload_app" "$d/b/app"
+	port=$(free_port)
+	reload_conf v1 a "$d" > "$d/ferry.conf"
+	$PIN "$BLD/ferryd" -c "$d/ferry.conf" --listen "127.0.0.1:$port" \
+	    > "$d/out.log" 2>&1 &
+	fpid=$!
+	add_root $fpid "$d"
+	if probe "$port" /app/x > /dev/null &&
+	    probe "$port" /cgi-bin/app > /dev/null; then
+		# The plan: configuration i in conf.i, "I KIND POOL CGI" in plan.
+		i=1 pool=v1 cgi=a
+		: > "$d/plan"
+		while [ $i -le "$RELOADS" ]; do
+			kind=keep
+			if [ $((i % 2)) = 1 ]; then
+				kind=replace
+				[ $pool = v1 ] && pool=v2 || pool=v1
+			fi
+			[ $cgi = a ] && cgi=b || cgi=a
+			reload_conf $pool $cgi "$d" > "$d/conf.$i"
+			echo "$i $kind $pool $cgi" >> "$d/plan"
+			i=$((i + 1))
+		done
+		secs=$(( (RELOADS + 1) * RELOAD_EVERY + 1 ))
+		rss0=$(sum_status VmRSS "$fpid")
+		fds0=$(ls "/proc/$fpid/fd" | wc -l)
+		wpids=
+		for mode in ka close; do
+			set -- -t2 -c"$RELOAD_CONNS" -d"${secs}s" --timeout 10s \
+			    -s "$SRC/bench/reload.lua"
+			[ "$mode" = close ] && set -- "$@" -H "Connection: close"
+			timeout $((secs + 30)) $PIN wrk "$@" \
+			    "http://127.0.0.1:$port/" -- "$d/log.$mode" \
+			    /app/x /cgi-bin/app "$RELOAD_CGI_WAIT" \
+			    > "$d/wrk.$mode" 2>&1 &
+			wpids="$wpids $!"
+			echo $! >> "$ALLROOTS"
+		done
+		# One process sends every SIGHUP on a fixed schedule and
+		# notes its CLOCK_MONOTONIC time (the clock reload.lua reads):
+		# no process starts around a reload but ferryd's own.
+		# It stays until the last steady window is over (its exit is
+		# work on the cores too).
+		$PIN $PY -c 'import os, signal, sys, time
+pid, every, d = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+start = time.monotonic()
+n = 0
+with open(d + "/reloads", "w") as out:
+    for line in open(d + "/plan"):
+        i, kind, pool, cgi = line.split()
+        n += 1
+        time.sleep(max(0, start + n * every - time.monotonic()))
+        os.replace(d + "/conf." + i, d + "/ferry.conf")
+        t = time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000
+        os.kill(pid, signal.SIGHUP)
+        out.write("%s %s %d %s %s\n" % (i, kind, t, pool, cgi))
+        out.flush()
+time.sleep(max(0, start + (n + 1) * every - time.monotonic()))' \
+		    "$fpid" "$RELOAD_EVERY" "$d"
+		wait $wpids
+		sleep 1		# ferryd sees wrk's connections close
+		rss1=$(sum_status VmRSS "$fpid")
+		fds1=$(ls "/proc/$fpid/fd" | wc -l)
+		sockerr=$(cat "$d/wrk.ka" "$d/wrk.close" | awk '
+		    /Socket errors:/ { gsub(/,/, ""); e += $4 + $6 + $8 + $10 }
+		    END { print e + 0 }')
+		if [ -s "$d/reloads" ]; then
+			awk -f "$SRC/bench/reload.awk" -v every="$RELOAD_EVERY" \
+			    -v sockerr="$sockerr" -v pool0=v1 -v cgi0=a \
+			    "$d/reloads" "$d"/log.ka.* "$d"/log.close.* \
+			    > "$RES/reload" 2>&1
+			used=$(grep -c 'reload: configuration [0-9]* in use' \
+			    "$d/error.log")
+			echo "ferryd: $used of $RELOADS reloads in use," \
+			    "$(grep -c 'reload failed' "$d/error.log") failed;" \
+			    "RSS $rss0 KiB before the load, $rss1 KiB after;" \
+			    "open fds $fds0 before, $fds1 after" >> "$RES/reload"
+		else
+			echo "reload: no SIGHUP was sent" >> "$RES/notes"
+		fi
+	else
+		echo "reload: ferryd with bench/reload_app did not answer" \
+		    >> "$RES/notes"
+	fi
+	stop_roots "$d/roots"
+fi
+
 # ---------------------------------------------------------------- idle
 
 # Opens IDLE_N idle keep-alive connections to one server; prints
@@ -980,6 +1119,18 @@ if [ -s "$RES/hijack" ]; then
 		    " direct %s/s, ratio %s\n", $2, $5, $7, $9
 		next }
 	{ print }' "$RES/hijack"
+	echo
+fi
+if [ -s "$RES/reload" ]; then
+	echo "== reload under load: ferryd, FastCGI pool (bench/reload_app," \
+	    "$WORKERS workers) + the same as CGI; wrk -t2 -c$RELOAD_CONNS" \
+	    "keep-alive + the same with Connection: close (thread 1 on the" \
+	    "pool, thread 2 on the CGI, waiting ${RELOAD_CGI_WAIT} ms on" \
+	    "average before each request); $RELOADS SIGHUPs" \
+	    "every ${RELOAD_EVERY}s, replace (new pool args and CGI root) and" \
+	    "keep (CGI root only) in turn; windows of 1 s around each SIGHUP" \
+	    "against the steady ones between"
+	cat "$RES/reload"
 	echo
 fi
 if [ -s "$RES/idle" ]; then

@@ -54,7 +54,9 @@ confargs_usage(FILE *fp, int full)
 "  -V, --version          print the version and exit\n"
 "  -h, --help             print this help and exit\n"
 "\n"
-"See ferryd(8) and ferry.conf(5).\n", fp);
+"Signals: TERM stops gracefully, HUP reloads the configuration, USR2\n"
+"upgrades the binary, USR1 reopens the logs.\n"
+"See ferryd(8), ferry.conf(5) and ferry-status(7).\n", fp);
 }
 
 /* confargs_apply without the usage line. */

@@ -257,7 +257,8 @@ master_reload_apps(const struct conf *old, const struct conf *cf)
 			if (strcmp(old->apps[j].name, cf->apps[i].name) == 0)
 				break;
 		if (i == cf->napps)
-			log_info("reload: [app %s] removed%s", old->apps[j].name,
+			log_info("reload: [app %s] removed%s",
+			    old->apps[j].name,
 			    old->apps[j].type == CONF_APP_FASTCGI ?
 			    ": its workers finish their requests" : "");
 	}

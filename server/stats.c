@@ -252,7 +252,8 @@ stats_json(const struct stats *s, const struct stats_now *n,
 	    (unsigned long long)s->requests);
 	stats_json_classes(t, s->status);
 	stats_printf(t, ",\"hijacks\":%llu,\"reloads\":%llu,"
-	    "\"reloads_failed\":%llu,\"apps\":[", (unsigned long long)s->hijacks,
+	    "\"reloads_failed\":%llu,\"apps\":[",
+	    (unsigned long long)s->hijacks,
 	    (unsigned long long)s->reloads,
 	    (unsigned long long)s->reloads_failed);
 	for (a = s->apps; a != NULL; a = a->next) {
@@ -336,7 +337,8 @@ stats_prom_app(struct stats_text *t, const char *name, const char *type,
 	stats_family(t, name, type, help);
 	for (a = s->apps; a != NULL; a = a->next) {
 		p = (const char *)a + off;
-		stats_sample(t, name, a->name, NULL, strcmp(type, "gauge") == 0 ?
+		stats_sample(t, name, a->name, NULL,
+		    strcmp(type, "gauge") == 0 ?
 		    (double)*(const unsigned int *)(const void *)p :
 		    (double)*(const uint64_t *)(const void *)p);
 	}

@@ -40,9 +40,9 @@ status_answer(struct conn *c, int status, const char *type,
 }
 
 static void
-status_text(struct conn *c, int status, const char *text)
+status_text(struct conn *c, int status, const char *extra, const char *text)
 {
-	status_answer(c, status, "text/plain; charset=utf-8", NULL, text,
+	status_answer(c, status, "text/plain; charset=utf-8", extra, text,
 	    strlen(text));
 }
 
@@ -94,7 +94,8 @@ status_page(struct conn *c)
 	conn_cgienv_info(c, &info);
 	if (!confval_cidr_match(m->conf->status_allow,
 	    m->conf->nstatus_allow, info.remote_addr)) {
-		status_text(c, 403, "403 Forbidden: not in status_allow\n");
+		status_text(c, 403, NULL,
+		    "403 Forbidden: not in status_allow\n");
 		return;
 	}
 	memset(&now, 0, sizeof(now));
@@ -139,20 +140,20 @@ status_request(struct conn *c)
 
 	/* The page's path alone, not what is below it. */
 	if (r->path.len != strlen(app->prefix)) {
-		status_text(c, 404, "404 Not Found\n");
+		status_text(c, 404, NULL, "404 Not Found\n");
 		return;
 	}
 	if (!(r->method.len == 3 && memcmp(r->method.p, "GET", 3) == 0) &&
 	    !(r->method.len == 4 && memcmp(r->method.p, "HEAD", 4) == 0)) {
-		status_answer(c, 405, "text/plain; charset=utf-8",
-		    "Allow: GET, HEAD\r\n", "405 Method Not Allowed\n", 23);
+		status_text(c, 405, "Allow: GET, HEAD\r\n",
+		    "405 Method Not Allowed\n");
 		return;
 	}
 	if (strcmp(app->name, CONF_HEALTH_APP) == 0) {
 		if (m->stopping)
-			status_text(c, 503, "draining\n");
+			status_text(c, 503, NULL, "draining\n");
 		else
-			status_text(c, 200, "ok\n");
+			status_text(c, 200, NULL, "ok\n");
 		return;
 	}
 	status_page(c);

@@ -404,6 +404,7 @@ cgi_start(struct conn *c, int queued)
 	m->cgi->procs = g;
 	m->cgi->nprocs++;
 	conn_app_attach(c, &cgi_ops, g);
+	conn_app_note_pid(c, pid);
 
 	ev_child_init(&g->child, cgi_child_cb, pid, 0);
 	ev_child_start(m->loop, &g->child);

@@ -26,6 +26,7 @@
 
 #include "server/conf-t.h"
 #include "server/confval.h"
+#include "server/log.h"
 
 static int	confval_listen_addr(const char *, struct conf_listen *,
 		    char *, size_t);
@@ -53,7 +54,7 @@ confval_report(const char *fmt, ...)
 	if (confval_sink != NULL)
 		confval_sink(msg);
 	else
-		fprintf(stderr, "ferryd: %s\n", msg);
+		log_early("%s", msg);
 }
 
 int

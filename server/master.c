@@ -313,7 +313,8 @@ master_reload(struct master *m)
 
 	m->conf = cf;
 	/* What changed goes to the new logs. */
-	if (log_open(cf->error_log, cf->access_log, cf->log_level) == -1)
+	if (log_configure(&(struct log_conf){ cf->error_log, cf->access_log,
+	    cf->log_level, cf->access_log_format, cf->syslog_facility }) == -1)
 		log_warn("reload: opening the logs again");
 	master_limits(m);
 	listen_commit(m);

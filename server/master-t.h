@@ -28,6 +28,7 @@ struct cgi_set;
 struct conn_set;
 struct listen_set;
 struct pool;
+struct reap_set;
 
 struct master {
 	struct ev_loop		*loop;
@@ -44,6 +45,7 @@ struct master {
 	struct conn_set		*conns;		/* server/connsock.c */
 	struct cgi_set		*cgi;		/* server/cgi.c */
 	struct pool		*pool;		/* server/pool.c */
+	struct reap_set		*reap;		/* server/reap.c */
 	/* Indexed by enum conf_app_type; filled by master_run. */
 	const struct app_type	*app_types[MASTER_APP_TYPES];
 

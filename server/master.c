@@ -29,6 +29,7 @@
 #include "server/master.h"
 #include "server/util.h"
 #include "server/pool.h"
+#include "server/reap.h"
 #include "server/spawn.h"
 
 static int	master_pid_file(const char *, int);
@@ -446,7 +447,8 @@ master_run(struct conf *cf, int argc, char *argv[])
 	m->app_types[CONF_APP_FASTCGI] = &master_pool_type;
 	cf->generation = 1;
 	cf->refs = 1;
-	m->loop = ev_default_loop(EVFLAG_AUTO);
+	/* Not the default loop: server/reap.c reaps the children. */
+	m->loop = ev_loop_new(EVFLAG_AUTO);
 	if (m->loop == NULL) {
 		log_warnx("cannot start the event loop");
 		confgen_put(m, cf);
@@ -465,8 +467,8 @@ master_run(struct conf *cf, int argc, char *argv[])
 	ev_signal_start(m->loop, &m->sigusr1);
 	ev_signal_start(m->loop, &m->sighup);
 	spawn_signals_note();	/* before the first child */
-	if (master_nofile(cf) == -1 || conn_init(m) == -1 ||
-	    cgi_init(m) == -1 || listen_open(m) == -1 ||
+	if (master_nofile(cf) == -1 || reap_init(m) == -1 ||
+	    conn_init(m) == -1 || cgi_init(m) == -1 || listen_open(m) == -1 ||
 	    master_pid_file(cf->pid_file, 1) == -1 ||
 	    pool_init(m, master_worker_ready) == -1 ||
 	    master_install(m, cf) == -1 || master_commit(m, cf) == -1) {
@@ -474,8 +476,10 @@ master_run(struct conf *cf, int argc, char *argv[])
 		listen_fini(m);
 		pool_fini(m);
 		cgi_fini(m);
+		reap_fini(m);
 		master_pid_file(cf->pid_file, 0);
 		confgen_put(m, cf);
+		ev_loop_destroy(m->loop);
 		return 1;
 	}
 	ev_prepare_init(&m->logflush, master_logflush_cb);
@@ -494,9 +498,11 @@ master_run(struct conf *cf, int argc, char *argv[])
 	listen_fini(m);
 	pool_fini(m);
 	cgi_fini(m);
+	reap_fini(m);
 	master_pid_file(m->conf->pid_file, 0);
 	log_info("stopped");
 	confgen_put(m, m->conf);
+	ev_loop_destroy(m->loop);
 	return 0;
 }
 

@@ -77,6 +77,8 @@ static const char *const log_months[] = { "Jan", "Feb", "Mar", "Apr", "May",
 static int	log_file_open(struct log_file *, const char *, int);
 static void	log_file_close(struct log_file *);
 static void	log_write(int, const char *, size_t);
+static void	log_verr(int, const char *, va_list)
+		    __attribute__((format(printf, 2, 0)));
 static void	log_line_err(enum log_level, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 static void	log_vline(enum log_level, int, const char *, va_list)
@@ -821,20 +823,44 @@ log_line_err(enum log_level lvl, int errnum, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* log_err and log_errx: at error, and on stderr too when the error log
+   goes elsewhere (the one who started ferryd sees it). */
+static void
+log_verr(int errnum, const char *fmt, va_list ap)
+{
+	char	msg[LOG_LINE_MAX];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	log_line_err(LOG_LEVEL_ERROR, errnum, "%s", msg);
+	if (log_state.err.fd == STDERR_FILENO && log_state.syslog_fd == -1)
+		return;
+	if (errnum != 0)
+		log_early("%s: %s", msg, strerror(errnum));
+	else
+		log_early("%s", msg);
+}
+
 void
 log_err(const char *fmt, ...)
 {
 	va_list	ap;
 	int	saved = errno;
-	char	msg[LOG_LINE_MAX];
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	log_verr(saved, fmt, ap);
 	va_end(ap);
-	log_line_err(LOG_LEVEL_ERROR, saved, "%s", msg);
-	/* The one who started ferryd sees it too. */
-	if (log_state.err.fd != STDERR_FILENO || log_state.syslog_fd != -1)
-		log_early("%s: %s", msg, strerror(saved));
+	errno = saved;
+}
+
+void
+log_errx(const char *fmt, ...)
+{
+	va_list	ap;
+	int	saved = errno;
+
+	va_start(ap, fmt);
+	log_verr(0, fmt, ap);
+	va_end(ap);
 	errno = saved;
 }
 

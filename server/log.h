@@ -86,6 +86,8 @@ int	log_error_fd(void);
 /* An error that stops ferryd (+ strerror(errno)): logged at error, and
    on stderr too when the error log is a file or syslog. */
 void	log_err(const char *, ...) __attribute__((format(printf, 1, 2)));
+/* log_err without strerror(errno). */
+void	log_errx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));	/* + strerror(errno) */
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));

@@ -450,7 +450,7 @@ master_run(struct conf *cf, int argc, char *argv[])
 	/* Not the default loop: server/reap.c reaps the children. */
 	m->loop = ev_loop_new(EVFLAG_AUTO);
 	if (m->loop == NULL) {
-		log_warnx("cannot start the event loop");
+		log_errx("cannot start the event loop");
 		confgen_put(m, cf);
 		return 1;
 	}
@@ -466,9 +466,15 @@ master_run(struct conf *cf, int argc, char *argv[])
 	ev_signal_start(m->loop, &m->sigint);
 	ev_signal_start(m->loop, &m->sigusr1);
 	ev_signal_start(m->loop, &m->sighup);
+	if (reap_init(m) == -1) {
+		log_errx("not started");
+		confgen_put(m, cf);
+		ev_loop_destroy(m->loop);
+		return 1;
+	}
 	spawn_signals_note();	/* before the first child */
-	if (master_nofile(cf) == -1 || reap_init(m) == -1 ||
-	    conn_init(m) == -1 || cgi_init(m) == -1 || listen_open(m) == -1 ||
+	if (master_nofile(cf) == -1 || conn_init(m) == -1 ||
+	    cgi_init(m) == -1 || listen_open(m) == -1 ||
 	    master_pid_file(cf->pid_file, 1) == -1 ||
 	    pool_init(m, master_worker_ready) == -1 ||
 	    master_install(m, cf) == -1 || master_commit(m, cf) == -1) {
@@ -480,6 +486,9 @@ master_run(struct conf *cf, int argc, char *argv[])
 		master_pid_file(cf->pid_file, 0);
 		confgen_put(m, cf);
 		ev_loop_destroy(m->loop);
+		/* What stopped it was logged, maybe at warn (the same calls
+		   at a reload are not fatal): the start's failure at error. */
+		log_errx("not started");
 		return 1;
 	}
 	ev_prepare_init(&m->logflush, master_logflush_cb);

@@ -87,6 +87,8 @@ static void	log_buf_putc(struct log_buf *, char);
 static void	log_buf_puts(struct log_buf *, const char *);
 static void	log_buf_putu(struct log_buf *, uint64_t, int);
 static int	log_needs_escape(unsigned char);
+static size_t	log_plain_run(const unsigned char *, size_t);
+static void	log_buf_putn(struct log_buf *, const unsigned char *, size_t);
 static void	log_buf_escaped(struct log_buf *, const char *, size_t, size_t,
 		    int);
 static size_t	log_utf8_len(const unsigned char *, size_t);
@@ -339,8 +341,7 @@ log_buf_putc(struct log_buf *b, char ch)
 static void
 log_buf_puts(struct log_buf *b, const char *s)
 {
-	while (*s != '\0')
-		log_buf_putc(b, *s++);
+	log_buf_putn(b, (const unsigned char *)s, strlen(s));
 }
 
 /* Writes v in decimal, zero-padded to at least width digits. */
@@ -364,6 +365,27 @@ static int
 log_needs_escape(unsigned char ch)
 {
 	return ch < 0x20 || ch > 0x7e || ch == '"' || ch == '\\';
+}
+
+/* The bytes from s on that both formats write as they are. */
+static size_t
+log_plain_run(const unsigned char *s, size_t len)
+{
+	size_t	n = 0;
+
+	while (n < len && !log_needs_escape(s[n]))
+		n++;
+	return n;
+}
+
+/* Writes s[0..n) as it is (as far as it fits). */
+static void
+log_buf_putn(struct log_buf *b, const unsigned char *s, size_t n)
+{
+	if (n > b->cap - b->len)
+		n = b->cap - b->len;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
 }
 
 /* The length of the valid UTF-8 sequence (RFC 3629: no overlong forms,
@@ -521,9 +543,17 @@ log_buf_escaped(struct log_buf *b, const char *s, size_t len, size_t budget,
 	char			 out[8];
 
 	for (i = 0; i < len; i += took)
-		need += log_unit(u + i, len - i, json, &took, out);
-	if (need <= budget)
-		budget = need + 3;	/* everything fits: no cut below */
+		if ((took = log_plain_run(u + i, len - i)) > 0)
+			need += took;
+		else
+			need += log_unit(u + i, len - i, json, &took, out);
+	if (need <= budget) {		/* everything fits: no cut below */
+		if (need == len) {
+			log_buf_putn(b, u, len);
+			return;
+		}
+		budget = need + 3;
+	}
 	for (i = 0; i < len; i += took) {
 		enc = log_unit(u + i, len - i, json, &took, out);
 		if (used + enc > budget - 3) {

@@ -1,6 +1,7 @@
 /*
- * Tests of server/log.c: the access line format, error log lines, the
- * log files and their reopening, buffered access lines and "off".
+ * Tests of server/log.c and server/logfmt.c: the access line formats
+ * (combined and JSON), error log lines, the log files and their
+ * reopening, buffered access lines and "off", syslog and the journal.
  */
 #include "config.h"
 

@@ -75,7 +75,7 @@ RELOAD_CONNS=$(( CONNS < 4 ? 2 : CONNS / 2 ))
 WORKERS=${BENCH_WORKERS:-2}
 FCGIWRAP_N=${BENCH_FCGIWRAP:-2}
 BUDGET=${BENCH_BUDGET:-660}
-WORKLOADS=${BENCH_WORKLOADS:-"noworker cgi-c cgi-sh fcgi-c notify php echo-1m big-64m hijack reload"}
+WORKLOADS=${BENCH_WORKLOADS:-"noworker cgi-c cgi-sh fcgi-c fcgi-log notify php echo-1m big-64m hijack reload"}
 HIJACK_SECS=$((DUR * 2))
 
 PY=python3
@@ -563,6 +563,32 @@ EOF
 
 # ---------------------------------------------------------------- workloads
 
+# The FastCGI hello with an access log written to a file, in the
+# Combined Log Format and in JSON (access_log_format): what the JSON
+# line costs against the combined one, in the same run.
+start_ferryalog()
+{
+	APP_EXTRA= start_ferry fcgi "$2"
+	sed -i "s|^access_log = off|access_log = $2/access.log\\
+access_log_format = $3|" "$2/ferry.conf"
+	echo "ferry access log $3" > "$2/label"
+	stop_roots "$2/roots"
+	: > "$2/roots"
+	$PIN "$BLD/ferryd" -c "$2/ferry.conf" \
+	    --listen "127.0.0.1:$(cat "$2/port")" > "$2/out.log" 2>&1 &
+	add_root $! "$2"
+}
+
+start_ferrylc()
+{
+	start_ferryalog "$1" "$2" combined
+}
+
+start_ferrylj()
+{
+	start_ferryalog "$1" "$2" json
+}
+
 # Whether the part $1 (a workload, hijack or reload) is in
 # BENCH_WORKLOADS.
 wl_on()
@@ -590,7 +616,7 @@ wl_kind()
 	case $1 in
 	noworker) echo ret ;;
 	cgi-c|cgi-sh|echo-1m|big-64m) echo cgi ;;
-	fcgi-c|notify) echo fcgi ;;
+	fcgi-c|fcgi-log|notify) echo fcgi ;;
 	php) echo php ;;
 	esac
 }
@@ -603,7 +629,7 @@ wl_path()
 	cgi-sh) echo /cgi-bin/hello.sh ;;
 	echo-1m) echo "/cgi-bin/hello?echo" ;;
 	big-64m) echo "/cgi-bin/hello?big=64" ;;
-	fcgi-c) echo /app/hello ;;
+	fcgi-c|fcgi-log) echo /app/hello ;;
 	notify) echo "/app/x?hello" ;;
 	php) echo /php/hello.php ;;
 	esac
@@ -617,6 +643,7 @@ wl_servers()
 	noworker) echo "nginx ferry$b" ;;
 	fcgi-c) echo "ferry$b ferrynb ferrylf nginx nginxnk lighttpd" ;;
 	notify) echo "ferrynh ferrynw" ;;
+	fcgi-log) echo "ferrylc ferrylj" ;;
 	php) echo "ferry$b nginx nginxnk lighttpd" ;;
 	cgi-c|echo-1m) echo "ferry$b ferrynb nginx lighttpd" ;;
 	*) echo "ferry$b nginx lighttpd" ;;
@@ -633,6 +660,7 @@ wl_desc()
 	big-64m) echo "64 MiB response streamed by the C CGI" ;;
 	fcgi-c) echo "hello FastCGI (libfcgi, $WORKERS workers)" ;;
 	notify) echo "libferry hello, then with ferry_notify_fd+gone" ;;
+	fcgi-log) echo "hello FastCGI, access log combined, then json" ;;
 	php) echo "php-cgi hello over FastCGI ($WORKERS workers)" ;;
 	esac
 }
@@ -1091,16 +1119,24 @@ if [ -s "$RES/fcgi-c.ka.ferrylf" ] && [ -s "$RES/fcgi-c.ka.nginx" ]; then
 	    printf "libferry hello under ferry %.0f/s = %.2f x libfcgi hello" \
 	        " under nginx+spawn-fcgi with keepalive (%.0f/s)\n", f, f / n, n }'
 fi
-for mode in ka close; do
-	[ -s "$RES/notify.$mode.ferrynh" ] &&
-	    [ -s "$RES/notify.$mode.ferrynw" ] || continue
-	a=$(stats "$RES/notify.$mode.ferrynh" | awk '{ print $1 }')
-	w=$(stats "$RES/notify.$mode.ferrynw" | awk '{ print $1 }')
-	awk -v a="$a" -v w="$w" -v m="$mode" 'BEGIN {
-	    printf "close-notify watch (%s): %.0f/s with ferry_notify_fd()" \
-	        " + ferry_gone() per request = %.3f x the same handler" \
-	        " without (%.0f/s)\n", m, w, w / a, a }'
-done
+# same_run_ratio WORKLOAD A B FORMAT: per connection mode, FORMAT
+# printed with the mode, B's median rate, B / A and A's median rate.
+same_run_ratio()
+{
+	for mode in ka close; do
+		[ -s "$RES/$1.$mode.$2" ] && [ -s "$RES/$1.$mode.$3" ] ||
+		    continue
+		a=$(stats "$RES/$1.$mode.$2" | awk '{ print $1 }')
+		b=$(stats "$RES/$1.$mode.$3" | awk '{ print $1 }')
+		awk -v a="$a" -v b="$b" -v m="$mode" -v fmt="$4" \
+		    'BEGIN { printf fmt "\n", m, b, b / a, a }'
+	done
+}
+same_run_ratio notify ferrynh ferrynw "close-notify watch (%s): %.0f/s with \
+ferry_notify_fd() + ferry_gone() per request = %.3f x the same handler \
+without (%.0f/s)"
+same_run_ratio fcgi-log ferrylc ferrylj "JSON access log (%s): %.0f/s with \
+access_log_format = json = %.3f x the same with combined (%.0f/s)"
 echo
 if [ -s "$RES/notify-lat" ]; then
 	echo "== close-notify latency: client close() to the worker's" \

@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -29,6 +30,7 @@
 #include "server/limits.h"
 #include "server/log.h"
 #include "server/master-t.h"
+#include "server/reap.h"
 #include "server/spawn.h"
 #include "server/util.h"
 
@@ -63,7 +65,7 @@ struct cgi {
 	struct cgi	*next;		/* live processes of m->cgi */
 	pid_t		 pid;
 	char		 name[128];	/* script path for logs */
-	ev_child	 child;
+	struct reap_watch child;	/* its exit (server/reap.c) */
 	ev_io		 in_w, out_r;
 	struct child_log err;		/* stderr */
 	ev_timer	 timer;		/* request timeout, then kill grace */
@@ -81,7 +83,7 @@ static int	cgi_start(struct conn *, int);
 static void	cgi_short_retry(void *);
 static void	cgi_in_cb(struct ev_loop *, ev_io *, int);
 static void	cgi_out_cb(struct ev_loop *, ev_io *, int);
-static void	cgi_child_cb(struct ev_loop *, ev_child *, int);
+static void	cgi_child_cb(struct reap_watch *, int, const struct rusage *);
 static void	cgi_timer_cb(struct ev_loop *, ev_timer *, int);
 static void	cgi_kill(struct cgi *, const char *);
 static void	cgi_maybe_done(struct cgi *);
@@ -222,7 +224,7 @@ cgi_fini(struct master *m)
 	/* Processes still running at exit were killed; forget them. */
 	while ((g = s->procs) != NULL) {
 		s->procs = g->next;
-		ev_child_stop(m->loop, &g->child);
+		reap_stop(m, &g->child);
 		ev_timer_stop(m->loop, &g->timer);
 		cgi_close_io(g, &g->in_w);
 		cgi_close_io(g, &g->out_r);
@@ -406,9 +408,9 @@ cgi_start(struct conn *c, int queued)
 	m->cgi->procs = g;
 	m->cgi->nprocs++;
 	conn_app_attach(c, &cgi_ops, g);
+	conn_app_note_pid(c, pid);
 
-	ev_child_init(&g->child, cgi_child_cb, pid, 0);
-	ev_child_start(m->loop, &g->child);
+	reap_start(m, &g->child, pid, cgi_child_cb);
 	ev_io_init(&g->out_r, cgi_out_cb, out[0], EV_READ);
 	ev_io_start(m->loop, &g->out_r);
 	child_log_init(&g->err, m->loop, err[0], g->name, pid, 0, NULL,
@@ -570,13 +572,25 @@ cgi_output_resume(void *arg)
 		ev_io_start(g->m->loop, &g->out_r);
 }
 
+/* The script exited: its rusage goes to the access log of a request
+   still attached (one the client left, or that timed out, was logged
+   already). */
 static void
-cgi_child_cb(struct ev_loop *loop, ev_child *w, int revents)
+cgi_child_cb(struct reap_watch *w, int st, const struct rusage *ru)
 {
-	struct cgi	*g = container_of(w, struct cgi, child);
-	int		 st = w->rstatus;
+	struct cgi		*g = container_of(w, struct cgi, child);
+	struct stats_app	*sa = g->app->conf->stats;
 
-	ev_child_stop(loop, w);
+	if (g->c != NULL)
+		conn_app_note_rusage(g->c, ru);
+	if (sa != NULL) {
+		sa->cgi_utime_us += (uint64_t)ru->ru_utime.tv_sec * 1000000 +
+		    (uint64_t)ru->ru_utime.tv_usec;
+		sa->cgi_stime_us += (uint64_t)ru->ru_stime.tv_sec * 1000000 +
+		    (uint64_t)ru->ru_stime.tv_usec;
+		if ((uint64_t)ru->ru_maxrss > sa->cgi_maxrss_kib)
+			sa->cgi_maxrss_kib = (uint64_t)ru->ru_maxrss;
+	}
 	g->exited = 1;
 	g->status = st;
 	/* Grandchildren in the group go with it. */

@@ -149,7 +149,9 @@ struct conf {
 	struct conf_app	*apps;
 	size_t			 napps;
 	char			*access_log;	/* NULL: stderr */
-	char			*error_log;	/* NULL: stderr */
+	char			*error_log;	/* NULL: stderr; LOG_SYSLOG */
+	int			 access_log_format;	/* enum log_format */
+	int			 syslog_facility;	/* enum log_facility */
 	char			*pid_file;	/* NULL: none */
 	char			*status_path;	/* NULL: no status page */
 	char			*health_path;	/* NULL: no health page */

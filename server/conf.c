@@ -47,6 +47,7 @@ enum conf_key {
 	K_MAX_BODY_SIZE, K_MAX_TARGET_LENGTH, K_MAX_HEADER_SIZE,
 	K_MAX_HEADER_FIELDS, K_HEADER_TIMEOUT, K_BODY_TIMEOUT,
 	K_KEEPALIVE_TIMEOUT, K_WRITE_TIMEOUT, K_SHUTDOWN_TIMEOUT, K_KILL_GRACE,
+	K_ACCESS_LOG_FORMAT, K_SYSLOG_FACILITY,
 	/* [app NAME] */
 	K_TYPE, K_PREFIX, K_ROOT, K_COMMAND, K_ARGS, K_ENV, K_WORKERS,
 	K_MIN_WORKERS, K_MAX_WORKERS, K_MAX_REQUESTS, K_MAX_PROCESSES, K_QUEUE,
@@ -87,6 +88,7 @@ enum conf_kind {
 #define KF_FCGI		0x10	/* type = fastcgi only */
 #define KF_OFF		0x20	/* PATH: LOG_OFF is taken as it is */
 #define KF_NAMES	0x40	/* WORDS: each an environment variable name */
+#define KF_SYSLOG	0x80	/* PATH: LOG_SYSLOG is taken as it is */
 
 struct conf_keydef {
 	const char	*name;
@@ -112,13 +114,14 @@ static const char *const conf_gones[] = { "", "finish", "abort",
 	"terminate", NULL };		/* by enum conf_gone */
 static const char *const conf_isolations[] = { "worker", "request", NULL };
 static const char *const conf_half_closes[] = { "gone", "answer", NULL };
+static const char *const conf_log_formats[] = { "combined", "json", NULL };
 
 static const struct conf_keydef conf_keys[K_COUNT] = {
 	[K_LISTEN] = { KEY("listen", KF_SERVER | KF_REPEAT, KIND_LISTEN),
 	    SRV(listens) },
 	[K_ACCESS_LOG] = { KEY("access_log", KF_SERVER | KF_OFF, KIND_PATH),
 	    SRV(access_log) },
-	[K_ERROR_LOG] = { KEY("error_log", KF_SERVER, KIND_PATH),
+	[K_ERROR_LOG] = { KEY("error_log", KF_SERVER | KF_SYSLOG, KIND_PATH),
 	    SRV(error_log) },
 	[K_LOG_LEVEL] = { KEY("log_level", KF_SERVER, KIND_LEVEL),
 	    SRV(log_level), .def = LOG_LEVEL_INFO },
@@ -153,6 +156,14 @@ static const struct conf_keydef conf_keys[K_COUNT] = {
 	    SRV(shutdown_timeout), .def = CONF_DEFAULT_SHUTDOWN_TIMEOUT },
 	[K_KILL_GRACE] = { KEY("kill_grace", KF_SERVER, KIND_SECONDS),
 	    SRV(kill_grace), .def = CONF_DEFAULT_KILL_GRACE },
+	[K_ACCESS_LOG_FORMAT] = {
+	    KEY("access_log_format", KF_SERVER, KIND_ENUM),
+	    SRV(access_log_format), .def = LOG_FORMAT_COMBINED,
+	    .names = conf_log_formats },
+	[K_SYSLOG_FACILITY] = {
+	    KEY("syslog_facility", KF_SERVER, KIND_ENUM),
+	    SRV(syslog_facility), .def = LOG_FAC_DAEMON,
+	    .names = log_facility_names },
 
 	[K_TYPE] = { KEY("type", KF_APP, KIND_ENUM), APP(type),
 	    .def = CONF_APP_CGI, .names = conf_types },
@@ -615,8 +626,9 @@ conf_set_path(struct conf_file *f, const struct conf_keydef *k, void *base,
 
 	if (*v == '\0')
 		return confval_errf(err, errlen, "empty path");
-	if ((k->flags & KF_OFF) && strcmp(v, LOG_OFF) == 0)
-		abs = strdup(v);	/* no access log */
+	if (((k->flags & KF_OFF) && strcmp(v, LOG_OFF) == 0) ||
+	    ((k->flags & KF_SYSLOG) && strcmp(v, LOG_SYSLOG) == 0))
+		abs = strdup(v);	/* no access log; syslog */
 	else
 		abs = confval_abspath(f->dir, v);
 	if (abs == NULL)

@@ -55,7 +55,7 @@ confval_report(const char *fmt, ...)
 	if (confval_sink != NULL)
 		confval_sink(msg);
 	else
-		fprintf(stderr, "ferryd: %s\n", msg);
+		log_early("%s", msg);
 }
 
 int
@@ -709,7 +709,8 @@ confval_log_check(const char *key, const char *path)
 {
 	int	fd;
 
-	if (path == NULL || strcmp(path, LOG_OFF) == 0)
+	if (path == NULL || strcmp(path, LOG_OFF) == 0 ||
+	    strcmp(path, LOG_SYSLOG) == 0)
 		return 0;
 	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
 	    0644)) == -1) {

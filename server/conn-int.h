@@ -19,6 +19,8 @@
 #ifndef FERRY_SERVER_CONN_INT_H
 #define FERRY_SERVER_CONN_INT_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -109,6 +111,15 @@ struct conn_req {
 	struct respond		 resp;
 	int			 pipelined_told;	/* app told of pipelining */
 	int			 half_closed;	/* conn_half_closed kept it */
+
+	/* for the access log's JSON fields (conn_access_log) */
+	ev_tstamp		 first_byte;	/* the response's first byte
+						   was queued; 0: not yet */
+	pid_t			 app_pid;	/* conn_app_note_pid */
+	int			 end;		/* enum log_end */
+	const char		*end_reason;	/* a static string */
+	int			 has_rusage;	/* conn_app_note_rusage */
+	uint64_t		 cpu_user_us, cpu_sys_us, maxrss_kb;
 };
 
 struct conn {
@@ -153,6 +164,14 @@ conn_unconsumed(const struct conn *c)
 	return c->in_len - c->in_off;
 }
 
+/* 1 while c has a request past its head that has not ended. */
+static inline int
+conn_in_request(const struct conn *c)
+{
+	return c->state == CONN_READ_BODY || c->state == CONN_QUEUED ||
+	    c->state == CONN_DISPATCHED || c->state == CONN_WRITE;
+}
+
 /* conn.c: the driver. */
 
 /* The one writer of c->state: logs the transition, keeps the counts by
@@ -173,6 +192,9 @@ void	conn_local_redirect(struct conn *c, const struct cgiresp *cr);
 /* Writes the access log line of c's request, with status, or (0) the
    response's. */
 void	conn_access_log(struct conn *c, int status);
+/* The request ends by a timeout (reason, a static string): the access
+   log says so; then c closes (close) with reason. */
+void	conn_timed_out(struct conn *c, const char *reason, int close);
 /* The client left (EOF where it is gone, a reset, a failed write): a
    request it left before its response was complete is logged with
    status 499, as nginx logs it (the bytes sent, the time until it left),

@@ -192,6 +192,7 @@ conn_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 			conn_close(c, "request head timeout");
 		break;
 	case T_QUEUE:
+		conn_timed_out(c, "queue timeout", 0);
 		conn_unqueue(c);
 		log_warnx("%s:%u: waited too long for a free process of %s",
 		    c->peer_addr, c->peer_port, c->req.app != NULL ?
@@ -200,7 +201,7 @@ conn_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		conn_respond(c, 503, "Retry-After: 1\r\n", 0);
 		break;
 	case T_BODY:
-		conn_close(c, "request body timeout");
+		conn_timed_out(c, "request body timeout", 1);
 		break;
 	case T_RATE:
 		log_info("%s:%u: request body slower than body_min_rate "
@@ -210,10 +211,11 @@ conn_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		c->req.keep_alive = 0;
 		c->linger = !c->rd_eof;
 		ev_timer_stop(loop, w);
+		conn_timed_out(c, "request body slower than body_min_rate", 0);
 		conn_app_fail(c, 408);
 		break;
 	case T_WRITE:
-		conn_close(c, "write timeout (client not reading)");
+		conn_timed_out(c, "write timeout (client not reading)", 1);
 		break;
 	default:
 		conn_close(c, "linger done");
@@ -727,8 +729,35 @@ conn_access_log(struct conn *c, int status)
 		e.user_agent = conn_field(c, "User-Agent", &e.user_agent_len);
 	}
 	e.duration_us = (uint64_t)((ev_now(c->m->loop) - q->start) * 1e6);
+	e.remote_port = c->peer_port;
+	e.bytes_in = q->head_len + conn_body_got(c);
+	if ((e.has_ttfb = q->first_byte != 0))
+		e.ttfb_us = (uint64_t)((q->first_byte - q->start) * 1e6);
+	e.app = q->app != NULL ? q->app->name : NULL;
+	e.pid = q->app_pid;
+	e.end = status == 499 ? LOG_END_GONE : (enum log_end)q->end;
+	e.end_reason = q->end_reason;
+	if ((e.has_rusage = q->has_rusage)) {
+		e.cpu_user_us = q->cpu_user_us;
+		e.cpu_sys_us = q->cpu_sys_us;
+		e.maxrss_kb = q->maxrss_kb;
+	}
 	log_access(&e);
 	conn_count_request(c, e.status, ev_now(c->m->loop) - q->start);
+}
+
+void
+conn_timed_out(struct conn *c, const char *reason, int close)
+{
+	c->req.end = LOG_END_TIMEOUT;
+	c->req.end_reason = reason;
+	if (!close)
+		return;
+	/* 408 unless a response began (nginx logs the same) */
+	if (conn_in_request(c))
+		conn_access_log(c, respond_status(&c->req.resp) != 0 ? 0 :
+		    408);
+	conn_close(c, reason);
 }
 
 void
@@ -739,6 +768,7 @@ conn_gone(struct conn *c, const char *reason)
 	case CONN_QUEUED:
 	case CONN_DISPATCHED:
 	case CONN_WRITE:
+		c->req.end_reason = reason;
 		conn_access_log(c, 499);
 		break;
 	default:

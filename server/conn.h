@@ -31,6 +31,7 @@ struct conf_app;
 struct conn;
 struct app_queue;
 struct app_qlink;
+struct rusage;
 
 /*
  * What an app running (or queued to run) a request offers its connection:
@@ -148,6 +149,11 @@ double	conn_app_time(struct conn *c);
 void	conn_app_attach(struct conn *c, const struct conn_app_ops *ops,
 	    void *app);
 void	conn_app_detached(struct conn *c);
+/* For apps, for the access log: pid (a worker, a CGI script) runs c's
+   request; a CGI script that was reaped used ru (user and system CPU,
+   peak RSS), noted before the response ends to be logged. */
+void	conn_app_note_pid(struct conn *c, pid_t pid);
+void	conn_app_note_rusage(struct conn *c, const struct rusage *ru);
 /* The connection and script facts for cgienv_build(), the same for CGI
    and FastCGI PARAMS. */
 struct cgienv_info;

@@ -8,6 +8,8 @@
  */
 #include "config.h"
 
+#include <sys/resource.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,6 +109,25 @@ void
 conn_app_detached(struct conn *c)
 {
 	c->app = NULL;
+}
+
+void
+conn_app_note_pid(struct conn *c, pid_t pid)
+{
+	c->req.app_pid = pid;
+}
+
+void
+conn_app_note_rusage(struct conn *c, const struct rusage *ru)
+{
+	struct conn_req	*q = &c->req;
+
+	q->has_rusage = 1;
+	q->cpu_user_us = (uint64_t)ru->ru_utime.tv_sec * 1000000 +
+	    (uint64_t)ru->ru_utime.tv_usec;
+	q->cpu_sys_us = (uint64_t)ru->ru_stime.tv_sec * 1000000 +
+	    (uint64_t)ru->ru_stime.tv_usec;
+	q->maxrss_kb = ru->ru_maxrss > 0 ? (uint64_t)ru->ru_maxrss : 0;
 }
 
 /* Bytes after the whole body of a running request are the next request:
@@ -397,6 +418,8 @@ conn_app_fail(struct conn *c, int status)
 
 	if (conn_ended(c))
 		return;
+	if (status == 504)	/* ferry's 504 is the app's request_timeout */
+		conn_timed_out(c, "request timeout", 0);
 	if (respond_state(&q->resp) != RESPOND_COMMITTED) {
 		conn_respond(c, status, status == 503 ? "Retry-After: 1\r\n" :
 		    NULL, 0);
@@ -473,6 +496,7 @@ conn_hijack_finish(struct conn *c)
 		return;
 	}
 	log_debug("conn %d: hijacked with %zu unconsumed bytes", fd, len);
+	q->end = LOG_END_HIJACKED;
 	conn_access_log(c, 0);
 	c->app = NULL;
 	c->given = 1;

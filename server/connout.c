@@ -65,6 +65,8 @@ conn_sink_wrote(void *arg, size_t n)
 	struct conn	*c = arg;
 
 	c->out_len += n;
+	if (c->req.first_byte == 0 && n > 0)
+		c->req.first_byte = ev_now(c->m->loop);
 }
 
 static const char *

@@ -255,6 +255,7 @@ fcgireq_start(struct fcgireq *req, struct conn *c, int reused,
 	log_debug("%s[%d]: request %u on %s", req->app->name, (int)req->pid,
 	    req->reqid, reused ? "the kept connection" : "a new connection");
 	conn_app_attach(c, &fcgireq_conn_ops, req);
+	conn_app_note_pid(c, req->pid);
 	fcgi_begin_request_encode(begin, FCGI_RESPONDER, FCGI_KEEP_CONN);
 	if (fcgireq_params(req, c, &b) == -1 ||
 	    wchan_record(req->ch, FCGI_BEGIN_REQUEST, req->reqid, begin,

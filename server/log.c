@@ -1,5 +1,7 @@
 /*
- * ferryd's error and access logs.
+ * ferryd's error and access logs: the files, syslog and the journal, the
+ * error lines, and writing the access lines (server/logfmt.c formats
+ * them).
  *
  * The log functions take no context (OpenBSD's vocabulary), so the open
  * files and the threshold live in one file-static struct: the single
@@ -7,6 +9,10 @@
  * only by log_open, log_reopen and log_close.
  */
 #include "config.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,16 +24,10 @@
 #include <unistd.h>
 
 #include "server/log.h"
+#include "server/log-int.h"
 
 #define LOG_MODE	0644
 #define LOG_FLAGS	(O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC)
-
-/* Output budgets of the access log's variable fields, escapes included. */
-#define LOG_BUDGET_ADDR		256
-#define LOG_BUDGET_METHOD	64
-#define LOG_BUDGET_TARGET	4096
-#define LOG_BUDGET_REFERER	1024
-#define LOG_BUDGET_AGENT	1024
 
 struct log_file {
 	char	*path;		/* NULL: stderr */
@@ -40,32 +40,40 @@ static struct {
 	int		 buffered;		/* log_buffer(1) */
 	size_t		 acc_len;		/* bytes in acc_buf */
 	char		 acc_buf[LOG_ACCESS_BUF];
+	enum log_format	 format;		/* the access log's */
+	int		 syslog_fd;		/* error_log = syslog; else -1 */
+	enum log_facility facility;		/* syslog's */
+	int		 journal;		/* stderr is the journal */
 } log_state = {
 	{ NULL, STDERR_FILENO }, { NULL, STDERR_FILENO }, LOG_LEVEL_INFO,
-	0, 0, { 0 }
+	0, 0, { 0 }, LOG_FORMAT_COMBINED, -1, LOG_FAC_DAEMON, 0
 };
 
-struct log_buf {
-	char	*p;
-	size_t	 len, cap;	/* cap excludes the room kept for the NUL */
-};
+const char *const log_facility_names[] = { "daemon", "user", "local0",
+	"local1", "local2", "local3", "local4", "local5", "local6", "local7",
+	NULL };
+/* syslog(3)'s codes of log_facility_names (LOG_DAEMON is 3 << 3). */
+static const int log_facility_codes[] = { 3, 1, 16, 17, 18, 19, 20, 21, 22,
+	23 };
+/* syslog and sd-daemon priorities by enum log_level: LOG_ERR (SD_ERR),
+   LOG_WARNING, LOG_INFO, LOG_DEBUG. */
+static const int log_priorities[] = { 3, 4, 6, 7 };
 
 static const char *const log_level_names[] = { "error", "warn", "info", "debug" };
-static const char *const log_months[] = { "Jan", "Feb", "Mar", "Apr", "May",
-	"Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 
 static int	log_file_open(struct log_file *, const char *, int);
 static void	log_file_close(struct log_file *);
 static void	log_write(int, const char *, size_t);
+static void	log_verr(int, const char *, va_list)
+		    __attribute__((format(printf, 2, 0)));
 static void	log_line_err(enum log_level, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 static void	log_vline(enum log_level, int, const char *, va_list)
 		    __attribute__((format(printf, 3, 0)));
-static void	log_buf_putc(struct log_buf *, char);
-static void	log_buf_puts(struct log_buf *, const char *);
-static void	log_buf_putu(struct log_buf *, uint64_t, int);
-static int	log_needs_escape(unsigned char);
-static void	log_buf_escaped(struct log_buf *, const char *, size_t, size_t);
+static int	log_syslog_connect(void);
+static int	log_stderr_is_journal(void);
+static void	log_syslog_send(const char *, size_t);
+static void	log_buf_syslog_head(struct log_buf *, enum log_level, time_t);
 
 /* may_be_off: LOG_OFF means no file at all (fd -1). */
 static int
@@ -105,24 +113,97 @@ log_file_close(struct log_file *f)
 int
 log_open(const char *error_path, const char *access_path, enum log_level lvl)
 {
-	struct log_file	 e, a;
-	int		 saved;
+	struct log_conf	lc = { error_path, access_path, lvl, log_state.format,
+		log_state.facility };
 
-	if (log_file_open(&e, error_path, 0) == -1)
+	return log_configure(&lc);
+}
+
+/* A datagram socket connected to syslog's (LOG_SYSLOG_ENV overrides the
+   path, for the tests); -1 with errno. */
+static int
+log_syslog_connect(void)
+{
+	struct sockaddr_un	 sun;
+	const char		*path = getenv(LOG_SYSLOG_ENV);
+	int			 fd, saved;
+
+	if (path == NULL || *path == '\0')
+		path = LOG_SYSLOG_PATH;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		errno = ENAMETOOLONG;
 		return -1;
-	if (log_file_open(&a, access_path, 1) == -1) {
+	}
+	strcpy(sun.sun_path, path);
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+/* 1 when fd 2 is the stream JOURNAL_STREAM ("DEV:INODE") names. */
+static int
+log_stderr_is_journal(void)
+{
+	const char		*js = getenv("JOURNAL_STREAM");
+	struct stat		 st;
+	unsigned long long	 dev, ino;
+	char			 want[64];
+
+	if (js == NULL || fstat(STDERR_FILENO, &st) == -1)
+		return 0;
+	dev = (unsigned long long)st.st_dev;
+	ino = (unsigned long long)st.st_ino;
+	snprintf(want, sizeof(want), "%llu:%llu", dev, ino);
+	return strcmp(js, want) == 0;
+}
+
+int
+log_configure(const struct log_conf *lc)
+{
+	struct log_file	 e, a;
+	int		 saved, sfd = -1;
+	const char	*epath = lc->error_path;
+
+	if (epath != NULL && strcmp(epath, LOG_SYSLOG) == 0) {
+		if ((sfd = log_syslog_connect()) == -1)
+			return -1;
+		epath = NULL;
+	}
+	if (log_file_open(&e, epath, 0) == -1)
+		goto fail;
+	if (log_file_open(&a, lc->access_path, 1) == -1) {
 		saved = errno;
 		log_file_close(&e);
 		errno = saved;
-		return -1;
+		goto fail;
 	}
 	log_flush();
 	log_file_close(&log_state.err);
 	log_file_close(&log_state.acc);
+	if (log_state.syslog_fd != -1)
+		close(log_state.syslog_fd);
 	log_state.err = e;
 	log_state.acc = a;
-	log_state.level = lvl;
+	log_state.level = lc->level;
+	log_state.format = lc->format;
+	log_state.syslog_fd = sfd;
+	log_state.facility = lc->facility;
+	log_state.journal = log_stderr_is_journal();
 	return 0;
+fail:
+	saved = errno;
+	if (sfd != -1)
+		close(sfd);
+	errno = saved;
+	return -1;
 }
 
 int
@@ -132,6 +213,15 @@ log_reopen(void)
 	int		 i, fd, rc = 0, saved = 0;
 
 	log_flush();
+	if (log_state.syslog_fd != -1) {
+		if ((fd = log_syslog_connect()) == -1) {
+			saved = errno;
+			rc = -1;
+		} else {
+			close(log_state.syslog_fd);
+			log_state.syslog_fd = fd;
+		}
+	}
 	for (i = 0; i < 2; i++) {
 		if (files[i]->path == NULL)
 			continue;
@@ -154,6 +244,9 @@ log_close(void)
 	log_flush();
 	log_file_close(&log_state.err);
 	log_file_close(&log_state.acc);
+	if (log_state.syslog_fd != -1)
+		close(log_state.syslog_fd);
+	log_state.syslog_fd = -1;
 }
 
 enum log_level
@@ -208,139 +301,58 @@ log_write(int fd, const char *buf, size_t len)
 		continue;
 }
 
+/* The length of the valid UTF-8 sequence (RFC 3629: no overlong forms,
+   surrogates or code points past U+10FFFF) at s, of 2 to 4 bytes; 0 when
+   s[0] does not start one. */
+/* RFC 3164's head, as syslog(3) sends it to /dev/log:
+   "<PRI>Nov 29 06:40:12 ferryd[PID]: " (local time, the day
+   space-padded). */
 static void
-log_buf_putc(struct log_buf *b, char ch)
+log_buf_syslog_head(struct log_buf *b, enum log_level lvl, time_t now)
 {
-	if (b->len < b->cap)
-		b->p[b->len++] = ch;
-}
+	struct tm	tm;
+	int		pri;
 
-static void
-log_buf_puts(struct log_buf *b, const char *s)
-{
-	while (*s != '\0')
-		log_buf_putc(b, *s++);
-}
-
-/* Writes v in decimal, zero-padded to at least width digits. */
-static void
-log_buf_putu(struct log_buf *b, uint64_t v, int width)
-{
-	char	tmp[24];
-	int	n = 0;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	while (n < width && n < (int)sizeof(tmp))
-		tmp[n++] = '0';
-	while (n > 0)
-		log_buf_putc(b, tmp[--n]);
-}
-
-static int
-log_needs_escape(unsigned char ch)
-{
-	return ch < 0x20 || ch > 0x7e || ch == '"' || ch == '\\';
-}
-
-/* Writes s[0..len) escaped, in at most budget bytes; a field that does not
-   fit is cut and ends in "...". */
-static void
-log_buf_escaped(struct log_buf *b, const char *s, size_t len, size_t budget)
-{
-	static const char	 hex[] = "0123456789abcdef";
-	size_t			 i, need = 0, used = 0, enc;
-	unsigned char		 ch;
-
-	for (i = 0; i < len; i++)
-		need += log_needs_escape((unsigned char)s[i]) ? 4 : 1;
-	if (need <= budget)
-		budget = need + 3;	/* everything fits: no cut below */
-	for (i = 0; i < len; i++) {
-		ch = (unsigned char)s[i];
-		enc = log_needs_escape(ch) ? 4 : 1;
-		if (used + enc > budget - 3) {
-			log_buf_puts(b, "...");
-			return;
-		}
-		if (enc == 4) {
-			log_buf_putc(b, '\\');
-			log_buf_putc(b, 'x');
-			log_buf_putc(b, hex[ch >> 4]);
-			log_buf_putc(b, hex[ch & 0xf]);
-		} else
-			log_buf_putc(b, (char)ch);
-		used += enc;
-	}
-}
-
-size_t
-log_format_access(char *buf, size_t cap, const struct log_access_entry *e,
-    time_t now)
-{
-	struct log_buf	 b;
-	struct tm	 tm;
-
-	if (cap < LOG_ACCESS_LINE_MAX)
-		return 0;
-	b.p = buf;
-	b.len = 0;
-	b.cap = cap - 1;
-	if (gmtime_r(&now, &tm) == NULL)
+	if (localtime_r(&now, &tm) == NULL)
 		memset(&tm, 0, sizeof(tm));
+	log_buf_putc(b, '<');
+	pri = log_facility_codes[log_state.facility] << 3 | log_priorities[lvl];
+	log_buf_putu(b, (uint64_t)pri, 1);
+	log_buf_putc(b, '>');
+	log_buf_puts(b, log_months[tm.tm_mon >= 0 && tm.tm_mon < 12 ?
+	    tm.tm_mon : 0]);
+	log_buf_putc(b, ' ');
+	if (tm.tm_mday < 10)
+		log_buf_putc(b, ' ');
+	log_buf_putu(b, (uint64_t)tm.tm_mday, 1);
+	log_buf_putc(b, ' ');
+	log_buf_putu(b, (uint64_t)tm.tm_hour, 2);
+	log_buf_putc(b, ':');
+	log_buf_putu(b, (uint64_t)tm.tm_min, 2);
+	log_buf_putc(b, ':');
+	log_buf_putu(b, (uint64_t)tm.tm_sec, 2);
+	log_buf_puts(b, " ferryd[");
+	log_buf_putu(b, (uint64_t)getpid(), 1);
+	log_buf_puts(b, "]: ");
+}
 
-	if (e->remote_addr != NULL && e->remote_addr[0] != '\0')
-		log_buf_escaped(&b, e->remote_addr, strlen(e->remote_addr),
-		    LOG_BUDGET_ADDR);
-	else
-		log_buf_putc(&b, '-');
-	log_buf_puts(&b, " - - [");
-	log_buf_putu(&b, (uint64_t)tm.tm_mday, 2);
-	log_buf_putc(&b, '/');
-	log_buf_puts(&b, log_months[tm.tm_mon >= 0 && tm.tm_mon < 12 ? tm.tm_mon : 0]);
-	log_buf_putc(&b, '/');
-	log_buf_putu(&b, (uint64_t)tm.tm_year + 1900, 4);
-	log_buf_putc(&b, ':');
-	log_buf_putu(&b, (uint64_t)tm.tm_hour, 2);
-	log_buf_putc(&b, ':');
-	log_buf_putu(&b, (uint64_t)tm.tm_min, 2);
-	log_buf_putc(&b, ':');
-	log_buf_putu(&b, (uint64_t)tm.tm_sec, 2);
-	log_buf_puts(&b, " +0000] \"");
-	if (e->method != NULL) {
-		log_buf_escaped(&b, e->method, e->method_len, LOG_BUDGET_METHOD);
-		log_buf_putc(&b, ' ');
-		if (e->target != NULL)
-			log_buf_escaped(&b, e->target, e->target_len,
-			    LOG_BUDGET_TARGET);
-		else
-			log_buf_putc(&b, '-');
-		log_buf_puts(&b, " HTTP/1.");
-		log_buf_putu(&b, e->minor == 0 ? 0 : 1, 1);
-	} else
-		log_buf_putc(&b, '-');
-	log_buf_puts(&b, "\" ");
-	log_buf_putu(&b, e->status > 0 ? (uint64_t)e->status : 0, 3);
-	log_buf_putc(&b, ' ');
-	log_buf_putu(&b, e->bytes, 1);
-	log_buf_puts(&b, " \"");
-	if (e->referer != NULL)
-		log_buf_escaped(&b, e->referer, e->referer_len, LOG_BUDGET_REFERER);
-	else
-		log_buf_putc(&b, '-');
-	log_buf_puts(&b, "\" \"");
-	if (e->user_agent != NULL)
-		log_buf_escaped(&b, e->user_agent, e->user_agent_len,
-		    LOG_BUDGET_AGENT);
-	else
-		log_buf_putc(&b, '-');
-	log_buf_puts(&b, "\" ");
-	log_buf_putu(&b, e->duration_us, 1);
-	log_buf_putc(&b, '\n');
-	buf[b.len] = '\0';
-	return b.len;
+/* One datagram, without waiting: a full socket drops the line.  A
+   socket whose reader went away (syslogd restarted) is connected again
+   once. */
+static void
+log_syslog_send(const char *msg, size_t len)
+{
+	int	fd;
+
+	if (send(log_state.syslog_fd, msg, len, MSG_DONTWAIT |
+	    MSG_NOSIGNAL) != -1 || (errno != ECONNREFUSED &&
+	    errno != ENOTCONN && errno != ENOENT))
+		return;
+	if ((fd = log_syslog_connect()) == -1)
+		return;
+	close(log_state.syslog_fd);
+	log_state.syslog_fd = fd;
+	(void)send(fd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
 void
@@ -352,7 +364,10 @@ log_access(const struct log_access_entry *e)
 
 	if (log_state.acc.fd == -1)
 		return;		/* access_log = off */
-	len = log_format_access(line, sizeof(line), e, time(NULL));
+	if (log_state.format == LOG_FORMAT_JSON)
+		len = log_format_json(line, sizeof(line), e, time(NULL));
+	else
+		len = log_format_access(line, sizeof(line), e, time(NULL));
 	if (log_state.acc_len + len > sizeof(log_state.acc_buf))
 		log_flush();
 	if (!log_state.buffered || len > sizeof(log_state.acc_buf))
@@ -389,20 +404,18 @@ log_vline(enum log_level lvl, int errnum, const char *fmt, va_list ap)
 		msg[0] = '\0';
 	if (gmtime_r(&now, &tm) == NULL)
 		memset(&tm, 0, sizeof(tm));
-	log_buf_putu(&b, (uint64_t)tm.tm_year + 1900, 4);
-	log_buf_putc(&b, '-');
-	log_buf_putu(&b, (uint64_t)tm.tm_mon + 1, 2);
-	log_buf_putc(&b, '-');
-	log_buf_putu(&b, (uint64_t)tm.tm_mday, 2);
-	log_buf_putc(&b, 'T');
-	log_buf_putu(&b, (uint64_t)tm.tm_hour, 2);
-	log_buf_putc(&b, ':');
-	log_buf_putu(&b, (uint64_t)tm.tm_min, 2);
-	log_buf_putc(&b, ':');
-	log_buf_putu(&b, (uint64_t)tm.tm_sec, 2);
-	log_buf_puts(&b, "Z ferryd[");
-	log_buf_putu(&b, (uint64_t)getpid(), 1);
-	log_buf_puts(&b, "]: ");
+	if (log_state.syslog_fd != -1)
+		log_buf_syslog_head(&b, lvl, now);
+	else if (log_state.journal && log_state.err.fd == STDERR_FILENO) {
+		log_buf_putc(&b, '<');
+		log_buf_putu(&b, (uint64_t)log_priorities[lvl], 1);
+		log_buf_putc(&b, '>');
+	} else {
+		log_buf_iso(&b, &tm);
+		log_buf_puts(&b, " ferryd[");
+		log_buf_putu(&b, (uint64_t)getpid(), 1);
+		log_buf_puts(&b, "]: ");
+	}
 	log_buf_puts(&b, log_level_names[lvl]);
 	log_buf_puts(&b, ": ");
 	for (i = 0; msg[i] != '\0'; i++) {
@@ -418,10 +431,14 @@ log_vline(enum log_level lvl, int errnum, const char *fmt, va_list ap)
 		log_buf_puts(&b, ": ");
 		log_buf_puts(&b, strerror(errnum));
 	}
+	log_flush();	/* the access lines before it, in order */
+	if (log_state.syslog_fd != -1) {
+		log_syslog_send(b.p, b.len);
+		return;
+	}
 	if (b.len == b.cap)		/* cut: keep room for the newline */
 		b.len--;
 	line[b.len++] = '\n';
-	log_flush();	/* the access lines before it, in order */
 	log_write(log_state.err.fd, line, b.len);
 }
 
@@ -447,20 +464,61 @@ log_line_err(enum log_level lvl, int errnum, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* log_err and log_errx: at error, and on stderr too when the error log
+   goes elsewhere (the one who started ferryd sees it). */
+static void
+log_verr(int errnum, const char *fmt, va_list ap)
+{
+	char	msg[LOG_LINE_MAX];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	log_line_err(LOG_LEVEL_ERROR, errnum, "%s", msg);
+	if (log_state.err.fd == STDERR_FILENO && log_state.syslog_fd == -1)
+		return;
+	if (errnum != 0)
+		log_early("%s: %s", msg, strerror(errnum));
+	else
+		log_early("%s", msg);
+}
+
 void
 log_err(const char *fmt, ...)
 {
 	va_list	ap;
 	int	saved = errno;
-	char	msg[LOG_LINE_MAX];
+
+	va_start(ap, fmt);
+	log_verr(saved, fmt, ap);
+	va_end(ap);
+	errno = saved;
+}
+
+void
+log_errx(const char *fmt, ...)
+{
+	va_list	ap;
+	int	saved = errno;
+
+	va_start(ap, fmt);
+	log_verr(0, fmt, ap);
+	va_end(ap);
+	errno = saved;
+}
+
+void
+log_early(const char *fmt, ...)
+{
+	va_list	ap;
+	int	saved = errno;
+	char	msg[LOG_LINE_MAX], pri[8] = "";
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	log_line_err(LOG_LEVEL_ERROR, saved, "%s", msg);
-	/* The one who started ferryd sees it too. */
-	if (log_state.err.fd != STDERR_FILENO)
-		fprintf(stderr, "ferryd: %s: %s\n", msg, strerror(saved));
+	if (log_stderr_is_journal())
+		snprintf(pri, sizeof(pri), "<%d>",
+		    log_priorities[LOG_LEVEL_ERROR]);
+	fprintf(stderr, "%sferryd: %s\n", pri, msg);
 	errno = saved;
 }
 

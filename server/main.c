@@ -50,6 +50,7 @@ int
 main(int argc, char *argv[])
 {
 	struct conf	*cf;
+	struct log_conf	 lc;
 	int		 rv;
 
 	main_close_inherited();
@@ -76,11 +77,11 @@ main(int argc, char *argv[])
 		free(cf);
 		return rv == 0 ? 0 : 2;
 	}
-	if (rv == -1 || log_open(cf->error_log, cf->access_log,
-	    cf->log_level) == -1) {
+	lc = (struct log_conf){ cf->error_log, cf->access_log, cf->log_level,
+	    cf->access_log_format, cf->syslog_facility };
+	if (rv == -1 || log_configure(&lc) == -1) {
 		if (rv == 0)
-			fprintf(stderr, "ferryd: opening the logs: %s\n",
-			    strerror(errno));
+			log_early("opening the logs: %s", strerror(errno));
 		conf_free(cf);
 		free(cf);
 		return 1;

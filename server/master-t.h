@@ -30,6 +30,7 @@ struct conn_set;
 struct listen_set;
 struct pool;
 struct upgrade;
+struct reap_set;
 
 struct master {
 	struct ev_loop		*loop;
@@ -48,6 +49,7 @@ struct master {
 	struct cgi_set		*cgi;		/* server/cgi.c */
 	struct pool		*pool;		/* server/pool.c */
 	struct upgrade		*upgrade;	/* server/upgrade.c */
+	struct reap_set		*reap;		/* server/reap.c */
 	/* Indexed by enum conf_app_type; filled by master_run. */
 	const struct app_type	*app_types[MASTER_APP_TYPES];
 

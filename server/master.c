@@ -29,6 +29,7 @@
 #include "server/master.h"
 #include "server/util.h"
 #include "server/pool.h"
+#include "server/reap.h"
 #include "server/spawn.h"
 #include "server/status.h"
 #include "server/upgrade.h"
@@ -329,7 +330,8 @@ master_reload(struct master *m)
 
 	m->conf = cf;
 	/* What changed goes to the new logs. */
-	if (log_open(cf->error_log, cf->access_log, cf->log_level) == -1)
+	if (log_configure(&(struct log_conf){ cf->error_log, cf->access_log,
+	    cf->log_level, cf->access_log_format, cf->syslog_facility }) == -1)
 		log_warn("reload: opening the logs again");
 	master_limits(m);
 	listen_commit(m);
@@ -491,9 +493,10 @@ master_run(struct conf *cf, int argc, char *argv[])
 	m->app_types[CONF_APP_STATUS] = &master_status_type;
 	cf->generation = 1;
 	cf->refs = 1;
-	m->loop = ev_default_loop(EVFLAG_AUTO);
+	/* Not the default loop: server/reap.c reaps the children. */
+	m->loop = ev_loop_new(EVFLAG_AUTO);
 	if (m->loop == NULL) {
-		log_warnx("cannot start the event loop");
+		log_errx("cannot start the event loop");
 		confgen_put(m, cf);
 		return 1;
 	}
@@ -513,6 +516,12 @@ master_run(struct conf *cf, int argc, char *argv[])
 	ev_signal_start(m->loop, &m->sigusr1);
 	ev_signal_start(m->loop, &m->sighup);
 	ev_signal_start(m->loop, &m->sigusr2);
+	if (reap_init(m) == -1) {
+		log_errx("not started");
+		confgen_put(m, cf);
+		ev_loop_destroy(m->loop);
+		return 1;
+	}
 	spawn_signals_note();	/* before the first child */
 	if (upgrade_init(m, master_upgrade_end) == -1 ||
 	    master_nofile(cf) == -1) {
@@ -529,8 +538,13 @@ master_run(struct conf *cf, int argc, char *argv[])
 		pool_fini(m);
 		cgi_fini(m);
 		upgrade_fini(m);
+		reap_fini(m);
 		master_pid_file(cf->pid_file, 0);
 		confgen_put(m, cf);
+		ev_loop_destroy(m->loop);
+		/* What stopped it was logged, maybe at warn (the same calls
+		   at a reload are not fatal): the start's failure at error. */
+		log_errx("not started");
 		return 1;
 	}
 	ev_prepare_init(&m->logflush, master_logflush_cb);
@@ -550,10 +564,12 @@ master_run(struct conf *cf, int argc, char *argv[])
 	pool_fini(m);
 	cgi_fini(m);
 	upgrade_fini(m);
+	reap_fini(m);
 	master_pid_file(m->conf->pid_file, 0);
 	log_info("stopped");
 	confgen_put(m, m->conf);
 	stats_free(&m->stats);
+	ev_loop_destroy(m->loop);
 	return 0;
 }
 

@@ -21,6 +21,7 @@
 #include "server/child.h"
 #include "server/fcgireq.h"
 #include "server/master-t.h"
+#include "server/reap.h"
 #include "server/wchan.h"
 
 #define POOL_BACKLOG		8	/* listen(2) backlog of a worker */
@@ -54,7 +55,7 @@ struct worker {
 	enum worker_state	 state;
 	pid_t			 pid;
 	char			 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	ev_child		 child;
+	struct reap_watch	 child;		/* its exit (server/reap.c) */
 	struct child_log	 log;		/* stdout and stderr */
 	ev_timer		 timer;		/* what the state waits for */
 	struct wchan		 ch;

@@ -247,7 +247,7 @@ pool_worker_stop(struct worker *w)
 {
 	struct ev_loop	*loop = w->app->m->loop;
 
-	ev_child_stop(loop, &w->child);
+	reap_stop(w->app->m, &w->child);
 	ev_timer_stop(loop, &w->timer);
 	wchan_close(&w->ch);
 	if (!w->exited)

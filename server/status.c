@@ -29,9 +29,10 @@ status_answer(struct conn *c, int status, const char *type,
 	char	head[256];
 	int	n;
 
+	/* With its length: framed with Content-Length whatever its size. */
 	n = snprintf(head, sizeof(head), "Status: %d\r\nContent-Type: %s\r\n"
-	    "Cache-Control: no-store\r\n%s\r\n", status, type,
-	    extra != NULL ? extra : "");
+	    "Content-Length: %zu\r\nCache-Control: no-store\r\n%s\r\n",
+	    status, type, len, extra != NULL ? extra : "");
 	conn_dispatch_ready(c);
 	(void)conn_app_output(c, head, (size_t)n);
 	if (len > 0)

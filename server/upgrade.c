@@ -24,6 +24,7 @@
 #include "server/listen.h"
 #include "server/log.h"
 #include "server/master-t.h"
+#include "server/reap.h"
 #include "server/upgrade.h"
 #include "server/util.h"
 
@@ -50,7 +51,7 @@ struct upgrade {
 	int		 exec_errno;	/* its exec failed with it */
 	int		 killed;	/* the timeout sent SIGKILL */
 	ev_io		 ready;		/* the pipe's read end */
-	ev_child	 child;
+	struct reap_watch child;
 	ev_timer	 timer;		/* UPGRADE_TIMEOUT */
 };
 
@@ -70,7 +71,8 @@ struct upgrade_plan {
 };
 
 static void	upgrade_ready_cb(struct ev_loop *, ev_io *, int);
-static void	upgrade_child_cb(struct ev_loop *, ev_child *, int);
+static void	upgrade_child_cb(struct reap_watch *, int,
+		    const struct rusage *);
 static void	upgrade_timer_cb(struct ev_loop *, ev_timer *, int);
 
 int
@@ -424,8 +426,7 @@ upgrade_start(struct master *m)
 	ev_io_set(&u->ready, pfd[0], EV_READ);
 	ev_io_start(m->loop, &u->ready);
 	pfd[0] = -1;
-	ev_child_init(&u->child, upgrade_child_cb, u->pid, 0);
-	ev_child_start(m->loop, &u->child);
+	reap_start(m, &u->child, u->pid, upgrade_child_cb);
 	ev_timer_set(&u->timer, UPGRADE_TIMEOUT, 0);
 	ev_timer_start(m->loop, &u->timer);
 out:
@@ -460,7 +461,7 @@ upgrade_handed(struct upgrade *u)
 	pid_t		 pid = u->pid;
 
 	upgrade_unwatch(u);
-	ev_child_stop(m->loop, &u->child);
+	reap_stop(m, &u->child);
 	u->pid = 0;
 	(void)sd_notifyf(0, "MAINPID=%ld\nSTATUS=upgraded: serving as [%ld]",
 	    (long)pid, (long)pid);
@@ -504,14 +505,12 @@ upgrade_ready_cb(struct ev_loop *loop, ev_io *w, int revents)
 }
 
 static void
-upgrade_child_cb(struct ev_loop *loop, ev_child *w, int revents)
+upgrade_child_cb(struct reap_watch *w, int st, const struct rusage *ru)
 {
 	struct upgrade	*u = container_of(w, struct upgrade, child);
 	char		 how[64];
-	int		 st = w->rstatus;
 
-	(void)revents;
-	ev_child_stop(loop, w);
+	(void)ru;
 	/* Its exit may come before what it wrote: a failed exec's errno.
 	   Ready or not, a new master that is gone failed. */
 	if (u->ready.fd >= 0)
@@ -559,7 +558,7 @@ upgrade_abort(struct master *m)
 	log_info("upgrade: stopping the new master [%ld], not ready yet",
 	    (long)u->pid);
 	upgrade_unwatch(u);
-	ev_child_stop(m->loop, &u->child);
+	reap_stop(m, &u->child);
 	(void)kill(u->pid, SIGTERM);
 	u->pid = 0;
 }
@@ -572,7 +571,7 @@ upgrade_fini(struct master *m)
 	if (u == NULL)
 		return;
 	upgrade_unwatch(u);
-	ev_child_stop(m->loop, &u->child);
+	reap_stop(m, &u->child);
 	if (u->tell_fd != -1)
 		close(u->tell_fd);
 	free(u->exe);

@@ -68,7 +68,8 @@ static void	worker_retire_tell(struct worker *, uint8_t, double);
 static void	worker_free(struct worker *);
 static int	worker_listening(struct worker *);
 static enum fcgireq_worker worker_fate(struct worker *);
-static void	worker_child_cb(struct ev_loop *, ev_child *, int);
+static void	worker_child_cb(struct reap_watch *, int,
+		    const struct rusage *);
 static void	worker_timer_cb(struct ev_loop *, ev_timer *, int);
 
 static void	worker_ch_record(void *, uint8_t, uint16_t, const uint8_t *,
@@ -262,8 +263,7 @@ worker_spawn(struct pool_app *a)
 	}
 	w->next = a->workers;
 	a->workers = w;
-	ev_child_init(&w->child, worker_child_cb, pid, 0);
-	ev_child_start(m->loop, &w->child);
+	reap_start(m, &w->child, pid, worker_child_cb);
 	child_log_init(&w->log, m->loop, out[0], app->name, pid, 1, NULL,
 	    NULL);
 	child_log_init(&w->errlog, m->loop, -1, app->name, pid, 1, NULL,
@@ -771,15 +771,15 @@ worker_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 }
 
 static void
-worker_child_cb(struct ev_loop *loop, ev_child *cw, int revents)
+worker_child_cb(struct reap_watch *cw, int st, const struct rusage *ru)
 {
 	struct worker	*w = container_of(cw, struct worker, child);
 	struct pool_app	*a = w->app;
 	struct master	*m = a->m;
+	struct ev_loop	*loop = m->loop;
 	double		 lived = ev_now(loop) - w->born;
-	int		 st = cw->rstatus, failed_start;
+	int		 failed_start;
 
-	ev_child_stop(loop, cw);
 	w->exited = 1;
 	w->status = st;
 	kill(-w->pid, SIGKILL);		/* what it left in its group */
@@ -849,7 +849,7 @@ worker_free(struct worker *w)
 
 	if (w->state != WORKER_DEAD) {
 		worker_set_state(w, WORKER_DEAD);
-		ev_child_stop(m->loop, &w->child);
+		reap_stop(m, &w->child);
 		wchan_close(&w->ch);
 		worker_timer(w, 0);
 		ev_timer_set(&w->timer, 0, 0);

@@ -140,10 +140,14 @@ START_TEST(test_status_requests)
 	st_expect(&f, "[" APP("f") " | .requests, .type, .workers.idle, "
 	    ".workers.busy, .worker_spawns, .worker_exits]",
 	    "[3,\"fastcgi\",1,0,1,0]");
+	/* The scripts' rusage, from the reaper (measured: not exact). */
+	st_wait(&f, "[" APP("c") " | .cgi.max_rss_kib > 0, "
+	    ".cgi.user_cpu_seconds + .cgi.system_cpu_seconds > 0]",
+	    "[true,true]");
 	st_expect(&f, "[" APP("f") " | .histograms.request_duration_seconds"
 	    " | .count, .buckets[-1].count]", "[3,3]");
-	st_expect(&f, "[" APP("(status)") " | .requests]", "[5]");
-	st_expect(&f, ".requests", "16");
+	st_expect(&f, "[" APP("(status)") " | .requests]", "[6]");
+	st_expect(&f, ".requests", "17");
 	harness_stop_ok(&f);
 }
 END_TEST
@@ -252,6 +256,10 @@ START_TEST(test_status_prometheus)
 		HARNESS_ASSERT(&f, r.status == 200 && strncmp(hc_header(&r,
 		    "Content-Type"), "text/plain; version=0.0.4", 25) == 0,
 		    "the Prometheus page: %d", r.status);
+		/* Over 32 KiB with six apps, and still not chunked. */
+		HARNESS_ASSERT(&f, r.body_len > 32768 && r.framing ==
+		    HC_LENGTH, "the Prometheus page: %zu bytes, framing %d",
+		    r.body_len, (int)r.framing);
 		HARNESS_ASSERT(&f, strstr(r.body, "ferry_app_requests_total{"
 		    "app=\"c\",class=\"2xx\"} 1\n") != NULL && strstr(r.body,
 		    "ferry_app_requests_total{app=\"f\",class=\"2xx\"} 1\n") !=

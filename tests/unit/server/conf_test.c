@@ -363,6 +363,8 @@ START_TEST(test_load_defaults)
 	ck_assert_ptr_null(c.access_log);
 	ck_assert_ptr_null(c.error_log);
 	ck_assert_int_eq(c.log_level, LOG_LEVEL_INFO);
+	ck_assert_int_eq(c.access_log_format, LOG_FORMAT_COMBINED);
+	ck_assert_int_eq(c.syslog_facility, LOG_FAC_DAEMON);
 	ck_assert_uint_eq(c.max_conns, CONF_DEFAULT_MAX_CONNS);
 	ck_assert_uint_eq(c.max_body, CONF_DEFAULT_MAX_BODY);
 	ck_assert_uint_eq(c.max_target, CONF_DEFAULT_MAX_TARGET);
@@ -606,6 +608,8 @@ START_TEST(test_file_full)
 	    "access_log = logs/access.log\n"
 	    "error_log = /var/log/ferry-error.log\n"
 	    "log_level = debug\n"
+	    "access_log_format = json\n"
+	    "syslog_facility = local7\n"
 	    "max_connections = 77\n"
 	    "max_body_size = 2M\n"
 	    "max_target_length = 4K\n"
@@ -665,6 +669,8 @@ START_TEST(test_file_full)
 	ck_assert_str_eq(c.access_log, want);
 	ck_assert_str_eq(c.error_log, "/var/log/ferry-error.log");
 	ck_assert_int_eq(c.log_level, LOG_LEVEL_DEBUG);
+	ck_assert_int_eq(c.access_log_format, LOG_FORMAT_JSON);
+	ck_assert_int_eq(c.syslog_facility, LOG_FAC_LOCAL7);
 	ck_assert_uint_eq(c.max_conns, 77);
 	ck_assert_uint_eq(c.max_body, 2 * 1024 * 1024);
 	ck_assert_uint_eq(c.max_target, 4096);
@@ -863,6 +869,23 @@ START_TEST(test_file_flags_override)
 	ck_assert_int_eq(run_load(&c, args2, out, err), 0);
 	ck_assert_str_eq(c.access_log + strlen(tmpdir), "/./off");
 	conf_free(&c);
+
+	/* error_log = syslog is no path; ./syslog is a file; an access
+	   log named syslog is a file too */
+	write_file(path,
+	    "[server]\n"
+	    "error_log = syslog\n"
+	    "access_log = syslog\n");
+	ck_assert_int_eq(run_load(&c, args2, out, err), 0);
+	ck_assert_str_eq(c.error_log, LOG_SYSLOG);
+	ck_assert_str_eq(c.access_log + strlen(tmpdir), "/syslog");
+	conf_free(&c);
+	write_file(path,
+	    "[server]\n"
+	    "error_log = ./syslog\n");
+	ck_assert_int_eq(run_load(&c, args2, out, err), 0);
+	ck_assert_str_eq(c.error_log + strlen(tmpdir), "/./syslog");
+	conf_free(&c);
 }
 END_TEST
 
@@ -924,6 +947,13 @@ static const struct file_case {
 	/* enumerations */
 	{ "[server]\nlog_level = loud\n", 2, "log_level: \"loud\": expected "
 	  "error, warn, info or debug" },
+	{ "[server]\naccess_log_format = clf\n", 2, "access_log_format: "
+	  "\"clf\": expected combined or json" },
+	{ "[server]\nsyslog_facility = kern\n", 2, "syslog_facility: "
+	  "\"kern\": expected daemon, user, local0, local1, local2, local3, "
+	  "local4, local5, local6 or local7" },
+	{ "[app a]\naccess_log_format = json\n", 2, "unknown key "
+	  "\"access_log_format\" in [app a]" },
 	{ "[app a]\ntype = scgi\n", 2, "type: \"scgi\": expected cgi or "
 	  "fastcgi" },
 	{ "[app a]\non_client_gone = later\n", 2, "on_client_gone: \"later\"" },

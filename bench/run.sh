@@ -75,7 +75,7 @@ RELOAD_CONNS=$(( CONNS < 4 ? 2 : CONNS / 2 ))
 WORKERS=${BENCH_WORKERS:-2}
 FCGIWRAP_N=${BENCH_FCGIWRAP:-2}
 BUDGET=${BENCH_BUDGET:-660}
-WORKLOADS=${BENCH_WORKLOADS:-"noworker cgi-c cgi-sh fcgi-c notify php echo-1m big-64m hijack reload"}
+WORKLOADS=${BENCH_WORKLOADS:-"noworker cgi-c cgi-sh fcgi-c notify php echo-1m big-64m hijack reload status"}
 HIJACK_SECS=$((DUR * 2))
 
 PY=python3
@@ -579,7 +579,7 @@ wl_load()
 {
 	for w in $WORKLOADS; do
 		case $w in
-		hijack|reload) ;;
+		hijack|reload|status) ;;
 		*) echo "$w" ;;
 		esac
 	done
@@ -949,6 +949,221 @@ time.sleep(max(0, start + (n + 1) * every - time.monotonic()))' \
 	stop_roots "$d/roots"
 fi
 
+# ---------------------------------------------------------------- status
+
+# The status page's cost (BENCH_WORKLOADS=status): ferryd with the
+# fcgi-c workload's hello pool and three idle apps under wrk, without a
+# status page ("off") against the same with status_path set and
+# bench/status_scrape fetching it STATUS_HZ times a second, JSON and
+# ?format=prometheus in turn ("scraped"): STATUS_ROUNDS rounds per
+# connection mode, the two in turn, the order reversed every round.
+# After the keep-alive rounds, the scraped ferryd idle: STATUS_FETCHES
+# fetches of each format one after the other, their size, their time and
+# ferryd's CPU time.
+STATUS_ROUNDS=${BENCH_STATUS_ROUNDS:-$((ROUNDS * 2))}
+STATUS_HZ=${BENCH_STATUS_HZ:-10}
+STATUS_FETCHES=${BENCH_STATUS_FETCHES:-200}
+
+# The configuration in $1: the bench's [server], status_path when $2 is
+# "on", and four apps: the hello pool under load, a second pool of one
+# worker, two CGI apps.
+status_conf()
+{
+	ferry_server_conf "$1/error.log" error
+	[ "$2" = on ] && echo "status_path = /ferry-status"
+	cat <<EOF
+[app hello]
+type = fastcgi
+prefix = /app/
+command = $T/hello_fcgi
+workers = $WORKERS
+[app hello2]
+type = fastcgi
+prefix = /app2/
+command = $T/hello_fcgi
+workers = 1
+[app cgi]
+type = cgi
+prefix = /cgi-bin/
+root = $T/cgi-bin
+[app cgi2]
+type = cgi
+prefix = /cgi2/
+root = $T/cgi-bin
+EOF
+}
+
+# The CPU time of process $1 so far in µs: from /proc/PID/sched where the
+# kernel has it (ns precision), else /proc/PID/stat (clock ticks).
+status_cpu_us()
+{
+	if grep -q '^se.sum_exec_runtime' "/proc/$1/sched" 2>/dev/null; then
+		awk '$1 == "se.sum_exec_runtime" { printf "%.0f\n", $3 * 1000 }' \
+		    "/proc/$1/sched"
+	else
+		awk -v hz="$(getconf CLK_TCK)" '{ s = $0; sub(/.*\) /, "", s)
+		    split(s, a, " ")
+		    printf "%.0f\n", (a[12] + a[13]) * 1000000 / hz }' \
+		    "/proc/$1/stat"
+	fi
+}
+
+# Starts the target in dir $1, status page $2 (on|off); 1 when it does
+# not answer.
+status_start()
+{
+	sd=$1
+	mkdir -p "$sd"
+	: > "$sd/roots"
+	sport=$(free_port)
+	echo "$sport" > "$sd/port"
+	echo /app/hello > "$sd/path"
+	status_conf "$sd" "$2" > "$sd/ferry.conf"
+	$PIN "$BLD/ferryd" -c "$sd/ferry.conf" --listen "127.0.0.1:$sport" \
+	    > "$sd/out.log" 2>&1 &
+	add_root $! "$sd"
+	[ "$2" = on ] && echo "$STATUS_HZ" > "$sd/hz"
+	probe "$sport" /app/hello > /dev/null || return 1
+	[ "$2" = off ] || probe "$sport" /ferry-status > /dev/null
+}
+
+# One wrk run on target dir $1 in mode $2 for $3 s (run_wrk's line); on the
+# scraped target the scraper runs alongside and appends to $1/scrape.$4.
+status_wrk()
+{
+	sd=$1 spid=
+	if [ -s "$sd/hz" ]; then
+		timeout $(($3 + 30)) $PIN "$BLD/bench/status_scrape" \
+		    -r "$(cat "$sd/hz")" -t "$3" "$(cat "$sd/port")" \
+		    /ferry-status >> "$sd/scrape.$4" 2>&1 &
+		spid=$!
+		echo "$spid" >> "$ALLROOTS"
+	fi
+	run_wrk "$sd" "$3" "$2"
+	[ -z "$spid" ] || wait "$spid"
+}
+
+# The page alone on the idle ferryd of dir $1: STATUS_FETCHES of each
+# format, one after the other; the scraper's line and ferryd's CPU µs.
+status_page()
+{
+	spid=$(head -n 1 "$1/roots")
+	for f in json prometheus; do
+		c0=$(status_cpu_us "$spid")
+		timeout 150 $PIN "$BLD/bench/status_scrape" -f "$f" \
+		    -n "$STATUS_FETCHES" -t 120 "$(cat "$1/port")" \
+		    /ferry-status > "$1/page.$f" 2>&1
+		c1=$(status_cpu_us "$spid")
+		echo "$(cat "$1/page.$f") cpu_us $((c1 - c0))"
+	done > "$RES/status.page"
+}
+
+status_run()
+{
+	for smode in ka close; do
+		if [ $(($(date +%s) - START)) -gt "$BUDGET" ]; then
+			echo "status $smode: skipped (past the ${BUDGET}s" \
+			    "budget)" >> "$RES/notes"
+			continue
+		fi
+		echo "running status ($smode) ..." >&2
+		soff=$T/run/status.$smode.off son=$T/run/status.$smode.scraped
+		if ! status_start "$soff" off || ! status_start "$son" on; then
+			echo "status $smode: ferryd did not answer" \
+			    >> "$RES/notes"
+			stop_roots "$soff/roots"
+			stop_roots "$son/roots"
+			continue
+		fi
+		status_wrk "$soff" "$smode" "$WARM" warm > /dev/null
+		status_wrk "$son" "$smode" "$WARM" warm > /dev/null
+		sr=1
+		while [ $sr -le "$STATUS_ROUNDS" ]; do
+			order="off scraped"
+			[ $((sr % 2)) = 0 ] && order="scraped off"
+			for s in $order; do
+				status_wrk "$T/run/status.$smode.$s" "$smode" \
+				    "$DUR" load >> "$RES/status.$smode.$s"
+			done
+			sr=$((sr + 1))
+		done
+		cp "$son/scrape.load" "$RES/status.$smode.scrape" 2>/dev/null
+		if [ "$smode" = ka ]; then
+			sleep 1		# wrk's connections closed
+			status_page "$son"
+		fi
+		stop_roots "$soff/roots"
+		stop_roots "$son/roots"
+	done
+}
+
+if wl_on status && [ -x "$BLD/bench/status_scrape" ] &&
+    command -v wrk >/dev/null 2>&1; then
+	status_run
+fi
+
+# The report of status_run (called from the report below).
+status_report()
+{
+	[ -s "$RES/status.ka.off" ] || [ -s "$RES/status.close.off" ] ||
+	    return 0
+	echo "== the status page's cost: ferryd, hello FastCGI pool" \
+	    "($WORKERS workers) + 3 idle apps, wrk -t$THREADS -c$CONNS;" \
+	    "off: no status_path; scraped: status_path, bench/status_scrape" \
+	    "fetching it $STATUS_HZ times a second (JSON and Prometheus in" \
+	    "turn, a new connection each); $STATUS_ROUNDS rounds of ${DUR}s" \
+	    "per mode, off and scraped in turn, the order reversed every round"
+	printf '%-5s %-8s %9s %9s %9s %15s %s\n' conn target "req/s" \
+	    "p50 ms" "p99 ms" "min-max req/s" errors
+	for smode in ka close; do
+		[ -s "$RES/status.$smode.off" ] &&
+		    [ -s "$RES/status.$smode.scraped" ] || continue
+		for s in off scraped; do
+			set -- $(stats "$RES/status.$smode.$s")
+			printf '%-5s %-8s %9.0f %9.2f %9.2f %7.0f-%-7.0f %s\n' \
+			    "$smode" "$s" "$1" "$4" "$5" "$2" "$3" "$6"
+		done
+	done
+	for smode in ka close; do
+		[ -s "$RES/status.$smode.off" ] &&
+		    [ -s "$RES/status.$smode.scraped" ] || continue
+		a=$(stats "$RES/status.$smode.off")
+		b=$(stats "$RES/status.$smode.scraped")
+		rr=$(paste -d ' ' "$RES/status.$smode.off" \
+		    "$RES/status.$smode.scraped" |
+		    awk '$1 > 0 { print $6 / $1 }' | sort -g)
+		rmed=$(echo "$rr" | med)
+		echo "$a $b $rmed $(echo "$rr" | head -n 1)" \
+		    "$(echo "$rr" | tail -n 1)" | awk -v m="$smode" '{
+		    printf "%s scraped/off: req/s %.3f (per round: median" \
+		        " %.3f, %.3f-%.3f), p99 %.2f\n",
+		        m, $8 / $1, $15, $16, $17, $12 / $5 }'
+		sf=$RES/status.$smode.scrape
+		[ -s "$sf" ] || continue
+		awk -v m="$smode" -v p50="$(awk '{ print $9 }' "$sf" | med)" '
+		    { n += $3; f += $5; if ($11 > p99) p99 = $11 }
+		    END { printf "%s scraper under load: %d fetches, %d" \
+			" failed, fetch p50 %.2f ms (median of the rounds),"\
+			" p99 %.2f ms (the worst round)\n", m, n, f,
+			p50 / 1000, p99 / 1000 }' "$sf"
+	done
+	if [ -s "$RES/status.page" ]; then
+		echo "the page alone, idle, after the keep-alive rounds (4" \
+		    "apps and the page's own (status)), $STATUS_FETCHES" \
+		    "fetches of each format one after the other, a new" \
+		    "connection each:"
+		awk '{ per = $3 > 0 ? $15 / $3 : 0; cpu += per; n++
+		    printf "%-10s %7d bytes  fetch p50 %6.0f us  p99 %6.0f" \
+		    " us  failed %d  ferryd CPU %4.0f us per fetch\n", $1, $7,
+		    $9, $11, $5, per }
+		END { if (n) printf "at %d fetches a second, half of each" \
+		    " format: ferryd CPU %.2f ms a second (%.2f%% of one" \
+		    " core)\n", hz, hz * cpu / n / 1000, hz * cpu / n / 10000 }' \
+		    hz="$STATUS_HZ" "$RES/status.page"
+	fi
+	echo
+}
+
 # ---------------------------------------------------------------- idle
 
 # Opens IDLE_N idle keep-alive connections to one server; prints
@@ -1133,6 +1348,7 @@ if [ -s "$RES/reload" ]; then
 	cat "$RES/reload"
 	echo
 fi
+status_report
 if [ -s "$RES/idle" ]; then
 	echo "== $IDLE_N idle keep-alive connections (RSS of the server's" \
 	    "processes, user memory only)"

@@ -955,12 +955,19 @@ fi
 # fcgi-c workload's hello pool and three idle apps under wrk, without a
 # status page ("off") against the same with status_path set and
 # bench/status_scrape fetching it STATUS_HZ times a second, JSON and
-# ?format=prometheus in turn ("scraped"): STATUS_ROUNDS rounds per
-# connection mode, the two in turn, the order reversed every round.
-# After the keep-alive rounds, the scraped ferryd idle: STATUS_FETCHES
-# fetches of each format one after the other, their size, their time and
-# ferryd's CPU time.
-STATUS_ROUNDS=${BENCH_STATUS_ROUNDS:-$((ROUNDS * 2))}
+# ?format=prometheus in turn ("scraped"): STATUS_ROUNDS rounds of
+# STATUS_DUR seconds per connection mode, the two in turn, the order
+# reversed every round (short rounds, many of them: the difference sought
+# is small, the machine's drift is not).  Each round also notes ferryd's
+# CPU time.  After the keep-alive rounds, the scraped ferryd idle:
+# STATUS_FETCHES fetches of each format one after the other, their size,
+# their time and ferryd's CPU time.
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+	STATUS_ROUNDS=${BENCH_STATUS_ROUNDS:-4}
+else
+	STATUS_ROUNDS=${BENCH_STATUS_ROUNDS:-10}
+fi
+STATUS_DUR=${BENCH_STATUS_DURATION:-2}
 STATUS_HZ=${BENCH_STATUS_HZ:-10}
 STATUS_FETCHES=${BENCH_STATUS_FETCHES:-200}
 
@@ -1027,11 +1034,14 @@ status_start()
 	[ "$2" = off ] || probe "$sport" /ferry-status > /dev/null
 }
 
-# One wrk run on target dir $1 in mode $2 for $3 s (run_wrk's line); on the
-# scraped target the scraper runs alongside and appends to $1/scrape.$4.
+# One wrk run on target dir $1 in mode $2 for $3 s: run_wrk's line, then
+# ferryd's CPU µs during it and wrk's count of requests.  On the scraped
+# target the scraper runs alongside and appends to $1/scrape.$4.
 status_wrk()
 {
 	sd=$1 spid=
+	sfd=$(head -n 1 "$sd/roots")
+	sc0=$(status_cpu_us "$sfd")
 	if [ -s "$sd/hz" ]; then
 		timeout $(($3 + 30)) $PIN "$BLD/bench/status_scrape" \
 		    -r "$(cat "$sd/hz")" -t "$3" "$(cat "$sd/port")" \
@@ -1039,8 +1049,12 @@ status_wrk()
 		spid=$!
 		echo "$spid" >> "$ALLROOTS"
 	fi
-	run_wrk "$sd" "$3" "$2"
+	sline=$(run_wrk "$sd" "$3" "$2")
+	sc1=$(status_cpu_us "$sfd")
 	[ -z "$spid" ] || wait "$spid"
+	echo "$sline $((sc1 - sc0))" \
+	    "$(awk '$2 == "requests" && $3 == "in" { print $1 }' \
+	    "$sd/wrk.out")"
 }
 
 # The page alone on the idle ferryd of dir $1: STATUS_FETCHES of each
@@ -1083,7 +1097,8 @@ status_run()
 			[ $((sr % 2)) = 0 ] && order="scraped off"
 			for s in $order; do
 				status_wrk "$T/run/status.$smode.$s" "$smode" \
-				    "$DUR" load >> "$RES/status.$smode.$s"
+				    "$STATUS_DUR" load \
+				    >> "$RES/status.$smode.$s"
 			done
 			sr=$((sr + 1))
 		done
@@ -1111,33 +1126,46 @@ status_report()
 	    "($WORKERS workers) + 3 idle apps, wrk -t$THREADS -c$CONNS;" \
 	    "off: no status_path; scraped: status_path, bench/status_scrape" \
 	    "fetching it $STATUS_HZ times a second (JSON and Prometheus in" \
-	    "turn, a new connection each); $STATUS_ROUNDS rounds of ${DUR}s" \
-	    "per mode, off and scraped in turn, the order reversed every round"
-	printf '%-5s %-8s %9s %9s %9s %15s %s\n' conn target "req/s" \
-	    "p50 ms" "p99 ms" "min-max req/s" errors
+	    "turn, a new connection each); $STATUS_ROUNDS rounds of" \
+	    "${STATUS_DUR}s per mode, off and scraped in turn, the order" \
+	    "reversed every round; medians over the rounds"
+	printf '%-5s %-8s %9s %9s %9s %15s %13s %s\n' conn target "req/s" \
+	    "p50 ms" "p99 ms" "min-max req/s" "ferryd us/req" errors
 	for smode in ka close; do
-		[ -s "$RES/status.$smode.off" ] &&
-		    [ -s "$RES/status.$smode.scraped" ] || continue
 		for s in off scraped; do
-			set -- $(stats "$RES/status.$smode.$s")
-			printf '%-5s %-8s %9.0f %9.2f %9.2f %7.0f-%-7.0f %s\n' \
-			    "$smode" "$s" "$1" "$4" "$5" "$2" "$3" "$6"
+			f=$RES/status.$smode.$s
+			[ -s "$f" ] || continue
+			set -- $(stats "$f") \
+			    $(awk '$7 > 0 { print $6 / $7 }' "$f" | med)
+			printf '%-5s %-8s %9.0f %9.2f %9.2f %7.0f-%-7.0f %13.2f' \
+			    "$smode" "$s" "$1" "$4" "$5" "$2" "$3" "$8"
+			printf ' %s\n' "$6"
 		done
 	done
 	for smode in ka close; do
 		[ -s "$RES/status.$smode.off" ] &&
 		    [ -s "$RES/status.$smode.scraped" ] || continue
-		a=$(stats "$RES/status.$smode.off")
-		b=$(stats "$RES/status.$smode.scraped")
-		rr=$(paste -d ' ' "$RES/status.$smode.off" \
-		    "$RES/status.$smode.scraped" |
-		    awk '$1 > 0 { print $6 / $1 }' | sort -g)
-		rmed=$(echo "$rr" | med)
-		echo "$a $b $rmed $(echo "$rr" | head -n 1)" \
-		    "$(echo "$rr" | tail -n 1)" | awk -v m="$smode" '{
-		    printf "%s scraped/off: req/s %.3f (per round: median" \
-		        " %.3f, %.3f-%.3f), p99 %.2f\n",
-		        m, $8 / $1, $15, $16, $17, $12 / $5 }'
+		# Per round: req/s, p99 and ferryd's CPU per request,
+		# scraped / off.
+		paste -d ' ' "$RES/status.$smode.off" \
+		    "$RES/status.$smode.scraped" | awk '$1 > 0 && $3 > 0 &&
+		    $6 > 0 && $7 > 0 && $14 > 0 {
+			print $8 / $1, $10 / $3, ($13 / $14) / ($6 / $7) }' \
+		    > "$RES/status.$smode.ratios"
+		for i in 1 2 3; do
+			awk -v i=$i '{ print $i }' "$RES/status.$smode.ratios" |
+			    sort -g > "$RES/status.$smode.r$i"
+			echo "$(med < "$RES/status.$smode.r$i")" \
+			    "$(head -n 1 "$RES/status.$smode.r$i")" \
+			    "$(tail -n 1 "$RES/status.$smode.r$i")"
+		done | awk -v m="$smode" -v n="$(wc -l < \
+		    "$RES/status.$smode.ratios")" '
+		    { med[NR] = $1; lo[NR] = $2; hi[NR] = $3 }
+		    END { printf "%s scraped/off, per round, median of %d" \
+			" (min-max): req/s %.3f (%.3f-%.3f), p99 %.2f" \
+			" (%.2f-%.2f), ferryd CPU per request %.3f" \
+			" (%.3f-%.3f)\n", m, n, med[1], lo[1], hi[1],
+			med[2], lo[2], hi[2], med[3], lo[3], hi[3] }'
 		sf=$RES/status.$smode.scrape
 		[ -s "$sf" ] || continue
 		awk -v m="$smode" -v p50="$(awk '{ print $9 }' "$sf" | med)" '
@@ -1156,10 +1184,20 @@ status_report()
 		    printf "%-10s %7d bytes  fetch p50 %6.0f us  p99 %6.0f" \
 		    " us  failed %d  ferryd CPU %4.0f us per fetch\n", $1, $7,
 		    $9, $11, $5, per }
-		END { if (n) printf "at %d fetches a second, half of each" \
-		    " format: ferryd CPU %.2f ms a second (%.2f%% of one" \
-		    " core)\n", hz, hz * cpu / n / 1000, hz * cpu / n / 10000 }' \
-		    hz="$STATUS_HZ" "$RES/status.page"
+		END { if (!n) exit
+		    s = hz * cpu / n
+		    printf "at %d fetches a second, half of each format:" \
+		    " ferryd CPU %.2f ms a second (%.2f%% of one core)", hz,
+		    s / 1000, s / 10000
+		    if (rps > 0 && us > 0)
+			printf "; ferryd spent %.0f ms a second on the" \
+			    " keep-alive load (off: %.0f req/s x %.2f us):" \
+			    " the scraper adds %.2f%% to it", rps * us / 1000,
+			    rps, us, 100 * s / (rps * us)
+		    printf "\n" }' hz="$STATUS_HZ" \
+		    rps="$(stats "$RES/status.ka.off" | awk '{ print $1 }')" \
+		    us="$(awk '$7 > 0 { print $6 / $7 }' "$RES/status.ka.off" |
+		    med)" "$RES/status.page"
 	fi
 	echo
 }

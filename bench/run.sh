@@ -1075,11 +1075,6 @@ status_page()
 status_run()
 {
 	for smode in ka close; do
-		if [ $(($(date +%s) - START)) -gt "$BUDGET" ]; then
-			echo "status $smode: skipped (past the ${BUDGET}s" \
-			    "budget)" >> "$RES/notes"
-			continue
-		fi
 		echo "running status ($smode) ..." >&2
 		soff=$T/run/status.$smode.off son=$T/run/status.$smode.scraped
 		if ! status_start "$soff" off || ! status_start "$son" on; then

@@ -1040,8 +1040,8 @@ status_start()
 status_wrk()
 {
 	sd=$1 spid=
-	sfd=$(head -n 1 "$sd/roots")
-	sc0=$(status_cpu_us "$sfd")
+	sfpid=$(head -n 1 "$sd/roots")
+	sc0=$(status_cpu_us "$sfpid")
 	if [ -s "$sd/hz" ]; then
 		timeout $(($3 + 30)) $PIN "$BLD/bench/status_scrape" \
 		    -r "$(cat "$sd/hz")" -t "$3" "$(cat "$sd/port")" \
@@ -1050,9 +1050,9 @@ status_wrk()
 		echo "$spid" >> "$ALLROOTS"
 	fi
 	sline=$(run_wrk "$sd" "$3" "$2")
-	sc1=$(status_cpu_us "$sfd")
+	sc1=$(status_cpu_us "$sfpid")
 	[ -z "$spid" ] || wait "$spid"
-	echo "$sline $((sc1 - sc0))" \
+	echo "$sline $((${sc1:-0} - ${sc0:-0}))" \
 	    "$(awk '$2 == "requests" && $3 == "in" { print $1 }' \
 	    "$sd/wrk.out")"
 }
@@ -1068,7 +1068,7 @@ status_page()
 		    -n "$STATUS_FETCHES" -t 120 "$(cat "$1/port")" \
 		    /ferry-status > "$1/page.$f" 2>&1
 		c1=$(status_cpu_us "$spid")
-		echo "$(cat "$1/page.$f") cpu_us $((c1 - c0))"
+		echo "$(cat "$1/page.$f") cpu_us $((${c1:-0} - ${c0:-0}))"
 	done > "$RES/status.page"
 }
 

@@ -172,8 +172,7 @@ scrape_body(const char *buf, size_t len, struct scrape_fmt *f)
 			if (scrape_number(num, SCRAPE_BUF, &v) == -1)
 				return -1;
 			clen = v;
-		}
-		if (eol - line == 26 && strncasecmp(line,
+		} else if (eol - line == 26 && strncasecmp(line,
 		    "Transfer-Encoding: chunked", 26) == 0)
 			chunked = 1;
 		if (eol >= end)

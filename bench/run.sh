@@ -75,7 +75,7 @@ RELOAD_CONNS=$(( CONNS < 4 ? 2 : CONNS / 2 ))
 WORKERS=${BENCH_WORKERS:-2}
 FCGIWRAP_N=${BENCH_FCGIWRAP:-2}
 BUDGET=${BENCH_BUDGET:-660}
-WORKLOADS=${BENCH_WORKLOADS:-"noworker cgi-c cgi-sh fcgi-c fcgi-log notify php echo-1m big-64m hijack reload"}
+WORKLOADS=${BENCH_WORKLOADS:-"noworker cgi-c cgi-sh fcgi-c fcgi-log notify php echo-1m big-64m hijack reload status"}
 HIJACK_SECS=$((DUR * 2))
 
 PY=python3
@@ -605,7 +605,7 @@ wl_load()
 {
 	for w in $WORKLOADS; do
 		case $w in
-		hijack|reload) ;;
+		hijack|reload|status) ;;
 		*) echo "$w" ;;
 		esac
 	done
@@ -977,6 +977,254 @@ time.sleep(max(0, start + (n + 1) * every - time.monotonic()))' \
 	stop_roots "$d/roots"
 fi
 
+# ---------------------------------------------------------------- status
+
+# The status page's cost (BENCH_WORKLOADS=status): ferryd with the
+# fcgi-c workload's hello pool and three idle apps under wrk, without a
+# status page ("off") against the same with status_path set and
+# bench/status_scrape fetching it STATUS_HZ times a second, JSON and
+# ?format=prometheus in turn ("scraped"): STATUS_ROUNDS rounds of
+# STATUS_DUR seconds per connection mode, the two in turn, the order
+# reversed every round (short rounds, many of them: the difference sought
+# is small, the machine's drift is not).  Each round also notes ferryd's
+# CPU time.  After the keep-alive rounds, the scraped ferryd idle:
+# STATUS_FETCHES fetches of each format one after the other, their size,
+# their time and ferryd's CPU time.
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+	STATUS_ROUNDS=${BENCH_STATUS_ROUNDS:-4}
+else
+	STATUS_ROUNDS=${BENCH_STATUS_ROUNDS:-10}
+fi
+STATUS_DUR=${BENCH_STATUS_DURATION:-2}
+STATUS_HZ=${BENCH_STATUS_HZ:-10}
+STATUS_FETCHES=${BENCH_STATUS_FETCHES:-200}
+
+# The configuration in $1: the bench's [server], status_path when $2 is
+# "on", and four apps: the hello pool under load, a second pool of one
+# worker, two CGI apps.
+status_conf()
+{
+	ferry_server_conf "$1/error.log" error
+	[ "$2" = on ] && echo "status_path = /ferry-status"
+	cat <<EOF
+[app hello]
+type = fastcgi
+prefix = /app/
+command = $T/hello_fcgi
+workers = $WORKERS
+[app hello2]
+type = fastcgi
+prefix = /app2/
+command = $T/hello_fcgi
+workers = 1
+[app cgi]
+type = cgi
+prefix = /cgi-bin/
+root = $T/cgi-bin
+[app cgi2]
+type = cgi
+prefix = /cgi2/
+root = $T/cgi-bin
+EOF
+}
+
+# The CPU time of process $1 so far in µs: from /proc/PID/sched where the
+# kernel has it (ns precision), else /proc/PID/stat (clock ticks).
+status_cpu_us()
+{
+	if grep -q '^se.sum_exec_runtime' "/proc/$1/sched" 2>/dev/null; then
+		awk '$1 == "se.sum_exec_runtime" { printf "%.0f\n", $3 * 1000 }' \
+		    "/proc/$1/sched"
+	else
+		awk -v hz="$(getconf CLK_TCK)" '{ s = $0; sub(/.*\) /, "", s)
+		    split(s, a, " ")
+		    printf "%.0f\n", (a[12] + a[13]) * 1000000 / hz }' \
+		    "/proc/$1/stat"
+	fi
+}
+
+# Starts the target in dir $1, status page $2 (on|off); 1 when it does
+# not answer.
+status_start()
+{
+	sd=$1
+	mkdir -p "$sd"
+	: > "$sd/roots"
+	sport=$(free_port)
+	echo "$sport" > "$sd/port"
+	echo /app/hello > "$sd/path"
+	status_conf "$sd" "$2" > "$sd/ferry.conf"
+	$PIN "$BLD/ferryd" -c "$sd/ferry.conf" --listen "127.0.0.1:$sport" \
+	    > "$sd/out.log" 2>&1 &
+	add_root $! "$sd"
+	[ "$2" = on ] && echo "$STATUS_HZ" > "$sd/hz"
+	probe "$sport" /app/hello > /dev/null || return 1
+	[ "$2" = off ] || probe "$sport" /ferry-status > /dev/null
+}
+
+# One wrk run on target dir $1 in mode $2 for $3 s: run_wrk's line, then
+# ferryd's CPU µs during it and wrk's count of requests.  On the scraped
+# target the scraper runs alongside and appends to $1/scrape.$4.
+status_wrk()
+{
+	sd=$1 spid=
+	sfpid=$(head -n 1 "$sd/roots")
+	sc0=$(status_cpu_us "$sfpid")
+	if [ -s "$sd/hz" ]; then
+		timeout $(($3 + 30)) $PIN "$BLD/bench/status_scrape" \
+		    -r "$(cat "$sd/hz")" -t "$3" "$(cat "$sd/port")" \
+		    /ferry-status >> "$sd/scrape.$4" 2>&1 &
+		spid=$!
+		echo "$spid" >> "$ALLROOTS"
+	fi
+	sline=$(run_wrk "$sd" "$3" "$2")
+	sc1=$(status_cpu_us "$sfpid")
+	[ -z "$spid" ] || wait "$spid"
+	echo "$sline $((${sc1:-0} - ${sc0:-0}))" \
+	    "$(awk '$2 == "requests" && $3 == "in" { print $1 }' \
+	    "$sd/wrk.out")"
+}
+
+# The page alone on the idle ferryd of dir $1: STATUS_FETCHES of each
+# format, one after the other; the scraper's line and ferryd's CPU µs.
+status_page()
+{
+	spid=$(head -n 1 "$1/roots")
+	for f in json prometheus; do
+		c0=$(status_cpu_us "$spid")
+		timeout 150 $PIN "$BLD/bench/status_scrape" -f "$f" \
+		    -n "$STATUS_FETCHES" -t 120 "$(cat "$1/port")" \
+		    /ferry-status > "$1/page.$f" 2>&1
+		c1=$(status_cpu_us "$spid")
+		echo "$(cat "$1/page.$f") cpu_us $((${c1:-0} - ${c0:-0}))"
+	done > "$RES/status.page"
+}
+
+status_run()
+{
+	for smode in ka close; do
+		echo "running status ($smode) ..." >&2
+		soff=$T/run/status.$smode.off son=$T/run/status.$smode.scraped
+		if ! status_start "$soff" off || ! status_start "$son" on; then
+			echo "status $smode: ferryd did not answer" \
+			    >> "$RES/notes"
+			stop_roots "$soff/roots"
+			stop_roots "$son/roots"
+			continue
+		fi
+		status_wrk "$soff" "$smode" "$WARM" warm > /dev/null
+		status_wrk "$son" "$smode" "$WARM" warm > /dev/null
+		sr=1
+		while [ $sr -le "$STATUS_ROUNDS" ]; do
+			order="off scraped"
+			[ $((sr % 2)) = 0 ] && order="scraped off"
+			for s in $order; do
+				status_wrk "$T/run/status.$smode.$s" "$smode" \
+				    "$STATUS_DUR" load \
+				    >> "$RES/status.$smode.$s"
+			done
+			sr=$((sr + 1))
+		done
+		cp "$son/scrape.load" "$RES/status.$smode.scrape" 2>/dev/null
+		if [ "$smode" = ka ]; then
+			sleep 1		# wrk's connections closed
+			status_page "$son"
+		fi
+		stop_roots "$soff/roots"
+		stop_roots "$son/roots"
+	done
+}
+
+if wl_on status && [ -x "$BLD/bench/status_scrape" ] &&
+    command -v wrk >/dev/null 2>&1; then
+	status_run
+fi
+
+# The report of status_run (called from the report below).
+status_report()
+{
+	[ -s "$RES/status.ka.off" ] || [ -s "$RES/status.close.off" ] ||
+	    return 0
+	echo "== the status page's cost: ferryd, hello FastCGI pool" \
+	    "($WORKERS workers) + 3 idle apps, wrk -t$THREADS -c$CONNS;" \
+	    "off: no status_path; scraped: status_path, bench/status_scrape" \
+	    "fetching it $STATUS_HZ times a second (JSON and Prometheus in" \
+	    "turn, a new connection each); $STATUS_ROUNDS rounds of" \
+	    "${STATUS_DUR}s per mode, off and scraped in turn, the order" \
+	    "reversed every round; medians over the rounds"
+	printf '%-5s %-8s %9s %9s %9s %15s %13s %s\n' conn target "req/s" \
+	    "p50 ms" "p99 ms" "min-max req/s" "ferryd us/req" errors
+	for smode in ka close; do
+		for s in off scraped; do
+			f=$RES/status.$smode.$s
+			[ -s "$f" ] || continue
+			set -- $(stats "$f") \
+			    $(awk '$7 > 0 { print $6 / $7 }' "$f" | med)
+			printf '%-5s %-8s %9.0f %9.2f %9.2f %7.0f-%-7.0f %13.2f' \
+			    "$smode" "$s" "$1" "$4" "$5" "$2" "$3" "$8"
+			printf ' %s\n' "$6"
+		done
+	done
+	for smode in ka close; do
+		[ -s "$RES/status.$smode.off" ] &&
+		    [ -s "$RES/status.$smode.scraped" ] || continue
+		# Per round: req/s, p99 and ferryd's CPU per request,
+		# scraped / off.
+		paste -d ' ' "$RES/status.$smode.off" \
+		    "$RES/status.$smode.scraped" | awk '$1 > 0 && $3 > 0 &&
+		    $6 > 0 && $7 > 0 && $14 > 0 {
+			print $8 / $1, $10 / $3, ($13 / $14) / ($6 / $7) }' \
+		    > "$RES/status.$smode.ratios"
+		for i in 1 2 3; do
+			awk -v i=$i '{ print $i }' "$RES/status.$smode.ratios" |
+			    sort -g > "$RES/status.$smode.r$i"
+			echo "$(med < "$RES/status.$smode.r$i")" \
+			    "$(head -n 1 "$RES/status.$smode.r$i")" \
+			    "$(tail -n 1 "$RES/status.$smode.r$i")"
+		done | awk -v m="$smode" -v n="$(wc -l < \
+		    "$RES/status.$smode.ratios")" '
+		    { med[NR] = $1; lo[NR] = $2; hi[NR] = $3 }
+		    END { printf "%s scraped/off, per round, median of %d" \
+			" (min-max): req/s %.3f (%.3f-%.3f), p99 %.2f" \
+			" (%.2f-%.2f), ferryd CPU per request %.3f" \
+			" (%.3f-%.3f)\n", m, n, med[1], lo[1], hi[1],
+			med[2], lo[2], hi[2], med[3], lo[3], hi[3] }'
+		sf=$RES/status.$smode.scrape
+		[ -s "$sf" ] || continue
+		awk -v m="$smode" -v p50="$(awk '{ print $9 }' "$sf" | med)" '
+		    { n += $3; f += $5; if ($11 > p99) p99 = $11 }
+		    END { printf "%s scraper under load: %d fetches, %d" \
+			" failed, fetch p50 %.2f ms (median of the rounds),"\
+			" p99 %.2f ms (the worst round)\n", m, n, f,
+			p50 / 1000, p99 / 1000 }' "$sf"
+	done
+	if [ -s "$RES/status.page" ]; then
+		echo "the page alone, idle, after the keep-alive rounds (4" \
+		    "apps and the page's own (status)), $STATUS_FETCHES" \
+		    "fetches of each format one after the other, a new" \
+		    "connection each:"
+		awk '{ per = $3 > 0 ? $15 / $3 : 0; cpu += per; n++
+		    printf "%-10s %7d bytes  fetch p50 %6.0f us  p99 %6.0f" \
+		    " us  failed %d  ferryd CPU %4.0f us per fetch\n", $1, $7,
+		    $9, $11, $5, per }
+		END { if (!n) exit
+		    s = hz * cpu / n
+		    printf "at %d fetches a second, half of each format:" \
+		    " ferryd CPU %.2f ms a second (%.2f%% of one core)", hz,
+		    s / 1000, s / 10000
+		    if (rps > 0 && us > 0)
+			printf "; ferryd spent %.0f ms a second on the" \
+			    " keep-alive load (off: %.0f req/s x %.2f us):" \
+			    " the scraper adds %.2f%% to it", rps * us / 1000,
+			    rps, us, 100 * s / (rps * us)
+		    printf "\n" }' hz="$STATUS_HZ" \
+		    rps="$(stats "$RES/status.ka.off" | awk '{ print $1 }')" \
+		    us="$(awk '$7 > 0 { print $6 / $7 }' "$RES/status.ka.off" |
+		    med)" "$RES/status.page"
+	fi
+	echo
+}
+
 # ---------------------------------------------------------------- idle
 
 # Opens IDLE_N idle keep-alive connections to one server; prints
@@ -1169,6 +1417,7 @@ if [ -s "$RES/reload" ]; then
 	cat "$RES/reload"
 	echo
 fi
+status_report
 if [ -s "$RES/idle" ]; then
 	echo "== $IDLE_N idle keep-alive connections (RSS of the server's" \
 	    "processes, user memory only)"

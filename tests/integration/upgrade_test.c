@@ -315,9 +315,10 @@ up_failed(struct up_count *n, const char *what, const char *why)
  * A load client (a child process): GETs one after another until the
  * stop pipe closes, on one keep-alive connection or a new connection
  * each time, and writes its counts to cl->out.  A request on a reused
- * connection that the server closed before any byte of its answer is
- * sent again on a new connection (what HTTP clients do for a GET); any
- * other error, a status but 200 or a short body is a failure.
+ * connection that the server closed (a FIN, or a reset when the request
+ * reached it as it closed) before any byte of its answer is sent again
+ * on a new connection (what HTTP clients do for a GET, RFC 9112 9.3.1);
+ * any other error, a status but 200 or a short body is a failure.
  */
 static void __attribute__((noreturn))
 up_client_run(const struct up_client *cl, int port, int stop)
@@ -346,7 +347,7 @@ up_client_run(const struct up_client *cl, int port, int stop)
 		sent = hc_try_send(&c, req, strlen(req)) == 0;
 		if (!sent || hc_read_response(&c, &r, 0) == -1) {
 			if (reused && (!sent || (!r.head_done && c.len == 0 &&
-			    c.eof)))
+			    (c.eof || c.reset))))
 				n.retried++;
 			else
 				up_failed(&n, !sent ? "send failed" : "",

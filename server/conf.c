@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "server/conf.h"
+#include "server/conf-int.h"
 #include "server/confargs.h"
 #include "server/confread.h"
 #include "server/confval.h"
@@ -39,67 +40,6 @@ static int	conf_app_finish(struct conf_app *, int, int, int, char *,
 /* What confargs_apply adds the apps of --cgi and --app with. */
 static const struct confargs_ops conf_args_ops = {
 	confval_prefix, conf_app_add, conf_app_finish
-};
-
-enum conf_key {
-	/* [server] */
-	K_LISTEN, K_ACCESS_LOG, K_ERROR_LOG, K_LOG_LEVEL, K_MAX_CONNECTIONS,
-	K_MAX_BODY_SIZE, K_MAX_TARGET_LENGTH, K_MAX_HEADER_SIZE,
-	K_MAX_HEADER_FIELDS, K_HEADER_TIMEOUT, K_BODY_TIMEOUT,
-	K_KEEPALIVE_TIMEOUT, K_WRITE_TIMEOUT, K_SHUTDOWN_TIMEOUT, K_KILL_GRACE,
-	K_ACCESS_LOG_FORMAT, K_SYSLOG_FACILITY,
-	/* [app NAME] */
-	K_TYPE, K_PREFIX, K_ROOT, K_COMMAND, K_ARGS, K_ENV, K_WORKERS,
-	K_MIN_WORKERS, K_MAX_WORKERS, K_MAX_REQUESTS, K_MAX_PROCESSES, K_QUEUE,
-	K_REQUEST_TIMEOUT, K_IDLE_TIMEOUT, K_ON_CLIENT_GONE, K_USER, K_GROUP,
-	K_ISOLATION,
-	K_HALF_CLOSE,
-	K_HIJACK_GRACE,
-	K_REQUEST_BUFFERING, K_BODY_MIN_RATE, K_PID_FILE,
-	K_STATUS_PATH, K_STATUS_ALLOW, K_HEALTH_PATH,
-	K_COUNT
-};
-
-/* How a key's value is read and stored; conf_setters has one per kind. */
-enum conf_kind {
-	KIND_UINT,	/* whole number in [min, max] (an integer field) */
-	KIND_BYTES,	/* size with K, M or G, in [min, max] */
-	KIND_SECONDS,	/* seconds (a double) */
-	KIND_ENUM,	/* one of names[], stored as its index */
-	KIND_LEVEL,	/* a log level, as log_level_parse */
-	KIND_PATH,	/* a file, made absolute against the file's dir */
-	KIND_DIR,	/* a directory, its realpath */
-	KIND_PROG,	/* an executable file, absolute */
-	KIND_PREFIX,	/* a URL path prefix no other app has */
-	KIND_WORDS,	/* space-separated words added to a list */
-	KIND_LISTEN,	/* an address added to conf's listens */
-	KIND_USER,	/* a user name, resolved to its ids */
-	KIND_GROUP,	/* a group name, resolved to its id */
-	KIND_BUFFERING,	/* on, off (0) or a size (BYTES); default AUTO */
-	KIND_URLPATH,	/* a URL path ferryd answers itself */
-	KIND_CIDRS,	/* address ranges added to status_allow */
-	KIND_COUNT
-};
-
-#define KF_SERVER	0x01	/* belongs in [server] (a struct conf field) */
-#define KF_APP		0x02	/* belongs in [app NAME] (struct conf_app) */
-#define KF_REPEAT	0x04	/* each line adds to a list */
-#define KF_CGI		0x08	/* type = cgi only */
-#define KF_FCGI		0x10	/* type = fastcgi only */
-#define KF_OFF		0x20	/* PATH: LOG_OFF is taken as it is */
-#define KF_NAMES	0x40	/* WORDS: each an environment variable name */
-#define KF_SYSLOG	0x80	/* PATH: LOG_SYSLOG is taken as it is */
-
-struct conf_keydef {
-	const char	*name;
-	int		 flags;
-	enum conf_kind	 kind;
-	size_t		 off, size;	/* the field, in the section's struct */
-	uint64_t	 min, max;	/* UINT, BYTES */
-	double		 def;		/* UINT, BYTES, SECONDS, ENUM, LEVEL:
-					   the value before any is read */
-	const char *const *names;	/* ENUM: by value, NULL-ended; ""
-					   is a value no one may write */
 };
 
 /* A row designates every member it sets (and no more). */
@@ -228,34 +168,9 @@ static const struct conf_keydef conf_keys[K_COUNT] = {
 	    SRV(health_path) },
 };
 
-enum conf_sect { SECT_NONE, SECT_SERVER, SECT_APP };
-
-/* What the sections of the file being read have set. */
-struct conf_file {
-	struct conf	*c;
-	const char	*dir;		/* the file's, absolute */
-	enum conf_sect	 sect;
-	int		 sectline;
-	size_t		 app;		/* index of the current app */
-	int		 seen[K_COUNT];	/* line of each key in this section */
-	int		 server_line;	/* line of [server], 0 before it */
-	int		 depth;		/* include nesting */
-};
-
-/* Sets the field of key k in base (the section's struct) from v: 0, or -1
-   with a message in err. */
-typedef int conf_setter(struct conf_file *f, const struct conf_keydef *k,
-    void *base, const char *v, char *err, size_t errlen);
-
-static void	conf_store(void *, size_t, uint64_t);
 static void	conf_defaults(void *, int);
 static int	conf_workers_resolve(struct conf_app *, int, int, int,
 		    char *, size_t);
-static conf_setter conf_set_uint, conf_set_bytes, conf_set_seconds,
-		    conf_set_enum, conf_set_level, conf_set_path, conf_set_dir,
-		    conf_set_prog, conf_set_prefix, conf_set_words,
-		    conf_set_listen, conf_set_user, conf_set_group,
-		    conf_set_buffering, conf_set_urlpath, conf_set_cidrs;
 static int	conf_section_end(void *, struct confread *);
 static int	conf_include(struct conf_file *, struct confread *,
 		    const char *);
@@ -263,25 +178,6 @@ static int	conf_section_begin(void *, struct confread *, const char *,
 		    size_t);
 static int	conf_key(void *, struct confread *, const char *,
 		    const char *);
-
-static conf_setter *const conf_setters[KIND_COUNT] = {
-	[KIND_UINT] = conf_set_uint,
-	[KIND_BYTES] = conf_set_bytes,
-	[KIND_BUFFERING] = conf_set_buffering,
-	[KIND_URLPATH] = conf_set_urlpath,
-	[KIND_CIDRS] = conf_set_cidrs,
-	[KIND_SECONDS] = conf_set_seconds,
-	[KIND_ENUM] = conf_set_enum,
-	[KIND_LEVEL] = conf_set_level,
-	[KIND_PATH] = conf_set_path,
-	[KIND_DIR] = conf_set_dir,
-	[KIND_PROG] = conf_set_prog,
-	[KIND_PREFIX] = conf_set_prefix,
-	[KIND_WORDS] = conf_set_words,
-	[KIND_LISTEN] = conf_set_listen,
-	[KIND_USER] = conf_set_user,
-	[KIND_GROUP] = conf_set_group,
-};
 
 static const struct confread_ops conf_file_ops = {
 	conf_section_begin, conf_section_end, conf_key
@@ -406,21 +302,6 @@ conf_app_finish(struct conf_app *a, int has_w, int has_min, int has_max,
 	return conf_workers_resolve(a, has_w, has_min, has_max, err, errlen);
 }
 
-/* Writes v into the integer field p of size bytes (4 or 8: int, unsigned
-   int, an enum, size_t or uint64_t); any other size is a bad row. */
-static void
-conf_store(void *p, size_t size, uint64_t v)
-{
-	uint32_t	v32 = (uint32_t)v;
-
-	if (size == sizeof(v32))
-		memcpy(p, &v32, sizeof(v32));
-	else if (size == sizeof(v))
-		memcpy(p, &v, sizeof(v));
-	else
-		abort();
-}
-
 /* Sets the defaults of the keys of where (KF_SERVER or KF_APP) in base. */
 static void
 conf_defaults(void *base, int where)
@@ -437,72 +318,18 @@ conf_defaults(void *base, int where)
 		case KIND_BYTES:
 		case KIND_ENUM:
 		case KIND_LEVEL:
-			conf_store(field, k->size, (uint64_t)k->def);
+			confset_store(field, k->size, (uint64_t)k->def);
 			break;
 		case KIND_SECONDS:
 			memcpy(field, &k->def, sizeof(k->def));
 			break;
 		case KIND_BUFFERING:
-			conf_store(field, k->size, CONF_BUFFER_AUTO);
+			confset_store(field, k->size, CONF_BUFFER_AUTO);
 			break;
 		default:
 			break;		/* strings and lists: none */
 		}
 	}
-}
-
-static int
-conf_set_uint(struct conf_file *f, const struct conf_keydef *k, void *base,
-    const char *v, char *err, size_t errlen)
-{
-	uint64_t	u = 0;
-
-	if (confval_u64(v, k->min, k->max, &u, err, errlen) == -1)
-		return -1;
-	conf_store((char *)base + k->off, k->size, u);
-	return 0;
-}
-
-static int
-conf_set_bytes(struct conf_file *f, const struct conf_keydef *k, void *base,
-    const char *v, char *err, size_t errlen)
-{
-	uint64_t	u = 0;
-
-	if (confval_size(v, k->max, &u, err, errlen) == -1)
-		return -1;
-	if (u < k->min)
-		return confval_errf(err, errlen, "at least %llu bytes",
-		    (unsigned long long)k->min);
-	conf_store((char *)base + k->off, k->size, u);
-	return 0;
-}
-
-/* A path as a prefix must be written (the apps are checked at the end:
-   conf_pages). */
-static int
-conf_set_urlpath(struct conf_file *f, const struct conf_keydef *k,
-    void *base, const char *v, char *err, size_t errlen)
-{
-	struct conf	empty;
-
-	memset(&empty, 0, sizeof(empty));
-	(void)f;
-	if (confval_prefix(&empty, 0, v, err, errlen) == -1)
-		return -1;
-	if (confval_str((char **)(void *)((char *)base + k->off), v) == -1)
-		return confval_errf(err, errlen, "%s", strerror(errno));
-	return 0;
-}
-
-static int
-conf_set_cidrs(struct conf_file *f, const struct conf_keydef *k,
-    void *base, const char *v, char *err, size_t errlen)
-{
-	(void)k;
-	(void)base;
-	return confval_cidrs(&f->c->status_allow, &f->c->nstatus_allow, v, err,
-	    errlen);
 }
 
 /*
@@ -541,201 +368,6 @@ conf_pages(struct conf *c)
 		}
 		a->queue = 0;
 	}
-	return 0;
-}
-
-/* on, off or a size. */
-static int
-conf_set_buffering(struct conf_file *f, const struct conf_keydef *k,
-    void *base, const char *v, char *err, size_t errlen)
-{
-	char	why[256];
-
-	if (strcmp(v, "on") == 0) {
-		conf_store((char *)base + k->off, k->size, CONF_BUFFER_ON);
-		return 0;
-	}
-	if (strcmp(v, "off") == 0) {
-		conf_store((char *)base + k->off, k->size, 0);
-		return 0;
-	}
-	if (conf_set_bytes(f, k, base, v, why, sizeof(why)) == -1)
-		return confval_errf(err, errlen, "%s, or on or off", why);
-	return 0;
-}
-
-static int
-conf_set_seconds(struct conf_file *f, const struct conf_keydef *k,
-    void *base, const char *v, char *err, size_t errlen)
-{
-	double	d = 0;
-
-	if (confval_seconds(v, &d, err, errlen) == -1)
-		return -1;
-	memcpy((char *)base + k->off, &d, sizeof(d));
-	return 0;
-}
-
-/* One of k->names ("" never matches); the message lists them as
-   "a, b or c". */
-static int
-conf_set_enum(struct conf_file *f, const struct conf_keydef *k, void *base,
-    const char *v, char *err, size_t errlen)
-{
-	char	list[CONF_ERR_MAX];
-	size_t	i, n, last, len = 0;
-
-	for (n = 0; k->names[n] != NULL; n++) {
-		if (k->names[n][0] != '\0' && strcmp(v, k->names[n]) == 0) {
-			conf_store((char *)base + k->off, k->size, n);
-			return 0;
-		}
-	}
-	list[0] = '\0';
-	for (last = n; last > 0 && k->names[last - 1][0] == '\0'; last--)
-		continue;
-	for (i = 0; i < n; i++) {
-		if (k->names[i][0] == '\0')
-			continue;
-		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
-		    len == 0 ? "" : i == last - 1 ? " or " : ", ", k->names[i]);
-		if (len >= sizeof(list))
-			break;
-	}
-	return confval_errf(err, errlen, "\"%s\": expected %s", v, list);
-}
-
-static int
-conf_set_level(struct conf_file *f, const struct conf_keydef *k, void *base,
-    const char *v, char *err, size_t errlen)
-{
-	int	lvl;
-
-	if ((lvl = log_level_parse(v)) == -1)
-		return confval_errf(err, errlen, "\"%s\": expected error, "
-		    "warn, info or debug", v);
-	conf_store((char *)base + k->off, k->size, (uint64_t)lvl);
-	return 0;
-}
-
-static int
-conf_set_path(struct conf_file *f, const struct conf_keydef *k, void *base,
-    const char *v, char *err, size_t errlen)
-{
-	char	**dst = (char **)(void *)((char *)base + k->off), *abs;
-
-	if (*v == '\0')
-		return confval_errf(err, errlen, "empty path");
-	if (((k->flags & KF_OFF) && strcmp(v, LOG_OFF) == 0) ||
-	    ((k->flags & KF_SYSLOG) && strcmp(v, LOG_SYSLOG) == 0))
-		abs = strdup(v);	/* no access log; syslog */
-	else
-		abs = confval_abspath(f->dir, v);
-	if (abs == NULL)
-		return confval_errf(err, errlen, "%s", strerror(errno));
-	free(*dst);
-	*dst = abs;
-	return 0;
-}
-
-static int
-conf_set_dir(struct conf_file *f, const struct conf_keydef *k, void *base,
-    const char *v, char *err, size_t errlen)
-{
-	return confval_dir((char **)(void *)((char *)base + k->off), f->dir,
-	    v, err, errlen);
-}
-
-static int
-conf_set_prog(struct conf_file *f, const struct conf_keydef *k, void *base,
-    const char *v, char *err, size_t errlen)
-{
-	return confval_prog((char **)(void *)((char *)base + k->off), f->dir,
-	    v, err, errlen);
-}
-
-static int
-conf_set_prefix(struct conf_file *f, const struct conf_keydef *k,
-    void *base, const char *v, char *err, size_t errlen)
-{
-	if (confval_prefix(f->c, f->app, v, err, errlen) == -1)
-		return -1;
-	if (confval_str((char **)(void *)((char *)base + k->off), v) == -1)
-		return confval_errf(err, errlen, "%s", strerror(errno));
-	return 0;
-}
-
-static int
-conf_set_words(struct conf_file *f, const struct conf_keydef *k, void *base,
-    const char *v, char *err, size_t errlen)
-{
-	return confval_words((char ***)(void *)((char *)base + k->off), v,
-	    (k->flags & KF_NAMES) != 0, err, errlen);
-}
-
-/* A relative unix:PATH is relative to the file's directory. */
-static int
-conf_set_listen(struct conf_file *f, const struct conf_keydef *k,
-    void *base, const char *v, char *err, size_t errlen)
-{
-	struct conf	*c = base;
-	char		*abs, *spec;
-	int		 rc;
-
-	if (strncmp(v, "unix:", 5) != 0 || v[5] == '\0' || v[5] == '/')
-		return confval_listen_add(&c->listens, &c->nlistens, v, err,
-		    errlen);
-	if ((abs = confval_abspath(f->dir, v + 5)) == NULL)
-		return confval_errf(err, errlen, "%s", strerror(errno));
-	spec = malloc(strlen(abs) + 6);
-	if (spec == NULL) {
-		free(abs);
-		return confval_errf(err, errlen, "%s", strerror(errno));
-	}
-	memcpy(spec, "unix:", 5);
-	memcpy(spec + 5, abs, strlen(abs) + 1);
-	free(abs);
-	rc = confval_listen_add(&c->listens, &c->nlistens, spec, err, errlen);
-	free(spec);
-	return rc;
-}
-
-/* Either key order gives the same ids: group, when set, wins over the
-   user's primary group. */
-static int
-conf_set_user(struct conf_file *f, const struct conf_keydef *k, void *base,
-    const char *v, char *err, size_t errlen)
-{
-	struct conf_app	*a = base;
-	uid_t		 uid;
-	gid_t		 gid;
-
-	errno = 0;
-	if (*v == '\0' || confval_user(v, &uid, &gid) == -1)
-		return confval_ids_err(err, errlen, "user", v);
-	if (confval_str(&a->user, v) == -1)
-		return confval_errf(err, errlen, "%s", strerror(errno));
-	a->uid = uid;
-	if (a->group == NULL)
-		a->gid = gid;
-	return 0;
-}
-
-static int
-conf_set_group(struct conf_file *f, const struct conf_keydef *k,
-    void *base, const char *v, char *err, size_t errlen)
-{
-	struct conf_app	*a = base;
-	gid_t		 gid;
-
-	errno = 0;
-	if (*v == '\0' || confval_group(v, &gid) == -1)
-		return confval_ids_err(err, errlen, "group", v);
-	if (confval_str(&a->group, v) == -1)
-		return confval_errf(err, errlen, "%s", strerror(errno));
-	if (a->user == NULL)
-		a->uid = geteuid();
-	a->gid = gid;
 	return 0;
 }
 
@@ -829,7 +461,7 @@ conf_key(void *arg, struct confread *r, const char *name, const char *value)
 	}
 	f->seen[k] = line;
 	f->dir = confread_dir(r);
-	if (conf_setters[conf_keys[k].kind](f, &conf_keys[k],
+	if (confset_setters[conf_keys[k].kind](f, &conf_keys[k],
 	    f->sect == SECT_SERVER ? (void *)c : (void *)&c->apps[f->app],
 	    value, err, sizeof(err)) == -1) {
 		confread_error(r, line, "%s: %s", name, err);

@@ -373,6 +373,7 @@ cgi_start(struct conn *c, int queued)
 	sr.set_ids = app->user != NULL || app->group != NULL;
 	sr.uid = app->uid;
 	sr.gid = app->gid;
+	sr.limits = app->limits;
 	pid = spawn_process(&sr);
 	free(dir);
 	if (pid == -1) {
@@ -596,8 +597,8 @@ cgi_child_cb(struct reap_watch *w, int st, const struct rusage *ru)
 	/* Grandchildren in the group go with it. */
 	kill(-g->pid, SIGKILL);
 	if (WIFSIGNALED(st) && !g->killing)
-		log_warnx("%s[%d]: killed by signal %d", g->name, (int)g->pid,
-		    WTERMSIG(st));
+		log_warnx("%s[%d]: killed by signal %d%s", g->name,
+		    (int)g->pid, WTERMSIG(st), child_signal_cause(WTERMSIG(st)));
 	else if (WIFEXITED(st) && WEXITSTATUS(st) != 0)
 		log_warnx("%s[%d]: exited with status %d", g->name,
 		    (int)g->pid, WEXITSTATUS(st));

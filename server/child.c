@@ -107,6 +107,16 @@ child_kill(pid_t pid, int *killing, const char *name, const char *verb,
 	return 1;
 }
 
+const char *
+child_signal_cause(int sig)
+{
+	if (sig == SIGXCPU)
+		return " (limit_cpu: its CPU time ran out)";
+	if (sig == SIGXFSZ)
+		return " (limit_file_size: it wrote a file past the limit)";
+	return "";
+}
+
 void
 child_kill_late(pid_t pid, const char *name)
 {

@@ -51,6 +51,9 @@ char	*child_dir(const char *path);
    calls send SIGKILL and return 0. */
 int	child_kill(pid_t pid, int *killing, const char *name,
 	    const char *verb, const char *why);
+/* Why the kernel sends sig to a process, when a limit of ferry.conf
+   does (" (limit_cpu: its CPU time ran out)"), else "". */
+const char *child_signal_cause(int sig);
 /* The kill grace ran out: logs "name[pid]: still running after SIGTERM:
    SIGKILL" and sends SIGKILL to the group. */
 void	child_kill_late(pid_t pid, const char *name);

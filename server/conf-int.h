@@ -28,6 +28,8 @@ enum conf_key {
 	K_HIJACK_GRACE,
 	K_REQUEST_BUFFERING, K_BODY_MIN_RATE, K_PID_FILE,
 	K_STATUS_PATH, K_STATUS_ALLOW, K_HEALTH_PATH,
+	K_LIMIT_CPU, K_LIMIT_MEMORY, K_LIMIT_FILES, K_LIMIT_PROCESSES,
+	K_LIMIT_FILE_SIZE, K_LIMIT_CORE,
 	K_COUNT
 };
 
@@ -50,6 +52,8 @@ enum conf_kind {
 	KIND_BUFFERING,	/* on, off (0) or a size (BYTES); default AUTO */
 	KIND_URLPATH,	/* a URL path ferryd answers itself */
 	KIND_CIDRS,	/* address ranges added to status_allow */
+	KIND_LIMIT,	/* a resource limit (BYTES syntax, in [min, max]);
+			   default CONF_LIMIT_UNSET */
 	KIND_COUNT
 };
 

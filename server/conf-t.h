@@ -85,6 +85,19 @@ struct conf_listen {
 	gid_t			 gid;		/* (gid_t)-1: ferryd's */
 };
 
+/* The resource limits of an app's processes (setrlimit before exec), in
+   conf_app's limits[]; CONF_LIMIT_UNSET: ferryd's own, inherited. */
+enum conf_limit {
+	CONF_LIMIT_CPU,		/* seconds: RLIMIT_CPU */
+	CONF_LIMIT_MEMORY,	/* bytes: RLIMIT_AS */
+	CONF_LIMIT_FILES,	/* RLIMIT_NOFILE */
+	CONF_LIMIT_PROCESSES,	/* RLIMIT_NPROC (of the app's user) */
+	CONF_LIMIT_FILE_SIZE,	/* bytes: RLIMIT_FSIZE */
+	CONF_LIMIT_CORE,	/* bytes: RLIMIT_CORE */
+	CONF_LIMITS
+};
+#define CONF_LIMIT_UNSET	UINT64_MAX
+
 struct conf_app {
 	char			*name;		/* NAME of [app NAME], or the
 						   prefix for --cgi/--app */
@@ -120,6 +133,7 @@ struct conf_app {
 	int			 half_close_answer;	/* 1: a client's
 							   half-close waits for
 							   the answer */
+	uint64_t		 limits[CONF_LIMITS];
 	double			 hijack_grace;	/* FastCGI: a retired worker
 						   holding hijacked sockets
 						   is stopped after it; 0:

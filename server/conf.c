@@ -166,6 +166,22 @@ static const struct conf_keydef conf_keys[K_COUNT] = {
 	    SRV(status_allow) },
 	[K_HEALTH_PATH] = { KEY("health_path", KF_SERVER, KIND_URLPATH),
 	    SRV(health_path) },
+	/* setrlimit in the app's processes (soft and hard limit) */
+	[K_LIMIT_CPU] = { KEY("limit_cpu", KF_APP, KIND_LIMIT),
+	    APP(limits[CONF_LIMIT_CPU]), .min = 1, .max = CONF_MAX_SECONDS },
+	[K_LIMIT_MEMORY] = { KEY("limit_memory", KF_APP, KIND_LIMIT),
+	    APP(limits[CONF_LIMIT_MEMORY]), .min = 1024 * 1024,
+	    .max = CONF_MAX_BODY_LIMIT },
+	[K_LIMIT_FILES] = { KEY("limit_files", KF_APP, KIND_LIMIT),
+	    APP(limits[CONF_LIMIT_FILES]), .min = 4, .max = 1 << 20 },
+	[K_LIMIT_PROCESSES] = { KEY("limit_processes", KF_APP, KIND_LIMIT),
+	    APP(limits[CONF_LIMIT_PROCESSES]), .min = 1, .max = 1 << 22 },
+	[K_LIMIT_FILE_SIZE] = { KEY("limit_file_size", KF_APP, KIND_LIMIT),
+	    APP(limits[CONF_LIMIT_FILE_SIZE]), .min = 0,
+	    .max = CONF_MAX_BODY_LIMIT },
+	[K_LIMIT_CORE] = { KEY("limit_core", KF_APP, KIND_LIMIT),
+	    APP(limits[CONF_LIMIT_CORE]), .min = 0,
+	    .max = CONF_MAX_BODY_LIMIT },
 };
 
 static void	conf_defaults(void *, int);
@@ -325,6 +341,9 @@ conf_defaults(void *base, int where)
 			break;
 		case KIND_BUFFERING:
 			confset_store(field, k->size, CONF_BUFFER_AUTO);
+			break;
+		case KIND_LIMIT:
+			confset_store(field, k->size, CONF_LIMIT_UNSET);
 			break;
 		default:
 			break;		/* strings and lists: none */

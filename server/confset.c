@@ -22,7 +22,7 @@ static conf_setter confset_uint, confset_bytes, confset_urlpath,
 		    confset_cidrs, confset_buffering, confset_seconds,
 		    confset_enum, confset_level, confset_path, confset_dir,
 		    confset_prog, confset_prefix, confset_words, confset_listen,
-		    confset_user, confset_group;
+		    confset_user, confset_group, confset_limit;
 
 conf_setter *const confset_setters[KIND_COUNT] = {
 	[KIND_UINT] = confset_uint,
@@ -30,6 +30,7 @@ conf_setter *const confset_setters[KIND_COUNT] = {
 	[KIND_BUFFERING] = confset_buffering,
 	[KIND_URLPATH] = confset_urlpath,
 	[KIND_CIDRS] = confset_cidrs,
+	[KIND_LIMIT] = confset_limit,
 	[KIND_SECONDS] = confset_seconds,
 	[KIND_ENUM] = confset_enum,
 	[KIND_LEVEL] = confset_level,
@@ -86,6 +87,23 @@ confset_bytes(struct conf_file *f, const struct conf_keydef *k, void *base,
 
 /* A path as a prefix must be written (the apps are checked at the end:
    conf_pages). */
+/* A number, with an optional K, M or G (powers of 1024). */
+static int
+confset_limit(struct conf_file *f, const struct conf_keydef *k, void *base,
+    const char *v, char *err, size_t errlen)
+{
+	uint64_t	u = 0;
+
+	(void)f;
+	if (confval_size(v, k->max, &u, err, errlen) == -1)
+		return -1;
+	if (u < k->min)
+		return confval_errf(err, errlen, "at least %llu",
+		    (unsigned long long)k->min);
+	confset_store((char *)base + k->off, k->size, u);
+	return 0;
+}
+
 static int
 confset_urlpath(struct conf_file *f, const struct conf_keydef *k,
     void *base, const char *v, char *err, size_t errlen)

@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #endif
 
+#include "server/conf-t.h"
 #include "server/spawn.h"
 
 /*
@@ -99,6 +100,34 @@ spawn_plan_stdio(const struct spawn_req *r, int avoid, struct spawn_plan *p)
 	return 0;
 }
 
+/* The app's resource limits, in the child (async-signal-safe): 0, or -1
+   with errno. */
+static int
+spawn_limits(const uint64_t *limits)
+{
+	static const int	 res[CONF_LIMITS] = {
+		[CONF_LIMIT_CPU] = RLIMIT_CPU,
+		[CONF_LIMIT_MEMORY] = RLIMIT_AS,
+		[CONF_LIMIT_FILES] = RLIMIT_NOFILE,
+		[CONF_LIMIT_PROCESSES] = RLIMIT_NPROC,
+		[CONF_LIMIT_FILE_SIZE] = RLIMIT_FSIZE,
+		[CONF_LIMIT_CORE] = RLIMIT_CORE,
+	};
+	struct rlimit		 rl;
+	int			 i;
+
+	for (i = 0; i < CONF_LIMITS; i++) {
+		if (limits[i] == CONF_LIMIT_UNSET)
+			continue;
+		rl.rlim_cur = rl.rlim_max = (rlim_t)limits[i];
+		if (i == CONF_LIMIT_CPU)
+			rl.rlim_max++;	/* SIGXCPU first, then SIGKILL */
+		if (setrlimit(res[i], &rl) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 /*
  * The child of spawn_fork and spawn_vfork: what posix_spawn does (default
  * dispositions while every signal is still blocked, process group, stdio,
@@ -153,6 +182,12 @@ spawn_child(const struct spawn_req *r, const struct spawn_plan *p, int ids,
 	/* Lowering a soft limit cannot fail: a refusal is left alone. */
 	if (spawn_nofile_known)
 		(void)setrlimit(RLIMIT_NOFILE, &spawn_nofile);
+	if (r->limits != NULL && spawn_limits(r->limits) == -1)
+		goto fail;
+#ifdef __linux__
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		goto fail;
+#endif
 	sigemptyset(&set);
 	if (sigprocmask(SIG_SETMASK, &set, NULL) == -1)
 		goto fail;

@@ -10,6 +10,8 @@
 
 #include <sys/types.h>
 
+#include <stdint.h>
+
 struct spawn_req {
 	const char	*path;		/* executable, absolute */
 	char *const	*argv;
@@ -22,6 +24,9 @@ struct spawn_req {
 	gid_t		 gid;
 	int		 death_sig;	/* > 0: the child gets it when the
 					   spawning process dies (Linux) */
+	const uint64_t	*limits;	/* NULL, or CONF_LIMITS resource
+					   limits by enum conf_limit
+					   (CONF_LIMIT_UNSET: inherited) */
 };
 
 /*
@@ -35,7 +40,11 @@ struct spawn_req {
  * not root and whose effective ids are uid and gid is left as it is.
  * death_sig (long-lived children: pool workers) is set after the ids
  * change, which clears it; such a child that finds its parent gone
- * already exits at once.
+ * already exits at once.  Every child runs with no_new_privs (a setuid
+ * program it runs gains nothing) and, after the ids change, with the
+ * limits set (soft and hard alike; RLIMIT_CPU's hard limit a second
+ * above, so that SIGXCPU comes first): a limit the child may not set
+ * (a hard limit above its own) fails the spawn (EPERM).
  */
 pid_t	spawn_process(const struct spawn_req *r);
 

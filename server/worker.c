@@ -240,6 +240,7 @@ worker_spawn(struct pool_app *a)
 	sr.set_ids = app->user != NULL || app->group != NULL;
 	sr.uid = app->uid;
 	sr.gid = app->gid;
+	sr.limits = app->limits;
 	/* A worker must not outlive a ferryd that was killed: it would
 	   wait in accept for good. */
 	sr.death_sig = SIGTERM;
@@ -804,8 +805,9 @@ worker_child_cb(struct reap_watch *cw, int st, const struct rusage *ru)
 		    WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st),
 		    ev_now(loop) - w->retired_at);
 	else if (WIFSIGNALED(st))
-		log_warnx("%s[%d]: worker killed by signal %d after %.2f s",
-		    a->conf->name, (int)w->pid, WTERMSIG(st), lived);
+		log_warnx("%s[%d]: worker killed by signal %d%s after %.2f s",
+		    a->conf->name, (int)w->pid, WTERMSIG(st),
+		    child_signal_cause(WTERMSIG(st)), lived);
 	else
 		log_warnx("%s[%d]: worker exited with status %d after %.2f s",
 		    a->conf->name, (int)w->pid, WEXITSTATUS(st), lived);

@@ -12,6 +12,8 @@
  *                "Link: </hint.css>; rel=preload" at once (flushed),
  *                before the response head (give it before any body output)
  *   pid          field "X-Pid: PID" and body line "pid PID"
+ *   limits       body lines: the worker's /proc/self/limits, and the
+ *                NoNewPrivs line of /proc/self/status
  *   arg          body line "arg ARG", ARG the worker's first argument
  *                ("-" without one): which configuration started it
  *   env          body lines "NAME=VALUE", one per FastCGI parameter
@@ -80,6 +82,8 @@ static void	responder_sleep(unsigned long long ms);
 static void	responder_spawn(const char *path);
 static void	responder_big(struct responder *r, unsigned long long n);
 static void	responder_fds(struct responder *r);
+static void	responder_cat(struct responder *r, const char *path,
+		    const char *prefix);
 static void	responder_sockaddr(char *out, size_t outlen,
 		    const struct sockaddr_un *sun, socklen_t len);
 
@@ -140,7 +144,8 @@ responder_check(struct responder *r, char *query, char *err, size_t errlen)
 		    strcmp(cmd, "fds") == 0 || strcmp(cmd, "read") == 0 ||
 		    strcmp(cmd, "partial") == 0 || strcmp(cmd, "crash") == 0 ||
 		    strcmp(cmd, "exit") == 0 || strcmp(cmd, "hang") == 0 ||
-		    strcmp(cmd, "noterm") == 0 || strcmp(cmd, "arg") == 0))
+		    strcmp(cmd, "noterm") == 0 || strcmp(cmd, "arg") == 0 ||
+		    strcmp(cmd, "limits") == 0))
 			continue;
 		if (arg == NULL && strcmp(cmd, "pid") == 0) {
 			r->want_pid = 1;
@@ -335,6 +340,10 @@ responder_run(struct responder *r, char *query)
 			responder_head(r);
 			FCGX_FPrintF(r->req->out, "pid %ld\n",
 			    (long)getpid());
+		} else if (strcmp(cmd, "limits") == 0) {
+			responder_head(r);
+			responder_cat(r, "/proc/self/limits", NULL);
+			responder_cat(r, "/proc/self/status", "NoNewPrivs");
 		} else if (strcmp(cmd, "arg") == 0) {
 			responder_head(r);
 			FCGX_FPrintF(r->req->out, "arg %s\n", responder_arg);
@@ -371,6 +380,22 @@ responder_run(struct responder *r, char *query)
 		}
 	}
 	responder_head(r);
+}
+
+/* Copies the file at path to the body, or only its lines that start with
+   prefix (not NULL). */
+static void
+responder_cat(struct responder *r, const char *path, const char *prefix)
+{
+	char	 line[512];
+	FILE	*fp;
+
+	if ((fp = fopen(path, "re")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (prefix == NULL || strncmp(line, prefix, strlen(prefix)) == 0)
+			FCGX_PutS(line, r->req->out);
+	fclose(fp);
 }
 
 int

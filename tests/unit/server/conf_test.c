@@ -737,6 +737,8 @@ START_TEST(test_file_full)
 	ck_assert_int_eq(a->isolation_request, 0);
 	ck_assert_int_eq(a->half_close_answer, 0);
 	ck_assert_double_eq(a->hijack_grace, 0);	/* no limit */
+	ck_assert(a->limits[CONF_LIMIT_CPU] == CONF_LIMIT_UNSET &&
+	    a->limits[CONF_LIMIT_CORE] == CONF_LIMIT_UNSET);
 	conf_free(&c);
 }
 END_TEST
@@ -961,6 +963,13 @@ static const struct file_case {
 	{ "[app a]\nhalf_close = wait\n", 2, "half_close: \"wait\"" },
 	{ "[app a]\ntype = fastcgi\nhijack_grace = 0\n", 3,
 	  "hijack_grace: \"0\"" },
+	/* resource limits: a number in range */
+	{ "[app a]\nlimit_memory = 10\n", 2, "limit_memory: at least "
+	  "1048576" },
+	{ "[app a]\nlimit_cpu = 0\n", 2, "limit_cpu: at least 1" },
+	{ "[app a]\nlimit_files = many\n", 2, "limit_files: " },
+	{ "[server]\nlimit_core = 0\n", 2, "unknown key \"limit_core\" in "
+	  "[server]" },
 	/* a duplicate key */
 	{ "[server]\nlog_level = info\n\nlog_level = warn\n", 4,
 	  "duplicate key log_level (first on line 2)" },

@@ -1,0 +1,195 @@
+/*
+ * Per-app resource limits and no_new_privs (issue 17, part 1, and the
+ * no_new_privs of part 2; server/spawn.c spawn_limits): a CGI script and a
+ * FastCGI worker run with the limit_* of their app, soft and hard, and
+ * with no_new_privs; a script that spins on the CPU or writes a file past
+ * its limit is stopped by the kernel, the client gets 502, the error log
+ * names the limit, and another app's client is served meanwhile.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests/integration/harness.h"
+
+#define IS_LIMITS	"limit_cpu = 2\nlimit_memory = 256M\nlimit_files = 64\n" \
+			"limit_processes = 4096\nlimit_file_size = 1M\n" \
+			"limit_core = 0\n"
+
+/* Starts ferryd with a limited CGI app at /lim/, the same directory
+   unlimited at /cgi-bin/ (the command line's), and the responder as a
+   limited FastCGI app at /f. */
+static void
+is_start(struct ferryd *f, const char *cgi_limits)
+{
+	char	conf[2048];
+
+	snprintf(conf, sizeof(conf), "[server]\nkill_grace = 0.5\n"
+	    "[app lim]\ntype = cgi\nprefix = /lim/\nroot = @CGI_BIN@\n%s"
+	    "[app f]\ntype = fastcgi\nprefix = /f\ncommand = %s/responder\n"
+	    "workers = 1\nlimit_files = 100\nlimit_core = 0\n", cgi_limits,
+	    harness_env_path("FERRY_TEST_FCGI_APPS"));
+	memset(f, 0, sizeof(*f));
+	harness_start(f, conf, NULL);
+}
+
+/* The soft and hard values of the limit named name ("Max cpu time") in
+   a /proc/PID/limits text; -2 when the line is missing, -1 for
+   "unlimited". */
+static void
+is_limit(const char *text, const char *name, long long *soft,
+    long long *hard)
+{
+	const char	*l = harness_line_of(text, name);
+	char		 s[32], h[32];
+
+	*soft = *hard = -2;
+	if (l == NULL || sscanf(l + strlen(name), "%31s %31s", s, h) != 2)
+		return;
+	*soft = strcmp(s, "unlimited") == 0 ? -1 : atoll(s);
+	*hard = strcmp(h, "unlimited") == 0 ? -1 : atoll(h);
+}
+
+struct is_want {
+	const char	*name;
+	long long	 soft, hard;
+};
+
+static const struct is_want is_cgi_wants[] = {
+	{ "Max cpu time", 2, 3 },	/* SIGXCPU first, SIGKILL a second on */
+	{ "Max address space", 256LL << 20, 256LL << 20 },
+	{ "Max open files", 64, 64 },
+	{ "Max processes", 4096, 4096 },
+	{ "Max file size", 1 << 20, 1 << 20 },
+	{ "Max core file size", 0, 0 },
+};
+
+/* Every limit of the table in the body, and NoNewPrivs: 1. */
+static void
+is_expect(const struct ferryd *f, const char *what, const char *body,
+    const struct is_want *w, size_t n)
+{
+	long long	soft, hard;
+	size_t		i;
+
+	for (i = 0; i < n; i++) {
+		is_limit(body, w[i].name, &soft, &hard);
+		HARNESS_ASSERT(f, soft == w[i].soft && hard == w[i].hard,
+		    "%s: %s is %lld %lld, not %lld %lld", what, w[i].name, soft,
+		    hard, w[i].soft, w[i].hard);
+	}
+	HARNESS_ASSERT(f, strstr(body, "NoNewPrivs:\t1") != NULL,
+	    "%s: not running with no_new_privs:\n%s", what, body);
+}
+
+/* The limits reach a CGI script and a FastCGI worker; an app without
+   them keeps ferryd's (no limit on CPU time) but not the privileges. */
+START_TEST(test_limits_applied)
+{
+	static const struct is_want fcgi_wants[] = {
+		{ "Max open files", 100, 100 },
+		{ "Max core file size", 0, 0 },
+	};
+	static const struct is_want none[] = {
+		{ "Max cpu time", -1, -1 },
+	};
+	struct ferryd		f;
+	struct hc_response	r;
+
+	is_start(&f, IS_LIMITS);
+	hc_get(&f, "/lim/limits.sh", &r);
+	HARNESS_ASSERT(&f, r.status == 200, "limits.sh: %d", r.status);
+	is_expect(&f, "the CGI script", r.body, is_cgi_wants,
+	    sizeof(is_cgi_wants) / sizeof(is_cgi_wants[0]));
+	hc_response_free(&r);
+	hc_get(&f, "/f?limits", &r);
+	HARNESS_ASSERT(&f, r.status == 200, "/f?limits: %d", r.status);
+	is_expect(&f, "the FastCGI worker", r.body, fcgi_wants,
+	    sizeof(fcgi_wants) / sizeof(fcgi_wants[0]));
+	hc_response_free(&r);
+	hc_get(&f, "/cgi-bin/limits.sh", &r);
+	is_expect(&f, "the unlimited app", r.body, none, 1);
+	hc_response_free(&r);
+	harness_stop_ok(&f);
+}
+END_TEST
+
+/* A script that spins is stopped by limit_cpu (SIGXCPU): 502, the limit
+   named in the error log; another app's client is served meanwhile. */
+START_TEST(test_limit_cpu)
+{
+	struct ferryd		 f;
+	struct hc		 c;
+	struct hc_response	 r;
+	long long		 t0 = harness_now_ms();
+
+	is_start(&f, "limit_cpu = 1\n");
+	hc_open(&c, &f);
+	hc_send_get(&c, "/lim/spin.sh");
+	hc_get(&f, "/cgi-bin/hello.sh", &r);
+	HARNESS_ASSERT(&f, r.status == 200, "the other app during the spin: "
+	    "%d", r.status);
+	hc_response_free(&r);
+	hc_expect_response(&c, &r, 0);
+	HARNESS_ASSERT(&f, r.status == 502, "the spinning script: %d",
+	    r.status);
+	hc_response_free(&r);
+	hc_close(&c);
+	HARNESS_ASSERT(&f, harness_now_ms() - t0 < 20000, "stopped after "
+	    "%lld ms", harness_now_ms() - t0);
+	HARNESS_ASSERT(&f, harness_wait_log(&f, "limit_cpu: its CPU time ran "
+	    "out", 1, 5000) == 1, "the CPU limit was not named");
+	harness_stop_ok(&f);
+}
+END_TEST
+
+/* A script that writes a file past limit_file_size is stopped (SIGXFSZ),
+   the file holds the limit and no more, and the log says why. */
+START_TEST(test_limit_file_size)
+{
+	struct ferryd		 f;
+	struct hc_response	 r;
+	char			 path[400], target[500];
+	size_t			 len = 0;
+	char			*data;
+
+	is_start(&f, "limit_file_size = 64K\n");
+	harness_path(path, sizeof(path), &f, "big");
+	snprintf(target, sizeof(target), "/lim/bigfile.sh?%s", path);
+	hc_get(&f, target, &r);
+	HARNESS_ASSERT(&f, r.status == 502, "bigfile.sh: %d", r.status);
+	hc_response_free(&r);
+	data = harness_read_file(path, &len);
+	HARNESS_ASSERT(&f, data != NULL && len == 64 * 1024, "the file has "
+	    "%zu bytes, not 65536", len);
+	free(data);
+	HARNESS_ASSERT(&f, harness_wait_log(&f, "limit_file_size: it wrote a "
+	    "file past the limit", 1, 5000) == 1, "the file size limit was "
+	    "not named");
+	harness_stop_ok(&f);
+}
+END_TEST
+
+static Suite *
+isolation_suite(void)
+{
+	Suite	*s = suite_create("isolation");
+	TCase	*tc = tcase_create("limits");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_limits_applied);
+	tcase_add_test(tc, test_limit_cpu);
+	tcase_add_test(tc, test_limit_file_size);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return harness_main(isolation_suite(), "ferry-isolation");
+}

@@ -7,12 +7,14 @@
  * names the limit, and another app's client is served meanwhile.  And
  * syscall_filter (part 5, server/filter.c): a program under the default
  * filter gets EPERM from the calls it denies, one without it does not,
- * and a script and a FastCGI worker under it still serve.
+ * and a script and a FastCGI worker under it still serve; a reload that
+ * changes it starts the workers anew.
  */
 #include "config.h"
 
 #include <check.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -285,6 +287,39 @@ START_TEST(test_filter_serves)
 }
 END_TEST
 
+/* A reload that turns the filter off starts the FastCGI app's workers
+   anew, unfiltered: the same configuration otherwise would keep them. */
+START_TEST(test_filter_reload)
+{
+	struct ferryd		 f;
+	struct hc_response	 r;
+	char			 conf[1024];
+	int			 i, off = 0;
+
+	is_filter_start(&f);
+	hc_get(&f, "/f?limits", &r);
+	HARNESS_ASSERT(&f, r.status == 200 && strstr(r.body, "Seccomp:\t2") !=
+	    NULL, "before the reload: %d\n%s", r.status, r.body);
+	hc_response_free(&r);
+	snprintf(conf, sizeof(conf), "[server]\nkill_grace = 0.5\n"
+	    "[app f]\ntype = fastcgi\nprefix = /f\ncommand = %s/responder\n"
+	    "workers = 1\n", harness_env_path("FERRY_TEST_FCGI_APPS"));
+	harness_write_conf(&f, conf);
+	HARNESS_ASSERT(&f, kill(f.pid, SIGHUP) == 0, "SIGHUP: %s",
+	    strerror(errno));
+	for (i = 0; i < 100 && !off; i++) {
+		hc_get(&f, "/f?limits", &r);
+		off = r.status == 200 && strstr(r.body, "Seccomp:\t0") != NULL;
+		hc_response_free(&r);
+		if (!off)
+			usleep(100 * 1000);
+	}
+	HARNESS_ASSERT(&f, off, "the worker still runs filtered 10 s after "
+	    "the reload");
+	harness_stop_ok(&f);
+}
+END_TEST
+
 static Suite *
 isolation_suite(void)
 {
@@ -300,6 +335,7 @@ isolation_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_filter_denies);
 	tcase_add_test(tc, test_filter_serves);
+	tcase_add_test(tc, test_filter_reload);
 	suite_add_tcase(s, tc);
 	return s;
 }

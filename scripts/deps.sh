@@ -1,7 +1,7 @@
 # Sourced by scripts/quickstart.sh and scripts/test.sh: installs what ferry
 # needs from Debian's archive.  Safe to run again: apt-get skips what is there.
 ferry_build_deps="autoconf automake libtool pkg-config make gcc libc6-dev
-	libev-dev libfcgi-dev check libinih-dev nettle-dev libsystemd-dev"
+	libev-dev libfcgi-dev check libinih-dev nettle-dev libsystemd-dev libseccomp-dev"
 ferry_test_deps="clang libclang-rt-14-dev curl php-cgi fcgiwrap nginx-light
 	python3-websocket systemd prometheus"
 

@@ -27,6 +27,7 @@
 #include "server/cgi.h"
 #include "server/child.h"
 #include "server/conn.h"
+#include "server/filter.h"
 #include "server/limits.h"
 #include "server/log.h"
 #include "server/master-t.h"
@@ -374,6 +375,7 @@ cgi_start(struct conn *c, int queued)
 	sr.uid = app->uid;
 	sr.gid = app->gid;
 	sr.limits = app->limits;
+	sr.filter = filter_for(app->syscall_filter);
 	pid = spawn_process(&sr);
 	free(dir);
 	if (pid == -1) {

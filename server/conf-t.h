@@ -98,6 +98,12 @@ enum conf_limit {
 };
 #define CONF_LIMIT_UNSET	UINT64_MAX
 
+/* syscall_filter: the seccomp filter of an app's processes (server/filter.c). */
+enum conf_syscall_filter {
+	CONF_FILTER_OFF,	/* none */
+	CONF_FILTER_DEFAULT	/* EPERM for the calls no web app needs */
+};
+
 struct conf_app {
 	char			*name;		/* NAME of [app NAME], or the
 						   prefix for --cgi/--app */
@@ -134,6 +140,8 @@ struct conf_app {
 							   half-close waits for
 							   the answer */
 	uint64_t		 limits[CONF_LIMITS];
+	int			 syscall_filter;	/* enum
+							   conf_syscall_filter */
 	double			 hijack_grace;	/* FastCGI: a retired worker
 						   holding hijacked sockets
 						   is stopped after it; 0:

@@ -54,6 +54,8 @@ static const char *const conf_gones[] = { "", "finish", "abort",
 	"terminate", NULL };		/* by enum conf_gone */
 static const char *const conf_isolations[] = { "worker", "request", NULL };
 static const char *const conf_half_closes[] = { "gone", "answer", NULL };
+/* By enum conf_syscall_filter. */
+static const char *const conf_filters[] = { "off", "default", NULL };
 static const char *const conf_log_formats[] = { "combined", "json", NULL };
 
 static const struct conf_keydef conf_keys[K_COUNT] = {
@@ -182,6 +184,9 @@ static const struct conf_keydef conf_keys[K_COUNT] = {
 	[K_LIMIT_CORE] = { KEY("limit_core", KF_APP, KIND_LIMIT),
 	    APP(limits[CONF_LIMIT_CORE]), .min = 0,
 	    .max = CONF_MAX_BODY_LIMIT },
+	[K_SYSCALL_FILTER] = { KEY("syscall_filter", KF_APP, KIND_ENUM),
+	    APP(syscall_filter), .def = CONF_FILTER_OFF,
+	    .names = conf_filters },
 };
 
 static void	conf_defaults(void *, int);

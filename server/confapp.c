@@ -144,7 +144,8 @@ conf_app_same_process(const struct conf_app *a, const struct conf_app *b)
 	    conf_str_same(a->group, b->group) && a->uid == b->uid &&
 	    a->gid == b->gid && conf_words_same(a->args, b->args) &&
 	    conf_words_same(a->env, b->env) &&
-	    memcmp(a->limits, b->limits, sizeof(a->limits)) == 0;
+	    memcmp(a->limits, b->limits, sizeof(a->limits)) == 0 &&
+	    a->syscall_filter == b->syscall_filter;
 }
 
 int

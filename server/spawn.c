@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #ifdef __linux__
+#include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #endif
@@ -191,6 +192,12 @@ spawn_child(const struct spawn_req *r, const struct spawn_plan *p, int ids,
 	sigemptyset(&set);
 	if (sigprocmask(SIG_SETMASK, &set, NULL) == -1)
 		goto fail;
+#ifdef __linux__
+	/* Last: the filter may deny a call made above. */
+	if (r->filter != NULL &&
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, r->filter) == -1)
+		goto fail;
+#endif
 	execve(r->path, r->argv, r->envp);
 fail:
 	error = errno;

@@ -12,6 +12,8 @@
 
 #include <stdint.h>
 
+struct sock_fprog;
+
 struct spawn_req {
 	const char	*path;		/* executable, absolute */
 	char *const	*argv;
@@ -27,6 +29,9 @@ struct spawn_req {
 	const uint64_t	*limits;	/* NULL, or CONF_LIMITS resource
 					   limits by enum conf_limit
 					   (CONF_LIMIT_UNSET: inherited) */
+	const struct sock_fprog *filter;	/* NULL, or a seccomp
+					   filter the child installs
+					   right before its exec */
 };
 
 /*
@@ -44,7 +49,9 @@ struct spawn_req {
  * program it runs gains nothing) and, after the ids change, with the
  * limits set (soft and hard alike; RLIMIT_CPU's hard limit a second
  * above, so that SIGXCPU comes first): a limit the child may not set
- * (a hard limit above its own) fails the spawn (EPERM).
+ * (a hard limit above its own) fails the spawn (EPERM).  The filter is
+ * installed last, after no_new_privs, so that it applies to the exec and
+ * everything after it; the kernel's refusal of it fails the spawn.
  */
 pid_t	spawn_process(const struct spawn_req *r);
 

@@ -49,6 +49,7 @@
 #include "server/child.h"
 #include "server/conn.h"
 #include "server/fcgireq.h"
+#include "server/filter.h"
 #include "server/limits.h"
 #include "server/log.h"
 #include "server/master-t.h"
@@ -241,6 +242,7 @@ worker_spawn(struct pool_app *a)
 	sr.uid = app->uid;
 	sr.gid = app->gid;
 	sr.limits = app->limits;
+	sr.filter = filter_for(app->syscall_filter);
 	/* A worker must not outlive a ferryd that was killed: it would
 	   wait in accept for good. */
 	sr.death_sig = SIGTERM;

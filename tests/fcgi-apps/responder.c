@@ -13,7 +13,7 @@
  *                before the response head (give it before any body output)
  *   pid          field "X-Pid: PID" and body line "pid PID"
  *   limits       body lines: the worker's /proc/self/limits, and the
- *                NoNewPrivs line of /proc/self/status
+ *                NoNewPrivs and Seccomp lines of /proc/self/status
  *   arg          body line "arg ARG", ARG the worker's first argument
  *                ("-" without one): which configuration started it
  *   env          body lines "NAME=VALUE", one per FastCGI parameter
@@ -344,6 +344,7 @@ responder_run(struct responder *r, char *query)
 			responder_head(r);
 			responder_cat(r, "/proc/self/limits", NULL);
 			responder_cat(r, "/proc/self/status", "NoNewPrivs");
+			responder_cat(r, "/proc/self/status", "Seccomp:");
 		} else if (strcmp(cmd, "arg") == 0) {
 			responder_head(r);
 			FCGX_FPrintF(r->req->out, "arg %s\n", responder_arg);

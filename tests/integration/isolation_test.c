@@ -4,11 +4,17 @@
  * FastCGI worker run with the limit_* of their app, soft and hard, and
  * with no_new_privs; a script that spins on the CPU or writes a file past
  * its limit is stopped by the kernel, the client gets 502, the error log
- * names the limit, and another app's client is served meanwhile.
+ * names the limit, and another app's client is served meanwhile.  And
+ * syscall_filter (part 5, server/filter.c): a program under the default
+ * filter gets EPERM from the calls it denies, one without it does not,
+ * and a script and a FastCGI worker under it still serve; a reload that
+ * changes it starts the workers anew.
  */
 #include "config.h"
 
 #include <check.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,6 +180,146 @@ START_TEST(test_limit_file_size)
 }
 END_TEST
 
+/* Starts ferryd with tests/cgi-progs as a CGI app filtered at /sf/ and
+   unfiltered (the default) at /so/, the test scripts filtered at /sh/,
+   and the responder as a filtered FastCGI app at /f. */
+static void
+is_filter_start(struct ferryd *f)
+{
+	char	progs[600], conf[2048];
+
+	snprintf(progs, sizeof(progs), "%s/../cgi-progs",
+	    harness_env_path("FERRY_TEST_FCGI_APPS"));
+	snprintf(conf, sizeof(conf), "[server]\nkill_grace = 0.5\n"
+	    "[app sf]\ntype = cgi\nprefix = /sf/\nroot = %s\n"
+	    "syscall_filter = default\n"
+	    "[app so]\ntype = cgi\nprefix = /so/\nroot = %s\n"
+	    "[app sh]\ntype = cgi\nprefix = /sh/\nroot = @CGI_BIN@\n"
+	    "syscall_filter = default\n"
+	    "[app f]\ntype = fastcgi\nprefix = /f\ncommand = %s/responder\n"
+	    "workers = 1\nsyscall_filter = default\n", progs, progs,
+	    harness_env_path("FERRY_TEST_FCGI_APPS"));
+	memset(f, 0, sizeof(*f));
+	harness_start(f, conf, NULL);
+}
+
+/* The number after "NAME " on its line of sysprobe's body; -1 without
+   the line. */
+static int
+is_probe(const char *body, const char *name)
+{
+	char		 key[32];
+	const char	*l;
+
+	snprintf(key, sizeof(key), "%s ", name);
+	if ((l = harness_line_of(body, key)) == NULL)
+		return -1;
+	return atoi(l + strlen(key));
+}
+
+/* The default filter answers EPERM to ptrace, unshare and mount, and
+   lets getpid through; without syscall_filter the same calls get the
+   kernel's own answers (no such process; unshare(0) succeeds). */
+START_TEST(test_filter_denies)
+{
+	static const char *const denied[] = { "ptrace", "unshare", "mount" };
+	struct ferryd		 f;
+	struct hc_response	 r;
+	size_t			 i;
+	int			 e;
+
+	is_filter_start(&f);
+	hc_get(&f, "/sf/sysprobe", &r);
+	HARNESS_ASSERT(&f, r.status == 200, "filtered sysprobe: %d",
+	    r.status);
+	for (i = 0; i < sizeof(denied) / sizeof(denied[0]); i++) {
+		e = is_probe(r.body, denied[i]);
+		HARNESS_ASSERT(&f, e == EPERM, "filtered %s: errno %d, not "
+		    "EPERM:\n%s", denied[i], e, r.body);
+	}
+	HARNESS_ASSERT(&f, is_probe(r.body, "getpid") == 0 &&
+	    strstr(r.body, "Seccomp:\t2") != NULL, "filtered sysprobe:\n%s",
+	    r.body);
+	hc_response_free(&r);
+	hc_get(&f, "/so/sysprobe", &r);
+	HARNESS_ASSERT(&f, r.status == 200, "unfiltered sysprobe: %d",
+	    r.status);
+	HARNESS_ASSERT(&f, is_probe(r.body, "ptrace") == ESRCH &&
+	    is_probe(r.body, "unshare") == 0 &&
+	    strstr(r.body, "Seccomp:\t0") != NULL, "unfiltered sysprobe:\n%s",
+	    r.body);
+	/* Without CAP_SYS_ADMIN the kernel itself says EPERM. */
+	if (geteuid() == 0)
+		HARNESS_ASSERT(&f, is_probe(r.body, "mount") == ENOENT,
+		    "unfiltered mount as root:\n%s", r.body);
+	hc_response_free(&r);
+	harness_stop_ok(&f);
+}
+END_TEST
+
+/* An ordinary script and a FastCGI worker under the filter serve as
+   before, one request after another. */
+START_TEST(test_filter_serves)
+{
+	struct ferryd		 f;
+	struct hc_response	 r;
+	int			 i;
+
+	is_filter_start(&f);
+	for (i = 0; i < 3; i++) {
+		hc_get(&f, "/sh/hello.sh", &r);
+		HARNESS_ASSERT(&f, r.status == 200 && strstr(r.body,
+		    "hello") != NULL, "hello.sh under the filter: %d %s",
+		    r.status, r.body);
+		hc_response_free(&r);
+		hc_get(&f, "/f?limits", &r);
+		HARNESS_ASSERT(&f, r.status == 200 && strstr(r.body,
+		    "Seccomp:\t2") != NULL, "the worker under the filter: "
+		    "%d\n%s", r.status, r.body);
+		hc_response_free(&r);
+	}
+	hc_get(&f, "/sh/limits.sh", &r);
+	HARNESS_ASSERT(&f, r.status == 200 && strstr(r.body,
+	    "NoNewPrivs:\t1") != NULL, "limits.sh under the filter: %d\n%s",
+	    r.status, r.body);
+	hc_response_free(&r);
+	harness_stop_ok(&f);
+}
+END_TEST
+
+/* A reload that turns the filter off starts the FastCGI app's workers
+   anew, unfiltered: the same configuration otherwise would keep them. */
+START_TEST(test_filter_reload)
+{
+	struct ferryd		 f;
+	struct hc_response	 r;
+	char			 conf[1024];
+	int			 i, off = 0;
+
+	is_filter_start(&f);
+	hc_get(&f, "/f?limits", &r);
+	HARNESS_ASSERT(&f, r.status == 200 && strstr(r.body, "Seccomp:\t2") !=
+	    NULL, "before the reload: %d\n%s", r.status, r.body);
+	hc_response_free(&r);
+	snprintf(conf, sizeof(conf), "[server]\nkill_grace = 0.5\n"
+	    "[app f]\ntype = fastcgi\nprefix = /f\ncommand = %s/responder\n"
+	    "workers = 1\n", harness_env_path("FERRY_TEST_FCGI_APPS"));
+	harness_write_conf(&f, conf);
+	HARNESS_ASSERT(&f, kill(f.pid, SIGHUP) == 0, "SIGHUP: %s",
+	    strerror(errno));
+	for (i = 0; i < 100 && !off; i++) {
+		hc_get(&f, "/f?limits", &r);
+		off = r.status == 200 && strstr(r.body, "Seccomp:\t0") != NULL;
+		hc_response_free(&r);
+		if (!off)
+			usleep(100 * 1000);
+	}
+	HARNESS_ASSERT(&f, off, "the worker still runs filtered 10 s after "
+	    "the reload");
+	harness_stop_ok(&f);
+}
+END_TEST
+
 static Suite *
 isolation_suite(void)
 {
@@ -184,6 +330,12 @@ isolation_suite(void)
 	tcase_add_test(tc, test_limits_applied);
 	tcase_add_test(tc, test_limit_cpu);
 	tcase_add_test(tc, test_limit_file_size);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("filter");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_filter_denies);
+	tcase_add_test(tc, test_filter_serves);
+	tcase_add_test(tc, test_filter_reload);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -651,6 +651,7 @@ START_TEST(test_file_full)
 	    "isolation = request\n"
 	    "half_close = answer\n"
 	    "hijack_grace = 2.5\n"
+	    "syscall_filter = default\n"
 	    "\n"
 	    "[app defaults]\n"
 	    "type = fastcgi\n"
@@ -724,6 +725,7 @@ START_TEST(test_file_full)
 	ck_assert_int_eq(a->isolation_request, 1);
 	ck_assert_int_eq(a->half_close_answer, 1);
 	ck_assert_double_eq(a->hijack_grace, 2.5);
+	ck_assert_int_eq(a->syscall_filter, CONF_FILTER_DEFAULT);
 	ck_assert_ptr_null(a->user);
 
 	/* defaults of a FastCGI app; workers stay within max_workers */
@@ -739,6 +741,7 @@ START_TEST(test_file_full)
 	ck_assert_double_eq(a->hijack_grace, 0);	/* no limit */
 	ck_assert(a->limits[CONF_LIMIT_CPU] == CONF_LIMIT_UNSET &&
 	    a->limits[CONF_LIMIT_CORE] == CONF_LIMIT_UNSET);
+	ck_assert_int_eq(a->syscall_filter, CONF_FILTER_OFF);
 	conf_free(&c);
 }
 END_TEST
@@ -970,6 +973,8 @@ static const struct file_case {
 	{ "[app a]\nlimit_files = many\n", 2, "limit_files: " },
 	{ "[server]\nlimit_core = 0\n", 2, "unknown key \"limit_core\" in "
 	  "[server]" },
+	{ "[app a]\nsyscall_filter = strict\n", 2, "syscall_filter: "
+	  "\"strict\"" },
 	/* a duplicate key */
 	{ "[server]\nlog_level = info\n\nlog_level = warn\n", 4,
 	  "duplicate key log_level (first on line 2)" },

@@ -1,0 +1,124 @@
+/*
+ * syscall_filter = default: libseccomp builds the filter once, here in
+ * the master, and exports it as BPF, so that a child (perhaps a vfork
+ * child on our stack) makes no libseccomp call, only the prctl.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <linux/filter.h>
+#include <seccomp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "server/conf-t.h"
+#include "server/filter.h"
+#include "server/log.h"
+
+/* The calls denied with EPERM: debugging and tracing other processes,
+   mounts and namespaces, the kernel's modules, keys, clock, swap,
+   accounting and I/O ports.  A name the architecture lacks is skipped. */
+static const char *const filter_denied[] = {
+	"ptrace", "process_vm_readv", "process_vm_writev",
+	"mount", "umount2", "pivot_root", "chroot", "unshare", "setns",
+	"open_by_handle_at", "name_to_handle_at",
+	"reboot", "kexec_load", "kexec_file_load",
+	"init_module", "finit_module", "delete_module",
+	"bpf", "perf_event_open", "userfaultfd", "lookup_dcookie",
+	"keyctl", "add_key", "request_key",
+	"swapon", "swapoff", "acct", "quotactl",
+	"settimeofday", "clock_settime", "clock_adjtime", "adjtimex",
+	"sethostname", "setdomainname", "iopl", "ioperm",
+	NULL
+};
+
+static struct sock_fprog	filter_prog;
+static int			filter_built;
+
+static int	filter_build(struct sock_fprog *prog);
+static int	filter_export(scmp_filter_ctx ctx, struct sock_fprog *prog);
+
+/* The filter's BPF, through a memfd (libseccomp 2.5 exports to a fd
+   only): 0, or an errno. */
+static int
+filter_export(scmp_filter_ctx ctx, struct sock_fprog *prog)
+{
+	struct stat	 st;
+	char		*buf;
+	size_t		 got = 0;
+	ssize_t		 n;
+	int		 fd, rc, error = 0;
+
+	if ((fd = memfd_create("ferry-filter", MFD_CLOEXEC)) == -1)
+		return errno;
+	if ((rc = seccomp_export_bpf(ctx, fd)) < 0)
+		error = -rc;
+	else if (fstat(fd, &st) == -1)
+		error = errno;
+	else if (st.st_size == 0 || st.st_size % sizeof(struct sock_filter))
+		error = EINVAL;
+	else if ((buf = malloc((size_t)st.st_size)) == NULL)
+		error = errno;
+	else {
+		while (got < (size_t)st.st_size && (n = pread(fd, buf + got,
+		    (size_t)st.st_size - got, (off_t)got)) > 0)
+			got += (size_t)n;
+		if (got != (size_t)st.st_size) {
+			free(buf);
+			error = EIO;
+		} else {
+			prog->filter = (struct sock_filter *)(void *)buf;
+			prog->len = (unsigned short)(got /
+			    sizeof(struct sock_filter));
+		}
+	}
+	close(fd);
+	return error;
+}
+
+/* Allow everything but filter_denied: 0, or an errno. */
+static int
+filter_build(struct sock_fprog *prog)
+{
+	scmp_filter_ctx	 ctx;
+	int		 i, nr, rc = 0;
+
+	if ((ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL)
+		return ENOMEM;
+	for (i = 0; filter_denied[i] != NULL && rc == 0; i++) {
+		nr = seccomp_syscall_resolve_name(filter_denied[i]);
+		if (nr < 0)
+			continue;	/* not on this architecture */
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
+	}
+	if (rc == 0)
+		rc = -filter_export(ctx, prog);
+	seccomp_release(ctx);
+	return -rc;
+}
+
+const struct sock_fprog *
+filter_default(void)
+{
+	int	error;
+
+	if (!filter_built) {
+		filter_built = 1;
+		if ((error = filter_build(&filter_prog)) != 0) {
+			memset(&filter_prog, 0, sizeof(filter_prog));
+			log_warnx("syscall_filter: cannot build the filter "
+			    "(libseccomp): %s; its apps' processes are not "
+			    "started", strerror(error));
+		}
+	}
+	return &filter_prog;
+}
+
+const struct sock_fprog *
+filter_for(int which)
+{
+	return which == CONF_FILTER_DEFAULT ? filter_default() : NULL;
+}

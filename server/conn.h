@@ -90,8 +90,8 @@ void	conn_close_all(struct master *m, const char *reason);
    list and m->conns. */
 void	conn_fini(struct master *m);
 const char *conn_state_name(enum conn_state s);
-/* Graceful stop: closes idle connections; others close after their
-   current request. */
+/* Graceful stop: closes kept-alive idle connections; others close after
+   their current request, a new one's first request included. */
 void	conn_shutdown_idle(struct master *m);
 /* Open connections: all of them, or those in state s (one waiting for a
    request without a struct conn counts as CONN_IDLE; CONN_CLOSED: 0). */

@@ -439,14 +439,22 @@ conn_fini(struct master *m)
 void
 conn_shutdown_idle(struct master *m)
 {
-	struct conn	*c, *next;
+	struct conn_sock	*sk, *skn;
+	struct conn		*c, *next;
 
-	while (m->conns->idle != NULL)
-		conn_idle_close(m->conns->idle, "shutting down");
+	/* A connection accepted but not yet read from has its first request
+	   on the way (the client connected to send one): it is served, then
+	   closed, within header_timeout.  Closing it could reset a request
+	   the client already sent. */
+	for (sk = m->conns->idle; sk != NULL; sk = skn) {
+		skn = sk->next;
+		if (sk->nreq > 0)
+			conn_idle_close(sk, "shutting down");
+	}
 	for (c = m->conns->active; c != NULL; c = next) {
 		next = c->next;
-		if (c->state == CONN_IDLE ||
-		    (c->state == CONN_READ_HEAD && c->in_len == 0))
+		if (c->state == CONN_IDLE || (c->state == CONN_READ_HEAD &&
+		    c->in_len == 0 && c->nreq > 0))
 			conn_close(c, "shutting down");
 		else
 			c->req.keep_alive = 0;

@@ -139,6 +139,42 @@ START_TEST(test_stop_idle)
 }
 END_TEST
 
+/* A connection accepted just before SIGTERM whose request comes after
+   it: the request is answered (Connection: close), not reset, and then
+   ferryd exits 0.  (Closing it as idle reset requests already sent: seen
+   across a binary upgrade.) */
+START_TEST(test_stop_new_connection)
+{
+	struct ferryd		f = { 0 };
+	struct hc		c, k;
+	struct hc_response	r;
+	int			code;
+
+	harness_start(&f, NULL, NULL);
+	/* A kept-alive idle one beside it, closed at once as before. */
+	hc_open(&k, &f);
+	hc_sendstr(&k, "GET /cgi-bin/hello.sh HTTP/1.1\r\nHost: t\r\n\r\n");
+	hc_expect_response(&k, &r, 0);
+	hc_response_free(&r);
+	hc_open(&c, &f);
+	harness_sleep_ms(100);		/* accepted, nothing read */
+	kill(f.pid, SIGTERM);
+	HARNESS_ASSERT(&f, hc_wait_closed(&k, 3000) == 1, "the idle "
+	    "kept-alive connection stays open after SIGTERM");
+	harness_sleep_ms(100);
+	hc_sendstr(&c, "GET /cgi-bin/hello.sh HTTP/1.1\r\nHost: t\r\n\r\n");
+	hc_expect_response(&c, &r, 0);
+	HARNESS_ASSERT(&f, r.status == 200 && hc_header_has_token(&r,
+	    "Connection", "close"), "the new connection's request after "
+	    "SIGTERM: %d", r.status);
+	hc_response_free(&r);
+	code = wait_exit(&f, 5000);
+	HARNESS_ASSERT(&f, code == 0, "exit status %d", code);
+	hc_close(&c);
+	hc_close(&k);
+}
+END_TEST
+
 /* shutdown_timeout = 1: a script still running at the deadline is killed
    and ferryd exits 0. */
 START_TEST(test_stop_deadline)
@@ -1012,6 +1048,7 @@ lifecycle_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_graceful_stop);
 	tcase_add_test(tc, test_stop_idle);
+	tcase_add_test(tc, test_stop_new_connection);
 	tcase_add_test(tc, test_stop_deadline);
 	tcase_add_test(tc, test_stop_sigint);
 	suite_add_tcase(s, tc);

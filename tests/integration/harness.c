@@ -2108,3 +2108,67 @@ harness_set_nofile(const struct ferryd *f, long soft)
 		    strerror(errno));
 	return (long)old.rlim_cur;
 }
+
+int
+harness_count_fds(pid_t pid)
+{
+	char		 path[64];
+	DIR		*d;
+	struct dirent	*e;
+	int		 n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	if ((d = opendir(path)) == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+void
+hc_expect_text(struct hc *c, const struct ferryd *f, const char *want)
+{
+	size_t	 n = strlen(want);
+
+	while (c->len < n)
+		HARNESS_ASSERT(f, hc_fill(c, 10000) > 0, "waiting for \"%s\": "
+		    "have \"%.*s\"%s", want, (int)c->len,
+		    c->buf != NULL ? c->buf : "", c->eof || c->reset ?
+		    " and the end" : "");
+	HARNESS_ASSERT(f, memcmp(c->buf, want, n) == 0, "wanted \"%s\", got "
+	    "\"%.*s\"", want, (int)c->len, c->buf);
+	memmove(c->buf, c->buf + n, c->len - n);
+	c->len -= n;
+}
+
+int
+harness_notify_socket(const char *path)
+{
+	struct sockaddr_un	sun;
+	int			fd;
+
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	HARNESS_ASSERT(NULL, fd != -1, "socket: %s", strerror(errno));
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	HARNESS_ASSERT(NULL, strlen(path) < sizeof(sun.sun_path),
+	    "%s: too long for a socket", path);
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	HARNESS_ASSERT(NULL, bind(fd, (struct sockaddr *)&sun,
+	    sizeof(sun)) == 0, "bind %s: %s", path, strerror(errno));
+	return fd;
+}
+
+void
+harness_notify_recv(int fd, char *buf, size_t len, int ms)
+{
+	struct pollfd	pfd = { fd, POLLIN, 0 };
+	ssize_t		n;
+
+	buf[0] = '\0';
+	if (poll(&pfd, 1, ms) != 1 || (n = recv(fd, buf, len - 1, 0)) < 0)
+		return;
+	buf[n] = '\0';
+}

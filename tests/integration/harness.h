@@ -160,6 +160,17 @@ size_t	hc_upload_then_leave(const struct ferryd *f, struct hc *c,
 /* An abortive close: SO_LINGER 0, so the peer gets a reset, not a FIN. */
 void	hc_reset(struct hc *c);
 
+/* Reads until c's input starts with want (fails the test after 10 s or
+   on a mismatch), and consumes it: a line a hijacked socket's app
+   writes. */
+void	hc_expect_text(struct hc *c, const struct ferryd *f, const char *want);
+
+/* systemd's NOTIFY_SOCKET, played by a test: a Unix datagram socket
+   bound at path (fails the test when it cannot be), and one datagram
+   from it within ms ("" on none). */
+int	harness_notify_socket(const char *path);
+void	harness_notify_recv(int fd, char *buf, size_t len, int ms);
+
 /* Reads what is available, waiting at most timeout_ms for something.
    Returns bytes added, 0 at EOF or reset, -1 on timeout. */
 ssize_t	hc_fill(struct hc *c, int timeout_ms);
@@ -352,6 +363,8 @@ char	*harness_wait_text(const char *path, const char *needle,
 long	harness_rss_kib(pid_t pid);
 /* CPU time (utime + stime) in clock ticks, or -1. */
 long long harness_cpu_ticks(pid_t pid);
+/* The fds pid has open (from /proc/PID/fd), or -1. */
+int	harness_count_fds(pid_t pid);
 /* The lowest fd number that pid has free (from /proc/PID/fd); -1 when
    it cannot be read. */
 int	harness_lowest_free_fd(pid_t pid);

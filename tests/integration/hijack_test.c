@@ -23,7 +23,6 @@ static void	hj_start(struct ferryd *, const char *);
 static void	hj_start_listen(struct ferryd *, const char *);
 static void	hj_read_head(struct hc *, const struct ferryd *);
 static void	hj_read_to_eof(struct hc *, const struct ferryd *);
-static int	hj_count_fds(pid_t);
 static char	*hj_header(struct hc *, const char *);
 static void	hj_wait_log(const struct ferryd *, const char *);
 static char	*hj_wait_line(const struct ferryd *, const char *);
@@ -95,24 +94,6 @@ hj_header(struct hc *c, const char *name)
 		}
 	}
 	return NULL;
-}
-
-static int
-hj_count_fds(pid_t pid)
-{
-	char		 path[64];
-	DIR		*d;
-	struct dirent	*e;
-	int		 n = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-	if ((d = opendir(path)) == NULL)
-		return -1;
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
 }
 
 /* Waits up to 10 s for the app's log file at path to hold a whole line
@@ -562,7 +543,7 @@ START_TEST(test_many_hijacks_flat)
 	hj_start(&f, NULL);
 	for (i = 0; i < 1000; i++) {
 		if (i == 100) {
-			fds0 = hj_count_fds(f.pid);
+			fds0 = harness_count_fds(f.pid);
 			rss0 = harness_rss_kib(f.pid);
 		}
 		hc_open(&c, &f);
@@ -574,7 +555,7 @@ START_TEST(test_many_hijacks_flat)
 		hc_close(&c);
 	}
 	harness_sleep_ms(100);
-	fds1 = hj_count_fds(f.pid);
+	fds1 = harness_count_fds(f.pid);
 	rss1 = harness_rss_kib(f.pid);
 	HARNESS_ASSERT(&f, fds1 <= fds0, "fds %d -> %d", fds0, fds1);
 	HARNESS_ASSERT(&f, rss1 - rss0 < 1024, "RSS %ld -> %ld KiB", rss0,

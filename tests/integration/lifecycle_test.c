@@ -833,19 +833,6 @@ START_TEST(test_listen_unix_mode_live)
 }
 END_TEST
 
-/* Reads one datagram from the notify socket fd within ms; "" on none. */
-static void
-sd_recv(int fd, char *buf, size_t len, int ms)
-{
-	struct pollfd	pfd = { fd, POLLIN, 0 };
-	ssize_t		n;
-
-	buf[0] = '\0';
-	if (poll(&pfd, 1, ms) != 1 || (n = recv(fd, buf, len - 1, 0)) < 0)
-		return;
-	buf[n] = '\0';
-}
-
 /* Connects to 127.0.0.1:port within 5 s; the fd, or -1. */
 static int
 sd_connect(int port)
@@ -919,7 +906,6 @@ START_TEST(test_socket_activation)
 {
 	struct ferryd		 f;
 	struct hc_response	 r;
-	struct sockaddr_un	 sun;
 	char			*d, notify[512], msg[512], other[64];
 	int			 nfd, nfd2 = -1, st = 0;
 	int			 port = harness_free_port();
@@ -927,13 +913,7 @@ START_TEST(test_socket_activation)
 
 	d = harness_tmpdir("sd", 0);
 	snprintf(notify, sizeof(notify), "%s/notify", d);
-	nfd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	ck_assert_int_ne(nfd, -1);
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	ck_assert_uint_lt(strlen(notify), sizeof(sun.sun_path));
-	memcpy(sun.sun_path, notify, strlen(notify) + 1);
-	ck_assert_int_eq(bind(nfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	nfd = harness_notify_socket(notify);
 
 	snprintf(other, sizeof(other), "127.0.0.1:%d", port);
 	sd_start(&f, port, other, notify, &nfd2);
@@ -944,13 +924,13 @@ START_TEST(test_socket_activation)
 	HARNESS_ASSERT(&f, r.status == 200 && strcmp(r.body, "hello\n") == 0,
 	    "on the passed socket: %d \"%s\"", r.status, r.body);
 	hc_response_free(&r);
-	sd_recv(nfd, msg, sizeof(msg), 10000);
+	harness_notify_recv(nfd, msg, sizeof(msg), 10000);
 	HARNESS_ASSERT(&f, strstr(msg, "READY=1") != NULL, "no READY=1 on "
 	    "NOTIFY_SOCKET (got \"%s\")", msg);
 	HARNESS_ASSERT(&f, harness_wait_log(&f, "a socket passed to ferryd",
 	    1, 1000) == 1, "the passed socket was not logged");
 	kill(f.pid, SIGTERM);
-	sd_recv(nfd, msg, sizeof(msg), 5000);
+	harness_notify_recv(nfd, msg, sizeof(msg), 5000);
 	HARNESS_ASSERT(&f, strstr(msg, "STOPPING=1") != NULL, "no STOPPING=1 "
 	    "at SIGTERM (got \"%s\")", msg);
 	harness_stop_ok(&f);

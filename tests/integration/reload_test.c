@@ -87,55 +87,7 @@ rl_reload_to(struct ferryd *f, const char *want, int ms)
 	}
 }
 
-/* Reads until c's input starts with want (fails after 10 s or on a
-   mismatch), and consumes it. */
-static void
-rl_expect(struct hc *c, const struct ferryd *f, const char *want)
-{
-	size_t	 n = strlen(want);
-
-	while (c->len < n)
-		HARNESS_ASSERT(f, hc_fill(c, 10000) > 0, "waiting for \"%s\": "
-		    "have \"%.*s\"", want, (int)c->len,
-		    c->buf != NULL ? c->buf : "");
-	HARNESS_ASSERT(f, memcmp(c->buf, want, n) == 0, "wanted \"%s\", got "
-	    "\"%.*s\"", want, (int)c->len, c->buf);
-	memmove(c->buf, c->buf + n, c->len - n);
-	c->len -= n;
-}
-
-/* One datagram from the notify socket fd within 10 s; "" on none. */
-static void
-rl_recv(int fd, char *buf, size_t len)
-{
-	struct pollfd	pfd = { fd, POLLIN, 0 };
-	ssize_t		n;
-
-	buf[0] = '\0';
-	if (poll(&pfd, 1, 10000) != 1 || (n = recv(fd, buf, len - 1, 0)) < 0)
-		return;
-	buf[n] = '\0';
-}
-
 /* ferryd's open fds (/proc/PID/fd), or -1. */
-static int
-rl_nfds(pid_t pid)
-{
-	char		 path[64];
-	DIR		*d;
-	struct dirent	*e;
-	int		 n = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-	if ((d = opendir(path)) == NULL)
-		return -1;
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
 /* How many children pid has (/proc/PID/task/PID/children), or -1. */
 static int
 rl_children(pid_t pid)
@@ -338,7 +290,7 @@ START_TEST(test_reload_under_load)
 			/* After the first round trip: what later reloads
 			   must not add to. */
 			harness_sleep_ms(300);
-			fds0 = rl_nfds(f.pid);
+			fds0 = harness_count_fds(f.pid);
 			rss0 = harness_rss_kib(f.pid);
 		}
 		harness_sleep_ms(100);
@@ -365,7 +317,7 @@ START_TEST(test_reload_under_load)
 		harness_sleep_ms(50);
 	HARNESS_ASSERT(&f, n == 2, "ferryd has %d children, not the 2 "
 	    "workers of the configuration in use", n);
-	fds1 = rl_nfds(f.pid);
+	fds1 = harness_count_fds(f.pid);
 	rss1 = harness_rss_kib(f.pid);
 	HARNESS_ASSERT(&f, fds1 <= fds0, "ferryd had %d fds after 2 reloads "
 	    "and %d after 20", fds0, fds1);
@@ -532,15 +484,15 @@ START_TEST(test_reload_hijacked_survives)
 	harness_start(&f, conf[0], NULL);
 	hc_open(&held, &f);
 	hc_sendstr(&held, "GET /h/hold HTTP/1.1\r\nHost: t\r\n\r\n");
-	rl_expect(&held, &f, "held\n");
+	hc_expect_text(&held, &f, "held\n");
 
 	harness_write_conf(&f, conf[1]);
 	kill(f.pid, SIGHUP);
-	rl_expect(&held, &f, "retiring reloaded -1\n");
+	hc_expect_text(&held, &f, "retiring reloaded -1\n");
 	HARNESS_ASSERT(&f, harness_log_count(&f, "retired (reloaded)") == 1,
 	    "the retirement was not logged");
 	hc_sendstr(&held, "still here\n");
-	rl_expect(&held, &f, "still here\n");
+	hc_expect_text(&held, &f, "still here\n");
 	hc_get(&f, "/h/pid", &r);
 	HARNESS_ASSERT(&f, r.status == 200, "a new request: %d", r.status);
 	hc_response_free(&r);
@@ -561,7 +513,6 @@ END_TEST
 START_TEST(test_reload_sd_notify)
 {
 	struct ferryd		 f;
-	struct sockaddr_un	 sun;
 	char			 conf[1024], path[400], msg[512], *dir;
 	int			 fd;
 
@@ -569,45 +520,39 @@ START_TEST(test_reload_sd_notify)
 	dir = harness_tmpdir("rl", 0);
 	snprintf(path, sizeof(path), "%s/notify", dir);
 	free(dir);
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	ck_assert_int_ne(fd, -1);
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	ck_assert_uint_lt(strlen(path), sizeof(sun.sun_path));
-	memcpy(sun.sun_path, path, strlen(path) + 1);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	fd = harness_notify_socket(path);
 	setenv("NOTIFY_SOCKET", path, 1);
 	rl_conf(conf, sizeof(conf), "v1", NULL);
 	f.listen_in_conf = 1;
 	harness_start(&f, conf, NULL);
 	unsetenv("NOTIFY_SOCKET");
-	rl_recv(fd, msg, sizeof(msg));
+	harness_notify_recv(fd, msg, sizeof(msg), 10000);
 	HARNESS_ASSERT(&f, strncmp(msg, "READY=1", 7) == 0, "at start: "
 	    "\"%s\"", msg);
 
 	rl_conf(conf, sizeof(conf), "v2", NULL);
 	harness_write_conf(&f, conf);
 	kill(f.pid, SIGHUP);
-	rl_recv(fd, msg, sizeof(msg));
+	harness_notify_recv(fd, msg, sizeof(msg), 10000);
 	HARNESS_ASSERT(&f, strncmp(msg, "RELOADING=1\nMONOTONIC_USEC=", 27)
 	    == 0, "at SIGHUP: \"%s\"", msg);
-	rl_recv(fd, msg, sizeof(msg));
+	harness_notify_recv(fd, msg, sizeof(msg), 10000);
 	HARNESS_ASSERT(&f, strncmp(msg, "READY=1", 7) == 0, "after the "
 	    "reload: \"%s\"", msg);
 
 	harness_write_conf(&f, "[server]\nlisten = 127.0.0.1:@PORT@\n"
 	    "bogus = 1\n");
 	kill(f.pid, SIGHUP);
-	rl_recv(fd, msg, sizeof(msg));
+	harness_notify_recv(fd, msg, sizeof(msg), 10000);
 	HARNESS_ASSERT(&f, strncmp(msg, "RELOADING=1", 11) == 0, "at the "
 	    "second SIGHUP: \"%s\"", msg);
-	rl_recv(fd, msg, sizeof(msg));
+	harness_notify_recv(fd, msg, sizeof(msg), 10000);
 	HARNESS_ASSERT(&f, strncmp(msg, "READY=1", 7) == 0 &&
 	    strstr(msg, "failed") != NULL, "after a failed reload: \"%s\"",
 	    msg);
 
 	kill(f.pid, SIGTERM);
-	rl_recv(fd, msg, sizeof(msg));
+	harness_notify_recv(fd, msg, sizeof(msg), 10000);
 	HARNESS_ASSERT(&f, strncmp(msg, "STOPPING=1", 10) == 0, "at SIGTERM: "
 	    "\"%s\"", msg);
 	harness_stop_ok(&f);

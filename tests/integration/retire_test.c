@@ -20,7 +20,6 @@
 #include "tests/integration/harness.h"
 
 static void	rt_start(struct ferryd *, const char *, const char *);
-static void	rt_expect(struct hc *, const struct ferryd *, const char *);
 static void	rt_hold(struct hc *, struct ferryd *);
 static void	rt_held(struct ferryd *, struct hc *, const char *,
 		    const char *);
@@ -42,31 +41,13 @@ rt_start(struct ferryd *f, const char *server, const char *settings)
 	    harness_env_path("FERRY_TEST_HIJACK_APP"), settings);
 }
 
-/* Reads until c's input starts with want (fails after 10 s or on a
-   mismatch), and consumes it. */
-static void
-rt_expect(struct hc *c, const struct ferryd *f, const char *want)
-{
-	size_t	 n = strlen(want);
-
-	while (c->len < n)
-		HARNESS_ASSERT(f, hc_fill(c, 10000) > 0, "waiting for \"%s\": "
-		    "have \"%.*s\"%s", want, (int)c->len,
-		    c->buf != NULL ? c->buf : "", c->eof || c->reset ?
-		    " and the end" : "");
-	HARNESS_ASSERT(f, memcmp(c->buf, want, n) == 0, "wanted \"%s\", got "
-	    "\"%.*s\"", want, (int)c->len, c->buf);
-	memmove(c->buf, c->buf + n, c->len - n);
-	c->len -= n;
-}
-
 /* Opens c and has the worker hijack it and keep it (/h/hold). */
 static void
 rt_hold(struct hc *c, struct ferryd *f)
 {
 	hc_open(c, f);
 	hc_sendstr(c, "GET /h/hold HTTP/1.1\r\nHost: t\r\n\r\n");
-	rt_expect(c, f, "held\n");
+	hc_expect_text(c, f, "held\n");
 }
 
 /* Starts ferryd with settings for the app, has its worker hold socket
@@ -77,7 +58,7 @@ rt_held(struct ferryd *f, struct hc *held, const char *settings,
 {
 	rt_start(f, NULL, settings);
 	rt_hold(held, f);
-	rt_expect(held, f, line);
+	hc_expect_text(held, f, line);
 }
 
 /* The held socket c still echoes line. */
@@ -85,7 +66,7 @@ static void
 rt_echoes(struct hc *c, const struct ferryd *f, const char *line)
 {
 	hc_sendstr(c, line);
-	rt_expect(c, f, line);
+	hc_expect_text(c, f, line);
 }
 
 /* A new request is answered (by a worker that is not retiring): its
@@ -205,7 +186,7 @@ rt_hold_and_stop(struct ferryd *f, struct hc *held, int secs)
 	rt_start(f, server, "workers = 1\n");
 	rt_hold(held, f);
 	ck_assert_int_eq(kill(f->pid, SIGTERM), 0);
-	rt_expect(held, f, line);
+	hc_expect_text(held, f, line);
 	rt_echoes(held, f, "while stopping\n");
 }
 

@@ -75,6 +75,8 @@ RELOAD_CONNS=$(( CONNS < 4 ? 2 : CONNS / 2 ))
 WORKERS=${BENCH_WORKERS:-2}
 FCGIWRAP_N=${BENCH_FCGIWRAP:-2}
 BUDGET=${BENCH_BUDGET:-660}
+# The user every app runs as: ferryd wants it named (root only by choice).
+APP_USER=$(id -un)
 WORKLOADS=${BENCH_WORKLOADS:-"noworker cgi-c cgi-sh fcgi-c fcgi-log notify php echo-1m big-64m hijack reload status"}
 HIJACK_SECS=$((DUR * 2))
 
@@ -320,6 +322,7 @@ start_ferry()
 		    "$T/php" "$WORKERS" >> "$d/ferry.conf"
 		echo "env = PHP_FCGI_MAX_REQUESTS" >> "$d/ferry.conf" ;;
 	esac
+	[ "$kind" != ret ] && echo "user = $APP_USER" >> "$d/ferry.conf"
 	[ -n "${APP_EXTRA:-}" ] && echo "$APP_EXTRA" >> "$d/ferry.conf"
 	PHP_FCGI_MAX_REQUESTS=0 $PIN "${FERRYD:-$BLD/ferryd}" \
 	    -c "$d/ferry.conf" --listen "127.0.0.1:$port" \
@@ -385,6 +388,7 @@ start_ferrynotify()
 	ferry_server_conf "$2/error.log" error > "$2/ferry.conf"
 	cat >> "$2/ferry.conf" <<EOF
 [app notify]
+user = $APP_USER
 type = fastcgi
 prefix = /app/
 command = $BLD/bench/notify_ferry
@@ -834,7 +838,8 @@ if wl_on hijack && [ -x "$BLD/bench/hijack_app" ] &&
 	: > "$d/roots"
 	port=$(free_port)
 	$PIN "$BLD/ferryd" --listen "127.0.0.1:$port" --workers 2 \
-	    --app "/h=$BLD/bench/hijack_app" --access-log /dev/null \
+	    --app "/h=$BLD/bench/hijack_app" --user "$APP_USER" \
+	    --access-log /dev/null \
 	    --error-log "$d/error.log" > "$d/out.log" 2>&1 &
 	add_root $! "$d"
 	if probe "$port" /h/hijack > /dev/null; then
@@ -863,12 +868,14 @@ reload_conf()
 	ferry_server_conf "$3/error.log" info
 	cat <<EOF
 [app pool]
+user = $APP_USER
 type = fastcgi
 prefix = /app/
 command = $3/pool_app
 args = $1
 workers = $WORKERS
 [app cgi]
+user = $APP_USER
 type = cgi
 prefix = /cgi-bin/
 root = $3/$2
@@ -1008,20 +1015,24 @@ status_conf()
 	[ "$2" = on ] && echo "status_path = /ferry-status"
 	cat <<EOF
 [app hello]
+user = $APP_USER
 type = fastcgi
 prefix = /app/
 command = $T/hello_fcgi
 workers = $WORKERS
 [app hello2]
+user = $APP_USER
 type = fastcgi
 prefix = /app2/
 command = $T/hello_fcgi
 workers = 1
 [app cgi]
+user = $APP_USER
 type = cgi
 prefix = /cgi-bin/
 root = $T/cgi-bin
 [app cgi2]
+user = $APP_USER
 type = cgi
 prefix = /cgi2/
 root = $T/cgi-bin

@@ -107,6 +107,7 @@ enum conf_syscall_filter {
 struct conf_app {
 	char			*name;		/* NAME of [app NAME], or the
 						   prefix for --cgi/--app */
+	int			 from_args;	/* 1: from --cgi or --app */
 	enum conf_app_type	 type;
 	char			*prefix;	/* URL path prefix, e.g. "/cgi-bin/" */
 	char			*root;		/* CGI: script directory (realpath) */
@@ -127,7 +128,10 @@ struct conf_app {
 	double			 idle_timeout;	/* FastCGI */
 	enum conf_gone	 on_client_gone;	/* never CONF_GONE_DEFAULT
 						   after conf_load */
-	char			*user, *group;	/* NULL: ferryd's own */
+	char			*user, *group;	/* NULL: ferryd's own (when
+						   ferryd is root, an app
+						   must name its user:
+						   conf_apps_root) */
 	uid_t			 uid;		/* when user or group is set: */
 	gid_t			 gid;		/* resolved at load; group
 						   defaults to user's primary

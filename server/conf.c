@@ -267,6 +267,35 @@ conf_app_ids_check(const struct conf_app *a, char *err, size_t errlen)
 	return -1;
 }
 
+int
+conf_apps_root(const struct conf *c)
+{
+	const struct conf_app	*a;
+	size_t			 i;
+	int			 rc = 0;
+
+	if (geteuid() != 0)
+		return 0;
+	for (i = 0; i < c->napps; i++) {
+		a = &c->apps[i];
+		if (a->type == CONF_APP_STATUS || a->user != NULL)
+			continue;
+		if (a->from_args)
+			confval_report("%s %s=%s: its processes would run as "
+			    "root: give --user USER (--user root to run them "
+			    "as root)", a->type == CONF_APP_CGI ? "--cgi" :
+			    "--app", a->prefix, a->type == CONF_APP_CGI ?
+			    a->root : a->command);
+		else
+			confval_report("%s: [app %s]: its processes would run "
+			    "as root: set user (user = root to run them as "
+			    "root)", c->file != NULL ? c->file : "ferryd",
+			    a->name);
+		rc = -1;
+	}
+	return rc;
+}
+
 /*
  * Fills in the worker counts a FastCGI section left out (workers: 2, or
  * within the min/max given; min and max: workers) and checks

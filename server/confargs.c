@@ -25,7 +25,7 @@ confargs_usage(FILE *fp, int full)
 {
 	fputs(
 "usage: ferryd [-t] [-c FILE] [--listen ADDR]... [--cgi PREFIX=DIR]...\n"
-"              [--app PREFIX=COMMAND]... [--workers N]\n"
+"              [--app PREFIX=COMMAND]... [--workers N] [--user USER]\n"
 "              [--access-log PATH] [--error-log PATH] [--foreground]\n"
 "              [--version] [--help]\n", fp);
 	if (!full) {
@@ -47,6 +47,9 @@ confargs_usage(FILE *fp, int full)
 "      --app PREFIX=CMD   serve PREFIX with a pool of FastCGI workers running\n"
 "                         the program CMD (a path, no arguments; repeatable)\n"
 "      --workers N        workers in every --app pool (default 2)\n"
+"      --user USER        run the --cgi and --app apps as USER (and its\n"
+"                         group); as root one of them is needed: --user\n"
+"                         root runs them as root\n"
 "      --access-log PATH  write the access log to PATH, or off (default:\n"
 "                         stderr)\n"
 "      --error-log PATH   write the error log to PATH, or syslog (default:\n"
@@ -71,6 +74,8 @@ confargs_set(struct conf *c, const struct confargs *ar,
 	const char		*eq;
 	size_t			 i, n = 0;
 	uint64_t		 workers = 0;
+	uid_t			 uid = 0;
+	gid_t			 gid = 0;
 
 	if (ar->nlistens > 0) {
 		for (i = 0; i < ar->nlistens; i++) {
@@ -114,6 +119,21 @@ confargs_set(struct conf *c, const struct confargs *ar,
 			return -1;
 		}
 	}
+	if (ar->user != NULL) {
+		errno = 0;
+		if (*ar->user == '\0' || confval_user(ar->user, &uid,
+		    &gid) == -1) {
+			(void)confval_ids_err(err, sizeof(err), "user",
+			    ar->user);
+			confval_report("--user: %s", err);
+			return -1;
+		}
+		if (ar->napps == 0) {
+			confval_report("--user is the user of the --cgi and "
+			    "--app apps, and none was given");
+			return -1;
+		}
+	}
 	for (i = 0; i < ar->napps; i++) {
 		const char	*opt = ar->app_types[i] == CONF_APP_CGI ?
 		    "--cgi" : "--app";
@@ -143,6 +163,15 @@ confargs_set(struct conf *c, const struct confargs *ar,
 			return -1;
 		}
 		a->prefix = prefix;
+		a->from_args = 1;
+		if (ar->user != NULL) {
+			if (confval_str(&a->user, ar->user) == -1) {
+				confval_report("%s", strerror(errno));
+				return -1;
+			}
+			a->uid = uid;
+			a->gid = gid;
+		}
 		if ((a->type == CONF_APP_CGI ?
 		    confval_dir(&a->root, NULL, eq + 1, err, sizeof(err)) :
 		    confval_prog(&a->command, NULL, eq + 1, err,
@@ -179,6 +208,7 @@ confargs_parse(struct confargs *ar, int argc, char *argv[])
 		{ "cgi",	required_argument,	NULL, 'C' },
 		{ "app",	required_argument,	NULL, 'A' },
 		{ "workers",	required_argument,	NULL, 'W' },
+		{ "user",	required_argument,	NULL, 'U' },
 		{ "access-log",	required_argument,	NULL, 'a' },
 		{ "error-log",	required_argument,	NULL, 'e' },
 		{ "foreground",	no_argument,		NULL, 'F' },
@@ -225,6 +255,9 @@ confargs_parse(struct confargs *ar, int argc, char *argv[])
 			break;
 		case 'W':
 			ar->workers = optarg;
+			break;
+		case 'U':
+			ar->user = optarg;
 			break;
 		case 'a':
 			ar->access_log = optarg;

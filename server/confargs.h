@@ -33,6 +33,7 @@ struct confargs {
 	int		 *app_types;	/* enum conf_app_type, by apps[] */
 	size_t		 napps;
 	const char	*workers;
+	const char	*user;		/* --user: the --cgi/--app apps' */
 	const char	*access_log, *error_log;
 };
 

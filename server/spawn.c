@@ -340,8 +340,8 @@ spawn_nofile_note(const struct rlimit *rl)
 pid_t
 spawn_process(const struct spawn_req *r)
 {
-	if ((r->set_ids && (geteuid() == 0 || r->uid != geteuid() ||
-	    r->gid != getegid())) || r->death_sig > 0)
+	if ((r->set_ids && (r->uid != geteuid() || r->gid != getegid())) ||
+	    r->death_sig > 0)
 		return spawn_fork(r);
 	return spawn_vfork(r);
 }

@@ -41,8 +41,9 @@ struct spawn_req {
  * 2 and may repeat.  Every other fd of the caller must be close-on-exec.
  * With set_ids the child takes gid as its only group (setgroups, setgid)
  * and uid (setuid) before its chdir and exec, so cwd and path must be
- * reachable by them.  That needs root (EPERM otherwise); a caller that is
- * not root and whose effective ids are uid and gid is left as it is.
+ * reachable by them.  That needs root (EPERM otherwise); a caller whose
+ * effective ids are uid and gid already is left as it is (its groups
+ * too: root running an app as root).
  * death_sig (long-lived children: pool workers) is set after the ids
  * change, which clears it; such a child that finds its parent gone
  * already exits at once.  Every child runs with no_new_privs (a setuid

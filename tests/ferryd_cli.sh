@@ -49,6 +49,7 @@ body_min_rate = 500
 type = cgi
 prefix = /cgi-bin/
 root = $cgi
+user = nobody
 half_close = answer
 request_buffering = 64K
 [app r]
@@ -98,6 +99,31 @@ prefix = /a/
 root = $cgi
 user = no-such-user-here
 "
+# As root an app must name its user: root only by choice.
+if [ "$(id -u)" = 0 ]; then
+	bad asroot "$d/asroot.conf: [app a]: its processes would run as root" \
+	    "[app a]
+type = cgi
+prefix = /a/
+root = $cgi
+"
+	"$ferryd" -t --cgi "/=$cgi" >/dev/null 2>"$d/err"
+	rc=$?
+	if [ $rc -ne 2 ] || ! grep -qF -- "--cgi /=" "$d/err" ||
+	    ! grep -qF -- "give --user USER" "$d/err"; then
+		echo "-t --cgi as root: exit $rc, \"$(cat "$d/err")\""
+		fail=1
+	fi
+	"$ferryd" -t --cgi "/=$cgi" --user root >/dev/null 2>"$d/err" || {
+		echo "-t --cgi --user root: \"$(cat "$d/err")\""
+		fail=1
+	}
+fi
+"$ferryd" -t --user nobody >/dev/null 2>"$d/err"
+if [ $? -ne 2 ] || ! grep -qF -- "--user is the user of" "$d/err"; then
+	echo "-t --user without apps: \"$(cat "$d/err")\""
+	fail=1
+fi
 bad twice "$d/twice.conf:3: " '[server]
 log_level = info
 log_level = warn

@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -186,6 +187,8 @@ harness_spawn(struct ferryd *f, const char *const extra[])
 	}
 	argv[n++] = "--cgi";
 	argv[n++] = cgi;
+	argv[n++] = "--user";	/* as root: root by choice */
+	argv[n++] = harness_unconst(harness_user());
 	argv[n++] = "--error-log";
 	argv[n++] = f->error_log;
 	argv[n++] = "--access-log";
@@ -272,10 +275,69 @@ harness_wait_ready(struct ferryd *f)
 	return -2;
 }
 
+const char *
+harness_user(void)
+{
+	struct passwd	*pw = getpwuid(geteuid());
+
+	if (pw == NULL)
+		harness_fail(NULL, __FILE__, __LINE__, "no user has uid %ld",
+		    (long)geteuid());
+	return pw->pw_name;
+}
+
+/* 1 when the section whose body starts at p has a user line. */
+static int
+harness_section_user(const char *p)
+{
+	const char	*nl;
+
+	while (*p != '\0' && *p != '[') {
+		p += strspn(p, " \t");
+		if (strncmp(p, "user", 4) == 0 && strspn(p + 4, " \t=") > 0)
+			return 1;
+		if ((nl = strchr(p, '\n')) == NULL)
+			break;
+		p = nl + 1;
+	}
+	return 0;
+}
+
+char *
+harness_conf_users(const char *text)
+{
+	size_t		 cap = strlen(text) + 4096, n = 0, len;
+	char		*out = malloc(cap);
+	const char	*p, *end;
+
+	if (out == NULL)
+		abort();
+	for (p = text; *p != '\0'; p = end) {
+		end = strchr(p, '\n');
+		end = end != NULL ? end + 1 : p + strlen(p);
+		len = (size_t)(end - p);
+		if (n + len + 16 > cap && (out = realloc(out,
+		    cap = (n + len + 16) * 2)) == NULL)
+			abort();
+		memcpy(out + n, p, len);
+		n += len;
+		if (geteuid() == 0 && strncmp(p, "[app ", 5) == 0 &&
+		    !harness_section_user(end)) {
+			if (end[-1] != '\n')
+				out[n++] = '\n';
+			memcpy(out + n, "user = root\n", 12);
+			n += 12;
+		}
+	}
+	out[n] = '\0';
+	return out;
+}
+
 void
 harness_write_conf(const struct ferryd *f, const char *conf_text)
 {
-	char	*conf = harness_subst(conf_text, f);
+	char	*subst = harness_subst(conf_text, f);
+	char	*conf = harness_conf_users(subst);
 	char	 tmp[sizeof(f->conf_path) + 8];
 
 	/* Whole or not at all: a reload never reads half a file. */
@@ -284,6 +346,7 @@ harness_write_conf(const struct ferryd *f, const char *conf_text)
 	if (rename(tmp, f->conf_path) == -1)
 		harness_fail(f, __FILE__, __LINE__, "rename %s: %s", tmp,
 		    strerror(errno));
+	free(subst);
 	free(conf);
 }
 

@@ -54,6 +54,15 @@ struct ferryd {
 void	harness_start(struct ferryd *f, const char *conf_text,
 	    const char *const extra_argv[]);
 
+/* A malloc'd copy of the configuration text with "user = root" added to
+   each [app] section that names no user, when the tests run as root
+   (ferryd refuses an app that would run as root without saying so); the
+   text unchanged otherwise.  harness_write_conf applies it, and
+   harness_start gives --user (harness_user()) to its --cgi app. */
+char	*harness_conf_users(const char *text);
+/* The name of the user the tests run as (for --user). */
+const char *harness_user(void);
+
 /* Writes conf_text (substituted as harness_start does) to f->conf_path,
    replacing the file at once (rename): for a reload (SIGHUP). */
 void	harness_write_conf(const struct ferryd *f, const char *conf_text);

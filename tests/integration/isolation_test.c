@@ -8,7 +8,8 @@
  * syscall_filter (part 5, server/filter.c): a program under the default
  * filter gets EPERM from the calls it denies, one without it does not,
  * and a script and a FastCGI worker under it still serve; a reload that
- * changes it starts the workers anew.
+ * changes it starts the workers anew.  And root only by choice (part 2):
+ * as root, an app that names no user is refused.
  */
 #include "config.h"
 
@@ -320,6 +321,100 @@ START_TEST(test_filter_reload)
 }
 END_TEST
 
+/* ferryd's output for a configuration whose app at /s/ names no user:
+   checked (-t) when test, else started on an address it never binds.
+   Returns the exit status; *out is malloc'd. */
+static int
+is_run_no_user(int test, char **out)
+{
+	const char	*argv[] = { "/bin/sh", "-c", "exec \"$0\" -c \"$1\" "
+	    "--listen 127.0.0.1:1 $2 2>&1", NULL, NULL, "", NULL };
+	char		*dir, conf[512], text[1024];
+	int		 rc;
+
+	argv[3] = harness_env_path("FERRYD");
+	dir = harness_tmpdir("rootapp", 0);
+	snprintf(conf, sizeof(conf), "%s/ferry.conf", dir);
+	snprintf(text, sizeof(text), "[app s]\ntype = cgi\nprefix = /s/\n"
+	    "root = %s\n", harness_env_path("FERRY_TEST_CGI_BIN"));
+	harness_write_file(conf, text, strlen(text), 0644);
+	argv[4] = conf;
+	if (test)
+		argv[5] = "-t";
+	*out = NULL;
+	rc = harness_run(argv, out, 10000);
+	harness_rmtree(dir);
+	free(dir);
+	return rc;
+}
+
+/* As root, an app that names no user is refused by -t and at start (exit
+   2, the app named); not root, it runs as ferryd's user. */
+START_TEST(test_root_refused)
+{
+	char	*out;
+	int	 rc, test;
+
+	for (test = 0; test < 2; test++) {
+		rc = is_run_no_user(test, &out);
+		if (geteuid() == 0)
+			HARNESS_ASSERT(NULL, rc == 2 && out != NULL &&
+			    strstr(out, "[app s]: its processes would run as "
+			    "root: set user") != NULL, "%s: exit %d, output: "
+			    "%s", test ? "-t" : "start", rc,
+			    out != NULL ? out : "(none)");
+		else if (test)
+			HARNESS_ASSERT(NULL, rc == 0, "-t, not root: exit %d, "
+			    "output: %s", rc, out != NULL ? out : "(none)");
+		free(out);
+	}
+}
+END_TEST
+
+/* user = root: the scripts run as root, the error log says it was
+   chosen; a reload to a configuration that forgets the user is refused
+   and the app keeps serving. */
+START_TEST(test_root_by_choice)
+{
+	struct ferryd		 f;
+	struct hc_response	 r;
+	char			 conf[1024];
+
+	if (geteuid() != 0) {
+		/* Not root: user = root cannot be; nothing to choose. */
+		return;
+	}
+	snprintf(conf, sizeof(conf), "[app s]\ntype = cgi\nprefix = /s/\n"
+	    "root = @CGI_BIN@\nuser = root\n");
+	memset(&f, 0, sizeof(f));
+	harness_start(&f, conf, NULL);
+	HARNESS_ASSERT(&f, harness_wait_log(&f, "[app s]: its processes run "
+	    "as root, as its user = root says", 1, 5000) == 1,
+	    "the choice of root was not logged");
+	HARNESS_ASSERT(&f, harness_log_count(&f, "[app /cgi-bin/]: its "
+	    "processes run as root, as its --user root says") == 1,
+	    "the command line's choice of root was not logged");
+	hc_get(&f, "/s/limits.sh", &r);
+	HARNESS_ASSERT(&f, r.status == 200, "/s/limits.sh: %d", r.status);
+	hc_response_free(&r);
+	/* The reload's text goes around harness_write_conf, which would
+	   add the user. */
+	snprintf(conf, sizeof(conf), "[app s]\ntype = cgi\nprefix = /s/\n"
+	    "root = %s\n", f.cgi);
+	harness_write_file(f.conf_path, conf, strlen(conf), 0644);
+	HARNESS_ASSERT(&f, kill(f.pid, SIGHUP) == 0, "SIGHUP: %s",
+	    strerror(errno));
+	HARNESS_ASSERT(&f, harness_wait_log(&f, "[app s]: its processes would "
+	    "run as root", 1, 5000) == 1, "the reload did not refuse an "
+	    "app without user");
+	hc_get(&f, "/s/hello.sh", &r);
+	HARNESS_ASSERT(&f, r.status == 200, "after the refused reload: %d",
+	    r.status);
+	hc_response_free(&r);
+	harness_stop_ok(&f);
+}
+END_TEST
+
 static Suite *
 isolation_suite(void)
 {
@@ -336,6 +431,11 @@ isolation_suite(void)
 	tcase_add_test(tc, test_filter_denies);
 	tcase_add_test(tc, test_filter_serves);
 	tcase_add_test(tc, test_filter_reload);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("root");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_root_refused);
+	tcase_add_test(tc, test_root_by_choice);
 	suite_add_tcase(s, tc);
 	return s;
 }

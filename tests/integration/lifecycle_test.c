@@ -889,8 +889,9 @@ sd_start(struct ferryd *f, int port, const char *listen, const char *notify,
 		execlp("systemd-socket-activate", "systemd-socket-activate",
 		    "-l", lspec, "-E", "NOTIFY_SOCKET",
 		    harness_env_path("FERRYD"), "--listen",
-		    listen, "--cgi", cgi, "--error-log", f->error_log,
-		    "--access-log", f->access_log, (char *)NULL);
+		    listen, "--cgi", cgi, "--user", harness_user(), "--error-log",
+		    f->error_log, "--access-log", f->access_log,
+		    (char *)NULL);
 		_exit(127);
 	}
 	*first = sd_connect(port);

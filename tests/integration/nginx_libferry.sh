@@ -311,6 +311,7 @@ type = fastcgi
 prefix = /poll
 command = $T/longpoll
 workers = 1
+user = $(id -un)
 env = LD_LIBRARY_PATH LONGPOLL_FILE
 EOF
 	attempt=0

@@ -47,8 +47,9 @@ rl_conf(char *buf, size_t len, const char *arg, const char *server)
 	snprintf(buf, len, "[server]\nlisten = 127.0.0.1:@PORT@\n"
 	    "kill_grace = 0.5\n%s\n"
 	    "[app v]\ntype = fastcgi\nprefix = /v\ncommand = %s/responder\n"
-	    "args = %s\nworkers = 2\n", server != NULL ? server : "",
-	    harness_env_path("FERRY_TEST_FCGI_APPS"), arg);
+	    "args = %s\nworkers = 2\nuser = %s\n", server != NULL ? server :
+	    "", harness_env_path("FERRY_TEST_FCGI_APPS"), arg,
+	    harness_user());
 }
 
 /* The answer to /v?arg on a fresh connection: "arg v1", "arg v2"; the
@@ -352,7 +353,7 @@ START_TEST(test_reload_invalid_kept)
 	kill(f.pid, SIGHUP);
 	HARNESS_ASSERT(&f, harness_wait_log(&f, "reload failed: "
 	    "configuration 1 stays in use", 1, 5000) == 1, "no failure logged");
-	HARNESS_ASSERT(&f, harness_log_count(&f, "ferry.conf:11: ") == 1 &&
+	HARNESS_ASSERT(&f, harness_log_count(&f, "ferry.conf:12: ") == 1 &&
 	    harness_log_count(&f, "no_such_key") >= 1, "the error was not "
 	    "logged with its FILE:LINE");
 	rl_arg(&f, got, sizeof(got));

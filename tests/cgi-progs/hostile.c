@@ -216,7 +216,6 @@ main(void)
 			q = "";
 		arg = strchr(q, '=') != NULL ? strchr(q, '=') + 1 : "";
 		printf("Content-Type: text/plain\r\n\r\n");
-		fflush(stdout);
 		if (strcmp(q, "forkbomb") == 0)
 			hostile_forkbomb();
 		else if (strcmp(q, "alloc") == 0)

@@ -77,7 +77,7 @@ FCGIWRAP_N=${BENCH_FCGIWRAP:-2}
 BUDGET=${BENCH_BUDGET:-660}
 # The user every app runs as: ferryd wants it named (root only by choice).
 APP_USER=$(id -un)
-WORKLOADS=${BENCH_WORKLOADS:-"noworker cgi-c cgi-sh fcgi-c fcgi-log notify php echo-1m big-64m hijack reload status"}
+WORKLOADS=${BENCH_WORKLOADS:-"noworker cgi-c cgi-sh fcgi-c fcgi-log notify php echo-1m big-64m hijack reload status isolation"}
 HIJACK_SECS=$((DUR * 2))
 
 PY=python3
@@ -355,6 +355,38 @@ start_ferrynb()
 	echo "ferry buffering off" > "$2/label"
 }
 
+# The CGI hello under issue 17's isolation settings (BENCH_WORKLOADS=
+# isolation), each as "ferry/this" of the same hello without them: resource
+# limits with the seccomp filter (no_new_privs is always on); private pids,
+# mounts and /tmp; a private network; a cgroup per request.
+start_ferryiso()
+{
+	APP_EXTRA=$(printf "$3") start_ferry cgi "$2"
+	echo "ferry $4" > "$2/label"
+}
+
+start_ferryi1()
+{
+	start_ferryiso "$1" "$2" 'limit_cpu = 10\nlimit_memory = 1G\nlimit_files = 256\nlimit_core = 0\nsyscall_filter = default' \
+	    "limits+seccomp"
+}
+
+start_ferryi2()
+{
+	start_ferryiso "$1" "$2" 'private_pids = yes\nread_only = yes\nprivate_tmp = yes' \
+	    "pids+mounts+tmp"
+}
+
+start_ferryi3()
+{
+	start_ferryiso "$1" "$2" 'private_network = yes' "private network"
+}
+
+start_ferryi4()
+{
+	start_ferryiso "$1" "$2" 'cgroup = yes' "cgroup per request"
+}
+
 # ferryd with the libferry hello app (bench/hello_ferry) as its pool.
 start_ferrylf()
 {
@@ -619,7 +651,7 @@ wl_kind()
 {
 	case $1 in
 	noworker) echo ret ;;
-	cgi-c|cgi-sh|echo-1m|big-64m) echo cgi ;;
+	cgi-c|cgi-sh|echo-1m|big-64m|isolation) echo cgi ;;
 	fcgi-c|fcgi-log|notify) echo fcgi ;;
 	php) echo php ;;
 	esac
@@ -629,7 +661,7 @@ wl_path()
 {
 	case $1 in
 	noworker) echo / ;;
-	cgi-c) echo /cgi-bin/hello ;;
+	cgi-c|isolation) echo /cgi-bin/hello ;;
 	cgi-sh) echo /cgi-bin/hello.sh ;;
 	echo-1m) echo "/cgi-bin/hello?echo" ;;
 	big-64m) echo "/cgi-bin/hello?big=64" ;;
@@ -647,6 +679,7 @@ wl_servers()
 	noworker) echo "nginx ferry$b" ;;
 	fcgi-c) echo "ferry$b ferrynb ferrylf nginx nginxnk lighttpd" ;;
 	notify) echo "ferrynh ferrynw" ;;
+	isolation) echo "ferry ferryi1 ferryi2 ferryi3 ferryi4" ;;
 	fcgi-log) echo "ferrylc ferrylj" ;;
 	php) echo "ferry$b nginx nginxnk lighttpd" ;;
 	cgi-c|echo-1m) echo "ferry$b ferrynb nginx lighttpd" ;;
@@ -659,6 +692,7 @@ wl_desc()
 	case $1 in
 	noworker) echo "no worker: nginx return 200, ferry's own 404" ;;
 	cgi-c) echo "hello CGI in C (one process per request)" ;;
+	isolation) echo "hello CGI in C, plain and under isolation settings" ;;
 	cgi-sh) echo "hello CGI in sh" ;;
 	echo-1m) echo "1 MiB POST echoed by the C CGI" ;;
 	big-64m) echo "64 MiB response streamed by the C CGI" ;;
@@ -1396,6 +1430,12 @@ ferry_notify_fd() + ferry_gone() per request = %.3f x the same handler \
 without (%.0f/s)"
 same_run_ratio fcgi-log ferrylc ferrylj "JSON access log (%s): %.0f/s with \
 access_log_format = json = %.3f x the same with combined (%.0f/s)"
+for s in i1 i2 i3 i4; do
+	[ -f "$RES/isolation.ka.ferry$s.label" ] || continue
+	same_run_ratio isolation ferry "ferry$s" "isolation (%s): %.0f/s with \
+$(sed 's/^ferry //' "$RES/isolation.ka.ferry$s.label") = %.3f x the plain \
+CGI hello (%.0f/s)"
+done
 echo
 if [ -s "$RES/notify-lat" ]; then
 	echo "== close-notify latency: client close() to the worker's" \

@@ -97,6 +97,9 @@ enum conf_limit {
 	CONF_LIMITS
 };
 #define CONF_LIMIT_UNSET	UINT64_MAX
+/* By enum conf_limit: its RLIMIT_* resource and its key (server/confapp.c). */
+extern const int	 conf_limit_rlimit[CONF_LIMITS];
+extern const char *const conf_limit_key[CONF_LIMITS];
 
 /* syscall_filter: the seccomp filter of an app's processes (server/filter.c). */
 enum conf_syscall_filter {
@@ -131,7 +134,7 @@ struct conf_app {
 	char			*user, *group;	/* NULL: ferryd's own (when
 						   ferryd is root, an app
 						   must name its user:
-						   conf_apps_root) */
+						   conf_apps_check) */
 	uid_t			 uid;		/* when user or group is set: */
 	gid_t			 gid;		/* resolved at load; group
 						   defaults to user's primary

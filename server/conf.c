@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "server/conf.h"
@@ -267,18 +268,52 @@ conf_app_ids_check(const struct conf_app *a, char *err, size_t errlen)
 	return -1;
 }
 
+/* 0 when a's processes can take its limits, else -1 after a message: a
+   process without root's privileges cannot raise a hard limit, and it
+   sets its limits after its switch to the app's user. */
+static int
+conf_app_limits_check(const struct conf *c, const struct conf_app *a)
+{
+	struct rlimit	rl;
+	uint64_t	want;
+	int		i, rc = 0;
+
+	if (geteuid() == 0 && a->uid == 0 && (a->user != NULL ||
+	    a->group == NULL))
+		return 0;
+	for (i = 0; i < CONF_LIMITS; i++) {
+		if ((want = a->limits[i]) == CONF_LIMIT_UNSET ||
+		    getrlimit(conf_limit_rlimit[i], &rl) == -1 ||
+		    rl.rlim_max == RLIM_INFINITY)
+			continue;
+		if (i == CONF_LIMIT_CPU)
+			want++;		/* spawn_limits' hard limit */
+		if (want <= (uint64_t)rl.rlim_max)
+			continue;
+		confval_report("%s: [app %s]: %s = %llu is above ferryd's own "
+		    "hard limit (%llu), which only root may raise",
+		    c->file != NULL ? c->file : "ferryd", a->name,
+		    conf_limit_key[i], (unsigned long long)a->limits[i],
+		    (unsigned long long)rl.rlim_max);
+		rc = -1;
+	}
+	return rc;
+}
+
 int
-conf_apps_root(const struct conf *c)
+conf_apps_check(const struct conf *c)
 {
 	const struct conf_app	*a;
 	size_t			 i;
 	int			 rc = 0;
 
-	if (geteuid() != 0)
-		return 0;
 	for (i = 0; i < c->napps; i++) {
 		a = &c->apps[i];
-		if (a->type == CONF_APP_STATUS || a->user != NULL)
+		if (a->type == CONF_APP_STATUS)
+			continue;
+		if (conf_app_limits_check(c, a) == -1)
+			rc = -1;
+		if (geteuid() != 0 || a->user != NULL)
 			continue;
 		if (a->from_args)
 			confval_report("%s %s=%s: its processes would run as "

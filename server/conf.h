@@ -26,10 +26,13 @@ int	conf_load(struct conf *c, int argc, char *argv[]);
    else -1 with "[app NAME]: user = X needs ferryd to run as root" in err. */
 int	conf_app_ids_check(const struct conf_app *a, char *err, size_t errlen);
 
-/* When ferryd runs as root: 0 when every app names the user its processes
-   run as (user, or --user for the command line's apps), else -1 after a
-   message per app through confval_report.  Root only by choice. */
-int	conf_apps_root(const struct conf *c);
+/* What conf_load cannot check, as it depends on whom ferryd runs as: 0
+   when, as root, every app names the user its processes run as (user, or
+   --user for the command line's apps: root only by choice) and every
+   app's processes can take its limit_* (none above ferryd's hard limits
+   unless they keep root's privileges); else -1 after a message per
+   fault through confval_report. */
+int	conf_apps_check(const struct conf *c);
 
 /* server/confapp.c: frees what a holds and zeroes it. */
 void	conf_app_free(struct conf_app *a);

@@ -8,8 +8,27 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "server/conf.h"
+
+const int conf_limit_rlimit[CONF_LIMITS] = {
+	[CONF_LIMIT_CPU] = RLIMIT_CPU,
+	[CONF_LIMIT_MEMORY] = RLIMIT_AS,
+	[CONF_LIMIT_FILES] = RLIMIT_NOFILE,
+	[CONF_LIMIT_PROCESSES] = RLIMIT_NPROC,
+	[CONF_LIMIT_FILE_SIZE] = RLIMIT_FSIZE,
+	[CONF_LIMIT_CORE] = RLIMIT_CORE,
+};
+
+const char *const conf_limit_key[CONF_LIMITS] = {
+	[CONF_LIMIT_CPU] = "limit_cpu",
+	[CONF_LIMIT_MEMORY] = "limit_memory",
+	[CONF_LIMIT_FILES] = "limit_files",
+	[CONF_LIMIT_PROCESSES] = "limit_processes",
+	[CONF_LIMIT_FILE_SIZE] = "limit_file_size",
+	[CONF_LIMIT_CORE] = "limit_core",
+};
 
 void
 conf_app_free(struct conf_app *a)

@@ -51,7 +51,7 @@ main(int argc, char *argv[])
 {
 	struct conf	*cf;
 	struct log_conf	 lc;
-	int		 rv, root;
+	int		 rv, checked;
 
 	main_close_inherited();
 	if ((cf = calloc(1, sizeof(*cf))) == NULL) {
@@ -68,14 +68,14 @@ main(int argc, char *argv[])
 		free(cf);
 		return 2;
 	}
-	root = conf_apps_root(cf);
-	if (root == -1 && !cf->test) {
+	checked = conf_apps_check(cf);
+	if (checked == -1 && !cf->test) {
 		conf_free(cf);	/* a configuration error, as conf_load's */
 		free(cf);
 		return 2;
 	}
 	rv = confval_logs(cf);
-	if (root == -1)
+	if (checked == -1)
 		rv = -1;
 	if (cf->test) {
 		if (rv == 0)

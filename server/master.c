@@ -208,7 +208,7 @@ master_install(struct master *m, struct conf *cf)
 	for (i = 0; i < cf->napps; i++) {
 		cf->apps[i].stats = stats_app(&m->stats, cf->apps[i].name,
 		    (int)cf->apps[i].type);
-		/* Root by choice (conf_apps_root): said once per load. */
+		/* Root by choice (conf_apps_check): said once per load. */
 		if (cf->apps[i].user != NULL && cf->apps[i].uid == 0 &&
 		    geteuid() == 0)
 			log_info("[app %s]: its processes run as root, as its "
@@ -315,7 +315,7 @@ master_reload(struct master *m)
 	}
 	confval_report_to(master_reload_report);
 	rc = conf_load(cf, m->argc, m->argv);
-	if (rc == 0 && (confval_logs(cf) == -1 || conf_apps_root(cf) == -1))
+	if (rc == 0 && (confval_logs(cf) == -1 || conf_apps_check(cf) == -1))
 		rc = -1;
 	confval_report_to(NULL);
 	if (rc != 0) {

@@ -106,14 +106,6 @@ spawn_plan_stdio(const struct spawn_req *r, int avoid, struct spawn_plan *p)
 static int
 spawn_limits(const uint64_t *limits)
 {
-	static const int	 res[CONF_LIMITS] = {
-		[CONF_LIMIT_CPU] = RLIMIT_CPU,
-		[CONF_LIMIT_MEMORY] = RLIMIT_AS,
-		[CONF_LIMIT_FILES] = RLIMIT_NOFILE,
-		[CONF_LIMIT_PROCESSES] = RLIMIT_NPROC,
-		[CONF_LIMIT_FILE_SIZE] = RLIMIT_FSIZE,
-		[CONF_LIMIT_CORE] = RLIMIT_CORE,
-	};
 	struct rlimit		 rl;
 	int			 i;
 
@@ -123,7 +115,7 @@ spawn_limits(const uint64_t *limits)
 		rl.rlim_cur = rl.rlim_max = (rlim_t)limits[i];
 		if (i == CONF_LIMIT_CPU)
 			rl.rlim_max++;	/* SIGXCPU first, then SIGKILL */
-		if (setrlimit(res[i], &rl) == -1)
+		if (setrlimit(conf_limit_rlimit[i], &rl) == -1)
 			return -1;
 	}
 	return 0;

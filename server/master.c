@@ -27,6 +27,7 @@
 #include "server/limits.h"
 #include "server/log.h"
 #include "server/master.h"
+#include "server/notif.h"
 #include "server/util.h"
 #include "server/pool.h"
 #include "server/reap.h"
@@ -529,7 +530,8 @@ master_run(struct conf *cf, int argc, char *argv[])
 		confgen_put(m, cf);
 		return 1;
 	}
-	if (conn_init(m) == -1 || cgi_init(m) == -1 || listen_open(m) == -1 ||
+	if (notif_init(m) == -1 ||
+	    conn_init(m) == -1 || cgi_init(m) == -1 || listen_open(m) == -1 ||
 	    master_pid_file(cf->pid_file, 1) == -1 ||
 	    pool_init(m, master_worker_ready) == -1 ||
 	    master_install(m, cf) == -1 || master_commit(m, cf) == -1) {
@@ -537,6 +539,7 @@ master_run(struct conf *cf, int argc, char *argv[])
 		listen_fini(m);
 		pool_fini(m);
 		cgi_fini(m);
+		notif_fini(m);
 		upgrade_fini(m);
 		reap_fini(m);
 		master_pid_file(cf->pid_file, 0);
@@ -563,6 +566,7 @@ master_run(struct conf *cf, int argc, char *argv[])
 	listen_fini(m);
 	pool_fini(m);
 	cgi_fini(m);
+	notif_fini(m);
 	upgrade_fini(m);
 	reap_fini(m);
 	master_pid_file(m->conf->pid_file, 0);

@@ -8,12 +8,15 @@
  * syscall_filter (part 5, server/filter.c): a program under the default
  * filter gets EPERM from the calls it denies, one without it does not,
  * and a script and a FastCGI worker under it still serve; a reload that
- * changes it starts the workers anew.
+ * changes it starts the workers anew.  Each denied call is named in the
+ * error log with the app and the pid that made it (server/notif.c), a
+ * few per process and then a count, and counted on the status page.
  */
 #include "config.h"
 
 #include <check.h>
 #include <errno.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,12 +220,14 @@ is_probe(const char *body, const char *name)
 	return atoi(l + strlen(key));
 }
 
+/* The calls sysprobe makes that the default filter denies. */
+static const char *const is_denied[] = { "ptrace", "unshare", "mount" };
+
 /* The default filter answers EPERM to ptrace, unshare and mount, and
    lets getpid through; without syscall_filter the same calls get the
    kernel's own answers (no such process; unshare(0) succeeds). */
 START_TEST(test_filter_denies)
 {
-	static const char *const denied[] = { "ptrace", "unshare", "mount" };
 	struct ferryd		 f;
 	struct hc_response	 r;
 	size_t			 i;
@@ -232,10 +237,10 @@ START_TEST(test_filter_denies)
 	hc_get(&f, "/sf/sysprobe", &r);
 	HARNESS_ASSERT(&f, r.status == 200, "filtered sysprobe: %d",
 	    r.status);
-	for (i = 0; i < sizeof(denied) / sizeof(denied[0]); i++) {
-		e = is_probe(r.body, denied[i]);
+	for (i = 0; i < sizeof(is_denied) / sizeof(is_denied[0]); i++) {
+		e = is_probe(r.body, is_denied[i]);
 		HARNESS_ASSERT(&f, e == EPERM, "filtered %s: errno %d, not "
-		    "EPERM:\n%s", denied[i], e, r.body);
+		    "EPERM:\n%s", is_denied[i], e, r.body);
 	}
 	HARNESS_ASSERT(&f, is_probe(r.body, "getpid") == 0 &&
 	    strstr(r.body, "Seccomp:\t2") != NULL, "filtered sysprobe:\n%s",
@@ -320,6 +325,227 @@ START_TEST(test_filter_reload)
 }
 END_TEST
 
+/* Starts ferryd with tests/cgi-progs as a filtered CGI app at /sd/ and
+   an unfiltered one at /so/, and the responder as a filtered FastCGI app
+   at /fd, each run as our own user. */
+static void
+is_notif_start(struct ferryd *f)
+{
+	struct passwd	*pw = getpwuid(geteuid());
+	char		 progs[600], conf[2048];
+
+	ck_assert_msg(pw != NULL, "who am I?");
+	snprintf(progs, sizeof(progs), "%s/../cgi-progs",
+	    harness_env_path("FERRY_TEST_FCGI_APPS"));
+	snprintf(conf, sizeof(conf), "[server]\nkill_grace = 0.5\n"
+	    "status_path = /ferry-status\n"
+	    "[app sd]\ntype = cgi\nprefix = /sd/\nroot = %s\nuser = %s\n"
+	    "syscall_filter = default\n"
+	    "[app so]\ntype = cgi\nprefix = /so/\nroot = %s\nuser = %s\n"
+	    "[app fd]\ntype = fastcgi\nprefix = /fd\ncommand = %s/responder\n"
+	    "workers = 1\nuser = %s\nsyscall_filter = default\n", progs,
+	    pw->pw_name, progs, pw->pw_name,
+	    harness_env_path("FERRY_TEST_FCGI_APPS"), pw->pw_name);
+	memset(f, 0, sizeof(*f));
+	harness_start(f, conf, NULL);
+}
+
+/* Waits for the log line "[app APP] pid PID: seccomp denied CALL(2)"
+   and fails the test unless it comes, once. */
+static void
+is_denied_logged(const struct ferryd *f, const char *app, int pid,
+    const char *call)
+{
+	char	line[128];
+
+	snprintf(line, sizeof(line), "[app %s] pid %d: seccomp denied %s(2)",
+	    app, pid, call);
+	HARNESS_ASSERT(f, harness_wait_log(f, line, 1, 5000) == 1 &&
+	    harness_log_count(f, line) == 1, "\"%s\" not logged once", line);
+}
+
+/* The sum of N over the error log's "[app APP] pid PID: seccomp denied N
+   more calls" lines, once it reaches want (or after 15 s); *lines is
+   set to how many lines of the log name the app's denials. */
+static long
+is_denied_more(const struct ferryd *f, const char *app, int pid, long want,
+    int *lines)
+{
+	char		 mine[96], any[64], *text;
+	const char	*p, *end;
+	long		 sum = 0;
+	int		 i;
+
+	snprintf(mine, sizeof(mine), "[app %s] pid %d: seccomp denied ", app,
+	    pid);
+	snprintf(any, sizeof(any), "[app %s] pid ", app);
+	for (i = 0; i < 150 && sum < want; i++) {
+		if (i > 0)
+			harness_sleep_ms(100);
+		text = harness_read_file(f->error_log, NULL);
+		HARNESS_ASSERT(f, text != NULL, "no error log");
+		sum = 0;
+		for (p = strstr(text, mine); p != NULL; p = strstr(p + 1,
+		    mine)) {
+			end = strchr(p, '\n');
+			p += strlen(mine);
+			if (end != NULL && end - p > 11 &&
+			    strncmp(end - 11, " more calls", 11) == 0)
+				sum += atol(p);
+		}
+		*lines = harness_count(text, any);
+		free(text);
+	}
+	return sum;
+}
+
+/* A filtered CGI program's and FastCGI worker's denied calls get EPERM
+   and are each named in the error log with the app and the caller's
+   pid; a permitted call is not, nor an unfiltered app's calls; the
+   listener never reaches the program. */
+START_TEST(test_filter_logged)
+{
+	struct ferryd		 f;
+	struct hc_response	 r;
+	size_t			 i;
+	int			 pid;
+
+	is_notif_start(&f);
+	hc_get(&f, "/sd/sysprobe", &r);
+	HARNESS_ASSERT(&f, r.status == 200, "filtered sysprobe: %d",
+	    r.status);
+	pid = is_probe(r.body, "self");
+	HARNESS_ASSERT(&f, pid > 0 && is_probe(r.body, "listeners") == 0 &&
+	    is_probe(r.body, "getpid") == 0, "filtered sysprobe:\n%s",
+	    r.body);
+	for (i = 0; i < sizeof(is_denied) / sizeof(is_denied[0]); i++) {
+		HARNESS_ASSERT(&f, is_probe(r.body, is_denied[i]) == EPERM,
+		    "filtered %s: not EPERM:\n%s", is_denied[i], r.body);
+		is_denied_logged(&f, "sd", pid, is_denied[i]);
+	}
+	hc_response_free(&r);
+	hc_get(&f, "/fd?pid&deny=1", &r);
+	HARNESS_ASSERT(&f, r.status == 200 && is_probe(r.body, "mount") ==
+	    EPERM && is_probe(r.body, "ptrace") == EPERM &&
+	    is_probe(r.body, "denied") == 1, "/fd?deny=1: %d\n%s", r.status,
+	    r.body);
+	pid = is_probe(r.body, "pid");
+	is_denied_logged(&f, "fd", pid, "mount");
+	is_denied_logged(&f, "fd", pid, "ptrace");
+	hc_response_free(&r);
+	hc_get(&f, "/fd?fds", &r);
+	HARNESS_ASSERT(&f, r.status == 200 && strstr(r.body, "seccomp") ==
+	    NULL, "the worker holds a listener:\n%s", r.body);
+	hc_response_free(&r);
+	hc_get(&f, "/so/sysprobe", &r);
+	HARNESS_ASSERT(&f, r.status == 200 && is_probe(r.body, "ptrace") ==
+	    ESRCH, "unfiltered sysprobe: %d\n%s", r.status, r.body);
+	hc_response_free(&r);
+	HARNESS_ASSERT(&f, harness_log_count(&f, "[app so]") == 0 &&
+	    harness_log_count(&f, "getpid(2)") == 0 &&
+	    harness_log_count(&f, "seccomp denied") == 5, "denials logged "
+	    "that were not made");
+	harness_stop_ok(&f);
+}
+END_TEST
+
+/* 10,000 denied calls from a CGI program and from a FastCGI worker are
+   each answered (the program finishes), another app is served
+   meanwhile, and the log names NOTIF_LOG_BURST (5) of them and counts
+   the rest; the status page counts them all. */
+START_TEST(test_filter_flood)
+{
+	struct ferryd		 f;
+	struct hc		 c;
+	struct hc_response	 r;
+	long			 more;
+	int			 i, pid, lines;
+
+	is_notif_start(&f);
+	hc_open(&c, &f);
+	hc_send_get(&c, "/sd/sysprobe?flood=10000");
+	for (i = 0; i < 5; i++) {
+		hc_get(&f, "/so/sysprobe", &r);
+		HARNESS_ASSERT(&f, r.status == 200, "the other app during the "
+		    "flood: %d", r.status);
+		hc_response_free(&r);
+	}
+	hc_expect_response(&c, &r, 0);
+	HARNESS_ASSERT(&f, r.status == 200 && is_probe(r.body, "flood") ==
+	    10000, "the flood: %d\n%s", r.status, r.body);
+	hc_close(&c);
+	pid = is_probe(r.body, "self");
+	hc_response_free(&r);
+	more = is_denied_more(&f, "sd", pid, 9995, &lines);
+	HARNESS_ASSERT(&f, more == 9995 && lines >= 6 && lines <= 8, "the "
+	    "CGI flood: %ld more calls said, %d lines", more, lines);
+
+	hc_get(&f, "/fd?pid&deny=10000", &r);
+	HARNESS_ASSERT(&f, r.status == 200 && is_probe(r.body, "denied") ==
+	    10000, "the FastCGI flood: %d\n%s", r.status, r.body);
+	pid = is_probe(r.body, "pid");
+	hc_response_free(&r);
+	/* The worker lives on: the count comes from the timer. */
+	more = is_denied_more(&f, "fd", pid, 9996, &lines);
+	HARNESS_ASSERT(&f, more == 9996 && lines >= 6 && lines <= 8, "the "
+	    "FastCGI flood: %ld more calls said, %d lines", more, lines);
+	hc_get(&f, "/fd?pid", &r);
+	HARNESS_ASSERT(&f, r.status == 200 && is_probe(r.body, "pid") == pid,
+	    "the worker after its flood: %d\n%s", r.status, r.body);
+	hc_response_free(&r);
+	hc_get(&f, "/ferry-status?format=prometheus", &r);
+	HARNESS_ASSERT(&f, r.status == 200 && strstr(r.body,
+	    "ferry_app_seccomp_denied_total{app=\"sd\"} 10000\n") != NULL &&
+	    strstr(r.body, "ferry_app_seccomp_denied_total{app=\"fd\"} "
+	    "10001\n") != NULL && strstr(r.body,
+	    "ferry_app_seccomp_denied_total{app=\"so\"} 0\n") != NULL,
+	    "the status page:\n%s", r.body);
+	hc_response_free(&r);
+	harness_stop_ok(&f);
+}
+END_TEST
+
+/* A listener is closed once its process is gone: ferryd's fds are as
+   many after 40 filtered scripts and a worker's restart as before. */
+START_TEST(test_filter_fds_flat)
+{
+	struct ferryd		 f;
+	struct hc_response	 r;
+	int			 i, before, now = -1;
+
+	is_notif_start(&f);
+	hc_get(&f, "/sd/sysprobe", &r);
+	hc_response_free(&r);
+	hc_get(&f, "/fd?deny=1", &r);
+	hc_response_free(&r);
+	for (i = 0; i < 50 && (before = harness_count_fds(f.pid)) != now;
+	    i++) {
+		now = before;
+		harness_sleep_ms(100);
+	}
+	for (i = 0; i < 40; i++) {
+		hc_get(&f, "/sd/sysprobe", &r);
+		HARNESS_ASSERT(&f, r.status == 200 && is_probe(r.body,
+		    "ptrace") == EPERM, "sysprobe %d: %d", i, r.status);
+		hc_response_free(&r);
+	}
+	hc_get(&f, "/fd?deny=1&exit", &r);
+	hc_response_free(&r);
+	HARNESS_ASSERT(&f, harness_wait_log(&f, "worker exited", 1, 5000) ==
+	    1, "the worker did not exit");
+	hc_get(&f, "/fd?deny=1", &r);
+	HARNESS_ASSERT(&f, r.status == 200 && is_probe(r.body, "denied") == 1,
+	    "the new worker: %d\n%s", r.status, r.body);
+	hc_response_free(&r);
+	for (i = 0; i < 100 && (now = harness_count_fds(f.pid)) > before;
+	    i++)
+		harness_sleep_ms(100);
+	HARNESS_ASSERT(&f, now == before, "ferryd has %d fds, %d before",
+	    now, before);
+	harness_stop_ok(&f);
+}
+END_TEST
+
 static Suite *
 isolation_suite(void)
 {
@@ -336,6 +562,9 @@ isolation_suite(void)
 	tcase_add_test(tc, test_filter_denies);
 	tcase_add_test(tc, test_filter_serves);
 	tcase_add_test(tc, test_filter_reload);
+	tcase_add_test(tc, test_filter_logged);
+	tcase_add_test(tc, test_filter_flood);
+	tcase_add_test(tc, test_filter_fds_flat);
 	suite_add_tcase(s, tc);
 	return s;
 }

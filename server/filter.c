@@ -26,11 +26,13 @@
 #include "server/filter.h"
 #include "server/log.h"
 
-/* The calls denied with EPERM: debugging and tracing other processes,
+/* The calls denied with EPERM: debugging and tracing other processes
+   (pidfd_getfd too: a copy of ferryd's fd of a seccomp listener would
+   let a process answer its own denied calls),
    mounts and namespaces, the kernel's modules, keys, clock, swap,
    accounting and I/O ports.  A name the architecture lacks is skipped. */
 static const char *const filter_denied[] = {
-	"ptrace", "process_vm_readv", "process_vm_writev",
+	"ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd",
 	"mount", "umount2", "pivot_root", "chroot", "unshare", "setns",
 	"open_by_handle_at", "name_to_handle_at",
 	"reboot", "kexec_load", "kexec_file_load",

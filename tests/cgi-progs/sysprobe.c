@@ -7,6 +7,8 @@
  *   unshare  unshare(0), which changes nothing (0 unfiltered)
  *   mount    a tmpfs on a directory that does not exist (ENOENT
  *            unfiltered)
+ *   pidfd_getfd  a copy of its parent's (ferryd's) fd 0 (0 unfiltered,
+ *            as root; the copy is closed)
  *   getpid   allowed by every filter (0)
  * then "self PID" and "listeners N": its own pid, and how many of its fds
  * are seccomp listeners (0: ferryd's never reach it).  With the query
@@ -24,12 +26,30 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static int
 sysprobe_err(long rc)
 {
 	return rc == -1 ? errno : 0;
+}
+
+/* pidfd_getfd of our parent's fd 0: 0 or an errno. */
+static int
+sysprobe_getfd(void)
+{
+	long	pidfd, fd;
+	int	error;
+
+	if ((pidfd = syscall(SYS_pidfd_open, getppid(), 0)) == -1)
+		return errno;
+	fd = syscall(SYS_pidfd_getfd, (int)pidfd, 0, 0);
+	error = fd == -1 ? errno : 0;
+	if (fd != -1)
+		close((int)fd);
+	close((int)pidfd);
+	return error;
 }
 
 /* How many of our fds are seccomp listeners. */
@@ -80,6 +100,7 @@ main(void)
 	printf("unshare %d\n", sysprobe_err(unshare(0)));
 	printf("mount %d\n", sysprobe_err(mount("none",
 	    "/nonexistent/ferry-sysprobe", "tmpfs", 0, NULL)));
+	printf("pidfd_getfd %d\n", sysprobe_getfd());
 	printf("getpid %d\n", sysprobe_err(getpid() > 0 ? 0 : -1));
 	printf("self %d\nlisteners %d\n", (int)getpid(), sysprobe_listeners());
 	if ((fp = fopen("/proc/self/status", "r")) != NULL) {

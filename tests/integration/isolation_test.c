@@ -221,11 +221,14 @@ is_probe(const char *body, const char *name)
 }
 
 /* The calls sysprobe makes that the default filter denies. */
-static const char *const is_denied[] = { "ptrace", "unshare", "mount" };
+static const char *const is_denied[] = {
+	"ptrace", "unshare", "mount", "pidfd_getfd"
+};
 
-/* The default filter answers EPERM to ptrace, unshare and mount, and
-   lets getpid through; without syscall_filter the same calls get the
-   kernel's own answers (no such process; unshare(0) succeeds). */
+/* The default filter answers EPERM to ptrace, unshare, mount and
+   pidfd_getfd, and lets getpid through; without syscall_filter the same
+   calls get the kernel's own answers (no such process; unshare(0)
+   succeeds; as root, a copy of ferryd's fd). */
 START_TEST(test_filter_denies)
 {
 	struct ferryd		 f;
@@ -255,8 +258,9 @@ START_TEST(test_filter_denies)
 	    r.body);
 	/* Without CAP_SYS_ADMIN the kernel itself says EPERM. */
 	if (geteuid() == 0)
-		HARNESS_ASSERT(&f, is_probe(r.body, "mount") == ENOENT,
-		    "unfiltered mount as root:\n%s", r.body);
+		HARNESS_ASSERT(&f, is_probe(r.body, "mount") == ENOENT &&
+		    is_probe(r.body, "pidfd_getfd") == 0,
+		    "unfiltered mount and pidfd_getfd as root:\n%s", r.body);
 	hc_response_free(&r);
 	harness_stop_ok(&f);
 }
@@ -443,7 +447,7 @@ START_TEST(test_filter_logged)
 	hc_response_free(&r);
 	HARNESS_ASSERT(&f, harness_log_count(&f, "[app so]") == 0 &&
 	    harness_log_count(&f, "getpid(2)") == 0 &&
-	    harness_log_count(&f, "seccomp denied") == 5, "denials logged "
+	    harness_log_count(&f, "seccomp denied") == 6, "denials logged "
 	    "that were not made");
 	harness_stop_ok(&f);
 }

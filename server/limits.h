@@ -42,6 +42,8 @@
 #define FD_PER_CONN		1	/* a client's socket */
 #define FD_PER_WORKER		2	/* its channel and its output pipe */
 #define FD_PER_CGI		3	/* a script's stdin, stdout, stderr */
+#define FD_PER_FILTERED		1	/* a filtered process's seccomp
+					   listener (server/notif.c) */
 #define ACCEPT_BATCH		64		/* accepts per wake-up */
 #define CHILD_LOG_LINE		1024		/* longest logged line of a child's
 						   output (longer: in pieces) */

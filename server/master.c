@@ -431,18 +431,22 @@ static int
 master_nofile(struct conf *cf)
 {
 	struct rlimit		 rl, up;
-	unsigned long long	 need, workers = 0, procs = 0;
+	unsigned long long	 need, workers = 0, procs = 0, filtered = 0, n;
 	size_t			 i;
 
 	for (i = 0; i < cf->napps; i++) {
+		n = 0;
 		if (cf->apps[i].type == CONF_APP_FASTCGI)
-			workers += (unsigned int)cf->apps[i].max_workers;
+			workers += n = (unsigned int)cf->apps[i].max_workers;
 		else if (cf->apps[i].type == CONF_APP_CGI)
-			procs += cf->apps[i].max_procs;
+			procs += n = cf->apps[i].max_procs;
+		if (cf->apps[i].syscall_filter != CONF_FILTER_OFF)
+			filtered += n;
 	}
 	need = FD_RESERVE + cf->nlistens +
 	    (unsigned long long)cf->max_conns * FD_PER_CONN +
-	    workers * FD_PER_WORKER + procs * FD_PER_CGI;
+	    workers * FD_PER_WORKER + procs * FD_PER_CGI +
+	    filtered * FD_PER_FILTERED;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
 		log_warn("getrlimit");
 		return -1;
@@ -464,12 +468,13 @@ master_nofile(struct conf *cf)
 		log_warnx("RLIMIT_NOFILE is %llu (hard limit %llu), but %llu "
 		    "fds are needed: %u for max_connections, %zu for listening, "
 		    "%llu for %llu FastCGI workers (max_workers), %llu for %llu "
-		    "CGI processes (max_processes), %d spare: lower those or "
+		    "CGI processes (max_processes), %llu for the seccomp "
+		    "listeners of those filtered, %d spare: lower those or "
 		    "raise the limit", (unsigned long long)up.rlim_cur,
 		    (unsigned long long)rl.rlim_max, need,
 		    cf->max_conns * FD_PER_CONN, cf->nlistens,
 		    workers * FD_PER_WORKER, workers, procs * FD_PER_CGI, procs,
-		    FD_RESERVE);
+		    filtered * FD_PER_FILTERED, FD_RESERVE);
 		return -1;
 	}
 	if (up.rlim_cur != rl.rlim_cur)

@@ -550,6 +550,38 @@ START_TEST(test_filter_fds_flat)
 }
 END_TEST
 
+/* The fds ferryd checks for at start count a seccomp listener per
+   filtered process: 420 fit 100 CGI processes and 10 connections
+   (375 fds), not with the filter (475), and ferryd says so. */
+START_TEST(test_filter_nofile)
+{
+	struct passwd	*pw = getpwuid(geteuid());
+	char		*dir, conf[512], text[512], *out = NULL;
+	const char	*argv[] = { "/bin/sh", "-c", "ulimit -n 420 && "
+	    "\"$0\" -t -c \"$1\" 2>&1 && exec \"$0\" -c \"$1\" 2>&1", NULL,
+	    conf, NULL };
+	int		 rc;
+
+	ck_assert_msg(pw != NULL, "who am I?");
+	argv[3] = harness_env_path("FERRYD");
+	dir = harness_tmpdir("notif-nofile", 0);
+	snprintf(conf, sizeof(conf), "%s/ferry.conf", dir);
+	snprintf(text, sizeof(text), "[server]\nlisten = 127.0.0.1:1\n"
+	    "max_connections = 10\n[app sd]\ntype = cgi\nprefix = /sd/\n"
+	    "root = %s\nuser = %s\nmax_processes = 100\n"
+	    "syscall_filter = default\n", dir, pw->pw_name);
+	harness_write_file(conf, text, strlen(text), 0644);
+	rc = harness_run(argv, &out, 10000);
+	HARNESS_ASSERT(NULL, rc == 1 && out != NULL &&
+	    strstr(out, "but 475 fds are needed") != NULL &&
+	    strstr(out, "100 for the seccomp listeners of those filtered") !=
+	    NULL, "exit %d, output: %s", rc, out != NULL ? out : "(none)");
+	free(out);
+	harness_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 static Suite *
 isolation_suite(void)
 {
@@ -569,6 +601,7 @@ isolation_suite(void)
 	tcase_add_test(tc, test_filter_logged);
 	tcase_add_test(tc, test_filter_flood);
 	tcase_add_test(tc, test_filter_fds_flat);
+	tcase_add_test(tc, test_filter_nofile);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -56,6 +56,9 @@
 						   said at most this often */
 #define NOTIF_BATCH		64		/* denied calls answered per
 						   wake-up of a listener */
+#define NOTIF_RATE		10000		/* and per second: a process
+						   flooding ferryd with them
+						   waits, not ferryd */
 #define CGI_MAX_ENV		512		/* environment entries */
 #define CGI_ERR_TAIL		(256 * 1024)	/* stderr read once a script
 						   exited (a daemonised child

@@ -3,7 +3,9 @@
  * per spawned process, shared by every process it starts (they inherit
  * its filter); it reports POLLHUP once none of them is left, and is
  * closed then.  Each denied call waits in the kernel until answered: the
- * master answers at once, before it logs.
+ * master answers at once, before it logs, up to NOTIF_RATE a second per
+ * listener; past that the listener is not read until the next second, so
+ * a process looping on a denied call costs the master a bounded share.
  */
 #include "config.h"
 
@@ -37,6 +39,10 @@ struct notif {
 	ev_io			 io;	/* the listener */
 	ev_timer		 said;	/* the count of calls not named, said
 					   NOTIF_LOG_INTERVAL after the first */
+	ev_timer		 pause;	/* io stopped until the next second */
+	ev_tstamp		 second;	/* when the current one began */
+	unsigned long		 answered;	/* in it */
+	int			 throttled;	/* said once */
 	struct notif		*prev, *next;
 	struct notif_set	*set;
 	struct ev_loop		*loop;
@@ -63,6 +69,8 @@ static void	notif_watch(struct master *m, int fd, pid_t pid,
 		    const char *app, struct stats_app *st);
 static void	notif_io_cb(struct ev_loop *, ev_io *, int);
 static void	notif_said_cb(struct ev_loop *, ev_timer *, int);
+static void	notif_pause_cb(struct ev_loop *, ev_timer *, int);
+static int	notif_may_answer(struct notif *n);
 static void	notif_answer(struct notif *n);
 static void	notif_denied(struct notif *n, pid_t pid, uint32_t arch,
 		    int nr);
@@ -228,6 +236,7 @@ notif_watch(struct master *m, int fd, pid_t pid, const char *app,
 	ev_io_init(&n->io, notif_io_cb, fd, EV_READ);
 	ev_io_start(n->loop, &n->io);
 	ev_timer_init(&n->said, notif_said_cb, NOTIF_LOG_INTERVAL, 0.);
+	ev_init(&n->pause, notif_pause_cb);
 	n->next = s->head;
 	if (s->head != NULL)
 		s->head->prev = n;
@@ -258,8 +267,45 @@ notif_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 			notif_close(n);
 			return;
 		}
+		if (!notif_may_answer(n))
+			return;
 		notif_answer(n);
 	}
+}
+
+/* 1 while n may answer another call this second; else its watcher is
+   stopped until the next one. */
+static int
+notif_may_answer(struct notif *n)
+{
+	ev_tstamp	now = ev_now(n->loop);
+
+	if (now - n->second >= 1.) {
+		n->second = now;
+		n->answered = 0;
+	}
+	if (n->answered < NOTIF_RATE) {
+		n->answered++;
+		return 1;
+	}
+	if (!n->throttled) {
+		n->throttled = 1;
+		log_warnx("[app %s] pid %d: seccomp denied calls are answered "
+		    "%d a second at most", n->app, (int)n->pid, NOTIF_RATE);
+	}
+	ev_io_stop(n->loop, &n->io);
+	ev_timer_set(&n->pause, n->second + 1. - now, 0.);
+	ev_timer_start(n->loop, &n->pause);
+	return 0;
+}
+
+static void
+notif_pause_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct notif	*n = container_of(w, struct notif, pause);
+
+	(void)revents;
+	ev_io_start(loop, &n->io);
 }
 
 /* Receives one denied call, answers EPERM, counts and logs it.  A caller
@@ -331,6 +377,7 @@ notif_close(struct notif *n)
 
 	ev_io_stop(n->loop, &n->io);
 	ev_timer_stop(n->loop, &n->said);
+	ev_timer_stop(n->loop, &n->pause);
 	notif_say_more(n);
 	close(n->io.fd);
 	if (n->prev != NULL)

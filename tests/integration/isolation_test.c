@@ -509,6 +509,40 @@ START_TEST(test_filter_flood)
 }
 END_TEST
 
+/* A script looping on a denied call is answered NOTIF_RATE (10,000)
+   calls a second at most: 25,000 take two pauses (2 s at least), the log
+   says so once, and another app is served meanwhile. */
+START_TEST(test_filter_throttle)
+{
+	struct ferryd		 f;
+	struct hc		 c;
+	struct hc_response	 r;
+	long long		 t0;
+	int			 pid, lines;
+
+	is_notif_start(&f);
+	t0 = harness_now_ms();
+	hc_open(&c, &f);
+	hc_send_get(&c, "/sd/sysprobe?flood=25000");
+	hc_get(&f, "/so/sysprobe", &r);
+	HARNESS_ASSERT(&f, r.status == 200, "the other app during the "
+	    "flood: %d", r.status);
+	hc_response_free(&r);
+	hc_expect_response(&c, &r, 0);
+	HARNESS_ASSERT(&f, r.status == 200 && is_probe(r.body, "flood") ==
+	    25000, "the flood: %d\n%s", r.status, r.body);
+	HARNESS_ASSERT(&f, harness_now_ms() - t0 >= 2000, "25,000 denied "
+	    "calls answered in %lld ms", harness_now_ms() - t0);
+	hc_close(&c);
+	pid = is_probe(r.body, "self");
+	hc_response_free(&r);
+	HARNESS_ASSERT(&f, is_denied_more(&f, "sd", pid, 24995, &lines) ==
+	    24995 && harness_log_count(&f, "answered 10000 a second at "
+	    "most") == 1, "the throttle was not logged once");
+	harness_stop_ok(&f);
+}
+END_TEST
+
 /* A listener is closed once its process is gone: ferryd's fds are as
    many after 40 filtered scripts and a worker's restart as before. */
 START_TEST(test_filter_fds_flat)
@@ -601,6 +635,7 @@ isolation_suite(void)
 	tcase_add_test(tc, test_filter_logged);
 	tcase_add_test(tc, test_filter_flood);
 	tcase_add_test(tc, test_filter_fds_flat);
+	tcase_add_test(tc, test_filter_throttle);
 	tcase_add_test(tc, test_filter_nofile);
 	suite_add_tcase(s, tc);
 	return s;

@@ -58,6 +58,8 @@ struct notif_set {
 					   children's; -1: not reporting */
 	const char		*why;	/* why not, said once */
 	int			 armed;	/* notif_prepare set a spawn up */
+	int			 refused;	/* a child had no listener:
+						   said */
 	struct notif		*head;
 	struct seccomp_notif	*req;	/* the kernel's sizes, or ours */
 	struct seccomp_notif_resp *resp;
@@ -183,7 +185,8 @@ notif_take(struct master *m, pid_t pid, const char *app,
 		return;
 	s->armed = 0;
 	/* The child sent it before its exec, which spawn_process waited
-	   for: it is here, with any stale one of a failed spawn. */
+	   for: it is here.  Any other is a failed spawn's (exec failed
+	   after the send), dropped. */
 	for (;;) {
 		n = fdpass_recv(s->fd[0], &msg, sizeof(msg), &fd);
 		if (n == -1 && errno == EMSGSIZE) {
@@ -200,11 +203,16 @@ notif_take(struct master *m, pid_t pid, const char *app,
 		got = 1;
 		if (fd != -1)
 			notif_watch(m, fd, pid, app, st);
-		else
+		else if (!s->refused) {
+			/* Likely for every process (a container's own
+			   listener makes the kernel refuse ours): once. */
+			s->refused = 1;
 			log_warnx("[app %s] pid %d: its denied calls are "
 			    "answered EPERM but not logged: no seccomp "
-			    "listener: %s", app, (int)pid,
+			    "listener: %s (said once)", app, (int)pid,
 			    strerror(msg.error));
+		}
+		break;		/* ours: nothing can follow it */
 	}
 	if (pid != -1 && !got)
 		log_warnx("[app %s] pid %d: its denied calls are not logged: "

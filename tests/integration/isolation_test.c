@@ -330,8 +330,9 @@ START_TEST(test_filter_reload)
 END_TEST
 
 /* Starts ferryd with tests/cgi-progs as a filtered CGI app at /sd/ and
-   an unfiltered one at /so/, and the responder as a filtered FastCGI app
-   at /fd, each run as our own user. */
+   an unfiltered one at /so/, f->dir as a filtered one at /sb/, and the
+   responder as a filtered FastCGI app at /fd, each run as our own
+   user. */
 static void
 is_notif_start(struct ferryd *f)
 {
@@ -346,9 +347,11 @@ is_notif_start(struct ferryd *f)
 	    "[app sd]\ntype = cgi\nprefix = /sd/\nroot = %s\nuser = %s\n"
 	    "syscall_filter = default\n"
 	    "[app so]\ntype = cgi\nprefix = /so/\nroot = %s\nuser = %s\n"
+	    "[app sb]\ntype = cgi\nprefix = /sb/\nroot = @DIR@\nuser = %s\n"
+	    "syscall_filter = default\n"
 	    "[app fd]\ntype = fastcgi\nprefix = /fd\ncommand = %s/responder\n"
 	    "workers = 1\nuser = %s\nsyscall_filter = default\n", progs,
-	    pw->pw_name, progs, pw->pw_name,
+	    pw->pw_name, progs, pw->pw_name, pw->pw_name,
 	    harness_env_path("FERRY_TEST_FCGI_APPS"), pw->pw_name);
 	memset(f, 0, sizeof(*f));
 	harness_start(f, conf, NULL);
@@ -544,14 +547,20 @@ START_TEST(test_filter_throttle)
 END_TEST
 
 /* A listener is closed once its process is gone: ferryd's fds are as
-   many after 40 filtered scripts and a worker's restart as before. */
+   many after 40 filtered scripts, 10 whose exec failed after they sent
+   their listener (a missing interpreter: 500) and a worker's restart as
+   before. */
 START_TEST(test_filter_fds_flat)
 {
+	static const char	 bad[] = "#!/nonexistent/interpreter\n";
 	struct ferryd		 f;
 	struct hc_response	 r;
+	char			 path[400];
 	int			 i, before, now = -1;
 
 	is_notif_start(&f);
+	harness_path(path, sizeof(path), &f, "bad.sh");
+	harness_write_file(path, bad, strlen(bad), 0755);
 	hc_get(&f, "/sd/sysprobe", &r);
 	hc_response_free(&r);
 	hc_get(&f, "/fd?deny=1", &r);
@@ -565,6 +574,11 @@ START_TEST(test_filter_fds_flat)
 		hc_get(&f, "/sd/sysprobe", &r);
 		HARNESS_ASSERT(&f, r.status == 200 && is_probe(r.body,
 		    "ptrace") == EPERM, "sysprobe %d: %d", i, r.status);
+		hc_response_free(&r);
+	}
+	for (i = 0; i < 10; i++) {
+		hc_get(&f, "/sb/bad.sh", &r);
+		HARNESS_ASSERT(&f, r.status == 500, "bad.sh: %d", r.status);
 		hc_response_free(&r);
 	}
 	hc_get(&f, "/fd?deny=1&exit", &r);

@@ -160,7 +160,6 @@ filter_install(const struct sock_fprog *plain,
 
 	if (notify != NULL && sock >= 0) {
 		memset(&msg, 0, sizeof(msg));
-		msg.pid = getpid();
 		lfd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
 		    SECCOMP_FILTER_FLAG_NEW_LISTENER, notify);
 		msg.error = lfd == -1 ? errno : 0;

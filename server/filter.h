@@ -16,9 +16,9 @@
 struct sock_fprog;
 
 /* What a child sends the master (a datagram, with its listener as
-   SCM_RIGHTS when error is 0). */
+   SCM_RIGHTS when error is 0).  No pid: in a new pid namespace the
+   child's own would not be the master's; one spawn runs at a time. */
 struct filter_msg {
-	pid_t	 pid;		/* the child's */
 	int	 error;		/* 0, or why it has no listener */
 };
 

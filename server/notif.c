@@ -185,8 +185,9 @@ notif_take(struct master *m, pid_t pid, const char *app,
 		return;
 	s->armed = 0;
 	/* The child sent it before its exec, which spawn_process waited
-	   for: it is here.  Any other is a failed spawn's (exec failed
-	   after the send), dropped. */
+	   for: it is here, and alone (one spawn at a time; a failed
+	   spawn's, sent before its exec failed, is dropped by its own
+	   take). */
 	for (;;) {
 		n = fdpass_recv(s->fd[0], &msg, sizeof(msg), &fd);
 		if (n == -1 && errno == EMSGSIZE) {
@@ -195,7 +196,7 @@ notif_take(struct master *m, pid_t pid, const char *app,
 		}
 		if (n <= 0)
 			break;
-		if (n != (ssize_t)sizeof(msg) || pid == -1 || msg.pid != pid) {
+		if (n != (ssize_t)sizeof(msg) || pid == -1) {
 			if (fd != -1)
 				close(fd);
 			continue;

@@ -32,7 +32,7 @@ void	notif_fini(struct master *m);
    listener; the next notif_take picks it up. */
 void	notif_prepare(struct master *m, struct spawn_req *r);
 /* Right after that spawn_process returned pid (-1: it failed): watches
-   the listener child pid sent, for the app called app (copied) counting
+   the listener the child sent, for the app called app (copied) counting
    in st (NULL: none; it must outlive the listener, as stats_app's do),
    and drops anything else the pair holds.  A listener that did not come
    is logged: the process's denied calls are answered EPERM unlogged. */

@@ -28,6 +28,7 @@
 #include "server/child.h"
 #include "server/conn.h"
 #include "server/filter.h"
+#include "server/notif.h"
 #include "server/limits.h"
 #include "server/log.h"
 #include "server/master-t.h"
@@ -376,7 +377,9 @@ cgi_start(struct conn *c, int queued)
 	sr.gid = app->gid;
 	sr.limits = app->limits;
 	sr.filter = filter_for(app->syscall_filter);
+	notif_prepare(m, &sr);
 	pid = spawn_process(&sr);
+	notif_take(m, pid, app->name, app->stats);
 	free(dir);
 	if (pid == -1) {
 		error = errno;

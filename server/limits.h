@@ -42,12 +42,23 @@
 #define FD_PER_CONN		1	/* a client's socket */
 #define FD_PER_WORKER		2	/* its channel and its output pipe */
 #define FD_PER_CGI		3	/* a script's stdin, stdout, stderr */
+#define FD_PER_FILTERED		1	/* a filtered process's seccomp
+					   listener (server/notif.c) */
 #define ACCEPT_BATCH		64		/* accepts per wake-up */
 #define CHILD_LOG_LINE		1024		/* longest logged line of a child's
 						   output (longer: in pieces) */
 #define CHILD_LOG_BURST		100		/* lines a child may log at once */
 #define CHILD_LOG_RATE		10		/* then lines per second; the
 						   rest is dropped and counted */
+#define NOTIF_LOG_BURST		5		/* denied calls of a filtered
+						   process named in the log */
+#define NOTIF_LOG_INTERVAL	5.0		/* s: then counted, the count
+						   said at most this often */
+#define NOTIF_BATCH		64		/* denied calls answered per
+						   wake-up of a listener */
+#define NOTIF_RATE		10000		/* and per second: a process
+						   flooding ferryd with them
+						   waits, not ferryd */
 #define CGI_MAX_ENV		512		/* environment entries */
 #define CGI_ERR_TAIL		(256 * 1024)	/* stderr read once a script
 						   exited (a daemonised child

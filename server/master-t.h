@@ -31,6 +31,7 @@ struct listen_set;
 struct pool;
 struct upgrade;
 struct reap_set;
+struct notif_set;
 
 struct master {
 	struct ev_loop		*loop;
@@ -50,6 +51,7 @@ struct master {
 	struct pool		*pool;		/* server/pool.c */
 	struct upgrade		*upgrade;	/* server/upgrade.c */
 	struct reap_set		*reap;		/* server/reap.c */
+	struct notif_set	*notif;		/* server/notif.c */
 	/* Indexed by enum conf_app_type; filled by master_run. */
 	const struct app_type	*app_types[MASTER_APP_TYPES];
 

@@ -27,6 +27,7 @@
 #include "server/limits.h"
 #include "server/log.h"
 #include "server/master.h"
+#include "server/notif.h"
 #include "server/util.h"
 #include "server/pool.h"
 #include "server/reap.h"
@@ -437,18 +438,22 @@ static int
 master_nofile(struct conf *cf)
 {
 	struct rlimit		 rl, up;
-	unsigned long long	 need, workers = 0, procs = 0;
+	unsigned long long	 need, workers = 0, procs = 0, filtered = 0, n;
 	size_t			 i;
 
 	for (i = 0; i < cf->napps; i++) {
+		n = 0;
 		if (cf->apps[i].type == CONF_APP_FASTCGI)
-			workers += (unsigned int)cf->apps[i].max_workers;
+			workers += n = (unsigned int)cf->apps[i].max_workers;
 		else if (cf->apps[i].type == CONF_APP_CGI)
-			procs += cf->apps[i].max_procs;
+			procs += n = cf->apps[i].max_procs;
+		if (cf->apps[i].syscall_filter != CONF_FILTER_OFF)
+			filtered += n;
 	}
 	need = FD_RESERVE + cf->nlistens +
 	    (unsigned long long)cf->max_conns * FD_PER_CONN +
-	    workers * FD_PER_WORKER + procs * FD_PER_CGI;
+	    workers * FD_PER_WORKER + procs * FD_PER_CGI +
+	    filtered * FD_PER_FILTERED;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
 		log_warn("getrlimit");
 		return -1;
@@ -470,12 +475,13 @@ master_nofile(struct conf *cf)
 		log_warnx("RLIMIT_NOFILE is %llu (hard limit %llu), but %llu "
 		    "fds are needed: %u for max_connections, %zu for listening, "
 		    "%llu for %llu FastCGI workers (max_workers), %llu for %llu "
-		    "CGI processes (max_processes), %d spare: lower those or "
+		    "CGI processes (max_processes), %llu for the seccomp "
+		    "listeners of those filtered, %d spare: lower those or "
 		    "raise the limit", (unsigned long long)up.rlim_cur,
 		    (unsigned long long)rl.rlim_max, need,
 		    cf->max_conns * FD_PER_CONN, cf->nlistens,
 		    workers * FD_PER_WORKER, workers, procs * FD_PER_CGI, procs,
-		    FD_RESERVE);
+		    filtered * FD_PER_FILTERED, FD_RESERVE);
 		return -1;
 	}
 	if (up.rlim_cur != rl.rlim_cur)
@@ -536,7 +542,8 @@ master_run(struct conf *cf, int argc, char *argv[])
 		confgen_put(m, cf);
 		return 1;
 	}
-	if (conn_init(m) == -1 || cgi_init(m) == -1 || listen_open(m) == -1 ||
+	if (notif_init(m) == -1 ||
+	    conn_init(m) == -1 || cgi_init(m) == -1 || listen_open(m) == -1 ||
 	    master_pid_file(cf->pid_file, 1) == -1 ||
 	    pool_init(m, master_worker_ready) == -1 ||
 	    master_install(m, cf) == -1 || master_commit(m, cf) == -1) {
@@ -544,6 +551,7 @@ master_run(struct conf *cf, int argc, char *argv[])
 		listen_fini(m);
 		pool_fini(m);
 		cgi_fini(m);
+		notif_fini(m);
 		upgrade_fini(m);
 		reap_fini(m);
 		master_pid_file(cf->pid_file, 0);
@@ -570,6 +578,7 @@ master_run(struct conf *cf, int argc, char *argv[])
 	listen_fini(m);
 	pool_fini(m);
 	cgi_fini(m);
+	notif_fini(m);
 	upgrade_fini(m);
 	reap_fini(m);
 	master_pid_file(m->conf->pid_file, 0);

@@ -14,6 +14,7 @@
 #endif
 
 #include "server/conf-t.h"
+#include "server/filter.h"
 #include "server/spawn.h"
 
 /*
@@ -186,8 +187,8 @@ spawn_child(const struct spawn_req *r, const struct spawn_plan *p, int ids,
 		goto fail;
 #ifdef __linux__
 	/* Last: the filter may deny a call made above. */
-	if (r->filter != NULL &&
-	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, r->filter) == -1)
+	if (r->filter != NULL && filter_install(r->filter, r->notify_filter,
+	    r->notify_filter != NULL ? r->notify_fd : -1) == -1)
 		goto fail;
 #endif
 	execve(r->path, r->argv, r->envp);

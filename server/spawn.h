@@ -32,6 +32,11 @@ struct spawn_req {
 	const struct sock_fprog *filter;	/* NULL, or a seccomp
 					   filter the child installs
 					   right before its exec */
+	const struct sock_fprog *notify_filter;	/* NULL, or filter's
+					   twin that reports denied calls
+					   (filter_install) ... */
+	int		 notify_fd;	/* ... with its listener sent on
+					   this socket (notif_prepare) */
 };
 
 /*
@@ -52,7 +57,9 @@ struct spawn_req {
  * above, so that SIGXCPU comes first): a limit the child may not set
  * (a hard limit above its own) fails the spawn (EPERM).  The filter is
  * installed last, after no_new_privs, so that it applies to the exec and
- * everything after it; the kernel's refusal of it fails the spawn.
+ * everything after it; the kernel's refusal of it fails the spawn.  With
+ * notify_filter, that is installed instead and its listener sent on
+ * notify_fd (server/filter.h's filter_install).
  */
 pid_t	spawn_process(const struct spawn_req *r);
 

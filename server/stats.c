@@ -222,8 +222,10 @@ stats_json_app(struct stats_text *t, const struct stats_app *a)
 		    (unsigned long long)a->refusals[i]);
 	stats_printf(t, "}},\"cgi\":{\"user_cpu_seconds\":%.6f,"
 	    "\"system_cpu_seconds\":%.6f,\"max_rss_kib\":%llu},"
-	    "\"histograms\":{", a->cgi_utime_us / 1e6, a->cgi_stime_us / 1e6,
-	    (unsigned long long)a->cgi_maxrss_kib);
+	    "\"seccomp_denied\":%llu,\"histograms\":{",
+	    a->cgi_utime_us / 1e6, a->cgi_stime_us / 1e6,
+	    (unsigned long long)a->cgi_maxrss_kib,
+	    (unsigned long long)a->seccomp_denied);
 	stats_json_hist(t, "request_duration_seconds", &a->duration, 0);
 	stats_json_hist(t, "queue_wait_seconds", &a->queue_wait, 0);
 	stats_json_hist(t, "client_gone_notify_seconds", &a->gone_notify, 0);
@@ -488,6 +490,9 @@ stats_prometheus(const struct stats *s, const struct stats_now *n,
 	for (a = s->apps; a != NULL; a = a->next)
 		stats_sample(t, "ferry_app_cgi_max_rss_bytes", a->name, NULL,
 		    (double)a->cgi_maxrss_kib * 1024);
+	stats_prom_app(t, "ferry_app_seccomp_denied_total", "counter",
+	    "System calls of an app's processes that syscall_filter denied.",
+	    s, STATS_OFF(seccomp_denied));
 	stats_prom_hist(t, "ferry_app_request_duration_seconds",
 	    "An app's requests, from their head to their end.", s,
 	    STATS_OFF(duration));

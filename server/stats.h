@@ -72,6 +72,8 @@ struct stats_app {
 	uint64_t		 refusals[STATS_REFUSALS];
 	uint64_t		 cgi_utime_us, cgi_stime_us;
 	uint64_t		 cgi_maxrss_kib;	/* the largest */
+	uint64_t		 seccomp_denied;	/* calls syscall_filter
+						   denied (server/notif.c) */
 
 	struct stats_hist	 duration;	/* request, start to end */
 	struct stats_hist	 queue_wait;	/* in the app's queue */

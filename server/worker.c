@@ -50,6 +50,7 @@
 #include "server/conn.h"
 #include "server/fcgireq.h"
 #include "server/filter.h"
+#include "server/notif.h"
 #include "server/limits.h"
 #include "server/log.h"
 #include "server/master-t.h"
@@ -246,7 +247,9 @@ worker_spawn(struct pool_app *a)
 	/* A worker must not outlive a ferryd that was killed: it would
 	   wait in accept for good. */
 	sr.death_sig = SIGTERM;
+	notif_prepare(m, &sr);
 	pid = spawn_process(&sr);
+	notif_take(m, pid, app->name, app->stats);
 	if (pid == -1) {
 		log_warn("%s: cannot start %s", app->name, app->command);
 		goto fail;

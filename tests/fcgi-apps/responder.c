@@ -35,6 +35,11 @@
  *   noterm       ignore SIGTERM from now on (only SIGKILL ends it)
  *   spawn=P      start a child "sleep 30" (a grandchild of ferryd, in the
  *                worker's process group) and write its pid to P.child
+ *   deny=N       calls a syscall_filter denies: a mount of a tmpfs on a
+ *                directory that does not exist, then N (>= 1) times
+ *                PTRACE_ATTACH to a pid above pid_max; body lines
+ *                "mount E" (E its errno), "ptrace E" (the first's
+ *                errno), "denied K" (K: how many failed with EPERM)
  *   redirect=P   answer "Location: P" alone (a local redirect when P is a
  *                path): the rest of the query is not run, the body unread
  *
@@ -42,11 +47,14 @@
  */
 #include "config.h"
 
+#include <sys/mount.h>
+#include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcgiapp.h>
 #include <limits.h>
 #include <signal.h>
@@ -82,6 +90,7 @@ static void	responder_sleep(unsigned long long ms);
 static void	responder_spawn(const char *path);
 static void	responder_big(struct responder *r, unsigned long long n);
 static void	responder_fds(struct responder *r);
+static void	responder_deny(struct responder *r, unsigned long long n);
 static void	responder_cat(struct responder *r, const char *path,
 		    const char *prefix);
 static void	responder_sockaddr(char *out, size_t outlen,
@@ -124,6 +133,9 @@ responder_check(struct responder *r, char *query, char *err, size_t errlen)
 			continue;
 		if (strcmp(cmd, "big") == 0 && arg != NULL &&
 		    responder_number(arg, 1ULL << 40, &v) == 0)
+			continue;
+		if (strcmp(cmd, "deny") == 0 && arg != NULL &&
+		    responder_number(arg, 1000000, &v) == 0 && v >= 1)
 			continue;
 		if (strcmp(cmd, "status") == 0 && arg != NULL &&
 		    responder_number(arg, 999, &v) == 0 && v >= 100) {
@@ -307,6 +319,28 @@ responder_fds(struct responder *r)
 
 /* Runs the commands of query (already checked) in order. */
 static void
+responder_deny(struct responder *r, unsigned long long n)
+{
+	unsigned long long	 i, eperm = 0;
+	int			 first = 0;
+
+	responder_head(r);
+	FCGX_FPrintF(r->req->out, "mount %d\n", mount("none",
+	    "/nonexistent/ferry-responder", "tmpfs", 0, NULL) == -1 ?
+	    errno : 0);
+	for (i = 0; i < n; i++) {
+		errno = 0;
+		if (ptrace(PTRACE_ATTACH, (pid_t)0x7ffffffe, NULL, NULL) != -1)
+			errno = 0;
+		if (i == 0)
+			first = errno;
+		if (errno == EPERM)
+			eperm++;
+	}
+	FCGX_FPrintF(r->req->out, "ptrace %d\ndenied %llu\n", first, eperm);
+}
+
+static void
 responder_run(struct responder *r, char *query)
 {
 	char			*cmd, *save = NULL, *arg, **e;
@@ -326,6 +360,9 @@ responder_run(struct responder *r, char *query)
 		} else if (strcmp(cmd, "sleep") == 0) {
 			responder_number(arg, 3600000, &v);
 			responder_sleep(v);
+		} else if (strcmp(cmd, "deny") == 0) {
+			responder_number(arg, 1000000, &v);
+			responder_deny(r, v);
 		} else if (strcmp(cmd, "big") == 0) {
 			responder_number(arg, 1ULL << 40, &v);
 			responder_big(r, v);

@@ -8,13 +8,17 @@
  * syscall_filter (part 5, server/filter.c): a program under the default
  * filter gets EPERM from the calls it denies, one without it does not,
  * and a script and a FastCGI worker under it still serve; a reload that
- * changes it starts the workers anew.  And root only by choice (part 2):
- * as root, an app that names no user is refused.
+ * changes it starts the workers anew.  Each denied call is named in the
+ * error log with the app and the pid that made it (server/notif.c), a
+ * few per process and then a count, and counted on the status page.
+ * And root only by choice (part 2): as root, an app that names no user
+ * is refused.
  */
 #include "config.h"
 
 #include <check.h>
 #include <errno.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -218,12 +222,17 @@ is_probe(const char *body, const char *name)
 	return atoi(l + strlen(key));
 }
 
-/* The default filter answers EPERM to ptrace, unshare and mount, and
-   lets getpid through; without syscall_filter the same calls get the
-   kernel's own answers (no such process; unshare(0) succeeds). */
+/* The calls sysprobe makes that the default filter denies. */
+static const char *const is_denied[] = {
+	"ptrace", "unshare", "mount", "pidfd_getfd"
+};
+
+/* The default filter answers EPERM to ptrace, unshare, mount and
+   pidfd_getfd, and lets getpid through; without syscall_filter the same
+   calls get the kernel's own answers (no such process; unshare(0)
+   succeeds; as root, a copy of ferryd's fd). */
 START_TEST(test_filter_denies)
 {
-	static const char *const denied[] = { "ptrace", "unshare", "mount" };
 	struct ferryd		 f;
 	struct hc_response	 r;
 	size_t			 i;
@@ -233,10 +242,10 @@ START_TEST(test_filter_denies)
 	hc_get(&f, "/sf/sysprobe", &r);
 	HARNESS_ASSERT(&f, r.status == 200, "filtered sysprobe: %d",
 	    r.status);
-	for (i = 0; i < sizeof(denied) / sizeof(denied[0]); i++) {
-		e = is_probe(r.body, denied[i]);
+	for (i = 0; i < sizeof(is_denied) / sizeof(is_denied[0]); i++) {
+		e = is_probe(r.body, is_denied[i]);
 		HARNESS_ASSERT(&f, e == EPERM, "filtered %s: errno %d, not "
-		    "EPERM:\n%s", denied[i], e, r.body);
+		    "EPERM:\n%s", is_denied[i], e, r.body);
 	}
 	HARNESS_ASSERT(&f, is_probe(r.body, "getpid") == 0 &&
 	    strstr(r.body, "Seccomp:\t2") != NULL, "filtered sysprobe:\n%s",
@@ -251,8 +260,9 @@ START_TEST(test_filter_denies)
 	    r.body);
 	/* Without CAP_SYS_ADMIN the kernel itself says EPERM. */
 	if (geteuid() == 0)
-		HARNESS_ASSERT(&f, is_probe(r.body, "mount") == ENOENT,
-		    "unfiltered mount as root:\n%s", r.body);
+		HARNESS_ASSERT(&f, is_probe(r.body, "mount") == ENOENT &&
+		    is_probe(r.body, "pidfd_getfd") == 0,
+		    "unfiltered mount and pidfd_getfd as root:\n%s", r.body);
 	hc_response_free(&r);
 	harness_stop_ok(&f);
 }
@@ -318,6 +328,307 @@ START_TEST(test_filter_reload)
 	HARNESS_ASSERT(&f, off, "the worker still runs filtered 10 s after "
 	    "the reload");
 	harness_stop_ok(&f);
+}
+END_TEST
+
+/* Starts ferryd with tests/cgi-progs as a filtered CGI app at /sd/ and
+   an unfiltered one at /so/, f->dir as a filtered one at /sb/, and the
+   responder as a filtered FastCGI app at /fd, each run as our own
+   user. */
+static void
+is_notif_start(struct ferryd *f)
+{
+	struct passwd	*pw = getpwuid(geteuid());
+	char		 progs[600], conf[2048];
+
+	ck_assert_msg(pw != NULL, "who am I?");
+	snprintf(progs, sizeof(progs), "%s/../cgi-progs",
+	    harness_env_path("FERRY_TEST_FCGI_APPS"));
+	snprintf(conf, sizeof(conf), "[server]\nkill_grace = 0.5\n"
+	    "status_path = /ferry-status\n"
+	    "[app sd]\ntype = cgi\nprefix = /sd/\nroot = %s\nuser = %s\n"
+	    "syscall_filter = default\n"
+	    "[app so]\ntype = cgi\nprefix = /so/\nroot = %s\nuser = %s\n"
+	    "[app sb]\ntype = cgi\nprefix = /sb/\nroot = @DIR@\nuser = %s\n"
+	    "syscall_filter = default\n"
+	    "[app fd]\ntype = fastcgi\nprefix = /fd\ncommand = %s/responder\n"
+	    "workers = 1\nuser = %s\nsyscall_filter = default\n", progs,
+	    pw->pw_name, progs, pw->pw_name, pw->pw_name,
+	    harness_env_path("FERRY_TEST_FCGI_APPS"), pw->pw_name);
+	memset(f, 0, sizeof(*f));
+	harness_start(f, conf, NULL);
+}
+
+/* Waits for the log line "[app APP] pid PID: seccomp denied CALL(2)"
+   and fails the test unless it comes, once. */
+static void
+is_denied_logged(const struct ferryd *f, const char *app, int pid,
+    const char *call)
+{
+	char	line[128];
+
+	snprintf(line, sizeof(line), "[app %s] pid %d: seccomp denied %s(2)",
+	    app, pid, call);
+	HARNESS_ASSERT(f, harness_wait_log(f, line, 1, 5000) == 1 &&
+	    harness_log_count(f, line) == 1, "\"%s\" not logged once", line);
+}
+
+/* The sum of N over the error log's "[app APP] pid PID: seccomp denied N
+   more calls" lines, once it reaches want (or after 15 s); *lines is
+   set to how many lines of the log name the app's denials. */
+static long
+is_denied_more(const struct ferryd *f, const char *app, int pid, long want,
+    int *lines)
+{
+	char		 mine[96], any[64], *text;
+	const char	*p, *end;
+	long		 sum = 0;
+	int		 i;
+
+	snprintf(mine, sizeof(mine), "[app %s] pid %d: seccomp denied ", app,
+	    pid);
+	snprintf(any, sizeof(any), "[app %s] pid ", app);
+	for (i = 0; i < 150 && sum < want; i++) {
+		if (i > 0)
+			harness_sleep_ms(100);
+		text = harness_read_file(f->error_log, NULL);
+		HARNESS_ASSERT(f, text != NULL, "no error log");
+		sum = 0;
+		for (p = strstr(text, mine); p != NULL; p = strstr(p + 1,
+		    mine)) {
+			end = strchr(p, '\n');
+			p += strlen(mine);
+			if (end != NULL && end - p > 11 &&
+			    strncmp(end - 11, " more calls", 11) == 0)
+				sum += atol(p);
+		}
+		*lines = harness_count(text, any);
+		free(text);
+	}
+	return sum;
+}
+
+/* A filtered CGI program's and FastCGI worker's denied calls get EPERM
+   and are each named in the error log with the app and the caller's
+   pid; a permitted call is not, nor an unfiltered app's calls; the
+   listener never reaches the program. */
+START_TEST(test_filter_logged)
+{
+	struct ferryd		 f;
+	struct hc_response	 r;
+	size_t			 i;
+	int			 pid;
+
+	is_notif_start(&f);
+	hc_get(&f, "/sd/sysprobe", &r);
+	HARNESS_ASSERT(&f, r.status == 200, "filtered sysprobe: %d",
+	    r.status);
+	pid = is_probe(r.body, "self");
+	HARNESS_ASSERT(&f, pid > 0 && is_probe(r.body, "listeners") == 0 &&
+	    is_probe(r.body, "getpid") == 0, "filtered sysprobe:\n%s",
+	    r.body);
+	for (i = 0; i < sizeof(is_denied) / sizeof(is_denied[0]); i++) {
+		HARNESS_ASSERT(&f, is_probe(r.body, is_denied[i]) == EPERM,
+		    "filtered %s: not EPERM:\n%s", is_denied[i], r.body);
+		is_denied_logged(&f, "sd", pid, is_denied[i]);
+	}
+	hc_response_free(&r);
+	hc_get(&f, "/fd?pid&deny=1", &r);
+	HARNESS_ASSERT(&f, r.status == 200 && is_probe(r.body, "mount") ==
+	    EPERM && is_probe(r.body, "ptrace") == EPERM &&
+	    is_probe(r.body, "denied") == 1, "/fd?deny=1: %d\n%s", r.status,
+	    r.body);
+	pid = is_probe(r.body, "pid");
+	is_denied_logged(&f, "fd", pid, "mount");
+	is_denied_logged(&f, "fd", pid, "ptrace");
+	hc_response_free(&r);
+	hc_get(&f, "/fd?fds", &r);
+	HARNESS_ASSERT(&f, r.status == 200 && strstr(r.body, "seccomp") ==
+	    NULL, "the worker holds a listener:\n%s", r.body);
+	hc_response_free(&r);
+	hc_get(&f, "/so/sysprobe", &r);
+	HARNESS_ASSERT(&f, r.status == 200 && is_probe(r.body, "ptrace") ==
+	    ESRCH, "unfiltered sysprobe: %d\n%s", r.status, r.body);
+	hc_response_free(&r);
+	HARNESS_ASSERT(&f, harness_log_count(&f, "[app so] pid") == 0 &&
+	    harness_log_count(&f, "getpid(2)") == 0 &&
+	    harness_log_count(&f, "seccomp denied") == 6, "denials logged "
+	    "that were not made");
+	harness_stop_ok(&f);
+}
+END_TEST
+
+/* 10,000 denied calls from a CGI program and from a FastCGI worker are
+   each answered (the program finishes), another app is served
+   meanwhile, and the log names NOTIF_LOG_BURST (5) of them and counts
+   the rest; the status page counts them all. */
+START_TEST(test_filter_flood)
+{
+	struct ferryd		 f;
+	struct hc		 c;
+	struct hc_response	 r;
+	long			 more;
+	int			 i, pid, lines;
+
+	is_notif_start(&f);
+	hc_open(&c, &f);
+	hc_send_get(&c, "/sd/sysprobe?flood=10000");
+	for (i = 0; i < 5; i++) {
+		hc_get(&f, "/so/sysprobe", &r);
+		HARNESS_ASSERT(&f, r.status == 200, "the other app during the "
+		    "flood: %d", r.status);
+		hc_response_free(&r);
+	}
+	hc_expect_response(&c, &r, 0);
+	HARNESS_ASSERT(&f, r.status == 200 && is_probe(r.body, "flood") ==
+	    10000, "the flood: %d\n%s", r.status, r.body);
+	hc_close(&c);
+	pid = is_probe(r.body, "self");
+	hc_response_free(&r);
+	more = is_denied_more(&f, "sd", pid, 9995, &lines);
+	HARNESS_ASSERT(&f, more == 9995 && lines >= 6 && lines <= 8, "the "
+	    "CGI flood: %ld more calls said, %d lines", more, lines);
+
+	hc_get(&f, "/fd?pid&deny=10000", &r);
+	HARNESS_ASSERT(&f, r.status == 200 && is_probe(r.body, "denied") ==
+	    10000, "the FastCGI flood: %d\n%s", r.status, r.body);
+	pid = is_probe(r.body, "pid");
+	hc_response_free(&r);
+	/* The worker lives on: the count comes from the timer. */
+	more = is_denied_more(&f, "fd", pid, 9996, &lines);
+	HARNESS_ASSERT(&f, more == 9996 && lines >= 6 && lines <= 8, "the "
+	    "FastCGI flood: %ld more calls said, %d lines", more, lines);
+	hc_get(&f, "/fd?pid", &r);
+	HARNESS_ASSERT(&f, r.status == 200 && is_probe(r.body, "pid") == pid,
+	    "the worker after its flood: %d\n%s", r.status, r.body);
+	hc_response_free(&r);
+	hc_get(&f, "/ferry-status?format=prometheus", &r);
+	HARNESS_ASSERT(&f, r.status == 200 && strstr(r.body,
+	    "ferry_app_seccomp_denied_total{app=\"sd\"} 10000\n") != NULL &&
+	    strstr(r.body, "ferry_app_seccomp_denied_total{app=\"fd\"} "
+	    "10001\n") != NULL && strstr(r.body,
+	    "ferry_app_seccomp_denied_total{app=\"so\"} 0\n") != NULL,
+	    "the status page:\n%s", r.body);
+	hc_response_free(&r);
+	harness_stop_ok(&f);
+}
+END_TEST
+
+/* A script looping on a denied call is answered NOTIF_RATE (10,000)
+   calls a second at most: 25,000 take two pauses (2 s at least), the log
+   says so once, and another app is served meanwhile. */
+START_TEST(test_filter_throttle)
+{
+	struct ferryd		 f;
+	struct hc		 c;
+	struct hc_response	 r;
+	long long		 t0;
+	int			 pid, lines;
+
+	is_notif_start(&f);
+	t0 = harness_now_ms();
+	hc_open(&c, &f);
+	hc_send_get(&c, "/sd/sysprobe?flood=25000");
+	hc_get(&f, "/so/sysprobe", &r);
+	HARNESS_ASSERT(&f, r.status == 200, "the other app during the "
+	    "flood: %d", r.status);
+	hc_response_free(&r);
+	hc_expect_response(&c, &r, 0);
+	HARNESS_ASSERT(&f, r.status == 200 && is_probe(r.body, "flood") ==
+	    25000, "the flood: %d\n%s", r.status, r.body);
+	HARNESS_ASSERT(&f, harness_now_ms() - t0 >= 2000, "25,000 denied "
+	    "calls answered in %lld ms", harness_now_ms() - t0);
+	hc_close(&c);
+	pid = is_probe(r.body, "self");
+	hc_response_free(&r);
+	HARNESS_ASSERT(&f, is_denied_more(&f, "sd", pid, 24995, &lines) ==
+	    24995 && harness_log_count(&f, "answered 10000 a second at "
+	    "most") == 1, "the throttle was not logged once");
+	harness_stop_ok(&f);
+}
+END_TEST
+
+/* A listener is closed once its process is gone: ferryd's fds are as
+   many after 40 filtered scripts, 10 whose exec failed after they sent
+   their listener (a missing interpreter: 500) and a worker's restart as
+   before. */
+START_TEST(test_filter_fds_flat)
+{
+	static const char	 bad[] = "#!/nonexistent/interpreter\n";
+	struct ferryd		 f;
+	struct hc_response	 r;
+	char			 path[400];
+	int			 i, before, now = -1;
+
+	is_notif_start(&f);
+	harness_path(path, sizeof(path), &f, "bad.sh");
+	harness_write_file(path, bad, strlen(bad), 0755);
+	hc_get(&f, "/sd/sysprobe", &r);
+	hc_response_free(&r);
+	hc_get(&f, "/fd?deny=1", &r);
+	hc_response_free(&r);
+	for (i = 0; i < 50 && (before = harness_count_fds(f.pid)) != now;
+	    i++) {
+		now = before;
+		harness_sleep_ms(100);
+	}
+	for (i = 0; i < 40; i++) {
+		hc_get(&f, "/sd/sysprobe", &r);
+		HARNESS_ASSERT(&f, r.status == 200 && is_probe(r.body,
+		    "ptrace") == EPERM, "sysprobe %d: %d", i, r.status);
+		hc_response_free(&r);
+	}
+	for (i = 0; i < 10; i++) {
+		hc_get(&f, "/sb/bad.sh", &r);
+		HARNESS_ASSERT(&f, r.status == 500, "bad.sh: %d", r.status);
+		hc_response_free(&r);
+	}
+	hc_get(&f, "/fd?deny=1&exit", &r);
+	hc_response_free(&r);
+	HARNESS_ASSERT(&f, harness_wait_log(&f, "worker exited", 1, 5000) ==
+	    1, "the worker did not exit");
+	hc_get(&f, "/fd?deny=1", &r);
+	HARNESS_ASSERT(&f, r.status == 200 && is_probe(r.body, "denied") == 1,
+	    "the new worker: %d\n%s", r.status, r.body);
+	hc_response_free(&r);
+	for (i = 0; i < 100 && (now = harness_count_fds(f.pid)) > before;
+	    i++)
+		harness_sleep_ms(100);
+	HARNESS_ASSERT(&f, now == before, "ferryd has %d fds, %d before",
+	    now, before);
+	harness_stop_ok(&f);
+}
+END_TEST
+
+/* The fds ferryd checks for at start count a seccomp listener per
+   filtered process: 420 fit 100 CGI processes and 10 connections
+   (375 fds), not with the filter (475), and ferryd says so. */
+START_TEST(test_filter_nofile)
+{
+	struct passwd	*pw = getpwuid(geteuid());
+	char		*dir, conf[512], text[512], *out = NULL;
+	const char	*argv[] = { "/bin/sh", "-c", "ulimit -n 420 && "
+	    "\"$0\" -t -c \"$1\" 2>&1 && exec \"$0\" -c \"$1\" 2>&1", NULL,
+	    conf, NULL };
+	int		 rc;
+
+	ck_assert_msg(pw != NULL, "who am I?");
+	argv[3] = harness_env_path("FERRYD");
+	dir = harness_tmpdir("notif-nofile", 0);
+	snprintf(conf, sizeof(conf), "%s/ferry.conf", dir);
+	snprintf(text, sizeof(text), "[server]\nlisten = 127.0.0.1:1\n"
+	    "max_connections = 10\n[app sd]\ntype = cgi\nprefix = /sd/\n"
+	    "root = %s\nuser = %s\nmax_processes = 100\n"
+	    "syscall_filter = default\n", dir, pw->pw_name);
+	harness_write_file(conf, text, strlen(text), 0644);
+	rc = harness_run(argv, &out, 10000);
+	HARNESS_ASSERT(NULL, rc == 1 && out != NULL &&
+	    strstr(out, "but 475 fds are needed") != NULL &&
+	    strstr(out, "100 for the seccomp listeners of those filtered") !=
+	    NULL, "exit %d, output: %s", rc, out != NULL ? out : "(none)");
+	free(out);
+	harness_rmtree(dir);
+	free(dir);
 }
 END_TEST
 
@@ -465,6 +776,11 @@ isolation_suite(void)
 	tcase_add_test(tc, test_filter_denies);
 	tcase_add_test(tc, test_filter_serves);
 	tcase_add_test(tc, test_filter_reload);
+	tcase_add_test(tc, test_filter_logged);
+	tcase_add_test(tc, test_filter_flood);
+	tcase_add_test(tc, test_filter_fds_flat);
+	tcase_add_test(tc, test_filter_throttle);
+	tcase_add_test(tc, test_filter_nofile);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("root");
 	tcase_set_timeout(tc, 60);

@@ -25,6 +25,7 @@
 #include "protocol/cgienv.h"
 #include "server/app.h"
 #include "server/cgi.h"
+#include "server/cgroup.h"
 #include "server/child.h"
 #include "server/conn.h"
 #include "server/filter.h"
@@ -78,6 +79,7 @@ struct cgi {
 	double		 timeout;
 	int		 finish_gone;	/* on_client_gone = finish */
 	int		 half_close;	/* half_close = answer */
+	struct cgroup_proc cg;		/* its cgroups */
 };
 
 static int	cgi_start(struct conn *, int);
@@ -230,6 +232,7 @@ cgi_fini(struct master *m)
 		cgi_close_io(g, &g->in_w);
 		cgi_close_io(g, &g->out_r);
 		child_log_close(&g->err);
+		cgroup_proc_end(&g->cg, m->loop, g->name, g->pid);
 		free(g);
 	}
 	if (s->null_fd != -1)
@@ -376,7 +379,14 @@ cgi_start(struct conn *c, int queued)
 	sr.gid = app->gid;
 	sr.limits = app->limits;
 	sr.filter = filter_for(app->syscall_filter);
+	if (cgroup_proc_open(&g->cg, app) == -1) {
+		free(dir);
+		goto fail;
+	}
+	sr.cgroup_fds = g->cg.fds;
+	sr.ncgroup_fds = g->cg.nfds;
 	pid = spawn_process(&sr);
+	cgroup_proc_spawned(&g->cg);
 	free(dir);
 	if (pid == -1) {
 		error = errno;
@@ -448,6 +458,7 @@ fail:
 		close(err[0]);
 		close(err[1]);
 	}
+	cgroup_proc_end(&g->cg, m->loop, conn_script(c)->script_name, 0);
 	free(g);
 	if (util_short(error))
 		return CGI_START_SHORT;
@@ -596,11 +607,14 @@ cgi_child_cb(struct reap_watch *w, int st, const struct rusage *ru)
 	}
 	g->exited = 1;
 	g->status = st;
-	/* Grandchildren in the group go with it. */
+	/* Grandchildren in the group go with it, and with a cgroup every
+	   process it started. */
 	kill(-g->pid, SIGKILL);
+	cgroup_proc_kill(&g->cg);
 	if (WIFSIGNALED(st) && !g->killing)
-		log_warnx("%s[%d]: killed by signal %d%s", g->name,
-		    (int)g->pid, WTERMSIG(st), child_signal_cause(WTERMSIG(st)));
+		log_warnx("%s[%d]: killed by signal %d%s%s", g->name,
+		    (int)g->pid, WTERMSIG(st), child_signal_cause(WTERMSIG(st)),
+		    cgroup_proc_cause(&g->cg, WTERMSIG(st)));
 	else if (WIFEXITED(st) && WEXITSTATUS(st) != 0)
 		log_warnx("%s[%d]: exited with status %d", g->name,
 		    (int)g->pid, WEXITSTATUS(st));
@@ -642,6 +656,7 @@ cgi_maybe_done(struct cgi *g)
 	a->running--;
 	if (a->conf->stats != NULL)
 		a->conf->stats->cgi_running--;
+	cgroup_proc_end(&g->cg, m->loop, g->name, g->pid);
 	free(g);
 	cgi_next(a);
 }

@@ -28,6 +28,7 @@
 #include "server/log.h"
 #include "server/master.h"
 #include "server/util.h"
+#include "server/cgroup.h"
 #include "server/pool.h"
 #include "server/reap.h"
 #include "server/spawn.h"
@@ -208,6 +209,8 @@ master_install(struct master *m, struct conf *cf)
 	for (i = 0; i < cf->napps; i++)
 		cf->apps[i].stats = stats_app(&m->stats, cf->apps[i].name,
 		    (int)cf->apps[i].type);
+	if (cgroup_install(cf) == -1)
+		return -1;
 	for (i = 0; i < MASTER_APP_TYPES; i++)
 		if (m->app_types[i]->install(m, cf) == -1)
 			return -1;
@@ -224,6 +227,7 @@ master_commit(struct master *m, struct conf *cf)
 	for (i = 0; i < MASTER_APP_TYPES; i++)
 		if (m->app_types[i]->commit(m, cf) == -1)
 			rc = -1;
+	cgroup_commit(cf);
 	return rc;
 }
 
@@ -537,6 +541,7 @@ master_run(struct conf *cf, int argc, char *argv[])
 		listen_fini(m);
 		pool_fini(m);
 		cgi_fini(m);
+		cgroup_fini();
 		upgrade_fini(m);
 		reap_fini(m);
 		master_pid_file(cf->pid_file, 0);
@@ -563,6 +568,7 @@ master_run(struct conf *cf, int argc, char *argv[])
 	listen_fini(m);
 	pool_fini(m);
 	cgi_fini(m);
+	cgroup_fini();
 	upgrade_fini(m);
 	reap_fini(m);
 	master_pid_file(m->conf->pid_file, 0);

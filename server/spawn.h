@@ -32,6 +32,9 @@ struct spawn_req {
 	const struct sock_fprog *filter;	/* NULL, or a seccomp
 					   filter the child installs
 					   right before its exec */
+	const int	*cgroup_fds;	/* cgroup.procs files the child
+					   writes itself to first */
+	int		 ncgroup_fds;
 };
 
 /*

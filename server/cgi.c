@@ -380,6 +380,10 @@ cgi_start(struct conn *c, int queued)
 	sr.limits = app->limits;
 	sr.filter = filter_for(app->syscall_filter);
 	if (cgroup_proc_open(&g->cg, app) == -1) {
+		error = errno;
+		if (!util_short(error))
+			log_warn("%s: cgroup", conn_script(c)->script_filename);
+		errno = error;
 		free(dir);
 		goto fail;
 	}

@@ -157,6 +157,76 @@ START_TEST(test_gone_kills_daemon)
 }
 END_TEST
 
+/* A ferryd killed with SIGKILL leaves its cgroups and what runs in them:
+   the next ferryd with cgroups kills those processes and removes the
+   cgroups. */
+START_TEST(test_stale_removed)
+{
+	struct ferryd	f, g;
+	struct hc	c;
+	char		dir[1024];
+	pid_t		sh, daemon;
+
+	cg_start(&f, "");
+	cg_app_dir(&f, "c", dir, sizeof(dir));
+	sh = cg_escape(&f, &c, &daemon);
+	kill(f.pid, SIGKILL);
+	HARNESS_ASSERT(NULL, harness_stop(&f) == 128 + SIGKILL, "ferryd did "
+	    "not die of SIGKILL");
+	hc_close(&c);
+	HARNESS_ASSERT(NULL, access(dir, F_OK) == 0 && !harness_pid_gone(sh) &&
+	    !harness_pid_gone(daemon), "the killed ferryd left nothing to "
+	    "clean");
+	cg_start(&g, "");
+	HARNESS_ASSERT(&g, harness_wait_pid_gone(sh, 5000) &&
+	    harness_wait_pid_gone(daemon, 5000), "the processes of the killed "
+	    "ferryd's cgroups still run");
+	HARNESS_ASSERT(&g, access(dir, F_OK) == -1, "%s is still there", dir);
+	HARNESS_ASSERT(&g, harness_log_count(&g, "left by a ferryd that is "
+	    "gone: removed") >= 1, "the removal was not logged");
+	harness_stop_ok(&g);
+}
+END_TEST
+
+/* A reload that drops an app in cgroups removes its cgroup, and the new
+   app in cgroups gets one. */
+START_TEST(test_reload)
+{
+	struct ferryd		f;
+	struct hc_response	r;
+	char			conf[1024], dir[1024];
+	int			i, gone = 0;
+
+	cg_start(&f, "");
+	cg_app_dir(&f, "c", dir, sizeof(dir));
+	hc_get(&f, "/c/hello.sh", &r);
+	HARNESS_ASSERT(&f, r.status == 200, "hello.sh: %d", r.status);
+	hc_response_free(&r);
+	snprintf(conf, sizeof(conf), "[server]\nkill_grace = 0.5\n"
+	    "[app k]\ntype = cgi\nprefix = /k/\nroot = @CGI_BIN@\n"
+	    "user = root\npids_max = 50\n");
+	harness_write_conf(&f, conf);
+	HARNESS_ASSERT(&f, kill(f.pid, SIGHUP) == 0, "SIGHUP: %s",
+	    strerror(errno));
+	HARNESS_ASSERT(&f, harness_wait_log(&f, "configuration 2 in use", 1,
+	    5000) == 1, "the reload did not happen");
+	for (i = 0; i < 100 && !gone; i++) {
+		gone = access(dir, F_OK) == -1;
+		if (!gone)
+			harness_sleep_ms(50);
+	}
+	HARNESS_ASSERT(&f, gone, "%s is left after the reload dropped its "
+	    "app", dir);
+	hc_get(&f, "/k/hello.sh", &r);
+	HARNESS_ASSERT(&f, r.status == 200, "the new app: %d", r.status);
+	hc_response_free(&r);
+	cg_app_dir(&f, "k", dir, sizeof(dir));
+	HARNESS_ASSERT(&f, access(dir, F_OK) == 0, "%s: %s", dir,
+	    strerror(errno));
+	harness_stop_ok(&f);
+}
+END_TEST
+
 /* request_timeout: 504, and the daemon goes with the script. */
 START_TEST(test_timeout_kills_daemon)
 {
@@ -421,6 +491,8 @@ cgroup_suite(void)
 	tcase_add_test(tc, test_gone_kills_daemon);
 	tcase_add_test(tc, test_timeout_kills_daemon);
 	tcase_add_test(tc, test_worker_cgroup);
+	tcase_add_test(tc, test_stale_removed);
+	tcase_add_test(tc, test_reload);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("limits");
 	tcase_set_timeout(tc, 60);

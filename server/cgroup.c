@@ -844,37 +844,50 @@ cgroup_dead_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		ev_timer_stop(loop, w);
 }
 
+/* Leaves the cgroup at path (taken) to the timer that removes it. */
+static void
+cgroup_dead_add(char *path, int v2, struct ev_loop *loop)
+{
+	struct cgroup_dead	*dd;
+
+	if ((dd = calloc(1, sizeof(*dd))) == NULL) {
+		log_warn("cgroup %s: cannot remove it", path);
+		free(path);
+		return;
+	}
+	dd->path = path;
+	dd->v2 = v2;
+	dd->next = cgroup_dead;
+	cgroup_dead = dd;
+	if (cgroup_loop == NULL) {
+		cgroup_loop = loop;
+		ev_timer_init(&cgroup_dead_timer, cgroup_dead_cb, CGROUP_RETRY,
+		    CGROUP_RETRY);
+	}
+	if (!ev_is_active(&cgroup_dead_timer))
+		ev_timer_again(cgroup_loop, &cgroup_dead_timer);
+}
+
 void
 cgroup_proc_end(struct cgroup_proc *p, struct ev_loop *loop,
     const char *name, pid_t pid)
 {
-	struct cgroup_dead	*dd;
-	uint64_t		 n;
+	uint64_t	n;
 
 	cgroup_proc_spawned(p);
 	if (p->leaf == NULL)
 		return;
-	cgroup_kill_dir(p->leaf, p->v2);
 	n = cgroup_counter(p->pids, "pids.events", "max");
 	if (p->pids != NULL && n > p->forks)
 		log_warnx("%s[%d]: pids_max: %llu forks refused", name, (int)pid,
 		    (unsigned long long)(n - p->forks));
+	/* An empty cgroup (the usual case) goes at once, with no kill. */
 	if (rmdir(p->leaf) == -1 && errno != ENOENT) {
-		if ((dd = calloc(1, sizeof(*dd))) != NULL) {
-			dd->path = p->leaf;
-			dd->v2 = p->v2;
+		cgroup_kill_dir(p->leaf, p->v2);
+		if (rmdir(p->leaf) == -1 && errno != ENOENT) {
+			cgroup_dead_add(p->leaf, p->v2, loop);
 			p->leaf = NULL;
-			dd->next = cgroup_dead;
-			cgroup_dead = dd;
-			if (cgroup_loop == NULL) {
-				cgroup_loop = loop;
-				ev_timer_init(&cgroup_dead_timer, cgroup_dead_cb,
-				    CGROUP_RETRY, CGROUP_RETRY);
-			}
-			if (!ev_is_active(&cgroup_dead_timer))
-				ev_timer_again(cgroup_loop, &cgroup_dead_timer);
-		} else
-			log_warn("cgroup %s: cannot remove it", p->leaf);
+		}
 	}
 	free(p->leaf);
 	free(p->mem);

@@ -736,8 +736,12 @@ cgroup_proc_open(struct cgroup_proc *p, const struct conf_app *app)
 	int			 c, i, joined[CGROUP_TREES] = { 0 }, saved;
 
 	memset(p, 0, sizeof(*p));
-	if (!cgroup_wanted(app) || cgroup_kill_tree == -1)
+	if (!cgroup_wanted(app))
 		return 0;
+	if (cgroup_kill_tree == -1) {
+		errno = ENOTSUP;	/* never run it without */
+		return -1;
+	}
 	t = &cgroup_trees[cgroup_kill_tree];
 	cgroup_app_dir(dir, sizeof(dir), t, app->name);
 	i = (int)strlen(dir);

@@ -649,7 +649,7 @@ cgroup_install(const struct conf *cf)
 	for (i = 0; i < cf->napps; i++) {
 		if (!cgroup_wanted(&cf->apps[i]))
 			continue;
-		if (cgroup_app_check(&cf->apps[i], 0, err, sizeof(err)) == -1) {
+		if (cgroup_app_check(&cf->apps[i], 1, err, sizeof(err)) == -1) {
 			log_warnx("%s", err);
 			return -1;
 		}

@@ -402,6 +402,11 @@ cg_run(const char *cmd, const char *text, char **out)
 	dir = harness_tmpdir("cgroup-conf", 0);
 	snprintf(conf, sizeof(conf), "%s/ferry.conf", dir);
 	harness_write_file(conf, text, strlen(text), 0644);
+	/* For a ferryd run as nobody: the directory and the one above. */
+	chmod(dir, 0755);
+	*strrchr(dir, '/') = '\0';
+	chmod(dir, 0711);
+	dir[strlen(dir)] = '/';
 	*out = NULL;
 	rc = harness_run(argv, out, 10000);
 	harness_rmtree(dir);
@@ -480,6 +485,34 @@ START_TEST(test_no_controller)
 }
 END_TEST
 
+/* ferryd run as nobody cannot write the cgroups: -t and the start both
+   refuse pids_max, naming it and why. */
+START_TEST(test_not_root)
+{
+	static const char *const cmd[2] = {
+	    "exec setpriv --reuid=65534 --regid=65534 --clear-groups \"$0\" "
+	    "-c \"$1\" 2>&1",
+	    "exec setpriv --reuid=65534 --regid=65534 --clear-groups \"$0\" "
+	    "-t -c \"$1\" 2>&1",
+	};
+	char	text[512], *out;
+	int	rc, test;
+
+	snprintf(text, sizeof(text), "[server]\nlisten = 127.0.0.1:%d\n"
+	    "[app c]\ntype = cgi\nprefix = /c/\nroot = /\npids_max = 10\n",
+	    harness_free_port());
+	for (test = 0; test < 2; test++) {
+		rc = cg_run(cmd[test], text, &out);
+		HARNESS_ASSERT(NULL, rc == (test ? 2 : 1) && out != NULL &&
+		    strstr(out, "[app c]: pids_max: ferryd cannot write its "
+		    "cgroup ") != NULL && strstr(out, "Permission denied") !=
+		    NULL, "%s: exit %d, output: %s", test ? "-t" : "start", rc,
+		    out != NULL ? out : "(none)");
+		free(out);
+	}
+}
+END_TEST
+
 static Suite *
 cgroup_suite(void)
 {
@@ -504,6 +537,7 @@ cgroup_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_conf_values);
 	tcase_add_test(tc, test_no_controller);
+	tcase_add_test(tc, test_not_root);
 	suite_add_tcase(s, tc);
 	return s;
 }

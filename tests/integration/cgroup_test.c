@@ -477,9 +477,9 @@ START_TEST(test_no_controller)
 		rc = cg_run(cmd[test], text, &out);
 		HARNESS_ASSERT(NULL, rc == (test ? 2 : 1) && out != NULL &&
 		    strstr(out, "[app c]: memory_max needs the memory cgroup "
-		    "controller, which is in no cgroup hierarchy mounted here") !=
-		    NULL, "%s: exit %d, output: %s", test ? "-t" : "start", rc,
-		    out != NULL ? out : "(none)");
+		    "controller, which is in no cgroup hierarchy mounted "
+		    "here") != NULL, "%s: exit %d, output: %s",
+		    test ? "-t" : "start", rc, out != NULL ? out : "(none)");
 		free(out);
 	}
 }

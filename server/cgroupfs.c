@@ -69,39 +69,41 @@ cgroupfs_all_words(const char *ctls, const char *opts)
 	}
 }
 
-/* The first CGROUPFS_READ - 1 bytes of dir/file, NUL-ended, in buf: 0, or
-   -1 with errno. */
+/* Opens dir/file with flags (close-on-exec): the fd, or -1 with errno. */
+static int
+cgroupfs_open(const char *dir, const char *file, int flags)
+{
+	char	path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	return open(path, flags | O_CLOEXEC);
+}
+
 int
 cgroupfs_read(const char *dir, const char *file, char *buf, size_t len)
 {
-	char	 path[PATH_MAX];
 	ssize_t	 n;
 	int	 fd, saved;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	if ((fd = cgroupfs_open(dir, file, O_RDONLY)) == -1)
 		return -1;
 	n = read(fd, buf, len - 1);
 	saved = errno;
 	close(fd);
-	if (n < 0) {
-		errno = saved;
+	errno = saved;
+	if (n < 0)
 		return -1;
-	}
 	buf[n] = '\0';
 	return 0;
 }
 
-/* Writes s to dir/file: 0, or -1 with errno. */
 int
 cgroupfs_write(const char *dir, const char *file, const char *s)
 {
-	char	 path[PATH_MAX];
 	ssize_t	 n;
 	int	 fd, saved;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1)
+	if ((fd = cgroupfs_open(dir, file, O_WRONLY)) == -1)
 		return -1;
 	n = write(fd, s, strlen(s));
 	saved = errno;

@@ -389,6 +389,54 @@ START_TEST(test_worker_cgroup)
 }
 END_TEST
 
+/* The pid of the worker of /f that answers now (its X-Pid). */
+static long
+cg_worker_pid(const struct ferryd *f)
+{
+	struct hc_response	r;
+	const char		*v;
+	long			pid;
+
+	hc_get(f, "/f?pid", &r);
+	v = hc_header(&r, "X-Pid");
+	HARNESS_ASSERT(f, r.status == 200 && v != NULL, "/f?pid: %d",
+	    r.status);
+	pid = atol(v);
+	hc_response_free(&r);
+	return pid;
+}
+
+/* A reload that changes a FastCGI app's cgroup settings (pids_max)
+   starts its workers anew. */
+START_TEST(test_reload_worker)
+{
+	static const char app[] = "[app f]\ntype = fastcgi\nprefix = /f\n"
+	    "command = %s/responder\nworkers = 1\nuser = root\n"
+	    "pids_max = %d\n";
+	struct ferryd	f;
+	char		conf[1024];
+	long		pid, now = 0;
+	int		i;
+
+	snprintf(conf, sizeof(conf), app,
+	    harness_env_path("FERRY_TEST_FCGI_APPS"), 100);
+	cg_start(&f, conf);
+	pid = cg_worker_pid(&f);
+	snprintf(conf, sizeof(conf), "[server]\nkill_grace = 0.5\n");
+	i = (int)strlen(conf);
+	snprintf(conf + i, sizeof(conf) - (size_t)i, app,
+	    harness_env_path("FERRY_TEST_FCGI_APPS"), 200);
+	harness_write_conf(&f, conf);
+	HARNESS_ASSERT(&f, kill(f.pid, SIGHUP) == 0, "SIGHUP: %s",
+	    strerror(errno));
+	for (i = 0; i < 100 && (now = cg_worker_pid(&f)) == pid; i++)
+		harness_sleep_ms(100);
+	HARNESS_ASSERT(&f, now != pid, "worker %ld still serves 10 s after "
+	    "pids_max changed", pid);
+	harness_stop_ok(&f);
+}
+END_TEST
+
 /* Runs sh -c cmd with ferryd as $0 and a file holding text as $1, into
    *out (stdout and stderr); its exit status. */
 static int
@@ -526,6 +574,7 @@ cgroup_suite(void)
 	tcase_add_test(tc, test_worker_cgroup);
 	tcase_add_test(tc, test_stale_removed);
 	tcase_add_test(tc, test_reload);
+	tcase_add_test(tc, test_reload_worker);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("limits");
 	tcase_set_timeout(tc, 60);

@@ -55,6 +55,8 @@ struct spawn_req {
  * (a hard limit above its own) fails the spawn (EPERM).  The filter is
  * installed last, after no_new_privs, so that it applies to the exec and
  * everything after it; the kernel's refusal of it fails the spawn.
+ * First of all the child writes itself into each of the cgroup_fds
+ * (cgroup.procs files, server/cgroup.c); a refusal fails the spawn.
  */
 pid_t	spawn_process(const struct spawn_req *r);
 

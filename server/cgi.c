@@ -25,6 +25,7 @@
 #include "protocol/cgienv.h"
 #include "server/app.h"
 #include "server/cgi.h"
+#include "server/cgroup.h"
 #include "server/child.h"
 #include "server/conn.h"
 #include "server/filter.h"
@@ -79,6 +80,7 @@ struct cgi {
 	double		 timeout;
 	int		 finish_gone;	/* on_client_gone = finish */
 	int		 half_close;	/* half_close = answer */
+	struct cgroup_proc cg;		/* its cgroups */
 };
 
 static int	cgi_start(struct conn *, int);
@@ -231,6 +233,7 @@ cgi_fini(struct master *m)
 		cgi_close_io(g, &g->in_w);
 		cgi_close_io(g, &g->out_r);
 		child_log_close(&g->err);
+		cgroup_proc_end(&g->cg, m->loop, g->name, g->pid);
 		free(g);
 	}
 	if (s->null_fd != -1)
@@ -377,9 +380,20 @@ cgi_start(struct conn *c, int queued)
 	sr.gid = app->gid;
 	sr.limits = app->limits;
 	sr.filter = filter_for(app->syscall_filter);
+	if (cgroup_proc_open(&g->cg, app) == -1) {
+		error = errno;
+		if (!util_short(error))
+			log_warn("%s: cgroup", conn_script(c)->script_filename);
+		errno = error;
+		free(dir);
+		goto fail;
+	}
+	sr.cgroup_fds = g->cg.fds;
+	sr.ncgroup_fds = g->cg.nfds;
 	notif_prepare(m, &sr);
 	pid = spawn_process(&sr);
 	notif_take(m, pid, app->name, app->stats);
+	cgroup_proc_spawned(&g->cg);
 	free(dir);
 	if (pid == -1) {
 		error = errno;
@@ -451,6 +465,7 @@ fail:
 		close(err[0]);
 		close(err[1]);
 	}
+	cgroup_proc_end(&g->cg, m->loop, conn_script(c)->script_name, 0);
 	free(g);
 	if (util_short(error))
 		return CGI_START_SHORT;
@@ -599,11 +614,14 @@ cgi_child_cb(struct reap_watch *w, int st, const struct rusage *ru)
 	}
 	g->exited = 1;
 	g->status = st;
-	/* Grandchildren in the group go with it. */
+	/* Grandchildren in the group go with it, and with a cgroup every
+	   process it started. */
 	kill(-g->pid, SIGKILL);
+	cgroup_proc_kill(&g->cg);
 	if (WIFSIGNALED(st) && !g->killing)
-		log_warnx("%s[%d]: killed by signal %d%s", g->name,
-		    (int)g->pid, WTERMSIG(st), child_signal_cause(WTERMSIG(st)));
+		log_warnx("%s[%d]: killed by signal %d%s%s", g->name,
+		    (int)g->pid, WTERMSIG(st), child_signal_cause(WTERMSIG(st)),
+		    cgroup_proc_cause(&g->cg, WTERMSIG(st)));
 	else if (WIFEXITED(st) && WEXITSTATUS(st) != 0)
 		log_warnx("%s[%d]: exited with status %d", g->name,
 		    (int)g->pid, WEXITSTATUS(st));
@@ -645,6 +663,7 @@ cgi_maybe_done(struct cgi *g)
 	a->running--;
 	if (a->conf->stats != NULL)
 		a->conf->stats->cgi_running--;
+	cgroup_proc_end(&g->cg, m->loop, g->name, g->pid);
 	free(g);
 	cgi_next(a);
 }

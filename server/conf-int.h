@@ -30,6 +30,7 @@ enum conf_key {
 	K_STATUS_PATH, K_STATUS_ALLOW, K_HEALTH_PATH,
 	K_LIMIT_CPU, K_LIMIT_MEMORY, K_LIMIT_FILES, K_LIMIT_PROCESSES,
 	K_LIMIT_FILE_SIZE, K_LIMIT_CORE, K_SYSCALL_FILTER,
+	K_CGROUP, K_MEMORY_MAX, K_PIDS_MAX, K_CPU_MAX,
 	K_COUNT
 };
 
@@ -54,6 +55,7 @@ enum conf_kind {
 	KIND_CIDRS,	/* address ranges added to status_allow */
 	KIND_LIMIT,	/* a resource limit (BYTES syntax, in [min, max]);
 			   default CONF_LIMIT_UNSET */
+	KIND_PERCENT,	/* N% (an unsigned int), in [min, max]; default 0 */
 	KIND_COUNT
 };
 

@@ -153,6 +153,11 @@ struct conf_app {
 						   holding hijacked sockets
 						   is stopped after it; 0:
 						   not set (no limit) */
+	/* cgroups (server/cgroup.c): any limit implies cgroup */
+	int			 cgroup;	/* 1: a cgroup per process */
+	uint64_t		 memory_max;	/* bytes; CONF_LIMIT_UNSET */
+	uint64_t		 pids_max;	/* CONF_LIMIT_UNSET: none */
+	unsigned int		 cpu_max;	/* % of one CPU; 0: none */
 
 	/* Not a setting: the app type's state for this app while ferryd
 	   runs this struct conf (server/cgi.c's struct cgi_app,

@@ -58,6 +58,7 @@ static const char *const conf_half_closes[] = { "gone", "answer", NULL };
 /* By enum conf_syscall_filter. */
 static const char *const conf_filters[] = { "off", "default", NULL };
 static const char *const conf_log_formats[] = { "combined", "json", NULL };
+static const char *const conf_no_yes[] = { "no", "yes", NULL };
 
 static const struct conf_keydef conf_keys[K_COUNT] = {
 	[K_LISTEN] = { KEY("listen", KF_SERVER | KF_REPEAT, KIND_LISTEN),
@@ -188,6 +189,15 @@ static const struct conf_keydef conf_keys[K_COUNT] = {
 	[K_SYSCALL_FILTER] = { KEY("syscall_filter", KF_APP, KIND_ENUM),
 	    APP(syscall_filter), .def = CONF_FILTER_OFF,
 	    .names = conf_filters },
+	/* cgroups (server/cgroup.c) */
+	[K_CGROUP] = { KEY("cgroup", KF_APP, KIND_ENUM), APP(cgroup),
+	    .def = 0, .names = conf_no_yes },
+	[K_MEMORY_MAX] = { KEY("memory_max", KF_APP, KIND_LIMIT),
+	    APP(memory_max), .min = 1024 * 1024, .max = CONF_MAX_BODY_LIMIT },
+	[K_PIDS_MAX] = { KEY("pids_max", KF_APP, KIND_LIMIT), APP(pids_max),
+	    .min = 1, .max = 1 << 22 },
+	[K_CPU_MAX] = { KEY("cpu_max", KF_APP, KIND_PERCENT), APP(cpu_max),
+	    .min = 1, .max = 100000 },
 };
 
 static void	conf_defaults(void *, int);

@@ -164,7 +164,9 @@ conf_app_same_process(const struct conf_app *a, const struct conf_app *b)
 	    a->gid == b->gid && conf_words_same(a->args, b->args) &&
 	    conf_words_same(a->env, b->env) &&
 	    memcmp(a->limits, b->limits, sizeof(a->limits)) == 0 &&
-	    a->syscall_filter == b->syscall_filter;
+	    a->syscall_filter == b->syscall_filter &&
+	    a->cgroup == b->cgroup && a->memory_max == b->memory_max &&
+	    a->pids_max == b->pids_max && a->cpu_max == b->cpu_max;
 }
 
 int

@@ -22,7 +22,7 @@ static conf_setter confset_uint, confset_bytes, confset_urlpath,
 		    confset_cidrs, confset_buffering, confset_seconds,
 		    confset_enum, confset_level, confset_path, confset_dir,
 		    confset_prog, confset_prefix, confset_words, confset_listen,
-		    confset_user, confset_group, confset_limit;
+		    confset_user, confset_group, confset_limit, confset_percent;
 
 conf_setter *const confset_setters[KIND_COUNT] = {
 	[KIND_UINT] = confset_uint,
@@ -31,6 +31,7 @@ conf_setter *const confset_setters[KIND_COUNT] = {
 	[KIND_URLPATH] = confset_urlpath,
 	[KIND_CIDRS] = confset_cidrs,
 	[KIND_LIMIT] = confset_limit,
+	[KIND_PERCENT] = confset_percent,
 	[KIND_SECONDS] = confset_seconds,
 	[KIND_ENUM] = confset_enum,
 	[KIND_LEVEL] = confset_level,
@@ -100,6 +101,27 @@ confset_limit(struct conf_file *f, const struct conf_keydef *k, void *base,
 	if (u < k->min)
 		return confval_errf(err, errlen, "at least %llu",
 		    (unsigned long long)k->min);
+	confset_store((char *)base + k->off, k->size, u);
+	return 0;
+}
+
+/* Digits and a '%' sign. */
+static int
+confset_percent(struct conf_file *f, const struct conf_keydef *k,
+    void *base, const char *v, char *err, size_t errlen)
+{
+	char		 num[32];
+	size_t		 len = strlen(v);
+	uint64_t	 u = 0;
+
+	(void)f;
+	if (len < 2 || len >= sizeof(num) || v[len - 1] != '%')
+		return confval_errf(err, errlen, "\"%s\" is not a percentage "
+		    "(N%%)", v);
+	memcpy(num, v, len - 1);
+	num[len - 1] = '\0';
+	if (confval_u64(num, k->min, k->max, &u, err, errlen) == -1)
+		return -1;
 	confset_store((char *)base + k->off, k->size, u);
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "server/cgroup.h"
 #include "server/conf.h"
 #include "server/confval.h"
 #include "server/log.h"
@@ -77,6 +78,8 @@ main(int argc, char *argv[])
 	rv = confval_logs(cf);
 	if (checked == -1)
 		rv = -1;
+	if (rv == 0 && cf->test)
+		rv = cgroup_check(cf);
 	if (cf->test) {
 		if (rv == 0)
 			printf("ferryd: configuration %s is ok\n",

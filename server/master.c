@@ -29,6 +29,7 @@
 #include "server/master.h"
 #include "server/notif.h"
 #include "server/util.h"
+#include "server/cgroup.h"
 #include "server/pool.h"
 #include "server/reap.h"
 #include "server/spawn.h"
@@ -216,6 +217,8 @@ master_install(struct master *m, struct conf *cf)
 			    "%s says", cf->apps[i].name, cf->apps[i].from_args ?
 			    "--user root" : "user = root");
 	}
+	if (cgroup_install(cf) == -1)
+		return -1;
 	for (i = 0; i < MASTER_APP_TYPES; i++)
 		if (m->app_types[i]->install(m, cf) == -1)
 			return -1;
@@ -232,6 +235,7 @@ master_commit(struct master *m, struct conf *cf)
 	for (i = 0; i < MASTER_APP_TYPES; i++)
 		if (m->app_types[i]->commit(m, cf) == -1)
 			rc = -1;
+	cgroup_commit(cf);
 	return rc;
 }
 
@@ -552,6 +556,7 @@ master_run(struct conf *cf, int argc, char *argv[])
 		pool_fini(m);
 		cgi_fini(m);
 		notif_fini(m);
+		cgroup_fini();
 		upgrade_fini(m);
 		reap_fini(m);
 		master_pid_file(cf->pid_file, 0);
@@ -579,6 +584,7 @@ master_run(struct conf *cf, int argc, char *argv[])
 	pool_fini(m);
 	cgi_fini(m);
 	notif_fini(m);
+	cgroup_fini();
 	upgrade_fini(m);
 	reap_fini(m);
 	master_pid_file(m->conf->pid_file, 0);

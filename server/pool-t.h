@@ -18,6 +18,7 @@
 #include <ev.h>
 
 #include "server/app.h"
+#include "server/cgroup.h"
 #include "server/child.h"
 #include "server/fcgireq.h"
 #include "server/master-t.h"
@@ -77,6 +78,7 @@ struct worker {
 	int			 status;
 
 	struct child_log	 errlog;	/* FCGI_STDERR */
+	struct cgroup_proc	 cg;		/* its cgroups */
 };
 
 /* A request going back to the queue after a worker dropped it. */

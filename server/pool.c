@@ -288,6 +288,7 @@ pool_worker_free(struct worker *w)
 	}
 	child_log_drain(&w->log);
 	child_log_close(&w->log);
+	cgroup_proc_end(&w->cg, w->app->m->loop, w->app->conf->name, w->pid);
 	wchan_free(&w->ch);
 	unlink(w->path);
 	free(w);

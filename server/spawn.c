@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 #endif
 
+#include "server/cgroup.h"
 #include "server/conf-t.h"
 #include "server/filter.h"
 #include "server/spawn.h"
@@ -151,6 +152,8 @@ spawn_child(const struct spawn_req *r, const struct spawn_plan *p, int ids,
 		    (!spawn_nondefault_known ||
 		    sigismember(&spawn_nondefault, sig) == 1))
 			(void)sigaction(sig, &sa, NULL);
+	if (cgroup_child_join(r->cgroup_fds, r->ncgroup_fds) == -1)
+		goto fail;
 	if (r->new_pgrp && setpgid(0, 0) == -1)
 		goto fail;
 	for (i = 0; i < p->n; i++) {

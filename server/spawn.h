@@ -37,6 +37,9 @@ struct spawn_req {
 					   (filter_install) ... */
 	int		 notify_fd;	/* ... with its listener sent on
 					   this socket (notif_prepare) */
+	const int	*cgroup_fds;	/* cgroup.procs files the child
+					   writes itself to first */
+	int		 ncgroup_fds;
 };
 
 /*
@@ -60,6 +63,8 @@ struct spawn_req {
  * everything after it; the kernel's refusal of it fails the spawn.  With
  * notify_filter, that is installed instead and its listener sent on
  * notify_fd (server/filter.h's filter_install).
+ * First of all the child writes itself into each of the cgroup_fds
+ * (cgroup.procs files, server/cgroup.c); a refusal fails the spawn.
  */
 pid_t	spawn_process(const struct spawn_req *r);
 

@@ -247,9 +247,16 @@ worker_spawn(struct pool_app *a)
 	/* A worker must not outlive a ferryd that was killed: it would
 	   wait in accept for good. */
 	sr.death_sig = SIGTERM;
+	if (cgroup_proc_open(&w->cg, app) == -1) {
+		log_warn("%s: worker cgroup", app->name);
+		goto fail;
+	}
+	sr.cgroup_fds = w->cg.fds;
+	sr.ncgroup_fds = w->cg.nfds;
 	notif_prepare(m, &sr);
 	pid = spawn_process(&sr);
 	notif_take(m, pid, app->name, app->stats);
+	cgroup_proc_spawned(&w->cg);
 	if (pid == -1) {
 		log_warn("%s: cannot start %s", app->name, app->command);
 		goto fail;
@@ -293,6 +300,7 @@ fail:
 		close(out[1]);
 	}
 	unlink(w->path);
+	cgroup_proc_end(&w->cg, m->loop, app->name, 0);
 	free(w);
 	a->ops->backoff(a);
 	log_warnx("%s: next start in %.1f s", app->name, a->backoff);
@@ -785,10 +793,13 @@ worker_child_cb(struct reap_watch *cw, int st, const struct rusage *ru)
 	struct ev_loop	*loop = m->loop;
 	double		 lived = ev_now(loop) - w->born;
 	int		 failed_start;
+	const char	*cause = cgroup_proc_cause(&w->cg,
+			    WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 
 	w->exited = 1;
 	w->status = st;
 	kill(-w->pid, SIGKILL);		/* what it left in its group */
+	cgroup_proc_end(&w->cg, loop, a->conf->name, w->pid);
 	child_log_drain(&w->log);
 	child_log_close(&w->log);
 	failed_start = (!w->killing || w->refused) && w->nserved == 0 &&
@@ -810,9 +821,9 @@ worker_child_cb(struct reap_watch *cw, int st, const struct rusage *ru)
 		    WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st),
 		    ev_now(loop) - w->retired_at);
 	else if (WIFSIGNALED(st))
-		log_warnx("%s[%d]: worker killed by signal %d%s after %.2f s",
-		    a->conf->name, (int)w->pid, WTERMSIG(st),
-		    child_signal_cause(WTERMSIG(st)), lived);
+		log_warnx("%s[%d]: worker killed by signal %d%s%s after "
+		    "%.2f s", a->conf->name, (int)w->pid, WTERMSIG(st),
+		    child_signal_cause(WTERMSIG(st)), cause, lived);
 	else
 		log_warnx("%s[%d]: worker exited with status %d after %.2f s",
 		    a->conf->name, (int)w->pid, WEXITSTATUS(st), lived);

@@ -854,25 +854,44 @@ START_TEST(test_upload_then_fin)
 END_TEST
 
 /* body_timeout is about a client that stops sending: a script that read
-   its whole body and then works longer than body_timeout is answered. */
-START_TEST(test_body_timeout_after_body)
+   its whole body and then works longer than body_timeout is answered,
+   with the body buffered (prefix /cgi-bin/, request_buffering on by
+   default) and streamed to the script through its pipe (prefix /s/,
+   request_buffering = off: the body timer must stop when the pipe
+   writer, not the client's read, finishes the body). */
+static void
+body_timeout_after_body(const char *prefix)
 {
-	static const char conf[] = "[server]\nbody_timeout = 1\n";
 	struct ferryd		f = { 0 };
 	struct hc		c;
 	struct hc_response	r;
+	char			conf[512], req[256];
 
+	snprintf(conf, sizeof(conf), "[server]\nbody_timeout = 1\n%s",
+	    stream_conf);
 	harness_start(&f, conf, NULL);
+	snprintf(req, sizeof(req), "POST %swork.sh?2 HTTP/1.1\r\nHost: t\r\n"
+	    "Content-Length: 3\r\n\r\nabc", prefix);
 	hc_open(&c, &f);
-	hc_sendstr(&c, "POST /cgi-bin/work.sh?2 HTTP/1.1\r\nHost: t\r\n"
-	    "Content-Length: 3\r\n\r\nabc");
+	hc_sendstr(&c, req);
 	hc_expect_response(&c, &r, 0);
 	HARNESS_ASSERT(&f, r.status == 200 && strcmp(r.body, "read 3\n") == 0,
-	    "status %d, body \"%s\"", r.status, r.body != NULL ? r.body :
-	    "");
+	    "%s: status %d, body \"%s\"", prefix, r.status, r.body != NULL ?
+	    r.body : "");
 	hc_response_free(&r);
 	hc_close(&c);
 	harness_stop_ok(&f);
+}
+
+START_TEST(test_body_timeout_after_body)
+{
+	body_timeout_after_body("/cgi-bin/");
+}
+END_TEST
+
+START_TEST(test_body_timeout_after_body_streamed)
+{
+	body_timeout_after_body("/s/");
 }
 END_TEST
 
@@ -1266,6 +1285,7 @@ cgi_suite(void)
 	tcase_add_test(tc, test_buffering_size);
 	tcase_add_test(tc, test_body_min_rate);
 	tcase_add_test(tc, test_body_timeout_after_body);
+	tcase_add_test(tc, test_body_timeout_after_body_streamed);
 	tcase_add_test(tc, test_client_gone_finish);
 	tcase_add_test(tc, test_out_of_fds_waits);
 	tcase_add_loop_test(tc, test_daemonised_grandchild, 0,

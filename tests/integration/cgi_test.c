@@ -1102,6 +1102,40 @@ START_TEST(test_body_min_rate)
 }
 END_TEST
 
+/* request_timeout measures the script, not the client (issue 14, B): a
+   body streamed to the script (request_buffering = off) that the client
+   sends over 3 s, with request_timeout = 1, is answered, not cut with a
+   504 (cgi.c's timer leaves out the time spent waiting on the client). */
+START_TEST(test_request_timeout_not_client)
+{
+	static const char conf[] =
+	    "[app rt]\ntype = cgi\nprefix = /rt/\nroot = @CGI_BIN@\n"
+	    "request_buffering = off\nrequest_timeout = 1\n";
+	struct ferryd		f = { 0 };
+	struct hc		c;
+	struct hc_response	r;
+	int			i;
+
+	harness_start(&f, conf, NULL);
+	hc_open(&c, &f);
+	hc_sendstr(&c, "POST /rt/stdin.sh HTTP/1.1\r\nHost: t\r\n"
+	    "Content-Length: 10\r\n\r\n");
+	for (i = 0; i < 10; i++) {
+		harness_sleep_ms(300);
+		hc_sendstr(&c, "x");
+	}
+	hc_expect_response(&c, &r, 0);
+	HARNESS_ASSERT(&f, r.status == 200 && r.body != NULL &&
+	    strcmp(r.body, "stdin 10\n") == 0, "status %d, body \"%s\"",
+	    r.status, r.body != NULL ? r.body : "");
+	hc_response_free(&r);
+	hc_close(&c);
+	HARNESS_ASSERT(&f, harness_log_count(&f, "no response within") == 0,
+	    "the script was charged for the client's slowness");
+	harness_stop_ok(&f);
+}
+END_TEST
+
 /* on_client_gone = finish: the script runs to its end after its client
    left, and ferryd keeps serving. */
 START_TEST(test_client_gone_finish)
@@ -1286,6 +1320,7 @@ cgi_suite(void)
 	tcase_add_test(tc, test_body_min_rate);
 	tcase_add_test(tc, test_body_timeout_after_body);
 	tcase_add_test(tc, test_body_timeout_after_body_streamed);
+	tcase_add_test(tc, test_request_timeout_not_client);
 	tcase_add_test(tc, test_client_gone_finish);
 	tcase_add_test(tc, test_out_of_fds_waits);
 	tcase_add_loop_test(tc, test_daemonised_grandchild, 0,

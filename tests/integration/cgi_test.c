@@ -1075,23 +1075,14 @@ START_TEST(test_body_min_rate)
 	struct ferryd		f = { 0 };
 	struct hc		c;
 	struct hc_response	r;
-	long long		deadline;
-	int			got = 0;
 
 	harness_start(&f, conf, NULL);
 	hc_open(&c, &f);
 	hc_sendstr(&c, "POST /cgi-bin/stdin.sh HTTP/1.1\r\nHost: t\r\n"
 	    "Content-Length: 100000\r\n\r\n");
 	/* 50 bytes/s: never silent for body_timeout, far below the rate. */
-	deadline = harness_now_ms() + 8000;
-	while (harness_now_ms() < deadline) {
-		if (hc_try_send(&c, "xxxxx", 5) == -1 || hc_fill(&c, 100) >= 0) {
-			got = 1;
-			break;
-		}
-	}
-	HARNESS_ASSERT(&f, got, "no answer to a body at 50 bytes/s within 8 s "
-	    "(body_min_rate = 1000)");
+	HARNESS_ASSERT(&f, hc_trickle_until_answer(&c, 8000), "no answer to "
+	    "a body at 50 bytes/s within 8 s (body_min_rate = 1000)");
 	hc_expect_response(&c, &r, 0);
 	HARNESS_ASSERT(&f, r.status == 408, "status %d, want 408", r.status);
 	hc_response_free(&r);

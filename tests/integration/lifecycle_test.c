@@ -593,6 +593,36 @@ START_TEST(test_access_log_499)
 }
 END_TEST
 
+/* A client that leaves after part of the answer came: 499 too, with the
+   body bytes sent until then (gate.sh's "first\n"), as nginx logs it. */
+START_TEST(test_access_log_499_partial)
+{
+	struct ferryd	 f = { 0 };
+	struct hc	 c;
+	char		 p[512], req[1024], want[700];
+	char		*log;
+
+	harness_start(&f, NULL, NULL);
+	harness_path(p, sizeof(p), &f, "g");
+	snprintf(req, sizeof(req), "GET /cgi-bin/gate.sh?%s HTTP/1.1\r\n"
+	    "Host: t\r\n\r\n", p);
+	hc_open(&c, &f);
+	hc_sendstr(&c, req);
+	while (strstr(c.buf != NULL ? c.buf : "", "first\n") == NULL)
+		HARNESS_ASSERT(&f, hc_fill(&c, 5000) > 0, "no first line: "
+		    "\"%.300s\"", c.buf != NULL ? c.buf : "");
+	hc_close(&c);
+	snprintf(want, sizeof(want), "\"GET /cgi-bin/gate.sh?%s HTTP/1.1\" "
+	    "499 6 ", p);
+	log = harness_wait_text(f.access_log, want, 5000);
+	HARNESS_ASSERT(&f, log != NULL && harness_line_of(log, want) != NULL,
+	    "no line with %s in\n%s", want, log != NULL ? log :
+	    "(no access log)");
+	free(log);
+	harness_stop_ok(&f);
+}
+END_TEST
+
 /* Twenty requests pipelined in one write: the access log lines (gathered
    and written together) are all there, whole and in order. */
 START_TEST(test_access_log_batch)
@@ -1049,6 +1079,7 @@ lifecycle_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_access_log);
 	tcase_add_test(tc, test_access_log_499);
+	tcase_add_test(tc, test_access_log_499_partial);
 	tcase_add_test(tc, test_access_log_batch);
 	tcase_add_test(tc, test_access_log_off);
 	tcase_add_test(tc, test_reopen_logs);

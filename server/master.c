@@ -37,7 +37,7 @@
 #include "server/upgrade.h"
 
 static int	master_pid_file(const char *, int);
-static int	master_nofile(struct conf *);
+static int	master_nofile(struct conf *, int);
 static void	master_pools_timer_cb(struct ev_loop *, ev_timer *, int);
 
 static const struct app_type master_cgi_type = {
@@ -330,7 +330,7 @@ master_reload(struct master *m)
 	}
 	cf->generation = old->generation + 1;
 	cf->refs = 1;
-	if (master_nofile(cf) == -1 || listen_prepare(m, cf) == -1) {
+	if (master_nofile(cf, 0) == -1 || listen_prepare(m, cf) == -1) {
 		confgen_put(m, cf);
 		goto keep;
 	}
@@ -433,13 +433,14 @@ master_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 
 /*
  * Raises RLIMIT_NOFILE's soft limit to the hard one (children keep the
- * limit ferryd had: spawn_nofile_note) and checks that max_connections,
+ * limit ferryd had at its start: spawn_nofile_note, when start is 1; a
+ * reload finds the limit raised already) and checks that max_connections,
  * the listening sockets and the apps' processes fit in it, so that a
  * shortage of fds cannot be what ends requests or workers later.
  * Returns 0, or -1 after logging the numbers.
  */
 static int
-master_nofile(struct conf *cf)
+master_nofile(struct conf *cf, int start)
 {
 	struct rlimit		 rl, up;
 	unsigned long long	 need, workers = 0, procs = 0, filtered = 0, n;
@@ -462,7 +463,8 @@ master_nofile(struct conf *cf)
 		log_warn("getrlimit");
 		return -1;
 	}
-	spawn_nofile_note(&rl);
+	if (start)
+		spawn_nofile_note(&rl);
 	up = rl;
 	if (rl.rlim_cur < rl.rlim_max) {
 		up.rlim_cur = rl.rlim_max;
@@ -541,7 +543,7 @@ master_run(struct conf *cf, int argc, char *argv[])
 	}
 	spawn_signals_note();	/* before the first child */
 	if (upgrade_init(m, master_upgrade_end) == -1 ||
-	    master_nofile(cf) == -1) {
+	    master_nofile(cf, 1) == -1) {
 		upgrade_fini(m);
 		confgen_put(m, cf);
 		return 1;

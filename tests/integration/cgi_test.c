@@ -854,25 +854,44 @@ START_TEST(test_upload_then_fin)
 END_TEST
 
 /* body_timeout is about a client that stops sending: a script that read
-   its whole body and then works longer than body_timeout is answered. */
-START_TEST(test_body_timeout_after_body)
+   its whole body and then works longer than body_timeout is answered,
+   with the body buffered (prefix /cgi-bin/, request_buffering on by
+   default) and streamed to the script through its pipe (prefix /s/,
+   request_buffering = off: the body timer must stop when the pipe
+   writer, not the client's read, finishes the body). */
+static void
+body_timeout_after_body(const char *prefix)
 {
-	static const char conf[] = "[server]\nbody_timeout = 1\n";
 	struct ferryd		f = { 0 };
 	struct hc		c;
 	struct hc_response	r;
+	char			conf[512], req[256];
 
+	snprintf(conf, sizeof(conf), "[server]\nbody_timeout = 1\n%s",
+	    stream_conf);
 	harness_start(&f, conf, NULL);
+	snprintf(req, sizeof(req), "POST %swork.sh?2 HTTP/1.1\r\nHost: t\r\n"
+	    "Content-Length: 3\r\n\r\nabc", prefix);
 	hc_open(&c, &f);
-	hc_sendstr(&c, "POST /cgi-bin/work.sh?2 HTTP/1.1\r\nHost: t\r\n"
-	    "Content-Length: 3\r\n\r\nabc");
+	hc_sendstr(&c, req);
 	hc_expect_response(&c, &r, 0);
 	HARNESS_ASSERT(&f, r.status == 200 && strcmp(r.body, "read 3\n") == 0,
-	    "status %d, body \"%s\"", r.status, r.body != NULL ? r.body :
-	    "");
+	    "%s: status %d, body \"%s\"", prefix, r.status, r.body != NULL ?
+	    r.body : "");
 	hc_response_free(&r);
 	hc_close(&c);
 	harness_stop_ok(&f);
+}
+
+START_TEST(test_body_timeout_after_body)
+{
+	body_timeout_after_body("/cgi-bin/");
+}
+END_TEST
+
+START_TEST(test_body_timeout_after_body_streamed)
+{
+	body_timeout_after_body("/s/");
 }
 END_TEST
 
@@ -1056,29 +1075,54 @@ START_TEST(test_body_min_rate)
 	struct ferryd		f = { 0 };
 	struct hc		c;
 	struct hc_response	r;
-	long long		deadline;
-	int			got = 0;
 
 	harness_start(&f, conf, NULL);
 	hc_open(&c, &f);
 	hc_sendstr(&c, "POST /cgi-bin/stdin.sh HTTP/1.1\r\nHost: t\r\n"
 	    "Content-Length: 100000\r\n\r\n");
 	/* 50 bytes/s: never silent for body_timeout, far below the rate. */
-	deadline = harness_now_ms() + 8000;
-	while (harness_now_ms() < deadline) {
-		if (hc_try_send(&c, "xxxxx", 5) == -1 || hc_fill(&c, 100) >= 0) {
-			got = 1;
-			break;
-		}
-	}
-	HARNESS_ASSERT(&f, got, "no answer to a body at 50 bytes/s within 8 s "
-	    "(body_min_rate = 1000)");
+	HARNESS_ASSERT(&f, hc_trickle_until_answer(&c, 8000), "no answer to "
+	    "a body at 50 bytes/s within 8 s (body_min_rate = 1000)");
 	hc_expect_response(&c, &r, 0);
 	HARNESS_ASSERT(&f, r.status == 408, "status %d, want 408", r.status);
 	hc_response_free(&r);
 	hc_close(&c);
 	HARNESS_ASSERT(&f, harness_wait_log(&f, "body_min_rate", 1, 2000) == 1,
 	    "the slow client was not logged");
+	harness_stop_ok(&f);
+}
+END_TEST
+
+/* request_timeout measures the script, not the client (issue 14, B): a
+   body streamed to the script (request_buffering = off) that the client
+   sends over 3 s, with request_timeout = 1, is answered, not cut with a
+   504 (cgi.c's timer leaves out the time spent waiting on the client). */
+START_TEST(test_request_timeout_not_client)
+{
+	static const char conf[] =
+	    "[app rt]\ntype = cgi\nprefix = /rt/\nroot = @CGI_BIN@\n"
+	    "request_buffering = off\nrequest_timeout = 1\n";
+	struct ferryd		f = { 0 };
+	struct hc		c;
+	struct hc_response	r;
+	int			i;
+
+	harness_start(&f, conf, NULL);
+	hc_open(&c, &f);
+	hc_sendstr(&c, "POST /rt/stdin.sh HTTP/1.1\r\nHost: t\r\n"
+	    "Content-Length: 10\r\n\r\n");
+	for (i = 0; i < 10; i++) {
+		harness_sleep_ms(300);
+		hc_sendstr(&c, "x");
+	}
+	hc_expect_response(&c, &r, 0);
+	HARNESS_ASSERT(&f, r.status == 200 && r.body != NULL &&
+	    strcmp(r.body, "stdin 10\n") == 0, "status %d, body \"%s\"",
+	    r.status, r.body != NULL ? r.body : "");
+	hc_response_free(&r);
+	hc_close(&c);
+	HARNESS_ASSERT(&f, harness_log_count(&f, "no response within") == 0,
+	    "the script was charged for the client's slowness");
 	harness_stop_ok(&f);
 }
 END_TEST
@@ -1266,6 +1310,8 @@ cgi_suite(void)
 	tcase_add_test(tc, test_buffering_size);
 	tcase_add_test(tc, test_body_min_rate);
 	tcase_add_test(tc, test_body_timeout_after_body);
+	tcase_add_test(tc, test_body_timeout_after_body_streamed);
+	tcase_add_test(tc, test_request_timeout_not_client);
 	tcase_add_test(tc, test_client_gone_finish);
 	tcase_add_test(tc, test_out_of_fds_waits);
 	tcase_add_loop_test(tc, test_daemonised_grandchild, 0,

@@ -168,6 +168,10 @@ size_t	hc_upload_then_leave(const struct ferryd *f, struct hc *c,
 	    const char *head, size_t body_len, int rst);
 /* An abortive close: SO_LINGER 0, so the peer gets a reset, not a FIN. */
 void	hc_reset(struct hc *c);
+/* Sends 5 filler body bytes every 100 ms (50 bytes/s, a slow-POST
+   client) until the server answers or refuses them, at most ms; returns
+   1 when it did, 0 when ms passed. */
+int	hc_trickle_until_answer(struct hc *c, int ms);
 
 /* Reads until c's input starts with want (fails the test after 10 s or
    on a mismatch), and consumes it: a line a hijacked socket's app

@@ -112,3 +112,14 @@ hc_upload_then_leave(const struct ferryd *f, struct hc *c, const char *head,
 		hc_shutdown_write(c);
 	return sent;
 }
+
+int
+hc_trickle_until_answer(struct hc *c, int ms)
+{
+	long long	 deadline = harness_now_ms() + ms;
+
+	while (harness_now_ms() < deadline)
+		if (hc_try_send(c, "xxxxx", 5) == -1 || hc_fill(c, 100) >= 0)
+			return 1;
+	return 0;
+}

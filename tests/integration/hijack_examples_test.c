@@ -729,6 +729,53 @@ START_TEST(test_ws_survives_max_requests)
 }
 END_TEST
 
+/* The other two of issue 13's websocket-echo cases (idle_timeout = 1:
+   the WebSocket died 1 s after its handler returned; isolation =
+   request: at once): the worker is retired, the WebSocket echoes on past
+   the point where it died, a new WebSocket goes to a new worker, and the
+   retired worker ends by itself once its last one is closed. */
+static const struct ws_retire_case {
+	const char	*what;
+	const char	*settings;
+	const char	*logged;	/* in the retirement's log line */
+	int		 wait_ms;	/* before the WebSocket is tried */
+} ws_retire_cases[] = {
+	{ "idle_timeout", "workers = 1\nmin_workers = 0\nmax_workers = 2\n"
+	    "idle_timeout = 1\n", "retired (idle_timeout)", 2500 },
+	{ "isolation = request", "workers = 1\nisolation = request\n",
+	    "retired (isolation = request", 500 },
+};
+
+START_TEST(test_ws_survives_retirement)
+{
+	const struct ws_retire_case *t = &ws_retire_cases[_i];
+	struct ferryd	 f;
+	struct hc	 c1, c2;
+	uint8_t		 bye[2] = { 0x03, 0xe8 };
+
+	hx_start_ws(&f, "", t->settings);
+	ws_open(&c1, &f);
+	ws_echoes(&c1, "one");
+	harness_sleep_ms(t->wait_ms);
+	ws_echoes(&c1, "still");
+	HARNESS_ASSERT(&f, harness_wait_log(&f, t->logged, 1, 5000) == 1,
+	    "%s: no retirement logged", t->what);
+	ws_open(&c2, &f);
+	ws_echoes(&c2, "two");
+	ws_echoes(&c1, "and still");
+	ck_assert_int_eq(harness_log_count(&f, "retired worker exited"), 0);
+	ws_send(&c1, 1, 0x8, bye, 2, 1);
+	ws_expect_close(&c1, 1000);
+	HARNESS_ASSERT(&f, harness_wait_log(&f, "retired worker exited "
+	    "(status 0)", 1, 10000) == 1, "%s: websocket-echo did not end "
+	    "after its last WebSocket closed", t->what);
+	ws_echoes(&c2, "new");
+	hc_close(&c1);
+	hc_close(&c2);
+	harness_stop_ok(&f);
+}
+END_TEST
+
 /* ferryd's stop gives the worker a deadline: each WebSocket gets a close
    1001 Going Away at once, answers it, and ferryd ends as soon as the
    last one is closed, well before shutdown_timeout. */
@@ -801,6 +848,8 @@ hijack_examples_suite(void)
 	tcase_add_test(ws, test_ws_handshake_refused);
 	tcase_add_test(ws, test_ws_python_client);
 	tcase_add_test(ws, test_ws_survives_max_requests);
+	tcase_add_loop_test(ws, test_ws_survives_retirement, 0,
+	    (int)(sizeof(ws_retire_cases) / sizeof(ws_retire_cases[0])));
 	tcase_add_test(ws, test_ws_going_away_at_stop);
 	tcase_add_test(ws, test_ws_going_away_with_grace);
 	suite_add_tcase(s, ws);

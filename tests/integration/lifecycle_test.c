@@ -466,6 +466,42 @@ START_TEST(test_nofile_raised)
 }
 END_TEST
 
+/* The soft limit scripts get is the one ferryd had at its start, also
+   after a reload (whose check of the limits sees the raised one); a
+   reload whose max_connections cannot fit the hard limit is refused, the
+   running configuration kept. */
+START_TEST(test_nofile_reload)
+{
+	static const char conf[] = "[server]\nmax_connections = 1000\n";
+	static const char big[] = "[server]\nmax_connections = 10000\n";
+	struct ferryd		 f = { 0 };
+	struct hc_response	 r;
+
+	f.nofile = 4096;
+	f.nofile_soft = 64;
+	harness_start(&f, conf, NULL);
+	ck_assert_int_eq(kill(f.pid, SIGHUP), 0);
+	HARNESS_ASSERT(&f, harness_wait_log(&f, "configuration 2 in use", 1,
+	    5000) == 1, "the reload was not done");
+	hc_get(&f, "/cgi-bin/nofile.sh", &r);
+	HARNESS_ASSERT(&f, r.status == 200 && strcmp(r.body, "64 4096\n") ==
+	    0, "status %d, the script's limits after a reload: %s", r.status,
+	    r.body);
+	hc_response_free(&r);
+	harness_write_conf(&f, big);
+	ck_assert_int_eq(kill(f.pid, SIGHUP), 0);
+	HARNESS_ASSERT(&f, harness_wait_log(&f, "reload failed: "
+	    "configuration 2 stays in use", 1, 5000) == 1 &&
+	    harness_log_count(&f, "10000 for max_connections") == 1,
+	    "a reload past RLIMIT_NOFILE was not refused with its numbers");
+	hc_get(&f, "/cgi-bin/hello.sh", &r);
+	HARNESS_ASSERT(&f, r.status == 200, "after the refused reload: %d",
+	    r.status);
+	hc_response_free(&r);
+	harness_stop_ok(&f);
+}
+END_TEST
+
 /* ---- logs ---- */
 
 /* The field after the last space of an access log line: the duration in
@@ -588,6 +624,36 @@ START_TEST(test_access_log_499)
 	us = log_duration(line);
 	HARNESS_ASSERT(&f, us >= 300000 && us < 60000000LL, "duration %lld us "
 	    "(the client left after 300 ms or more): %.300s", us, line);
+	free(log);
+	harness_stop_ok(&f);
+}
+END_TEST
+
+/* A client that leaves after part of the answer came: 499 too, with the
+   body bytes sent until then (gate.sh's "first\n"), as nginx logs it. */
+START_TEST(test_access_log_499_partial)
+{
+	struct ferryd	 f = { 0 };
+	struct hc	 c;
+	char		 p[512], req[1024], want[700];
+	char		*log;
+
+	harness_start(&f, NULL, NULL);
+	harness_path(p, sizeof(p), &f, "g");
+	snprintf(req, sizeof(req), "GET /cgi-bin/gate.sh?%s HTTP/1.1\r\n"
+	    "Host: t\r\n\r\n", p);
+	hc_open(&c, &f);
+	hc_sendstr(&c, req);
+	while (strstr(c.buf != NULL ? c.buf : "", "first\n") == NULL)
+		HARNESS_ASSERT(&f, hc_fill(&c, 5000) > 0, "no first line: "
+		    "\"%.300s\"", c.buf != NULL ? c.buf : "");
+	hc_close(&c);
+	snprintf(want, sizeof(want), "\"GET /cgi-bin/gate.sh?%s HTTP/1.1\" "
+	    "499 6 ", p);
+	log = harness_wait_text(f.access_log, want, 5000);
+	HARNESS_ASSERT(&f, log != NULL && harness_line_of(log, want) != NULL,
+	    "no line with %s in\n%s", want, log != NULL ? log :
+	    "(no access log)");
 	free(log);
 	harness_stop_ok(&f);
 }
@@ -1043,6 +1109,7 @@ lifecycle_suite(void)
 	tcase_add_test(tc, test_max_connections);
 	tcase_add_test(tc, test_nofile_too_low);
 	tcase_add_test(tc, test_nofile_raised);
+	tcase_add_test(tc, test_nofile_reload);
 	tcase_add_test(tc, test_out_of_fds);
 	suite_add_tcase(s, tc);
 
@@ -1050,6 +1117,7 @@ lifecycle_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_access_log);
 	tcase_add_test(tc, test_access_log_499);
+	tcase_add_test(tc, test_access_log_499_partial);
 	tcase_add_test(tc, test_access_log_batch);
 	tcase_add_test(tc, test_access_log_off);
 	tcase_add_test(tc, test_reopen_logs);

@@ -32,7 +32,11 @@
 static void	notify_start(struct ferryd *);
 static void	ferry_app_start(struct ferryd *, const char *, const char *,
 		    const char *);
+static void	ferry_app_start_server(struct ferryd *, const char *,
+		    const char *, const char *, const char *);
 static void	notifyapp_start(struct ferryd *, char *, size_t);
+static void	notifyapp_start_server(struct ferryd *, const char *, char *,
+		    size_t);
 static int	notifyapp_count(const char *, const char *);
 static int	notifyapp_wait(const struct ferryd *, const char *,
 		    const char *, int);
@@ -61,6 +65,14 @@ static void
 ferry_app_start(struct ferryd *f, const char *prefix, const char *program,
     const char *args)
 {
+	ferry_app_start_server(f, "", prefix, program, args);
+}
+
+/* The same, with server as more [server] lines. */
+static void
+ferry_app_start_server(struct ferryd *f, const char *server,
+    const char *prefix, const char *program, const char *args)
+{
 	const char	*apps = harness_env_path("FERRY_TEST_FERRY_APPS");
 	char		 conf[2048];
 
@@ -68,13 +80,14 @@ ferry_app_start(struct ferryd *f, const char *prefix, const char *program,
 	    "[server]\n"
 	    "log_level = debug\n"
 	    "max_body_size = %zu\n"
+	    "%s"
 	    "[app %s]\n"
 	    "type = fastcgi\n"
 	    "prefix = %s\n"
 	    "command = %s/%s\n"
 	    "args = %s\n"
-	    "workers = 1\n", hc_unabsorbable_len(), program, prefix, apps,
-	    program, args);
+	    "workers = 1\n", hc_unabsorbable_len(), server, program, prefix,
+	    apps, program, args);
 	memset(f, 0, sizeof(*f));
 	harness_start(f, conf, NULL);
 }
@@ -84,7 +97,16 @@ ferry_app_start(struct ferryd *f, const char *prefix, const char *program,
 static void
 notifyapp_start(struct ferryd *f, char *log, size_t loglen)
 {
-	ferry_app_start(f, "/n/", "notifyapp", "--log @DIR@/notify.log");
+	notifyapp_start_server(f, "", log, loglen);
+}
+
+/* The same, with server as more [server] lines. */
+static void
+notifyapp_start_server(struct ferryd *f, const char *server, char *log,
+    size_t loglen)
+{
+	ferry_app_start_server(f, server, "/n/", "notifyapp",
+	    "--log @DIR@/notify.log");
 	snprintf(log, loglen, "%s/notify.log", f->dir);
 }
 
@@ -553,6 +575,40 @@ START_TEST(test_window_unread_chunked_fin)
 }
 END_TEST
 
+/* Issue 14, B: a client slower than body_min_rate gets 408, and the
+   libferry worker running its request is told (GONE), not killed: it
+   serves the next request. */
+START_TEST(test_body_min_rate_gone)
+{
+	struct ferryd		 f;
+	struct hc		 c;
+	struct hc_response	 r;
+	char			 log[512];
+
+	notifyapp_start_server(&f, "body_timeout = 1\nbody_min_rate = 1000\n",
+	    log, sizeof(log));
+	hc_open(&c, &f);
+	hc_sendstr(&c, "POST /n/sit?tag=a&ms=10000 HTTP/1.1\r\nHost: t\r\n"
+	    "Content-Length: 100000\r\n\r\n");
+	notifyapp_wait(&f, log, "a start 0", 5000);
+	/* 50 bytes/s: never silent for body_timeout, far below the rate. */
+	HARNESS_ASSERT(&f, hc_trickle_until_answer(&c, 8000), "no answer to "
+	    "a body at 50 bytes/s within 8 s (body_min_rate = 1000)");
+	hc_expect_response(&c, &r, 0);
+	HARNESS_ASSERT(&f, r.status == 408, "status %d, want 408", r.status);
+	hc_response_free(&r);
+	hc_close(&c);
+	notifyapp_wait(&f, log, "a got g", 2000);
+	hc_get(&f, "/n/hello", &r);
+	HARNESS_ASSERT(&f, r.status == 200 && strcmp(r.body, "hello\n") == 0,
+	    "the next request: %d \"%s\"", r.status, r.body);
+	hc_response_free(&r);
+	HARNESS_ASSERT(&f, harness_log_count(&f, "stopping") == 0,
+	    "a worker was stopped for a slow client");
+	harness_stop_ok(&f);
+}
+END_TEST
+
 /* FNV-1a, 64 bits: notifyapp's /sum and rawwindow answer with it. */
 static uint64_t
 fnv1a64(const void *data, size_t len)
@@ -700,6 +756,7 @@ notify_suite(void)
 	tcase_add_test(tc, test_window_unread_body_reset);
 	tcase_add_test(tc, test_window_unread_body_fin);
 	tcase_add_test(tc, test_window_unread_chunked_fin);
+	tcase_add_test(tc, test_body_min_rate_gone);
 	tcase_add_test(tc, test_window_slow_reader);
 	tcase_add_test(tc, test_window_discard);
 	tcase_add_test(tc, test_window_never_exceeded);

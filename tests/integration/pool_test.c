@@ -1396,20 +1396,23 @@ END_TEST
 /* body_timeout is about a client that stops sending, not an app slow to
    read: a 2 MiB POST to a worker that reads nothing for 2 s, with
    body_timeout = 1, is answered (the client sends as fast as flow
-   control lets it). */
-START_TEST(test_body_timeout_slow_reader)
+   control lets it).  settings: the app's request_buffering, on by
+   default for a libfcgi app (the master takes the body whole first), or
+   off (the body streams to the worker as it reads). */
+static void
+body_timeout_slow_reader(const char *settings)
 {
 	struct ferryd		 f;
 	struct hc		 c;
 	struct hc_response	 r;
-	char			 head[256], want[64];
+	char			 head[256], want[64], app[128];
 	char			*body;
 	size_t			 len = 2 * MiB;
 	pid_t			 sender;
 	int			 st;
 
-	start_app_server(&f, "responder", "body_timeout = 1\n",
-	    "workers = 1\n");
+	snprintf(app, sizeof(app), "workers = 1\n%s", settings);
+	start_app_server(&f, "responder", "body_timeout = 1\n", app);
 	body = malloc(len);
 	ck_assert_ptr_nonnull(body);
 	memset(body, 'y', len);
@@ -1423,12 +1426,23 @@ START_TEST(test_body_timeout_slow_reader)
 	waitpid(sender, &st, 0);
 	snprintf(want, sizeof(want), "read %zu\n", len);
 	expect_status(&f, &r, 200);
-	HARNESS_ASSERT(&f, strcmp(r.body, want) == 0, "body \"%.200s\"",
-	    r.body);
+	HARNESS_ASSERT(&f, strcmp(r.body, want) == 0, "%s: body \"%.200s\"",
+	    settings[0] != '\0' ? settings : "buffered", r.body);
 	hc_response_free(&r);
 	hc_close(&c);
 	free(body);
 	harness_stop_ok(&f);
+}
+
+START_TEST(test_body_timeout_slow_reader)
+{
+	body_timeout_slow_reader("");
+}
+END_TEST
+
+START_TEST(test_body_timeout_slow_reader_streamed)
+{
+	body_timeout_slow_reader("request_buffering = off\n");
 }
 END_TEST
 
@@ -2316,6 +2330,7 @@ pool_suite(void)
 	tcase_add_test(tc, test_client_gone_abort);
 	tcase_add_test(tc, test_client_gone_abort_reused);
 	tcase_add_test(tc, test_body_timeout_slow_reader);
+	tcase_add_test(tc, test_body_timeout_slow_reader_streamed);
 	tcase_add_test(tc, test_redirect_after_spilled_body);
 	tcase_add_test(tc, test_isolation_request);
 	tcase_add_loop_test(tc, test_crash_not_replayed, 0,

@@ -219,6 +219,26 @@ START_TEST(test_retire_stop_deadline)
 }
 END_TEST
 
+/* At the stop a hijack_grace shorter than shutdown_timeout is the grace
+   (ferry.conf(5), hijack_grace): the worker hears 1 s, not 30, and is
+   stopped when it runs out. */
+START_TEST(test_retire_stop_hijack_grace)
+{
+	struct ferryd	 f;
+	struct hc	 held;
+
+	rt_start(&f, "shutdown_timeout = 30\n", "workers = 1\n"
+	    "hijack_grace = 1\n");
+	rt_hold(&held, &f);
+	ck_assert_int_eq(kill(f.pid, SIGTERM), 0);
+	hc_expect_text(&held, &f, "retiring stopping 1000\n");
+	HARNESS_ASSERT(&f, hc_wait_closed(&held, 10000) == 1,
+	    "the socket outlived hijack_grace at the stop");
+	hc_close(&held);
+	ck_assert_int_eq(harness_stop_timeout(&f, 10000), 0);
+}
+END_TEST
+
 static Suite *
 retire_suite(void)
 {
@@ -232,6 +252,7 @@ retire_suite(void)
 	tcase_add_test(tc, test_retire_hijack_grace);
 	tcase_add_test(tc, test_retire_at_stop);
 	tcase_add_test(tc, test_retire_stop_deadline);
+	tcase_add_test(tc, test_retire_stop_hijack_grace);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -32,6 +32,7 @@
 #include "server/log.h"
 #include "server/master-t.h"
 #include "server/reap.h"
+#include "server/sandbox.h"
 #include "server/spawn.h"
 #include "server/util.h"
 
@@ -46,6 +47,10 @@ struct cgi_app {
 	struct app_queue	 queue;		/* waiting requests */
 	struct app_short	 shortage;	/* out of fds: the queue
 						   waits */
+	struct sandbox		*sb;		/* NULL: none */
+	struct sandbox		*sb_next;	/* a reload's, from install
+						   to commit */
+	int			 sb_pending;	/* sb_next replaces sb */
 };
 
 #define CGI_START_SHORT	(-1)	/* cgi_start: out of fds, c untouched */
@@ -120,8 +125,21 @@ static void
 cgi_app_free(struct cgi_app *a)
 {
 	app_short_stop(&a->shortage);
+	sandbox_close(a->sb);
+	sandbox_close(a->sb_next);
 	conf_app_destroy(a->conf);
 	free(a);
+}
+
+/* At a reload, a's new settings app: a sandbox of their own when they
+   ask for another one (it replaces a's at commit).  0, or -1 logged. */
+static int
+cgi_sandbox_next(struct cgi_app *a, const struct conf_app *app)
+{
+	sandbox_close(a->sb_next);	/* an abandoned reload's */
+	a->sb_next = NULL;
+	a->sb_pending = !conf_app_same_sandbox(a->conf, app);
+	return a->sb_pending ? sandbox_open(app, &a->sb_next) : 0;
 }
 
 int
@@ -157,7 +175,10 @@ cgi_install(struct master *m, struct conf *cf)
 			    "start a script", cgi_short_retry, a);
 			a->next = s->apps;
 			s->apps = a;
-		}
+			if (sandbox_open(app, &a->sb) == -1)
+				return -1;
+		} else if (cgi_sandbox_next(a, app) == -1)
+			return -1;
 		a->gens++;
 		app->rt = a;
 	}
@@ -177,6 +198,12 @@ cgi_commit(struct master *m, struct conf *cf)
 			continue;
 		a = cf->apps[i].rt;
 		a->current = 1;
+		if (a->sb_pending) {
+			sandbox_close(a->sb);
+			a->sb = a->sb_next;
+			a->sb_next = NULL;
+			a->sb_pending = 0;
+		}
 		if (conf_app_update(a->conf, &cf->apps[i]) == -1)
 			log_warn("%s: keeping its settings", a->conf->name);
 		cgi_next(a);	/* max_processes may have grown */
@@ -376,6 +403,7 @@ cgi_start(struct conn *c, int queued)
 	sr.gid = app->gid;
 	sr.limits = app->limits;
 	sr.filter = filter_for(app->syscall_filter);
+	sr.sandbox = a->sb;
 	pid = spawn_process(&sr);
 	free(dir);
 	if (pid == -1) {

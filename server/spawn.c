@@ -14,6 +14,7 @@
 #endif
 
 #include "server/conf-t.h"
+#include "server/sandbox.h"
 #include "server/spawn.h"
 
 /*
@@ -166,6 +167,8 @@ spawn_child(const struct spawn_req *r, const struct spawn_plan *p, int ids,
 		else if (dup2(p->ops[i].from, p->ops[i].fd) == -1)
 			goto fail;
 	}
+	if (sandbox_enter(r->sandbox) == -1)
+		goto fail;
 	if (ids && (setgroups(1, &r->gid) == -1 ||
 	    setgid(r->gid) == -1 || setuid(r->uid) == -1))
 		goto fail;
@@ -178,7 +181,7 @@ spawn_child(const struct spawn_req *r, const struct spawn_plan *p, int ids,
 			_exit(0);	/* the parent died meanwhile */
 	}
 #endif
-	if (r->cwd != NULL && chdir(r->cwd) == -1)
+	if (r->cwd != NULL && chdir(sandbox_inside(r->sandbox, r->cwd)) == -1)
 		goto fail;
 	/* Lowering a soft limit cannot fail: a refusal is left alone. */
 	if (spawn_nofile_known)
@@ -198,7 +201,7 @@ spawn_child(const struct spawn_req *r, const struct spawn_plan *p, int ids,
 	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, r->filter) == -1)
 		goto fail;
 #endif
-	execve(r->path, r->argv, r->envp);
+	execve(sandbox_inside(r->sandbox, r->path), r->argv, r->envp);
 fail:
 	error = errno;
 	if (errp != NULL)
@@ -247,10 +250,10 @@ spawn_fork(const struct spawn_req *r)
 		errno = error;
 		return -1;
 	}
-	plan.parent = getpid();
+	plan.parent = sandbox_parent(r->sandbox);
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
-	pid = fork();
+	pid = sandbox_fork(r->sandbox);
 	if (pid == 0)
 		spawn_child(r, &plan, r->set_ids, report[1], NULL);
 	saved = errno;
@@ -341,7 +344,7 @@ pid_t
 spawn_process(const struct spawn_req *r)
 {
 	if ((r->set_ids && (geteuid() == 0 || r->uid != geteuid() ||
-	    r->gid != getegid())) || r->death_sig > 0)
+	    r->gid != getegid())) || r->death_sig > 0 || r->sandbox != NULL)
 		return spawn_fork(r);
 	return spawn_vfork(r);
 }

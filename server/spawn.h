@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 struct sock_fprog;
+struct sandbox;
 
 struct spawn_req {
 	const char	*path;		/* executable, absolute */
@@ -32,6 +33,11 @@ struct spawn_req {
 	const struct sock_fprog *filter;	/* NULL, or a seccomp
 					   filter the child installs
 					   right before its exec */
+	const struct sandbox *sandbox;	/* NULL, or the namespaces and
+					   filesystem view the child
+					   enters (server/sandbox.h);
+					   path and cwd as ferryd sees
+					   them */
 };
 
 /*
@@ -52,6 +58,8 @@ struct spawn_req {
  * (a hard limit above its own) fails the spawn (EPERM).  The filter is
  * installed last, after no_new_privs, so that it applies to the exec and
  * everything after it; the kernel's refusal of it fails the spawn.
+ * A sandbox is entered (sandbox_enter) before the ids change; failing to
+ * enter it fails the spawn.
  */
 pid_t	spawn_process(const struct spawn_req *r);
 

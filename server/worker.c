@@ -243,6 +243,7 @@ worker_spawn(struct pool_app *a)
 	sr.gid = app->gid;
 	sr.limits = app->limits;
 	sr.filter = filter_for(app->syscall_filter);
+	sr.sandbox = a->sb;
 	/* A worker must not outlive a ferryd that was killed: it would
 	   wait in accept for good. */
 	sr.death_sig = SIGTERM;

@@ -67,6 +67,14 @@ struct sandbox_report {
    under chroot when set). */
 static const char *const sandbox_tmps[] = { "/tmp", "/var/tmp" };
 
+/* Where private_tmp puts sandbox_tmps[i], as ferryd sees it. */
+static void
+sandbox_tmp_path(const struct conf_app *a, size_t i, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s", a->chroot != NULL &&
+	    strcmp(a->chroot, "/") != 0 ? a->chroot : "", sandbox_tmps[i]);
+}
+
 /* Whether a asks for a mount namespace of its own. */
 static int
 sandbox_wants_mnt(const struct conf_app *a)
@@ -115,6 +123,26 @@ sandbox_check_paths(const struct conf_app *a, const char *key, char **list,
 	return 0;
 }
 
+/* private_tmp would hide the app's own program or directory: 0, or -1
+   with a message. */
+static int
+sandbox_check_tmp(const struct conf_app *a, char *err, size_t errlen)
+{
+	const char	*mine[] = { a->root, a->command };
+	char		 tmp[PATH_MAX];
+	size_t		 i, j;
+
+	for (i = 0; i < sizeof(sandbox_tmps) / sizeof(sandbox_tmps[0]); i++) {
+		sandbox_tmp_path(a, i, tmp, sizeof(tmp));
+		for (j = 0; j < 2; j++)
+			if (mine[j] != NULL && sandbox_under(mine[j], tmp))
+				return confval_errf(err, errlen, "[app %s]: "
+				    "private_tmp would hide %s (under %s)",
+				    a->name, mine[j], tmp);
+	}
+	return 0;
+}
+
 int
 sandbox_conf_check(const struct conf_app *a, char *err, size_t errlen)
 {
@@ -137,6 +165,8 @@ sandbox_conf_check(const struct conf_app *a, char *err, size_t errlen)
 	if (sandbox_check_paths(a, "writable", a->writable, err,
 	    errlen) == -1 || sandbox_check_paths(a, "hide_paths",
 	    a->hide_paths, err, errlen) == -1)
+		return -1;
+	if (a->private_tmp && sandbox_check_tmp(a, err, errlen) == -1)
 		return -1;
 	if (a->chroot == NULL)
 		return 0;
@@ -204,9 +234,7 @@ sandbox_tmp(const struct conf_app *a, struct sandbox_report *rep)
 	size_t		i;
 
 	for (i = 0; i < sizeof(sandbox_tmps) / sizeof(sandbox_tmps[0]); i++) {
-		snprintf(path, sizeof(path), "%s%s", a->chroot != NULL &&
-		    strcmp(a->chroot, "/") != 0 ? a->chroot : "",
-		    sandbox_tmps[i]);
+		sandbox_tmp_path(a, i, path, sizeof(path));
 		if (stat(path, &st) == -1 || !S_ISDIR(st.st_mode))
 			continue;
 		if (mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV,

@@ -798,6 +798,12 @@ START_TEST(test_file_sandbox)
 	ck_assert_int_eq(run_load(&c, args, out, err), -1);
 	ck_assert_ptr_nonnull(strstr(err, "hide_paths: /no/such/path: No such "
 	    "file"));
+	/* private_tmp would hide the scripts */
+	write_file(path, "[app a]\ntype = cgi\nprefix = /a/\nroot = /var/tmp\n"
+	    "private_tmp = yes\n");
+	ck_assert_int_eq(run_load(&c, args, out, err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "[app a]: private_tmp would hide "
+	    "/var/tmp (under /var/tmp)"));
 	write_file(path, "[app a]\ntype = cgi\nprefix = /a/\nroot = /usr/bin\n"
 	    "read_only = yes\nwritable = tmp\n");
 	ck_assert_int_eq(run_load(&c, args, out, err), -1);

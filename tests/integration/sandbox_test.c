@@ -510,6 +510,65 @@ START_TEST(test_reload_on)
 }
 END_TEST
 
+/* The configuration of sb_start's apps with set for both the CGI and the
+   FastCGI app, for a reload. */
+static void
+sb_write_conf(const struct ferryd *f, const char *set)
+{
+	char	conf[4096];
+
+	snprintf(conf, sizeof(conf), "[server]\nkill_grace = 0.5\n"
+	    "[app sb]\ntype = cgi\nprefix = /sb/\nroot = %s\nuser = root\n%s"
+	    "[app plain]\ntype = cgi\nprefix = /plain/\nroot = %s\n"
+	    "user = root\n"
+	    "[app f]\ntype = fastcgi\nprefix = /f\ncommand = %s/responder\n"
+	    "workers = 1\nuser = root\n%s", sb_progs(), set, sb_progs(),
+	    harness_env_path("FERRY_TEST_FCGI_APPS"), set);
+	harness_write_conf(f, conf);
+	HARNESS_ASSERT(f, kill(f->pid, SIGHUP) == 0, "SIGHUP: %s",
+	    strerror(errno));
+}
+
+/* Reloads that change the sandboxes and change them back leave ferryd
+   with the fds it had: the replaced sandboxes' namespace fds are closed
+   (the CGI app's at the commit, the FastCGI app's with its old state). */
+START_TEST(test_reload_fds)
+{
+	static const char on[] = "private_network = yes\nprivate_ipc = yes\n"
+	    "private_uts = yes\nprivate_tmp = yes\n";
+	struct ferryd	 f;
+	char		 pid0[32], pid[32];
+	long long	 deadline;
+	int		 n0, n = -1, i;
+
+	sb_start(&f, on, on);
+	sb_worker_pid(&f, pid0, sizeof(pid0));
+	free(sb_probe(&f, "sb", "host"));
+	n0 = harness_count_fds(f.pid);
+	for (i = 0; i < 2; i++) {
+		sb_write_conf(&f, i == 0 ? "private_network = yes\n" : on);
+		/* the worker of the new configuration serves */
+		deadline = harness_now_ms() + 10000;
+		do {
+			harness_sleep_ms(100);
+			sb_worker_pid(&f, pid, sizeof(pid));
+		} while (strcmp(pid, pid0) == 0 && harness_now_ms() < deadline);
+		HARNESS_ASSERT(&f, strcmp(pid, pid0) != 0, "reload %d: the "
+		    "worker was kept", i + 1);
+		snprintf(pid0, sizeof(pid0), "%s", pid);
+		free(sb_probe(&f, "sb", "host"));
+	}
+	/* The old worker and app state go within kill_grace. */
+	deadline = harness_now_ms() + 5000;
+	while ((n = harness_count_fds(f.pid)) != n0 &&
+	    harness_now_ms() < deadline)
+		harness_sleep_ms(50);
+	HARNESS_ASSERT(&f, n == n0, "ferryd holds %d fds, %d before the "
+	    "reloads", n, n0);
+	harness_stop_ok(&f);
+}
+END_TEST
+
 /* Not root: ferryd -t refuses each setting, naming it. */
 START_TEST(test_not_root)
 {
@@ -572,6 +631,7 @@ sandbox_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_all_no_leaks);
 	tcase_add_test(tc, test_reload_on);
+	tcase_add_test(tc, test_reload_fds);
 	tcase_add_test(tc, test_not_root);
 	suite_add_tcase(s, tc);
 	return s;

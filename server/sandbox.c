@@ -455,6 +455,12 @@ sandbox_parent(const struct sandbox *sb)
 }
 
 int
+sandbox_death_sig(const struct sandbox *sb, int sig)
+{
+	return sb != NULL && sb->pids ? SIGKILL : sig;
+}
+
+int
 sandbox_enter(const struct sandbox *sb)
 {
 	int	i;

@@ -52,6 +52,11 @@ pid_t	sandbox_fork(const struct sandbox *sb);
    lives: 0 in a pid namespace of its own, else the caller's pid. */
 pid_t	sandbox_parent(const struct sandbox *sb);
 
+/* The death signal (PR_SET_PDEATHSIG) a child of sandbox_fork gets for
+   sig: SIGKILL for a pid 1, which ignores any other signal it has no
+   handler for (from ferryd too), else sig. */
+int	sandbox_death_sig(const struct sandbox *sb, int sig);
+
 /*
  * In the child of sandbox_fork, before it changes its ids: enters the
  * app's namespaces, with private_pids a mount namespace of its own with

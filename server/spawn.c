@@ -175,7 +175,8 @@ spawn_child(const struct spawn_req *r, const struct spawn_plan *p, int ids,
 #ifdef __linux__
 	/* After the ids: changing them clears the setting. */
 	if (r->death_sig > 0) {
-		if (prctl(PR_SET_PDEATHSIG, r->death_sig) == -1)
+		if (prctl(PR_SET_PDEATHSIG,
+		    sandbox_death_sig(r->sandbox, r->death_sig)) == -1)
 			goto fail;
 		if (getppid() != p->parent)
 			_exit(0);	/* the parent died meanwhile */

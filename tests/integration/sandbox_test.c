@@ -355,6 +355,67 @@ START_TEST(test_pids)
 }
 END_TEST
 
+/* The pid (as the test sees it) of a child of ferryd in a pid
+   namespace of its own (a private_pids worker); -1 after 5 s without. */
+static pid_t
+sb_child_in_own_pids(const struct ferryd *f)
+{
+	char		 path[128], buf[4096], mine[128], theirs[128], pid[32];
+	char		*p, *end;
+	long long	 deadline = harness_now_ms() + 5000;
+	size_t		 len;
+	char		*text;
+
+	sb_ns("self", "pid", mine, sizeof(mine));
+	while (harness_now_ms() < deadline) {
+		snprintf(path, sizeof(path), "/proc/%ld/task/%ld/children",
+		    (long)f->pid, (long)f->pid);
+		text = harness_read_file(path, &len);
+		snprintf(buf, sizeof(buf), "%s", text != NULL ? text : "");
+		free(text);
+		for (p = buf; *p != '\0'; p = end) {
+			long v = strtol(p, &end, 10);
+
+			if (end == p)
+				break;
+			snprintf(pid, sizeof(pid), "%ld", v);
+			if (strcmp(sb_ns(pid, "pid", theirs, sizeof(theirs)),
+			    mine) != 0 && theirs[0] != '\0')
+				return (pid_t)v;
+		}
+		harness_sleep_ms(50);
+	}
+	return -1;
+}
+
+/* A worker that is pid 1 of its namespace ignores a SIGTERM it has no
+   handler for (here: one that ignores SIGTERM, as the responder after
+   noterm): it still ends when ferryd is killed (its death signal is
+   SIGKILL). */
+START_TEST(test_pids_worker_outlives_not)
+{
+	struct ferryd		 f;
+	struct hc_response	 r;
+	pid_t			 w;
+	int			 gone;
+
+	sb_start(&f, "", "private_pids = yes\n");
+	hc_get(&f, "/f?noterm", &r);
+	HARNESS_ASSERT(&f, r.status == 200, "/f?noterm: %d", r.status);
+	hc_response_free(&r);
+	w = sb_child_in_own_pids(&f);
+	HARNESS_ASSERT(&f, w > 0, "no worker in a pid namespace of its own");
+	HARNESS_ASSERT(&f, kill(f.pid, SIGKILL) == 0, "kill: %s",
+	    strerror(errno));
+	(void)harness_stop_timeout(&f, 5000);
+	gone = harness_wait_pid_gone(w, 5000);
+	if (!gone)
+		kill(w, SIGKILL);	/* nothing left running */
+	HARNESS_ASSERT(NULL, gone, "worker %ld outlived its killed ferryd",
+	    (long)w);
+}
+END_TEST
+
 /* The processes in a pid namespace other than the test's. */
 static int
 sb_pid_ns_count(const char *ns)
@@ -619,6 +680,7 @@ sandbox_suite(void)
 	tcase_add_test(tc, test_ipc_uts);
 	tcase_add_test(tc, test_pids);
 	tcase_add_test(tc, test_pids_escapee);
+	tcase_add_test(tc, test_pids_worker_outlives_not);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("filesystem");
 	tcase_set_timeout(tc, 60);

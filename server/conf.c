@@ -58,6 +58,9 @@ static const char *const conf_half_closes[] = { "gone", "answer", NULL };
 /* By enum conf_syscall_filter. */
 static const char *const conf_filters[] = { "off", "default", NULL };
 static const char *const conf_yesno[] = { "no", "yes", NULL };
+/* An app's yes/no key k named n, at field f (0: no). */
+#define CONF_YESNO(k, n, f) [k] = { KEY(n, KF_APP, KIND_ENUM), APP(f), \
+	    .def = 0, .names = conf_yesno }
 static const char *const conf_log_formats[] = { "combined", "json", NULL };
 
 static const struct conf_keydef conf_keys[K_COUNT] = {
@@ -190,8 +193,6 @@ static const struct conf_keydef conf_keys[K_COUNT] = {
 	    APP(syscall_filter), .def = CONF_FILTER_OFF,
 	    .names = conf_filters },
 	/* namespaces and filesystem (server/sandbox.c) */
-#define CONF_YESNO(k, n, f) [k] = { KEY(n, KF_APP, KIND_ENUM), APP(f), \
-	    .def = 0, .names = conf_yesno }
 	CONF_YESNO(K_PRIVATE_NETWORK, "private_network", private_network),
 	CONF_YESNO(K_PRIVATE_IPC, "private_ipc", private_ipc),
 	CONF_YESNO(K_PRIVATE_UTS, "private_uts", private_uts),

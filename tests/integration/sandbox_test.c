@@ -605,7 +605,14 @@ START_TEST(test_reload_fds)
 	sb_start(&f, on, on);
 	sb_worker_pid(&f, pid0, sizeof(pid0));
 	free(sb_probe(&f, "sb", "host"));
+	/* What it holds at rest: a connection it has not seen closed yet
+	   goes in a moment. */
 	n0 = harness_count_fds(f.pid);
+	for (i = 0; i < 20; i++) {
+		harness_sleep_ms(50);
+		if ((n = harness_count_fds(f.pid)) < n0)
+			n0 = n;
+	}
 	for (i = 0; i < 2; i++) {
 		sb_write_conf(&f, i == 0 ? "private_network = yes\n" : on);
 		/* the worker of the new configuration serves */
@@ -621,10 +628,10 @@ START_TEST(test_reload_fds)
 	}
 	/* The old worker and app state go within kill_grace. */
 	deadline = harness_now_ms() + 5000;
-	while ((n = harness_count_fds(f.pid)) != n0 &&
+	while ((n = harness_count_fds(f.pid)) > n0 &&
 	    harness_now_ms() < deadline)
 		harness_sleep_ms(50);
-	HARNESS_ASSERT(&f, n == n0, "ferryd holds %d fds, %d before the "
+	HARNESS_ASSERT(&f, n <= n0, "ferryd holds %d fds, %d before the "
 	    "reloads", n, n0);
 	harness_stop_ok(&f);
 }

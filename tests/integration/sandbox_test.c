@@ -226,14 +226,15 @@ END_TEST
 START_TEST(test_read_only)
 {
 	struct ferryd	 f;
-	char		*dir, set[1024], q[1024], key[600], *body;
+	char		*dir, set[1024], q[1024], key[600], pid[32], mine[128],
+			 theirs[128], *body;
 
 	dir = harness_tmpdir("sb-ro", 0);
 	snprintf(q, sizeof(q), "%s/w", dir);
 	HARNESS_ASSERT(NULL, mkdir(q, 0755) == 0, "%s: %s", q,
 	    strerror(errno));
 	snprintf(set, sizeof(set), "read_only = yes\nwritable = %s/w\n", dir);
-	sb_start(&f, set, NULL);
+	sb_start(&f, set, set);
 	snprintf(q, sizeof(q), "write=%s/w/in&write=%s/out", dir, dir);
 	body = sb_probe(&f, "sb", q);
 	snprintf(key, sizeof(key), "write %s/w/in", dir);
@@ -247,6 +248,11 @@ START_TEST(test_read_only)
 	free(body);
 	sb_expect_ns(&f, "sb", "mnt", 1);
 	sb_expect_ns(&f, "plain", "mnt", 0);
+	/* The FastCGI worker too. */
+	sb_worker_pid(&f, pid, sizeof(pid));
+	HARNESS_ASSERT(&f, strcmp(sb_ns(pid, "mnt", theirs, sizeof(theirs)),
+	    sb_ns("self", "mnt", mine, sizeof(mine))) != 0,
+	    "the worker's mounts are the host's");
 	harness_stop_ok(&f);
 	harness_rmtree(dir);
 	free(dir);
@@ -503,7 +509,8 @@ END_TEST
 START_TEST(test_all_no_leaks)
 {
 	struct ferryd	 f;
-	char		*before, *after, *body, *plain, *dir, set[1024];
+	char		*before, *after, *body, *plain, *dir, set[1024],
+			 pid[32];
 	size_t		 len;
 
 	dir = harness_tmpdir("sb-all", 0);
@@ -519,6 +526,8 @@ START_TEST(test_all_no_leaks)
 	    "sandboxed:\n%s\nplain:\n%s", body, plain);
 	free(body);
 	free(plain);
+	HARNESS_ASSERT(&f, strcmp(sb_worker_pid(&f, pid, sizeof(pid)), "1") ==
+	    0, "the worker under every setting: pid %s", pid);
 	harness_stop_ok(&f);
 	after = harness_read_file("/proc/self/mountinfo", &len);
 	HARNESS_ASSERT(NULL, before != NULL && after != NULL &&

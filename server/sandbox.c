@@ -332,8 +332,10 @@ sandbox_make(const struct conf_app *a, int flags, struct sandbox *sb)
 	pid_t			pid;
 	int			rp[2], hp[2], i, rc = -1;
 
-	if (pipe2(rp, O_CLOEXEC) == -1)
-		return log_warn("[app %s]: sandbox", a->name), -1;
+	if (pipe2(rp, O_CLOEXEC) == -1) {
+		log_warn("[app %s]: sandbox", a->name);
+		return -1;
+	}
 	if (pipe2(hp, O_CLOEXEC) == -1) {
 		log_warn("[app %s]: sandbox", a->name);
 		close(rp[0]);
@@ -393,8 +395,10 @@ sandbox_open(const struct conf_app *a, struct sandbox **out)
 	*out = NULL;
 	if (flags == 0 && !a->private_pids && a->chroot == NULL)
 		return 0;
-	if ((sb = calloc(1, sizeof(*sb))) == NULL)
-		return log_warn("[app %s]: sandbox", a->name), -1;
+	if ((sb = calloc(1, sizeof(*sb))) == NULL) {
+		log_warn("[app %s]: sandbox", a->name);
+		return -1;
+	}
 	for (i = 0; i < SANDBOX_NS; i++)
 		sb->ns[i] = -1;
 	sb->pids = a->private_pids;

@@ -466,26 +466,36 @@ START_TEST(test_pids_escapee)
 }
 END_TEST
 
+/* Copies the program src to dir/sub/name (sub made, mode 0755): a
+   chroot's own copy. */
+static void
+sb_copy_prog(const char *src, const char *dir, const char *sub,
+    const char *name)
+{
+	char	 path[700], *data;
+	size_t	 len = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, sub);
+	HARNESS_ASSERT(NULL, mkdir(path, 0755) == 0, "%s", path);
+	data = harness_read_file(src, &len);
+	HARNESS_ASSERT(NULL, data != NULL, "%s", src);
+	snprintf(path, sizeof(path), "%s/%s/%s", dir, sub, name);
+	harness_write_file(path, data, len, 0755);
+	free(data);
+}
+
 /* chroot: the program sees only the directory (and, with private_pids,
    its own /proc in it); paths in it are seen from inside. */
 START_TEST(test_chroot)
 {
 	struct ferryd	 f;
 	char		*dir, path[600], src[700], conf[2048], *body;
-	char		*data;
-	size_t		 len = 0;
 
 	dir = harness_tmpdir("sb-root", 0);
-	snprintf(path, sizeof(path), "%s/cgi", dir);
-	HARNESS_ASSERT(NULL, mkdir(path, 0755) == 0, "%s", path);
 	snprintf(path, sizeof(path), "%s/proc", dir);
 	HARNESS_ASSERT(NULL, mkdir(path, 0755) == 0, "%s", path);
 	snprintf(src, sizeof(src), "%s/nsprobe", sb_progs());
-	data = harness_read_file(src, &len);
-	HARNESS_ASSERT(NULL, data != NULL, "%s", src);
-	snprintf(path, sizeof(path), "%s/cgi/nsprobe", dir);
-	harness_write_file(path, data, len, 0755);
-	free(data);
+	sb_copy_prog(src, dir, "cgi", "nsprobe");
 	snprintf(conf, sizeof(conf), "[app sb]\ntype = cgi\nprefix = /sb/\n"
 	    "root = %s/cgi\nuser = root\nchroot = %s\nprivate_pids = yes\n",
 	    dir, dir);
@@ -497,6 +507,36 @@ START_TEST(test_chroot)
 	    sb_num(body, "read /etc/passwd") == ENOENT &&
 	    strstr(body, "pids 1 1\n") != NULL, "chroot:\n%s", body);
 	free(body);
+	harness_stop_ok(&f);
+	harness_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+/* chroot for a FastCGI app: its (static) worker runs with the directory
+   as its root and serves. */
+START_TEST(test_chroot_fastcgi)
+{
+	struct ferryd	 f;
+	char		*dir, path[600], src[700], conf[2048], pid[32],
+			 root[600];
+	ssize_t		 n;
+
+	dir = harness_tmpdir("sb-froot", 0);
+	snprintf(src, sizeof(src), "%s/responder-static",
+	    harness_env_path("FERRY_TEST_FCGI_APPS"));
+	sb_copy_prog(src, dir, "bin", "responder");
+	snprintf(conf, sizeof(conf), "[app f]\ntype = fastcgi\nprefix = /f\n"
+	    "command = %s/bin/responder\nworkers = 1\nuser = root\n"
+	    "chroot = %s\n", dir, dir);
+	memset(&f, 0, sizeof(f));
+	harness_start(&f, conf, NULL);
+	sb_worker_pid(&f, pid, sizeof(pid));
+	snprintf(path, sizeof(path), "/proc/%s/root", pid);
+	n = readlink(path, root, sizeof(root) - 1);
+	root[n > 0 ? n : 0] = '\0';
+	HARNESS_ASSERT(&f, strcmp(root, dir) == 0, "the worker's root is %s, "
+	    "not %s", root, dir);
 	harness_stop_ok(&f);
 	harness_rmtree(dir);
 	free(dir);
@@ -704,6 +744,7 @@ sandbox_suite(void)
 	tcase_add_test(tc, test_private_tmp);
 	tcase_add_test(tc, test_hide_paths);
 	tcase_add_test(tc, test_chroot);
+	tcase_add_test(tc, test_chroot_fastcgi);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("lifecycle");
 	tcase_set_timeout(tc, 60);

@@ -149,6 +149,8 @@ sandbox_conf_check(const struct conf_app *a, char *err, size_t errlen)
 	static const char *const names[] = { "private_network",
 		"private_ipc", "private_uts", "private_pids", "read_only",
 		"private_tmp", "hide_paths", "chroot" };
+	struct stat	 st;
+	char		 proc[PATH_MAX];
 	const int	 on[] = { a->private_network, a->private_ipc,
 		a->private_uts, a->private_pids, a->read_only, a->private_tmp,
 		a->hide_paths != NULL && a->hide_paths[0] != NULL,
@@ -176,6 +178,12 @@ sandbox_conf_check(const struct conf_app *a, char *err, size_t errlen)
 	if (a->command != NULL && !sandbox_under(a->command, a->chroot))
 		return confval_errf(err, errlen, "[app %s]: command %s is not "
 		    "under chroot %s", a->name, a->command, a->chroot);
+	/* Where private_pids mounts the process's own /proc. */
+	snprintf(proc, sizeof(proc), "%s/proc", strcmp(a->chroot, "/") == 0 ?
+	    "" : a->chroot);
+	if (a->private_pids && (stat(proc, &st) == -1 || !S_ISDIR(st.st_mode)))
+		return confval_errf(err, errlen, "[app %s]: private_pids needs "
+		    "a directory %s in chroot", a->name, proc);
 	return 0;
 }
 

@@ -764,7 +764,7 @@ START_TEST(test_file_sandbox)
 	    "private_network = yes\nprivate_ipc = yes\nprivate_uts = yes\n"
 	    "private_pids = yes\nread_only = yes\nwritable = /tmp /var\n"
 	    "writable = /usr\nprivate_tmp = yes\nhide_paths = /root\n"
-	    "chroot = /usr\n"
+	    "chroot = /\n"
 	    "[app b]\ntype = cgi\nprefix = /b/\nroot = /usr/bin\n"
 	    "read_only = no\n");
 	ck_assert_int_eq(run_load(&c, args, out, err), 0);
@@ -778,7 +778,7 @@ START_TEST(test_file_sandbox)
 	ck_assert_str_eq(a->writable[2], "/usr");
 	ck_assert_ptr_null(a->writable[3]);
 	ck_assert_str_eq(a->hide_paths[0], "/root");
-	ck_assert_str_eq(a->chroot, "/usr");
+	ck_assert_str_eq(a->chroot, "/");
 	ck_assert(!b->private_network && !b->private_pids && !b->read_only &&
 	    b->writable == NULL && b->hide_paths == NULL && b->chroot == NULL);
 	ck_assert_int_eq(conf_app_same_sandbox(a, b), 0);
@@ -792,6 +792,12 @@ START_TEST(test_file_sandbox)
 	ck_assert_int_eq(run_load(&c, args, out, err), -1);
 	ck_assert_ptr_nonnull(strstr(err, "[app a]: root /usr/bin is not "
 	    "under chroot /var"));
+	/* private_pids needs a /proc in the chroot */
+	write_file(path, "[app a]\ntype = cgi\nprefix = /a/\nroot = /usr/bin\n"
+	    "chroot = /usr\nprivate_pids = yes\n");
+	ck_assert_int_eq(run_load(&c, args, out, err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "[app a]: private_pids needs a "
+	    "directory /usr/proc in chroot"));
 	/* paths are absolute and exist */
 	write_file(path, "[app a]\ntype = cgi\nprefix = /a/\nroot = /usr/bin\n"
 	    "hide_paths = /no/such/path\n");

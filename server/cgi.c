@@ -34,6 +34,7 @@
 #include "server/log.h"
 #include "server/master-t.h"
 #include "server/reap.h"
+#include "server/sandbox.h"
 #include "server/spawn.h"
 #include "server/util.h"
 
@@ -48,6 +49,10 @@ struct cgi_app {
 	struct app_queue	 queue;		/* waiting requests */
 	struct app_short	 shortage;	/* out of fds: the queue
 						   waits */
+	struct sandbox		*sb;		/* NULL: none */
+	struct sandbox		*sb_next;	/* a reload's, from install
+						   to commit */
+	int			 sb_pending;	/* sb_next replaces sb */
 };
 
 #define CGI_START_SHORT	(-1)	/* cgi_start: out of fds, c untouched */
@@ -123,8 +128,21 @@ static void
 cgi_app_free(struct cgi_app *a)
 {
 	app_short_stop(&a->shortage);
+	sandbox_close(a->sb);
+	sandbox_close(a->sb_next);
 	conf_app_destroy(a->conf);
 	free(a);
+}
+
+/* At a reload, a's new settings app: a sandbox of their own when they
+   ask for another one (it replaces a's at commit).  0, or -1 logged. */
+static int
+cgi_sandbox_next(struct cgi_app *a, const struct conf_app *app)
+{
+	sandbox_close(a->sb_next);	/* an abandoned reload's */
+	a->sb_next = NULL;
+	a->sb_pending = !conf_app_same_sandbox(a->conf, app);
+	return a->sb_pending ? sandbox_open(app, &a->sb_next) : 0;
 }
 
 int
@@ -160,7 +178,10 @@ cgi_install(struct master *m, struct conf *cf)
 			    "start a script", cgi_short_retry, a);
 			a->next = s->apps;
 			s->apps = a;
-		}
+			if (sandbox_open(app, &a->sb) == -1)
+				return -1;
+		} else if (cgi_sandbox_next(a, app) == -1)
+			return -1;
 		a->gens++;
 		app->rt = a;
 	}
@@ -180,6 +201,12 @@ cgi_commit(struct master *m, struct conf *cf)
 			continue;
 		a = cf->apps[i].rt;
 		a->current = 1;
+		if (a->sb_pending) {
+			sandbox_close(a->sb);
+			a->sb = a->sb_next;
+			a->sb_next = NULL;
+			a->sb_pending = 0;
+		}
 		if (conf_app_update(a->conf, &cf->apps[i]) == -1)
 			log_warn("%s: keeping its settings", a->conf->name);
 		cgi_next(a);	/* max_processes may have grown */
@@ -391,6 +418,7 @@ cgi_start(struct conn *c, int queued)
 	sr.cgroup_fds = g->cg.fds;
 	sr.ncgroup_fds = g->cg.nfds;
 	notif_prepare(m, &sr);
+	sr.sandbox = a->sb;
 	pid = spawn_process(&sr);
 	notif_take(m, pid, app->name, app->stats);
 	cgroup_proc_spawned(&g->cg);
@@ -620,8 +648,9 @@ cgi_child_cb(struct reap_watch *w, int st, const struct rusage *ru)
 	cgroup_proc_kill(&g->cg);
 	if (WIFSIGNALED(st) && !g->killing)
 		log_warnx("%s[%d]: killed by signal %d%s%s", g->name,
-		    (int)g->pid, WTERMSIG(st), child_signal_cause(WTERMSIG(st)),
-		    cgroup_proc_cause(&g->cg, WTERMSIG(st)));
+		    (int)g->pid, WTERMSIG(st), child_signal_cause(WTERMSIG(st),
+		    ru, g->app->conf->limits), cgroup_proc_cause(&g->cg,
+		    WTERMSIG(st)));
 	else if (WIFEXITED(st) && WEXITSTATUS(st) != 0)
 		log_warnx("%s[%d]: exited with status %d", g->name,
 		    (int)g->pid, WEXITSTATUS(st));

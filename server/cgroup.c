@@ -531,18 +531,27 @@ cgroup_dead_add(char *path, int v2, struct ev_loop *loop)
 }
 
 void
-cgroup_proc_end(struct cgroup_proc *p, struct ev_loop *loop,
-    const char *name, pid_t pid)
+cgroup_proc_forks(struct cgroup_proc *p, const char *name, pid_t pid)
 {
 	uint64_t	n;
 
+	if (p->pids == NULL)
+		return;
+	n = cgroupfs_counter(p->pids, "pids.events", "max");
+	if (n > p->forks)
+		log_warnx("%s[%d]: pids_max: %llu forks refused", name,
+		    (int)pid, (unsigned long long)(n - p->forks));
+	p->forks = n;
+}
+
+void
+cgroup_proc_end(struct cgroup_proc *p, struct ev_loop *loop,
+    const char *name, pid_t pid)
+{
 	cgroup_proc_spawned(p);
 	if (p->leaf == NULL)
 		return;
-	n = cgroupfs_counter(p->pids, "pids.events", "max");
-	if (p->pids != NULL && n > p->forks)
-		log_warnx("%s[%d]: pids_max: %llu forks refused", name,
-		    (int)pid, (unsigned long long)(n - p->forks));
+	cgroup_proc_forks(p, name, pid);
 	/* An empty cgroup (the usual case) goes at once, with no kill. */
 	if (rmdir(p->leaf) == -1 && errno != ENOENT) {
 		cgroupfs_kill_dir(p->leaf, p->v2);

@@ -80,6 +80,11 @@ void	cgroup_proc_kill(const struct cgroup_proc *p);
    (" (memory_max: killed by the OOM killer)"), else "". */
 const char *cgroup_proc_cause(struct cgroup_proc *p, int sig);
 
+/* Logs "NAME[PID]: pids_max: N forks refused" when the app's count of
+   refused forks rose since the process started or was last asked (a
+   FastCGI worker, after each request). */
+void	cgroup_proc_forks(struct cgroup_proc *p, const char *name, pid_t pid);
+
 /* The process (name[pid], for the log) ended: kills what is left in its
    cgroup, logs "name[pid]: pids_max: N forks refused" when its app's
    pids cgroup refused forks meanwhile, and removes the cgroup (retried

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "server/child.h"
@@ -108,9 +109,12 @@ child_kill(pid_t pid, int *killing, const char *name, const char *verb,
 }
 
 const char *
-child_signal_cause(int sig)
+child_signal_cause(int sig, const struct rusage *ru, const uint64_t *limits)
 {
-	if (sig == SIGXCPU)
+	uint64_t	cpu = limits[CONF_LIMIT_CPU];
+
+	if (sig == SIGXCPU || (sig == SIGKILL && cpu != CONF_LIMIT_UNSET &&
+	    (uint64_t)(ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) >= cpu))
 		return " (limit_cpu: its CPU time ran out)";
 	if (sig == SIGXFSZ)
 		return " (limit_file_size: it wrote a file past the limit)";

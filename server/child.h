@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <ev.h>
 
@@ -51,9 +52,14 @@ char	*child_dir(const char *path);
    calls send SIGKILL and return 0. */
 int	child_kill(pid_t pid, int *killing, const char *name,
 	    const char *verb, const char *why);
-/* Why the kernel sends sig to a process, when a limit of ferry.conf
-   does (" (limit_cpu: its CPU time ran out)"), else "". */
-const char *child_signal_cause(int sig);
+/* Why the kernel sent sig to a process, when a limit of ferry.conf did
+   (" (limit_cpu: its CPU time ran out)"), else "": SIGXCPU, SIGXFSZ, or
+   the SIGKILL at limit_cpu's hard limit (which is all a pid 1 of a
+   private_pids namespace gets) when its CPU time in ru reached limits'
+   CPU limit. */
+struct rusage;
+const char *child_signal_cause(int sig, const struct rusage *ru,
+	    const uint64_t *limits);
 /* The kill grace ran out: logs "name[pid]: still running after SIGTERM:
    SIGKILL" and sends SIGKILL to the group. */
 void	child_kill_late(pid_t pid, const char *name);

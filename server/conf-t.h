@@ -149,6 +149,12 @@ struct conf_app {
 	uint64_t		 limits[CONF_LIMITS];
 	int			 syscall_filter;	/* enum
 							   conf_syscall_filter */
+	/* Namespaces and filesystem (server/sandbox.c); 0 and NULL: off. */
+	int			 private_network, private_ipc, private_uts,
+				 private_pids, read_only, private_tmp;
+	char			**writable;	/* absolute paths, NULL-ended */
+	char			**hide_paths;	/* absolute paths, NULL-ended */
+	char			*chroot;	/* a directory (realpath) */
 	double			 hijack_grace;	/* FastCGI: a retired worker
 						   holding hijacked sockets
 						   is stopped after it; 0:

@@ -30,6 +30,7 @@
 #include "server/confread.h"
 #include "server/confval.h"
 #include "server/log.h"
+#include "server/sandbox.h"
 
 #define CONF_ERR_MAX	CONFREAD_ERR_MAX
 
@@ -57,6 +58,10 @@ static const char *const conf_isolations[] = { "worker", "request", NULL };
 static const char *const conf_half_closes[] = { "gone", "answer", NULL };
 /* By enum conf_syscall_filter. */
 static const char *const conf_filters[] = { "off", "default", NULL };
+static const char *const conf_yesno[] = { "no", "yes", NULL };
+/* An app's yes/no key k named n, at field f (0: no). */
+#define CONF_YESNO(k, n, f) [k] = { KEY(n, KF_APP, KIND_ENUM), APP(f), \
+	    .def = 0, .names = conf_yesno }
 static const char *const conf_log_formats[] = { "combined", "json", NULL };
 static const char *const conf_no_yes[] = { "no", "yes", NULL };
 
@@ -198,6 +203,18 @@ static const struct conf_keydef conf_keys[K_COUNT] = {
 	    .min = 1, .max = 1 << 22 },
 	[K_CPU_MAX] = { KEY("cpu_max", KF_APP, KIND_PERCENT), APP(cpu_max),
 	    .min = 1, .max = 100000 },
+	/* namespaces and filesystem (server/sandbox.c) */
+	CONF_YESNO(K_PRIVATE_NETWORK, "private_network", private_network),
+	CONF_YESNO(K_PRIVATE_IPC, "private_ipc", private_ipc),
+	CONF_YESNO(K_PRIVATE_UTS, "private_uts", private_uts),
+	CONF_YESNO(K_PRIVATE_PIDS, "private_pids", private_pids),
+	CONF_YESNO(K_READ_ONLY, "read_only", read_only),
+	CONF_YESNO(K_PRIVATE_TMP, "private_tmp", private_tmp),
+	[K_WRITABLE] = { KEY("writable", KF_APP | KF_REPEAT, KIND_WORDS),
+	    APP(writable) },
+	[K_HIDE_PATHS] = { KEY("hide_paths", KF_APP | KF_REPEAT, KIND_WORDS),
+	    APP(hide_paths) },
+	[K_CHROOT] = { KEY("chroot", KF_APP, KIND_DIR), APP(chroot) },
 };
 
 static void	conf_defaults(void *, int);
@@ -384,6 +401,9 @@ conf_app_finish(struct conf_app *a, int has_w, int has_min, int has_max,
 		a->on_client_gone = fcgi ? CONF_GONE_ABORT :
 		    CONF_GONE_TERMINATE;
 	struct stat	st;
+
+	if (sandbox_conf_check(a, err, errlen) == -1)
+		return -1;
 
 	if (!fcgi) {
 		a->workers = a->min_workers = a->max_workers = 0;
@@ -624,6 +644,8 @@ conf_section_end(void *arg, struct confread *r)
 			line = f->seen[K_MIN_WORKERS];
 		if (f->seen[K_MAX_WORKERS] > line)
 			line = f->seen[K_MAX_WORKERS];
+		if (line == 0)		/* not about the worker counts */
+			line = f->sectline;
 		confread_error(r, line, "%s", err);
 		return -1;
 	}

@@ -44,9 +44,13 @@ void	conf_app_destroy(struct conf_app *a);
    and keeping dst->name (the names are equal): 0, or -1 when out of
    memory (dst unchanged). */
 int	conf_app_update(struct conf_app *dst, const struct conf_app *src);
+/* 1 when a and b ask for the same namespaces and filesystem view
+   (server/sandbox.c: the same sandbox), else 0. */
+int	conf_app_same_sandbox(const struct conf_app *a,
+	    const struct conf_app *b);
 /* 1 when a and b start the same processes: type, command (and the
    program file: the same file, not modified since), args, env, root,
-   user and group are equal. */
+   user and group are equal, and so are their sandboxes. */
 int	conf_app_same_process(const struct conf_app *a,
 	    const struct conf_app *b);
 

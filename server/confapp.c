@@ -30,6 +30,17 @@ const char *const conf_limit_key[CONF_LIMITS] = {
 	[CONF_LIMIT_CORE] = "limit_core",
 };
 
+/* Frees the NULL-ended list v (NULL: nothing). */
+static void
+conf_words_free(char **v)
+{
+	char	**p;
+
+	for (p = v; p != NULL && *p != NULL; p++)
+		free(*p);
+	free(v);
+}
+
 void
 conf_app_free(struct conf_app *a)
 {
@@ -49,6 +60,9 @@ conf_app_free(struct conf_app *a)
 	free(a->env);
 	free(a->user);
 	free(a->group);
+	conf_words_free(a->writable);
+	conf_words_free(a->hide_paths);
+	free(a->chroot);
 	memset(a, 0, sizeof(*a));
 }
 
@@ -92,7 +106,8 @@ conf_app_dup(const struct conf_app *a)
 	/* Each copy below fails alone: every pointer is its own or NULL,
 	   so conf_app_free frees exactly what was copied. */
 	d->prefix = d->root = d->command = d->user = d->group = NULL;
-	d->args = d->env = NULL;
+	d->args = d->env = d->writable = d->hide_paths = NULL;
+	d->chroot = NULL;
 	if (conf_str_dup(&d->name, a->name) == -1 ||
 	    conf_str_dup(&d->prefix, a->prefix) == -1 ||
 	    conf_str_dup(&d->root, a->root) == -1 ||
@@ -100,7 +115,10 @@ conf_app_dup(const struct conf_app *a)
 	    conf_str_dup(&d->user, a->user) == -1 ||
 	    conf_str_dup(&d->group, a->group) == -1 ||
 	    conf_words_dup(&d->args, a->args) == -1 ||
-	    conf_words_dup(&d->env, a->env) == -1) {
+	    conf_words_dup(&d->env, a->env) == -1 ||
+	    conf_words_dup(&d->writable, a->writable) == -1 ||
+	    conf_words_dup(&d->hide_paths, a->hide_paths) == -1 ||
+	    conf_str_dup(&d->chroot, a->chroot) == -1) {
 		conf_app_destroy(d);
 		return NULL;
 	}
@@ -151,6 +169,21 @@ conf_str_same(const char *a, const char *b)
 }
 
 int
+conf_app_same_sandbox(const struct conf_app *a, const struct conf_app *b)
+{
+	return a->private_network == b->private_network &&
+	    a->private_ipc == b->private_ipc &&
+	    a->private_uts == b->private_uts &&
+	    a->private_pids == b->private_pids &&
+	    a->read_only == b->read_only && a->private_tmp == b->private_tmp &&
+	    conf_words_same(a->writable, b->writable) &&
+	    conf_words_same(a->hide_paths, b->hide_paths) &&
+	    conf_str_same(a->chroot, b->chroot) &&
+	    /* the hostname of private_uts */
+	    (!a->private_uts || strcmp(a->name, b->name) == 0);
+}
+
+int
 conf_app_same_process(const struct conf_app *a, const struct conf_app *b)
 {
 	return a->type == b->type && conf_str_same(a->command, b->command) &&
@@ -166,7 +199,8 @@ conf_app_same_process(const struct conf_app *a, const struct conf_app *b)
 	    memcmp(a->limits, b->limits, sizeof(a->limits)) == 0 &&
 	    a->syscall_filter == b->syscall_filter &&
 	    a->cgroup == b->cgroup && a->memory_max == b->memory_max &&
-	    a->pids_max == b->pids_max && a->cpu_max == b->cpu_max;
+	    a->pids_max == b->pids_max && a->cpu_max == b->cpu_max &&
+	    conf_app_same_sandbox(a, b);
 }
 
 int

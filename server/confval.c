@@ -284,7 +284,7 @@ confval_words(char ***list, const char *v, int names, char *err,
 	char		**l, *word;
 	size_t		 n, len, i;
 
-	for (n = 0; (*list)[n] != NULL; n++)
+	for (n = 0; *list != NULL && (*list)[n] != NULL; n++)
 		continue;
 	while ((w = confval_word(&p, &len)) != NULL) {
 		if (names) {

@@ -138,6 +138,8 @@ struct pool_app {
 	struct pool_retry	*retries;	/* of requests in the queue */
 	int			 extensions;	/* WORKER_EXT_* its workers
 						   announced */
+	struct sandbox		*sb;		/* its processes' (NULL:
+						   none) */
 };
 
 struct pool {

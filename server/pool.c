@@ -34,6 +34,7 @@
 #include "server/master-t.h"
 #include "server/pool.h"
 #include "server/pool-t.h"
+#include "server/sandbox.h"
 #include "server/util.h"
 #include "server/worker.h"
 
@@ -120,6 +121,11 @@ pool_app_new(struct master *m, const struct conf_app *app)
 	    (a->conf = conf_app_dup(app)) == NULL) {
 		free(a);
 		log_warn("%s", app->name);
+		return NULL;
+	}
+	if (sandbox_open(app, &a->sb) == -1) {
+		conf_app_destroy(a->conf);
+		free(a);
 		return NULL;
 	}
 	a->m = m;
@@ -311,6 +317,7 @@ pool_app_free(struct pool_app *a)
 		a->workers = w->next;
 		pool_worker_free(w);
 	}
+	sandbox_close(a->sb);
 	conf_app_destroy(a->conf);
 	free(a);
 }

@@ -16,6 +16,7 @@
 #include "server/cgroup.h"
 #include "server/conf-t.h"
 #include "server/filter.h"
+#include "server/sandbox.h"
 #include "server/spawn.h"
 
 /*
@@ -162,19 +163,22 @@ spawn_child(const struct spawn_req *r, const struct spawn_plan *p, int ids,
 		else if (dup2(p->ops[i].from, p->ops[i].fd) == -1)
 			goto fail;
 	}
+	if (sandbox_enter(r->sandbox) == -1)
+		goto fail;
 	if (ids && (setgroups(1, &r->gid) == -1 ||
 	    setgid(r->gid) == -1 || setuid(r->uid) == -1))
 		goto fail;
 #ifdef __linux__
 	/* After the ids: changing them clears the setting. */
 	if (r->death_sig > 0) {
-		if (prctl(PR_SET_PDEATHSIG, r->death_sig) == -1)
+		if (prctl(PR_SET_PDEATHSIG,
+		    sandbox_death_sig(r->sandbox, r->death_sig)) == -1)
 			goto fail;
 		if (getppid() != p->parent)
 			_exit(0);	/* the parent died meanwhile */
 	}
 #endif
-	if (r->cwd != NULL && chdir(r->cwd) == -1)
+	if (r->cwd != NULL && chdir(sandbox_inside(r->sandbox, r->cwd)) == -1)
 		goto fail;
 	/* Lowering a soft limit cannot fail: a refusal is left alone. */
 	if (spawn_nofile_known)
@@ -194,7 +198,7 @@ spawn_child(const struct spawn_req *r, const struct spawn_plan *p, int ids,
 	    r->notify_filter != NULL ? r->notify_fd : -1) == -1)
 		goto fail;
 #endif
-	execve(r->path, r->argv, r->envp);
+	execve(sandbox_inside(r->sandbox, r->path), r->argv, r->envp);
 fail:
 	error = errno;
 	if (errp != NULL)
@@ -243,10 +247,10 @@ spawn_fork(const struct spawn_req *r)
 		errno = error;
 		return -1;
 	}
-	plan.parent = getpid();
+	plan.parent = sandbox_parent(r->sandbox);
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
-	pid = fork();
+	pid = sandbox_fork(r->sandbox);
 	if (pid == 0)
 		spawn_child(r, &plan, r->set_ids, report[1], NULL);
 	saved = errno;
@@ -337,7 +341,7 @@ pid_t
 spawn_process(const struct spawn_req *r)
 {
 	if ((r->set_ids && (r->uid != geteuid() || r->gid != getegid())) ||
-	    r->death_sig > 0)
+	    r->death_sig > 0 || r->sandbox != NULL)
 		return spawn_fork(r);
 	return spawn_vfork(r);
 }

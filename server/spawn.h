@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 struct sock_fprog;
+struct sandbox;
 
 struct spawn_req {
 	const char	*path;		/* executable, absolute */
@@ -40,6 +41,11 @@ struct spawn_req {
 	const int	*cgroup_fds;	/* cgroup.procs files the child
 					   writes itself to first */
 	int		 ncgroup_fds;
+	const struct sandbox *sandbox;	/* NULL, or the namespaces and
+					   filesystem view the child
+					   enters (server/sandbox.h);
+					   path and cwd as ferryd sees
+					   them */
 };
 
 /*
@@ -65,6 +71,8 @@ struct spawn_req {
  * notify_fd (server/filter.h's filter_install).
  * First of all the child writes itself into each of the cgroup_fds
  * (cgroup.procs files, server/cgroup.c); a refusal fails the spawn.
+ * A sandbox is entered (sandbox_enter) before the ids change; failing to
+ * enter it fails the spawn.
  */
 pid_t	spawn_process(const struct spawn_req *r);
 

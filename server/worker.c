@@ -244,6 +244,7 @@ worker_spawn(struct pool_app *a)
 	sr.gid = app->gid;
 	sr.limits = app->limits;
 	sr.filter = filter_for(app->syscall_filter);
+	sr.sandbox = a->sb;
 	/* A worker must not outlive a ferryd that was killed: it would
 	   wait in accept for good. */
 	sr.death_sig = SIGTERM;
@@ -464,6 +465,7 @@ worker_req_served(void *arg)
 	struct worker	*w = arg;
 
 	worker_timer(w, 0);
+	cgroup_proc_forks(&w->cg, w->app->conf->name, w->pid);
 	w->nserved++;
 	w->app->backoff = 0;
 	if (w->req.gone_at != 0)
@@ -813,7 +815,7 @@ worker_child_cb(struct reap_watch *cw, int st, const struct rusage *ru)
 		    w->state != WORKER_RETIRING;
 		a->conf->stats->hijacked_held -= w->req.handed;
 	}
-	if (w->killing)
+	if (w->killing && *cause == '\0')
 		log_info("%s[%d]: worker stopped", a->conf->name, (int)w->pid);
 	else if (w->state == WORKER_RETIRING)
 		log_info("%s[%d]: retired worker exited (status %d) %.2f s "
@@ -823,7 +825,8 @@ worker_child_cb(struct reap_watch *cw, int st, const struct rusage *ru)
 	else if (WIFSIGNALED(st))
 		log_warnx("%s[%d]: worker killed by signal %d%s%s after "
 		    "%.2f s", a->conf->name, (int)w->pid, WTERMSIG(st),
-		    child_signal_cause(WTERMSIG(st)), cause, lived);
+		    child_signal_cause(WTERMSIG(st), ru,
+		    a->conf->limits), cause, lived);
 	else
 		log_warnx("%s[%d]: worker exited with status %d after %.2f s",
 		    a->conf->name, (int)w->pid, WEXITSTATUS(st), lived);

@@ -746,6 +746,78 @@ START_TEST(test_file_full)
 }
 END_TEST
 
+/* The sandbox's keys (as root: each needs it), the lists appending, and
+   conf_app_same_sandbox telling a change. */
+START_TEST(test_file_sandbox)
+{
+	struct conf	 c;
+	char		 out[OUT_MAX], err[OUT_MAX], path[PATH_MAX + 32];
+	const char	*args[] = { "ferryd", "-c", path, NULL };
+	const struct conf_app *a, *b;
+
+	if (geteuid() != 0)
+		return;
+	make_tmpdir();
+	snprintf(path, sizeof(path), "%s/ferry.conf", tmpdir);
+	write_file(path,
+	    "[app a]\ntype = cgi\nprefix = /a/\nroot = /usr/bin\n"
+	    "private_network = yes\nprivate_ipc = yes\nprivate_uts = yes\n"
+	    "private_pids = yes\nread_only = yes\nwritable = /tmp /var\n"
+	    "writable = /usr\nprivate_tmp = yes\nhide_paths = /root\n"
+	    "chroot = /\n"
+	    "[app b]\ntype = cgi\nprefix = /b/\nroot = /usr/bin\n"
+	    "read_only = no\n");
+	ck_assert_int_eq(run_load(&c, args, out, err), 0);
+	ck_assert_str_eq(err, "");
+	a = &c.apps[0];
+	b = &c.apps[1];
+	ck_assert(a->private_network && a->private_ipc && a->private_uts &&
+	    a->private_pids && a->read_only && a->private_tmp);
+	ck_assert_str_eq(a->writable[0], "/tmp");
+	ck_assert_str_eq(a->writable[1], "/var");
+	ck_assert_str_eq(a->writable[2], "/usr");
+	ck_assert_ptr_null(a->writable[3]);
+	ck_assert_str_eq(a->hide_paths[0], "/root");
+	ck_assert_str_eq(a->chroot, "/");
+	ck_assert(!b->private_network && !b->private_pids && !b->read_only &&
+	    b->writable == NULL && b->hide_paths == NULL && b->chroot == NULL);
+	ck_assert_int_eq(conf_app_same_sandbox(a, b), 0);
+	ck_assert_int_eq(conf_app_same_sandbox(a, a), 1);
+	ck_assert_int_eq(conf_app_same_sandbox(b, b), 1);
+	conf_free(&c);
+
+	/* chroot must hold the script directory */
+	write_file(path, "[app a]\ntype = cgi\nprefix = /a/\nroot = /usr/bin\n"
+	    "chroot = /var\n");
+	ck_assert_int_eq(run_load(&c, args, out, err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "[app a]: root /usr/bin is not "
+	    "under chroot /var"));
+	/* private_pids needs a /proc in the chroot */
+	write_file(path, "[app a]\ntype = cgi\nprefix = /a/\nroot = /usr/bin\n"
+	    "chroot = /usr\nprivate_pids = yes\n");
+	ck_assert_int_eq(run_load(&c, args, out, err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "[app a]: private_pids needs a "
+	    "directory /usr/proc in chroot"));
+	/* paths are absolute and exist */
+	write_file(path, "[app a]\ntype = cgi\nprefix = /a/\nroot = /usr/bin\n"
+	    "hide_paths = /no/such/path\n");
+	ck_assert_int_eq(run_load(&c, args, out, err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "hide_paths: /no/such/path: No such "
+	    "file"));
+	/* private_tmp would hide the scripts */
+	write_file(path, "[app a]\ntype = cgi\nprefix = /a/\nroot = /var/tmp\n"
+	    "private_tmp = yes\n");
+	ck_assert_int_eq(run_load(&c, args, out, err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "[app a]: private_tmp would hide "
+	    "/var/tmp (under /var/tmp)"));
+	write_file(path, "[app a]\ntype = cgi\nprefix = /a/\nroot = /usr/bin\n"
+	    "read_only = yes\nwritable = tmp\n");
+	ck_assert_int_eq(run_load(&c, args, out, err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "writable: tmp is not an absolute "
+	    "path"));
+}
+END_TEST
+
 /* include = PATTERN: the files a glob names, relative to the including
    file, are read where the line stands, in order, each with its own
    sections (relative paths against their own directory); an empty glob
@@ -975,6 +1047,11 @@ static const struct file_case {
 	  "[server]" },
 	{ "[app a]\nsyscall_filter = strict\n", 2, "syscall_filter: "
 	  "\"strict\"" },
+	/* the sandbox's settings (server/sandbox.c) */
+	{ "[app a]\nprivate_network = maybe\n", 2, "private_network: "
+	  "\"maybe\"" },
+	{ "[app a]\ntype = cgi\nprefix = /a/\nroot = /\nwritable = /tmp\n", 1,
+	  "[app a]: writable needs read_only = yes" },
 	/* a duplicate key */
 	{ "[server]\nlog_level = info\n\nlog_level = warn\n", 4,
 	  "duplicate key log_level (first on line 2)" },
@@ -1267,6 +1344,7 @@ conf_suite(void)
 	tc = tcase_create("file");
 	tcase_add_checked_fixture(tc, NULL, rm_tmpdir);
 	tcase_add_test(tc, test_file_full);
+	tcase_add_test(tc, test_file_sandbox);
 	tcase_add_test(tc, test_file_include);
 	tcase_add_test(tc, test_file_flags_override);
 	tcase_add_test(tc, test_file_edges);

@@ -797,6 +797,9 @@ worker_child_cb(struct reap_watch *cw, int st, const struct rusage *ru)
 	int		 failed_start;
 	const char	*cause = cgroup_proc_cause(&w->cg,
 			    WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+	const char	*limit = WIFSIGNALED(st) ?
+			    child_signal_cause(WTERMSIG(st), ru,
+			    a->conf->limits) : "";
 
 	w->exited = 1;
 	w->status = st;
@@ -815,7 +818,9 @@ worker_child_cb(struct reap_watch *cw, int st, const struct rusage *ru)
 		    w->state != WORKER_RETIRING;
 		a->conf->stats->hijacked_held -= w->req.handed;
 	}
-	if (w->killing && *cause == '\0')
+	/* A worker a limit killed is said to be so, also when its
+	   channel broke first and ferryd was stopping it already. */
+	if (w->killing && *cause == '\0' && *limit == '\0')
 		log_info("%s[%d]: worker stopped", a->conf->name, (int)w->pid);
 	else if (w->state == WORKER_RETIRING)
 		log_info("%s[%d]: retired worker exited (status %d) %.2f s "
@@ -825,8 +830,7 @@ worker_child_cb(struct reap_watch *cw, int st, const struct rusage *ru)
 	else if (WIFSIGNALED(st))
 		log_warnx("%s[%d]: worker killed by signal %d%s%s after "
 		    "%.2f s", a->conf->name, (int)w->pid, WTERMSIG(st),
-		    child_signal_cause(WTERMSIG(st), ru,
-		    a->conf->limits), cause, lived);
+		    limit, cause, lived);
 	else
 		log_warnx("%s[%d]: worker exited with status %d after %.2f s",
 		    a->conf->name, (int)w->pid, WEXITSTATUS(st), lived);

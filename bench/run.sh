@@ -226,6 +226,9 @@ bench_cleanup()
 	else
 		rm -rf "$T"
 	fi
+	if [ -n "${SHM:-}" ]; then
+		rm -rf "$SHM"
+	fi
 }
 trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
@@ -309,7 +312,7 @@ start_ferry()
 		echo /none > "$d/path" ;;
 	cgi)	echo "ferry" > "$d/label"
 		printf '[app cgi]\ntype = cgi\nprefix = /cgi-bin/\nroot = %s\n' \
-		    "$T/cgi-bin" >> "$d/ferry.conf" ;;
+		    "${CGI_ROOT:-$T/cgi-bin}" >> "$d/ferry.conf" ;;
 	fcgi)	echo "ferry" > "$d/label"
 		printf '[app hello]\ntype = fastcgi\nprefix = /app/\n' \
 		    >> "$d/ferry.conf"
@@ -371,9 +374,15 @@ start_ferryi1()
 	    "limits+seccomp"
 }
 
+# private_tmp hides /tmp, where $T is: the scripts from /dev/shm.
 start_ferryi2()
 {
-	start_ferryiso "$1" "$2" 'private_pids = yes\nread_only = yes\nprivate_tmp = yes' \
+	if [ -z "${SHM:-}" ]; then
+		SHM=$(mktemp -d /dev/shm/ferry-bench.XXXXXX) || return 1
+		cp -R "$T/cgi-bin" "$SHM/" && chmod 755 "$SHM" || return 1
+	fi
+	CGI_ROOT=$SHM/cgi-bin start_ferryiso "$1" "$2" \
+	    'private_pids = yes\nread_only = yes\nprivate_tmp = yes' \
 	    "pids+mounts+tmp"
 }
 

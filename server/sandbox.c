@@ -460,6 +460,12 @@ sandbox_fork(const struct sandbox *sb)
 	return fork();
 }
 
+int
+sandbox_own_pids(const struct sandbox *sb)
+{
+	return sb != NULL && sb->pids;
+}
+
 pid_t
 sandbox_parent(const struct sandbox *sb)
 {

@@ -48,6 +48,11 @@ void	sandbox_close(struct sandbox *sb);
  */
 pid_t	sandbox_fork(const struct sandbox *sb);
 
+/* 1 when a child must come from sandbox_fork (private_pids), 0 when a
+   vfork child may enter sb too: setns, chroot and mounts change nothing
+   of the parent's, whose memory alone it shares. */
+int	sandbox_own_pids(const struct sandbox *sb);
+
 /* What getppid() returns in a child of sandbox_fork while its parent
    lives: 0 in a pid namespace of its own, else the caller's pid. */
 pid_t	sandbox_parent(const struct sandbox *sb);
@@ -58,7 +63,8 @@ pid_t	sandbox_parent(const struct sandbox *sb);
 int	sandbox_death_sig(const struct sandbox *sb, int sig);
 
 /*
- * In the child of sandbox_fork, before it changes its ids: enters the
+ * In the child (of sandbox_fork, or of a vfork without private_pids),
+ * before it changes its ids: enters the
  * app's namespaces, with private_pids a mount namespace of its own with
  * a fresh /proc, and chroot.  Only async-signal-safe calls.  0, or -1
  * with errno set.  sb may be NULL (nothing to do).

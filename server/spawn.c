@@ -341,7 +341,7 @@ pid_t
 spawn_process(const struct spawn_req *r)
 {
 	if ((r->set_ids && (r->uid != geteuid() || r->gid != getegid())) ||
-	    r->death_sig > 0 || r->sandbox != NULL)
+	    r->death_sig > 0 || sandbox_own_pids(r->sandbox))
 		return spawn_fork(r);
 	return spawn_vfork(r);
 }

@@ -56,6 +56,29 @@ struct hs {
 	char		 prog[600];	/* the hostile program in it */
 };
 
+/* Removes the program directories of test processes that are gone (a
+   failed test ends without its hs_stop). */
+static void
+hs_sweep(void)
+{
+	struct dirent	*de;
+	char		 path[300];
+	DIR		*d;
+	int		 pid;
+
+	if ((d = opendir("/dev/shm")) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (sscanf(de->d_name, "ferry-hostile.%d.", &pid) != 1 ||
+		    pid <= 0 || (kill(pid, 0) == -1 && errno == EPERM) ||
+		    kill(pid, 0) == 0)
+			continue;
+		snprintf(path, sizeof(path), "/dev/shm/%s", de->d_name);
+		harness_rmtree(path);
+	}
+	closedir(d);
+}
+
 static void
 hs_start(struct hs *h)
 {
@@ -64,8 +87,9 @@ hs_start(struct hs *h)
 
 	memset(h, 0, sizeof(*h));
 	(void)unlink("/tmp/ferry-hostile");	/* see hs_cases */
-	if ((h->dir = strdup("/dev/shm/ferry-hostile.XXXXXX")) == NULL ||
-	    mkdtemp(h->dir) == NULL)
+	hs_sweep();
+	if (asprintf(&h->dir, "/dev/shm/ferry-hostile.%d.XXXXXX",
+	    (int)getpid()) == -1 || mkdtemp(h->dir) == NULL)
 		harness_fail(NULL, __FILE__, __LINE__, "mkdtemp: %s",
 		    strerror(errno));
 	HARNESS_ASSERT(NULL, chmod(h->dir, 0755) == 0, "chmod: %s",

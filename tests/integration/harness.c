@@ -1901,6 +1901,62 @@ harness_tmpdir(const char *tag, int shared)
 	return p;
 }
 
+/* Removes /dev/shm/ferry-*.PID.* of test processes that are gone (a
+   failed test ends without removing its own). */
+static void
+harness_shm_sweep(void)
+{
+	struct dirent	*de;
+	char		 path[300];
+	const char	*dot;
+	DIR		*d;
+	int		 pid;
+
+	if ((d = opendir("/dev/shm")) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "ferry-", 6) != 0 ||
+		    (dot = strchr(de->d_name, '.')) == NULL ||
+		    (pid = atoi(dot + 1)) <= 0 || kill(pid, 0) == 0 ||
+		    errno == EPERM)
+			continue;
+		snprintf(path, sizeof(path), "/dev/shm/%s", de->d_name);
+		harness_rmtree(path);
+	}
+	closedir(d);
+}
+
+char *
+harness_shm_dir(const char *tag)
+{
+	char	*p;
+
+	harness_shm_sweep();
+	if (asprintf(&p, "/dev/shm/ferry-%s.%d.XXXXXX", tag,
+	    (int)getpid()) == -1)
+		abort();
+	if (mkdtemp(p) == NULL || chmod(p, 0755) == -1)
+		harness_fail(NULL, __FILE__, __LINE__, "%s: %s", p,
+		    strerror(errno));
+	return p;
+}
+
+char *
+harness_shm_copy(const char *dir, const char *src)
+{
+	const char	*base = strrchr(src, '/');
+	char		*data, *dst;
+	size_t		 len;
+
+	if ((data = harness_read_file(src, &len)) == NULL)
+		harness_fail(NULL, __FILE__, __LINE__, "cannot read %s", src);
+	if (asprintf(&dst, "%s/%s", dir, base != NULL ? base + 1 : src) == -1)
+		abort();
+	harness_write_file(dst, data, len, 0755);
+	free(data);
+	return dst;
+}
+
 static int
 harness_rm_entry(const char *path, const struct stat *st, int flag,
     struct FTW *ftw)

@@ -346,6 +346,14 @@ int	harness_main(Suite *s, const char *tag);
    returns its malloc'd path.  harness_rmtree removes a tree. */
 char	*harness_tmpdir(const char *tag, int shared);
 void	harness_rmtree(const char *path);
+/* A new directory (mode 0755) under /dev/shm, for programs an app with
+   private_tmp runs (its /tmp, where the build may be, is hidden): named
+   with the test process's pid, so that the next call removes those of
+   processes that are gone; the caller removes its own (harness_rmtree).
+   harness_shm_copy copies the file src into it (mode 0755) and returns
+   the copy's path; both malloc'd. */
+char	*harness_shm_dir(const char *tag);
+char	*harness_shm_copy(const char *dir, const char *src);
 /* The absolute path in environment variable name (make check sets it),
    or fails the test. */
 const char *harness_env_path(const char *name);

@@ -56,51 +56,19 @@ struct hs {
 	char		 prog[600];	/* the hostile program in it */
 };
 
-/* Removes the program directories of test processes that are gone (a
-   failed test ends without its hs_stop). */
-static void
-hs_sweep(void)
-{
-	struct dirent	*de;
-	char		 path[300];
-	DIR		*d;
-	int		 pid;
-
-	if ((d = opendir("/dev/shm")) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (sscanf(de->d_name, "ferry-hostile.%d.", &pid) != 1 ||
-		    pid <= 0 || (kill(pid, 0) == -1 && errno == EPERM) ||
-		    kill(pid, 0) == 0)
-			continue;
-		snprintf(path, sizeof(path), "/dev/shm/%s", de->d_name);
-		harness_rmtree(path);
-	}
-	closedir(d);
-}
-
 static void
 hs_start(struct hs *h)
 {
-	char	 src[600], conf[4096], *data;
-	size_t	 len;
+	char	 src[600], conf[4096], *prog;
 
 	memset(h, 0, sizeof(*h));
 	(void)unlink("/tmp/ferry-hostile");	/* see hs_cases */
-	hs_sweep();
-	if (asprintf(&h->dir, "/dev/shm/ferry-hostile.%d.XXXXXX",
-	    (int)getpid()) == -1 || mkdtemp(h->dir) == NULL)
-		harness_fail(NULL, __FILE__, __LINE__, "mkdtemp: %s",
-		    strerror(errno));
-	HARNESS_ASSERT(NULL, chmod(h->dir, 0755) == 0, "chmod: %s",
-	    strerror(errno));
+	h->dir = harness_shm_dir("hostile");
 	snprintf(src, sizeof(src), "%s/../cgi-progs/hostile",
 	    harness_env_path("FERRY_TEST_FCGI_APPS"));
-	snprintf(h->prog, sizeof(h->prog), "%s/hostile", h->dir);
-	data = harness_read_file(src, &len);
-	HARNESS_ASSERT(NULL, data != NULL, "cannot read %s", src);
-	harness_write_file(h->prog, data, len, 0755);
-	free(data);
+	prog = harness_shm_copy(h->dir, src);
+	snprintf(h->prog, sizeof(h->prog), "%s", prog);
+	free(prog);
 	snprintf(conf, sizeof(conf), "[server]\nkill_grace = 0.5\n"
 	    "[app h]\ntype = cgi\nprefix = /h/\nroot = %s\n" HS_SANDBOX
 	    "[app hf]\ntype = fastcgi\nprefix = /hf\ncommand = %s\n"

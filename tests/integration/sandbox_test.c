@@ -23,15 +23,35 @@
 
 #include "tests/integration/harness.h"
 
-/* The directory of tests/cgi-progs (built): nsprobe's. */
+/* The copies under /dev/shm of this test process (sb_progs). */
+static char	*sb_dir;
+
+static void
+sb_dir_remove(void)
+{
+	harness_rmtree(sb_dir);
+}
+
+/* A directory with copies of nsprobe (tests/cgi-progs) and the responder
+   (tests/fcgi-apps), made once per test process under /dev/shm: the
+   build tree may lie under /tmp, which private_tmp hides. */
 static const char *
 sb_progs(void)
 {
-	static char	progs[600];
+	char	src[600], *p;
 
-	snprintf(progs, sizeof(progs), "%s/../cgi-progs",
+	if (sb_dir != NULL)
+		return sb_dir;
+	sb_dir = harness_shm_dir("sandbox");
+	atexit(sb_dir_remove);
+	snprintf(src, sizeof(src), "%s/../cgi-progs/nsprobe",
 	    harness_env_path("FERRY_TEST_FCGI_APPS"));
-	return progs;
+	free(harness_shm_copy(sb_dir, src));
+	snprintf(src, sizeof(src), "%s/responder",
+	    harness_env_path("FERRY_TEST_FCGI_APPS"));
+	p = harness_shm_copy(sb_dir, src);
+	free(p);
+	return sb_dir;
 }
 
 /*
@@ -48,8 +68,7 @@ sb_start(struct ferryd *f, const char *set, const char *fcgi_set)
 	if (fcgi_set != NULL)
 		snprintf(fcgi, sizeof(fcgi), "[app f]\ntype = fastcgi\n"
 		    "prefix = /f\ncommand = %s/responder\nworkers = 1\n"
-		    "user = root\n%s", harness_env_path("FERRY_TEST_FCGI_APPS"),
-		    fcgi_set);
+		    "user = root\n%s", sb_progs(), fcgi_set);
 	snprintf(conf, sizeof(conf), "[server]\nkill_grace = 0.5\n"
 	    "[app sb]\ntype = cgi\nprefix = /sb/\nroot = %s\nuser = root\n%s"
 	    "[app plain]\ntype = cgi\nprefix = /plain/\nroot = %s\n"
@@ -601,7 +620,7 @@ START_TEST(test_reload_on)
 	    "user = root\n"
 	    "[app f]\ntype = fastcgi\nprefix = /f\ncommand = %s/responder\n"
 	    "workers = 1\nuser = root\nprivate_network = yes\n", sb_progs(),
-	    sb_progs(), harness_env_path("FERRY_TEST_FCGI_APPS"));
+	    sb_progs(), sb_progs());
 	harness_write_conf(&f, conf);
 	HARNESS_ASSERT(&f, kill(f.pid, SIGHUP) == 0, "SIGHUP: %s",
 	    strerror(errno));
@@ -633,7 +652,7 @@ sb_write_conf(const struct ferryd *f, const char *set)
 	    "user = root\n"
 	    "[app f]\ntype = fastcgi\nprefix = /f\ncommand = %s/responder\n"
 	    "workers = 1\nuser = root\n%s", sb_progs(), set, sb_progs(),
-	    harness_env_path("FERRY_TEST_FCGI_APPS"), set);
+	    sb_progs(), set);
 	harness_write_conf(f, conf);
 	HARNESS_ASSERT(f, kill(f->pid, SIGHUP) == 0, "SIGHUP: %s",
 	    strerror(errno));

@@ -11,6 +11,11 @@
  * cgroups needs ferryd's own cgroup to hold no process: ferryd moves
  * itself to OWN/master for that, as a systemd unit with Delegate=yes
  * allows.
+ *
+ * A per-process cgroup found empty when its process ended (after the
+ * kill) is not removed but kept, CGROUP_SPARE_MAX per app, for the app's
+ * next process: mkdir and rmdir of a cgroup cost more than the process
+ * itself.  It is checked empty again when taken.
  */
 #include "config.h"
 
@@ -32,6 +37,7 @@
 #include "server/cgroupfs.h"
 #include "server/conf.h"
 #include "server/confval.h"
+#include "server/limits.h"
 #include "server/log.h"
 
 #define CGROUP_RETRY	0.1	/* s between attempts to remove a cgroup */
@@ -51,11 +57,20 @@ struct cgroup_dead {
 	int			 tries;
 };
 
+/* An app's empty per-process cgroups, kept for its next processes. */
+struct cgroup_spares {
+	struct cgroup_spares	*next;
+	char			*app;	/* the app's cgroup (kill tree) */
+	char			*leaf[CGROUP_SPARE_MAX];
+	int			 n;
+};
+
 static struct cgroupfs	*cgroup_fs;	/* once an app asked for cgroups */
 static unsigned long	cgroup_seq;
 static struct cgroup_dead	*cgroup_dead;
 static ev_timer		cgroup_dead_timer;
 static struct ev_loop	*cgroup_loop;
+static struct cgroup_spares	*cgroup_spares;
 
 int
 cgroup_wanted(const struct conf_app *app)
@@ -313,6 +328,111 @@ cgroup_install(const struct conf *cf)
 	return 0;
 }
 
+/* The spares of the app whose cgroup is app; made when make is set and
+   it has none yet.  NULL: none (or out of memory). */
+static struct cgroup_spares *
+cgroup_spares_find(const char *app, int make)
+{
+	struct cgroup_spares	*s;
+
+	for (s = cgroup_spares; s != NULL; s = s->next)
+		if (strcmp(s->app, app) == 0)
+			return s;
+	if (!make || (s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	if ((s->app = strdup(app)) == NULL) {
+		free(s);
+		return NULL;
+	}
+	s->next = cgroup_spares;
+	cgroup_spares = s;
+	return s;
+}
+
+/* Frees s, its spares removed first when rm is set. */
+static void
+cgroup_spares_free(struct cgroup_spares *s, int rm)
+{
+	while (s->n > 0) {
+		s->n--;
+		if (rm && rmdir(s->leaf[s->n]) == -1 && errno != ENOENT)
+			log_warn("cgroup %s: cannot remove it", s->leaf[s->n]);
+		free(s->leaf[s->n]);
+	}
+	free(s->app);
+	free(s);
+}
+
+/* Removes the spares of the apps cf no longer has in cgroups. */
+static void
+cgroup_spares_prune(const struct conf *cf)
+{
+	struct cgroup_spares	**pp, *s;
+	char			  dir[PATH_MAX];
+	size_t			  j;
+
+	for (pp = &cgroup_spares; (s = *pp) != NULL;) {
+		for (j = 0; j < cf->napps; j++) {
+			if (!cgroup_wanted(&cf->apps[j]))
+				continue;
+			cgroup_app_dir(dir, sizeof(dir),
+			    &cgroup_fs->trees[cgroup_fs->kill_tree],
+			    cf->apps[j].name);
+			if (strcmp(dir, s->app) == 0)
+				break;
+		}
+		if (j < cf->napps) {
+			pp = &s->next;
+			continue;
+		}
+		*pp = s->next;
+		cgroup_spares_free(s, 1);
+	}
+}
+
+/* A spare of the app whose cgroup is app (in a tree of version v2),
+   checked empty again, taken; NULL: none. */
+static char *
+cgroup_spare_take(const char *app, int v2)
+{
+	struct cgroup_spares	*s = cgroup_spares_find(app, 1);
+	char			*leaf;
+
+	while (s != NULL && s->n > 0) {
+		leaf = s->leaf[--s->n];
+		if (cgroupfs_empty(leaf, v2))
+			return leaf;
+		/* Joined from outside since: not for a new process (the
+		   stop removes it if this cannot). */
+		log_warnx("cgroup %s: a spare cgroup is not empty: dropped",
+		    leaf);
+		cgroupfs_kill_dir(leaf, v2);
+		(void)rmdir(leaf);
+		free(leaf);
+	}
+	return NULL;
+}
+
+/* Keeps the per-process cgroup leaf (of a tree of version v2), if it is
+   empty, for its app's next process: 1 when so (leaf taken), 0 when it
+   is to be removed. */
+static int
+cgroup_spare_put(char *leaf, int v2)
+{
+	struct cgroup_spares	*s;
+	char			*slash = strrchr(leaf, '/');
+
+	if (slash == NULL)
+		return 0;
+	*slash = '\0';
+	s = cgroup_spares_find(leaf, 0);
+	*slash = '/';
+	if (s == NULL || s->n == CGROUP_SPARE_MAX || !cgroupfs_empty(leaf, v2))
+		return 0;
+	s->leaf[s->n++] = leaf;
+	return 1;
+}
+
 void
 cgroup_commit(const struct conf *cf)
 {
@@ -322,6 +442,7 @@ cgroup_commit(const struct conf *cf)
 	size_t		 j;
 	int		 i;
 
+	cgroup_spares_prune(cf);
 	for (i = 0; cgroup_fs != NULL && i < cgroup_fs->ntrees; i++) {
 		if (!cgroup_fs->trees[i].made ||
 		    (d = opendir(cgroup_fs->trees[i].base)) == NULL)
@@ -349,8 +470,14 @@ void
 cgroup_fini(void)
 {
 	struct cgroup_dead	*dd;
+	struct cgroup_spares	*s;
 	int			 i, kill_first;
 
+	/* Removed with the tree below. */
+	while ((s = cgroup_spares) != NULL) {
+		cgroup_spares = s->next;
+		cgroup_spares_free(s, 0);
+	}
 	while ((dd = cgroup_dead) != NULL) {
 		cgroup_dead = dd->next;
 		free(dd->path);
@@ -400,13 +527,16 @@ cgroup_proc_open(struct cgroup_proc *p, const struct conf_app *app)
 	}
 	t = &cgroup_fs->trees[cgroup_fs->kill_tree];
 	cgroup_app_dir(dir, sizeof(dir), t, app->name);
-	i = (int)strlen(dir);
-	snprintf(dir + i, sizeof(dir) - (size_t)i, "/%lu", ++cgroup_seq);
-	if (mkdir(dir, 0755) == -1 || (p->leaf = strdup(dir)) == NULL)
-		goto fail;
+	if ((p->leaf = cgroup_spare_take(dir, t->v2)) == NULL) {
+		i = (int)strlen(dir);
+		snprintf(dir + i, sizeof(dir) - (size_t)i, "/%lu",
+		    ++cgroup_seq);
+		if (mkdir(dir, 0755) == -1 || (p->leaf = strdup(dir)) == NULL)
+			goto fail;
+	}
 	p->v2 = t->v2;
 	joined[cgroup_fs->kill_tree] = 1;
-	if (cgroup_proc_fd(p, dir) == -1)
+	if (cgroup_proc_fd(p, p->leaf) == -1)
 		goto fail;
 	for (c = 0; c < CG_FREEZER; c++) {
 		if (!cgroup_app_sets(app, c))
@@ -490,6 +620,13 @@ cgroup_dead_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)revents;
 	for (pp = &cgroup_dead; (dd = *pp) != NULL;) {
+		/* Emptied at last: kept for the app's next process, or
+		   removed. */
+		if (cgroup_spare_put(dd->path, dd->v2)) {
+			*pp = dd->next;
+			free(dd);
+			continue;
+		}
 		cgroupfs_kill_dir(dd->path, dd->v2);
 		if (rmdir(dd->path) == 0 || errno == ENOENT ||
 		    ++dd->tries >= CGROUP_TRIES) {
@@ -552,8 +689,11 @@ cgroup_proc_end(struct cgroup_proc *p, struct ev_loop *loop,
 	if (p->leaf == NULL)
 		return;
 	cgroup_proc_forks(p, name, pid);
-	/* An empty cgroup (the usual case) goes at once, with no kill. */
-	if (rmdir(p->leaf) == -1 && errno != ENOENT) {
+	/* An empty cgroup (the usual case) is kept for the app's next
+	   process or goes at once, with no kill. */
+	if (cgroup_spare_put(p->leaf, p->v2))
+		p->leaf = NULL;
+	else if (rmdir(p->leaf) == -1 && errno != ENOENT) {
 		cgroupfs_kill_dir(p->leaf, p->v2);
 		if (rmdir(p->leaf) == -1 && errno != ENOENT) {
 			cgroup_dead_add(p->leaf, p->v2, loop);

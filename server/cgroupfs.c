@@ -286,6 +286,24 @@ cgroupfs_kill_dir(const char *dir, int v2)
 		(void)cgroupfs_write(dir, "freezer.state", "THAWED");
 }
 
+int
+cgroupfs_empty(const char *dir, int v2)
+{
+	struct stat	st;
+	char		buf[CGROUPFS_READ];
+
+	/* kernfs: a directory's links are 2 and one per subdirectory. */
+	if (stat(dir, &st) == -1 || st.st_nlink != 2)
+		return 0;
+	if (v2)
+		return cgroupfs_read(dir, "cgroup.events", buf,
+		    sizeof(buf)) == 0 && strstr(buf, "populated 0\n") != NULL &&
+		    strstr(buf, "frozen 0\n") != NULL;
+	return cgroupfs_read(dir, "tasks", buf, sizeof(buf)) == 0 &&
+	    buf[0] == '\0' && cgroupfs_read(dir, "freezer.state", buf,
+	    sizeof(buf)) == 0 && strncmp(buf, "THAWED", 6) == 0;
+}
+
 /* rmdir dir, waiting up to half a second for dying tasks: 0 or -1. */
 static int
 cgroupfs_rmdir_wait(const char *dir)

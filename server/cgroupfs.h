@@ -56,6 +56,10 @@ uint64_t cgroupfs_counter(const char *dir, const char *file,
 /* Kills every process in the cgroup dir: cgroup.kill (v2), else freeze
    it (v1 freezer, a second at most), SIGKILL each, thaw. */
 void	cgroupfs_kill_dir(const char *dir, int v2);
+/* 1 when the cgroup dir verifiably holds no task and no cgroup below it,
+   and is not frozen (v2: cgroup.events; v1: tasks, freezer.state); 0
+   when it does or cannot be read. */
+int	cgroupfs_empty(const char *dir, int v2);
 /* Removes dir and the cgroups below it, depth levels deep, killing what
    runs in them first when kill is set (v2: a cgroup2 tree). */
 void	cgroupfs_rmtree(const char *dir, int depth, int kill, int v2);

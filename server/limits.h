@@ -63,6 +63,9 @@
 #define CGI_ERR_TAIL		(256 * 1024)	/* stderr read once a script
 						   exited (a daemonised child
 						   may hold it: no more) */
+#define CGROUP_SPARE_MAX	16		/* empty per-process cgroups
+						   an app keeps for its next
+						   processes (server/cgroup.c) */
 #define UPGRADE_TIMEOUT		60.0		/* s: a new master (SIGUSR2)
 						   not ready by then is killed */
 #define POOL_READY_TIMEOUT	3.0		/* s: a new worker's wait for

@@ -4,8 +4,9 @@
  * forks) at its end, at on_client_gone = terminate and at the request
  * timeout; memory_max, pids_max and cpu_max hold and are reported; a
  * FastCGI worker runs in a cgroup of its own; the cgroups go when their
- * processes do and when ferryd stops; a setting ferryd cannot apply stops
- * it, with the setting named.
+ * processes do (or are kept empty, CGROUP_SPARE_MAX at most, for the
+ * app's next ones) and when ferryd stops; a setting ferryd cannot apply
+ * stops it, with the setting named.
  */
 #include "config.h"
 
@@ -20,7 +21,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "server/limits.h"
 #include "tests/integration/harness.h"
+
+#define CG_BURST	(CGROUP_SPARE_MAX + 8)	/* requests at once */
 
 /* Starts ferryd with the test scripts as a CGI app in cgroups at /c/,
    its settings plus app_extra, and a plain one at /cgi-bin/. */
@@ -72,23 +76,69 @@ cg_children(const char *dir)
 	return n;
 }
 
-/* Waits up to ms for dir to have no cgroup below it; 1 when so. */
+/* 1 when the cgroup dir holds no process: its cgroup.procs is empty,
+   and its cgroup.events (cgroup2) says "populated 0". */
 static int
-cg_wait_empty(const char *dir, int ms)
+cg_is_empty(const char *dir)
+{
+	char	path[1300], *s;
+	int	empty;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	if ((s = harness_read_file(path, NULL)) == NULL)
+		return 0;
+	empty = s[0] == '\0';
+	free(s);
+	snprintf(path, sizeof(path), "%s/cgroup.events", dir);
+	if (empty && (s = harness_read_file(path, NULL)) != NULL) {
+		empty = strstr(s, "populated 0\n") != NULL;
+		free(s);
+	}
+	return empty;
+}
+
+/* The cgroups right below dir when all are empty; -1 when one is not
+   (or dir cannot be read). */
+static int
+cg_spares(const char *dir)
+{
+	char		 sub[1200];
+	DIR		*d;
+	struct dirent	*de;
+	int		 n = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL && n != -1) {
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
+		n = cg_is_empty(sub) ? n + 1 : -1;
+	}
+	closedir(d);
+	return n;
+}
+
+/* Waits up to ms for the cgroups below dir to be empty spares,
+   CGROUP_SPARE_MAX at most: their number, or -1 when they are not. */
+static int
+cg_wait_spares(const char *dir, int ms)
 {
 	long long	deadline = harness_now_ms() + ms;
+	int		n;
 
-	while (cg_children(dir) != 0) {
+	while ((n = cg_spares(dir)) < 0 || n > CGROUP_SPARE_MAX) {
 		if (harness_now_ms() >= deadline)
-			return 0;
+			return -1;
 		harness_sleep_ms(20);
 	}
-	return 1;
+	return n;
 }
 
 /* A script that starts a setsid daemon and exits: the daemon is dead
    right after, the only slot (max_processes = 1) is free, the script's
-   cgroup is removed, and at the stop the app's cgroup too. */
+   cgroup is emptied (kept as a spare), and at the stop the app's cgroup
+   is removed with it. */
 START_TEST(test_daemon_killed)
 {
 	struct ferryd		f;
@@ -112,8 +162,110 @@ START_TEST(test_daemon_killed)
 	hc_get(&f, "/c/hello.sh", &r);
 	HARNESS_ASSERT(&f, r.status == 200, "the next request: %d", r.status);
 	hc_response_free(&r);
-	HARNESS_ASSERT(&f, cg_wait_empty(dir, 5000), "%s still has %d "
-	    "cgroups 5 s after the requests", dir, cg_children(dir));
+	HARNESS_ASSERT(&f, cg_wait_spares(dir, 5000) >= 0, "%s still has "
+	    "cgroups that are not empty spares (%d) 5 s after the requests",
+	    dir, cg_children(dir));
+	harness_stop_ok(&f);
+	HARNESS_ASSERT(NULL, access(dir, F_OK) == -1 && errno == ENOENT,
+	    "%s is left after the stop", dir);
+}
+END_TEST
+
+/* Checks cgself.sh's answer r: the script was alone in its cgroup when
+   it started.  Its cgroup's name into name; its daemon's pid, or 0. */
+static pid_t
+cg_self(const struct ferryd *f, const struct hc_response *r, char *name,
+    size_t len)
+{
+	char		 alone[64];
+	const char	*p;
+	long		 pid;
+	size_t		 n;
+
+	HARNESS_ASSERT(f, r->status == 200 && sscanf(r->body, "pid %ld",
+	    &pid) == 1 && (p = strstr(r->body, "\ncgroup ")) != NULL,
+	    "cgself.sh: %d\n%s", r->status, r->body);
+	p += strlen("\ncgroup ");
+	n = strcspn(p, "\n");
+	HARNESS_ASSERT(f, n > 0 && n < len, "cgself.sh found no cgroup of "
+	    "its own:\n%s", r->body);
+	memcpy(name, p, n);
+	name[n] = '\0';
+	snprintf(alone, sizeof(alone), "\nprocs %ld\n", pid);
+	HARNESS_ASSERT(f, strstr(r->body, alone) != NULL, "cgself.sh was "
+	    "not alone in its cgroup %s at its start:\n%s", name, r->body);
+	p = strstr(r->body, "\ndaemon ");
+	return p != NULL ? (pid_t)atol(p + strlen("\ndaemon ")) : 0;
+}
+
+/* A cgroup is reused only once empty: a script leaves a setsid daemon in
+   its cgroup, and the app's next script (max_processes = 1) that gets
+   that cgroup runs in it alone, the daemon dead; it happens within ten
+   rounds (names are unique otherwise). */
+START_TEST(test_spare_reused)
+{
+	struct ferryd		f;
+	struct hc_response	r;
+	char			dir[1024], target[1200], was[256], now[256];
+	pid_t			daemon;
+	int			round, reused = 0;
+
+	cg_start(&f, "max_processes = 1\n");
+	cg_app_dir(&f, "c", dir, sizeof(dir));
+	for (round = 0; round < 10 && !reused; round++) {
+		snprintf(target, sizeof(target), "/c/cgself.sh/daemon?%s",
+		    dir);
+		hc_get(&f, target, &r);
+		daemon = cg_self(&f, &r, was, sizeof(was));
+		HARNESS_ASSERT(&f, daemon > 0, "no daemon started:\n%s",
+		    r.body);
+		hc_response_free(&r);
+		/* Time for the cgroup to empty and be kept (not asserted). */
+		harness_sleep_ms(300);
+		snprintf(target, sizeof(target), "/c/cgself.sh?%s", dir);
+		hc_get(&f, target, &r);
+		(void)cg_self(&f, &r, now, sizeof(now));
+		hc_response_free(&r);
+		HARNESS_ASSERT(&f, harness_wait_pid_gone(daemon, 5000), "the "
+		    "daemon %d outlived its script by 5 s", (int)daemon);
+		reused = strcmp(was, now) == 0;
+	}
+	HARNESS_ASSERT(&f, reused, "no cgroup was reused in 10 rounds (the "
+	    "last: %s, then %s)", was, now);
+	harness_stop_ok(&f);
+	HARNESS_ASSERT(NULL, access(dir, F_OK) == -1 && errno == ENOENT,
+	    "%s is left after the stop", dir);
+}
+END_TEST
+
+/* CG_BURST requests at once: their cgroups end as empty spares below the
+   app's, CGROUP_SPARE_MAX at most but some, which ferryd's stop removes
+   with the app's. */
+START_TEST(test_spares_bounded)
+{
+	struct ferryd		f;
+	struct hc		c[CG_BURST];
+	struct hc_response	r;
+	char			dir[1024], target[1200], name[256];
+	int			i, n;
+
+	cg_start(&f, "max_processes = 32\n");
+	cg_app_dir(&f, "c", dir, sizeof(dir));
+	snprintf(target, sizeof(target), "/c/cgself.sh/sleep?%s", dir);
+	for (i = 0; i < CG_BURST; i++) {
+		hc_open(&c[i], &f);
+		hc_send_get(&c[i], target);
+	}
+	for (i = 0; i < CG_BURST; i++) {
+		hc_expect_response(&c[i], &r, 0);
+		(void)cg_self(&f, &r, name, sizeof(name));
+		hc_response_free(&r);
+		hc_close(&c[i]);
+	}
+	n = cg_wait_spares(dir, 5000);
+	HARNESS_ASSERT(&f, n >= 1 && n <= CGROUP_SPARE_MAX, "%s holds %d "
+	    "cgroups 5 s after the requests (%d spares at most, empty)", dir,
+	    n < 0 ? cg_children(dir) : n, CGROUP_SPARE_MAX);
 	harness_stop_ok(&f);
 	HARNESS_ASSERT(NULL, access(dir, F_OK) == -1 && errno == ENOENT,
 	    "%s is left after the stop", dir);
@@ -569,6 +721,8 @@ cgroup_suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_daemon_killed);
+	tcase_add_test(tc, test_spare_reused);
+	tcase_add_test(tc, test_spares_bounded);
 	tcase_add_test(tc, test_gone_kills_daemon);
 	tcase_add_test(tc, test_timeout_kills_daemon);
 	tcase_add_test(tc, test_worker_cgroup);

@@ -164,9 +164,11 @@ struct proxy_hdr {
  * Parses the PROXY header at the start of buf[0..len).  Returns the
  * header's length (> 0): consume exactly that many bytes, the rest is the
  * client's data; PROXY_NEED_MORE (0) when buf is a prefix of a header that
- * may still be valid; or a negative enum proxy_error.  Faults are found as
- * early as the bytes allow: an error returned for a prefix is the one
- * returned for any longer input.  Never reads past buf[len - 1].  *out is
+ * may still be valid; or a negative enum proxy_error.  A fault is reported
+ * as soon as the field showing it is complete (a v1 token at its space, a v2
+ * field at its last byte), and an error returned for a prefix is the one
+ * returned for any longer input.  Never reads past buf[len - 1].  Never
+ * needs more once len >= PROXY_V2_MAX: a buffer that size is enough.  *out is
  * filled only when a length is returned; its spans point into buf.
  */
 int		 proxy_parse(const char *buf, size_t len, struct proxy_hdr *out);

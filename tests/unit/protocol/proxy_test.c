@@ -532,16 +532,18 @@ END_TEST
 START_TEST(test_helpers)
 {
 	struct proxy_addr	 a;
-	char			 buf[8];
+	char			 buf[16];
 	int			 e;
 
 	ck_assert_uint_eq(proxy_crc32c("123456789", 9), 0xe3069283u);
 	ck_assert_uint_eq(proxy_crc32c("", 0), 0);
 	memset(&a, 0, sizeof(a));
 	memcpy(a.ip, "\xc0\x00\x02\x01", 4);
-	ck_assert_int_eq(proxy_addr_str(PROXY_FAM_TCP4, &a, buf, 9 - 1), -1);
+	/* "192.0.2.1" and its NUL need 10 bytes. */
+	ck_assert_int_eq(proxy_addr_str(PROXY_FAM_TCP4, &a, buf, 9), -1);
 	ck_assert_str_eq(buf, "");
-	ck_assert_int_eq(proxy_addr_str(PROXY_FAM_TCP4, &a, buf, 8), -1);
+	ck_assert_int_eq(proxy_addr_str(PROXY_FAM_TCP4, &a, buf, 10), 9);
+	ck_assert_str_eq(buf, "192.0.2.1");
 	ck_assert_int_eq(proxy_addr_str(PROXY_FAM_UNSPEC, &a, buf, 1), 0);
 	ck_assert_int_eq(proxy_addr_str(PROXY_FAM_UNIX, &a, buf, 8), 0);
 	a.ip[0] = 1;

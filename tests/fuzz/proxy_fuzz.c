@@ -1,5 +1,8 @@
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,8 +17,9 @@
  * a buffer of its exact size, so ASan sees a read past it.  A header must
  * need more at every shorter prefix and give the same length and fields at
  * every longer one; an error, once given, must stay the same.  A header's
- * spans must lie inside it, its addresses must print, and a TCP4/TCP6
- * address printed and sent again as a v1 line must read back the same.
+ * spans must lie inside it, its addresses must print as inet_ntop prints
+ * them, and a TCP4/TCP6 address printed and sent again as a v1 line must
+ * read back the same.
  */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -83,6 +87,17 @@ fuzz_same(const struct proxy_hdr *a, const char *abase,
 	    a->ssl.client == b->ssl.client && a->ssl.verify == b->ssl.verify);
 }
 
+/* Address a of family fam prints as libc's inet_ntop prints it. */
+static void
+fuzz_ntop(enum proxy_family fam, const struct proxy_addr *a, const char *ours)
+{
+	char	 libc[INET6_ADDRSTRLEN];
+
+	fuzz_check(inet_ntop(fam == PROXY_FAM_TCP4 ? AF_INET : AF_INET6, a->ip,
+	    libc, sizeof(libc)) != NULL);
+	fuzz_check(strcmp(libc, ours) == 0);
+}
+
 /* A parsed header's invariants, and the v1 round trip of its addresses. */
 static void
 fuzz_header(const struct proxy_hdr *h, const char *base, int len)
@@ -112,6 +127,8 @@ fuzz_header(const struct proxy_hdr *h, const char *base, int len)
 	    proxy_command_name(h->command) != NULL);
 	if (h->family != PROXY_FAM_TCP4 && h->family != PROXY_FAM_TCP6)
 		return;
+	fuzz_ntop(h->family, &h->src, src);
+	fuzz_ntop(h->family, &h->dst, dst);
 	n = snprintf(line, sizeof(line), "PROXY %s %s %s %u %u\r\n",
 	    proxy_family_name(h->family), src, dst, h->src.port, h->dst.port);
 	fuzz_check(n > 0 && n <= PROXY_V1_MAX);

@@ -9,8 +9,8 @@
 
 /*
  * Both versions are parsed left to right, stopping with PROXY_NEED_MORE at
- * the end of the caller's bytes.  A fault is reported as soon as the bytes
- * that show it are there, and since a longer input holds the same bytes
+ * the end of the caller's bytes.  A fault is reported as soon as the field
+ * that shows it is complete, and since a longer input holds the same bytes
  * first, a longer input gives the same fault: no state is kept between
  * calls.  The layouts are drawn in proxy.h.
  */
@@ -23,7 +23,7 @@ static const uint8_t	proxy_v2_sig[12] = {
 static const char	proxy_v1_sig[] = "PROXY ";
 
 static int	proxy_v1(const char *, size_t, struct proxy_hdr *);
-static int	proxy_v1_token(const char *, size_t, size_t *, size_t *);
+static int	proxy_v1_token(const char *, size_t, size_t, size_t *);
 static int	proxy_v1_crlf(const char *, size_t, size_t);
 static int	proxy_v1_unknown(const char *, size_t, size_t);
 static int	proxy_ip4(const char *, size_t, uint8_t *);
@@ -51,16 +51,16 @@ proxy_parse(const char *buf, size_t len, struct proxy_hdr *out)
 /* ---- Version 1 ---------------------------------------------------------- */
 
 /*
- * Scans the token starting at *pos up to the next space, CR or LF, whose
+ * Scans the token starting at pos up to the next space, CR or LF, whose
  * position it stores in *end.  Returns 1, PROXY_NEED_MORE (0) when the bytes
  * end first, or PROXY_ERR_V1_TOO_LONG when the line passed PROXY_V1_MAX.
  */
 static int
-proxy_v1_token(const char *buf, size_t len, size_t *pos, size_t *end)
+proxy_v1_token(const char *buf, size_t len, size_t pos, size_t *end)
 {
 	size_t	 i;
 
-	for (i = *pos; i < len && i < PROXY_V1_MAX; i++)
+	for (i = pos; i < len && i < PROXY_V1_MAX; i++)
 		if (buf[i] == ' ' || buf[i] == '\r' || buf[i] == '\n') {
 			*end = i;
 			return 1;
@@ -116,7 +116,7 @@ proxy_v1(const char *buf, size_t len, struct proxy_hdr *out)
 			return PROXY_ERR_SIGNATURE;
 	}
 	pos = i;
-	if ((r = proxy_v1_token(buf, len, &pos, &end)) <= 0)
+	if ((r = proxy_v1_token(buf, len, pos, &end)) <= 0)
 		return r;
 	n = end - pos;
 	if (n == 0)
@@ -144,7 +144,7 @@ proxy_v1(const char *buf, size_t len, struct proxy_hdr *out)
 		if (buf[end] != ' ')
 			return PROXY_ERR_SYNTAX;
 		pos = end + 1;
-		if ((r = proxy_v1_token(buf, len, &pos, &end)) <= 0)
+		if ((r = proxy_v1_token(buf, len, pos, &end)) <= 0)
 			return r;
 		n = end - pos;
 		if (n == 0)

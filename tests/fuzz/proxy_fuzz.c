@@ -98,6 +98,29 @@ fuzz_ntop(enum proxy_family fam, const struct proxy_addr *a, const char *ours)
 	fuzz_check(strcmp(libc, ours) == 0);
 }
 
+/* A v1 line's address tokens (after "PROXY TCPx ") read as inet_pton
+   reads them: the parser is stricter, never more lenient. */
+static void
+fuzz_pton(const struct proxy_hdr *h, const char *line, int len)
+{
+	char		 tok[64];
+	uint8_t		 ip[16];
+	const char	*p = line + 11, *sp;
+	int		 i;
+
+	for (i = 0; i < 2; i++) {
+		sp = memchr(p, ' ', (size_t)(line + len - p));
+		fuzz_check(sp != NULL && (size_t)(sp - p) < sizeof(tok));
+		memcpy(tok, p, (size_t)(sp - p));
+		tok[sp - p] = '\0';
+		fuzz_check(inet_pton(h->family == PROXY_FAM_TCP4 ? AF_INET :
+		    AF_INET6, tok, ip) == 1);
+		fuzz_check(memcmp(ip, i == 0 ? h->src.ip : h->dst.ip,
+		    h->family == PROXY_FAM_TCP4 ? 4 : 16) == 0);
+		p = sp + 1;
+	}
+}
+
 /* A parsed header's invariants, and the v1 round trip of its addresses. */
 static void
 fuzz_header(const struct proxy_hdr *h, const char *base, int len)
@@ -129,6 +152,8 @@ fuzz_header(const struct proxy_hdr *h, const char *base, int len)
 		return;
 	fuzz_ntop(h->family, &h->src, src);
 	fuzz_ntop(h->family, &h->dst, dst);
+	if (h->version == 1)
+		fuzz_pton(h, base, len);
 	n = snprintf(line, sizeof(line), "PROXY %s %s %s %u %u\r\n",
 	    proxy_family_name(h->family), src, dst, h->src.port, h->dst.port);
 	fuzz_check(n > 0 && n <= PROXY_V1_MAX);

@@ -315,7 +315,7 @@ proxy_v2(const uint8_t *b, size_t len, struct proxy_hdr *out)
 		return PROXY_ERR_COMMAND;
 	if (len < 14)
 		return PROXY_NEED_MORE;
-	/* LOCAL ignores the family, which must not be checked then. */
+	/* LOCAL ignores the family (the spec says so): not checked then. */
 	af = b[13] >> 4;
 	prot = b[13] & 0x0f;
 	if (cmd == PROXY_CMD_PROXY) {

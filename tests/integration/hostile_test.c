@@ -252,55 +252,43 @@ START_TEST(test_forkbomb)
 }
 END_TEST
 
-/* 4 GiB: the OOM killer of memory_max stops it, 502, logged. */
-START_TEST(test_alloc)
+/*
+ * The attacks ferryd's limits stop: 4 GiB (memory_max's OOM killer) and a
+ * busy loop (limit_cpu).  Each gets 502 and its cause logged, as CGI and
+ * as FastCGI, whose worker is replaced and serves again.
+ */
+static const struct {
+	const char	*query;
+	const char	*log;		/* the cause in the error log */
+} hs_stopped[] = {
+	{ "alloc", "memory_max: killed by the OOM killer" },
+	{ "spin", "limit_cpu: its CPU time ran out" },
+};
+
+START_TEST(test_stopped)
 {
-	static const char *const targets[] = { "/h/hostile?alloc",
-	    "/hf?alloc" };
+	static const char *const path[] = { "/h/hostile", "/hf" };
 	struct hs		 h;
 	struct hc_response	 r;
-	size_t			 i;
+	char			 target[64];
+	int			 i;
 
 	if (hs_not_root())
 		return;
 	hs_start(&h);
 	for (i = 0; i < 2; i++) {
-		hs_attack(&h, targets[i], &r);
+		snprintf(target, sizeof(target), "%s?%s", path[i],
+		    hs_stopped[_i].query);
+		hs_attack(&h, target, &r);
 		HARNESS_ASSERT(&h.f, r.status == 502, "%s: status %d, body %s",
-		    targets[i], r.status, r.body != NULL ? r.body : "");
+		    target, r.status, r.body != NULL ? r.body : "");
 		hc_response_free(&r);
-		HARNESS_ASSERT(&h.f, harness_wait_log(&h.f, "memory_max: "
-		    "killed by the OOM killer", (int)i + 1, 5000) >= (int)i + 1,
-		    "%s: the OOM kill was not logged", targets[i]);
-	}
-	hs_stop(&h);
-}
-END_TEST
-
-/* A busy loop: limit_cpu stops it, 502, logged; the pool's worker is
-   replaced and serves again. */
-START_TEST(test_spin)
-{
-	static const char *const targets[] = { "/h/hostile?spin",
-	    "/hf?spin" };
-	struct hs		 h;
-	struct hc_response	 r;
-	size_t			 i;
-
-	if (hs_not_root())
-		return;
-	hs_start(&h);
-	for (i = 0; i < 2; i++) {
-		hs_attack(&h, targets[i], &r);
-		HARNESS_ASSERT(&h.f, r.status == 502, "%s: status %d",
-		    targets[i], r.status);
-		hc_response_free(&r);
-		HARNESS_ASSERT(&h.f, harness_wait_log(&h.f, "limit_cpu: its "
-		    "CPU time ran out", (int)i + 1, 5000) >= (int)i + 1,
-		    "%s: the CPU limit was not logged", targets[i]);
+		HARNESS_ASSERT(&h.f, harness_wait_log(&h.f, hs_stopped[_i].log,
+		    i + 1, 5000) >= i + 1, "%s: \"%s\" was not logged",
+		    target, hs_stopped[_i].log);
 	}
 	hs_attack(&h, "/hf?ok", &r);
-	(void)hs_body(&h, "/hf?ok after the spin", &r);
+	(void)hs_body(&h, "/hf?ok after the worker was stopped", &r);
 	hc_response_free(&r);
 	hs_stop(&h);
 }
@@ -425,8 +413,8 @@ hostile_suite(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_forkbomb);
-	tcase_add_test(tc, test_alloc);
-	tcase_add_test(tc, test_spin);
+	tcase_add_loop_test(tc, test_stopped, 0,
+	    (int)(sizeof(hs_stopped) / sizeof(hs_stopped[0])));
 	tcase_add_loop_test(tc, test_denied, 0,
 	    (int)(sizeof(hs_cases) / sizeof(hs_cases[0])));
 	tcase_add_test(tc, test_kill);

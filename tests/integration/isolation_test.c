@@ -18,7 +18,6 @@
 
 #include <check.h>
 #include <errno.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -338,10 +337,9 @@ END_TEST
 static void
 is_notif_start(struct ferryd *f)
 {
-	struct passwd	*pw = getpwuid(geteuid());
+	const char	*me = harness_user();
 	char		 progs[600], conf[2048];
 
-	ck_assert_msg(pw != NULL, "who am I?");
 	snprintf(progs, sizeof(progs), "%s/../cgi-progs",
 	    harness_env_path("FERRY_TEST_FCGI_APPS"));
 	snprintf(conf, sizeof(conf), "[server]\nkill_grace = 0.5\n"
@@ -353,8 +351,8 @@ is_notif_start(struct ferryd *f)
 	    "syscall_filter = default\n"
 	    "[app fd]\ntype = fastcgi\nprefix = /fd\ncommand = %s/responder\n"
 	    "workers = 1\nuser = %s\nsyscall_filter = default\n", progs,
-	    pw->pw_name, progs, pw->pw_name, pw->pw_name,
-	    harness_env_path("FERRY_TEST_FCGI_APPS"), pw->pw_name);
+	    me, progs, me, me, harness_env_path("FERRY_TEST_FCGI_APPS"),
+	    me);
 	memset(f, 0, sizeof(*f));
 	harness_start(f, conf, NULL);
 }
@@ -605,21 +603,19 @@ END_TEST
    (375 fds), not with the filter (475), and ferryd says so. */
 START_TEST(test_filter_nofile)
 {
-	struct passwd	*pw = getpwuid(geteuid());
 	char		*dir, conf[512], text[512], *out = NULL;
 	const char	*argv[] = { "/bin/sh", "-c", "ulimit -n 420 && "
 	    "\"$0\" -t -c \"$1\" 2>&1 && exec \"$0\" -c \"$1\" 2>&1", NULL,
 	    conf, NULL };
 	int		 rc;
 
-	ck_assert_msg(pw != NULL, "who am I?");
 	argv[3] = harness_env_path("FERRYD");
 	dir = harness_tmpdir("notif-nofile", 0);
 	snprintf(conf, sizeof(conf), "%s/ferry.conf", dir);
 	snprintf(text, sizeof(text), "[server]\nlisten = 127.0.0.1:1\n"
 	    "max_connections = 10\n[app sd]\ntype = cgi\nprefix = /sd/\n"
 	    "root = %s\nuser = %s\nmax_processes = 100\n"
-	    "syscall_filter = default\n", dir, pw->pw_name);
+	    "syscall_filter = default\n", dir, harness_user());
 	harness_write_file(conf, text, strlen(text), 0644);
 	rc = harness_run(argv, &out, 10000);
 	HARNESS_ASSERT(NULL, rc == 1 && out != NULL &&

@@ -68,7 +68,12 @@ step "make distcheck"
 if "$top/configure" -q && make -j"$jobs" distcheck >distcheck.out 2>&1; then
 	echo "PASS: distcheck"; passed=$((passed + 1))
 else
-	echo "FAIL: distcheck"; tail -n 60 distcheck.out; failed=$((failed + 1))
+	echo "FAIL: distcheck"; failed=$((failed + 1))
+	# the failed checks of each failing program in the unpacked tree
+	for log in $(grep -lE ':[FE]:' $(find . -path '*/tests/*' -name '*.log') 2>/dev/null); do
+		echo "---- $log"; grep -E ':[FE]:' "$log" | head -n 20
+	done
+	tail -n 60 distcheck.out
 fi
 
 # 3. Fuzz targets, each for a bounded time.

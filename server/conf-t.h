@@ -83,7 +83,11 @@ struct conf_listen {
 	int			 mode;		/* -1: as the umask leaves it */
 	uid_t			 uid;		/* (uid_t)-1: ferryd's */
 	gid_t			 gid;		/* (gid_t)-1: ferryd's */
+	unsigned int		 flags;		/* CONF_LISTEN_* */
 };
+/* conf_listen flags, the words after the address. */
+#define CONF_LISTEN_PROXY	0x01	/* proxy_protocol: a PROXY header first */
+#define CONF_LISTEN_REUSEPORT	0x02	/* reuse_port: SO_REUSEPORT */
 
 /* The resource limits of an app's processes (setrlimit before exec), in
    conf_app's limits[]; CONF_LIMIT_UNSET: ferryd's own, inherited. */

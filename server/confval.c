@@ -513,9 +513,10 @@ confval_port(const char *spec, const char *s, uint16_t *port, char *err,
 
 /*
  * "ADDR [OPTION...]": the address as confval_listen_addr reads it, then
- * space-separated options: mode=OCTAL, owner=USER, group=GROUP (for
- * unix:PATH only: the socket file's permissions, so that a front server's
- * user can connect).
+ * space-separated options: proxy_protocol (a PROXY protocol header opens
+ * each connection), reuse_port (TCP only: SO_REUSEPORT), and mode=OCTAL,
+ * owner=USER, group=GROUP (for unix:PATH only: the socket file's
+ * permissions, so that a front server's user can connect).
  */
 int
 confval_listen(const char *spec, struct conf_listen *l, char *err,
@@ -546,9 +547,18 @@ confval_listen(const char *spec, struct conf_listen *l, char *err,
 	}
 	rc = 0;
 	while (rc == 0 && (word = strtok_r(NULL, " \t", &save)) != NULL) {
+		if (strcmp(word, "proxy_protocol") == 0) {
+			l->flags |= CONF_LISTEN_PROXY;
+			continue;
+		}
+		if (strcmp(word, "reuse_port") == 0 && l->family != AF_UNIX) {
+			l->flags |= CONF_LISTEN_REUSEPORT;
+			continue;
+		}
 		if ((v = strchr(word, '=')) == NULL || l->family != AF_UNIX) {
 			rc = confval_errf(err, errlen, "%s: unknown option "
-			    "\"%s\" (mode=, owner= and group= are for "
+			    "\"%s\" (the flags are proxy_protocol and "
+			    "reuse_port; mode=, owner= and group= are for "
 			    "unix:PATH)", l->spec, word);
 			break;
 		}

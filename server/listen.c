@@ -111,6 +111,12 @@ listen_one(struct listener *l)
 		}
 	} else
 		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if ((cl->flags & CONF_LISTEN_REUSEPORT) &&
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) == -1) {
+		log_err("%s: SO_REUSEPORT", cl->spec);
+		close(fd);
+		return -1;
+	}
 	if (cl->family == AF_INET6)
 		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
 		    sizeof(one));

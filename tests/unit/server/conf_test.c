@@ -284,6 +284,13 @@ static const struct listen_case {
 	  "unknown owner" },
 	{ "unix:/run/f.sock color=blue", -1, 0, NULL, 0, "unknown option" },
 	{ "127.0.0.1:80 mode=0600", -1, 0, NULL, 0, "are for unix:PATH" },
+	/* flags: proxy_protocol anywhere, reuse_port on TCP */
+	{ "127.0.0.1:80 proxy_protocol reuse_port", 0, AF_INET, "127.0.0.1",
+	  80, NULL },
+	{ "unix:/run/f.sock proxy_protocol mode=0600", 0, AF_UNIX,
+	  "/run/f.sock", 0, NULL },
+	{ "unix:/run/f.sock reuse_port", -1, 0, NULL, 0, "unknown option" },
+	{ "127.0.0.1:80 proxy", -1, 0, NULL, 0, "unknown option \"proxy\"" },
 	/* empty unix path */
 	{ "unix:", -1, 0, NULL, 0, "empty socket path" },
 	/* empty spec */
@@ -342,6 +349,33 @@ START_TEST(test_listen)
 		free(p);
 	}
 	guarded_free();
+}
+END_TEST
+
+/* The flag words after the address land in conf_listen's flags. */
+static const struct {
+	const char	*spec;
+	unsigned int	 flags;
+} listen_flag_cases[] = {
+	{ "127.0.0.1:80", 0 },
+	{ "127.0.0.1:80 proxy_protocol", CONF_LISTEN_PROXY },
+	{ "[::1]:80 reuse_port", CONF_LISTEN_REUSEPORT },
+	{ ":80 reuse_port proxy_protocol", CONF_LISTEN_PROXY |
+	  CONF_LISTEN_REUSEPORT },
+	{ "unix:/run/f.sock mode=0600 proxy_protocol", CONF_LISTEN_PROXY },
+};
+
+START_TEST(test_listen_flags)
+{
+	struct conf_listen	l;
+	char			err[256];
+
+	memset(&l, 0, sizeof(l));
+	ck_assert_int_eq(confval_listen(listen_flag_cases[_i].spec, &l, err,
+	    sizeof(err)), 0);
+	ck_assert_uint_eq(l.flags, listen_flag_cases[_i].flags);
+	ck_assert_str_eq(l.spec, listen_flag_cases[_i].spec);
+	free(l.spec);
 }
 END_TEST
 
@@ -1325,6 +1359,8 @@ conf_suite(void)
 	TCase	*tc;
 
 	tc = tcase_create("listen");
+	tcase_add_loop_test(tc, test_listen_flags, 0,
+	    sizeof(listen_flag_cases) / sizeof(listen_flag_cases[0]));
 	tcase_add_loop_test(tc, test_listen, 0,
 	    sizeof(listen_cases) / sizeof(listen_cases[0]));
 	suite_add_tcase(s, tc);

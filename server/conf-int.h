@@ -54,7 +54,7 @@ enum conf_kind {
 	KIND_GROUP,	/* a group name, resolved to its id */
 	KIND_BUFFERING,	/* on, off (0) or a size (BYTES); default AUTO */
 	KIND_URLPATH,	/* a URL path ferryd answers itself */
-	KIND_CIDRS,	/* address ranges added to status_allow */
+	KIND_CIDRS,	/* address ranges added to a struct conf_cidrs */
 	KIND_LIMIT,	/* a resource limit (BYTES syntax, in [min, max]);
 			   default CONF_LIMIT_UNSET */
 	KIND_PERCENT,	/* N% (an unsigned int), in [min, max]; default 0 */

@@ -73,6 +73,11 @@ struct conf_cidr {
 	uint8_t			 addr[16];
 	unsigned int		 bits;
 };
+/* A list of address ranges (a KIND_CIDRS setting; each line adds). */
+struct conf_cidrs {
+	struct conf_cidr	*v;
+	size_t			 n;
+};
 
 struct conf_listen {
 	char			*spec;		/* as given, for logs */
@@ -199,8 +204,7 @@ struct conf {
 	char			*pid_file;	/* NULL: none */
 	char			*status_path;	/* NULL: no status page */
 	char			*health_path;	/* NULL: no health page */
-	struct conf_cidr	*status_allow;	/* who may read the status */
-	size_t			 nstatus_allow;
+	struct conf_cidrs	 status_allow;	/* who may read the status */
 	int			 log_level;	/* enum log_level */
 	unsigned int		 max_conns;
 	uint64_t		 max_body;

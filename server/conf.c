@@ -275,7 +275,7 @@ conf_free(struct conf *c)
 	free(c->pid_file);
 	free(c->status_path);
 	free(c->health_path);
-	free(c->status_allow);
+	free(c->status_allow.v);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -464,9 +464,8 @@ conf_pages(struct conf *c)
 	struct conf_app	*a;
 	size_t		 i;
 
-	if (c->nstatus_allow == 0 && confval_cidrs(&c->status_allow,
-	    &c->nstatus_allow, CONF_DEFAULT_STATUS_ALLOW, err,
-	    sizeof(err)) == -1) {
+	if (c->status_allow.n == 0 && confval_cidrs(&c->status_allow,
+	    CONF_DEFAULT_STATUS_ALLOW, err, sizeof(err)) == -1) {
 		confval_report("status_allow: %s", err);
 		return -1;
 	}

@@ -145,10 +145,9 @@ static int
 confset_cidrs(struct conf_file *f, const struct conf_keydef *k,
     void *base, const char *v, char *err, size_t errlen)
 {
-	(void)k;
-	(void)base;
-	return confval_cidrs(&f->c->status_allow, &f->c->nstatus_allow, v, err,
-	    errlen);
+	(void)f;
+	return confval_cidrs((struct conf_cidrs *)(void *)((char *)base +
+	    k->off), v, err, errlen);
 }
 
 /* on, off or a size. */

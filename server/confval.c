@@ -354,7 +354,7 @@ confval_cidr(const char *w, size_t len, struct conf_cidr *c, char *err,
 }
 
 int
-confval_cidrs(struct conf_cidr **list, size_t *n, const char *v, char *err,
+confval_cidrs(struct conf_cidrs *list, const char *v, char *err,
     size_t errlen)
 {
 	struct conf_cidr	 c, *l;
@@ -364,16 +364,16 @@ confval_cidrs(struct conf_cidr **list, size_t *n, const char *v, char *err,
 	while ((w = confval_word(&p, &len)) != NULL) {
 		if (confval_cidr(w, len, &c, err, errlen) == -1)
 			return -1;
-		if ((l = realloc(*list, (*n + 1) * sizeof(*l))) == NULL)
+		if ((l = realloc(list->v, (list->n + 1) * sizeof(*l))) == NULL)
 			return confval_errf(err, errlen, "%s", strerror(errno));
-		l[(*n)++] = c;
-		*list = l;
+		l[list->n++] = c;
+		list->v = l;
 	}
 	return 0;
 }
 
 int
-confval_cidr_match(const struct conf_cidr *list, size_t n, const char *addr)
+confval_cidr_match(const struct conf_cidrs *list, const char *addr)
 {
 	uint8_t		a[16];
 	int		family;
@@ -388,16 +388,18 @@ confval_cidr_match(const struct conf_cidr *list, size_t n, const char *addr)
 		family = AF_INET6;
 	else
 		return 0;
-	for (i = 0; i < n; i++) {
-		if (list[i].family != family)
+	for (i = 0; i < list->n; i++) {
+		const struct conf_cidr	*r = &list->v[i];
+
+		if (r->family != family)
 			continue;
 		if (family == AF_UNIX)
 			return 1;
-		b = list[i].bits;
+		b = r->bits;
 		whole = b / 8;
-		if (memcmp(list[i].addr, a, whole) != 0)
+		if (memcmp(r->addr, a, whole) != 0)
 			continue;
-		if (b % 8 == 0 || ((list[i].addr[whole] ^ a[whole]) &
+		if (b % 8 == 0 || ((r->addr[whole] ^ a[whole]) &
 		    (0xff << (8 - b % 8))) == 0)
 			return 1;
 	}

@@ -67,15 +67,14 @@ int	confval_prefix(const struct conf *c, size_t self, const char *p,
    0, or -1 after reporting each that cannot (confval_report). */
 int	confval_logs(const struct conf *c);
 
-/* Appends the space-separated address ranges of v to the array *list of
-   *n: "ADDR/BITS", "ADDR" (all its bits), or "unix" (clients of Unix
+/* Appends the space-separated address ranges of v to list:
+   "ADDR/BITS", "ADDR" (all its bits), or "unix" (clients of Unix
    sockets).  0, or -1 with a message in err. */
-int	confval_cidrs(struct conf_cidr **list, size_t *n, const char *v,
-	    char *err, size_t errlen);
+int	confval_cidrs(struct conf_cidrs *list, const char *v, char *err,
+	    size_t errlen);
 /* 1 when the address text addr ("unix" for a Unix socket's client, else
-   numeric IPv4 or IPv6) is in one of the n ranges of list. */
-int	confval_cidr_match(const struct conf_cidr *list, size_t n,
-	    const char *addr);
+   numeric IPv4 or IPv6) is in one of the ranges of list. */
+int	confval_cidr_match(const struct conf_cidrs *list, const char *addr);
 
 /* The uid and primary gid of the user called name.  0, or -1 with errno 0
    when there is no such user, else the lookup's error. */

@@ -93,8 +93,7 @@ status_page(struct conn *c)
 	size_t				 i;
 
 	conn_cgienv_info(c, &info);
-	if (!confval_cidr_match(m->conf->status_allow,
-	    m->conf->nstatus_allow, info.remote_addr)) {
+	if (!confval_cidr_match(&m->conf->status_allow, info.remote_addr)) {
 		status_text(c, 403, NULL,
 		    "403 Forbidden: not in status_allow\n");
 		return;

@@ -3,7 +3,7 @@
 ferry_build_deps="autoconf automake libtool pkg-config make gcc libc6-dev
 	libev-dev libfcgi-dev check libinih-dev nettle-dev libsystemd-dev libseccomp-dev"
 ferry_test_deps="clang libclang-rt-14-dev curl php-cgi fcgiwrap nginx-light
-	python3-websocket systemd prometheus"
+	python3-websocket systemd prometheus haproxy"
 
 ferry_install_deps() {
 	missing=""

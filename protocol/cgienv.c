@@ -104,7 +104,8 @@ cgienv_build(const struct http1_request *req, const struct cgienv_info *info,
 	if (cgienv_emit_str(sink, arg, "SERVER_SOFTWARE",
 	    info->server_software) == -1)
 		return -1;
-	if (info->https && cgienv_emit_str(sink, arg, "HTTPS", "on") == -1)
+	if (info->https && (cgienv_emit_str(sink, arg, "HTTPS", "on") == -1 ||
+	    cgienv_emit_str(sink, arg, "REQUEST_SCHEME", "https") == -1))
 		return -1;
 	if (info->document_root != NULL && cgienv_emit_str(sink, arg,
 	    "DOCUMENT_ROOT", info->document_root) == -1)

@@ -56,6 +56,8 @@ typedef int (*cgienv_sink)(void *arg, const char *name, size_t nlen,
  *   SERVER_PROTOCOL    "HTTP/1.0" or "HTTP/1.1" from req->minor
  *   SERVER_SOFTWARE    always ("" for NULL)
  *   HTTPS              "on", only when info->https
+ *   REQUEST_SCHEME     "https", only when info->https (none: plain http,
+ *                      as before; the variable is not in RFC 3875)
  *   DOCUMENT_ROOT      only when set
  *   HTTP_*             one per field name, in order of first appearance:
  *                      uppercased, '-' made '_', repeated fields (names

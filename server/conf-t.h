@@ -61,6 +61,7 @@ enum conf_app_type { CONF_APP_CGI, CONF_APP_FASTCGI, CONF_APP_STATUS };
 #define CONF_STATUS_APP		"(status)"
 #define CONF_HEALTH_APP		"(health)"
 #define CONF_DEFAULT_STATUS_ALLOW	"127.0.0.0/8 ::1 unix"
+#define CONF_DEFAULT_PROXY_FROM		"127.0.0.0/8 ::1 unix"
 enum conf_gone { CONF_GONE_DEFAULT, CONF_GONE_FINISH, CONF_GONE_ABORT,
 	CONF_GONE_TERMINATE };
 
@@ -213,6 +214,7 @@ struct conf {
 						   0: off */
 	double			 header_timeout, body_timeout, keepalive_timeout,
 				 write_timeout, shutdown_timeout, kill_grace;
+	struct conf_cidrs	 proxy_from;	/* who may send a PROXY header */
 };
 
 #endif

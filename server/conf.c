@@ -203,6 +203,10 @@ static const struct conf_keydef conf_keys[K_COUNT] = {
 	    .min = 1, .max = 1 << 22 },
 	[K_CPU_MAX] = { KEY("cpu_max", KF_APP, KIND_PERCENT), APP(cpu_max),
 	    .min = 1, .max = 100000 },
+	/* who may send a PROXY header (a proxy_protocol listen entry) */
+	[K_PROXY_FROM] = {
+	    KEY("proxy_from", KF_SERVER | KF_REPEAT, KIND_CIDRS),
+	    SRV(proxy_from) },
 	/* namespaces and filesystem (server/sandbox.c) */
 	CONF_YESNO(K_PRIVATE_NETWORK, "private_network", private_network),
 	CONF_YESNO(K_PRIVATE_IPC, "private_ipc", private_ipc),
@@ -276,6 +280,7 @@ conf_free(struct conf *c)
 	free(c->status_path);
 	free(c->health_path);
 	free(c->status_allow.v);
+	free(c->proxy_from.v);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -453,7 +458,7 @@ conf_defaults(void *base, int where)
 /*
  * After the file and the command line: ferryd's own pages become apps
  * (CONF_APP_STATUS) at their paths, which no app may have; status_allow
- * gets its default.  0, or -1 after a message.
+ * and proxy_from get their defaults.  0, or -1 after a message.
  */
 static int
 conf_pages(struct conf *c)
@@ -467,6 +472,11 @@ conf_pages(struct conf *c)
 	if (c->status_allow.n == 0 && confval_cidrs(&c->status_allow,
 	    CONF_DEFAULT_STATUS_ALLOW, err, sizeof(err)) == -1) {
 		confval_report("status_allow: %s", err);
+		return -1;
+	}
+	if (c->proxy_from.n == 0 && confval_cidrs(&c->proxy_from,
+	    CONF_DEFAULT_PROXY_FROM, err, sizeof(err)) == -1) {
+		confval_report("proxy_from: %s", err);
 		return -1;
 	}
 	for (i = 0; i < 2; i++) {

@@ -13,6 +13,8 @@
  *               watcher, the server's own responses
  *   connwatch.c the blind watch: a FIN or reset seen while c does not
  *               read (its input buffer is full)
+ *   connproxy.c the PROXY header (proxy_protocol listeners) read before
+ *               the first head, its addresses made the connection's
  *   connapp.c   the apps' side (conn.h's "For apps" calls): attach and
  *               release, the request body, the app's output, hijack
  */
@@ -57,8 +59,15 @@ struct conn_sock {
 	int			 fd;
 	unsigned int		 nreq;		/* 0: new (head timeout),
 						   else kept alive */
-	struct conn_addr	 peer, local;
+	struct conn_addr	 peer, local;	/* a PROXY header's, if any */
+	char			*pp;		/* PROXY header bytes read so
+						   far (connproxy.c); NULL */
+	uint16_t		 pplen;
+	uint8_t			 flags;		/* CONN_SOCK_* */
 };
+#define CONN_SOCK_PROXY	0x01	/* a PROXY header is awaited: rio runs
+				   conn_proxy_read_cb */
+#define CONN_SOCK_TLS	0x02	/* the front's client used TLS (HTTPS=on) */
 
 /* The master's connections (m->conns). */
 struct conn_set {
@@ -137,6 +146,7 @@ struct conn {
 	unsigned int		 peer_port;
 	char			 local_addr[64];
 	unsigned int		 local_port;
+	int			 https;		/* CONN_SOCK_TLS: HTTPS=on */
 
 	char			*in;		/* input buffer */
 	size_t			 in_len, in_off, in_cap;
@@ -223,6 +233,21 @@ struct conn *conn_attach(struct conn_sock *sk);
 /* c has nothing to do: its connection goes on idle with its struct
    conn_sock alone, and c is retired (state CONN_CLOSED). */
 void	conn_detach(struct conn *c);
+
+/* The text of a: numeric, "unix" for a Unix socket, "" when unknown;
+   *port its port (0 for a Unix socket). */
+void	conn_addr_text(const struct conn_addr *a, char *buf, size_t len,
+	    unsigned int *port);
+
+/* connproxy.c: the PROXY header before the head. */
+
+/* 1 when a proxy_protocol listener may serve peer (it is in proxy_from);
+   else logs and counts the refusal and returns 0 (the caller closes). */
+int	conn_proxy_allowed(struct master *m, const struct conn_addr *peer);
+/* The read watcher of a connection awaiting its PROXY header: reads no
+   byte past it, applies its addresses to sk, then runs conn_read_cb; a
+   bad or truncated header closes the connection (conn_idle_close). */
+void	conn_proxy_read_cb(struct ev_loop *loop, ev_io *w, int revents);
 
 /* connwatch.c: the blind watch. */
 

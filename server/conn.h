@@ -78,9 +78,10 @@ enum conn_state {
 
 /* Sets up m->conns, the connections' own state.  Returns 0 or -1. */
 int	conn_init(struct master *m);
-/* Takes ownership of an accepted, non-blocking fd. */
+/* Takes ownership of an accepted, non-blocking fd; lflags are its
+   listener's CONF_LISTEN_* (CONF_LISTEN_PROXY: a PROXY header first). */
 void	conn_accept(struct master *m, int fd, const struct sockaddr *peer,
-	    socklen_t peerlen);
+	    socklen_t peerlen, unsigned int lflags);
 /* Idempotent teardown with a reason for the log.  The memory stays valid
    (state CONN_CLOSED) until the reaper runs before the loop blocks. */
 void	conn_close(struct conn *c, const char *reason);

@@ -89,6 +89,7 @@ conn_cgienv_info(struct conn *c, struct cgienv_info *info)
 	info->remote_port = c->peer_port;
 	info->server_addr = c->local_addr;
 	info->server_port = c->local_port;
+	info->https = c->https;
 	info->server_software = c->m->software;
 	info->script_name = c->req.script.script_name;
 	info->script_filename = c->req.script.script_filename;

@@ -34,6 +34,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "server/conf-t.h"
 #include "server/conn-int.h"
 #include "server/limits.h"
 #include "server/log.h"
@@ -96,7 +97,7 @@ conn_addr_set(struct conn_addr *a, const struct sockaddr *sa)
 	}
 }
 
-static void
+void
 conn_addr_text(const struct conn_addr *a, char *buf, size_t len,
     unsigned int *port)
 {
@@ -113,14 +114,20 @@ conn_addr_text(const struct conn_addr *a, char *buf, size_t len,
 
 void
 conn_accept(struct master *m, int fd, const struct sockaddr *peer,
-    socklen_t peerlen)
+    socklen_t peerlen, unsigned int lflags)
 {
 	struct conn_sock	*sk;
 	struct sockaddr_storage	 ss;
+	struct conn_addr	 pa;
 	socklen_t		 sslen = sizeof(ss);
 	int			 one = 1;
 
 	(void)peerlen;
+	conn_addr_set(&pa, peer);
+	if ((lflags & CONF_LISTEN_PROXY) && !conn_proxy_allowed(m, &pa)) {
+		close(fd);
+		return;
+	}
 	if ((sk = malloc(sizeof(*sk))) == NULL) {
 		log_warn("conn_accept");
 		close(fd);
@@ -129,9 +136,12 @@ conn_accept(struct master *m, int fd, const struct sockaddr *peer,
 	sk->c = NULL;
 	sk->fd = fd;
 	sk->nreq = 0;
+	sk->pp = NULL;
+	sk->pplen = 0;
+	sk->flags = (lflags & CONF_LISTEN_PROXY) ? CONN_SOCK_PROXY : 0;
 	if (peer->sa_family == AF_INET || peer->sa_family == AF_INET6)
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	conn_addr_set(&sk->peer, peer);
+	sk->peer = pa;
 	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == 0)
 		conn_addr_set(&sk->local, (struct sockaddr *)&ss);
 	else
@@ -139,7 +149,8 @@ conn_accept(struct master *m, int fd, const struct sockaddr *peer,
 	m->conns->n++;
 	m->conns->nstate[CONN_IDLE]++;
 	conn_idle_add(m, sk);
-	ev_io_init(&sk->rio, conn_read_cb, fd, EV_READ);
+	ev_io_init(&sk->rio, (sk->flags & CONN_SOCK_PROXY) ?
+	    conn_proxy_read_cb : conn_read_cb, fd, EV_READ);
 	sk->rio.data = m;
 	ev_init(&sk->timer, conn_timer_cb);
 	sk->timer.data = m;
@@ -180,12 +191,22 @@ void
 conn_idle_close(struct conn_sock *sk, const char *reason)
 {
 	struct master	*m = sk->rio.data;
+	char		 addr[64];
+	unsigned int	 port;
 
-	log_debug("conn %d: close from idle: %s", sk->fd, reason);
+	if (sk->flags & CONN_SOCK_PROXY) {
+		/* Never served: its PROXY header was bad or did not come. */
+		conn_addr_text(&sk->peer, addr, sizeof(addr), &port);
+		log_info("%s:%u: closed without a valid PROXY header: %s",
+		    addr, port, reason);
+		m->stats.proxy_refused++;
+	} else
+		log_debug("conn %d: close from idle: %s", sk->fd, reason);
 	ev_io_stop(m->loop, &sk->rio);
 	ev_timer_stop(m->loop, &sk->timer);
 	conn_idle_remove(m, sk);
 	close(sk->fd);
+	free(sk->pp);
 	free(sk);
 	m->conns->n--;
 	m->conns->nstate[CONN_IDLE]--;
@@ -220,6 +241,7 @@ conn_attach(struct conn_sock *sk)
 	c->fd = sk->fd;
 	c->nreq = sk->nreq;
 	c->tkind = sk->nreq == 0 ? T_HEADER : T_KEEPALIVE;
+	c->https = (sk->flags & CONN_SOCK_TLS) != 0;
 	conn_addr_text(&sk->peer, c->peer_addr, sizeof(c->peer_addr),
 	    &c->peer_port);
 	conn_addr_text(&sk->local, c->local_addr, sizeof(c->local_addr),
@@ -427,6 +449,7 @@ conn_fini(struct master *m)
 		ev_timer_stop(m->loop, &sk->timer);
 		conn_idle_remove(m, sk);
 		close(sk->fd);
+		free(sk->pp);
 		free(sk);
 		cs->n--;
 		cs->nstate[CONN_IDLE]--;

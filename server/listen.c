@@ -466,7 +466,7 @@ listen_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 			}
 		}
 		m->stats.accepted++;
-		conn_accept(m, fd, (struct sockaddr *)&ss, len);
+		conn_accept(m, fd, (struct sockaddr *)&ss, len, l->cl->flags);
 	}
 }
 

@@ -249,8 +249,10 @@ stats_json(const struct stats *s, const struct stats_now *n,
 	for (i = 0; i < n->nstates; i++)
 		stats_printf(t, ",\"%s\":%u", n->state_names[i], n->states[i]);
 	stats_printf(t, "},\"accepted\":%llu,\"accept_errors\":%llu,"
+	    "\"proxy_refused\":%llu,"
 	    "\"requests\":%llu,", (unsigned long long)s->accepted,
 	    (unsigned long long)s->accept_errors,
+	    (unsigned long long)s->proxy_refused,
 	    (unsigned long long)s->requests);
 	stats_json_classes(t, s->status);
 	stats_printf(t, ",\"hijacks\":%llu,\"reloads\":%llu,"
@@ -404,6 +406,10 @@ stats_prometheus(const struct stats *s, const struct stats_now *n,
 	    "Accepts that failed for want of fds or memory.");
 	stats_sample(t, "ferry_accept_errors_total", NULL, NULL,
 	    (double)s->accept_errors);
+	stats_family(t, "ferry_proxy_refused_total", "counter",
+	    "Connections closed unserved on a proxy_protocol listener.");
+	stats_sample(t, "ferry_proxy_refused_total", NULL, NULL,
+	    (double)s->proxy_refused);
 	stats_family(t, "ferry_requests_total", "counter",
 	    "Requests ended, by the class of their status.");
 	for (i = 0; i < STATS_CLASSES; i++) {

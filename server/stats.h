@@ -86,6 +86,9 @@ struct stats {
 	unsigned int		 generation;	/* of m->conf */
 	uint64_t		 accepted;	/* connections */
 	uint64_t		 accept_errors;	/* accept failed (no fds) */
+	uint64_t		 proxy_refused;	/* closed on a proxy_protocol
+						   listener: peer not in
+						   proxy_from, no valid header */
 	uint64_t		 requests;
 	uint64_t		 status[STATS_CLASSES];
 	uint64_t		 hijacks;

@@ -31,7 +31,6 @@ static char	*al_fields(const struct ferryd *, const char *,
 		    const char *const[]);
 static void	 al_expect(const struct ferryd *, const char *,
 		    const char *const[], const char *);
-static unsigned int al_port(const struct hc *);
 static Suite	*accesslog_suite(void);
 
 /*
@@ -77,17 +76,6 @@ al_expect(const struct ferryd *f, const char *target, const char *const keys[],
 	free(got);
 }
 
-/* The client's own port, as ferryd sees it. */
-static unsigned int
-al_port(const struct hc *c)
-{
-	struct sockaddr_in	sin;
-	socklen_t		len = sizeof(sin);
-
-	ck_assert_int_eq(getsockname(c->fd, (struct sockaddr *)&sin, &len), 0);
-	return ntohs(sin.sin_port);
-}
-
 static const char *const al_common[] = { "remote_addr", "remote_port",
 	"method", "target", "protocol", "status", "bytes_in", "bytes_out",
 	"duration_us#", "ttfb_us#", "referer", "user_agent", "app", "pid",
@@ -123,7 +111,7 @@ START_TEST(test_json_cgi)
 	    "app=\"/cgi-bin/\"\npid=%ld\nend=\"complete\"\nend_reason=null\n"
 	    "cgi_user_us#=positive\ncgi_sys_us+=uint\n"
 	    "cgi_maxrss_kb#=positive\n",
-	    al_port(&c), sizeof(req) - 1, r.body_len, pid);
+	    hc_local_port(&c), sizeof(req) - 1, r.body_len, pid);
 	hc_response_free(&r);
 	hc_close(&c);
 	harness_stop_ok(&f);
@@ -161,7 +149,7 @@ START_TEST(test_json_fastcgi)
 	    "app=\"a\"\npid=%s\nend=\"complete\"\nend_reason=null\n"
 	    "cgi_user_us# absent\ncgi_sys_us+ absent\n"
 	    "cgi_maxrss_kb# absent\n",
-	    al_port(&c), sizeof(req) - 1, r.body_len,
+	    hc_local_port(&c), sizeof(req) - 1, r.body_len,
 	    hc_header(&r, "X-Pid"));
 	hc_response_free(&r);
 	hc_close(&c);

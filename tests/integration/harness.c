@@ -246,24 +246,12 @@ harness_spawn(struct ferryd *f, const char *const extra[])
 static int
 harness_wait_ready(struct ferryd *f)
 {
-	struct sockaddr_in	 sin;
-	long long		 deadline = harness_now_ms() + 10000;
-	int			 fd, rc;
+	long long	 deadline = harness_now_ms() + 10000;
 
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sin.sin_port = htons(f->port);
 	while (harness_now_ms() < deadline) {
 		if (harness_exited(f))
 			return -1;
-		if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) ==
-		    -1)
-			harness_fail(f, __FILE__, __LINE__, "socket: %s",
-			    strerror(errno));
-		rc = connect(fd, (struct sockaddr *)&sin, sizeof(sin));
-		close(fd);
-		if (rc == 0) {
+		if (harness_port_accepts(f->port)) {
 			/* Another test's server may hold the port we picked
 			   (make -j runs suites in parallel): ours then exits
 			   on bind.  Make sure it is still there. */
@@ -273,6 +261,34 @@ harness_wait_ready(struct ferryd *f)
 		harness_sleep_ms(10);
 	}
 	return -2;
+}
+
+int
+harness_port_accepts(int port)
+{
+	struct sockaddr_in	 sin;
+	int			 fd, rc;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons(port);
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		harness_fail(NULL, __FILE__, __LINE__, "socket: %s",
+		    strerror(errno));
+	rc = connect(fd, (struct sockaddr *)&sin, sizeof(sin));
+	close(fd);
+	return rc == 0;
+}
+
+unsigned int
+hc_local_port(const struct hc *c)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len = sizeof(sin);
+
+	ck_assert_int_eq(getsockname(c->fd, (struct sockaddr *)&sin, &len), 0);
+	return ntohs(sin.sin_port);
 }
 
 const char *

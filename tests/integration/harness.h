@@ -125,6 +125,12 @@ void	hc_open_ipv6(struct hc *c, const struct ferryd *f, int port);
 /* A free 127.0.0.1 TCP port (free when asked: bind it soon). */
 int	harness_free_port(void);
 int	harness_free_port6(void);
+/* The local port of c's TCP socket: the client's port as the server
+   sees it. */
+unsigned int hc_local_port(const struct hc *c);
+/* 1 when a connection to 127.0.0.1:port is accepted now (and closed at
+   once), else 0. */
+int	harness_port_accepts(int port);
 /* Wraps an already connected socket (the harness's own tests). */
 void	hc_init_fd(struct hc *c, int fd);
 void	hc_close(struct hc *c);

@@ -175,6 +175,8 @@ static const struct cgienv_info info_huge_body = {
 #define BASIC_SCRIPT	"SCRIPT_NAME=/cgi-bin/env.cgi", \
 			"SCRIPT_FILENAME=/srv/cgi-bin/env.cgi"
 #define BASIC_SOFTWARE	"SERVER_SOFTWARE=ferry/0.1.0"
+/* HTTPS=on and, with it, REQUEST_SCHEME=https. */
+#define BASIC_HTTPS	"HTTPS=on", "REQUEST_SCHEME=https"
 #define SIMPLE_SCRIPT	"SCRIPT_NAME=/s"
 
 static const struct env_case env_cases[] = {
@@ -203,7 +205,7 @@ static const struct env_case env_cases[] = {
 	    "SCRIPT_NAME=/app", "SCRIPT_FILENAME=/srv/www/app",
 	    "SERVER_NAME=example.com", "SERVER_PORT=443",
 	    "SERVER_PROTOCOL=HTTP/1.1", "SERVER_SOFTWARE=ferry/0.1.0",
-	    "HTTPS=on", "DOCUMENT_ROOT=/srv/www",
+	    BASIC_HTTPS, "DOCUMENT_ROOT=/srv/www",
 	    "HTTP_HOST=example.com",
 	    "HTTP_AUTHORIZATION=Basic dXNlcjpwdw==", NULL } },
 	/*
@@ -234,7 +236,7 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=GET", "REQUEST_URI=/", SIMPLE_SCRIPT,
 	    "SERVER_NAME=h", "SERVER_PORT=443", "SERVER_PROTOCOL=HTTP/1.1",
-	    BASIC_SOFTWARE, "HTTPS=on",
+	    BASIC_SOFTWARE, BASIC_HTTPS,
 	    "HTTP_ACCEPT=text/html, */*;q=0.1, image/png", "HTTP_HOST=h",
 	    "HTTP_X_FORWARDED_FOR=192.0.2.9, 198.51.100.1", NULL } },
 	/* 4: httpoxy: a Proxy field, in any case, never becomes HTTP_PROXY;
@@ -247,7 +249,7 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=GET", "REQUEST_URI=/", SIMPLE_SCRIPT,
 	    "SERVER_NAME=h", "SERVER_PORT=443", "SERVER_PROTOCOL=HTTP/1.1",
-	    BASIC_SOFTWARE, "HTTPS=on", "HTTP_HOST=h",
+	    BASIC_SOFTWARE, BASIC_HTTPS, "HTTP_HOST=h",
 	    "HTTP_PROXY_CONNECTION=keep-alive", NULL } },
 	/*
 	 * 5: a name with '_' (or any character but letters, digits, '-') is
@@ -260,7 +262,7 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=GET", "REQUEST_URI=/", SIMPLE_SCRIPT,
 	    "SERVER_NAME=h", "SERVER_PORT=443", "SERVER_PROTOCOL=HTTP/1.1",
-	    BASIC_SOFTWARE, "HTTPS=on", "HTTP_X_FOO=good, also",
+	    BASIC_SOFTWARE, BASIC_HTTPS, "HTTP_X_FOO=good, also",
 	    "HTTP_X_1=one", NULL } },
 	/* 6: no query: QUERY_STRING is still set, to "". */
 	{ "GET", "/cgi-bin/env.cgi", NULL, "example.com", 1,
@@ -291,14 +293,15 @@ static const struct env_case env_cases[] = {
 	    "REQUEST_METHOD=HEAD", "REQUEST_URI=/cgi-bin/env.cgi",
 	    BASIC_SCRIPT, "SERVER_NAME=ferry.test", "SERVER_PORT=80",
 	    "SERVER_PROTOCOL=HTTP/1.0", BASIC_SOFTWARE, NULL } },
-	/* 9: HTTPS=on comes right after SERVER_SOFTWARE. */
+	/* 9: HTTPS=on and REQUEST_SCHEME=https come right after
+	   SERVER_SOFTWARE. */
 	{ "GET", "/s", NULL, "secure.example", 1,
 	  { "Host", "secure.example", NULL },
 	  &info_https,
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=GET", "REQUEST_URI=/s", SIMPLE_SCRIPT,
 	    "SERVER_NAME=secure.example", "SERVER_PORT=443",
-	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE, "HTTPS=on",
+	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE, BASIC_HTTPS,
 	    "HTTP_HOST=secure.example", NULL } },
 	/*
 	 * 10: nothing optional: no AUTH_TYPE, CONTENT_*, PATH_INFO (empty),
@@ -320,7 +323,7 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=GET", "REQUEST_URI=/", SIMPLE_SCRIPT,
 	    "SERVER_NAME=example.com", "SERVER_PORT=443",
-	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE, "HTTPS=on",
+	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE, BASIC_HTTPS,
 	    "HTTP_HOST=example.com:8080", NULL } },
 	/* 12: an IPv6 literal with a port keeps its brackets, loses the port. */
 	{ "GET", "/", NULL, "[::1]:8080", 1,
@@ -329,7 +332,7 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=GET", "REQUEST_URI=/", SIMPLE_SCRIPT,
 	    "SERVER_NAME=[::1]", "SERVER_PORT=443",
-	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE, "HTTPS=on",
+	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE, BASIC_HTTPS,
 	    "HTTP_HOST=[::1]:8080", NULL } },
 	/* 13: an IPv6 literal without a port is taken whole. */
 	{ "GET", "/", NULL, "[2001:db8::1]", 1,
@@ -338,7 +341,7 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=GET", "REQUEST_URI=/", SIMPLE_SCRIPT,
 	    "SERVER_NAME=[2001:db8::1]", "SERVER_PORT=443",
-	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE, "HTTPS=on",
+	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE, BASIC_HTTPS,
 	    "HTTP_HOST=[2001:db8::1]", NULL } },
 	/* 14: an empty Host (allowed by RFC 9112): info->server_name. */
 	{ "GET", "/", NULL, "", 1,
@@ -347,7 +350,7 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=GET", "REQUEST_URI=/", SIMPLE_SCRIPT,
 	    "SERVER_NAME=ferry.test", "SERVER_PORT=443",
-	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE, "HTTPS=on",
+	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE, BASIC_HTTPS,
 	    "HTTP_HOST=", NULL } },
 	/* 15: a Host that is only a port has no host: info->server_name. */
 	{ "GET", "/", NULL, ":8080", 1,
@@ -356,7 +359,7 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=GET", "REQUEST_URI=/", SIMPLE_SCRIPT,
 	    "SERVER_NAME=ferry.test", "SERVER_PORT=443",
-	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE, "HTTPS=on",
+	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE, BASIC_HTTPS,
 	    "HTTP_HOST=:8080", NULL } },
 	/*
 	 * 16: an absolute-form target: the authority names the server (the
@@ -369,7 +372,7 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=q", BASIC_REMOTE,
 	    "REQUEST_METHOD=GET", "REQUEST_URI=http://u:p@abs.example:81/s?q",
 	    SIMPLE_SCRIPT, "SERVER_NAME=abs.example", "SERVER_PORT=443",
-	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE, "HTTPS=on",
+	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE, BASIC_HTTPS,
 	    "HTTP_HOST=other.example", NULL } },
 	/* 17: no host, no server_name, no server_addr: SERVER_NAME="". */
 	{ "GET", "/", NULL, NULL, 1,
@@ -390,7 +393,7 @@ static const struct env_case env_cases[] = {
 	  { "AUTH_TYPE=Bearer", "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=",
 	    BASIC_REMOTE, "REQUEST_METHOD=GET", "REQUEST_URI=/",
 	    SIMPLE_SCRIPT, "SERVER_NAME=h", "SERVER_PORT=443",
-	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE, "HTTPS=on",
+	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE, BASIC_HTTPS,
 	    "HTTP_AUTHORIZATION=Bearer, Basic Zm9v", NULL } },
 	/* 19: an empty Authorization has no scheme: no AUTH_TYPE. */
 	{ "GET", "/", NULL, "h", 1,
@@ -399,7 +402,7 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=GET", "REQUEST_URI=/", SIMPLE_SCRIPT,
 	    "SERVER_NAME=h", "SERVER_PORT=443", "SERVER_PROTOCOL=HTTP/1.1",
-	    BASIC_SOFTWARE, "HTTPS=on", "HTTP_AUTHORIZATION=", NULL } },
+	    BASIC_SOFTWARE, BASIC_HTTPS, "HTTP_AUTHORIZATION=", NULL } },
 	/*
 	 * 20: a de-chunked body: CONTENT_LENGTH is what the caller passes;
 	 * Transfer-Encoding is not passed on (the app gets the body
@@ -448,7 +451,7 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=GET", "REQUEST_URI=/", SIMPLE_SCRIPT,
 	    "SERVER_NAME=h", "SERVER_PORT=443", "SERVER_PROTOCOL=HTTP/1.1",
-	    BASIC_SOFTWARE, "HTTPS=on", "HTTP_COOKIE=a=1; b=2",
+	    BASIC_SOFTWARE, BASIC_HTTPS, "HTTP_COOKIE=a=1; b=2",
 	    "HTTP_X_EMPTY=, ", NULL } },
 };
 

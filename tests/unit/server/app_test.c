@@ -292,7 +292,7 @@ w_client(int i)
 	    SOCK_CLOEXEC, 0, sv), 0);
 	memset(&peer, 0, sizeof(peer));
 	peer.sun_family = AF_UNIX;
-	conn_accept(&tm, sv[0], (struct sockaddr *)&peer, sizeof(peer));
+	conn_accept(&tm, sv[0], (struct sockaddr *)&peer, sizeof(peer), 0);
 	tclient[i] = sv[1];
 	ck_assert_int_eq(write(sv[1], req, sizeof(req) - 1),
 	    (ssize_t)sizeof(req) - 1);

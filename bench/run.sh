@@ -77,7 +77,7 @@ FCGIWRAP_N=${BENCH_FCGIWRAP:-2}
 BUDGET=${BENCH_BUDGET:-660}
 # The user every app runs as: ferryd wants it named (root only by choice).
 APP_USER=$(id -un)
-WORKLOADS=${BENCH_WORKLOADS:-"noworker cgi-c cgi-sh fcgi-c fcgi-log notify php echo-1m big-64m hijack reload status isolation"}
+WORKLOADS=${BENCH_WORKLOADS:-"noworker cgi-c cgi-sh fcgi-c fcgi-log notify php echo-1m big-64m hijack reload status isolation proxy"}
 HIJACK_SECS=$((DUR * 2))
 
 PY=python3
@@ -634,6 +634,61 @@ start_ferrylj()
 	start_ferryalog "$1" "$2" json
 }
 
+# The proxy workload: the FastCGI hello behind haproxy (mode tcp, one
+# server), which sends the PROXY header ($3 = send-proxy-v2, ferryd's
+# listener with proxy_protocol) or not ($3 empty): the header's cost on
+# ferry alone, both through the same front in the same run.
+start_ferryhp()
+{
+	HAPROXY=$(command -v haproxy 2>/dev/null || echo /usr/sbin/haproxy)
+	if [ ! -x "$HAPROXY" ]; then
+		echo "haproxy is not installed" > "$2/why"
+		return 1
+	fi
+	APP_EXTRA= start_ferry fcgi "$2"
+	fport=$(cat "$2/port")
+	flisten="127.0.0.1:$fport"
+	label="ferry via haproxy"
+	if [ -n "$3" ]; then
+		flisten="$flisten proxy_protocol"
+		label="ferry via haproxy $3"
+		stop_roots "$2/roots"
+		: > "$2/roots"
+		$PIN "$BLD/ferryd" -c "$2/ferry.conf" --listen "$flisten" \
+		    > "$2/out.log" 2>&1 &
+		add_root $! "$2"
+	fi
+	echo "$label" > "$2/label"
+	port=$(free_port)
+	echo "$port" > "$2/port"
+	cat > "$2/haproxy.cfg" <<EOF
+global
+	maxconn $MAXCONN
+defaults
+	mode tcp
+	timeout connect 5s
+	timeout client 120s
+	timeout server 120s
+frontend front
+	bind 127.0.0.1:$port
+	default_backend ferry
+backend ferry
+	server f1 127.0.0.1:$fport $3
+EOF
+	$PIN "$HAPROXY" -db -f "$2/haproxy.cfg" > "$2/haproxy.log" 2>&1 &
+	add_root $! "$2"
+}
+
+start_ferryhp0()
+{
+	start_ferryhp "$1" "$2" ""
+}
+
+start_ferryhp1()
+{
+	start_ferryhp "$1" "$2" send-proxy-v2
+}
+
 # Whether the part $1 (a workload, hijack or reload) is in
 # BENCH_WORKLOADS.
 wl_on()
@@ -661,7 +716,7 @@ wl_kind()
 	case $1 in
 	noworker) echo ret ;;
 	cgi-c|cgi-sh|echo-1m|big-64m|isolation) echo cgi ;;
-	fcgi-c|fcgi-log|notify) echo fcgi ;;
+	fcgi-c|fcgi-log|notify|proxy) echo fcgi ;;
 	php) echo php ;;
 	esac
 }
@@ -674,7 +729,7 @@ wl_path()
 	cgi-sh) echo /cgi-bin/hello.sh ;;
 	echo-1m) echo "/cgi-bin/hello?echo" ;;
 	big-64m) echo "/cgi-bin/hello?big=64" ;;
-	fcgi-c|fcgi-log) echo /app/hello ;;
+	fcgi-c|fcgi-log|proxy) echo /app/hello ;;
 	notify) echo "/app/x?hello" ;;
 	php) echo /php/hello.php ;;
 	esac
@@ -690,6 +745,7 @@ wl_servers()
 	notify) echo "ferrynh ferrynw" ;;
 	isolation) echo "ferry ferryi1 ferryi2 ferryi3 ferryi4" ;;
 	fcgi-log) echo "ferrylc ferrylj" ;;
+	proxy) echo "ferryhp0 ferryhp1" ;;
 	php) echo "ferry$b nginx nginxnk lighttpd" ;;
 	cgi-c|echo-1m) echo "ferry$b ferrynb nginx lighttpd" ;;
 	*) echo "ferry$b nginx lighttpd" ;;
@@ -708,6 +764,7 @@ wl_desc()
 	fcgi-c) echo "hello FastCGI (libfcgi, $WORKERS workers)" ;;
 	notify) echo "libferry hello, then with ferry_notify_fd+gone" ;;
 	fcgi-log) echo "hello FastCGI, access log combined, then json" ;;
+	proxy) echo "hello FastCGI via haproxy, then with send-proxy-v2" ;;
 	php) echo "php-cgi hello over FastCGI ($WORKERS workers)" ;;
 	esac
 }
@@ -1439,6 +1496,9 @@ ferry_notify_fd() + ferry_gone() per request = %.3f x the same handler \
 without (%.0f/s)"
 same_run_ratio fcgi-log ferrylc ferrylj "JSON access log (%s): %.0f/s with \
 access_log_format = json = %.3f x the same with combined (%.0f/s)"
+same_run_ratio proxy ferryhp0 ferryhp1 "PROXY protocol (%s): %.0f/s through \
+haproxy with send-proxy-v2 to a proxy_protocol listener = %.3f x the same \
+without (%.0f/s)"
 for s in i1 i2 i3 i4; do
 	[ -f "$RES/isolation.ka.ferry$s.label" ] || continue
 	same_run_ratio isolation ferry "ferry$s" "isolation (%s): %.0f/s with \

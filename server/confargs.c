@@ -42,6 +42,8 @@ confargs_usage(FILE *fp, int full)
 "  -l, --listen ADDR      listen on HOST:PORT, [IPV6]:PORT, :PORT (0.0.0.0)\n"
 "                         or unix:PATH; repeatable, replaces the file's list\n"
 "                         (default 127.0.0.1:8080)\n"
+"                         ADDR may end in flag words: 'ADDR proxy_protocol'\n"
+"                         takes a PROXY header (v1/v2) before each connection\n"
 "      --cgi PREFIX=DIR   run executables in DIR as CGI scripts for URL paths\n"
 "                         under PREFIX (repeatable; longest prefix wins)\n"
 "      --app PREFIX=CMD   serve PREFIX with a pool of FastCGI workers running\n"

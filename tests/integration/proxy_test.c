@@ -617,6 +617,37 @@ START_TEST(test_header_timeout)
 }
 END_TEST
 
+/*
+ * A hijacking libferry worker's view: the REMOTE_ADDR and REMOTE_PORT
+ * params it got name the header's client (getpeername on the socket it
+ * took names the proxy, here the test itself: X-Peer-Ok 0).
+ */
+START_TEST(test_hijack_view)
+{
+	static const char	 req[] =
+	    "PROXY TCP4 192.0.2.5 192.0.2.1 4242 80\r\n"
+	    "GET /h/hijack HTTP/1.1\r\nHost: t\r\n\r\n";
+	struct ferryd		 f;
+	struct hc		 c;
+	struct hc_response	 r;
+	char			 conf[1024];
+
+	snprintf(conf, sizeof(conf), "[app hj]\ntype = fastcgi\nprefix = /h\n"
+	    "command = %s\nworkers = 1\n",
+	    harness_env_path("FERRY_TEST_HIJACK_APP"));
+	pp_start(&f, conf);
+	hc_open(&c, &f);
+	hc_sendstr(&c, req);
+	hc_expect_response(&c, &r, 0);
+	HARNESS_ASSERT(&f, r.status == 200, "status %d", r.status);
+	ck_assert_str_eq(hc_header(&r, "X-Addr"), "192.0.2.5:4242");
+	ck_assert_str_eq(hc_header(&r, "X-Peer-Ok"), "0");
+	hc_response_free(&r);
+	hc_close(&c);
+	harness_stop_ok(&f);
+}
+END_TEST
+
 /* HAProxy (Debian's, scripts/deps.sh) in the foreground with conf. */
 static pid_t
 pp_haproxy(const struct ferryd *f, const char *conf)
@@ -735,6 +766,7 @@ proxy_suite(void)
 	tcase_add_test(tc, test_unix_listener);
 	tcase_add_test(tc, test_split);
 	tcase_add_test(tc, test_keepalive_and_log);
+	tcase_add_test(tc, test_hijack_view);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("refused");
 	tcase_set_timeout(tc, 120);

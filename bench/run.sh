@@ -651,7 +651,7 @@ start_ferryhp()
 	label="ferry via haproxy"
 	if [ -n "$3" ]; then
 		flisten="$flisten proxy_protocol"
-		label="ferry via haproxy $3"
+		label="ferry via haproxy+pp2"
 		stop_roots "$2/roots"
 		: > "$2/roots"
 		$PIN "$BLD/ferryd" -c "$2/ferry.conf" --listen "$flisten" \

@@ -648,6 +648,52 @@ START_TEST(test_hijack_view)
 }
 END_TEST
 
+/*
+ * A reload that adds proxy_protocol to a kept listener (the socket stays
+ * open): new connections need the header from then on; proxy_from's
+ * change applies too.
+ */
+START_TEST(test_reload_flag)
+{
+	static const char	 hdr[] = "PROXY TCP4 192.0.2.70 192.0.2.1 7070 80\r\n";
+	struct ferryd		 f;
+	struct hc		 c;
+	struct hc_response	 r;
+
+	memset(&f, 0, sizeof(f));
+	f.listen_in_conf = 1;
+	harness_start(&f, "[server]\nlisten = 127.0.0.1:@PORT@\n", NULL);
+	hc_open(&c, &f);
+	pp_env_get(&f, &c, "", 0, &r);
+	hc_expect_env(&f, &r, "REMOTE_ADDR", "127.0.0.1");
+	hc_response_free(&r);
+	hc_close(&c);
+	harness_write_conf(&f, PP_CONF);
+	HARNESS_ASSERT(&f, kill(f.pid, SIGHUP) == 0, "SIGHUP");
+	HARNESS_ASSERT(&f, harness_wait_log(&f, "configuration 2 in use", 1,
+	    10000) == 1, "no reload");
+	hc_open(&c, &f);
+	(void)hc_try_send(&c, PP_GET, sizeof(PP_GET) - 1);
+	pp_expect_closed(&f, &c, "plain HTTP after the reload");
+	hc_close(&c);
+	hc_open(&c, &f);
+	pp_env_get(&f, &c, hdr, sizeof(hdr) - 1, &r);
+	hc_expect_env(&f, &r, "REMOTE_ADDR", "192.0.2.70");
+	hc_response_free(&r);
+	hc_close(&c);
+	/* proxy_from without 127.0.0.1: refused at accept. */
+	harness_write_conf(&f, PP_CONF "proxy_from = 10.0.0.0/8\n");
+	HARNESS_ASSERT(&f, kill(f.pid, SIGHUP) == 0, "SIGHUP");
+	HARNESS_ASSERT(&f, harness_wait_log(&f, "configuration 3 in use", 1,
+	    10000) == 1, "no reload");
+	hc_open(&c, &f);
+	(void)hc_try_send(&c, hdr, sizeof(hdr) - 1);
+	pp_expect_closed(&f, &c, "outside proxy_from after the reload");
+	hc_close(&c);
+	harness_stop_ok(&f);
+}
+END_TEST
+
 /* HAProxy (Debian's, scripts/deps.sh) in the foreground with conf. */
 static pid_t
 pp_haproxy(const struct ferryd *f, const char *conf)
@@ -774,6 +820,7 @@ proxy_suite(void)
 	tcase_add_test(tc, test_proxy_from);
 	tcase_add_test(tc, test_malformed);
 	tcase_add_test(tc, test_header_timeout);
+	tcase_add_test(tc, test_reload_flag);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("haproxy");
 	tcase_set_timeout(tc, 120);

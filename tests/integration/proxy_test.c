@@ -351,6 +351,43 @@ START_TEST(test_unix_listener)
 END_TEST
 
 /*
+ * --listen 'unix:PATH proxy_protocol' on the command line: the flag word
+ * in the same argument; the harness's own --listen (no flag) serves plain
+ * HTTP beside it.
+ */
+START_TEST(test_cli_listen)
+{
+	static const char	 v1[] = "PROXY TCP4 192.0.2.31 192.0.2.1 3131 80\r\n";
+	struct ferryd		 f;
+	struct hc		 c;
+	struct hc_response	 r;
+	char			*dir, sock[512], arg[600];
+	const char		*argv[3];
+
+	dir = harness_tmpdir("cli", 0);
+	snprintf(sock, sizeof(sock), "%s/pp.sock", dir);
+	snprintf(arg, sizeof(arg), "unix:%s proxy_protocol", sock);
+	argv[0] = "--listen";
+	argv[1] = arg;
+	argv[2] = NULL;
+	memset(&f, 0, sizeof(f));
+	harness_start(&f, NULL, argv);
+	hc_open_unix(&c, &f, sock);
+	pp_env_get(&f, &c, v1, sizeof(v1) - 1, &r);
+	hc_expect_env(&f, &r, "REMOTE_ADDR", "192.0.2.31");
+	hc_response_free(&r);
+	hc_close(&c);
+	hc_open(&c, &f);
+	pp_env_get(&f, &c, "", 0, &r);
+	hc_expect_env(&f, &r, "REMOTE_ADDR", "127.0.0.1");
+	hc_response_free(&r);
+	hc_close(&c);
+	harness_stop_ok(&f);
+	free(dir);
+}
+END_TEST
+
+/*
  * The header split across writes: byte by byte (v2, then v1), in two
  * pieces with a pause, and with its last byte in the request's write.
  */
@@ -810,6 +847,7 @@ proxy_suite(void)
 	tcase_add_test(tc, test_headers);
 	tcase_add_test(tc, test_v2_ssl);
 	tcase_add_test(tc, test_unix_listener);
+	tcase_add_test(tc, test_cli_listen);
 	tcase_add_test(tc, test_split);
 	tcase_add_test(tc, test_keepalive_and_log);
 	tcase_add_test(tc, test_hijack_view);

@@ -187,7 +187,8 @@ static const struct pp_case pp_cases[] = {
 	  .v1 = "PROXY TCP6 2001:db8::1 2001:db8::2:7 40000 443\r\n",
 	  .addr = "2001:db8::1", .port = "40000", .sport_s = "443" },
 	{ .what = "v1 UNKNOWN: the socket's own addresses",
-	  .v1 = "PROXY UNKNOWN ffff:f...f:ffff ffff:f...f:ffff 65535 65535\r\n" },
+	  .v1 = "PROXY UNKNOWN ffff:f...f:ffff ffff:f...f:ffff 65535 65535"
+	      "\r\n" },
 	{ .what = "v2 TCP4", .cmd = 1, .fam = 0x11, .af = AF_INET,
 	  .src = "203.0.113.9", .dst = "198.51.100.1", .sport = 1234,
 	  .dport = 80, .addr = "203.0.113.9", .port = "1234",
@@ -326,7 +327,8 @@ START_TEST(test_unix_listener)
 	struct hc_response	 r;
 	struct pp2		 h;
 	char			 sock[512];
-	static const char	 v1[] = "PROXY TCP4 192.0.2.8 192.0.2.9 7 8\r\n";
+	static const char	 v1[] =
+	    "PROXY TCP4 192.0.2.8 192.0.2.9 7 8\r\n";
 
 	pp_start(&f, PP_UNIX);
 	harness_path(sock, sizeof(sock), &f, "pp.sock");
@@ -357,7 +359,8 @@ END_TEST
  */
 START_TEST(test_cli_listen)
 {
-	static const char	 v1[] = "PROXY TCP4 192.0.2.31 192.0.2.1 3131 80\r\n";
+	static const char	 v1[] =
+	    "PROXY TCP4 192.0.2.31 192.0.2.1 3131 80\r\n";
 	struct ferryd		 f;
 	struct hc		 c;
 	struct hc_response	 r;
@@ -393,7 +396,8 @@ END_TEST
  */
 START_TEST(test_split)
 {
-	static const char	 v1[] = "PROXY TCP4 192.0.2.61 192.0.2.1 6100 80\r\n";
+	static const char	 v1[] =
+	    "PROXY TCP4 192.0.2.61 192.0.2.1 6100 80\r\n";
 	struct ferryd		 f;
 	struct hc		 c;
 	struct hc_response	 r;
@@ -443,7 +447,8 @@ END_TEST
  */
 START_TEST(test_keepalive_and_log)
 {
-	static const char	 v1[] = "PROXY TCP4 192.0.2.77 192.0.2.1 7777 80\r\n"
+	static const char	 v1[] =
+	    "PROXY TCP4 192.0.2.77 192.0.2.1 7777 80\r\n"
 	    PP_GET PP_GET;
 	struct ferryd		 f;
 	struct hc		 c;
@@ -528,7 +533,8 @@ END_TEST
  */
 START_TEST(test_proxy_from)
 {
-	static const char	 v1[] = "PROXY TCP4 10.0.0.1 10.0.0.2 1 2\r\n";
+	static const char	 v1[] =
+	    "PROXY TCP4 10.0.0.1 10.0.0.2 1 2\r\n";
 	struct ferryd		 f;
 	struct hc		 c;
 	char			 sock[512], line[128];
@@ -692,7 +698,8 @@ END_TEST
  */
 START_TEST(test_reload_flag)
 {
-	static const char	 hdr[] = "PROXY TCP4 192.0.2.70 192.0.2.1 7070 80\r\n";
+	static const char	 hdr[] =
+	    "PROXY TCP4 192.0.2.70 192.0.2.1 7070 80\r\n";
 	struct ferryd		 f;
 	struct hc		 c;
 	struct hc_response	 r;

@@ -5,7 +5,7 @@
  * (conn_close -> retire -> reap), with the counts of open connections.
  *
  * Every connection has a struct conn_sock for its whole life: the fd,
- * the addresses, the read watcher and the timer, about 170 bytes.  A
+ * the addresses, the read watcher and the timer, about 185 bytes.  A
  * connection with nothing to do (new, or kept alive between requests) has
  * only that.  Its first readable event attaches a struct conn taken from
  * the master's spare list, which keeps up to CONN_SPARE_MAX of them with

@@ -649,6 +649,9 @@ START_TEST(test_header_timeout)
 	hc_open(&quiet, &f);
 	hc_open(&c, &f);
 	hc_sendstr(&c, "PROXY TCP4 192.0.2.1 ");
+	/* A valid prefix: waited on, not refused (a close can only come
+	   later than header_timeout under load, never sooner). */
+	HARNESS_ASSERT(&f, hc_quiet(&c, 300), "half a header: closed at once");
 	pp_expect_closed(&f, &c, "half a v1 header");
 	pp_expect_closed(&f, &quiet, "nothing sent");
 	hc_close(&c);

@@ -785,6 +785,37 @@ pp_wait_port(const struct ferryd *f, int port)
 	}
 }
 
+/* Waits until haproxy's stats (its stats socket in f->dir) show the
+   server whose CSV line starts with line passing its HTTP check. */
+static void
+pp_wait_check(const struct ferryd *f, const char *line)
+{
+	struct hc	 c;
+	char		 sock[512];
+	const char	*l, *e;
+	long long	 deadline = harness_now_ms() + 10000;
+
+	harness_path(sock, sizeof(sock), f, "haproxy.sock");
+	for (;;) {
+		hc_open_unix(&c, f, sock);
+		hc_sendstr(&c, "show stat\n");
+		while (hc_fill(&c, 5000) > 0)
+			;
+		l = c.buf != NULL ? strstr(c.buf, line) : NULL;
+		e = l != NULL ? strchr(l, '\n') : NULL;
+		if (l != NULL && e != NULL &&
+		    memmem(l, (size_t)(e - l), ",L7OK,", 6) != NULL) {
+			hc_close(&c);
+			return;
+		}
+		HARNESS_ASSERT(f, harness_now_ms() < deadline,
+		    "%s: no passed check:\n%.*s", line, (int)c.len,
+		    c.buf != NULL ? c.buf : "");
+		hc_close(&c);
+		harness_sleep_ms(100);
+	}
+}
+
 /*
  * Real HAProxy in front: send-proxy (v1) to the TCP listener and
  * send-proxy-v2 to a unix: listener.  The script sees the test's own
@@ -805,8 +836,10 @@ START_TEST(test_haproxy)
 	snprintf(conf, sizeof(conf),
 	    "global\n"
 	    "	maxconn 100\n"
+	    "	stats socket %s/haproxy.sock\n"
 	    "defaults\n"
 	    "	mode http\n"
+	    "	option httpchk GET /cgi-bin/hello.sh\n"
 	    "	timeout connect 5s\n"
 	    "	timeout client 30s\n"
 	    "	timeout server 30s\n"
@@ -817,10 +850,10 @@ START_TEST(test_haproxy)
 	    "	bind 127.0.0.1:%d\n"
 	    "	default_backend ferry_v2\n"
 	    "backend ferry_v1\n"
-	    "	server f1 127.0.0.1:%d send-proxy\n"
+	    "	server f1 127.0.0.1:%d send-proxy check inter 200\n"
 	    "backend ferry_v2\n"
-	    "	server f2 unix@%s/pp.sock send-proxy-v2\n",
-	    p1, p2, f.port, f.dir);
+	    "	server f2 unix@%s/pp.sock send-proxy-v2 check inter 200\n",
+	    f.dir, p1, p2, f.port, f.dir);
 	hp = pp_haproxy(&f, conf);
 	pp_wait_port(&f, p1);
 	pp_wait_port(&f, p2);
@@ -841,6 +874,12 @@ START_TEST(test_haproxy)
 		hc_response_free(&r);
 		hc_close(&c);
 	}
+	/* haproxy's health checks carry the header too (v1 UNKNOWN, v2
+	   LOCAL): both servers pass theirs. */
+	pp_wait_check(&f, "ferry_v1,f1,");
+	pp_wait_check(&f, "ferry_v2,f2,");
+	HARNESS_ASSERT(&f, harness_log_count(&f, "without a valid PROXY") == 0,
+	    "a check was refused");
 	kill(hp, SIGTERM);
 	ck_assert_int_eq(waitpid(hp, &st, 0), hp);
 	harness_stop_ok(&f);

@@ -104,6 +104,9 @@ cgienv_build(const struct http1_request *req, const struct cgienv_info *info,
 	if (cgienv_emit_str(sink, arg, "SERVER_SOFTWARE",
 	    info->server_software) == -1)
 		return -1;
+	if (cgienv_emit_str(sink, arg, "REQUEST_SCHEME",
+	    info->https ? "https" : "http") == -1)
+		return -1;
 	if (info->https && cgienv_emit_str(sink, arg, "HTTPS", "on") == -1)
 		return -1;
 	if (info->document_root != NULL && cgienv_emit_str(sink, arg,

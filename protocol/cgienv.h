@@ -20,7 +20,8 @@ struct cgienv_info {
 	const char	*server_name;		/* used when the request names
 						   no host; NULL: server_addr */
 	const char	*server_software;	/* "ferry/0.1.0" */
-	int		 https;			/* HTTPS=on when set */
+	int		 https;			/* HTTPS=on and REQUEST_SCHEME=https
+						   when set */
 	const char	*script_name;		/* URL path of the script */
 	const char	*script_filename;	/* file system path */
 	const char	*path_info;		/* decoded; "" or NULL: none */
@@ -55,6 +56,7 @@ typedef int (*cgienv_sink)(void *arg, const char *name, size_t nlen,
  *   SERVER_PORT        info->server_port
  *   SERVER_PROTOCOL    "HTTP/1.0" or "HTTP/1.1" from req->minor
  *   SERVER_SOFTWARE    always ("" for NULL)
+ *   REQUEST_SCHEME     always: "https" when info->https, else "http"
  *   HTTPS              "on", only when info->https
  *   DOCUMENT_ROOT      only when set
  *   HTTP_*             one per field name, in order of first appearance:

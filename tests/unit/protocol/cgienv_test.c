@@ -187,7 +187,7 @@ static const struct env_case env_cases[] = {
 	    BASIC_REMOTE, "REQUEST_METHOD=GET",
 	    "REQUEST_URI=/cgi-bin/env.cgi?a=1&b=%20", BASIC_SCRIPT,
 	    "SERVER_NAME=example.com", "SERVER_PORT=80",
-	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE,
+	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE, "REQUEST_SCHEME=http",
 	    "HTTP_HOST=example.com", "HTTP_USER_AGENT=t/1",
 	    "HTTP_ACCEPT=*/*", NULL } },
 	/* 1: every variable at once, in the documented order. */
@@ -203,6 +203,7 @@ static const struct env_case env_cases[] = {
 	    "SCRIPT_NAME=/app", "SCRIPT_FILENAME=/srv/www/app",
 	    "SERVER_NAME=example.com", "SERVER_PORT=443",
 	    "SERVER_PROTOCOL=HTTP/1.1", "SERVER_SOFTWARE=ferry/0.1.0",
+	    "REQUEST_SCHEME=https",
 	    "HTTPS=on", "DOCUMENT_ROOT=/srv/www",
 	    "HTTP_HOST=example.com",
 	    "HTTP_AUTHORIZATION=Basic dXNlcjpwdw==", NULL } },
@@ -221,6 +222,7 @@ static const struct env_case env_cases[] = {
 	    "REQUEST_METHOD=POST", "REQUEST_URI=/cgi-bin/env.cgi",
 	    "SCRIPT_NAME=/cgi-bin/env.cgi", "SERVER_NAME=example.com",
 	    "SERVER_PORT=80", "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE,
+	    "REQUEST_SCHEME=http",
 	    "HTTP_HOST=example.com", NULL } },
 	/*
 	 * 3: repeated fields are joined into one variable at the place of
@@ -234,7 +236,8 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=GET", "REQUEST_URI=/", SIMPLE_SCRIPT,
 	    "SERVER_NAME=h", "SERVER_PORT=443", "SERVER_PROTOCOL=HTTP/1.1",
-	    BASIC_SOFTWARE, "HTTPS=on",
+	    BASIC_SOFTWARE,
+	    "REQUEST_SCHEME=https", "HTTPS=on",
 	    "HTTP_ACCEPT=text/html, */*;q=0.1, image/png", "HTTP_HOST=h",
 	    "HTTP_X_FORWARDED_FOR=192.0.2.9, 198.51.100.1", NULL } },
 	/* 4: httpoxy: a Proxy field, in any case, never becomes HTTP_PROXY;
@@ -247,7 +250,8 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=GET", "REQUEST_URI=/", SIMPLE_SCRIPT,
 	    "SERVER_NAME=h", "SERVER_PORT=443", "SERVER_PROTOCOL=HTTP/1.1",
-	    BASIC_SOFTWARE, "HTTPS=on", "HTTP_HOST=h",
+	    BASIC_SOFTWARE,
+	    "REQUEST_SCHEME=https", "HTTPS=on", "HTTP_HOST=h",
 	    "HTTP_PROXY_CONNECTION=keep-alive", NULL } },
 	/*
 	 * 5: a name with '_' (or any character but letters, digits, '-') is
@@ -260,7 +264,8 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=GET", "REQUEST_URI=/", SIMPLE_SCRIPT,
 	    "SERVER_NAME=h", "SERVER_PORT=443", "SERVER_PROTOCOL=HTTP/1.1",
-	    BASIC_SOFTWARE, "HTTPS=on", "HTTP_X_FOO=good, also",
+	    BASIC_SOFTWARE,
+	    "REQUEST_SCHEME=https", "HTTPS=on", "HTTP_X_FOO=good, also",
 	    "HTTP_X_1=one", NULL } },
 	/* 6: no query: QUERY_STRING is still set, to "". */
 	{ "GET", "/cgi-bin/env.cgi", NULL, "example.com", 1,
@@ -269,7 +274,7 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=GET", "REQUEST_URI=/cgi-bin/env.cgi",
 	    BASIC_SCRIPT, "SERVER_NAME=example.com", "SERVER_PORT=80",
-	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE,
+	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE, "REQUEST_SCHEME=http",
 	    "HTTP_HOST=example.com", NULL } },
 	/* 7: an empty query ("/x?") is "" too; REQUEST_URI keeps the '?'. */
 	{ "GET", "/cgi-bin/env.cgi?", "", "example.com", 1,
@@ -278,7 +283,7 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=GET", "REQUEST_URI=/cgi-bin/env.cgi?",
 	    BASIC_SCRIPT, "SERVER_NAME=example.com", "SERVER_PORT=80",
-	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE,
+	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE, "REQUEST_SCHEME=http",
 	    "HTTP_HOST=example.com", NULL } },
 	/*
 	 * 8: HTTP/1.0 without Host and without fields: SERVER_PROTOCOL is
@@ -290,7 +295,8 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=HEAD", "REQUEST_URI=/cgi-bin/env.cgi",
 	    BASIC_SCRIPT, "SERVER_NAME=ferry.test", "SERVER_PORT=80",
-	    "SERVER_PROTOCOL=HTTP/1.0", BASIC_SOFTWARE, NULL } },
+	    "SERVER_PROTOCOL=HTTP/1.0", BASIC_SOFTWARE,
+	    "REQUEST_SCHEME=http", NULL } },
 	/* 9: HTTPS=on comes right after SERVER_SOFTWARE. */
 	{ "GET", "/s", NULL, "secure.example", 1,
 	  { "Host", "secure.example", NULL },
@@ -298,7 +304,8 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=GET", "REQUEST_URI=/s", SIMPLE_SCRIPT,
 	    "SERVER_NAME=secure.example", "SERVER_PORT=443",
-	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE, "HTTPS=on",
+	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE,
+	    "REQUEST_SCHEME=https", "HTTPS=on",
 	    "HTTP_HOST=secure.example", NULL } },
 	/*
 	 * 10: nothing optional: no AUTH_TYPE, CONTENT_*, PATH_INFO (empty),
@@ -312,7 +319,8 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", "REMOTE_ADDR=",
 	    "REMOTE_PORT=0", "REQUEST_METHOD=GET", "REQUEST_URI=/",
 	    "SCRIPT_NAME=", "SERVER_NAME=192.0.2.1", "SERVER_PORT=8080",
-	    "SERVER_PROTOCOL=HTTP/1.1", "SERVER_SOFTWARE=", NULL } },
+	    "SERVER_PROTOCOL=HTTP/1.1", "SERVER_SOFTWARE=",
+	    "REQUEST_SCHEME=http", NULL } },
 	/* 11: SERVER_NAME from a Host with a port; SERVER_PORT from info. */
 	{ "GET", "/", NULL, "example.com:8080", 1,
 	  { "Host", "example.com:8080", NULL },
@@ -320,7 +328,8 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=GET", "REQUEST_URI=/", SIMPLE_SCRIPT,
 	    "SERVER_NAME=example.com", "SERVER_PORT=443",
-	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE, "HTTPS=on",
+	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE,
+	    "REQUEST_SCHEME=https", "HTTPS=on",
 	    "HTTP_HOST=example.com:8080", NULL } },
 	/* 12: an IPv6 literal with a port keeps its brackets, loses the port. */
 	{ "GET", "/", NULL, "[::1]:8080", 1,
@@ -329,7 +338,8 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=GET", "REQUEST_URI=/", SIMPLE_SCRIPT,
 	    "SERVER_NAME=[::1]", "SERVER_PORT=443",
-	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE, "HTTPS=on",
+	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE,
+	    "REQUEST_SCHEME=https", "HTTPS=on",
 	    "HTTP_HOST=[::1]:8080", NULL } },
 	/* 13: an IPv6 literal without a port is taken whole. */
 	{ "GET", "/", NULL, "[2001:db8::1]", 1,
@@ -338,7 +348,8 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=GET", "REQUEST_URI=/", SIMPLE_SCRIPT,
 	    "SERVER_NAME=[2001:db8::1]", "SERVER_PORT=443",
-	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE, "HTTPS=on",
+	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE,
+	    "REQUEST_SCHEME=https", "HTTPS=on",
 	    "HTTP_HOST=[2001:db8::1]", NULL } },
 	/* 14: an empty Host (allowed by RFC 9112): info->server_name. */
 	{ "GET", "/", NULL, "", 1,
@@ -347,7 +358,8 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=GET", "REQUEST_URI=/", SIMPLE_SCRIPT,
 	    "SERVER_NAME=ferry.test", "SERVER_PORT=443",
-	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE, "HTTPS=on",
+	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE,
+	    "REQUEST_SCHEME=https", "HTTPS=on",
 	    "HTTP_HOST=", NULL } },
 	/* 15: a Host that is only a port has no host: info->server_name. */
 	{ "GET", "/", NULL, ":8080", 1,
@@ -356,7 +368,8 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=GET", "REQUEST_URI=/", SIMPLE_SCRIPT,
 	    "SERVER_NAME=ferry.test", "SERVER_PORT=443",
-	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE, "HTTPS=on",
+	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE,
+	    "REQUEST_SCHEME=https", "HTTPS=on",
 	    "HTTP_HOST=:8080", NULL } },
 	/*
 	 * 16: an absolute-form target: the authority names the server (the
@@ -369,7 +382,8 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=q", BASIC_REMOTE,
 	    "REQUEST_METHOD=GET", "REQUEST_URI=http://u:p@abs.example:81/s?q",
 	    SIMPLE_SCRIPT, "SERVER_NAME=abs.example", "SERVER_PORT=443",
-	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE, "HTTPS=on",
+	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE,
+	    "REQUEST_SCHEME=https", "HTTPS=on",
 	    "HTTP_HOST=other.example", NULL } },
 	/* 17: no host, no server_name, no server_addr: SERVER_NAME="". */
 	{ "GET", "/", NULL, NULL, 1,
@@ -379,7 +393,8 @@ static const struct env_case env_cases[] = {
 	    "REMOTE_ADDR=192.0.2.7", "REMOTE_PORT=65535",
 	    "REQUEST_METHOD=GET", "REQUEST_URI=/", SIMPLE_SCRIPT,
 	    "SERVER_NAME=", "SERVER_PORT=0", "SERVER_PROTOCOL=HTTP/1.1",
-	    "SERVER_SOFTWARE=", NULL } },
+	    "SERVER_SOFTWARE=",
+	    "REQUEST_SCHEME=http", NULL } },
 	/*
 	 * 18: AUTH_TYPE is the scheme alone ("Bearer" with no credentials);
 	 * the first Authorization field decides; both are joined in HTTP_*.
@@ -390,7 +405,8 @@ static const struct env_case env_cases[] = {
 	  { "AUTH_TYPE=Bearer", "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=",
 	    BASIC_REMOTE, "REQUEST_METHOD=GET", "REQUEST_URI=/",
 	    SIMPLE_SCRIPT, "SERVER_NAME=h", "SERVER_PORT=443",
-	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE, "HTTPS=on",
+	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE,
+	    "REQUEST_SCHEME=https", "HTTPS=on",
 	    "HTTP_AUTHORIZATION=Bearer, Basic Zm9v", NULL } },
 	/* 19: an empty Authorization has no scheme: no AUTH_TYPE. */
 	{ "GET", "/", NULL, "h", 1,
@@ -399,7 +415,8 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=GET", "REQUEST_URI=/", SIMPLE_SCRIPT,
 	    "SERVER_NAME=h", "SERVER_PORT=443", "SERVER_PROTOCOL=HTTP/1.1",
-	    BASIC_SOFTWARE, "HTTPS=on", "HTTP_AUTHORIZATION=", NULL } },
+	    BASIC_SOFTWARE,
+	    "REQUEST_SCHEME=https", "HTTPS=on", "HTTP_AUTHORIZATION=", NULL } },
 	/*
 	 * 20: a de-chunked body: CONTENT_LENGTH is what the caller passes;
 	 * Transfer-Encoding is not passed on (the app gets the body
@@ -414,7 +431,8 @@ static const struct env_case env_cases[] = {
 	    "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=PUT", "REQUEST_URI=/s", SIMPLE_SCRIPT,
 	    "SERVER_NAME=192.0.2.1", "SERVER_PORT=80",
-	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE, NULL } },
+	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE,
+	    "REQUEST_SCHEME=http", NULL } },
 	/*
 	 * 21: an empty body is CONTENT_LENGTH=0; an empty Content-Type is
 	 * present, so CONTENT_TYPE=""; only excluded fields: no HTTP_*.
@@ -426,6 +444,7 @@ static const struct env_case env_cases[] = {
 	    "QUERY_STRING=", BASIC_REMOTE, "REQUEST_METHOD=POST",
 	    "REQUEST_URI=/s", SIMPLE_SCRIPT, "SERVER_NAME=192.0.2.1",
 	    "SERVER_PORT=80", "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE,
+	    "REQUEST_SCHEME=http",
 	    NULL } },
 	/* 22: the widest numbers: INT64_MAX and UINT_MAX. */
 	{ "POST", "/s", NULL, NULL, 1,
@@ -436,6 +455,7 @@ static const struct env_case env_cases[] = {
 	    "REMOTE_PORT=4294967295", "REQUEST_METHOD=POST",
 	    "REQUEST_URI=/s", SIMPLE_SCRIPT, "SERVER_NAME=192.0.2.1",
 	    "SERVER_PORT=80", "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE,
+	    "REQUEST_SCHEME=http",
 	    NULL } },
 	/*
 	 * 23: two Cookie fields are joined with "; " (RFC 6265 allows one),
@@ -448,7 +468,8 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=GET", "REQUEST_URI=/", SIMPLE_SCRIPT,
 	    "SERVER_NAME=h", "SERVER_PORT=443", "SERVER_PROTOCOL=HTTP/1.1",
-	    BASIC_SOFTWARE, "HTTPS=on", "HTTP_COOKIE=a=1; b=2",
+	    BASIC_SOFTWARE,
+	    "REQUEST_SCHEME=https", "HTTPS=on", "HTTP_COOKIE=a=1; b=2",
 	    "HTTP_X_EMPTY=, ", NULL } },
 };
 

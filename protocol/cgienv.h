@@ -28,6 +28,9 @@ struct cgienv_info {
 	const char	*path_translated;	/* NULL: not set */
 	const char	*document_root;		/* NULL: not set */
 	int64_t		 content_length;	/* body length; -1: no body */
+	struct http1_span forwarded_host;	/* p != NULL: SERVER_NAME, before
+						   the request's own host (a
+						   trusted front's word) */
 };
 
 /*
@@ -50,7 +53,8 @@ typedef int (*cgienv_sink)(void *arg, const char *name, size_t nlen,
  *   REMOTE_ADDR, REMOTE_PORT, REQUEST_METHOD, REQUEST_URI (raw target),
  *   SCRIPT_NAME        always ("" for NULL)
  *   SCRIPT_FILENAME    only when set
- *   SERVER_NAME        host of req->authority, as sent, without userinfo
+ *   SERVER_NAME        info->forwarded_host when set, else
+ *                      host of req->authority, as sent, without userinfo
  *                      and port, an IPv6 literal with its brackets ("[::1]");
  *                      no host: info->server_name, else info->server_addr
  *   SERVER_PORT        info->server_port

@@ -213,6 +213,11 @@ struct conf {
 						   0: off */
 	double			 header_timeout, body_timeout, keepalive_timeout,
 				 write_timeout, shutdown_timeout, kill_grace;
+	/* A front's forwarding headers (server/connfwd.c): believed from
+	   these peers only; none by default. */
+	struct conf_cidrs	 trusted_proxies;
+	int			 forwarded_header;	/* enum
+							   forwarded_format */
 };
 
 #endif

@@ -170,6 +170,21 @@ static const struct cgienv_info info_huge_body = {
 	.content_length = INT64_MAX,
 };
 
+/* A trusted front's host (server/connfwd.c): SERVER_NAME, before the
+   request's own. */
+static const struct cgienv_info info_forwarded = {
+	.remote_addr = "192.0.2.7",
+	.remote_port = 51234,
+	.server_addr = "192.0.2.1",
+	.server_port = 443,
+	.server_name = "ferry.test",
+	.server_software = "ferry/0.1.0",
+	.https = 1,
+	.script_name = "/s",
+	.content_length = -1,
+	.forwarded_host = { "front.example", 13 },
+};
+
 /* The common middle of the list for info_basic, after QUERY_STRING. */
 #define BASIC_REMOTE	"REMOTE_ADDR=192.0.2.7", "REMOTE_PORT=51234"
 #define BASIC_SCRIPT	"SCRIPT_NAME=/cgi-bin/env.cgi", \
@@ -471,6 +486,16 @@ static const struct env_case env_cases[] = {
 	    BASIC_SOFTWARE,
 	    "REQUEST_SCHEME=https", "HTTPS=on", "HTTP_COOKIE=a=1; b=2",
 	    "HTTP_X_EMPTY=, ", NULL } },
+	/* 24: a trusted front's host is SERVER_NAME; Host passes as sent. */
+	{ "GET", "/", NULL, "h:8080", 1,
+	  { "Host", "h:8080", "X-Forwarded-Host", "front.example", NULL },
+	  &info_forwarded,
+	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
+	    "REQUEST_METHOD=GET", "REQUEST_URI=/", SIMPLE_SCRIPT,
+	    "SERVER_NAME=front.example", "SERVER_PORT=443",
+	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE,
+	    "REQUEST_SCHEME=https", "HTTPS=on", "HTTP_HOST=h:8080",
+	    "HTTP_X_FORWARDED_HOST=front.example", NULL } },
 };
 
 #define NCASES	(sizeof(env_cases) / sizeof(env_cases[0]))

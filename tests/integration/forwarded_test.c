@@ -37,7 +37,9 @@ enum fwd_conf { TRUST_LO, TRUST_LO_DOC, TRUST_OTHER, TRUST_NONE,
 	TRUST_RFC, NCONFS };
 
 static const char *const confs[NCONFS] = {
-	[TRUST_LO] = "[server]\ntrusted_proxies = 127.0.0.1\n",
+	/* debug: the walk stopped at garbage is logged */
+	[TRUST_LO] = "[server]\ntrusted_proxies = 127.0.0.1\n"
+	    "log_level = debug\n",
 	/* two lines add up; 203.0.113.0/24 is a trusted hop too */
 	[TRUST_LO_DOC] = "[server]\ntrusted_proxies = 127.0.0.1\n"
 	    "trusted_proxies = 203.0.113.0/24 unix\n",
@@ -174,6 +176,41 @@ START_TEST(test_table)
 		hc_response_free(&r);
 		hc_close(&c);
 	}
+	if (_i == TRUST_LO)
+		HARNESS_ASSERT(&f, harness_wait_log(&f, "the forwarded client "
+		    "is invalid", 1, 5000) == 1 && harness_wait_log(&f,
+		    "the forwarded client is unknown", 1, 5000) == 1,
+		    "the garbage where the walk stopped is not logged");
+	harness_stop_ok(&f);
+}
+END_TEST
+
+/* A FastCGI app gets the same client in its PARAMS (as a libferry worker
+   that hijacks the connection does). */
+START_TEST(test_fastcgi_params)
+{
+	struct ferryd		 f;
+	struct hc		 c;
+	struct hc_response	 r;
+	char			 prog[512];
+
+	snprintf(prog, sizeof(prog), "%s/responder",
+	    harness_env_path("FERRY_TEST_FCGI_APPS"));
+	harness_start_fcgi(&f, "trusted_proxies = 127.0.0.1\n", "/f", prog,
+	    NULL);
+	hc_open(&c, &f);
+	hc_sendstr(&c, "GET /f?env HTTP/1.1\r\nHost: test\r\n" XFF2 PROTO
+	    "\r\n");
+	hc_expect_response(&c, &r, 0);
+	HARNESS_ASSERT(&f, r.status == 200, "status %d", r.status);
+	hc_expect_env(&f, &r, "REMOTE_ADDR", "203.0.113.7");
+	hc_expect_env(&f, &r, "REMOTE_PORT", "0");
+	hc_expect_env(&f, &r, "HTTPS", "on");
+	hc_expect_env(&f, &r, "REQUEST_SCHEME", "https");
+	hc_expect_env(&f, &r, "HTTP_X_FORWARDED_FOR",
+	    "198.51.100.1, 203.0.113.7");
+	hc_response_free(&r);
+	hc_close(&c);
 	harness_stop_ok(&f);
 }
 END_TEST
@@ -489,6 +526,7 @@ forwarded_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_table, 0, NCONFS);
 	tcase_add_test(tc, test_keepalive_and_log);
+	tcase_add_test(tc, test_fastcgi_params);
 	tcase_add_test(tc, test_status_allow);
 	tcase_add_test(tc, test_nginx_tcp);
 	tcase_add_test(tc, test_nginx_unix);

@@ -104,8 +104,10 @@ cgienv_build(const struct http1_request *req, const struct cgienv_info *info,
 	if (cgienv_emit_str(sink, arg, "SERVER_SOFTWARE",
 	    info->server_software) == -1)
 		return -1;
-	if (info->https && (cgienv_emit_str(sink, arg, "HTTPS", "on") == -1 ||
-	    cgienv_emit_str(sink, arg, "REQUEST_SCHEME", "https") == -1))
+	if (cgienv_emit_str(sink, arg, "REQUEST_SCHEME",
+	    info->https ? "https" : "http") == -1)
+		return -1;
+	if (info->https && cgienv_emit_str(sink, arg, "HTTPS", "on") == -1)
 		return -1;
 	if (info->document_root != NULL && cgienv_emit_str(sink, arg,
 	    "DOCUMENT_ROOT", info->document_root) == -1)
@@ -209,7 +211,8 @@ cgienv_headers(const struct http1_request *req, cgienv_sink sink, void *arg)
  * field or the absolute-form target) without userinfo and port.  An IPv6
  * literal keeps its brackets ("[::1]"), as the RFC's grammar writes it.
  * The host is passed as sent (not lowercased).  With no host there:
- * info->server_name, else info->server_addr, else "".
+ * info->server_name, else info->server_addr, else "".  A trusted front's
+ * info->forwarded_host comes before all of them.
  */
 static void
 cgienv_server_name(const struct http1_request *req,
@@ -218,6 +221,11 @@ cgienv_server_name(const struct http1_request *req,
 	const char	*p;
 	size_t		 i, len;
 
+	if (info->forwarded_host.p != NULL) {
+		*host = info->forwarded_host.p;
+		*hlen = info->forwarded_host.len;
+		return;
+	}
 	p = req->authority.p;
 	len = req->authority.len;
 	/* Userinfo: whatever precedes the last '@'. */

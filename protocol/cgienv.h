@@ -20,13 +20,17 @@ struct cgienv_info {
 	const char	*server_name;		/* used when the request names
 						   no host; NULL: server_addr */
 	const char	*server_software;	/* "ferry/0.1.0" */
-	int		 https;			/* HTTPS=on when set */
+	int		 https;			/* HTTPS=on and REQUEST_SCHEME=https
+						   when set */
 	const char	*script_name;		/* URL path of the script */
 	const char	*script_filename;	/* file system path */
 	const char	*path_info;		/* decoded; "" or NULL: none */
 	const char	*path_translated;	/* NULL: not set */
 	const char	*document_root;		/* NULL: not set */
 	int64_t		 content_length;	/* body length; -1: no body */
+	struct http1_span forwarded_host;	/* p != NULL: SERVER_NAME, before
+						   the request's own host (a
+						   trusted front's word) */
 };
 
 /*
@@ -49,15 +53,15 @@ typedef int (*cgienv_sink)(void *arg, const char *name, size_t nlen,
  *   REMOTE_ADDR, REMOTE_PORT, REQUEST_METHOD, REQUEST_URI (raw target),
  *   SCRIPT_NAME        always ("" for NULL)
  *   SCRIPT_FILENAME    only when set
- *   SERVER_NAME        host of req->authority, as sent, without userinfo
+ *   SERVER_NAME        info->forwarded_host when set, else
+ *                      host of req->authority, as sent, without userinfo
  *                      and port, an IPv6 literal with its brackets ("[::1]");
  *                      no host: info->server_name, else info->server_addr
  *   SERVER_PORT        info->server_port
  *   SERVER_PROTOCOL    "HTTP/1.0" or "HTTP/1.1" from req->minor
  *   SERVER_SOFTWARE    always ("" for NULL)
+ *   REQUEST_SCHEME     always: "https" when info->https, else "http"
  *   HTTPS              "on", only when info->https
- *   REQUEST_SCHEME     "https", only when info->https (none: plain http,
- *                      as before; the variable is not in RFC 3875)
  *   DOCUMENT_ROOT      only when set
  *   HTTP_*             one per field name, in order of first appearance:
  *                      uppercased, '-' made '_', repeated fields (names

@@ -26,9 +26,6 @@ static int	proxy_v1(const char *, size_t, struct proxy_hdr *);
 static int	proxy_v1_token(const char *, size_t, size_t, size_t *);
 static int	proxy_v1_crlf(const char *, size_t, size_t);
 static int	proxy_v1_unknown(const char *, size_t, size_t);
-static int	proxy_ip4(const char *, size_t, uint8_t *);
-static int	proxy_ip6(const char *, size_t, uint8_t *);
-static int	proxy_port(const char *, size_t, uint16_t *);
 static int	proxy_v2(const uint8_t *, size_t, struct proxy_hdr *);
 static int	proxy_tlvs(const uint8_t *, size_t, size_t, struct proxy_hdr *);
 static int	proxy_ssl(const uint8_t *, size_t, struct proxy_ssl *);
@@ -173,7 +170,7 @@ proxy_v1(const char *buf, size_t len, struct proxy_hdr *out)
 
 /* Dotted decimal, exactly four numbers 0-255 without leading zeros.
    Returns 0 and fills ip[0..4), or -1. */
-static int
+int
 proxy_ip4(const char *s, size_t n, uint8_t *ip)
 {
 	size_t		 i = 0, start;
@@ -203,7 +200,7 @@ proxy_ip4(const char *s, size_t n, uint8_t *ip)
  * tail (strict, as proxy_ip4), 128 bits in all.  Returns 0 and fills
  * ip[0..16), or -1.
  */
-static int
+int
 proxy_ip6(const char *s, size_t n, uint8_t *ip)
 {
 	uint8_t		 tmp[16];
@@ -264,7 +261,7 @@ proxy_ip6(const char *s, size_t n, uint8_t *ip)
 }
 
 /* Decimal 0-65535, no leading zero but in "0".  Returns 0 or -1. */
-static int
+int
 proxy_port(const char *s, size_t n, uint16_t *port)
 {
 	unsigned	 v = 0;

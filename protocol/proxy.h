@@ -192,6 +192,15 @@ const char	*proxy_family_name(enum proxy_family fam);
 const char	*proxy_command_name(enum proxy_command cmd);
 const char	*proxy_error_str(int code);
 
+/* Address text as the v1 line carries it (forwarded.c reads the same):
+   IPv4 dotted decimal, exactly four numbers 0-255 without leading zeros;
+   IPv6 as inet_pton reads it (a strict dotted IPv4 tail); a port in
+   decimal 0-65535 without a leading zero.  Each reads s[0..n) whole and
+   returns 0 with ip[0..4), ip[0..16) or *port filled, or -1. */
+int		 proxy_ip4(const char *s, size_t n, uint8_t *ip);
+int		 proxy_ip6(const char *s, size_t n, uint8_t *ip);
+int		 proxy_port(const char *s, size_t n, uint16_t *port);
+
 /* CRC32C (Castagnoli, RFC 4960 appendix B) of buf[0..len), as the
    PP2_TYPE_CRC32C TLV carries it. */
 uint32_t	 proxy_crc32c(const void *buf, size_t len);

@@ -215,6 +215,11 @@ struct conf {
 	double			 header_timeout, body_timeout, keepalive_timeout,
 				 write_timeout, shutdown_timeout, kill_grace;
 	struct conf_cidrs	 proxy_from;	/* who may send a PROXY header */
+	/* A front's forwarding headers (server/connfwd.c): believed from
+	   these peers only; none by default. */
+	struct conf_cidrs	 trusted_proxies;
+	int			 forwarded_header;	/* enum
+							   forwarded_format */
 };
 
 #endif

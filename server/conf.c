@@ -64,6 +64,9 @@ static const char *const conf_yesno[] = { "no", "yes", NULL };
 	    .def = 0, .names = conf_yesno }
 static const char *const conf_log_formats[] = { "combined", "json", NULL };
 static const char *const conf_no_yes[] = { "no", "yes", NULL };
+/* By enum forwarded_format. */
+static const char *const conf_forwarded_headers[] = { "x-forwarded-for",
+	"forwarded", NULL };
 
 static const struct conf_keydef conf_keys[K_COUNT] = {
 	[K_LISTEN] = { KEY("listen", KF_SERVER | KF_REPEAT, KIND_LISTEN),
@@ -219,6 +222,14 @@ static const struct conf_keydef conf_keys[K_COUNT] = {
 	[K_HIDE_PATHS] = { KEY("hide_paths", KF_APP | KF_REPEAT, KIND_WORDS),
 	    APP(hide_paths) },
 	[K_CHROOT] = { KEY("chroot", KF_APP, KIND_DIR), APP(chroot) },
+	/* a front's forwarding headers (server/connfwd.c) */
+	[K_TRUSTED_PROXIES] = {
+	    KEY("trusted_proxies", KF_SERVER | KF_REPEAT, KIND_CIDRS),
+	    SRV(trusted_proxies) },
+	[K_FORWARDED_HEADER] = {
+	    KEY("forwarded_header", KF_SERVER, KIND_ENUM),
+	    SRV(forwarded_header), .def = 0,
+	    .names = conf_forwarded_headers },
 };
 
 static void	conf_defaults(void *, int);
@@ -281,6 +292,7 @@ conf_free(struct conf *c)
 	free(c->health_path);
 	free(c->status_allow.v);
 	free(c->proxy_from.v);
+	free(c->trusted_proxies.v);
 	memset(c, 0, sizeof(*c));
 }
 

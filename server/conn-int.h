@@ -17,6 +17,7 @@
  *               the first head, its addresses made the connection's
  *   connapp.c   the apps' side (conn.h's "For apps" calls): attach and
  *               release, the request body, the app's output, hijack
+ *   connfwd.c   the client behind a trusted front: its forwarding headers
  */
 #ifndef FERRY_SERVER_CONN_INT_H
 #define FERRY_SERVER_CONN_INT_H
@@ -29,6 +30,7 @@
 #include <ev.h>
 
 #include "protocol/cgiresp.h"
+#include "protocol/forwarded.h"
 #include "protocol/http1.h"
 #include "server/app-t.h"
 #include "server/conn.h"
@@ -129,6 +131,11 @@ struct conn_req {
 	const char		*end_reason;	/* a static string */
 	int			 has_rusage;	/* conn_app_note_rusage */
 	uint64_t		 cpu_user_us, cpu_sys_us, maxrss_kb;
+
+	/* a trusted front's forwarding headers (connfwd.c) */
+	int			 fwd_on;	/* the peer is in trusted_proxies:
+						   fwd is what they said */
+	struct forwarded_result	 fwd;
 };
 
 struct conn {
@@ -303,5 +310,19 @@ void	conn_commit_cb(struct ev_loop *loop, ev_timer *w, int revents);
 /* A hijack's response is out: the socket and the unconsumed bytes go
    to the app, and c closes without closing the fd. */
 void	conn_hijack_finish(struct conn *c);
+
+/* connfwd.c: the client behind a trusted front. */
+
+/* Reads the forwarding headers of c's request (its head parsed) into
+   c->req when c's peer is in trusted_proxies; nothing otherwise. */
+void	conn_forwarded(struct conn *c);
+/* The request's client: the address and port a trusted front named
+   (port 0 when it named none), else the peer's. */
+const char *conn_client_addr(const struct conn *c);
+unsigned int conn_client_port(const struct conn *c);
+/* Puts the request's client in info (remote_addr, remote_port), and what
+   a trusted front said of the scheme, host and port (https, forwarded_host,
+   server_port: its port, else the scheme's default when it said one). */
+void	conn_forwarded_info(const struct conn *c, struct cgienv_info *info);
 
 #endif

@@ -543,6 +543,7 @@ conn_request_start(struct conn *c, size_t head_len)
 	if (m->stopping)
 		q->keep_alive = 0;
 	c->nreq++;
+	conn_forwarded(c);
 	conn_set_state(c, CONN_DISPATCHED);
 
 	reqbody_start(&q->body, r->body, r->content_length,
@@ -716,7 +717,7 @@ conn_access_log(struct conn *c, int status)
 	struct log_access_entry	 e;
 
 	memset(&e, 0, sizeof(e));
-	e.remote_addr = c->peer_addr;
+	e.remote_addr = conn_client_addr(c);
 	e.method = q->log_method.p;
 	e.method_len = q->log_method.len;
 	e.target = q->log_target.p;
@@ -729,7 +730,7 @@ conn_access_log(struct conn *c, int status)
 		e.user_agent = conn_field(c, "User-Agent", &e.user_agent_len);
 	}
 	e.duration_us = (uint64_t)((ev_now(c->m->loop) - q->start) * 1e6);
-	e.remote_port = c->peer_port;
+	e.remote_port = conn_client_port(c);
 	e.bytes_in = q->head_len + conn_body_got(c);
 	if ((e.has_ttfb = q->first_byte != 0))
 		e.ttfb_us = (uint64_t)((q->first_byte - q->start) * 1e6);

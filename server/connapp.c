@@ -97,6 +97,7 @@ conn_cgienv_info(struct conn *c, struct cgienv_info *info)
 	info->path_translated = c->req.script.path_translated;
 	info->document_root = c->req.app->root;
 	info->content_length = c->req.body_len;
+	conn_forwarded_info(c, info);
 }
 
 void

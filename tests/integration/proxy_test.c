@@ -255,7 +255,7 @@ START_TEST(test_headers)
 		if (t->sport_s != NULL)
 			hc_expect_env(&f, &r, "SERVER_PORT", t->sport_s);
 		hc_expect_env(&f, &r, "HTTPS", NULL);
-		hc_expect_env(&f, &r, "REQUEST_SCHEME", NULL);
+		hc_expect_env(&f, &r, "REQUEST_SCHEME", "http");
 		hc_response_free(&r);
 		hc_close(&c);
 	}
@@ -309,6 +309,7 @@ START_TEST(test_v2_ssl)
 	hc_open(&c, &f);
 	pp_env_get(&f, &c, h.b, h.len, &r);
 	hc_expect_env(&f, &r, "HTTPS", NULL);
+	hc_expect_env(&f, &r, "REQUEST_SCHEME", "http");
 	hc_expect_env(&f, &r, "REMOTE_ADDR", "192.0.2.45");
 	hc_response_free(&r);
 	hc_close(&c);

@@ -170,13 +170,26 @@ static const struct cgienv_info info_huge_body = {
 	.content_length = INT64_MAX,
 };
 
+/* A trusted front's host (server/connfwd.c): SERVER_NAME, before the
+   request's own. */
+static const struct cgienv_info info_forwarded = {
+	.remote_addr = "192.0.2.7",
+	.remote_port = 51234,
+	.server_addr = "192.0.2.1",
+	.server_port = 443,
+	.server_name = "ferry.test",
+	.server_software = "ferry/0.1.0",
+	.https = 1,
+	.script_name = "/s",
+	.content_length = -1,
+	.forwarded_host = { "front.example", 13 },
+};
+
 /* The common middle of the list for info_basic, after QUERY_STRING. */
 #define BASIC_REMOTE	"REMOTE_ADDR=192.0.2.7", "REMOTE_PORT=51234"
 #define BASIC_SCRIPT	"SCRIPT_NAME=/cgi-bin/env.cgi", \
 			"SCRIPT_FILENAME=/srv/cgi-bin/env.cgi"
 #define BASIC_SOFTWARE	"SERVER_SOFTWARE=ferry/0.1.0"
-/* HTTPS=on and, with it, REQUEST_SCHEME=https. */
-#define BASIC_HTTPS	"HTTPS=on", "REQUEST_SCHEME=https"
 #define SIMPLE_SCRIPT	"SCRIPT_NAME=/s"
 
 static const struct env_case env_cases[] = {
@@ -189,7 +202,7 @@ static const struct env_case env_cases[] = {
 	    BASIC_REMOTE, "REQUEST_METHOD=GET",
 	    "REQUEST_URI=/cgi-bin/env.cgi?a=1&b=%20", BASIC_SCRIPT,
 	    "SERVER_NAME=example.com", "SERVER_PORT=80",
-	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE,
+	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE, "REQUEST_SCHEME=http",
 	    "HTTP_HOST=example.com", "HTTP_USER_AGENT=t/1",
 	    "HTTP_ACCEPT=*/*", NULL } },
 	/* 1: every variable at once, in the documented order. */
@@ -205,7 +218,8 @@ static const struct env_case env_cases[] = {
 	    "SCRIPT_NAME=/app", "SCRIPT_FILENAME=/srv/www/app",
 	    "SERVER_NAME=example.com", "SERVER_PORT=443",
 	    "SERVER_PROTOCOL=HTTP/1.1", "SERVER_SOFTWARE=ferry/0.1.0",
-	    BASIC_HTTPS, "DOCUMENT_ROOT=/srv/www",
+	    "REQUEST_SCHEME=https",
+	    "HTTPS=on", "DOCUMENT_ROOT=/srv/www",
 	    "HTTP_HOST=example.com",
 	    "HTTP_AUTHORIZATION=Basic dXNlcjpwdw==", NULL } },
 	/*
@@ -223,6 +237,7 @@ static const struct env_case env_cases[] = {
 	    "REQUEST_METHOD=POST", "REQUEST_URI=/cgi-bin/env.cgi",
 	    "SCRIPT_NAME=/cgi-bin/env.cgi", "SERVER_NAME=example.com",
 	    "SERVER_PORT=80", "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE,
+	    "REQUEST_SCHEME=http",
 	    "HTTP_HOST=example.com", NULL } },
 	/*
 	 * 3: repeated fields are joined into one variable at the place of
@@ -236,7 +251,8 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=GET", "REQUEST_URI=/", SIMPLE_SCRIPT,
 	    "SERVER_NAME=h", "SERVER_PORT=443", "SERVER_PROTOCOL=HTTP/1.1",
-	    BASIC_SOFTWARE, BASIC_HTTPS,
+	    BASIC_SOFTWARE,
+	    "REQUEST_SCHEME=https", "HTTPS=on",
 	    "HTTP_ACCEPT=text/html, */*;q=0.1, image/png", "HTTP_HOST=h",
 	    "HTTP_X_FORWARDED_FOR=192.0.2.9, 198.51.100.1", NULL } },
 	/* 4: httpoxy: a Proxy field, in any case, never becomes HTTP_PROXY;
@@ -249,7 +265,8 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=GET", "REQUEST_URI=/", SIMPLE_SCRIPT,
 	    "SERVER_NAME=h", "SERVER_PORT=443", "SERVER_PROTOCOL=HTTP/1.1",
-	    BASIC_SOFTWARE, BASIC_HTTPS, "HTTP_HOST=h",
+	    BASIC_SOFTWARE,
+	    "REQUEST_SCHEME=https", "HTTPS=on", "HTTP_HOST=h",
 	    "HTTP_PROXY_CONNECTION=keep-alive", NULL } },
 	/*
 	 * 5: a name with '_' (or any character but letters, digits, '-') is
@@ -262,7 +279,8 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=GET", "REQUEST_URI=/", SIMPLE_SCRIPT,
 	    "SERVER_NAME=h", "SERVER_PORT=443", "SERVER_PROTOCOL=HTTP/1.1",
-	    BASIC_SOFTWARE, BASIC_HTTPS, "HTTP_X_FOO=good, also",
+	    BASIC_SOFTWARE,
+	    "REQUEST_SCHEME=https", "HTTPS=on", "HTTP_X_FOO=good, also",
 	    "HTTP_X_1=one", NULL } },
 	/* 6: no query: QUERY_STRING is still set, to "". */
 	{ "GET", "/cgi-bin/env.cgi", NULL, "example.com", 1,
@@ -271,7 +289,7 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=GET", "REQUEST_URI=/cgi-bin/env.cgi",
 	    BASIC_SCRIPT, "SERVER_NAME=example.com", "SERVER_PORT=80",
-	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE,
+	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE, "REQUEST_SCHEME=http",
 	    "HTTP_HOST=example.com", NULL } },
 	/* 7: an empty query ("/x?") is "" too; REQUEST_URI keeps the '?'. */
 	{ "GET", "/cgi-bin/env.cgi?", "", "example.com", 1,
@@ -280,7 +298,7 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=GET", "REQUEST_URI=/cgi-bin/env.cgi?",
 	    BASIC_SCRIPT, "SERVER_NAME=example.com", "SERVER_PORT=80",
-	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE,
+	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE, "REQUEST_SCHEME=http",
 	    "HTTP_HOST=example.com", NULL } },
 	/*
 	 * 8: HTTP/1.0 without Host and without fields: SERVER_PROTOCOL is
@@ -292,16 +310,17 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=HEAD", "REQUEST_URI=/cgi-bin/env.cgi",
 	    BASIC_SCRIPT, "SERVER_NAME=ferry.test", "SERVER_PORT=80",
-	    "SERVER_PROTOCOL=HTTP/1.0", BASIC_SOFTWARE, NULL } },
-	/* 9: HTTPS=on and REQUEST_SCHEME=https come right after
-	   SERVER_SOFTWARE. */
+	    "SERVER_PROTOCOL=HTTP/1.0", BASIC_SOFTWARE,
+	    "REQUEST_SCHEME=http", NULL } },
+	/* 9: HTTPS=on comes right after SERVER_SOFTWARE. */
 	{ "GET", "/s", NULL, "secure.example", 1,
 	  { "Host", "secure.example", NULL },
 	  &info_https,
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=GET", "REQUEST_URI=/s", SIMPLE_SCRIPT,
 	    "SERVER_NAME=secure.example", "SERVER_PORT=443",
-	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE, BASIC_HTTPS,
+	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE,
+	    "REQUEST_SCHEME=https", "HTTPS=on",
 	    "HTTP_HOST=secure.example", NULL } },
 	/*
 	 * 10: nothing optional: no AUTH_TYPE, CONTENT_*, PATH_INFO (empty),
@@ -315,7 +334,8 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", "REMOTE_ADDR=",
 	    "REMOTE_PORT=0", "REQUEST_METHOD=GET", "REQUEST_URI=/",
 	    "SCRIPT_NAME=", "SERVER_NAME=192.0.2.1", "SERVER_PORT=8080",
-	    "SERVER_PROTOCOL=HTTP/1.1", "SERVER_SOFTWARE=", NULL } },
+	    "SERVER_PROTOCOL=HTTP/1.1", "SERVER_SOFTWARE=",
+	    "REQUEST_SCHEME=http", NULL } },
 	/* 11: SERVER_NAME from a Host with a port; SERVER_PORT from info. */
 	{ "GET", "/", NULL, "example.com:8080", 1,
 	  { "Host", "example.com:8080", NULL },
@@ -323,7 +343,8 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=GET", "REQUEST_URI=/", SIMPLE_SCRIPT,
 	    "SERVER_NAME=example.com", "SERVER_PORT=443",
-	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE, BASIC_HTTPS,
+	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE,
+	    "REQUEST_SCHEME=https", "HTTPS=on",
 	    "HTTP_HOST=example.com:8080", NULL } },
 	/* 12: an IPv6 literal with a port keeps its brackets, loses the port. */
 	{ "GET", "/", NULL, "[::1]:8080", 1,
@@ -332,7 +353,8 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=GET", "REQUEST_URI=/", SIMPLE_SCRIPT,
 	    "SERVER_NAME=[::1]", "SERVER_PORT=443",
-	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE, BASIC_HTTPS,
+	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE,
+	    "REQUEST_SCHEME=https", "HTTPS=on",
 	    "HTTP_HOST=[::1]:8080", NULL } },
 	/* 13: an IPv6 literal without a port is taken whole. */
 	{ "GET", "/", NULL, "[2001:db8::1]", 1,
@@ -341,7 +363,8 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=GET", "REQUEST_URI=/", SIMPLE_SCRIPT,
 	    "SERVER_NAME=[2001:db8::1]", "SERVER_PORT=443",
-	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE, BASIC_HTTPS,
+	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE,
+	    "REQUEST_SCHEME=https", "HTTPS=on",
 	    "HTTP_HOST=[2001:db8::1]", NULL } },
 	/* 14: an empty Host (allowed by RFC 9112): info->server_name. */
 	{ "GET", "/", NULL, "", 1,
@@ -350,7 +373,8 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=GET", "REQUEST_URI=/", SIMPLE_SCRIPT,
 	    "SERVER_NAME=ferry.test", "SERVER_PORT=443",
-	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE, BASIC_HTTPS,
+	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE,
+	    "REQUEST_SCHEME=https", "HTTPS=on",
 	    "HTTP_HOST=", NULL } },
 	/* 15: a Host that is only a port has no host: info->server_name. */
 	{ "GET", "/", NULL, ":8080", 1,
@@ -359,7 +383,8 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=GET", "REQUEST_URI=/", SIMPLE_SCRIPT,
 	    "SERVER_NAME=ferry.test", "SERVER_PORT=443",
-	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE, BASIC_HTTPS,
+	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE,
+	    "REQUEST_SCHEME=https", "HTTPS=on",
 	    "HTTP_HOST=:8080", NULL } },
 	/*
 	 * 16: an absolute-form target: the authority names the server (the
@@ -372,7 +397,8 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=q", BASIC_REMOTE,
 	    "REQUEST_METHOD=GET", "REQUEST_URI=http://u:p@abs.example:81/s?q",
 	    SIMPLE_SCRIPT, "SERVER_NAME=abs.example", "SERVER_PORT=443",
-	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE, BASIC_HTTPS,
+	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE,
+	    "REQUEST_SCHEME=https", "HTTPS=on",
 	    "HTTP_HOST=other.example", NULL } },
 	/* 17: no host, no server_name, no server_addr: SERVER_NAME="". */
 	{ "GET", "/", NULL, NULL, 1,
@@ -382,7 +408,8 @@ static const struct env_case env_cases[] = {
 	    "REMOTE_ADDR=192.0.2.7", "REMOTE_PORT=65535",
 	    "REQUEST_METHOD=GET", "REQUEST_URI=/", SIMPLE_SCRIPT,
 	    "SERVER_NAME=", "SERVER_PORT=0", "SERVER_PROTOCOL=HTTP/1.1",
-	    "SERVER_SOFTWARE=", NULL } },
+	    "SERVER_SOFTWARE=",
+	    "REQUEST_SCHEME=http", NULL } },
 	/*
 	 * 18: AUTH_TYPE is the scheme alone ("Bearer" with no credentials);
 	 * the first Authorization field decides; both are joined in HTTP_*.
@@ -393,7 +420,8 @@ static const struct env_case env_cases[] = {
 	  { "AUTH_TYPE=Bearer", "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=",
 	    BASIC_REMOTE, "REQUEST_METHOD=GET", "REQUEST_URI=/",
 	    SIMPLE_SCRIPT, "SERVER_NAME=h", "SERVER_PORT=443",
-	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE, BASIC_HTTPS,
+	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE,
+	    "REQUEST_SCHEME=https", "HTTPS=on",
 	    "HTTP_AUTHORIZATION=Bearer, Basic Zm9v", NULL } },
 	/* 19: an empty Authorization has no scheme: no AUTH_TYPE. */
 	{ "GET", "/", NULL, "h", 1,
@@ -402,7 +430,8 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=GET", "REQUEST_URI=/", SIMPLE_SCRIPT,
 	    "SERVER_NAME=h", "SERVER_PORT=443", "SERVER_PROTOCOL=HTTP/1.1",
-	    BASIC_SOFTWARE, BASIC_HTTPS, "HTTP_AUTHORIZATION=", NULL } },
+	    BASIC_SOFTWARE,
+	    "REQUEST_SCHEME=https", "HTTPS=on", "HTTP_AUTHORIZATION=", NULL } },
 	/*
 	 * 20: a de-chunked body: CONTENT_LENGTH is what the caller passes;
 	 * Transfer-Encoding is not passed on (the app gets the body
@@ -417,7 +446,8 @@ static const struct env_case env_cases[] = {
 	    "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=PUT", "REQUEST_URI=/s", SIMPLE_SCRIPT,
 	    "SERVER_NAME=192.0.2.1", "SERVER_PORT=80",
-	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE, NULL } },
+	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE,
+	    "REQUEST_SCHEME=http", NULL } },
 	/*
 	 * 21: an empty body is CONTENT_LENGTH=0; an empty Content-Type is
 	 * present, so CONTENT_TYPE=""; only excluded fields: no HTTP_*.
@@ -429,6 +459,7 @@ static const struct env_case env_cases[] = {
 	    "QUERY_STRING=", BASIC_REMOTE, "REQUEST_METHOD=POST",
 	    "REQUEST_URI=/s", SIMPLE_SCRIPT, "SERVER_NAME=192.0.2.1",
 	    "SERVER_PORT=80", "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE,
+	    "REQUEST_SCHEME=http",
 	    NULL } },
 	/* 22: the widest numbers: INT64_MAX and UINT_MAX. */
 	{ "POST", "/s", NULL, NULL, 1,
@@ -439,6 +470,7 @@ static const struct env_case env_cases[] = {
 	    "REMOTE_PORT=4294967295", "REQUEST_METHOD=POST",
 	    "REQUEST_URI=/s", SIMPLE_SCRIPT, "SERVER_NAME=192.0.2.1",
 	    "SERVER_PORT=80", "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE,
+	    "REQUEST_SCHEME=http",
 	    NULL } },
 	/*
 	 * 23: two Cookie fields are joined with "; " (RFC 6265 allows one),
@@ -451,8 +483,19 @@ static const struct env_case env_cases[] = {
 	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
 	    "REQUEST_METHOD=GET", "REQUEST_URI=/", SIMPLE_SCRIPT,
 	    "SERVER_NAME=h", "SERVER_PORT=443", "SERVER_PROTOCOL=HTTP/1.1",
-	    BASIC_SOFTWARE, BASIC_HTTPS, "HTTP_COOKIE=a=1; b=2",
+	    BASIC_SOFTWARE,
+	    "REQUEST_SCHEME=https", "HTTPS=on", "HTTP_COOKIE=a=1; b=2",
 	    "HTTP_X_EMPTY=, ", NULL } },
+	/* 24: a trusted front's host is SERVER_NAME; Host passes as sent. */
+	{ "GET", "/", NULL, "h:8080", 1,
+	  { "Host", "h:8080", "X-Forwarded-Host", "front.example", NULL },
+	  &info_forwarded,
+	  { "GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", BASIC_REMOTE,
+	    "REQUEST_METHOD=GET", "REQUEST_URI=/", SIMPLE_SCRIPT,
+	    "SERVER_NAME=front.example", "SERVER_PORT=443",
+	    "SERVER_PROTOCOL=HTTP/1.1", BASIC_SOFTWARE,
+	    "REQUEST_SCHEME=https", "HTTPS=on", "HTTP_HOST=h:8080",
+	    "HTTP_X_FORWARDED_HOST=front.example", NULL } },
 };
 
 #define NCASES	(sizeof(env_cases) / sizeof(env_cases[0]))

@@ -410,6 +410,8 @@ START_TEST(test_load_defaults)
 	ck_assert_double_eq(c.write_timeout, CONF_DEFAULT_WRITE_TIMEOUT);
 	ck_assert_double_eq(c.shutdown_timeout, CONF_DEFAULT_SHUTDOWN_TIMEOUT);
 	ck_assert_double_eq(c.kill_grace, CONF_DEFAULT_KILL_GRACE);
+	ck_assert_uint_eq(c.trusted_proxies.n, 0);	/* trust no one */
+	ck_assert_int_eq(c.forwarded_header, 0);	/* x-forwarded-for */
 	conf_free(&c);
 	ck_assert_ptr_null(c.listens);
 	conf_free(&c);		/* harmless twice */
@@ -655,6 +657,9 @@ START_TEST(test_file_full)
 	    "write_timeout = 4\n"
 	    "shutdown_timeout = 5\n"
 	    "kill_grace = 0.5\n"
+	    "trusted_proxies = 10.0.0.0/8 unix\n"
+	    "trusted_proxies = ::1\n"
+	    "forwarded_header = forwarded\n"
 	    "\n"
 	    "; a CGI app\n"
 	    "[app scripts]\n"
@@ -717,6 +722,12 @@ START_TEST(test_file_full)
 	ck_assert_double_eq(c.write_timeout, 4.0);
 	ck_assert_double_eq(c.shutdown_timeout, 5.0);
 	ck_assert_double_eq(c.kill_grace, 0.5);
+	ck_assert_uint_eq(c.trusted_proxies.n, 3);
+	ck_assert_int_eq(c.trusted_proxies.v[0].family, AF_INET);
+	ck_assert_uint_eq(c.trusted_proxies.v[0].bits, 8);
+	ck_assert_int_eq(c.trusted_proxies.v[1].family, AF_UNIX);
+	ck_assert_int_eq(c.trusted_proxies.v[2].family, AF_INET6);
+	ck_assert_int_eq(c.forwarded_header, 1);	/* forwarded */
 
 	ck_assert_uint_eq(c.napps, 3);
 	a = &c.apps[0];
@@ -1137,6 +1148,14 @@ static const struct file_case {
 	  "command: plain.txt: not an executable file" },
 	/* env takes variable names */
 	{ "[app a]\nenv = PATH 9X\n", 2, "env: \"9X\" is not a variable name" },
+	/* a front's forwarding headers */
+	{ "[server]\nforwarded_header = x-real-ip\n", 2, "forwarded_header: "
+	  "\"x-real-ip\": expected x-forwarded-for or forwarded" },
+	{ "[server]\ntrusted_proxies = 127.0.0.1\ntrusted_proxies = "
+	  "nginx.local\n", 3, "trusted_proxies: \"nginx.local\": not a "
+	  "numeric address" },
+	{ "[server]\ntrusted_proxies = 10.0.0.0/33\n", 2, "trusted_proxies: "
+	  "\"10.0.0.0/33\": the bits after '/' must be 0 to 32" },
 	/* users and groups must exist */
 	{ "[app a]\nuser = no-such-user-ferry\n", 2,
 	  "user: unknown user \"no-such-user-ferry\"" },

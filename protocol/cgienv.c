@@ -93,6 +93,9 @@ cgienv_build(const struct http1_request *req, const struct cgienv_info *info,
 	if (info->script_filename != NULL && cgienv_emit_str(sink, arg,
 	    "SCRIPT_FILENAME", info->script_filename) == -1)
 		return -1;
+	if (info->server_addr != NULL && info->server_addr[0] != '\0' &&
+	    cgienv_emit_str(sink, arg, "SERVER_ADDR", info->server_addr) == -1)
+		return -1;
 	cgienv_server_name(req, info, &host, &hlen);
 	if (cgienv_emit(sink, arg, "SERVER_NAME", host, hlen) == -1)
 		return -1;

@@ -53,6 +53,8 @@ typedef int (*cgienv_sink)(void *arg, const char *name, size_t nlen,
  *   REMOTE_ADDR, REMOTE_PORT, REQUEST_METHOD, REQUEST_URI (raw target),
  *   SCRIPT_NAME        always ("" for NULL)
  *   SCRIPT_FILENAME    only when set
+ *   SERVER_ADDR        info->server_addr, when set and not "" (not in
+ *                      RFC 3875; the address the client reached)
  *   SERVER_NAME        info->forwarded_host when set, else
  *                      host of req->authority, as sent, without userinfo
  *                      and port, an IPv6 literal with its brackets ("[::1]");

@@ -177,31 +177,34 @@ struct pp_case {
 	const char	*addr;		/* REMOTE_ADDR; NULL: 127.0.0.1 */
 	const char	*port;		/* REMOTE_PORT; NULL: the socket's */
 	const char	*sport_s;	/* SERVER_PORT; NULL: not checked */
+	const char	*saddr;		/* SERVER_ADDR; NULL: 127.0.0.1 */
 };
 
 static const struct pp_case pp_cases[] = {
 	{ .what = "v1 TCP4",
 	  .v1 = "PROXY TCP4 192.0.2.1 198.51.100.7 56324 8443\r\n",
-	  .addr = "192.0.2.1", .port = "56324", .sport_s = "8443" },
+	  .addr = "192.0.2.1", .port = "56324", .sport_s = "8443",
+	  .saddr = "198.51.100.7" },
 	{ .what = "v1 TCP6",
 	  .v1 = "PROXY TCP6 2001:db8::1 2001:db8::2:7 40000 443\r\n",
-	  .addr = "2001:db8::1", .port = "40000", .sport_s = "443" },
+	  .addr = "2001:db8::1", .port = "40000", .sport_s = "443",
+	  .saddr = "2001:db8::2:7" },
 	{ .what = "v1 UNKNOWN: the socket's own addresses",
 	  .v1 = "PROXY UNKNOWN ffff:f...f:ffff ffff:f...f:ffff 65535 65535"
 	      "\r\n" },
 	{ .what = "v2 TCP4", .cmd = 1, .fam = 0x11, .af = AF_INET,
 	  .src = "203.0.113.9", .dst = "198.51.100.1", .sport = 1234,
 	  .dport = 80, .addr = "203.0.113.9", .port = "1234",
-	  .sport_s = "80" },
+	  .sport_s = "80", .saddr = "198.51.100.1" },
 	{ .what = "v2 TCP6", .cmd = 1, .fam = 0x21, .af = AF_INET6,
 	  .src = "2001:db8:1::5", .dst = "2001:db8:2::6", .sport = 65535,
 	  .dport = 8080, .addr = "2001:db8:1::5", .port = "65535",
-	  .sport_s = "8080" },
+	  .sport_s = "8080", .saddr = "2001:db8:2::6" },
 	{ .what = "v2 LOCAL (a health check): the socket's own addresses",
 	  .cmd = 0, .fam = 0x11, .af = AF_INET, .src = "203.0.113.9",
 	  .dst = "198.51.100.1", .sport = 1, .dport = 2 },
 	{ .what = "v2 UNIX", .cmd = 1, .fam = 0x31, .addr = "unix",
-	  .port = "0", .sport_s = "0" },
+	  .port = "0", .sport_s = "0", .saddr = "unix" },
 };
 
 /* Builds the header of t into h (v1 or v2). */
@@ -254,6 +257,8 @@ START_TEST(test_headers)
 		    t->port != NULL ? t->port : port);
 		if (t->sport_s != NULL)
 			hc_expect_env(&f, &r, "SERVER_PORT", t->sport_s);
+		hc_expect_env(&f, &r, "SERVER_ADDR",
+		    t->saddr != NULL ? t->saddr : "127.0.0.1");
 		hc_expect_env(&f, &r, "HTTPS", NULL);
 		hc_expect_env(&f, &r, "REQUEST_SCHEME", "http");
 		hc_response_free(&r);
@@ -341,6 +346,7 @@ START_TEST(test_unix_listener)
 	hc_expect_env(&f, &r, "REMOTE_ADDR", "198.51.100.20");
 	hc_expect_env(&f, &r, "REMOTE_PORT", "33333");
 	hc_expect_env(&f, &r, "SERVER_PORT", "443");
+	hc_expect_env(&f, &r, "SERVER_ADDR", "198.51.100.21");
 	hc_response_free(&r);
 	hc_close(&c);
 	hc_open_unix(&c, &f, sock);

@@ -417,8 +417,10 @@ cgi_start(struct conn *c, int queued)
 	}
 	sr.cgroup_fds = g->cg.fds;
 	sr.ncgroup_fds = g->cg.nfds;
+	notif_prepare(m, &sr);
 	sr.sandbox = a->sb;
-	pid = notif_spawn(m, &sr, app->name, app->stats);
+	pid = spawn_process(&sr);
+	notif_take(m, pid, app->name, app->stats);
 	cgroup_proc_spawned(&g->cg);
 	free(dir);
 	if (pid == -1) {

@@ -54,9 +54,6 @@
 						   process named in the log */
 #define NOTIF_LOG_INTERVAL	5.0		/* s: then counted, the count
 						   said at most this often */
-#define NOTIF_CALLERS		16		/* an app's listener: callers
-						   whose denied calls are
-						   named and counted apart */
 #define NOTIF_BATCH		64		/* denied calls answered per
 						   wake-up of a listener */
 #define NOTIF_RATE		10000		/* and per second: a process

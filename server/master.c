@@ -210,7 +210,6 @@ master_install(struct master *m, struct conf *cf)
 	for (i = 0; i < cf->napps; i++) {
 		cf->apps[i].stats = stats_app(&m->stats, cf->apps[i].name,
 		    (int)cf->apps[i].type);
-		notif_app(m, &cf->apps[i]);	/* its spawning thread */
 		/* Root by choice (conf_apps_check): said once per load. */
 		if (cf->apps[i].user != NULL && cf->apps[i].uid == 0 &&
 		    geteuid() == 0)

@@ -2,14 +2,10 @@
  * The listeners of the filtered processes (see notif.h).  One listener
  * per spawned process, shared by every process it starts (they inherit
  * its filter); it reports POLLHUP once none of them is left, and is
- * closed then.  Or one listener per app, its spawning thread's
- * (server/spawner.c), shared by every process of the app, kept until the
- * master stops; its denied calls are named and counted per calling
- * process (NOTIF_CALLERS of them at a time).  Each denied call waits in
- * the kernel until answered: the master answers at once, before it logs,
- * up to NOTIF_RATE a second per listener; past that the listener is not
- * read until the next second, so a process looping on a denied call costs
- * the master a bounded share.
+ * closed then.  Each denied call waits in the kernel until answered: the
+ * master answers at once, before it logs, up to NOTIF_RATE a second per
+ * listener; past that the listener is not read until the next second, so
+ * a process looping on a denied call costs the master a bounded share.
  */
 #include "config.h"
 
@@ -19,7 +15,6 @@
 #include <sys/utsname.h>
 
 #include <errno.h>
-#include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <stdio.h>
@@ -30,29 +25,16 @@
 #include <ev.h>
 
 #include "fdpass/fdpass.h"
-#include "server/conf-t.h"
 #include "server/filter.h"
 #include "server/limits.h"
 #include "server/log.h"
 #include "server/master-t.h"
 #include "server/notif.h"
-#include "server/sandbox.h"
 #include "server/spawn.h"
-#include "server/spawner.h"
 #include "server/stats.h"
 #include "server/util.h"
 
-/* Whose denied calls are named and counted together: a spawned
-   process and its children, or with an app's listener one process. */
-struct notif_caller {
-	pid_t			 pid;
-	unsigned int		 named;	/* calls logged one by one */
-	unsigned long		 more;	/* calls denied, not said yet */
-	unsigned long		 used;	/* when last (n->clock) */
-};
-
-/* One listener: the process it came from and its children, or with a
-   spawner every process of the app. */
+/* One listener: the process it came from and its children. */
 struct notif {
 	ev_io			 io;	/* the listener */
 	ev_timer		 said;	/* the count of calls not named, said
@@ -66,13 +48,9 @@ struct notif {
 	struct ev_loop		*loop;
 	struct stats_app	*stats;
 	char			*app;
-	pid_t			 pid;	/* the spawned process; 0: an app's */
-	struct spawner		*spawner;	/* an app's: its thread */
-	struct notif_caller	*callers;	/* one, or an app's
-						   NOTIF_CALLERS */
-	struct notif_caller	 one;
-	unsigned long		 clock;
-	unsigned int		 named_now;	/* this second (an app's) */
+	pid_t			 pid;	/* the spawned process */
+	unsigned int		 named;	/* calls logged one by one */
+	unsigned long		 more;	/* calls denied, not said yet */
 };
 
 struct notif_set {
@@ -83,7 +61,6 @@ struct notif_set {
 	int			 refused;	/* a child had no listener:
 						   said */
 	struct notif		*head;
-	struct notif		*apps;	/* the apps' listeners */
 	struct seccomp_notif	*req;	/* the kernel's sizes, or ours */
 	struct seccomp_notif_resp *resp;
 	size_t			 req_len, resp_len;
@@ -100,11 +77,6 @@ static void	notif_answer(struct notif *n);
 static void	notif_denied(struct notif *n, pid_t pid, uint32_t arch,
 		    int nr);
 static void	notif_say_more(struct notif *n);
-static void	notif_say_caller(struct notif *n, struct notif_caller *c);
-static struct notif_caller *notif_caller(struct notif *n, pid_t pid);
-static struct notif *notif_new(struct master *m, pid_t pid, const char *app,
-		    struct stats_app *st);
-static void	notif_start(struct notif *n, int fd);
 static void	notif_close(struct notif *n);
 
 /* 1 when the kernel reports POLLHUP on a listener no process uses (Linux
@@ -169,8 +141,6 @@ notif_fini(struct master *m)
 		return;
 	while (s->head != NULL)
 		notif_close(s->head);
-	while (s->apps != NULL)
-		notif_close(s->apps);
 	if (s->fd[0] != -1) {
 		close(s->fd[0]);
 		close(s->fd[1]);
@@ -252,127 +222,34 @@ notif_take(struct master *m, pid_t pid, const char *app,
 		    "listener came; they get EPERM");
 }
 
-/* A listener's record, not watching yet: NULL when out of memory. */
-static struct notif *
-notif_new(struct master *m, pid_t pid, const char *app,
-    struct stats_app *st)
-{
-	struct notif	*n;
-
-	if ((n = calloc(1, sizeof(*n))) == NULL ||
-	    (n->app = strdup(app)) == NULL) {
-		free(n);
-		return NULL;
-	}
-	n->set = m->notif;
-	n->loop = m->loop;
-	n->stats = st;
-	n->pid = pid;
-	n->one.pid = pid;
-	n->callers = &n->one;
-	return n;
-}
-
-/* n watches listener fd, on the list of its kind. */
-static void
-notif_start(struct notif *n, int fd)
-{
-	struct notif	**head = n->spawner != NULL ? &n->set->apps :
-			    &n->set->head;
-
-	ev_io_init(&n->io, notif_io_cb, fd, EV_READ);
-	ev_io_start(n->loop, &n->io);
-	ev_timer_init(&n->said, notif_said_cb, NOTIF_LOG_INTERVAL, 0.);
-	ev_init(&n->pause, notif_pause_cb);
-	n->next = *head;
-	if (*head != NULL)
-		(*head)->prev = n;
-	*head = n;
-}
-
 /* Watches listener fd of process pid (taking it: closed on failure). */
 static void
 notif_watch(struct master *m, int fd, pid_t pid, const char *app,
     struct stats_app *st)
 {
-	struct notif	*n;
+	struct notif_set	*s = m->notif;
+	struct notif		*n;
 
-	if ((n = notif_new(m, pid, app, st)) == NULL) {
+	if ((n = calloc(1, sizeof(*n))) == NULL ||
+	    (n->app = strdup(app)) == NULL) {
 		log_warn("[app %s] pid %d: its denied calls fail with ENOSYS, "
 		    "unlogged", app, (int)pid);
+		free(n);
 		close(fd);
 		return;
 	}
-	notif_start(n, fd);
-}
-
-void
-notif_app(struct master *m, const struct conf_app *app)
-{
-	struct notif_set	*s = m->notif;
-	const struct sock_fprog	*plain, *notify;
-	struct notif		*n;
-	int			 fd, error;
-
-	if (s == NULL || (plain = filter_for(app->syscall_filter)) == NULL ||
-	    plain->len == 0 || sandbox_wanted(app))
-		return;
-	for (n = s->apps; n != NULL; n = n->next)
-		if (strcmp(n->app, app->name) == 0)
-			return;		/* a reload's: kept */
-	notify = s->fd[0] != -1 ? filter_notifying(plain) : NULL;
-	if ((n = notif_new(m, 0, app->name, app->stats)) == NULL ||
-	    (notify != NULL && (n->callers = calloc(NOTIF_CALLERS,
-	    sizeof(*n->callers))) == NULL) ||
-	    (n->spawner = spawner_start(plain, notify, &fd, &error)) == NULL) {
-		log_warn("[app %s]: no filtered spawning thread; each process "
-		    "installs the filter", app->name);
-		if (n != NULL && n->callers != &n->one)
-			free(n->callers);
-		if (n != NULL)
-			free(n->app);
-		free(n);
-		return;
-	}
-	if (notify == NULL) {
-		/* Nothing to watch: denied calls get EPERM from the plain
-		   filter, unlogged (said by notif_prepare). */
-		n->callers = &n->one;
-		fd = -1;
-	} else if (fd == -1)
-		log_warnx("[app %s]: its denied calls are answered EPERM but "
-		    "not logged: no seccomp listener: %s", app->name,
-		    strerror(error));
-	n->io.fd = -1;
-	if (fd != -1)
-		notif_start(n, fd);
-	else {
-		/* Listed, unwatched. */
-		n->next = s->apps;
-		if (s->apps != NULL)
-			s->apps->prev = n;
-		s->apps = n;
-	}
-}
-
-pid_t
-notif_spawn(struct master *m, struct spawn_req *r, const char *app,
-    struct stats_app *st)
-{
-	struct notif_set	*s = m->notif;
-	struct notif		*n = NULL;
-	pid_t			 pid;
-
-	if (s != NULL && r->filter != NULL && r->sandbox == NULL)
-		for (n = s->apps; n != NULL; n = n->next)
-			if (strcmp(n->app, app) == 0)
-				break;
-	if (n != NULL && spawner_filter(n->spawner) == r->filter)
-		return spawner_spawn(n->spawner, r);
-	notif_prepare(m, r);
-	pid = spawn_process(r);
-	notif_take(m, pid, app, st);
-	return pid;
+	n->set = s;
+	n->loop = m->loop;
+	n->stats = st;
+	n->pid = pid;
+	ev_io_init(&n->io, notif_io_cb, fd, EV_READ);
+	ev_io_start(n->loop, &n->io);
+	ev_timer_init(&n->said, notif_said_cb, NOTIF_LOG_INTERVAL, 0.);
+	ev_init(&n->pause, notif_pause_cb);
+	n->next = s->head;
+	if (s->head != NULL)
+		s->head->prev = n;
+	s->head = n;
 }
 
 /*
@@ -415,7 +292,6 @@ notif_may_answer(struct notif *n)
 	if (now - n->second >= 1.) {
 		n->second = now;
 		n->answered = 0;
-		n->named_now = 0;
 	}
 	if (n->answered < NOTIF_RATE) {
 		n->answered++;
@@ -423,13 +299,8 @@ notif_may_answer(struct notif *n)
 	}
 	if (!n->throttled) {
 		n->throttled = 1;
-		if (n->spawner != NULL)
-			log_warnx("[app %s]: seccomp denied calls are answered "
-			    "%d a second at most", n->app, NOTIF_RATE);
-		else
-			log_warnx("[app %s] pid %d: seccomp denied calls are "
-			    "answered %d a second at most", n->app, (int)n->pid,
-			    NOTIF_RATE);
+		log_warnx("[app %s] pid %d: seccomp denied calls are answered "
+		    "%d a second at most", n->app, (int)n->pid, NOTIF_RATE);
 	}
 	ev_io_stop(n->loop, &n->io);
 	ev_timer_set(&n->pause, n->second + 1. - now, 0.);
@@ -464,53 +335,17 @@ notif_answer(struct notif *n)
 	    s->req->data.nr);
 }
 
-/*
- * The record of caller pid: with a spawned process's listener its own
- * (every caller is it or its child); with an app's, the caller's, else
- * a free one, else the least recently used one, said and reused.
- */
-static struct notif_caller *
-notif_caller(struct notif *n, pid_t pid)
-{
-	struct notif_caller	*c, *old;
-	int			 i;
-
-	if (n->callers == &n->one)
-		return &n->one;
-	old = &n->callers[0];
-	for (i = 0; i < NOTIF_CALLERS; i++) {
-		c = &n->callers[i];
-		if (c->pid == pid)
-			break;
-		if (c->used < old->used)
-			old = c;
-	}
-	if (i == NOTIF_CALLERS) {
-		c = old;
-		notif_say_caller(n, c);
-		memset(c, 0, sizeof(*c));
-		c->pid = pid;
-	}
-	c->used = ++n->clock;
-	return c;
-}
-
-/* The first NOTIF_LOG_BURST calls of each record are named (an app's
-   listener: NOTIF_LOG_BURST * NOTIF_CALLERS a second at most), the rest
-   counted and said NOTIF_LOG_INTERVAL after the first of them, or when
-   the record is reused, or at the close. */
+/* The first NOTIF_LOG_BURST calls are named, the rest counted and said
+   NOTIF_LOG_INTERVAL after the first of them, or at the close. */
 static void
 notif_denied(struct notif *n, pid_t pid, uint32_t arch, int nr)
 {
-	struct notif_caller	*c = notif_caller(n, pid);
-	char			*name;
+	char	*name;
 
 	if (n->stats != NULL)
 		n->stats->seccomp_denied++;
-	if (c->named < NOTIF_LOG_BURST && (n->spawner == NULL ||
-	    n->named_now < NOTIF_LOG_BURST * NOTIF_CALLERS)) {
-		c->named++;
-		n->named_now++;
+	if (n->named < NOTIF_LOG_BURST) {
+		n->named++;
 		if ((name = filter_call_name(arch, nr)) != NULL)
 			log_warnx("[app %s] pid %d: seccomp denied %s(2)",
 			    n->app, (int)pid, name);
@@ -520,8 +355,8 @@ notif_denied(struct notif *n, pid_t pid, uint32_t arch, int nr)
 		free(name);
 		return;
 	}
-	if (c->more++ == 0)
-		ev_timer_start(n->loop, &n->said);	/* or running */
+	if (n->more++ == 0)
+		ev_timer_start(n->loop, &n->said);
 }
 
 static void
@@ -532,54 +367,34 @@ notif_said_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	notif_say_more(container_of(w, struct notif, said));
 }
 
-/* pid: the spawned process, the calls its or its children's; with an
-   app's listener the caller. */
-static void
-notif_say_caller(struct notif *n, struct notif_caller *c)
-{
-	if (c->more == 0)
-		return;
-	log_warnx("[app %s] pid %d: seccomp denied %lu more calls", n->app,
-	    (int)c->pid, c->more);
-	c->more = 0;
-}
-
 static void
 notif_say_more(struct notif *n)
 {
-	int	i;
-
-	if (n->callers == &n->one)
-		notif_say_caller(n, &n->one);
-	else
-		for (i = 0; i < NOTIF_CALLERS; i++)
-			notif_say_caller(n, &n->callers[i]);
+	if (n->more == 0)
+		return;
+	/* pid: the spawned process; the calls were its or its children's. */
+	log_warnx("[app %s] pid %d: seccomp denied %lu more calls", n->app,
+	    (int)n->pid, n->more);
+	n->more = 0;
 }
 
-/* No process uses the listener any more, or the master stops (an app's:
-   its thread ends first). */
+/* No process uses the listener any more, or the master stops. */
 static void
 notif_close(struct notif *n)
 {
 	struct notif_set	*s = n->set;
-	struct notif		**head = n->spawner != NULL ? &s->apps :
-				    &s->head;
 
-	spawner_stop(n->spawner);
 	ev_io_stop(n->loop, &n->io);
 	ev_timer_stop(n->loop, &n->said);
 	ev_timer_stop(n->loop, &n->pause);
 	notif_say_more(n);
-	if (n->io.fd != -1)
-		close(n->io.fd);
+	close(n->io.fd);
 	if (n->prev != NULL)
 		n->prev->next = n->next;
 	else
-		*head = n->next;
+		s->head = n->next;
 	if (n->next != NULL)
 		n->next->prev = n->prev;
-	if (n->callers != &n->one)
-		free(n->callers);
 	free(n->app);
 	free(n);
 }

@@ -14,7 +14,6 @@
 
 #include <sys/types.h>
 
-struct conf_app;
 struct master;
 struct spawn_req;
 struct stats_app;
@@ -38,26 +37,6 @@ void	notif_prepare(struct master *m, struct spawn_req *r);
    and drops anything else the pair holds.  A listener that did not come
    is logged: the process's denied calls are answered EPERM unlogged. */
 void	notif_take(struct master *m, pid_t pid, const char *app,
-	    struct stats_app *st);
-
-/*
- * At an app's install (start, reload): when app has a syscall_filter and
- * no sandbox, starts its spawning thread (server/spawner.h), which runs
- * under the filter's reporting twin with a listener watched here for good
- * (one fd), or under the plain filter; an app of that name kept from
- * before keeps its own.  When it cannot (logged), each of the app's
- * processes installs the filter itself, as with a sandbox.
- */
-void	notif_app(struct master *m, const struct conf_app *app);
-/*
- * spawn_process(r) for the app called app (counting in st): by the app's
- * spawning thread when it has one and r has its filter and no sandbox,
- * else with notif_prepare and notif_take around it.  The pid, or -1 with
- * errno.  An app's listener names the first NOTIF_LOG_BURST denied calls
- * of each calling process (NOTIF_CALLERS processes at a time) and counts
- * the rest per process.
- */
-pid_t	notif_spawn(struct master *m, struct spawn_req *r, const char *app,
 	    struct stats_app *st);
 
 #endif

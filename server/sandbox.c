@@ -395,19 +395,13 @@ out:
 }
 
 int
-sandbox_wanted(const struct conf_app *a)
-{
-	return sandbox_flags(a) != 0 || a->private_pids || a->chroot != NULL;
-}
-
-int
 sandbox_open(const struct conf_app *a, struct sandbox **out)
 {
 	struct sandbox	*sb;
 	int		 flags = sandbox_flags(a), i;
 
 	*out = NULL;
-	if (!sandbox_wanted(a))
+	if (flags == 0 && !a->private_pids && a->chroot == NULL)
 		return 0;
 	if ((sb = calloc(1, sizeof(*sb))) == NULL) {
 		log_warn("[app %s]: sandbox", a->name);

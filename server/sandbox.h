@@ -30,9 +30,6 @@ struct sandbox;
 int	sandbox_conf_check(const struct conf_app *a, char *err,
 	    size_t errlen);
 
-/* 1 when a asks for a sandbox (sandbox_open makes one), else 0. */
-int	sandbox_wanted(const struct conf_app *a);
-
 /*
  * The sandbox of a's processes, its shared namespaces made now: *out is
  * NULL when a asks for none.  0, or -1 after logging why (nothing is

@@ -254,7 +254,9 @@ worker_spawn(struct pool_app *a)
 	}
 	sr.cgroup_fds = w->cg.fds;
 	sr.ncgroup_fds = w->cg.nfds;
-	pid = notif_spawn(m, &sr, app->name, app->stats);
+	notif_prepare(m, &sr);
+	pid = spawn_process(&sr);
+	notif_take(m, pid, app->name, app->stats);
 	cgroup_proc_spawned(&w->cg);
 	if (pid == -1) {
 		log_warn("%s: cannot start %s", app->name, app->command);

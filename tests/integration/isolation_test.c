@@ -17,7 +17,6 @@
 #include "config.h"
 
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -599,74 +598,6 @@ START_TEST(test_filter_fds_flat)
 }
 END_TEST
 
-/* The threads of ferryd (pid) whose /proc status has line; -1 when it
-   cannot be read. */
-static int
-is_threads_with(pid_t pid, const char *line)
-{
-	char		 path[300], *text;
-	DIR		*d;
-	struct dirent	*e;
-	int		 n = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	if ((d = opendir(path)) == NULL)
-		return -1;
-	while ((e = readdir(d)) != NULL && n >= 0) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%s/status",
-		    (int)pid, e->d_name);
-		if ((text = harness_read_file(path, NULL)) == NULL)
-			n = -1;
-		else
-			n += strstr(text, line) != NULL;
-		free(text);
-	}
-	closedir(d);
-	return n;
-}
-
-/* A filtered app without a sandbox has a thread of the master that runs
-   under the filter (its processes inherit it, not installing it each):
-   three such apps, three filtered threads with no_new_privs, the master's
-   main thread unfiltered.  Two processes of one app, sharing the app's
-   listener, each have their denied calls named with their own pid. */
-START_TEST(test_filter_spawner)
-{
-	struct ferryd		 f;
-	struct hc_response	 r;
-	char			 path[64], *text;
-	size_t			 i;
-	int			 k, pid[2];
-
-	is_notif_start(&f);
-	for (k = 0; k < 2; k++) {
-		hc_get(&f, "/sd/sysprobe", &r);
-		HARNESS_ASSERT(&f, r.status == 200 && is_probe(r.body,
-		    "ptrace") == EPERM && strstr(r.body, "Seccomp:\t2") !=
-		    NULL, "sysprobe %d: %d\n%s", k, r.status, r.body);
-		pid[k] = is_probe(r.body, "self");
-		hc_response_free(&r);
-	}
-	HARNESS_ASSERT(&f, pid[0] > 0 && pid[1] > 0 && pid[0] != pid[1],
-	    "sysprobe pids %d, %d", pid[0], pid[1]);
-	for (k = 0; k < 2; k++)
-		for (i = 0; i < sizeof(is_denied) / sizeof(is_denied[0]); i++)
-			is_denied_logged(&f, "sd", pid[k], is_denied[i]);
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)f.pid);
-	text = harness_read_file(path, NULL);
-	HARNESS_ASSERT(&f, text != NULL && strstr(text, "Seccomp:\t0") !=
-	    NULL, "ferryd's main thread:\n%s", text != NULL ? text : "");
-	free(text);
-	k = is_threads_with(f.pid, "Seccomp:\t2");
-	HARNESS_ASSERT(&f, k == 3 && is_threads_with(f.pid,
-	    "NoNewPrivs:\t1") == 3, "%d filtered threads of ferryd, not 3",
-	    k);
-	harness_stop_ok(&f);
-}
-END_TEST
-
 /* The fds ferryd checks for at start count a seccomp listener per
    filtered process: 420 fit 100 CGI processes and 10 connections
    (375 fds), not with the filter (475), and ferryd says so. */
@@ -846,7 +777,6 @@ isolation_suite(void)
 	tcase_add_test(tc, test_filter_fds_flat);
 	tcase_add_test(tc, test_filter_throttle);
 	tcase_add_test(tc, test_filter_nofile);
-	tcase_add_test(tc, test_filter_spawner);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("root");
 	tcase_set_timeout(tc, 60);

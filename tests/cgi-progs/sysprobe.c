@@ -13,7 +13,9 @@
  * then "self PID" and "listeners N": its own pid, and how many of its fds
  * are seccomp listeners (0: ferryd's never reach it).  With the query
  * string "flood=N" it makes N ptrace calls instead and prints "flood E",
- * E how many failed with EPERM, and its pid.
+ * E how many failed with EPERM, and its pid.  With "children=N" it
+ * forks N children that, all started, make 10 ptrace calls each, and
+ * prints "children E", E how many of those failed with EPERM.
  */
 #include "config.h"
 
@@ -27,6 +29,7 @@
 #include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int
@@ -77,6 +80,40 @@ sysprobe_listeners(void)
 	return count;
 }
 
+/* n children, released together, 10 denied calls each: how many got
+   EPERM, or -1. */
+static long
+sysprobe_children(long n)
+{
+	int	 go[2], st;
+	long	 i, k, eperm = 0;
+	char	 c;
+	pid_t	 pid;
+
+	if (pipe(go) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if ((pid = fork()) == -1)
+			break;
+		if (pid == 0) {
+			close(go[1]);
+			if (read(go[0], &c, 1) == -1)
+				_exit(0);
+			for (k = 0; k < 10; k++)
+				if (ptrace(PTRACE_ATTACH, (pid_t)0x7ffffffe,
+				    NULL, NULL) == -1 && errno == EPERM)
+					eperm++;
+			_exit((int)eperm);
+		}
+	}
+	close(go[0]);
+	close(go[1]);		/* go */
+	while (wait(&st) > 0)
+		if (WIFEXITED(st))
+			eperm += WEXITSTATUS(st);
+	return i == n ? eperm : -1;
+}
+
 int
 main(void)
 {
@@ -93,6 +130,11 @@ main(void)
 			    NULL) == -1 && errno == EPERM)
 				eperm++;
 		printf("flood %ld\nself %d\n", eperm, (int)getpid());
+		return 0;
+	}
+	if (q != NULL && strncmp(q, "children=", 9) == 0) {
+		printf("children %ld\n", sysprobe_children(strtol(q + 9,
+		    NULL, 10)));
 		return 0;
 	}
 	printf("ptrace %d\n", sysprobe_err(ptrace(PTRACE_ATTACH,

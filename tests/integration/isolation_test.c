@@ -598,6 +598,73 @@ START_TEST(test_filter_fds_flat)
 }
 END_TEST
 
+/* The denied calls the error log accounts for app: each named one, and
+   the N of each "N more calls", once they reach want (or after 15 s);
+   *named is set to how many were named. */
+static long
+is_denied_all(const struct ferryd *f, const char *app, long want,
+    int *named)
+{
+	char		 mine[64], *text;
+	const char	*p, *end, *d;
+	long		 sum = 0;
+	int		 i;
+
+	snprintf(mine, sizeof(mine), "[app %s] pid ", app);
+	for (i = 0; i < 150 && sum < want; i++) {
+		if (i > 0)
+			harness_sleep_ms(100);
+		text = harness_read_file(f->error_log, NULL);
+		HARNESS_ASSERT(f, text != NULL, "no error log");
+		sum = 0;
+		*named = 0;
+		for (p = strstr(text, mine); p != NULL; p = strstr(p + 1,
+		    mine)) {
+			if ((end = strchr(p, '\n')) == NULL)
+				break;
+			d = strstr(p, ": seccomp denied ");
+			if (d == NULL || d > end)
+				continue;
+			d += strlen(": seccomp denied ");
+			if (end - d > 11 && strncmp(end - 11, " more calls",
+			    11) == 0)
+				sum += atol(d);
+			else if (strncmp(end - 3, "(2)", 3) == 0) {
+				sum++;
+				(*named)++;
+			}
+		}
+		free(text);
+	}
+	return sum;
+}
+
+/* A script whose 100 children make 10 denied calls each at once: every
+   call is answered EPERM and accounted for in the log, and the script
+   with its children has five of them named (NOTIF_LOG_BURST), the rest
+   counted: a fork bomb making denied calls cannot flood the log. */
+START_TEST(test_filter_callers)
+{
+	struct ferryd		 f;
+	struct hc_response	 r;
+	long			 sum;
+	int			 named;
+
+	is_notif_start(&f);
+	hc_get(&f, "/sd/sysprobe?children=100", &r);
+	HARNESS_ASSERT(&f, r.status == 200 && is_probe(r.body, "children") ==
+	    1000, "children=100: %d\n%s", r.status, r.body);
+	hc_response_free(&r);
+	sum = is_denied_all(&f, "sd", 1000, &named);
+	HARNESS_ASSERT(&f, sum == 1000 && named == 5, "%ld denied calls "
+	    "logged, %d named", sum, named);
+	hc_get(&f, "/so/sysprobe", &r);
+	HARNESS_ASSERT(&f, r.status == 200, "another app: %d", r.status);
+	hc_response_free(&r);
+	harness_stop_ok(&f);
+}
+END_TEST
+
 /* The fds ferryd checks for at start count a seccomp listener per
    filtered process: 420 fit 100 CGI processes and 10 connections
    (375 fds), not with the filter (475), and ferryd says so. */
@@ -777,6 +844,7 @@ isolation_suite(void)
 	tcase_add_test(tc, test_filter_fds_flat);
 	tcase_add_test(tc, test_filter_throttle);
 	tcase_add_test(tc, test_filter_nofile);
+	tcase_add_test(tc, test_filter_callers);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("root");
 	tcase_set_timeout(tc, 60);

@@ -54,6 +54,7 @@
 #define CONF_MAX_REQUESTS_LIMIT	1000000000
 #define CONF_MAX_NAME			64	/* app name in [app NAME] */
 #define CONF_MAX_PREFIX		1024
+#define CONF_MAX_INSTANCE		64	/* instance name, in bytes */
 
 /* CONF_APP_STATUS: ferryd's own pages (status_path, health_path), as apps
    conf_load adds itself, named CONF_STATUS_APP and CONF_HEALTH_APP. */
@@ -213,6 +214,10 @@ struct conf {
 						   0: off */
 	double			 header_timeout, body_timeout, keepalive_timeout,
 				 write_timeout, shutdown_timeout, kill_grace;
+	char			*instance;	/* NULL: HOSTNAME:PID */
+	double			 drain_delay;	/* s after SIGWINCH to close the
+						   reuse_port listeners; 0:
+						   keep them */
 };
 
 #endif

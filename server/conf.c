@@ -215,6 +215,11 @@ static const struct conf_keydef conf_keys[K_COUNT] = {
 	[K_HIDE_PATHS] = { KEY("hide_paths", KF_APP | KF_REPEAT, KIND_WORDS),
 	    APP(hide_paths) },
 	[K_CHROOT] = { KEY("chroot", KF_APP, KIND_DIR), APP(chroot) },
+	/* several instances behind a load balancer (server/master.c) */
+	[K_INSTANCE] = { KEY("instance", KF_SERVER, KIND_NAME),
+	    SRV(instance) },
+	[K_DRAIN_DELAY] = { KEY("drain_delay", KF_SERVER, KIND_SECONDS),
+	    SRV(drain_delay), .def = 0 },
 };
 
 static void	conf_defaults(void *, int);
@@ -276,6 +281,7 @@ conf_free(struct conf *c)
 	free(c->status_path);
 	free(c->health_path);
 	free(c->status_allow.v);
+	free(c->instance);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -78,12 +78,35 @@ status_wants_prometheus(const struct http1_request *r)
 	return 0;
 }
 
+/* 1 while the health page says "draining": SIGWINCH or a stop. */
+static int
+status_draining(const struct master *m)
+{
+	return m->draining || m->stopping;
+}
+
+/* The instance setting, or HOSTNAME:PID, into buf. */
+static const char *
+status_instance(const struct master *m, char *buf, size_t len)
+{
+	char	host[CONF_MAX_INSTANCE + 1];
+
+	if (m->conf->instance != NULL)
+		return m->conf->instance;
+	if (gethostname(host, sizeof(host)) == -1)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(buf, len, "%s:%ld", host, (long)getpid());
+	return buf;
+}
+
 static void
 status_page(struct conn *c)
 {
 	struct master			*m = conn_master(c);
 	const struct http1_request	*r = conn_request(c);
 	char				 names[CONN_NSTATES][16], *p;
+	char				 inst[CONF_MAX_INSTANCE + 24];
 	const char			*ptrs[CONN_NSTATES];
 	unsigned int			 states[CONN_NSTATES];
 	struct cgienv_info		 info;
@@ -115,7 +138,8 @@ status_page(struct conn *c)
 	now.state_names = ptrs;
 	now.states = states;
 	now.nstates = CONN_NSTATES - 1;
-	now.draining = m->stopping;
+	now.draining = status_draining(m);
+	now.instance = status_instance(m, inst, sizeof(inst));
 	m->stats.generation = m->conf->generation;
 	memset(&t, 0, sizeof(t));
 	prom = status_wants_prometheus(r);
@@ -150,7 +174,7 @@ status_request(struct conn *c)
 		return;
 	}
 	if (strcmp(app->name, CONF_HEALTH_APP) == 0) {
-		if (m->stopping)
+		if (status_draining(m))
 			status_text(c, 503, NULL, "draining\n");
 		else
 			status_text(c, 200, NULL, "ok\n");

@@ -21,23 +21,54 @@
 
 #define STATUS_PROMETHEUS_TYPE	"text/plain; version=0.0.4; charset=utf-8"
 
-/* Answers c with status, content type and body (len bytes). */
+/* One answer in progress: the connection tells it when the client is
+   gone (a write failed: the connection closed), so that nothing more is
+   given to it. */
+struct status_call {
+	int	gone;
+};
+
+static void
+status_nothing(void *app)
+{
+	(void)app;
+}
+
+static void
+status_detach(void *app, const char *why)
+{
+	struct status_call	*call = app;
+
+	(void)why;
+	call->gone = 1;
+}
+
+static const struct conn_app_ops status_ops = {
+	status_nothing, status_nothing, status_detach, NULL, NULL, NULL, NULL
+};
+
+/* Answers c with status, content type and body (len bytes).  A client
+   gone on the way (a health check that timed out and reset) ends it. */
 static void
 status_answer(struct conn *c, int status, const char *type,
     const char *extra, const char *body, size_t len)
 {
-	char	head[256];
-	int	n;
+	struct status_call	call = { 0 };
+	char			head[256];
+	int			n;
 
 	/* With its length: framed with Content-Length whatever its size. */
 	n = snprintf(head, sizeof(head), "Status: %d\r\nContent-Type: %s\r\n"
 	    "Content-Length: %zu\r\nCache-Control: no-store\r\n%s\r\n",
 	    status, type, len, extra != NULL ? extra : "");
+	conn_app_attach(c, &status_ops, &call);
 	conn_dispatch_ready(c);
-	(void)conn_app_output(c, head, (size_t)n);
-	if (len > 0)
+	if (!call.gone)
+		(void)conn_app_output(c, head, (size_t)n);
+	if (len > 0 && !call.gone)
 		(void)conn_app_output(c, body, len);
-	conn_app_end(c, 1);
+	if (!call.gone)
+		conn_app_end(c, 1);	/* lets go of call */
 }
 
 static void

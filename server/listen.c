@@ -462,9 +462,9 @@ listen_drain(struct master *m, const char *why)
 		for (round = 0; round < LISTEN_DRAIN_ROUNDS && !ls->paused;
 		    round++)
 			listen_accept_cb(m->loop, &l->io, EV_READ);
+		listen_close_one(m, l);	/* at once: see listen_migrate_note */
 		log_info("%s: no longer listening on %s (the port's other "
 		    "sockets take its connections)", why, l->cl->spec);
-		listen_close_one(m, l);
 		n++;
 	}
 	return n;

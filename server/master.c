@@ -443,7 +443,7 @@ master_drain(struct master *m)
 		ev_timer_start(m->loop, &m->drain_timer);
 	} else
 		log_info("SIGWINCH: draining: health 503, no keep-alive; "
-		    "every listener stays open (drain_delay 0)");
+		    "every listener stays open (no drain_delay)");
 	(void)sd_notify(0, "STATUS=draining");
 }
 

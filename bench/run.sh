@@ -1224,25 +1224,26 @@ lb_ferry()
 }
 
 # Starts $2 ferryds and haproxy in front of them in dir $1 (its port in
-# $1/port); 1 when it does not answer.
+# $1/port); 1 when it does not answer.  (Its variables are lb*: probe
+# and the others share the shell's.)
 lb_start()
 {
-	ld=$1
-	mkdir -p "$ld"
-	: > "$ld/roots"
-	echo /app/hello > "$ld/path"
-	hport=$(free_port)
-	echo "$hport" > "$ld/port"
-	servers=
-	i=1
-	while [ $i -le "$2" ]; do
-		lb_ferry "$ld"
+	lbd=$1
+	mkdir -p "$lbd"
+	: > "$lbd/roots"
+	echo /app/hello > "$lbd/path"
+	lbhport=$(free_port)
+	echo "$lbhport" > "$lbd/port"
+	lbservers=
+	lbi=1
+	while [ $lbi -le "$2" ]; do
+		lb_ferry "$lbd"
 		probe "$LB_PORT" /app/hello > /dev/null || return 1
-		servers="$servers    server f$i 127.0.0.1:$LB_PORT check
+		lbservers="$lbservers    server f$lbi 127.0.0.1:$LB_PORT check
 "
-		i=$((i + 1))
+		lbi=$((lbi + 1))
 	done
-	cat > "$ld/haproxy.cfg" <<EOF
+	cat > "$lbd/haproxy.cfg" <<EOF
 global
     maxconn $((MAXCONN * 2))
 defaults
@@ -1253,18 +1254,18 @@ defaults
     retries 3
     option redispatch
 frontend web
-    bind 127.0.0.1:$hport
+    bind 127.0.0.1:$lbhport
     default_backend ferry
 backend ferry
     balance roundrobin
     option httpchk GET /health
     http-check expect status 200
     default-server inter 1s fall 2 rise 1
-$servers
+$lbservers
 EOF
-	$PIN haproxy -db -f "$ld/haproxy.cfg" > "$ld/haproxy.log" 2>&1 &
-	add_root $! "$ld"
-	probe "$hport" /app/hello > /dev/null
+	$PIN haproxy -db -f "$lbd/haproxy.cfg" > "$lbd/haproxy.log" 2>&1 &
+	add_root $! "$lbd"
+	probe "$lbhport" /app/hello > /dev/null
 }
 
 lb_run()

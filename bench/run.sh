@@ -77,7 +77,7 @@ FCGIWRAP_N=${BENCH_FCGIWRAP:-2}
 BUDGET=${BENCH_BUDGET:-660}
 # The user every app runs as: ferryd wants it named (root only by choice).
 APP_USER=$(id -un)
-WORKLOADS=${BENCH_WORKLOADS:-"noworker cgi-c cgi-sh fcgi-c fcgi-log notify php echo-1m big-64m hijack reload status isolation proxy"}
+WORKLOADS=${BENCH_WORKLOADS:-"noworker cgi-c cgi-sh fcgi-c fcgi-log notify php echo-1m big-64m hijack reload status isolation proxy lb"}
 HIJACK_SECS=$((DUR * 2))
 
 PY=python3
@@ -705,7 +705,7 @@ wl_load()
 {
 	for w in $WORKLOADS; do
 		case $w in
-		hijack|reload|status) ;;
+		hijack|reload|status|lb) ;;
 		*) echo "$w" ;;
 		esac
 	done
@@ -1251,6 +1251,147 @@ if wl_on status && [ -x "$BLD/bench/status_scrape" ] &&
 	status_run
 fi
 
+# ---------------------------------------------------------------- lb
+
+# Behind a load balancer (BENCH_WORKLOADS=lb): the fcgi-c workload's hello
+# pool through haproxy, to one ferryd ("1") and to two ("2", round robin),
+# each ferryd with its own pool of WORKERS and health_path checked by
+# haproxy every second: LB_ROUNDS rounds of DUR seconds per connection
+# mode, the two in turn, the order reversed every round.  The ratio 2/1
+# is what a second instance adds on this machine, where haproxy, wrk and
+# the ferryds share the cores (see bench/README.md).
+LB_ROUNDS=${BENCH_LB_ROUNDS:-$((ROUNDS * 2))}
+
+# Starts a ferryd with the hello pool and a health page; its port in
+# LB_PORT, its pid a root of dir $1.
+lb_ferry()
+{
+	LB_PORT=$(free_port)
+	{
+		ferry_server_conf "$1/error.$LB_PORT.log" error
+		echo "health_path = /health"
+		echo "instance = lb$LB_PORT"
+		printf '[app hello]\ntype = fastcgi\nprefix = /app/\n'
+		printf 'command = %s\nworkers = %s\nuser = %s\n' \
+		    "$T/hello_fcgi" "$WORKERS" "$APP_USER"
+	} > "$1/ferry.$LB_PORT.conf"
+	$PIN "$BLD/ferryd" -c "$1/ferry.$LB_PORT.conf" \
+	    --listen "127.0.0.1:$LB_PORT" > "$1/out.$LB_PORT.log" 2>&1 &
+	add_root $! "$1"
+}
+
+# Starts $2 ferryds and haproxy in front of them in dir $1 (its port in
+# $1/port); 1 when it does not answer.  (Its variables are lb*: probe
+# and the others share the shell's.)
+lb_start()
+{
+	lbd=$1
+	mkdir -p "$lbd"
+	: > "$lbd/roots"
+	echo /app/hello > "$lbd/path"
+	lbhport=$(free_port)
+	echo "$lbhport" > "$lbd/port"
+	lbservers=
+	lbi=1
+	while [ $lbi -le "$2" ]; do
+		lb_ferry "$lbd"
+		probe "$LB_PORT" /app/hello > /dev/null || return 1
+		lbservers="$lbservers    server f$lbi 127.0.0.1:$LB_PORT check
+"
+		lbi=$((lbi + 1))
+	done
+	cat > "$lbd/haproxy.cfg" <<EOF
+global
+    maxconn $((MAXCONN * 2))
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 30s
+    timeout server 30s
+    retries 3
+    option redispatch
+frontend web
+    bind 127.0.0.1:$lbhport
+    default_backend ferry
+backend ferry
+    balance roundrobin
+    option httpchk GET /health
+    http-check expect status 200
+    default-server inter 1s fall 2 rise 1
+$lbservers
+EOF
+	$PIN haproxy -db -f "$lbd/haproxy.cfg" > "$lbd/haproxy.log" 2>&1 &
+	add_root $! "$lbd"
+	probe "$lbhport" /app/hello > /dev/null
+}
+
+lb_run()
+{
+	for lmode in ka close; do
+		echo "running lb ($lmode) ..." >&2
+		for n in 1 2; do
+			if ! lb_start "$T/run/lb.$lmode.$n" "$n"; then
+				echo "lb $lmode: haproxy to $n ferryd did" \
+				    "not answer" >> "$RES/notes"
+				stop_roots "$T/run/lb.$lmode.1/roots"
+				stop_roots "$T/run/lb.$lmode.2/roots"
+				continue 2
+			fi
+		done
+		for n in 1 2; do
+			run_wrk "$T/run/lb.$lmode.$n" "$WARM" "$lmode" \
+			    > /dev/null
+		done
+		lr=1
+		while [ $lr -le "$LB_ROUNDS" ]; do
+			order="1 2"
+			[ $((lr % 2)) = 0 ] && order="2 1"
+			for n in $order; do
+				run_wrk "$T/run/lb.$lmode.$n" "$DUR" "$lmode" \
+				    >> "$RES/lb.$lmode.$n"
+			done
+			lr=$((lr + 1))
+		done
+		for n in 1 2; do
+			stop_roots "$T/run/lb.$lmode.$n/roots"
+		done
+	done
+}
+
+if wl_on lb && command -v wrk >/dev/null 2>&1; then
+	if command -v haproxy >/dev/null 2>&1; then
+		lb_run
+	else
+		echo "lb: n/a (no haproxy: apt-get install haproxy)" \
+		    >> "$RES/notes"
+	fi
+fi
+
+# The report of lb_run (called from the report below).
+lb_report()
+{
+	[ -s "$RES/lb.ka.1" ] || [ -s "$RES/lb.close.1" ] || return 0
+	echo "== behind haproxy: hello FastCGI ($WORKERS workers per" \
+	    "ferryd) through haproxy (round robin, health checks on" \
+	    "/health) to 1 and to 2 ferryd instances, wrk -t$THREADS" \
+	    "-c$CONNS; $LB_ROUNDS rounds of ${DUR}s per mode, the two in" \
+	    "turn; medians over the rounds"
+	printf '%-5s %-9s %9s %9s %9s %15s %s\n' conn ferryds "req/s" \
+	    "p50 ms" "p99 ms" "min-max req/s" errors
+	for lmode in ka close; do
+		for n in 1 2; do
+			f=$RES/lb.$lmode.$n
+			[ -s "$f" ] || continue
+			set -- $(stats "$f")
+			printf '%-5s %-9s %9.0f %9.2f %9.2f %7.0f-%-7.0f %s\n' \
+			    "$lmode" "$n" "$1" "$4" "$5" "$2" "$3" "$6"
+		done
+	done
+	same_run_ratio lb 1 2 "lb (%s): %.0f/s through haproxy to 2 ferryd \
+= %.3f x to 1 ferryd (%.0f/s)"
+	echo
+}
+
 # The report of status_run (called from the report below).
 status_report()
 {
@@ -1538,6 +1679,7 @@ if [ -s "$RES/reload" ]; then
 	echo
 fi
 status_report
+lb_report
 if [ -s "$RES/idle" ]; then
 	echo "== $IDLE_N idle keep-alive connections (RSS of the server's" \
 	    "processes, user memory only)"

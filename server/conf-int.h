@@ -35,6 +35,7 @@ enum conf_key {
 	K_PRIVATE_NETWORK, K_PRIVATE_IPC, K_PRIVATE_UTS, K_PRIVATE_PIDS,
 	K_READ_ONLY, K_PRIVATE_TMP, K_WRITABLE, K_HIDE_PATHS, K_CHROOT,
 	K_TRUSTED_PROXIES, K_FORWARDED_HEADER,
+	K_INSTANCE, K_DRAIN_DELAY,	/* [server]: which ferryd, its drain */
 	K_COUNT
 };
 
@@ -60,6 +61,7 @@ enum conf_kind {
 	KIND_LIMIT,	/* a resource limit (BYTES syntax, in [min, max]);
 			   default CONF_LIMIT_UNSET */
 	KIND_PERCENT,	/* N% (an unsigned int), in [min, max]; default 0 */
+	KIND_NAME,	/* a name of letters, digits and . _ - : @ (a string) */
 	KIND_COUNT
 };
 

@@ -54,6 +54,7 @@
 #define CONF_MAX_REQUESTS_LIMIT	1000000000
 #define CONF_MAX_NAME			64	/* app name in [app NAME] */
 #define CONF_MAX_PREFIX		1024
+#define CONF_MAX_INSTANCE		64	/* instance name, in bytes */
 
 /* CONF_APP_STATUS: ferryd's own pages (status_path, health_path), as apps
    conf_load adds itself, named CONF_STATUS_APP and CONF_HEALTH_APP. */
@@ -220,6 +221,10 @@ struct conf {
 	struct conf_cidrs	 trusted_proxies;
 	int			 forwarded_header;	/* enum
 							   forwarded_format */
+	char			*instance;	/* NULL: HOSTNAME:PID */
+	double			 drain_delay;	/* s after SIGWINCH to close the
+						   reuse_port listeners; 0:
+						   keep them */
 };
 
 #endif

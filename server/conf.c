@@ -230,6 +230,11 @@ static const struct conf_keydef conf_keys[K_COUNT] = {
 	    KEY("forwarded_header", KF_SERVER, KIND_ENUM),
 	    SRV(forwarded_header), .def = 0,
 	    .names = conf_forwarded_headers },
+	/* several instances behind a load balancer (server/master.c) */
+	[K_INSTANCE] = { KEY("instance", KF_SERVER, KIND_NAME),
+	    SRV(instance) },
+	[K_DRAIN_DELAY] = { KEY("drain_delay", KF_SERVER, KIND_SECONDS),
+	    SRV(drain_delay), .def = 0 },
 };
 
 static void	conf_defaults(void *, int);
@@ -293,6 +298,7 @@ conf_free(struct conf *c)
 	free(c->status_allow.v);
 	free(c->proxy_from.v);
 	free(c->trusted_proxies.v);
+	free(c->instance);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -23,6 +23,7 @@ static conf_setter confset_uint, confset_bytes, confset_urlpath,
 		    confset_enum, confset_level, confset_path, confset_dir,
 		    confset_prog, confset_prefix, confset_words, confset_listen,
 		    confset_user, confset_group, confset_limit, confset_percent;
+static conf_setter confset_name;
 
 conf_setter *const confset_setters[KIND_COUNT] = {
 	[KIND_UINT] = confset_uint,
@@ -32,6 +33,7 @@ conf_setter *const confset_setters[KIND_COUNT] = {
 	[KIND_CIDRS] = confset_cidrs,
 	[KIND_LIMIT] = confset_limit,
 	[KIND_PERCENT] = confset_percent,
+	[KIND_NAME] = confset_name,
 	[KIND_SECONDS] = confset_seconds,
 	[KIND_ENUM] = confset_enum,
 	[KIND_LEVEL] = confset_level,
@@ -123,6 +125,25 @@ confset_percent(struct conf_file *f, const struct conf_keydef *k,
 	if (confval_u64(num, k->min, k->max, &u, err, errlen) == -1)
 		return -1;
 	confset_store((char *)base + k->off, k->size, u);
+	return 0;
+}
+
+/* 1 to CONF_MAX_INSTANCE letters, digits and . _ - : @: a name that a
+   log line, a JSON string and a Prometheus label hold as it is. */
+static int
+confset_name(struct conf_file *f, const struct conf_keydef *k, void *base,
+    const char *v, char *err, size_t errlen)
+{
+	size_t	len = strlen(v);
+
+	(void)f;
+	if (len == 0 || len > CONF_MAX_INSTANCE ||
+	    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789._-:@") != len)
+		return confval_errf(err, errlen, "\"%s\" is not a name (1 to %d "
+		    "letters, digits and . _ - : @)", v, CONF_MAX_INSTANCE);
+	if (confval_str((char **)(void *)((char *)base + k->off), v) == -1)
+		return confval_errf(err, errlen, "%s", strerror(errno));
 	return 0;
 }
 

@@ -540,7 +540,7 @@ conn_request_start(struct conn *c, size_t head_len)
 		q->keep_alive = !(r->flags & HTTP1_F_CLOSE);
 	else
 		q->keep_alive = (r->flags & HTTP1_F_KEEPALIVE) != 0;
-	if (m->stopping)
+	if (m->stopping || m->draining)
 		q->keep_alive = 0;
 	c->nreq++;
 	conn_forwarded(c);

@@ -90,7 +90,7 @@ conn_respond_req(struct conn *c, struct respond_req *x)
 	x->minor = c->req.r.minor;
 	x->is_head = c->req.is_head;
 	x->keep_alive = &c->req.keep_alive;
-	x->stopping = c->m->stopping;
+	x->stopping = c->m->stopping || c->m->draining;
 	x->name = c->req.script.script_name;
 	x->request = &c->req.r;
 }

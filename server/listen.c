@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -32,6 +33,9 @@ struct listener {
 	int			 passed;	/* by systemd: not ours to
 						   unlink */
 	int			 kept;		/* a reload keeps its socket */
+	int			 reuseport;	/* the socket has SO_REUSEPORT
+						   (it may differ from cl's
+						   flag: listen_reuseport) */
 };
 
 /* The master's listeners (m->listen). */
@@ -42,6 +46,9 @@ struct listen_set {
 	ev_timer		 retry;		/* EMFILE back-off; data: m */
 	struct listener		*next;		/* a reload's, prepared */
 	size_t			 next_n;
+	int			 drained;	/* listen_drain closed the
+						   reuse_port listeners: a
+						   reload opens none again */
 };
 
 static void	listen_accept_cb(struct ev_loop *, ev_io *, int);
@@ -49,6 +56,11 @@ static void	listen_retry_cb(struct ev_loop *, ev_timer *, int);
 static int	listen_passed(struct listen_set *);
 static int	listen_same(const struct conf_listen *,
 		    const struct sockaddr_storage *);
+static void	listen_reuseport(struct listener *, const char *);
+static void	listen_migrate_note(void);
+
+/* listen_drain's accept rounds of ACCEPT_BATCH per listener, at most. */
+#define LISTEN_DRAIN_ROUNDS	16
 
 /* 1 when a server accepts connections on the Unix socket of cl. */
 static int
@@ -117,6 +129,7 @@ listen_one(struct listener *l)
 		close(fd);
 		return -1;
 	}
+	l->reuseport = (cl->flags & CONF_LISTEN_REUSEPORT) != 0;
 	if (cl->family == AF_INET6)
 		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
 		    sizeof(one));
@@ -171,6 +184,11 @@ listen_open(struct master *m)
 			return -1;
 		log_info("listening on %s", m->conf->listens[i].spec);
 	}
+	for (i = 0; i < ls->n; i++)
+		if (ls->l[i].reuseport) {
+			listen_migrate_note();
+			break;
+		}
 	return 0;
 }
 
@@ -217,6 +235,13 @@ listen_prepare(struct master *m, const struct conf *cf)
 			nl[i].fd = old->fd;
 			nl[i].passed = old->passed;
 			nl[i].kept = 1;
+			nl[i].reuseport = old->reuseport;
+			listen_reuseport(&nl[i], "reload: ");
+		} else if (ls->drained &&
+		    (nl[i].cl->flags & CONF_LISTEN_REUSEPORT)) {
+			/* Its siblings take the port's connections. */
+			log_info("reload: draining: not listening on %s again",
+			    nl[i].cl->spec);
 		} else if (listen_one(&nl[i]) == -1) {
 			ls->next = nl;
 			ls->next_n = i;
@@ -272,6 +297,8 @@ listen_commit(struct master *m)
 	ls->next_n = 0;
 	for (i = 0; i < ls->n; i++) {
 		l = &ls->l[i];
+		if (l->fd == -1)
+			continue;	/* drained */
 		if (l->kept && l->cl->family == AF_UNIX)
 			(void)listen_unix_perms(l->cl);
 		if (!l->kept)
@@ -361,8 +388,86 @@ listen_passed(struct listen_set *ls)
 		ls->l[i].fd = fd;
 		ls->l[i].passed = 1;
 		ev_io_init(&ls->l[i].io, listen_accept_cb, fd, EV_READ);
+		listen_reuseport(&ls->l[i], "");
 	}
 	return 0;
+}
+
+/*
+ * A kept or passed socket (a reload's, systemd's, an old master's) is
+ * used as it was bound: SO_REUSEPORT cannot be added to or taken from a
+ * bound socket (the port's other sockets would refuse the change), so
+ * l->reuseport is read from the socket, and a listen entry whose
+ * reuse_port says otherwise is logged, the socket kept as it is.
+ */
+static void
+listen_reuseport(struct listener *l, const char *why)
+{
+	int		on = 0, want;
+	socklen_t	len = sizeof(on);
+
+	want = (l->cl->flags & CONF_LISTEN_REUSEPORT) != 0;
+	if (l->cl->family == AF_UNIX)
+		return;
+	if (getsockopt(l->fd, SOL_SOCKET, SO_REUSEPORT, &on, &len) == -1)
+		on = 0;
+	l->reuseport = on != 0;
+	if (l->reuseport != want)
+		log_warnx("%s%s: the socket is kept as it was bound, %s "
+		    "SO_REUSEPORT: reuse_port applies when a new socket is "
+		    "bound (a stop and start; a reload and an upgrade keep "
+		    "the socket)%s", why, l->cl->spec, on ? "with" : "without",
+		    l->passed && !*why ? "; under socket activation, "
+		    "ReusePort= of the .socket unit sets it" : "");
+}
+
+/* Connections waiting in a reuse_port listener's queue when it closes
+   are reset, unless the kernel migrates them to a sibling: said once. */
+static void
+listen_migrate_note(void)
+{
+	static int	 said;
+	char		 buf[8] = "";
+	FILE		*fp;
+
+	if (said++)
+		return;
+	if ((fp = fopen("/proc/sys/net/ipv4/tcp_migrate_req", "re")) == NULL)
+		return;
+	if (fgets(buf, sizeof(buf), fp) != NULL && buf[0] == '0')
+		log_info("reuse_port: net.ipv4.tcp_migrate_req is 0: a "
+		    "connection the kernel queues for this instance as it "
+		    "closes its listener is reset; set it to 1 to hand it to "
+		    "a sibling");
+	fclose(fp);
+}
+
+size_t
+listen_drain(struct master *m, const char *why)
+{
+	struct listen_set	*ls = m->listen;
+	struct listener		*l;
+	size_t			 i, n = 0;
+	int			 round;
+
+	if (ls == NULL)
+		return 0;
+	ls->drained = 1;
+	for (i = 0; i < ls->n; i++) {
+		l = &ls->l[i];
+		if (l->fd == -1 || !l->reuseport)
+			continue;
+		/* What waits in its queue is served, not reset: accept
+		   until it is empty (or max_connections). */
+		for (round = 0; round < LISTEN_DRAIN_ROUNDS && !ls->paused;
+		    round++)
+			listen_accept_cb(m->loop, &l->io, EV_READ);
+		listen_close_one(m, l);	/* at once: see listen_migrate_note */
+		log_info("%s: no longer listening on %s (the port's other "
+		    "sockets take its connections)", why, l->cl->spec);
+		n++;
+	}
+	return n;
 }
 
 void

@@ -32,6 +32,12 @@ void	listen_refill(struct master *m);
 int	listen_prepare(struct master *m, const struct conf *cf);
 void	listen_commit(struct master *m);
 void	listen_abort(struct master *m);
+/* Drain (SIGWINCH, after drain_delay) or a stop: the listeners with
+   SO_REUSEPORT accept what waits in their queues, then close; the port's
+   other sockets (sibling instances) take its new connections.  The
+   others stay open; a reload opens no reuse_port listener again.
+   Returns how many it closed (each logged with why first). */
+size_t	listen_drain(struct master *m, const char *why);
 /* Closes every listener (and unlinks Unix socket paths it bound). */
 void	listen_close(struct master *m);
 /* Frees what listen_open allocated (after listen_close). */

@@ -40,6 +40,9 @@ struct master {
 	struct response_date	 date;
 	char			 software[32];	/* "ferry/VERSION" */
 	int			 stopping;	/* graceful stop begun */
+	int			 draining;	/* SIGWINCH: out of rotation
+						   (health 503, no keep-alive),
+						   still serving */
 	struct stats		 stats;		/* for the status page */
 	int			 argc;		/* main's */
 	char			**argv;
@@ -66,6 +69,8 @@ struct master {
 	ev_signal		 sigterm, sigint, sigusr1, sighup;
 	ev_signal		 sigusr2;
 	ev_timer		 shutdown_timer;
+	ev_signal		 sigwinch;	/* drain */
+	ev_timer		 drain_timer;	/* drain_delay */
 
 	/* Per-callback I/O buffer, shared by every module: valid only
 	   inside the callback that fills it (one thread, one loop). */

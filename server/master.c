@@ -117,7 +117,8 @@ master_pools_ready(struct master *m)
 			return;
 	}
 	if (!m->stopping)
-		(void)sd_notify(0, "READY=1\nSTATUS=serving");
+		(void)sd_notify(0, m->draining ? "READY=1\nSTATUS=draining" :
+		    "READY=1\nSTATUS=serving");
 }
 
 /* Accepting (or a reload's READY=1) waits until the new workers have
@@ -379,6 +380,10 @@ master_stop_begin(struct master *m, const char *why, int notify)
 	if (notify)
 		(void)sd_notify(0, "STOPPING=1\nSTATUS=stopping");
 	upgrade_abort(m);
+	ev_timer_stop(m->loop, &m->drain_timer);
+	/* A port shared with other instances: what waits in this one's
+	   queue is served, the siblings take the rest. */
+	(void)listen_drain(m, why);
 	listen_close(m);
 	conn_shutdown_idle(m);
 	for (i = 0; i < MASTER_APP_TYPES; i++)
@@ -391,6 +396,55 @@ master_stop_begin(struct master *m, const char *why, int notify)
 	ev_timer_init(&m->shutdown_timer, master_stop_cb,
 	    m->conf->shutdown_timeout, 0);
 	ev_timer_start(m->loop, &m->shutdown_timer);
+}
+
+/* drain_delay after SIGWINCH: the listeners that share their port with
+   other instances (reuse_port) close, so that the siblings take every
+   new connection; the others stay open, where the load balancer's
+   health checks keep reading "draining" and a late client is served
+   rather than refused. */
+static void
+master_drain_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct master	*m = container_of(w, struct master, drain_timer);
+
+	(void)loop;
+	(void)revents;
+	if (!m->stopping && listen_drain(m, "drain") == 0)
+		log_info("drain: drain_delay passed; no reuse_port listener "
+		    "to close, every listener stays open");
+}
+
+/*
+ * SIGWINCH: the instance leaves the load balancer's rotation while it
+ * keeps serving: the health page answers 503 "draining", responses end
+ * keep-alive (Connection: close), and after drain_delay the reuse_port
+ * listeners close.  SIGTERM then stops it as always.  Kept across a
+ * reload; an upgrade's new master starts serving, not draining.
+ */
+static void
+master_drain(struct master *m)
+{
+	if (m->stopping) {
+		log_info("SIGWINCH: stopping already");
+		return;
+	}
+	if (m->draining) {
+		log_info("SIGWINCH: draining already");
+		return;
+	}
+	m->draining = 1;
+	if (m->conf->drain_delay > 0) {
+		log_info("SIGWINCH: draining: health 503, no keep-alive; the "
+		    "reuse_port listeners close in %.3g s (drain_delay)",
+		    m->conf->drain_delay);
+		ev_timer_init(&m->drain_timer, master_drain_timer_cb,
+		    m->conf->drain_delay, 0);
+		ev_timer_start(m->loop, &m->drain_timer);
+	} else
+		log_info("SIGWINCH: draining: health 503, no keep-alive; "
+		    "every listener stays open (no drain_delay)");
+	(void)sd_notify(0, "STATUS=draining");
 }
 
 /* An upgrade ended: the new master took over (drain and exit), or it
@@ -427,6 +481,9 @@ master_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		break;
 	case SIGHUP:
 		master_reload(m);
+		break;
+	case SIGWINCH:
+		master_drain(m);
 		break;
 	}
 }
@@ -528,13 +585,16 @@ master_run(struct conf *cf, int argc, char *argv[])
 	ev_signal_init(&m->sigusr1, master_signal_cb, SIGUSR1);
 	ev_signal_init(&m->sighup, master_signal_cb, SIGHUP);
 	ev_signal_init(&m->sigusr2, master_signal_cb, SIGUSR2);
+	ev_signal_init(&m->sigwinch, master_signal_cb, SIGWINCH);
+	ev_init(&m->drain_timer, master_drain_timer_cb);
 	m->sigterm.data = m->sigint.data = m->sigusr1.data = m->sighup.data = m;
-	m->sigusr2.data = m;
+	m->sigusr2.data = m->sigwinch.data = m;
 	ev_signal_start(m->loop, &m->sigterm);
 	ev_signal_start(m->loop, &m->sigint);
 	ev_signal_start(m->loop, &m->sigusr1);
 	ev_signal_start(m->loop, &m->sighup);
 	ev_signal_start(m->loop, &m->sigusr2);
+	ev_signal_start(m->loop, &m->sigwinch);
 	if (reap_init(m) == -1) {
 		log_errx("not started");
 		confgen_put(m, cf);

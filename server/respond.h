@@ -64,7 +64,7 @@ struct respond_req {
 	int		 is_head;	/* method HEAD */
 	int		*keep_alive;	/* in: the connection may stay; out:
 					   whether it does, once framed */
-	int		 stopping;	/* the server is stopping: no keep-alive
+	int		 stopping;	/* stopping or draining: no keep-alive
 					   for an app's response */
 	const char	*name;		/* the app's script, for log lines */
 	const struct http1_request *request; /* parsed, for its Upgrade

@@ -242,10 +242,12 @@ stats_json(const struct stats *s, const struct stats_now *n,
 
 	stats_printf(t, "{\"version\":");
 	stats_quoted(t, n->version, 1);
-	stats_printf(t, ",\"pid\":%ld,\"uptime_seconds\":%.3f,"
-	    "\"generation\":%u,\"draining\":%s,\"connections\":{\"open\":%u",
-	    n->pid, n->now - s->started, s->generation,
-	    n->draining ? "true" : "false", n->conns);
+	stats_printf(t, ",\"instance\":");
+	stats_quoted(t, n->instance, 1);
+	stats_printf(t, ",\"pid\":%ld,\"started\":%.3f,\"uptime_seconds\":"
+	    "%.3f,\"generation\":%u,\"draining\":%s,\"connections\":{"
+	    "\"open\":%u", n->pid, s->started, n->now - s->started,
+	    s->generation, n->draining ? "true" : "false", n->conns);
 	for (i = 0; i < n->nstates; i++)
 		stats_printf(t, ",\"%s\":%u", n->state_names[i], n->states[i]);
 	stats_printf(t, "},\"accepted\":%llu,\"accept_errors\":%llu,"
@@ -376,12 +378,18 @@ stats_prometheus(const struct stats *s, const struct stats_now *n,
     struct stats_text *t)
 {
 	const struct stats_app	*a;
-	char			 l[96];
+	char			 l[192];
 	size_t			 i;
 
-	stats_family(t, "ferry_info", "gauge", "ferryd's version (label).");
-	snprintf(l, sizeof(l), "version=\"%s\"", n->version);
+	stats_family(t, "ferry_info", "gauge",
+	    "ferryd's version, instance name and pid (labels).");
+	/* Not "instance": the label Prometheus gives the scraped target. */
+	snprintf(l, sizeof(l), "version=\"%s\",ferry_instance=\"%s\","
+	    "pid=\"%ld\"", n->version, n->instance, n->pid);
 	stats_sample(t, "ferry_info", NULL, l, 1);
+	stats_family(t, "ferry_start_time_seconds", "gauge",
+	    "When ferryd started, in seconds since the Unix epoch.");
+	stats_sample(t, "ferry_start_time_seconds", NULL, NULL, s->started);
 	stats_family(t, "ferry_uptime_seconds", "gauge",
 	    "Seconds since ferryd started.");
 	stats_sample(t, "ferry_uptime_seconds", NULL, NULL, n->now -
@@ -390,7 +398,7 @@ stats_prometheus(const struct stats *s, const struct stats_now *n,
 	    "The configuration in use: 1 at start, one more per reload.");
 	stats_sample(t, "ferry_config_generation", NULL, NULL, s->generation);
 	stats_family(t, "ferry_draining", "gauge",
-	    "1 once a graceful stop began.");
+	    "1 once draining (SIGWINCH) or a graceful stop began.");
 	stats_sample(t, "ferry_draining", NULL, NULL, n->draining);
 	stats_family(t, "ferry_connections", "gauge",
 	    "Open client connections by state.");

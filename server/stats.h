@@ -125,7 +125,9 @@ struct stats_now {
 	const char *const	*state_names;	/* CONN_NSTATES - 1 */
 	const unsigned int	*states;
 	size_t			 nstates;
-	int			 draining;	/* a graceful stop began */
+	int			 draining;	/* SIGWINCH, or a graceful stop
+						   began */
+	const char		*instance;	/* which ferryd (instance) */
 };
 
 /* s as one JSON object, or in the Prometheus text format (0.0.4). */

@@ -21,23 +21,54 @@
 
 #define STATUS_PROMETHEUS_TYPE	"text/plain; version=0.0.4; charset=utf-8"
 
-/* Answers c with status, content type and body (len bytes). */
+/* One answer in progress: the connection tells it when the client is
+   gone (a write failed: the connection closed), so that nothing more is
+   given to it. */
+struct status_call {
+	int	gone;
+};
+
+static void
+status_nothing(void *app)
+{
+	(void)app;
+}
+
+static void
+status_detach(void *app, const char *why)
+{
+	struct status_call	*call = app;
+
+	(void)why;
+	call->gone = 1;
+}
+
+static const struct conn_app_ops status_ops = {
+	status_nothing, status_nothing, status_detach, NULL, NULL, NULL, NULL
+};
+
+/* Answers c with status, content type and body (len bytes).  A client
+   gone on the way (a health check that timed out and reset) ends it. */
 static void
 status_answer(struct conn *c, int status, const char *type,
     const char *extra, const char *body, size_t len)
 {
-	char	head[256];
-	int	n;
+	struct status_call	call = { 0 };
+	char			head[256];
+	int			n;
 
 	/* With its length: framed with Content-Length whatever its size. */
 	n = snprintf(head, sizeof(head), "Status: %d\r\nContent-Type: %s\r\n"
 	    "Content-Length: %zu\r\nCache-Control: no-store\r\n%s\r\n",
 	    status, type, len, extra != NULL ? extra : "");
+	conn_app_attach(c, &status_ops, &call);
 	conn_dispatch_ready(c);
-	(void)conn_app_output(c, head, (size_t)n);
-	if (len > 0)
+	if (!call.gone)
+		(void)conn_app_output(c, head, (size_t)n);
+	if (len > 0 && !call.gone)
 		(void)conn_app_output(c, body, len);
-	conn_app_end(c, 1);
+	if (!call.gone)
+		conn_app_end(c, 1);	/* lets go of call */
 }
 
 static void
@@ -78,12 +109,35 @@ status_wants_prometheus(const struct http1_request *r)
 	return 0;
 }
 
+/* 1 while the health page says "draining": SIGWINCH or a stop. */
+static int
+status_draining(const struct master *m)
+{
+	return m->draining || m->stopping;
+}
+
+/* The instance setting, or HOSTNAME:PID, into buf. */
+static const char *
+status_instance(const struct master *m, char *buf, size_t len)
+{
+	char	host[CONF_MAX_INSTANCE + 1];
+
+	if (m->conf->instance != NULL)
+		return m->conf->instance;
+	if (gethostname(host, sizeof(host)) == -1)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(buf, len, "%s:%ld", host, (long)getpid());
+	return buf;
+}
+
 static void
 status_page(struct conn *c)
 {
 	struct master			*m = conn_master(c);
 	const struct http1_request	*r = conn_request(c);
 	char				 names[CONN_NSTATES][16], *p;
+	char				 inst[CONF_MAX_INSTANCE + 24];
 	const char			*ptrs[CONN_NSTATES];
 	unsigned int			 states[CONN_NSTATES];
 	struct cgienv_info		 info;
@@ -115,7 +169,8 @@ status_page(struct conn *c)
 	now.state_names = ptrs;
 	now.states = states;
 	now.nstates = CONN_NSTATES - 1;
-	now.draining = m->stopping;
+	now.draining = status_draining(m);
+	now.instance = status_instance(m, inst, sizeof(inst));
 	m->stats.generation = m->conf->generation;
 	memset(&t, 0, sizeof(t));
 	prom = status_wants_prometheus(r);
@@ -150,7 +205,7 @@ status_request(struct conn *c)
 		return;
 	}
 	if (strcmp(app->name, CONF_HEALTH_APP) == 0) {
-		if (m->stopping)
+		if (status_draining(m))
 			status_text(c, 503, NULL, "draining\n");
 		else
 			status_text(c, 200, NULL, "ok\n");

@@ -2,7 +2,8 @@
  * ferryd's own pages, as an app type (CONF_APP_STATUS): the status page
  * at status_path (JSON, or the Prometheus text format; only to clients in
  * status_allow) and the health page at health_path (200 "ok" while
- * serving, 503 "draining" once a graceful stop began).  Answered from
+ * serving, 503 "draining" after SIGWINCH (a drain) or once a graceful
+ * stop began).  Answered from
  * server/stats.c's counters, in O(apps), inside the loop.
  */
 #ifndef FERRY_SERVER_STATUS_H

@@ -121,6 +121,27 @@ harness_free_port(void)
 	return port;
 }
 
+int
+harness_connect(int port)
+{
+	struct sockaddr_in	sin;
+	int			fd, e;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
 /* Replaces @CGI_BIN@, @DIR@ and @PORT@ in text. */
 static char *
 harness_subst(const char *text, const struct ferryd *f)
@@ -251,6 +272,13 @@ harness_wait_ready(struct ferryd *f)
 	while (harness_now_ms() < deadline) {
 		if (harness_exited(f))
 			return -1;
+		if (f->share_port > 0) {
+			/* The port answers already: the sibling's. */
+			if (harness_log_count(f, "ready\n") > 0)
+				return 0;
+			harness_sleep_ms(10);
+			continue;
+		}
 		if (harness_port_accepts(f->port)) {
 			/* Another test's server may hold the port we picked
 			   (make -j runs suites in parallel): ours then exits
@@ -266,19 +294,12 @@ harness_wait_ready(struct ferryd *f)
 int
 harness_port_accepts(int port)
 {
-	struct sockaddr_in	 sin;
-	int			 fd, rc;
+	int	fd;
 
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sin.sin_port = htons(port);
-	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		harness_fail(NULL, __FILE__, __LINE__, "socket: %s",
-		    strerror(errno));
-	rc = connect(fd, (struct sockaddr *)&sin, sizeof(sin));
+	if ((fd = harness_connect(port)) == -1)
+		return 0;
 	close(fd);
-	return rc == 0;
+	return 1;
 }
 
 unsigned int
@@ -396,7 +417,8 @@ harness_start(struct ferryd *f, const char *conf_text,
 		    f->dir);
 
 	for (attempt = 0; attempt < 5; attempt++) {
-		f->port = harness_free_port();
+		f->port = f->share_port > 0 ? f->share_port :
+		    harness_free_port();
 		if (conf_text != NULL)
 			harness_write_conf(f, conf_text);
 		f->reaped = 0;

@@ -29,6 +29,10 @@ struct ferryd {
 	int		 listen_in_conf;	/* no --listen: conf_text's
 						   listen entries name
 						   127.0.0.1:@PORT@ */
+	int		 share_port;	/* > 0: @PORT@ is this port, which
+					   a sibling ferryd's reuse_port
+					   listener holds already: ready
+					   once the error log says so */
 
 	/* Filled by harness_start. */
 	pid_t		 pid;
@@ -131,6 +135,9 @@ unsigned int hc_local_port(const struct hc *c);
 /* 1 when a connection to 127.0.0.1:port is accepted now (and closed at
    once), else 0. */
 int	harness_port_accepts(int port);
+/* A connection to 127.0.0.1:port, or -1 (errno set): for clients that
+   count failures rather than fail the test. */
+int	harness_connect(int port);
 /* Wraps an already connected socket (the harness's own tests). */
 void	hc_init_fd(struct hc *c, int fd);
 void	hc_close(struct hc *c);

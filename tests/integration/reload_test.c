@@ -141,25 +141,6 @@ rl_exchange(int fd, const char *target, char *why, size_t len)
 	return ok;
 }
 
-static int
-rl_connect(int port)
-{
-	struct sockaddr_in	sin;
-	int			fd;
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /* A socket listening on 127.0.0.1:port (fails the test when it cannot). */
 static int
 rl_listen_on(int port)
@@ -190,7 +171,7 @@ rl_loader(struct rl_load *ld, int i, int port, int keep)
 	int		 fd = -1;
 
 	while (!ld->stop) {
-		if (fd == -1 && (fd = rl_connect(port)) == -1) {
+		if (fd == -1 && (fd = harness_connect(port)) == -1) {
 			ld->failed[i]++;
 			snprintf(ld->why[i], sizeof(ld->why[i]), "connect: %s",
 			    strerror(errno));
@@ -268,7 +249,7 @@ START_TEST(test_reload_under_load)
 		if (took > worst)
 			worst = took;
 		/* v2 adds a listener, v1 removes it. */
-		fd = rl_connect(port2);
+		fd = harness_connect(port2);
 		HARNESS_ASSERT(&f, (fd != -1) == (j % 2), "reload %d: the "
 		    "added port %s", j, fd != -1 ? "still accepts" :
 		    "refuses");
@@ -418,7 +399,7 @@ START_TEST(test_reload_listeners)
 	    "in use", 1, 5000) == 1, "the reload was not applied");
 	HARNESS_ASSERT(&f, harness_log_count(&f, "reload: listening on "
 	    "unix:") == 1, "the added socket was not logged");
-	fd = rl_connect(port2);
+	fd = harness_connect(port2);
 	HARNESS_ASSERT(&f, fd != -1, "the added port refuses: %s",
 	    strerror(errno));
 	hc_init_fd(&c, fd);
@@ -446,7 +427,7 @@ START_TEST(test_reload_listeners)
 	    "in use", 1, 5000) == 1, "the second reload was not applied");
 	HARNESS_ASSERT(&f, harness_log_count(&f, "reload: no longer "
 	    "listening on") == 2, "the removed listeners were not logged");
-	fd = rl_connect(port2);
+	fd = harness_connect(port2);
 	HARNESS_ASSERT(&f, fd == -1, "the removed port still accepts");
 	HARNESS_ASSERT(&f, access(sock, F_OK) == -1, "the removed socket's "
 	    "path is still there");

@@ -371,6 +371,30 @@ START_TEST(test_health_draining)
 }
 END_TEST
 
+/* Health checks that reset their connection before the answer is
+   written (a load balancer's check that timed out): each ends its
+   connection once, and ferryd serves on with its counts right. */
+START_TEST(test_health_client_reset)
+{
+	struct ferryd	f;
+	struct hc	c;
+	int		i;
+
+	st_start(&f, NULL);
+	for (i = 0; i < 200; i++) {
+		hc_open(&c, &f);
+		hc_sendstr(&c, i % 2 ? "GET /ferry-health HTTP/1.0\r\n\r\n" :
+		    "GET /ferry-status HTTP/1.0\r\n\r\n");
+		hc_reset(&c);
+	}
+	st_get(&f, "/ferry-health", 200);
+	st_wait(&f, "[.connections.open, .connections.dispatched]", "[1,1]");
+	HARNESS_ASSERT(&f, harness_log_count(&f, "4294967295") == 0,
+	    "the connection count went below 0");
+	harness_stop_ok(&f);
+}
+END_TEST
+
 static Suite *
 status_suite(void)
 {
@@ -384,6 +408,7 @@ status_suite(void)
 	tcase_add_test(tc, test_status_prometheus);
 	tcase_add_test(tc, test_status_allow);
 	tcase_add_test(tc, test_health_draining);
+	tcase_add_test(tc, test_health_client_reset);
 	suite_add_tcase(s, tc);
 	return s;
 }

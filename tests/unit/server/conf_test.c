@@ -1048,6 +1048,14 @@ static const struct file_case {
 	  "max_header_fields: \"18446744073709551617\": expected a whole "
 	  "number" },
 	{ "[server]\nmax_header_fields = +5\n", 2, "max_header_fields: \"+5\"" },
+	/* instance: a name a status page and a label hold as it is */
+	{ "[server]\ninstance = a/b\n", 2, "instance: \"a/b\" is not a name "
+	  "(1 to 64 letters, digits and . _ - : @)" },
+	{ "[server]\ninstance = x1234567890123456789012345678901234567890"
+	  "123456789012345678901234\n", 2, "instance: \"x1234" },
+	/* drain_delay: seconds, never 0 (no line: the listeners stay) */
+	{ "[server]\ndrain_delay = 0\n", 2, "drain_delay: \"0\": expected "
+	  "seconds, more than 0" },
 	/* sizes: a bad suffix, too big after the suffix */
 	{ "[server]\nmax_body_size = 10T\n", 2, "max_body_size: \"10T\": "
 	  "expected a size in bytes" },

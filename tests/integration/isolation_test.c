@@ -371,6 +371,57 @@ is_denied_logged(const struct ferryd *f, const char *app, int pid,
 	    harness_log_count(f, line) == 1, "\"%s\" not logged once", line);
 }
 
+/* What the error log says of app's denied calls: the calls named one to a
+   line, the sum of N over its "N more calls" lines, and how many lines
+   name the app's processes at all. */
+struct is_denials {
+	long	more;
+	int	named;
+	int	lines;
+};
+
+/* Reads the error log into d, over the "[app APP] pid PID: seccomp
+   denied ..." lines of pid (0: any), until the calls it accounts for
+   (the "more" ones, and the named ones too when with_named) reach want,
+   or 15 s passed; returns that count. */
+static long
+is_denials_wait(const struct ferryd *f, const char *app, int pid,
+    int with_named, long want, struct is_denials *d)
+{
+	static const char	 denied[] = ": seccomp denied ";
+	char			 mine[64], *text, *num;
+	const char		*p, *end, *x;
+	long			 sum = 0;
+	int			 i;
+
+	snprintf(mine, sizeof(mine), "[app %s] pid ", app);
+	for (i = 0; i < 150 && (i == 0 || sum < want); i++) {
+		if (i > 0)
+			harness_sleep_ms(100);
+		text = harness_read_file(f->error_log, NULL);
+		HARNESS_ASSERT(f, text != NULL, "no error log");
+		memset(d, 0, sizeof(*d));
+		d->lines = harness_count(text, mine);
+		for (p = strstr(text, mine); p != NULL; p = strstr(p + 1,
+		    mine)) {
+			if ((end = strchr(p, '\n')) == NULL)
+				break;
+			if ((pid != 0 && strtol(p + strlen(mine), &num, 10) !=
+			    pid) || (x = strstr(p, denied)) == NULL || x > end)
+				continue;
+			x += strlen(denied);
+			if (end - x > 11 && strncmp(end - 11, " more calls",
+			    11) == 0)
+				d->more += atol(x);
+			else if (strncmp(end - 3, "(2)", 3) == 0)
+				d->named++;
+		}
+		free(text);
+		sum = d->more + (with_named ? d->named : 0);
+	}
+	return sum;
+}
+
 /* The sum of N over the error log's "[app APP] pid PID: seccomp denied N
    more calls" lines, once it reaches want (or after 15 s); *lines is
    set to how many lines of the log name the app's denials. */
@@ -378,32 +429,12 @@ static long
 is_denied_more(const struct ferryd *f, const char *app, int pid, long want,
     int *lines)
 {
-	char		 mine[96], any[64], *text;
-	const char	*p, *end;
-	long		 sum = 0;
-	int		 i;
+	struct is_denials	d;
+	long			more;
 
-	snprintf(mine, sizeof(mine), "[app %s] pid %d: seccomp denied ", app,
-	    pid);
-	snprintf(any, sizeof(any), "[app %s] pid ", app);
-	for (i = 0; i < 150 && sum < want; i++) {
-		if (i > 0)
-			harness_sleep_ms(100);
-		text = harness_read_file(f->error_log, NULL);
-		HARNESS_ASSERT(f, text != NULL, "no error log");
-		sum = 0;
-		for (p = strstr(text, mine); p != NULL; p = strstr(p + 1,
-		    mine)) {
-			end = strchr(p, '\n');
-			p += strlen(mine);
-			if (end != NULL && end - p > 11 &&
-			    strncmp(end - 11, " more calls", 11) == 0)
-				sum += atol(p);
-		}
-		*lines = harness_count(text, any);
-		free(text);
-	}
-	return sum;
+	more = is_denials_wait(f, app, pid, 0, want, &d);
+	*lines = d.lines;
+	return more;
 }
 
 /* A filtered CGI program's and FastCGI worker's denied calls get EPERM
@@ -605,37 +636,11 @@ static long
 is_denied_all(const struct ferryd *f, const char *app, long want,
     int *named)
 {
-	char		 mine[64], *text;
-	const char	*p, *end, *d;
-	long		 sum = 0;
-	int		 i;
+	struct is_denials	d;
+	long			sum;
 
-	snprintf(mine, sizeof(mine), "[app %s] pid ", app);
-	for (i = 0; i < 150 && sum < want; i++) {
-		if (i > 0)
-			harness_sleep_ms(100);
-		text = harness_read_file(f->error_log, NULL);
-		HARNESS_ASSERT(f, text != NULL, "no error log");
-		sum = 0;
-		*named = 0;
-		for (p = strstr(text, mine); p != NULL; p = strstr(p + 1,
-		    mine)) {
-			if ((end = strchr(p, '\n')) == NULL)
-				break;
-			d = strstr(p, ": seccomp denied ");
-			if (d == NULL || d > end)
-				continue;
-			d += strlen(": seccomp denied ");
-			if (end - d > 11 && strncmp(end - 11, " more calls",
-			    11) == 0)
-				sum += atol(d);
-			else if (strncmp(end - 3, "(2)", 3) == 0) {
-				sum++;
-				(*named)++;
-			}
-		}
-		free(text);
-	}
+	sum = is_denials_wait(f, app, 0, 1, want, &d);
+	*named = d.named;
 	return sum;
 }
 

@@ -69,9 +69,10 @@ if "$top/configure" -q && make -j"$jobs" distcheck >distcheck.out 2>&1; then
 	echo "PASS: distcheck"; passed=$((passed + 1))
 else
 	echo "FAIL: distcheck"; failed=$((failed + 1))
-	# the failed checks of each failing program in the unpacked tree
+	# the failed checks of each failing program in the unpacked tree,
+	# each with what follows it (the harness appends ferryd's log)
 	for log in $(grep -lE ':[FE]:' $(find . -path '*/tests/*' -name '*.log') 2>/dev/null); do
-		echo "---- $log"; grep -E ':[FE]:' "$log" | head -n 20
+		echo "---- $log"; grep -A 40 -E ':[FE]:' "$log" | head -n 120
 	done
 	tail -n 60 distcheck.out
 fi

@@ -158,11 +158,12 @@ void	hc_shutdown_write(struct hc *c);
    for stall_ms (its buffers full); returns the bytes sent. */
 size_t	hc_send_until_stuck(struct hc *c, size_t len, int stall_ms);
 /* Sends up to len filler bytes in pieces, each only while the peer's
-   receive window has room for it and one byte more, and each acknowledged
-   before the next: every byte sent is in the peer's hands (its kernel or
-   its process), none waits in ours, so a FIN sent next is not stuck
-   behind them.  Stops when the window stays short for stall_ms; returns
-   the bytes sent. */
+   receive window has room for it with a quarter of the widest window seen
+   to spare, and each acknowledged before the next: every byte sent is in
+   the peer's hands (its kernel or its process), none waits in ours, and
+   the peer's memory has room left, so a FIN sent next is not stuck behind
+   them nor dropped.  Stops when the window stays short for stall_ms;
+   returns the bytes sent. */
 size_t	hc_send_absorbed(struct hc *c, size_t len, int stall_ms);
 /* A body length that no server on this host can take in without reading
    it: over the largest receive buffer a TCP socket may have (autotuning
@@ -175,10 +176,16 @@ size_t	hc_unabsorbable_len(void);
    body_len is hc_unabsorbable_len(), or a server's grown receive buffer
    may take it all),
    and leaves: a reset (rst: the rest of the body is stuck in our own
-   buffer) or a FIN (every byte sent is in the server's hands).  Returns
-   the body bytes sent; c stays open after a FIN. */
+   buffer) or a FIN (every byte sent is in the server's hands, and the FIN
+   too when this returns: failing the test unless the server's kernel
+   acknowledges it in 5 s).  Returns the body bytes sent; c stays open
+   after a FIN. */
 size_t	hc_upload_then_leave(const struct ferryd *f, struct hc *c,
 	    const char *head, size_t body_len, int rst);
+/* Half-closes c and waits until the server's kernel acknowledges the FIN
+   (failing the test after 5 s, naming the sent body bytes): from then on
+   ferryd can see it. */
+void	hc_fin_taken(const struct ferryd *f, struct hc *c, size_t sent);
 /* An abortive close: SO_LINGER 0, so the peer gets a reset, not a FIN. */
 void	hc_reset(struct hc *c);
 /* Sends 5 filler body bytes every 100 ms (50 bytes/s, a slow-POST

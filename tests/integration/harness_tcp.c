@@ -18,6 +18,9 @@
 
 #include "tests/integration/harness.h"
 
+#define HC_TCP_CLOSE	7	/* tcpi_state of a closed socket (Linux's
+				   TCP_CLOSE, which linux/tcp.h lacks) */
+
 size_t
 hc_send_absorbed(struct hc *c, size_t len, int stall_ms)
 {
@@ -25,6 +28,7 @@ hc_send_absorbed(struct hc *c, size_t len, int stall_ms)
 	struct tcp_info	 ti;
 	socklen_t	 tl;
 	size_t		 sent = 0, piece;
+	unsigned	 max_wnd = 0;
 	long long	 short_since = -1, deadline;
 	int		 outq;
 	ssize_t		 n;
@@ -36,11 +40,17 @@ hc_send_absorbed(struct hc *c, size_t len, int stall_ms)
 		if (getsockopt(c->fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) == -1 ||
 		    ioctl(c->fd, SIOCOUTQ, &outq) == -1)
 			break;
-		/* Room in the window for a piece and one byte more (the
-		   FIN); a window that opens only by the odd segment is a
-		   receiver that stopped reading: shut. */
-		piece = ti.tcpi_snd_wnd > (unsigned)outq + 1 ?
-		    ti.tcpi_snd_wnd - (unsigned)outq - 1 : 0;
+		/* Room in the window for a piece, with a quarter of the
+		   widest window seen left free: a receiver's window says
+		   what it offered, not what its memory still takes, and a
+		   receiver whose memory is full drops even a bare FIN (Linux
+		   6.x, on loopback, under load).  A window that opens only
+		   by the odd segment is a receiver that stopped reading:
+		   shut. */
+		if (ti.tcpi_snd_wnd > max_wnd)
+			max_wnd = ti.tcpi_snd_wnd;
+		piece = ti.tcpi_snd_wnd > (unsigned)outq + max_wnd / 4 + 1 ?
+		    ti.tcpi_snd_wnd - (unsigned)outq - max_wnd / 4 - 1 : 0;
 		if (piece > sizeof(buf))
 			piece = sizeof(buf);
 		if (piece > len - sent)
@@ -109,8 +119,35 @@ hc_upload_then_leave(const struct ferryd *f, struct hc *c, const char *head,
 		sent += hc_send_until_stuck(c, body_len - sent, 300);
 		hc_reset(c);
 	} else
-		hc_shutdown_write(c);
+		hc_fin_taken(f, c, sent);
 	return sent;
+}
+
+void
+hc_fin_taken(const struct ferryd *f, struct hc *c, size_t sent)
+{
+	struct tcp_info	 ti;
+	socklen_t	 tl;
+	long long	 deadline;
+	int		 outq;
+
+	hc_shutdown_write(c);
+	deadline = harness_now_ms() + 5000;
+	for (;;) {
+		tl = sizeof(ti);
+		memset(&ti, 0, sizeof(ti));
+		/* Taken: acknowledged, or the server already closed (a
+		   reset leaves the FIN counted in SIOCOUTQ). */
+		if (ioctl(c->fd, SIOCOUTQ, &outq) == -1 || outq == 0 ||
+		    getsockopt(c->fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) == -1 ||
+		    ti.tcpi_state == HC_TCP_CLOSE)
+			return;
+		HARNESS_ASSERT(f, harness_now_ms() < deadline, "the server's "
+		    "kernel did not take our FIN in 5 s (%zu body bytes "
+		    "sent, window %u): ferryd cannot see it; the test could "
+		    "not set up", sent, ti.tcpi_snd_wnd);
+		harness_sleep_ms(1);
+	}
 }
 
 int

@@ -568,7 +568,7 @@ START_TEST(test_window_unread_chunked_fin)
 	sent = hc_send_absorbed(&c, len, 300);
 	HARNESS_ASSERT(&f, sent >= 276 * 1024 && sent < len, "%zu bytes "
 	    "of the chunk went: the buffers did not fill", sent);
-	hc_shutdown_write(&c);
+	hc_fin_taken(&f, &c, sent);
 	notifyapp_wait(&f, log, "a got g", 1000);
 	hc_close(&c);
 	harness_stop_ok(&f);

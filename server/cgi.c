@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,7 @@
 #include "server/reap.h"
 #include "server/sandbox.h"
 #include "server/spawn.h"
+#include "server/spawner.h"
 #include "server/util.h"
 
 /* A CGI app's state: kept by name across reloads (cgi_install). */
@@ -58,8 +60,18 @@ struct cgi_app {
 #define CGI_START_SHORT	(-1)	/* cgi_start: out of fds, c untouched */
 
 /* The master's CGI apps and processes (m->cgi). */
+/* The spawner of the filtered apps without a sandbox, one per app name,
+   kept until the master stops (its processes' exits come through it). */
+struct cgi_spawner {
+	struct cgi_spawner	*next;
+	char			*app;
+	struct spawner		*sp;	/* NULL: none yet, or failed */
+	ev_tstamp		 tried;	/* when last started */
+};
+
 struct cgi_set {
 	struct cgi_app		*apps;		/* every CGI app's state */
+	struct cgi_spawner	*spawners;
 	struct cgi		*procs;		/* live CGI processes */
 	unsigned int		 nprocs;
 	int			 null_fd;	/* /dev/null: stdin of a
@@ -81,6 +93,9 @@ struct cgi {
 	int		 out_eof;
 	int		 killing;	/* SIGTERM sent */
 	int		 in_done;
+	struct spawner	*remote;	/* its spawner, if one started it:
+					   pid 0 until it answers */
+	int		 kill_owed;	/* killed before that: SIGKILL then */
 	/* the settings it started with (a reload changes later ones) */
 	double		 timeout;
 	int		 finish_gone;	/* on_client_gone = finish */
@@ -95,6 +110,17 @@ static void	cgi_out_cb(struct ev_loop *, ev_io *, int);
 static void	cgi_child_cb(struct reap_watch *, int, const struct rusage *);
 static void	cgi_timer_cb(struct ev_loop *, ev_timer *, int);
 static void	cgi_kill(struct cgi *, const char *);
+static void	cgi_signal(struct cgi *, int);
+static struct spawner *cgi_spawner(struct master *, const struct conf_app *,
+		    const struct spawn_req *);
+static void	cgi_spawned(void *, pid_t, int);
+static void	cgi_remote_exited(struct master *, pid_t, int,
+		    const struct rusage *);
+static void	cgi_spawner_lost(struct master *, struct spawner *);
+
+static const struct spawner_ops cgi_spawner_ops = {
+	cgi_remote_exited, cgi_spawner_lost
+};
 static void	cgi_maybe_done(struct cgi *);
 static void	cgi_err_finish(struct cgi *);
 static void	cgi_close_in(struct cgi *);
@@ -242,9 +268,10 @@ cgi_collect(struct master *m)
 void
 cgi_fini(struct master *m)
 {
-	struct cgi_set	*s = m->cgi;
-	struct cgi	*g;
-	struct cgi_app	*a;
+	struct cgi_set		*s = m->cgi;
+	struct cgi		*g;
+	struct cgi_app		*a;
+	struct cgi_spawner	*sc;
 
 	if (s == NULL)
 		return;
@@ -262,6 +289,12 @@ cgi_fini(struct master *m)
 		child_log_close(&g->err);
 		cgroup_proc_end(&g->cg, m->loop, g->name, g->pid);
 		free(g);
+	}
+	while ((sc = s->spawners) != NULL) {
+		s->spawners = sc->next;
+		spawner_stop(sc->sp);
+		free(sc->app);
+		free(sc);
 	}
 	if (s->null_fd != -1)
 		close(s->null_fd);
@@ -358,6 +391,7 @@ cgi_start(struct conn *c, int queued)
 	struct cgi		*g;
 	struct child_env	 env;
 	struct spawn_req	 sr;
+	struct spawner		*sp;
 	char			*argv[2], *dir;
 	const char		*body;
 	size_t			 blen;
@@ -417,10 +451,17 @@ cgi_start(struct conn *c, int queued)
 	}
 	sr.cgroup_fds = g->cg.fds;
 	sr.ncgroup_fds = g->cg.nfds;
-	notif_prepare(m, &sr);
 	sr.sandbox = a->sb;
-	pid = spawn_process(&sr);
-	notif_take(m, pid, app->name, app->stats);
+	g->m = m;
+	if ((sp = cgi_spawner(m, app, &sr)) != NULL &&
+	    spawner_spawn(sp, &sr, cgi_spawned, g) == 0) {
+		g->remote = sp;		/* its pid comes to cgi_spawned */
+		pid = 0;
+	} else {
+		notif_prepare(m, &sr);
+		pid = spawn_process(&sr);
+		notif_take(m, pid, app->name, app->stats);
+	}
 	cgroup_proc_spawned(&g->cg);
 	free(dir);
 	if (pid == -1) {
@@ -456,9 +497,10 @@ cgi_start(struct conn *c, int queued)
 	m->cgi->procs = g;
 	m->cgi->nprocs++;
 	conn_app_attach(c, &cgi_ops, g);
-	conn_app_note_pid(c, pid);
-
-	reap_start(m, &g->child, pid, cgi_child_cb);
+	if (pid > 0) {
+		conn_app_note_pid(c, pid);
+		reap_start(m, &g->child, pid, cgi_child_cb);
+	}
 	ev_io_init(&g->out_r, cgi_out_cb, out[0], EV_READ);
 	ev_io_start(m->loop, &g->out_r);
 	child_log_init(&g->err, m->loop, err[0], g->name, pid, 0, NULL,
@@ -474,7 +516,8 @@ cgi_start(struct conn *c, int queued)
 	ev_init(&g->timer, cgi_timer_cb);
 	g->timer.repeat = g->timeout;
 	ev_timer_again(m->loop, &g->timer);
-	log_debug("%s: started pid %d", g->name, (int)pid);
+	if (pid > 0)
+		log_debug("%s: started pid %d", g->name, (int)pid);
 	conn_dispatch_ready(c);
 	return 0;
 
@@ -723,6 +766,13 @@ cgi_kill(struct cgi *g, const char *why)
 {
 	if (g->exited)
 		return;
+	if (g->pid <= 0) {
+		/* Not started yet, as far as we know: killed as it is. */
+		log_info("%s: killed as it starts: %s", g->name, why);
+		g->killing = 1;
+		g->kill_owed = 1;
+		return;
+	}
 	if (child_kill(g->pid, &g->killing, g->name, "terminating", why)) {
 		g->timer.repeat = g->m->conf->kill_grace;
 		ev_timer_again(g->m->loop, &g->timer);
@@ -753,7 +803,8 @@ cgi_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		return;
 	}
 	if (g->killing) {
-		child_kill_late(g->pid, g->name);
+		if (g->pid > 0)
+			child_kill_late(g->pid, g->name);
 		ev_timer_stop(loop, w);
 		return;
 	}
@@ -818,6 +869,120 @@ cgi_kill_all(struct master *m)
 		if (g->c != NULL)
 			cgi_detach(g, "shutdown");
 		g->killing = 1;
+		cgi_signal(g, SIGKILL);
+	}
+}
+
+/* sig to g's process group, or owed until its spawner says its pid. */
+static void
+cgi_signal(struct cgi *g, int sig)
+{
+	if (g->pid > 0)
+		kill(-g->pid, sig);
+	else
+		g->kill_owed = 1;
+}
+
+/*
+ * The spawner of app, for request r, when there is one (started now if
+ * need be, once a second at most after a failure or a death): r has a
+ * filter, no sandbox.  NULL: the caller spawns itself.
+ */
+static struct spawner *
+cgi_spawner(struct master *m, const struct conf_app *app,
+    const struct spawn_req *r)
+{
+	struct cgi_set		*s = m->cgi;
+	struct cgi_spawner	*sc;
+	ev_tstamp		 now = ev_now(m->loop);
+
+	if (r->filter == NULL || r->filter->len == 0 || r->sandbox != NULL ||
+	    r->death_sig > 0)
+		return NULL;
+	for (sc = s->spawners; sc != NULL; sc = sc->next)
+		if (strcmp(sc->app, app->name) == 0)
+			break;
+	if (sc == NULL) {
+		if ((sc = calloc(1, sizeof(*sc))) == NULL)
+			return NULL;
+		if ((sc->app = strdup(app->name)) == NULL) {
+			free(sc);
+			return NULL;
+		}
+		sc->tried = now - 2.;
+		sc->next = s->spawners;
+		s->spawners = sc;
+	}
+	if (sc->sp != NULL && spawner_alive(sc->sp) &&
+	    spawner_filter(sc->sp) == r->filter)
+		return sc->sp;
+	if (now - sc->tried < 1.)
+		return NULL;
+	sc->tried = now;
+	spawner_stop(sc->sp);	/* a dead one, or another filter's */
+	sc->sp = spawner_start(m, r->filter, filter_notifying(r->filter),
+	    &cgi_spawner_ops, app->name, app->stats);
+	return sc->sp;
+}
+
+/* A spawner's answer for g: its pid, or why it did not start. */
+static void
+cgi_spawned(void *arg, pid_t pid, int error)
+{
+	struct cgi	*g = arg;
+	struct conn	*c = g->c;
+
+	if (pid == -1) {
+		errno = error;
+		log_warn("%s: spawn", g->name);
+		g->exited = 1;
+		g->status = 127 << 8;	/* as a shell says it */
+		if (c != NULL) {
+			g->c = NULL;
+			conn_app_detached(c);
+			conn_app_fail(c, 500);
+		}
+		cgi_maybe_done(g);	/* at its stdout's EOF */
+		return;
+	}
+	g->pid = pid;
+	g->err.pid = pid;
+	if (c != NULL)
+		conn_app_note_pid(c, pid);
+	reap_start(g->m, &g->child, pid, cgi_child_cb);
+	log_debug("%s: started pid %d (by its spawner)", g->name, (int)pid);
+	if (g->kill_owed) {
+		kill(-pid, SIGKILL);
+		kill(pid, SIGKILL);
+	}
+}
+
+static void
+cgi_remote_exited(struct master *m, pid_t pid, int status,
+    const struct rusage *ru)
+{
+	reap_deliver(m, pid, status, ru);
+}
+
+/* Spawner sp died: its processes' exits will not come, so they are
+   killed and taken as killed now. */
+static void
+cgi_spawner_lost(struct master *m, struct spawner *sp)
+{
+	struct rusage	 ru;
+	struct cgi	*g;
+
+	memset(&ru, 0, sizeof(ru));
+	for (;;) {
+		for (g = m->cgi->procs; g != NULL; g = g->next)
+			if (g->remote == sp && !g->exited && g->pid > 0 &&
+			    g->child.active)
+				break;
+		if (g == NULL)
+			return;
 		kill(-g->pid, SIGKILL);
+		kill(g->pid, SIGKILL);
+		reap_stop(m, &g->child);
+		cgi_child_cb(&g->child, SIGKILL, &ru);	/* may free g */
 	}
 }

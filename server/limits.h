@@ -56,6 +56,10 @@
 						   said at most this often */
 #define NOTIF_BATCH		64		/* denied calls answered per
 						   wake-up of a listener */
+#define NOTIF_CALLERS		16		/* a spawner's listener:
+						   callers whose denied calls
+						   are named and counted
+						   apart */
 #define NOTIF_RATE		10000		/* and per second: a process
 						   flooding ferryd with them
 						   waits, not ferryd */

@@ -2,10 +2,14 @@
  * The listeners of the filtered processes (see notif.h).  One listener
  * per spawned process, shared by every process it starts (they inherit
  * its filter); it reports POLLHUP once none of them is left, and is
- * closed then.  Each denied call waits in the kernel until answered: the
- * master answers at once, before it logs, up to NOTIF_RATE a second per
- * listener; past that the listener is not read until the next second, so
- * a process looping on a denied call costs the master a bounded share.
+ * closed then.  Or one listener per app, its spawner's
+ * (server/spawner.c), shared by every process the spawner starts, kept
+ * while the spawner lives; its denied calls are named and counted per calling
+ * process (NOTIF_CALLERS of them at a time).  Each denied call waits in
+ * the kernel until answered: the master answers at once, before it logs,
+ * up to NOTIF_RATE a second per listener; past that the listener is not
+ * read until the next second, so a process looping on a denied call costs
+ * the master a bounded share.
  */
 #include "config.h"
 
@@ -34,7 +38,17 @@
 #include "server/stats.h"
 #include "server/util.h"
 
-/* One listener: the process it came from and its children. */
+/* Whose denied calls are named and counted together: a spawned
+   process and its children, or with an app's listener one process. */
+struct notif_caller {
+	pid_t			 pid;
+	unsigned int		 named;	/* calls logged one by one */
+	unsigned long		 more;	/* calls denied, not said yet */
+	unsigned long		 used;	/* when last (n->clock) */
+};
+
+/* One listener: the process it came from and its children, or with a
+   spawner every process of the app. */
 struct notif {
 	ev_io			 io;	/* the listener */
 	ev_timer		 said;	/* the count of calls not named, said
@@ -48,9 +62,13 @@ struct notif {
 	struct ev_loop		*loop;
 	struct stats_app	*stats;
 	char			*app;
-	pid_t			 pid;	/* the spawned process */
-	unsigned int		 named;	/* calls logged one by one */
-	unsigned long		 more;	/* calls denied, not said yet */
+	pid_t			 pid;	/* the spawned process; 0: an app's */
+	int			 shared;	/* an app's spawner's */
+	struct notif_caller	*callers;	/* one, or an app's
+						   NOTIF_CALLERS */
+	struct notif_caller	 one;
+	unsigned long		 clock;
+	unsigned int		 named_now;	/* this second (an app's) */
 };
 
 struct notif_set {
@@ -61,6 +79,7 @@ struct notif_set {
 	int			 refused;	/* a child had no listener:
 						   said */
 	struct notif		*head;
+	struct notif		*apps;	/* the apps' listeners */
 	struct seccomp_notif	*req;	/* the kernel's sizes, or ours */
 	struct seccomp_notif_resp *resp;
 	size_t			 req_len, resp_len;
@@ -74,9 +93,14 @@ static void	notif_said_cb(struct ev_loop *, ev_timer *, int);
 static void	notif_pause_cb(struct ev_loop *, ev_timer *, int);
 static int	notif_may_answer(struct notif *n);
 static void	notif_answer(struct notif *n);
-static void	notif_denied(struct notif *n, pid_t pid, uint32_t arch,
-		    int nr);
+static void	notif_denied(struct notif *n, pid_t pid, pid_t group,
+		    uint32_t arch, int nr);
 static void	notif_say_more(struct notif *n);
+static void	notif_say_caller(struct notif *n, struct notif_caller *c);
+static struct notif_caller *notif_caller(struct notif *n, pid_t pid);
+static struct notif *notif_new(struct master *m, pid_t pid, const char *app,
+		    struct stats_app *st);
+static void	notif_start(struct notif *n, int fd);
 static void	notif_close(struct notif *n);
 
 /* 1 when the kernel reports POLLHUP on a listener no process uses (Linux
@@ -141,6 +165,8 @@ notif_fini(struct master *m)
 		return;
 	while (s->head != NULL)
 		notif_close(s->head);
+	while (s->apps != NULL)
+		notif_close(s->apps);
 	if (s->fd[0] != -1) {
 		close(s->fd[0]);
 		close(s->fd[1]);
@@ -222,34 +248,86 @@ notif_take(struct master *m, pid_t pid, const char *app,
 		    "listener came; they get EPERM");
 }
 
+/* A listener's record, not watching yet: NULL when out of memory. */
+static struct notif *
+notif_new(struct master *m, pid_t pid, const char *app,
+    struct stats_app *st)
+{
+	struct notif	*n;
+
+	if ((n = calloc(1, sizeof(*n))) == NULL ||
+	    (n->app = strdup(app)) == NULL) {
+		free(n);
+		return NULL;
+	}
+	n->set = m->notif;
+	n->loop = m->loop;
+	n->stats = st;
+	n->pid = pid;
+	n->one.pid = pid;
+	n->callers = &n->one;
+	return n;
+}
+
+/* n watches listener fd, on the list of its kind. */
+static void
+notif_start(struct notif *n, int fd)
+{
+	struct notif	**head = n->shared ? &n->set->apps :
+			    &n->set->head;
+
+	ev_io_init(&n->io, notif_io_cb, fd, EV_READ);
+	ev_io_start(n->loop, &n->io);
+	ev_timer_init(&n->said, notif_said_cb, NOTIF_LOG_INTERVAL, 0.);
+	ev_init(&n->pause, notif_pause_cb);
+	n->next = *head;
+	if (*head != NULL)
+		(*head)->prev = n;
+	*head = n;
+}
+
 /* Watches listener fd of process pid (taking it: closed on failure). */
 static void
 notif_watch(struct master *m, int fd, pid_t pid, const char *app,
     struct stats_app *st)
 {
-	struct notif_set	*s = m->notif;
-	struct notif		*n;
+	struct notif	*n;
 
-	if ((n = calloc(1, sizeof(*n))) == NULL ||
-	    (n->app = strdup(app)) == NULL) {
+	if ((n = notif_new(m, pid, app, st)) == NULL) {
 		log_warn("[app %s] pid %d: its denied calls fail with ENOSYS, "
 		    "unlogged", app, (int)pid);
+		close(fd);
+		return;
+	}
+	notif_start(n, fd);
+}
+
+void
+notif_take_shared(struct master *m, int fd, int error, const char *app,
+    struct stats_app *st)
+{
+	struct notif	*n = NULL;
+
+	if (fd == -1) {
+		if (error != ENOSYS)
+			log_warnx("[app %s]: its denied calls are answered "
+			    "EPERM but not logged: no seccomp listener: %s",
+			    app, strerror(error));
+		return;
+	}
+	if (m->notif == NULL || (n = notif_new(m, 0, app, st)) == NULL ||
+	    (n->callers = calloc(NOTIF_CALLERS, sizeof(*n->callers))) ==
+	    NULL) {
+		log_warn("[app %s]: its denied calls fail with ENOSYS, "
+		    "unlogged", app);
+		if (n != NULL)
+			free(n->app);
 		free(n);
 		close(fd);
 		return;
 	}
-	n->set = s;
-	n->loop = m->loop;
-	n->stats = st;
-	n->pid = pid;
-	ev_io_init(&n->io, notif_io_cb, fd, EV_READ);
-	ev_io_start(n->loop, &n->io);
-	ev_timer_init(&n->said, notif_said_cb, NOTIF_LOG_INTERVAL, 0.);
-	ev_init(&n->pause, notif_pause_cb);
-	n->next = s->head;
-	if (s->head != NULL)
-		s->head->prev = n;
-	s->head = n;
+	n->shared = 1;
+	notif_start(n, fd);
 }
 
 /*
@@ -292,6 +370,7 @@ notif_may_answer(struct notif *n)
 	if (now - n->second >= 1.) {
 		n->second = now;
 		n->answered = 0;
+		n->named_now = 0;
 	}
 	if (n->answered < NOTIF_RATE) {
 		n->answered++;
@@ -299,8 +378,13 @@ notif_may_answer(struct notif *n)
 	}
 	if (!n->throttled) {
 		n->throttled = 1;
-		log_warnx("[app %s] pid %d: seccomp denied calls are answered "
-		    "%d a second at most", n->app, (int)n->pid, NOTIF_RATE);
+		if (n->shared)
+			log_warnx("[app %s]: seccomp denied calls are answered "
+			    "%d a second at most", n->app, NOTIF_RATE);
+		else
+			log_warnx("[app %s] pid %d: seccomp denied calls are "
+			    "answered %d a second at most", n->app, (int)n->pid,
+			    NOTIF_RATE);
 	}
 	ev_io_stop(n->loop, &n->io);
 	ev_timer_set(&n->pause, n->second + 1. - now, 0.);
@@ -323,29 +407,72 @@ static void
 notif_answer(struct notif *n)
 {
 	struct notif_set	*s = n->set;
+	pid_t			 group;
 
 	memset(s->req, 0, s->req_len);
 	if (ioctl(n->io.fd, SECCOMP_IOCTL_NOTIF_RECV, s->req) == -1)
 		return;
+	/* A spawner's caller is accounted with its process group, asked
+	   while the caller waits for us (answered, it may be gone). */
+	if (!n->shared || (group = getpgid((pid_t)s->req->pid)) <= 0)
+		group = (pid_t)s->req->pid;
 	memset(s->resp, 0, s->resp_len);
 	s->resp->id = s->req->id;
 	s->resp->error = -EPERM;
 	(void)ioctl(n->io.fd, SECCOMP_IOCTL_NOTIF_SEND, s->resp);
-	notif_denied(n, (pid_t)s->req->pid, s->req->data.arch,
+	notif_denied(n, (pid_t)s->req->pid, group, s->req->data.arch,
 	    s->req->data.nr);
 }
 
-/* The first NOTIF_LOG_BURST calls are named, the rest counted and said
-   NOTIF_LOG_INTERVAL after the first of them, or at the close. */
-static void
-notif_denied(struct notif *n, pid_t pid, uint32_t arch, int nr)
+/*
+ * The record of caller pid: with a spawned process's listener its own
+ * (every caller is it or its child); with a spawner's, that of pid (the
+ * caller's process group: a CGI process leads its own, its children stay
+ * in it, the same account as with a listener of its own), else a free
+ * one, else the least recently used one, said and reused.
+ */
+static struct notif_caller *
+notif_caller(struct notif *n, pid_t pid)
 {
-	char	*name;
+	struct notif_caller	*c, *old;
+	int			 i;
+
+	if (n->callers == &n->one)
+		return &n->one;
+	old = &n->callers[0];
+	for (i = 0; i < NOTIF_CALLERS; i++) {
+		c = &n->callers[i];
+		if (c->pid == pid)
+			break;
+		if (c->used < old->used)
+			old = c;
+	}
+	if (i == NOTIF_CALLERS) {
+		c = old;
+		notif_say_caller(n, c);
+		memset(c, 0, sizeof(*c));
+		c->pid = pid;
+	}
+	c->used = ++n->clock;
+	return c;
+}
+
+/* The first NOTIF_LOG_BURST calls of each record are named (an app's
+   listener: NOTIF_LOG_BURST * NOTIF_CALLERS a second at most), the rest
+   counted and said NOTIF_LOG_INTERVAL after the first of them, or when
+   the record is reused, or at the close. */
+static void
+notif_denied(struct notif *n, pid_t pid, pid_t group, uint32_t arch, int nr)
+{
+	struct notif_caller	*c = notif_caller(n, group);
+	char			*name;
 
 	if (n->stats != NULL)
 		n->stats->seccomp_denied++;
-	if (n->named < NOTIF_LOG_BURST) {
-		n->named++;
+	if (c->named < NOTIF_LOG_BURST && (!n->shared ||
+	    n->named_now < NOTIF_LOG_BURST * NOTIF_CALLERS)) {
+		c->named++;
+		n->named_now++;
 		if ((name = filter_call_name(arch, nr)) != NULL)
 			log_warnx("[app %s] pid %d: seccomp denied %s(2)",
 			    n->app, (int)pid, name);
@@ -355,8 +482,8 @@ notif_denied(struct notif *n, pid_t pid, uint32_t arch, int nr)
 		free(name);
 		return;
 	}
-	if (n->more++ == 0)
-		ev_timer_start(n->loop, &n->said);
+	if (c->more++ == 0)
+		ev_timer_start(n->loop, &n->said);	/* or running */
 }
 
 static void
@@ -367,34 +494,53 @@ notif_said_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	notif_say_more(container_of(w, struct notif, said));
 }
 
+/* pid: the spawned process, the calls its or its children's; with an
+   app's listener the caller. */
+static void
+notif_say_caller(struct notif *n, struct notif_caller *c)
+{
+	if (c->more == 0)
+		return;
+	log_warnx("[app %s] pid %d: seccomp denied %lu more calls", n->app,
+	    (int)c->pid, c->more);
+	c->more = 0;
+}
+
 static void
 notif_say_more(struct notif *n)
 {
-	if (n->more == 0)
-		return;
-	/* pid: the spawned process; the calls were its or its children's. */
-	log_warnx("[app %s] pid %d: seccomp denied %lu more calls", n->app,
-	    (int)n->pid, n->more);
-	n->more = 0;
+	int	i;
+
+	if (n->callers == &n->one)
+		notif_say_caller(n, &n->one);
+	else
+		for (i = 0; i < NOTIF_CALLERS; i++)
+			notif_say_caller(n, &n->callers[i]);
 }
 
-/* No process uses the listener any more, or the master stops. */
+/* No process uses the listener any more, or the master stops (an app's:
+   its thread ends first). */
 static void
 notif_close(struct notif *n)
 {
 	struct notif_set	*s = n->set;
+	struct notif		**head = n->shared ? &s->apps :
+				    &s->head;
 
 	ev_io_stop(n->loop, &n->io);
 	ev_timer_stop(n->loop, &n->said);
 	ev_timer_stop(n->loop, &n->pause);
 	notif_say_more(n);
-	close(n->io.fd);
+	if (n->io.fd != -1)
+		close(n->io.fd);
 	if (n->prev != NULL)
 		n->prev->next = n->next;
 	else
-		s->head = n->next;
+		*head = n->next;
 	if (n->next != NULL)
 		n->next->prev = n->prev;
+	if (n->callers != &n->one)
+		free(n->callers);
 	free(n->app);
 	free(n);
 }

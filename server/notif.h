@@ -39,4 +39,14 @@ void	notif_prepare(struct master *m, struct spawn_req *r);
 void	notif_take(struct master *m, pid_t pid, const char *app,
 	    struct stats_app *st);
 
+/*
+ * The listener of app's spawner (server/spawner.h), shared by every
+ * process it starts, watched until none is left (the spawner died and
+ * its processes are gone) or the master stops; fd -1: none, error says
+ * why (ENOSYS: not asked for, said nothing of).  Its denied calls are
+ * named and counted per calling process, NOTIF_CALLERS of them at a time.
+ */
+void	notif_take_shared(struct master *m, int fd, int error,
+	    const char *app, struct stats_app *st);
+
 #endif

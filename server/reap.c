@@ -96,7 +96,6 @@ static void
 reap_sigchld_cb(struct ev_loop *loop, ev_signal *sw, int revents)
 {
 	struct master		*m = sw->data;
-	struct reap_watch	*w;
 	struct rusage		 ru;
 	pid_t			 pid;
 	int			 st;
@@ -107,12 +106,20 @@ reap_sigchld_cb(struct ev_loop *loop, ev_signal *sw, int revents)
 			continue;
 		if (pid <= 0)
 			return;
-		for (w = m->reap->head; w != NULL; w = w->next)
-			if (w->pid == pid)
-				break;
-		if (w == NULL)
-			continue;
-		reap_stop(m, w);
-		w->cb(w, st, &ru);
+		reap_deliver(m, pid, st, &ru);
 	}
+}
+
+void
+reap_deliver(struct master *m, pid_t pid, int status, const struct rusage *ru)
+{
+	struct reap_watch	*w;
+
+	for (w = m->reap->head; w != NULL; w = w->next)
+		if (w->pid == pid)
+			break;
+	if (w == NULL)
+		return;
+	reap_stop(m, w);
+	w->cb(w, status, ru);
 }

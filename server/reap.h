@@ -36,6 +36,10 @@ void	reap_fini(struct master *m);
 /* cb is called once child pid has exited and was reaped. */
 void	reap_start(struct master *m, struct reap_watch *w, pid_t pid,
 	    reap_cb cb);
+/* Tells pid's watch (if any) that it exited with status and ru: for a
+   child reaped elsewhere (server/spawner.c's). */
+void	reap_deliver(struct master *m, pid_t pid, int status,
+	    const struct rusage *ru);
 /* w no longer waits (idempotent); the child, when it exits, is reaped
    with no one told. */
 void	reap_stop(struct master *m, struct reap_watch *w);

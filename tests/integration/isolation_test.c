@@ -596,6 +596,10 @@ START_TEST(test_filter_fds_flat)
 	hc_response_free(&r);
 	hc_get(&f, "/fd?deny=1", &r);
 	hc_response_free(&r);
+	/* Each filtered CGI app's spawner (its pair and its listener) is
+	   started by its first request, and kept. */
+	hc_get(&f, "/sb/bad.sh", &r);
+	hc_response_free(&r);
 	for (i = 0; i < 50 && (before = harness_count_fds(f.pid)) != now;
 	    i++) {
 		now = before;

@@ -144,7 +144,8 @@ main(void)
 	    "/nonexistent/ferry-sysprobe", "tmpfs", 0, NULL)));
 	printf("pidfd_getfd %d\n", sysprobe_getfd());
 	printf("getpid %d\n", sysprobe_err(getpid() > 0 ? 0 : -1));
-	printf("self %d\nlisteners %d\n", (int)getpid(), sysprobe_listeners());
+	printf("self %d\nppid %d\nlisteners %d\n", (int)getpid(),
+	    (int)getppid(), sysprobe_listeners());
 	if ((fp = fopen("/proc/self/status", "r")) != NULL) {
 		while (fgets(line, sizeof(line), fp) != NULL)
 			if (strncmp(line, "Seccomp:", 8) == 0)

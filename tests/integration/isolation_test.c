@@ -674,6 +674,81 @@ START_TEST(test_filter_callers)
 }
 END_TEST
 
+/* The pid of the n-th (1, 2...) "[app APP]: spawner started, pid N"
+   line of the error log, waited for 5 s; -1 if none came. */
+static int
+is_spawner_pid(const struct ferryd *f, const char *app, int n)
+{
+	char		 needle[64], *text;
+	const char	*p;
+	int		 i;
+
+	snprintf(needle, sizeof(needle), "[app %s]: spawner started, pid ",
+	    app);
+	if (harness_wait_log(f, needle, n, 5000) < n ||
+	    (text = harness_read_file(f->error_log, NULL)) == NULL)
+		return -1;
+	for (i = 0, p = text; i < n && p != NULL; i++)
+		if ((p = strstr(p, needle)) != NULL)
+			p += strlen(needle);
+	i = p != NULL ? atoi(p) : -1;
+	free(text);
+	return i;
+}
+
+/* GETs /sd/sysprobe: its parent's pid, the default filter asserted. */
+static int
+is_probe_parent(const struct ferryd *f)
+{
+	struct hc_response	r;
+	int			ppid;
+
+	hc_get(f, "/sd/sysprobe", &r);
+	HARNESS_ASSERT(f, r.status == 200 && is_probe(r.body, "ptrace") ==
+	    EPERM && strstr(r.body, "Seccomp:\t2") != NULL &&
+	    is_probe(r.body, "listeners") == 0, "sysprobe: %d\n%s",
+	    r.status, r.body);
+	ppid = is_probe(r.body, "ppid");
+	hc_response_free(&r);
+	return ppid;
+}
+
+/* A filtered CGI app without a sandbox has its scripts started by its
+   spawner, which installed the filter once (the scripts inherit it);
+   a spawner killed is said, the next request is spawned by ferryd
+   itself, filtered all the same, and a second later a new spawner
+   takes over. */
+START_TEST(test_filter_spawner)
+{
+	struct ferryd	f;
+	int		sp1, sp2, ppid, i;
+
+	is_notif_start(&f);
+	ppid = is_probe_parent(&f);
+	sp1 = is_spawner_pid(&f, "sd", 1);
+	HARNESS_ASSERT(&f, sp1 > 0 && sp1 != f.pid && ppid == sp1,
+	    "sysprobe's parent %d, the spawner %d, ferryd %d", ppid, sp1,
+	    (int)f.pid);
+	HARNESS_ASSERT(&f, kill(sp1, SIGKILL) == 0, "kill: %s",
+	    strerror(errno));
+	HARNESS_ASSERT(&f, harness_wait_log(&f, "[app sd]: spawner (pid", 1,
+	    5000) == 1, "the spawner's death was not logged");
+	for (i = 0; i < 3; i++) {
+		ppid = is_probe_parent(&f);
+		HARNESS_ASSERT(&f, ppid == f.pid || ppid != sp1, "sysprobe's "
+		    "parent %d: the dead spawner", ppid);
+	}
+	harness_sleep_ms(1100);
+	ppid = is_probe_parent(&f);
+	sp2 = is_spawner_pid(&f, "sd", 2);
+	HARNESS_ASSERT(&f, sp2 > 0 && sp2 != sp1 && ppid == sp2,
+	    "sysprobe's parent %d, the new spawner %d", ppid, sp2);
+	harness_stop_ok(&f);
+	HARNESS_ASSERT(&f, harness_wait_pid_gone(sp2, 5000), "the spawner %d "
+	    "outlived ferryd", sp2);
+}
+END_TEST
+
 /* The fds ferryd checks for at start count a seccomp listener per
    filtered process: 420 fit 100 CGI processes and 10 connections
    (375 fds), not with the filter (475), and ferryd says so. */
@@ -854,6 +929,7 @@ isolation_suite(void)
 	tcase_add_test(tc, test_filter_throttle);
 	tcase_add_test(tc, test_filter_nofile);
 	tcase_add_test(tc, test_filter_callers);
+	tcase_add_test(tc, test_filter_spawner);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("root");
 	tcase_set_timeout(tc, 60);

@@ -184,8 +184,12 @@ int
 spawner_spawn(struct spawner *sp, const struct spawn_req *r, spawner_cb cb,
     void *arg)
 {
-	static char		 buf[SPAWNER_MSG_MAX];
-	struct spawner_req	*q = (struct spawner_req *)(void *)buf;
+	static union {
+		struct spawner_req	 q;
+		char			 b[SPAWNER_MSG_MAX];
+	}			 u;
+	struct spawner_req	*q = &u.q;
+	char			*buf = u.b;
 	struct spawner_wait	*w;
 	struct msghdr		 msg;
 	struct iovec		 iov;

@@ -60,11 +60,13 @@ struct cgi_app {
 #define CGI_START_SHORT	(-1)	/* cgi_start: out of fds, c untouched */
 
 /* The master's CGI apps and processes (m->cgi). */
-/* The spawner of the filtered apps without a sandbox, one per app name,
-   kept until the master stops (its processes' exits come through it). */
+/* The spawner of a CGI app without a sandbox, one per app name and
+   filter (a reload may turn it on or off), kept until the master stops:
+   its processes' exits come through it. */
 struct cgi_spawner {
 	struct cgi_spawner	*next;
 	char			*app;
+	const struct sock_fprog	*filter;	/* NULL: none */
 	struct spawner		*sp;	/* NULL: none yet, or failed */
 	ev_tstamp		 tried;	/* when last started */
 };
@@ -885,8 +887,8 @@ cgi_signal(struct cgi *g, int sig)
 
 /*
  * The spawner of app, for request r, when there is one (started now if
- * need be, once a second at most after a failure or a death): r has a
- * filter, no sandbox.  NULL: the caller spawns itself.
+ * need be, once a second at most after a failure or a death): r has no
+ * sandbox.  NULL: the caller spawns itself.
  */
 static struct spawner *
 cgi_spawner(struct master *m, const struct conf_app *app,
@@ -896,11 +898,13 @@ cgi_spawner(struct master *m, const struct conf_app *app,
 	struct cgi_spawner	*sc;
 	ev_tstamp		 now = ev_now(m->loop);
 
-	if (r->filter == NULL || r->filter->len == 0 || r->sandbox != NULL ||
+	/* A filter that could not be built fails the spawn, as ferryd's
+	   own does. */
+	if ((r->filter != NULL && r->filter->len == 0) || r->sandbox != NULL ||
 	    r->death_sig > 0)
 		return NULL;
 	for (sc = s->spawners; sc != NULL; sc = sc->next)
-		if (strcmp(sc->app, app->name) == 0)
+		if (sc->filter == r->filter && strcmp(sc->app, app->name) == 0)
 			break;
 	if (sc == NULL) {
 		if ((sc = calloc(1, sizeof(*sc))) == NULL)
@@ -909,17 +913,17 @@ cgi_spawner(struct master *m, const struct conf_app *app,
 			free(sc);
 			return NULL;
 		}
+		sc->filter = r->filter;
 		sc->tried = now - 2.;
 		sc->next = s->spawners;
 		s->spawners = sc;
 	}
-	if (sc->sp != NULL && spawner_alive(sc->sp) &&
-	    spawner_filter(sc->sp) == r->filter)
+	if (sc->sp != NULL && spawner_alive(sc->sp))
 		return sc->sp;
 	if (now - sc->tried < 1.)
 		return NULL;
 	sc->tried = now;
-	spawner_stop(sc->sp);	/* a dead one, or another filter's */
+	spawner_stop(sc->sp);	/* a dead one */
 	sc->sp = spawner_start(m, r->filter, filter_notifying(r->filter),
 	    &cgi_spawner_ops, app->name, app->stats);
 	return sc->sp;

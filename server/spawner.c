@@ -74,7 +74,6 @@ struct spawner_wait {
 
 struct spawner {
 	struct master		*m;
-	const struct sock_fprog	*plain;
 	const struct spawner_ops *ops;
 	char			*app;
 	struct stats_app	*stats;
@@ -140,7 +139,6 @@ spawner_start(struct master *m, const struct sock_fprog *plain,
 		return NULL;
 	}
 	sp->m = m;
-	sp->plain = plain;
 	sp->ops = ops;
 	sp->fd = sv[0];
 	sp->tail = &sp->head;
@@ -152,12 +150,6 @@ spawner_start(struct master *m, const struct sock_fprog *plain,
 	ev_unref(m->loop);	/* the processes keep the loop alive */
 	log_info("[app %s]: spawner started, pid %d", app, (int)sp->pid);
 	return sp;
-}
-
-const struct sock_fprog *
-spawner_filter(const struct spawner *sp)
-{
-	return sp->plain;
 }
 
 int
@@ -577,16 +569,18 @@ spawner_main(int sock, pid_t parent, const struct sock_fprog *plain,
 		_exit(1);
 	memset(&a, 0, sizeof(a));
 	a.type = SPAWNER_LISTENER;
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+	if (plain != NULL && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		_exit(1);
-	if (notify != NULL) {
+	if (plain == NULL)
+		a.error = ENOSYS;	/* no filter: nothing to report */
+	else if (notify != NULL) {
 		lfd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
 		    SECCOMP_FILTER_FLAG_NEW_LISTENER, notify);
 		a.error = lfd == -1 ? errno : 0;
 	} else
 		a.error = ENOSYS;
-	if (lfd == -1 && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER,
-	    plain) == -1)
+	if (plain != NULL && lfd == -1 && prctl(PR_SET_SECCOMP,
+	    SECCOMP_MODE_FILTER, plain) == -1)
 		_exit(1);
 	spawner_answer(sock, &a, lfd);
 	if (lfd != -1)

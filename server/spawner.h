@@ -1,16 +1,18 @@
 /*
- * The spawner: a process forked from the master that runs under the
- * syscall filter (its reporting twin, with one seccomp listener sent to
- * the master) and starts the filtered CGI scripts of apps without a
- * sandbox, which inherit the filter from it.  Installing a filter costs
- * each process the kernel's check, translation and JIT compilation of the
- * program and a pass over every call number (about 40 us of CPU a spawn);
- * inheriting it costs a reference count.  And the master does not wait
- * for these spawns: it sends the request (the script's path, working
- * directory, environment, ids, limits, and its stdio and cgroup fds with
- * SCM_RIGHTS) on a SOCK_SEQPACKET pair and goes on; the spawner answers
- * with the pid (or the spawn's errno) and, later, each process's exit
- * with its rusage (wait4), in that order.
+ * The spawner: a process forked from the master that starts the CGI
+ * scripts of an app without a sandbox.  Under syscall_filter it runs
+ * under the filter (its reporting twin, with one seccomp listener sent to
+ * the master), and the scripts inherit the filter from it: installing a
+ * filter costs each process the kernel's check, translation and JIT
+ * compilation of the program and a pass over every call number (about
+ * 40 us of CPU a spawn); inheriting it costs a reference count.  And the
+ * master does not wait for these spawns (a vfork waits for the exec; a
+ * fork, for an app's user, copies the master's page tables): it sends
+ * the request (the script's path, working directory, environment, ids,
+ * limits, and its stdio and cgroup fds with SCM_RIGHTS) on a
+ * SOCK_SEQPACKET pair and goes on; the spawner answers with the pid (or
+ * the spawn's errno) and, later, each process's exit with its rusage
+ * (wait4), in that order.
  *
  * A request that cannot be sent (the pair full, the request too large,
  * the spawner gone) is the caller's to spawn itself.  A spawner that dies
@@ -45,8 +47,8 @@ struct spawner_ops {
 /*
  * Starts the spawner of the app called app (counting in st) under plain,
  * or its reporting twin notify with the listener handed to server/notif.c
- * (notif_take_shared): NULL after logging why (the caller spawns itself
- * then).
+ * (notif_take_shared); plain NULL: under no filter.  NULL after logging
+ * why (the caller spawns itself then).
  */
 struct spawner	*spawner_start(struct master *m,
 		    const struct sock_fprog *plain,
@@ -54,15 +56,12 @@ struct spawner	*spawner_start(struct master *m,
 		    const struct spawner_ops *ops, const char *app,
 		    struct stats_app *st);
 
-/* The plain filter sp's processes run under. */
-const struct sock_fprog	*spawner_filter(const struct spawner *sp);
-
 /* 1 while sp runs (a dead one waits for spawner_stop). */
 int	spawner_alive(const struct spawner *sp);
 
 /*
  * Sends spawn request r (no sandbox, no death signal; r's filter is
- * sp's and is not installed again): 0, and cb(arg, ...) is called from
+ * sp's, inherited, and is not installed again): 0, and cb(arg, ...) is called from
  * the loop once it is answered (cb is never called from here); or -1
  * with errno (EAGAIN, EMSGSIZE, EPIPE...): nothing was sent.  r's fds
  * stay the caller's.

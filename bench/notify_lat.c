@@ -15,7 +15,8 @@
  * With -b the client leaves from behind a full input buffer: it sends
  * "POST PATH?wait&id=I" with a Content-Length 4 x BYTES (the body is
  * never complete), and after "waiting" up to BYTES of it, each piece only
- * while ferryd's receive window has room for it, until the window stays
+ * while ferryd's receive window has room for it and a quarter of the
+ * widest window seen to spare, until the window stays
  * shut for LAT_STALL_MS: ferryd has stopped reading (its buffers and the
  * worker's are full, the handler reads nothing), and every byte sent is
  * in ferryd's hands, so the FIN that close() sends goes out at once.
@@ -108,6 +109,7 @@ lat_fill(int fd, size_t len)
 	struct tcp_info	 ti;
 	socklen_t	 tl;
 	size_t		 sent = 0, piece;
+	unsigned	 max_wnd = 0;
 	long long	 shut = -1, deadline;
 	int		 outq;
 	ssize_t		 n;
@@ -119,9 +121,15 @@ lat_fill(int fd, size_t len)
 		if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) == -1 ||
 		    ioctl(fd, SIOCOUTQ, &outq) == -1)
 			return -1;
-		/* Room in the window for a piece and the FIN after it. */
-		piece = ti.tcpi_snd_wnd > (unsigned)outq + 1 ?
-		    ti.tcpi_snd_wnd - (unsigned)outq - 1 : 0;
+		/* Room in the window for a piece, with a quarter of the
+		   widest window seen left free: a window says what the
+		   receiver offered, not what its memory still takes, and a
+		   FIN sent into a receiver whose memory is full waits in our
+		   kernel (the run would be lost, ferryd never told). */
+		if (ti.tcpi_snd_wnd > max_wnd)
+			max_wnd = ti.tcpi_snd_wnd;
+		piece = ti.tcpi_snd_wnd > (unsigned)outq + max_wnd / 4 + 1 ?
+		    ti.tcpi_snd_wnd - (unsigned)outq - max_wnd / 4 - 1 : 0;
 		if (piece > sizeof(buf))
 			piece = sizeof(buf);
 		if (piece > len - sent)

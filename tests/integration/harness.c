@@ -2056,10 +2056,19 @@ harness_line_of(const char *text, const char *needle)
 int
 harness_log_count(const struct ferryd *f, const char *needle)
 {
-	char	*logs = harness_logs(f);
-	int	 n = harness_count(logs, needle);
+	const char	*paths[2];
+	char		*text;
+	int		 i, n = 0;
 
-	free(logs);
+	if (f == NULL || f->dir[0] == '\0')
+		return 0;
+	paths[0] = f->error_log;
+	paths[1] = f->stderr_log;
+	for (i = 0; i < 2; i++)
+		if ((text = harness_read_file(paths[i], NULL)) != NULL) {
+			n += harness_count(text, needle);
+			free(text);
+		}
 	return n;
 }
 

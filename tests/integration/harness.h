@@ -387,7 +387,8 @@ int	harness_count(const char *s, const char *needle);
 /* The start of the line of text that holds needle's first occurrence,
    or NULL. */
 const char *harness_line_of(const char *text, const char *needle);
-/* How often needle occurs in ferryd's logs (harness_logs's excerpt). */
+/* How often needle occurs in ferryd's logs, the error log and stderr,
+   whole (not harness_logs's excerpt, whose window a chattier log moves). */
 int	harness_log_count(const struct ferryd *f, const char *needle);
 /* Waits up to timeout_ms for needle to occur want times there; returns
    the count. */

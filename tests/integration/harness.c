@@ -2187,6 +2187,33 @@ harness_sa_port(const struct sockaddr_storage *ss)
 	return ntohs(((const struct sockaddr_in *)ss)->sin_port);
 }
 
+/* A /proc file in one read(2) (NUL-terminated, at most 4 MiB), or
+   NULL. */
+static char *
+harness_read_proc(const char *path)
+{
+	size_t	 cap = 4 << 20;
+	ssize_t	 n;
+	char	*buf;
+	int	 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return NULL;
+	if ((buf = malloc(cap)) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	while ((n = read(fd, buf, cap - 1)) == -1 && errno == EINTR)
+		;
+	close(fd);
+	if (n < 0) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
 int
 harness_holds_only(const struct ferryd *f, const struct hc *cs, size_t n)
 {
@@ -2201,9 +2228,8 @@ harness_holds_only(const struct ferryd *f, const struct hc *cs, size_t n)
 	unsigned int		 mine[8], lport, rport, st;
 	unsigned long		 inode;
 	size_t			 i, j, nconns = 0, held = 0, ours = 0;
-	char			 path[64], link[64], line[512];
+	char			 path[64], link[64], *text, *p, *save;
 	struct dirent		*de;
-	FILE			*fp;
 	DIR			*d;
 	ssize_t			 len;
 
@@ -2216,17 +2242,26 @@ harness_holds_only(const struct ferryd *f, const struct hc *cs, size_t n)
 		mine[i] = harness_sa_port(&ss);
 	}
 	/* The connections to f->port that have a socket (one still in the
-	   listen queue has none: inode 0), the listener aside. */
+	   listen queue has none: inode 0), the listener aside.  Each table in
+	   one read, which the kernel fills in one walk: read line by line
+	   while other sockets come and go, a table may skip or repeat one
+	   (seen under parallel tests); and each inode once. */
 	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
-		if ((fp = fopen(tables[i], "re")) == NULL)
+		if ((text = harness_read_proc(tables[i])) == NULL)
 			continue;
-		while (fgets(line, sizeof(line), fp) != NULL) {
-			if (sscanf(line, " %*u: %*[0-9A-Fa-f]:%x "
+		for (p = strtok_r(text, "\n", &save); p != NULL;
+		    p = strtok_r(NULL, "\n", &save)) {
+			if (sscanf(p, " %*u: %*[0-9A-Fa-f]:%x "
 			    "%*[0-9A-Fa-f]:%x %x %*x:%*x %*x:%*x %*x %*u "
 			    "%*u %lu", &lport, &rport, &st, &inode) != 4 ||
 			    lport != (unsigned int)f->port || st == 0x0A ||
 			    inode == 0 || nconns == sizeof(conns) /
 			    sizeof(conns[0]))
+				continue;
+			for (j = 0; j < nconns; j++)
+				if (conns[j].inode == inode)
+					break;
+			if (j < nconns)
 				continue;
 			conns[nconns].inode = inode;
 			conns[nconns].ours = 0;
@@ -2235,7 +2270,7 @@ harness_holds_only(const struct ferryd *f, const struct hc *cs, size_t n)
 					conns[nconns].ours = 1;
 			nconns++;
 		}
-		fclose(fp);
+		free(text);
 	}
 	/* Those of them in ferryd's hands. */
 	snprintf(path, sizeof(path), "/proc/%d/fd", (int)f->pid);

@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
@@ -2187,51 +2188,19 @@ harness_sa_port(const struct sockaddr_storage *ss)
 	return ntohs(((const struct sockaddr_in *)ss)->sin_port);
 }
 
-/* A /proc file in one read(2) (NUL-terminated, at most 4 MiB), or
-   NULL. */
-static char *
-harness_read_proc(const char *path)
-{
-	size_t	 cap = 4 << 20;
-	ssize_t	 n;
-	char	*buf;
-	int	 fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return NULL;
-	if ((buf = malloc(cap)) == NULL) {
-		close(fd);
-		return NULL;
-	}
-	while ((n = read(fd, buf, cap - 1)) == -1 && errno == EINTR)
-		;
-	close(fd);
-	if (n < 0) {
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
-	return buf;
-}
-
 int
 harness_holds_only(const struct ferryd *f, const struct hc *cs, size_t n)
 {
-	static const char *const tables[] = { "/proc/net/tcp",
-	    "/proc/net/tcp6" };
-	struct {
-		unsigned long	 inode;
-		int		 ours;
-	}			 conns[64];
 	struct sockaddr_storage	 ss;
 	socklen_t		 sl;
-	unsigned int		 mine[8], lport, rport, st;
-	unsigned long		 inode;
-	size_t			 i, j, nconns = 0, held = 0, ours = 0;
-	char			 path[64], link[64], *text, *p, *save;
+	unsigned int		 mine[8];
+	size_t			 i, held = 0, ours = 0;
+	char			 path[64], link[64], *end;
 	struct dirent		*de;
 	DIR			*d;
 	ssize_t			 len;
+	long			 fdnum;
+	int			 pidfd, fd;
 
 	if (n > sizeof(mine) / sizeof(mine[0]))
 		return 0;
@@ -2241,56 +2210,47 @@ harness_holds_only(const struct ferryd *f, const struct hc *cs, size_t n)
 			return 0;
 		mine[i] = harness_sa_port(&ss);
 	}
-	/* The connections to f->port that have a socket (one still in the
-	   listen queue has none: inode 0), the listener aside.  Each table in
-	   one read, which the kernel fills in one walk: read line by line
-	   while other sockets come and go, a table may skip or repeat one
-	   (seen under parallel tests); and each inode once. */
-	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
-		if ((text = harness_read_proc(tables[i])) == NULL)
-			continue;
-		for (p = strtok_r(text, "\n", &save); p != NULL;
-		    p = strtok_r(NULL, "\n", &save)) {
-			if (sscanf(p, " %*u: %*[0-9A-Fa-f]:%x "
-			    "%*[0-9A-Fa-f]:%x %x %*x:%*x %*x:%*x %*x %*u "
-			    "%*u %lu", &lport, &rport, &st, &inode) != 4 ||
-			    lport != (unsigned int)f->port || st == 0x0A ||
-			    inode == 0 || nconns == sizeof(conns) /
-			    sizeof(conns[0]))
-				continue;
-			for (j = 0; j < nconns; j++)
-				if (conns[j].inode == inode)
-					break;
-			if (j < nconns)
-				continue;
-			conns[nconns].inode = inode;
-			conns[nconns].ours = 0;
-			for (j = 0; j < n; j++)
-				if (rport == mine[j])
-					conns[nconns].ours = 1;
-			nconns++;
-		}
-		free(text);
-	}
-	/* Those of them in ferryd's hands. */
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)f->pid);
-	if ((d = opendir(path)) == NULL)
+	/* Each socket ferryd holds, copied here (pidfd_getfd) and asked
+	   itself: one connected on f->port is a client's, ours if its peer
+	   is one of cs.  (/proc/net/tcp, read a page at a time while other
+	   sockets come and go, may skip or repeat one.)  A connection still
+	   in the listen queue has no fd: not held. */
+	if ((pidfd = (int)syscall(SYS_pidfd_open, f->pid, 0)) == -1)
 		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)f->pid);
+	if ((d = opendir(path)) == NULL) {
+		close(pidfd);
+		return 0;
+	}
 	while ((de = readdir(d)) != NULL) {
-		snprintf(path, sizeof(path), "/proc/%d/fd/%.20s", (int)f->pid,
-		    de->d_name);
+		fdnum = strtol(de->d_name, &end, 10);
+		if (*end != '\0' || end == de->d_name)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/fd/%ld", (int)f->pid,
+		    fdnum);
 		if ((len = readlink(path, link, sizeof(link) - 1)) <= 0)
 			continue;
 		link[len] = '\0';
-		if (sscanf(link, "socket:[%lu]", &inode) != 1)
+		if (strncmp(link, "socket:", 7) != 0 || (fd = (int)syscall(
+		    SYS_pidfd_getfd, pidfd, (int)fdnum, 0)) == -1)
 			continue;
-		for (j = 0; j < nconns; j++)
-			if (conns[j].inode == inode) {
-				held++;
-				ours += conns[j].ours;
-			}
+		sl = sizeof(ss);
+		if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0 &&
+		    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6) &&
+		    harness_sa_port(&ss) == (unsigned int)f->port &&
+		    (sl = sizeof(ss), getpeername(fd, (struct sockaddr *)&ss,
+		    &sl)) == 0) {
+			held++;
+			for (i = 0; i < n; i++)
+				if (harness_sa_port(&ss) == mine[i]) {
+					ours++;
+					break;
+				}
+		}
+		close(fd);
 	}
 	closedir(d);
+	close(pidfd);
 	return held == n && ours == n;
 }
 

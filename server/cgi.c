@@ -59,7 +59,6 @@ struct cgi_app {
 
 #define CGI_START_SHORT	(-1)	/* cgi_start: out of fds, c untouched */
 
-/* The master's CGI apps and processes (m->cgi). */
 /* The spawner of a CGI app without a sandbox, one per app name and
    filter (a reload may turn it on or off), kept until the master stops:
    its processes' exits come through it. */
@@ -71,6 +70,7 @@ struct cgi_spawner {
 	ev_tstamp		 tried;	/* when last started */
 };
 
+/* The master's CGI apps and processes (m->cgi). */
 struct cgi_set {
 	struct cgi_app		*apps;		/* every CGI app's state */
 	struct cgi_spawner	*spawners;
@@ -119,10 +119,6 @@ static void	cgi_spawned(void *, pid_t, int);
 static void	cgi_remote_exited(struct master *, pid_t, int,
 		    const struct rusage *);
 static void	cgi_spawner_lost(struct master *, struct spawner *);
-
-static const struct spawner_ops cgi_spawner_ops = {
-	cgi_remote_exited, cgi_spawner_lost
-};
 static void	cgi_maybe_done(struct cgi *);
 static void	cgi_err_finish(struct cgi *);
 static void	cgi_close_in(struct cgi *);
@@ -136,6 +132,10 @@ static int	cgi_half_closed(void *);
 static const struct conn_app_ops cgi_ops = {
 	cgi_body_ready, cgi_output_resume, cgi_detach, NULL, NULL, NULL,
 	cgi_half_closed
+};
+
+static const struct spawner_ops cgi_spawner_ops = {
+	cgi_remote_exited, cgi_spawner_lost
 };
 
 int

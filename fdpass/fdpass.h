@@ -8,6 +8,11 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* The most descriptors one message carries (fdpass_sendv), and the room
+   on receive: a peer's few extra fds arrive and are closed rather than
+   make the message look truncated. */
+#define FDPASS_MAX_FDS	8
+
 /*
  * Sends buf[0..len) (len > 0) on the Unix socket sock with fd attached as
  * SCM_RIGHTS (fd < 0: none), with MSG_NOSIGNAL (EPIPE, no SIGPIPE).
@@ -27,5 +32,15 @@ ssize_t	fdpass_send(int sock, const void *buf, size_t len, int fd);
  * so the caller should drop the connection.
  */
 ssize_t	fdpass_recv(int sock, void *buf, size_t len, int *fd);
+
+/* fdpass_send with fds[0..nfds) attached, nfds <= FDPASS_MAX_FDS (else
+   EINVAL). */
+ssize_t	fdpass_sendv(int sock, const void *buf, size_t len, const int *fds,
+	    size_t nfds);
+
+/* fdpass_recv keeping up to *nfds descriptors in fds (the rest closed);
+   *nfds is set to how many were kept (0 with EOF or an error). */
+ssize_t	fdpass_recvv(int sock, void *buf, size_t len, int *fds,
+	    size_t *nfds);
 
 #endif

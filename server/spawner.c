@@ -35,9 +35,11 @@
 
 #define SPAWNER_MSG_MAX		(64 * 1024)	/* a request, strings
 						   included */
-#define SPAWNER_FDS		(3 + CGROUP_JOIN_MAX)
+#define SPAWNER_FDS		(3 + CGROUP_JOIN_MAX)	/* in one record */
 #define SPAWNER_ARGS		8	/* argv entries a request may have */
 #define SPAWNER_BATCH		64	/* answers read per wake-up */
+
+_Static_assert(SPAWNER_FDS <= FDPASS_MAX_FDS, "a request's fds fit a record");
 
 /* A request: this header, then path, cwd (has_cwd), the nargv arguments
    and the nenv environment entries, each NUL-terminated; the fds
@@ -183,15 +185,8 @@ spawner_spawn(struct spawner *sp, const struct spawn_req *r, spawner_cb cb,
 	struct spawner_req	*q = &u.q;
 	char			*buf = u.b;
 	struct spawner_wait	*w;
-	struct msghdr		 msg;
-	struct iovec		 iov;
-	struct cmsghdr		*cm;
-	union {
-		char		 b[CMSG_SPACE(SPAWNER_FDS * sizeof(int))];
-		struct cmsghdr	 align;
-	}			 ctl;
-	int			 fds[SPAWNER_FDS], nfds = 0, i;
-	size_t			 off = sizeof(*q);
+	int			 fds[SPAWNER_FDS], i;
+	size_t			 nfds = 0, off = sizeof(*q);
 
 	if (sp->dead) {
 		errno = EPIPE;
@@ -233,33 +228,14 @@ spawner_spawn(struct spawner *sp, const struct spawn_req *r, spawner_cb cb,
 	fds[nfds++] = r->fd_err;
 	for (i = 0; i < r->ncgroup_fds; i++)
 		fds[nfds++] = r->cgroup_fds[i];
-	for (i = 0; i < nfds; i++)
-		if (fds[i] < 0) {
-			errno = EBADF;
-			return -1;
-		}
 	q->nfds = (uint32_t)nfds;
 	if ((w = malloc(sizeof(*w))) == NULL)
 		return -1;
-
-	memset(&msg, 0, sizeof(msg));
-	memset(&ctl, 0, sizeof(ctl));
-	iov.iov_base = buf;
-	iov.iov_len = off;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = ctl.b;
-	msg.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
-	cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
-	memcpy(CMSG_DATA(cm), fds, (size_t)nfds * sizeof(int));
-	while (sendmsg(sp->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) == -1)
-		if (errno != EINTR) {
-			free(w);
-			return -1;
-		}
+	/* A record goes whole or not at all (the pair is non-blocking). */
+	if (fdpass_sendv(sp->fd, buf, off, fds, nfds) == -1) {
+		free(w);
+		return -1;
+	}
 	w->next = NULL;
 	w->id = sp->next_id++;
 	w->cb = cb;
@@ -286,11 +262,8 @@ spawner_read_cb(struct ev_loop *loop, ev_io *io, int revents)
 	(void)revents;
 	for (i = 0; i < SPAWNER_BATCH; i++) {
 		n = fdpass_recv(sp->fd, &a, sizeof(a), &fd);
-		if (n == -1 && (errno == EINTR || errno == EAGAIN)) {
-			if (errno == EAGAIN)
-				return;
-			continue;
-		}
+		if (n == -1 && errno == EAGAIN)
+			return;
 		if (n != (ssize_t)sizeof(a) || (fd != -1 &&
 		    a.type != SPAWNER_LISTENER)) {
 			if (fd != -1)
@@ -422,45 +395,18 @@ spawner_serve(int sock)
 	struct spawner_req	 q;
 	struct spawner_ans	 a;
 	struct spawn_req	 r;
-	struct msghdr		 msg;
-	struct iovec		 iov;
-	struct cmsghdr		*cm;
-	union {
-		char		 b[CMSG_SPACE(SPAWNER_FDS * sizeof(int))];
-		struct cmsghdr	 align;
-	}			 ctl;
-	int			 fds[SPAWNER_FDS], nfds = 0, i, ok;
+	int			 fds[SPAWNER_FDS], i, ok;
+	size_t			 nfds = SPAWNER_FDS, k;
 	ssize_t			 n;
 
-	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = buf;
-	iov.iov_len = SPAWNER_MSG_MAX;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = ctl.b;
-	msg.msg_controllen = sizeof(ctl.b);
-	while ((n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) == -1 &&
-	    errno == EINTR)
-		;
-	if (n <= 0)
+	/* EOF, or a record cut short (the master sends none: its id is
+	   lost, so the master sees us go). */
+	if ((n = fdpass_recvv(sock, buf, SPAWNER_MSG_MAX, fds, &nfds)) <= 0)
 		return 0;
-	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg,
-	    cm))
-		if (cm->cmsg_level == SOL_SOCKET &&
-		    cm->cmsg_type == SCM_RIGHTS) {
-			i = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-			if (i > SPAWNER_FDS - nfds)
-				i = SPAWNER_FDS - nfds;
-			memcpy(fds + nfds, CMSG_DATA(cm), (size_t)i *
-			    sizeof(int));
-			nfds += i;
-		}
-
 	memset(&a, 0, sizeof(a));
 	a.type = SPAWNER_PID;
 	a.pid = -1;
-	ok = (size_t)n >= sizeof(q) && !(msg.msg_flags &
-	    (MSG_TRUNC | MSG_CTRUNC));
+	ok = (size_t)n >= sizeof(q);
 	if (ok) {
 		memcpy(&q, buf, sizeof(q));
 		a.id = q.id;
@@ -511,7 +457,7 @@ spawner_serve(int sock)
 		r.fd_out = fds[1];
 		r.fd_err = fds[2];
 		r.cgroup_fds = fds + 3;
-		r.ncgroup_fds = nfds - 3;
+		r.ncgroup_fds = (int)nfds - 3;
 		r.new_pgrp = q.new_pgrp;
 		r.set_ids = q.set_ids;
 		r.uid = (uid_t)q.uid;
@@ -524,8 +470,8 @@ spawner_serve(int sock)
 	/* Answered before its fds close here: the master reads the pid
 	   before the EOF of the process's stdout. */
 	spawner_answer(sock, &a, -1);
-	for (i = 0; i < nfds; i++)
-		close(fds[i]);
+	for (k = 0; k < nfds; k++)
+		close(fds[k]);
 	return 1;
 }
 
@@ -541,18 +487,12 @@ static void
 spawner_main(int sock, pid_t parent, const struct sock_fprog *plain,
     const struct sock_fprog *notify)
 {
-	struct sigaction	 sa;
 	struct spawner_ans	 a;
 	struct pollfd		 pfd[2];
 	sigset_t		 chld;
-	int			 sig, sfd, lfd = -1;
+	int			 sfd, lfd = -1;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
-	for (sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			(void)sigaction(sig, &sa, NULL);
+	spawn_signals_default();
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
 		_exit(0);
 	if (sock != 3) {

@@ -18,9 +18,9 @@
 
 /*
  * Every test talks over a real socketpair to a forked child that sends
- * (with fdpass_send, or with a raw sendmsg when it must misbehave); the
- * parent receives with fdpass_recv and checks what arrived and that no
- * descriptor leaked into its table.
+ * (with fdpass_send or fdpass_sendv, or with a raw sendmsg when it must
+ * misbehave); the parent receives with fdpass_recv or fdpass_recvv and
+ * checks what arrived and that no descriptor leaked into its table.
  */
 
 #define FDSCAN		1024	/* fd numbers scanned for leaks */
@@ -40,6 +40,7 @@ static int	child_send_pipe(int);
 static int	child_send_pieces(int);
 static int	child_send_nofd(int);
 static int	child_send_three(int);
+static int	child_sendv_three(int);
 static int	child_send_many(int);
 static int	child_send_eof(int);
 static int	child_send_long(int);
@@ -204,6 +205,27 @@ child_send_three(int sock)
 	    pipe_with("2", &fds[2]) == -1)
 		return 1;
 	return send_raw(sock, "abc", 3, fds, 3) == 0 ? 0 : 2;
+}
+
+/* Sends "abc" with three pipes by fdpass_sendv, holding "0", "1" and
+   "2", then the same again. */
+static int
+child_sendv_three(int sock)
+{
+	int	fds[3], round;
+
+	for (round = 0; round < 2; round++) {
+		if (pipe_with("0", &fds[0]) == -1 ||
+		    pipe_with("1", &fds[1]) == -1 ||
+		    pipe_with("2", &fds[2]) == -1)
+			return 1;
+		if (fdpass_sendv(sock, "abc", 3, fds, 3) != 3)
+			return 2;
+		close(fds[0]);
+		close(fds[1]);
+		close(fds[2]);
+	}
+	return 0;
 }
 
 /* Sends "many" with MANYFDS fds in one message, then "next" alone. */
@@ -377,6 +399,40 @@ START_TEST(test_fdpass_three)
 }
 END_TEST
 
+/* fdpass_sendv's three fds arrive in order through fdpass_recvv; with
+   room for two, the third is closed, not leaked. */
+START_TEST(test_fdpass_vector)
+{
+	struct fdset	before, after;
+	char		buf[64];
+	pid_t		pid;
+	size_t		nfds, i;
+	int		sock, fds[3];
+
+	ck_assert_int_eq(child_start(sock_types[_i], child_sendv_three, &sock,
+	    &pid), 0);
+	child_wait(pid);	/* both messages are queued */
+	fdset_take(&before);
+	nfds = 3;
+	ck_assert_int_eq(fdpass_recvv(sock, buf, 3, fds, &nfds), 3);
+	ck_assert_int_eq(memcmp(buf, "abc", 3), 0);
+	ck_assert_uint_eq(nfds, 3);
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(read(fds[i], buf, sizeof(buf)), 1);
+		ck_assert_int_eq(buf[0], '0' + (int)i);
+		close(fds[i]);
+	}
+	nfds = 2;
+	ck_assert_int_eq(fdpass_recvv(sock, buf, 3, fds, &nfds), 3);
+	ck_assert_uint_eq(nfds, 2);
+	close(fds[0]);
+	close(fds[1]);
+	fdset_take(&after);
+	fdset_same(&before, &after, -1);
+	close(sock);
+}
+END_TEST
+
 /*
  * More fds than the control buffer holds: MSG_CTRUNC, -1 with EMSGSIZE,
  * no fd kept and none leaked; the next message still arrives.
@@ -493,7 +549,7 @@ END_TEST
 START_TEST(test_fdpass_errors)
 {
 	char	buf[8];
-	int	sv[2], fd;
+	int	sv[2], fd, many[FDPASS_MAX_FDS + 1] = { 0 };
 
 	ck_assert_int_eq(socketpair(AF_UNIX, sock_types[_i] | SOCK_CLOEXEC,
 	    0, sv), 0);
@@ -508,6 +564,10 @@ START_TEST(test_fdpass_errors)
 	errno = 0;
 	ck_assert_int_eq(fdpass_send(sv[0], "x", 1, FDSCAN + 7), -1);
 	ck_assert_int_eq(errno, EBADF);
+	errno = 0;
+	ck_assert_int_eq(fdpass_sendv(sv[0], "x", 1, many, FDPASS_MAX_FDS + 1),
+	    -1);
+	ck_assert_int_eq(errno, EINVAL);
 	close(sv[1]);
 	errno = 0;
 	ck_assert_int_eq(fdpass_send(sv[0], "x", 1, 0), -1);
@@ -528,6 +588,7 @@ main(void)
 	tcase_add_test(tc, test_fdpass_pieces);
 	tcase_add_loop_test(tc, test_fdpass_nofd, 0, NTYPES);
 	tcase_add_loop_test(tc, test_fdpass_three, 0, NTYPES);
+	tcase_add_loop_test(tc, test_fdpass_vector, 0, NTYPES);
 	tcase_add_loop_test(tc, test_fdpass_ctrunc, 0, NTYPES);
 	tcase_add_loop_test(tc, test_fdpass_eof, 0, NTYPES);
 	tcase_add_test(tc, test_fdpass_record_trunc);

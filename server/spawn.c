@@ -136,22 +136,11 @@ static void
 spawn_child(const struct spawn_req *r, const struct spawn_plan *p, int ids,
     int report, volatile int *errp)
 {
-	struct sigaction	 sa;
 	sigset_t		 set;
 	ssize_t			 n;
-	int			 sig, i, error;
+	int			 i, error;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
-	/* glibc's internal signals refuse with EINVAL: that is fine.  A
-	   system call each is much of a spawn's cost on some machines: with
-	   the parent's list, only the signals it changed. */
-	for (sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP &&
-		    (!spawn_nondefault_known ||
-		    sigismember(&spawn_nondefault, sig) == 1))
-			(void)sigaction(sig, &sa, NULL);
+	spawn_signals_default();
 	if (cgroup_child_join(r->cgroup_fds, r->ncgroup_fds) == -1)
 		goto fail;
 	if (r->new_pgrp && setpgid(0, 0) == -1)
@@ -314,6 +303,25 @@ spawn_vfork(const struct spawn_req *r)
 		return -1;
 	}
 	return pid;
+}
+
+void
+spawn_signals_default(void)
+{
+	struct sigaction	sa;
+	int			sig;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	/* glibc's internal signals refuse with EINVAL: that is fine.  A
+	   system call each is much of a spawn's cost on some machines: with
+	   the parent's list, only the signals it changed. */
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP &&
+		    (!spawn_nondefault_known ||
+		    sigismember(&spawn_nondefault, sig) == 1))
+			(void)sigaction(sig, &sa, NULL);
 }
 
 void

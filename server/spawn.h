@@ -77,6 +77,14 @@ struct spawn_req {
 pid_t	spawn_process(const struct spawn_req *r);
 
 /*
+ * Sets every signal ferryd caught or ignored (spawn_signals_note; before
+ * its first call, every signal) back to its default: async-signal-safe,
+ * for a child of ferryd's (a spawned process, the spawner, a new master
+ * at an upgrade) before it runs code of its own.
+ */
+void	spawn_signals_default(void);
+
+/*
  * Notes which signals are caught or ignored now, so that a child resets
  * only those to the default (one system call each) instead of every
  * signal.  Call it once the process's dispositions are set, and again

@@ -25,6 +25,7 @@
 #include "server/log.h"
 #include "server/master-t.h"
 #include "server/reap.h"
+#include "server/spawn.h"
 #include "server/upgrade.h"
 #include "server/util.h"
 
@@ -295,20 +296,14 @@ fail:
 static void __attribute__((noreturn))
 upgrade_child(const struct upgrade_plan *p)
 {
-	struct sigaction	 sa;
 	sigset_t		 none;
 	char			 msg[1 + sizeof(int)];
 	pid_t			 pid;
-	int			 i, sig, err, top = 3 + p->n;
+	int			 i, err, top = 3 + p->n;
 	int			 report = p->from[p->n - 1];
 	char			*d;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
-	for (sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			(void)sigaction(sig, &sa, NULL);
+	spawn_signals_default();
 	if (setsid() == -1)
 		goto fail;
 	/* Copies above every target first: a source may be a target. */

@@ -484,7 +484,6 @@ cgi_start(struct conn *c, int queued)
 	if (queued)
 		conn_dequeued(c);
 
-	g->m = m;
 	g->app = a;
 	g->c = c;
 	g->timeout = app->request_timeout;
